@@ -1,0 +1,55 @@
+# portfolio workbook: `make app` and `make test` are all a new machine needs.
+# The first target run creates .venv and installs the project into it.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8866
+NOTEBOOK ?= notebooks/00_overview.ipynb
+CONFIG ?=
+PYTEST_ARGS ?=
+
+.PHONY: app report test bench lint format lab sample install clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "portfolio workbook needs Python 3.10 or newer; set PYTHON=python3.11")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	@touch $@
+
+install: $(STAMP)  ## create .venv and install the project
+
+app: $(STAMP)  ## serve the workbook with Voila on http://$(HOST):$(PORT)/
+	@echo "Portfolio workbook: open http://$(HOST):$(PORT)/ in your browser (Ctrl+C to stop)."
+	$(BIN)/voila $(NOTEBOOK) --no-browser --Voila.ip=$(HOST) --port=$(PORT) \
+		--MappingKernelManager.cull_idle_timeout=900 \
+		--MappingKernelManager.cull_interval=60
+
+report: $(STAMP)  ## run every notebook on the data and write reports/<date>/ (CONFIG=params.yaml)
+	$(BIN)/portfolio-report $(if $(CONFIG),--config $(CONFIG),)
+
+test: $(STAMP)  ## run the whole test suite
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)  ## speed and memory against lifetimes, on generated logs
+	$(BIN)/python benchmarks/run.py
+
+lint: $(STAMP)  ## ruff checks and formatting check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+lab: $(STAMP)  ## open the notebooks in JupyterLab
+	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=$(HOST) $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+sample: $(STAMP)  ## regenerate data/sample from the seeded generator
+	$(BIN)/portfolio-sample
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis *.egg-info

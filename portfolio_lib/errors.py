@@ -1,0 +1,328 @@
+"""One error type for bad input, one warning type for doubtful input, both bilingual.
+
+Every message says where (file, column, rows), what is wrong and what to do, in words a
+consultant understands. ``str(error)`` is English; ``error.text("fr")`` is French.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["DataQualityWarning", "PortfolioDataError"]
+
+_MAX_LISTED = 5
+
+# code -> language -> (problem, fix). Placeholders are filled from the error's details.
+_MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
+    "unsupported_format": {
+        "en": (
+            "{where}the file type '{suffix}' is not supported.",
+            "Save it as CSV (.csv), Excel (.xlsx) or Parquet (.parquet).",
+        ),
+        "fr": (
+            "{where}le type de fichier « {suffix} » n'est pas pris en charge.",
+            "Enregistrez-le en CSV (.csv), Excel (.xlsx) ou Parquet (.parquet).",
+        ),
+    },
+    "file_not_found": {
+        "en": ("{where}the file does not exist.", "Check the path: {path}"),
+        "fr": ("{where}le fichier n'existe pas.", "Vérifiez le chemin : {path}"),
+    },
+    "unreadable_file": {
+        "en": (
+            "{where}the file cannot be read ({reason}).",
+            "Open it in Excel and save it again as CSV (separator ';' or ',') or .xlsx.",
+        ),
+        "fr": (
+            "{where}le fichier est illisible ({reason}).",
+            "Ouvrez-le dans Excel et enregistrez-le à nouveau en CSV (séparateur « ; » ou « , ») "
+            "ou en .xlsx.",
+        ),
+    },
+    "empty_file": {
+        "en": (
+            "{where}the file has no data rows.",
+            "Check that you exported the right file or sheet, with its header line.",
+        ),
+        "fr": (
+            "{where}le fichier ne contient aucune ligne de données.",
+            "Vérifiez que vous avez exporté le bon fichier ou le bon onglet, avec sa ligne "
+            "d'en-tête.",
+        ),
+    },
+    "missing_columns": {
+        "en": (
+            "{where}required column(s) {missing} not found. Columns found: {found}.",
+            "Rename the column(s) in the file, or map them explicitly, e.g. "
+            "mapping={{{example}}}. Names recognised automatically: {accepted}.",
+        ),
+        "fr": (
+            "{where}colonne(s) obligatoire(s) {missing} introuvable(s). Colonnes présentes : "
+            "{found}.",
+            "Renommez la ou les colonnes dans le fichier, ou indiquez la correspondance, par ex. "
+            "mapping={{{example}}}. Noms reconnus automatiquement : {accepted}.",
+        ),
+    },
+    "bad_mapping": {
+        "en": (
+            "{where}the column mapping {pair} is not usable: {reason}.",
+            "Mapping keys are the expected names ({expected}); values are column names of the "
+            "file ({found}).",
+        ),
+        "fr": (
+            "{where}la correspondance de colonnes {pair} est inutilisable : {reason_fr}.",
+            "Les clés sont les noms attendus ({expected}) ; les valeurs sont les colonnes du "
+            "fichier ({found}).",
+        ),
+    },
+    "missing_values": {
+        "en": (
+            "{where}{count} row(s) have no value in column '{column}': {rows}.",
+            "Fill these cells or delete these rows, then load the file again.",
+        ),
+        "fr": (
+            "{where}{count} ligne(s) sans valeur dans la colonne « {column} » : {rows}.",
+            "Complétez ces cellules ou supprimez ces lignes, puis rechargez le fichier.",
+        ),
+    },
+    "bad_dates": {
+        "en": (
+            "{where}{count} value(s) of column '{column}' are not dates: {rows} "
+            "(for example {examples}).",
+            "Write dates like 31/12/2025 or 2025-12-31, or give the format, e.g. "
+            "date_format='%d/%m/%Y'.",
+        ),
+        "fr": (
+            "{where}{count} valeur(s) de la colonne « {column} » ne sont pas des dates : {rows} "
+            "(par exemple {examples}).",
+            "Écrivez les dates comme 31/12/2025 ou 2025-12-31, ou précisez le format, par ex. "
+            "date_format='%d/%m/%Y'.",
+        ),
+    },
+    "ambiguous_dates": {
+        "en": (
+            "{where}column '{column}' mixes day-first and month-first dates ({first} and "
+            "{second}).",
+            "Use one date format for the whole column, or give it, e.g. date_format='%d/%m/%Y'.",
+        ),
+        "fr": (
+            "{where}la colonne « {column} » mélange des dates jour/mois et mois/jour ({first} et "
+            "{second}).",
+            "Utilisez un seul format de date pour toute la colonne, ou précisez-le, par ex. "
+            "date_format='%d/%m/%Y'.",
+        ),
+    },
+    "bad_numbers": {
+        "en": (
+            "{where}{count} value(s) of column '{column}' are not amounts: {rows} "
+            "(for example {examples}).",
+            "Write amounts as plain numbers such as 1234.56 or 1 234,56 (no text), then load "
+            "the file again.",
+        ),
+        "fr": (
+            "{where}{count} valeur(s) de la colonne « {column} » ne sont pas des montants : "
+            "{rows} (par exemple {examples}).",
+            "Écrivez les montants sous forme de nombres, comme 1 234,56 ou 1234.56 (sans texte), "
+            "puis rechargez le fichier.",
+        ),
+    },
+    "out_of_range": {
+        "en": (
+            "{where}{count} value(s) of column '{column}' are outside {allowed}: {rows} "
+            "(for example {examples}).",
+            "Correct these cells; {column} must be {allowed}.",
+        ),
+        "fr": (
+            "{where}{count} valeur(s) de la colonne « {column} » sont hors de {allowed_fr} : "
+            "{rows} (par exemple {examples}).",
+            "Corrigez ces cellules ; « {column} » doit être {allowed_fr}.",
+        ),
+    },
+    "future_dates": {
+        "en": (
+            "{where}{count} row(s) are dated after today ({today}): {rows} "
+            "(for example {examples}).",
+            "Correct these dates (often a typo in the year), or pass allow_future_dates=True "
+            "if they are planned orders.",
+        ),
+        "fr": (
+            "{where}{count} ligne(s) sont datées après aujourd'hui ({today}) : {rows} "
+            "(par exemple {examples}).",
+            "Corrigez ces dates (souvent une faute de frappe sur l'année), ou passez "
+            "allow_future_dates=True s'il s'agit de commandes planifiées.",
+        ),
+    },
+    "duplicate_ids": {
+        "en": (
+            "{where}{count} customer id(s) appear on several rows: {rows} (for example "
+            "{examples}).",
+            "Keep one row per customer in the customer file.",
+        ),
+        "fr": (
+            "{where}{count} identifiant(s) client apparaissent sur plusieurs lignes : {rows} "
+            "(par exemple {examples}).",
+            "Gardez une seule ligne par client dans le fichier clients.",
+        ),
+    },
+    "unknown_customers": {
+        "en": (
+            "{where}{count} customer id(s) of the transactions are not in the customer file "
+            "(for example {examples}).",
+            "Add them to the customer file, check that both files use the same customer code, "
+            "or pass unknown_customers='keep' to analyse them with the attributes left empty.",
+        ),
+        "fr": (
+            "{where}{count} identifiant(s) client des transactions sont absents du fichier "
+            "clients (par exemple {examples}).",
+            "Ajoutez-les au fichier clients, vérifiez que les deux fichiers utilisent le même "
+            "code client, ou passez unknown_customers='keep' pour les analyser sans attributs.",
+        ),
+    },
+    "bad_cost_kind": {
+        "en": (
+            "{where}{count} value(s) of column '{column}' are neither acquisition nor "
+            "retention: {rows} (for example {examples}).",
+            "Write 'acquisition' (or conquête) and 'retention' (or fidélisation).",
+        ),
+        "fr": (
+            "{where}{count} valeur(s) de la colonne « {column} » ne sont ni acquisition ni "
+            "fidélisation : {rows} (par exemple {examples}).",
+            "Écrivez « acquisition » (ou conquête) et « fidélisation » (ou rétention).",
+        ),
+    },
+    "bad_periods": {
+        "en": (
+            "{where}{count} value(s) of column '{column}' are not months: {rows} "
+            "(for example {examples}).",
+            "Write months like 2025-01, 01/2025 or a date in the month such as 01/01/2025.",
+        ),
+        "fr": (
+            "{where}{count} valeur(s) de la colonne « {column} » ne sont pas des mois : {rows} "
+            "(par exemple {examples}).",
+            "Écrivez les mois comme 2025-01, 01/2025 ou une date du mois comme 01/01/2025.",
+        ),
+    },
+    "file_too_large": {
+        "en": (
+            "{where}the file is {size_mb:.0f} MB, over the limit of {limit_mb:.0f} MB.",
+            "Export a shorter period or only the needed columns, or run the report from the "
+            "command line, which has no limit.",
+        ),
+        "fr": (
+            "{where}le fichier fait {size_mb:.0f} Mo, au-delà de la limite de {limit_mb:.0f} Mo.",
+            "Exportez une période plus courte ou seulement les colonnes utiles, ou lancez le "
+            "rapport en ligne de commande, qui n'a pas de limite.",
+        ),
+    },
+    # Warnings (DataQualityWarning) use the same catalogue.
+    "duplicate_rows": {
+        "en": (
+            "{where}{count} row(s) are exact copies of an earlier row: {rows}.",
+            "They are kept (two identical invoice lines can be genuine); remove them from the "
+            "file if they are export duplicates.",
+        ),
+        "fr": (
+            "{where}{count} ligne(s) sont des copies exactes d'une ligne précédente : {rows}.",
+            "Elles sont conservées (deux lignes de facture identiques peuvent exister) ; "
+            "supprimez-les du fichier s'il s'agit de doublons d'export.",
+        ),
+    },
+    "unused_cost_channels": {
+        "en": (
+            "{where}cost channel(s) {examples} match no customer's acquisition channel.",
+            "CAC by channel will show no new customers for them; check the spelling of the "
+            "channels in both files.",
+        ),
+        "fr": (
+            "{where}canal/canaux de coûts {examples} sans client acquis par ce canal.",
+            "Le CAC par canal n'aura pas de nouveaux clients pour eux ; vérifiez l'orthographe "
+            "des canaux dans les deux fichiers.",
+        ),
+    },
+}
+
+_WHAT_TO_DO = {"en": "What to do: ", "fr": "Que faire : "}
+
+
+def _format_rows(rows: Sequence[int], lang: str) -> str:
+    shown = ", ".join(str(r) for r in rows[:_MAX_LISTED])
+    word = "ligne" if lang == "fr" else "row"
+    prefix = f"{word}s " if len(rows) > 1 else f"{word} "
+    more = len(rows) - _MAX_LISTED
+    if more > 0:
+        tail = f" et {more} autre(s)" if lang == "fr" else f" and {more} more"
+        return prefix + shown + tail
+    return prefix + shown
+
+
+def _format_examples(examples: Sequence[Any]) -> str:
+    return ", ".join(repr(str(e)) for e in list(examples)[:3])
+
+
+class _Bilingual:
+    """Shared formatting of the catalogue messages."""
+
+    code: str
+    file: str | None
+    details: dict[str, Any]
+
+    def _setup(self, code: str, file: str | None, details: dict[str, Any]) -> None:
+        if code not in _MESSAGES:
+            raise KeyError(f"unknown message code {code!r}")
+        self.code = code
+        self.file = file
+        self.details = details
+
+    def text(self, lang: str = "en") -> str:
+        """The message in ``lang`` ('en' or 'fr'): problem, then what to do."""
+        lang = "fr" if lang == "fr" else "en"
+        problem, fix = _MESSAGES[self.code][lang]
+        values = dict(self.details)
+        values["where"] = f"{self.file}: " if self.file else ""
+        if "rows" in values:
+            values["rows"] = _format_rows(list(values["rows"]), lang)
+        if "examples" in values:
+            values["examples"] = _format_examples(values["examples"])
+        return f"{problem.format(**values)}\n{_WHAT_TO_DO[lang]}{fix.format(**values)}"
+
+
+class PortfolioDataError(_Bilingual, ValueError):
+    """Input data that cannot be analysed, with where it is wrong and how to fix it.
+
+    Parameters
+    ----------
+    code : str
+        Key of the message in the catalogue (e.g. ``"bad_dates"``).
+    file : str, optional
+        Name of the file (or table) at fault.
+    **details
+        Values for the message: ``column``, ``rows`` (row numbers as a spreadsheet shows
+        them), ``examples``, ``count`` ...
+
+    Examples
+    --------
+    >>> err = PortfolioDataError("empty_file", file="ventes.csv")
+    >>> print(err.text("fr").splitlines()[0])
+    ventes.csv: le fichier ne contient aucune ligne de données.
+    """
+
+    def __init__(self, code: str, *, file: str | None = None, **details: Any) -> None:
+        self._setup(code, file, details)
+        super().__init__(self.text("en"))
+
+    @property
+    def column(self) -> str | None:
+        return self.details.get("column")
+
+    @property
+    def rows(self) -> list[int]:
+        return list(self.details.get("rows", []))
+
+
+class DataQualityWarning(_Bilingual, UserWarning):
+    """Doubtful but usable input (kept as is); same fields and languages as the error."""
+
+    def __init__(self, code: str, *, file: str | None = None, **details: Any) -> None:
+        self._setup(code, file, details)
+        super().__init__(self.text("en"))

@@ -33,22 +33,34 @@ SAMPLE_FILES = {
     "transactions_fr": SAMPLE_DIR / "transactions_fr.csv",
 }
 
-# The contract of ../shared/DESIGN.md, "Definitions".
+# The documented defaults (docs/definitions.md). Functions take them as keyword defaults.
 DEFAULTS = {
     "period": "month",  # month, quarter or year
     "activity_window": 12,  # months of trailing revenue that make a customer active
+    # Balance
     "a_cut": 0.80,  # ABC: A up to 80 % of cumulative revenue
     "b_cut": 0.95,  # B up to 95 %, C the rest
+    "pmg_quantiles": (
+        0.50,
+        0.80,
+    ),  # PMG when no € thresholds are given: small < q50 <= medium < q80 <= large
     "dependence_alert": 0.15,  # one customer above 15 % of revenue
     "top_n": (1, 5, 10),
-    "lifecycle_growth": 0.10,  # g: yearly revenue trend above +g = adolescence, below -g = old age
-    "lifecycle_childhood_months": 12,
+    "lifecycle_growth": 0.10,  # g: revenue trend above +g = adolescence, below -g = old age
+    "lifecycle_childhood_months": 12,  # tenure below this = childhood
+    "lifecycle_window_months": 12,  # trend = last window vs the window before
+    "potential_quantiles": (1 / 3, 2 / 3),  # low / medium / high potential classes
+    "penetration_cuts": (0.25, 0.60),  # low / medium / high penetration (revenue / potential)
+    # RFM
     "rfm_bins": 5,
-    "discount_rate": 0.10,  # yearly, for CLV
+    # CLV
+    "discount_rate": 0.10,  # yearly
     "clv_horizon_months": 36,
-    "drop_alert": 0.30,  # alert when trailing revenue dropped more than 30 %
-    "gap_alert": 2.0,  # alert when the gap since last purchase exceeds 2x the usual gap
-    "top_at_risk": 20,
+    "default_margin_rate": 0.30,  # used only when the log has no margin column
+    # Alerts
+    "drop_alert": 0.30,  # trailing revenue down more than 30 % on the window before
+    "gap_alert": 2.0,  # days since last purchase above 2x the customer's usual gap
+    "top_at_risk": 20,  # how many of the largest customers to watch
     "lang": "fr",
 }
 

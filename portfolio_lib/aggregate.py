@@ -14,7 +14,7 @@ dense customer x month matrices and trailing windows (the "active" definition of
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -34,6 +34,7 @@ __all__ = [
     "period_label",
     "revenue_matrix",
     "trailing_sum",
+    "window_totals",
 ]
 
 Period = Literal["month", "quarter", "year"]
@@ -83,6 +84,35 @@ class Aggregates:
     months: pd.DatetimeIndex
     as_of: pd.Timestamp
     has_margin: bool
+
+    def subset(self, **equals: object) -> Aggregates:
+        """The same portfolio restricted to customers whose attributes match (cheap).
+
+        Parameters
+        ----------
+        **equals
+            ``column=value`` or ``column=[values]`` on the customer table; ``None`` or an
+            empty list leaves that column unfiltered.
+
+        Examples
+        --------
+        ``agg.subset(sales_rep="Julie Petit", segment=["PME", "ETI"])``
+        """
+        keep = pd.Series(True, index=self.customers.index)
+        for column, wanted in equals.items():
+            if wanted is None or (isinstance(wanted, (list, tuple, set)) and not wanted):
+                continue
+            if column not in self.customers:
+                raise KeyError(f"no column {column!r} in the customer table")
+            values = wanted if isinstance(wanted, (list, tuple, set)) else [wanted]
+            keep &= self.customers[column].isin(list(values))
+        customers = self.customers[keep].reset_index(drop=True)
+        ids = self.monthly["customer_id"]
+        monthly = self.monthly[ids.isin(customers["customer_id"]).to_numpy()].copy()
+        monthly["customer_id"] = pd.Categorical(
+            monthly["customer_id"].astype(object), categories=customers["customer_id"]
+        )
+        return replace(self, customers=customers, monthly=monthly.reset_index(drop=True))
 
 
 def _relation_sql(source: TransactionSource, con: duckdb.DuckDBPyConnection) -> str:
@@ -328,6 +358,49 @@ def revenue_matrix(
     dense = np.zeros((len(index), len(months)))
     np.add.at(dense, (rows[keep], cols[keep]), monthly[value].fillna(0).to_numpy()[keep])
     return pd.DataFrame(dense, index=pd.Index(index, name=customer_col), columns=months)
+
+
+def window_totals(
+    monthly: pd.DataFrame,
+    months: pd.DatetimeIndex,
+    *,
+    window: int = DEFAULTS["activity_window"],
+    end: object = None,
+) -> pd.DataFrame:
+    """Revenue, margin and orders of each customer over the ``window`` months ending at ``end``.
+
+    Parameters
+    ----------
+    monthly : pandas.DataFrame
+        Long table from :func:`aggregate`.
+    months : pandas.DatetimeIndex
+        Month grid, usually ``Aggregates.months``.
+    window : int, default 12
+        Months in the window.
+    end : date-like, optional
+        Last month of the window (any day in it), default the last month of ``months``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like :func:`revenue_matrix` (every customer, prospects included), columns
+        ``revenue``, ``margin`` (missing when the log has none), ``orders`` and ``active``
+        (revenue > 0).
+    """
+    last = months[-1] if end is None else pd.Timestamp(end).to_period("M").to_timestamp()
+    inside = months[(months <= last) & (months > last - pd.DateOffset(months=window))]
+    out = pd.DataFrame(
+        {
+            value: revenue_matrix(monthly, inside, value=value).sum(axis=1)
+            for value in ("revenue", "margin", "orders")
+        }
+    )
+    out["revenue"] = out["revenue"].round(9)
+    if monthly["margin"].isna().all():
+        out["margin"] = np.nan
+    out["orders"] = out["orders"].astype("int64")
+    out["active"] = out["revenue"] > 0
+    return out
 
 
 def trailing_sum(matrix: pd.DataFrame, window: int) -> pd.DataFrame:

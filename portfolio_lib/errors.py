@@ -215,6 +215,72 @@ _MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "rapport en ligne de commande, qui n'a pas de limite.",
         ),
     },
+    "no_costs": {
+        "en": (
+            "{where}no cost table: {analysis} needs acquisition and retention spend.",
+            "Load a costs file (period, kind, amount), or pass budgets in € per month, e.g. "
+            "acquisition_budget=20000, retention_budget=8000.",
+        ),
+        "fr": (
+            "{where}pas de table de coûts : {analysis} a besoin des dépenses d'acquisition et de "
+            "fidélisation.",
+            "Chargez un fichier de coûts (période, type, montant), ou indiquez des budgets en € "
+            "par mois, par ex. acquisition_budget=20000, retention_budget=8000.",
+        ),
+    },
+    "missing_attribute": {
+        "en": (
+            "{where}{analysis} needs the column '{column}', which the customer table does not "
+            "have (columns: {found}).",
+            "Add '{column}' to the customer file, or map the column that holds it.",
+        ),
+        "fr": (
+            "{where}{analysis} a besoin de la colonne « {column} », absente de la table clients "
+            "(colonnes : {found}).",
+            "Ajoutez « {column} » au fichier clients, ou indiquez la colonne qui la contient.",
+        ),
+    },
+    "too_few_repeat_customers": {
+        "en": (
+            "{where}only {count} customer(s) bought more than once; {model} needs at least "
+            "{minimum}.",
+            "Use a longer history or a larger portfolio, or use the simple or retention CLV "
+            "formulas, which need no model fit.",
+        ),
+        "fr": (
+            "{where}seulement {count} client(s) ont acheté plus d'une fois ; {model} en demande "
+            "au moins {minimum}.",
+            "Utilisez un historique plus long ou un portefeuille plus large, ou les formules de "
+            "CLV simple ou par rétention, qui ne demandent pas d'ajustement de modèle.",
+        ),
+    },
+    "negative_spend": {
+        "en": (
+            "{where}{count} repeat customer(s) have an average spend of zero or less (for "
+            "example {examples}); {model} needs positive spend.",
+            "Check the credit notes of these customers, or leave them out of the spend model "
+            "(they keep the portfolio average).",
+        ),
+        "fr": (
+            "{where}{count} client(s) réguliers ont une dépense moyenne nulle ou négative (par "
+            "exemple {examples}) ; {model} demande des dépenses positives.",
+            "Vérifiez les avoirs de ces clients, ou excluez-les du modèle de dépense (ils "
+            "reçoivent la moyenne du portefeuille).",
+        ),
+    },
+    "not_converged": {
+        "en": (
+            "{where}the {model} fit did not converge ({reason}).",
+            "Try a longer calibration period, a coarser time unit (weeks instead of days), or "
+            "other starting values; check for customers with extreme purchase counts.",
+        ),
+        "fr": (
+            "{where}l'ajustement du modèle {model} n'a pas convergé ({reason}).",
+            "Essayez une période de calibration plus longue, une unité de temps plus grossière "
+            "(semaines plutôt que jours) ou d'autres valeurs de départ ; vérifiez les clients au "
+            "nombre d'achats extrême.",
+        ),
+    },
     # Warnings (DataQualityWarning) use the same catalogue.
     "duplicate_rows": {
         "en": (

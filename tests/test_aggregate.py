@@ -14,6 +14,7 @@ from portfolio_lib.aggregate import (
     period_label,
     revenue_matrix,
     trailing_sum,
+    window_totals,
 )
 
 
@@ -166,3 +167,28 @@ def test_period_ends_and_labels():
     assert period_label(pd.Timestamp("2025-02-01")) == "2025-02"
     with pytest.raises(ValueError, match="period must be one of"):
         period_ends(months, "week")
+
+
+def test_window_totals_by_hand(tx):
+    agg = aggregate(tx, as_of="2024-03-31")
+    last_two = window_totals(agg.monthly, agg.months, window=2)
+    assert last_two.loc["a"].tolist() == [200.0, 60.0, 1, True]  # February and March
+    assert last_two.loc["b"].tolist() == [80.0, 20.0, 1, True]
+    january = window_totals(agg.monthly, agg.months, window=1, end="2024-01-31")
+    assert january.loc["a", "revenue"] == 120.0 and not january.loc["b", "active"]
+    no_margin = aggregate(tx.drop(columns="margin"), as_of="2024-03-31")
+    assert window_totals(no_margin.monthly, no_margin.months)["margin"].isna().all()
+
+
+def test_subset_keeps_matching_customers_and_their_months(tx):
+    attributes = pd.DataFrame({"customer_id": ["a", "b"], "sales_rep": ["Léa", "Marc"]})
+    agg = aggregate(tx, attributes, as_of="2024-03-31")
+    lea = agg.subset(sales_rep="Léa", segment=None)
+    assert lea.customers["customer_id"].tolist() == ["a"]
+    assert lea.monthly["customer_id"].astype(str).unique().tolist() == ["a"]
+    assert list(lea.monthly["customer_id"].cat.categories) == ["a"]
+    assert lea.months.equals(agg.months) and lea.as_of == agg.as_of
+    assert len(agg.subset(sales_rep=["Léa", "Marc"]).customers) == 2
+    assert len(agg.subset(sales_rep=[]).customers) == 2
+    with pytest.raises(KeyError, match="region"):
+        agg.subset(region="Nord")

@@ -85,7 +85,8 @@ class SampleData:
 
 
 def _names(rng: np.random.Generator, segments: np.ndarray) -> list[str]:
-    names = []
+    names: list[str] = []
+    seen: set[str] = set()
     for i, segment in enumerate(segments):
         surname = _SURNAMES[rng.integers(len(_SURNAMES))]
         if segment == "Collectivité":
@@ -96,8 +97,10 @@ def _names(rng: np.random.Generator, segments: np.ndarray) -> list[str]:
         else:
             form = _FORMS[rng.integers(len(_FORMS))]
             names.append(f"{form} {surname} {_TRADES[rng.integers(len(_TRADES))]}")
-        if names.count(names[-1]) > 1:
+        if names[-1] in seen:
             names[-1] = f"{names[-1]} ({i + 1})"
+        else:
+            seen.add(names[-1])
     return names
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# Charts render off-screen in tests, whatever the machine has.
+os.environ.setdefault("MPLBACKEND", "Agg")
 
 from portfolio_lib.config import SAMPLE_DIR
 

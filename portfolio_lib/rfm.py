@@ -1,0 +1,413 @@
+"""RFM analysis: recency, frequency, monetary scores and named segments.
+
+Works on the per-customer table ``Aggregates.customers`` (``last_purchase``, ``orders``,
+``revenue``), or on a window of it (``window_totals`` joined to ``last_purchase``).
+
+Segments come from the R x F grid :data:`RFM_GRID` (rows R score, columns F score):
+
+======  ================  ===================  ===================  ==============  ==============
+R \\ F   1                 2                    3                    4               5
+======  ================  ===================  ===================  ==============  ==============
+5       new               potential_loyalist   potential_loyalist   champions       champions
+4       promising         potential_loyalist   potential_loyalist   loyal           loyal
+3       about_to_sleep    about_to_sleep       need_attention       loyal           loyal
+2       hibernating       hibernating          at_risk              at_risk         cant_lose_them
+1       lost              lost                 at_risk              at_risk         cant_lose_them
+======  ================  ===================  ===================  ==============  ==============
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import i18n
+from .balance import _column, _ids, _numbers
+from .config import DEFAULTS
+
+__all__ = [
+    "RFM_ACTIONS",
+    "RFM_GRID",
+    "RFM_SEGMENTS",
+    "rfm_scores",
+    "rfm_segments",
+    "rfm_summary",
+    "rfm_table",
+]
+
+# Segment key -> French and English name, in display order (best customers first).
+RFM_SEGMENTS: dict[str, dict[str, str]] = {
+    "champions": {"fr": "Champions", "en": "Champions"},
+    "loyal": {"fr": "Fidèles", "en": "Loyal"},
+    "potential_loyalist": {"fr": "Fidèles potentiels", "en": "Potential loyalist"},
+    "new": {"fr": "Nouveaux", "en": "New"},
+    "promising": {"fr": "Prometteurs", "en": "Promising"},
+    "need_attention": {"fr": "À surveiller", "en": "Need attention"},
+    "about_to_sleep": {"fr": "Bientôt endormis", "en": "About to sleep"},
+    "at_risk": {"fr": "À risque", "en": "At risk"},
+    "cant_lose_them": {"fr": "À ne pas perdre", "en": "Can't lose them"},
+    "hibernating": {"fr": "En hibernation", "en": "Hibernating"},
+    "lost": {"fr": "Perdus", "en": "Lost"},
+}
+
+# Suggested action per segment; registered in i18n as "rfm_action_<segment>".
+RFM_ACTIONS: dict[str, dict[str, str]] = {
+    "champions": {
+        "fr": "Récompenser, associer aux nouveautés, solliciter des recommandations",
+        "en": "Reward them, involve them in new products, ask for referrals",
+    },
+    "loyal": {
+        "fr": "Proposer la montée en gamme et les ventes complémentaires, programme de fidélité",
+        "en": "Up-sell and cross-sell, loyalty programme",
+    },
+    "potential_loyalist": {
+        "fr": "Offre d'adhésion ou contrat-cadre, recommandations personnalisées",
+        "en": "Membership or framework-agreement offer, personalised recommendations",
+    },
+    "new": {
+        "fr": "Accueil et accompagnement, viser rapidement la deuxième commande",
+        "en": "Welcome and onboarding, aim for the second order quickly",
+    },
+    "promising": {
+        "fr": "Faire connaître la gamme, offre d'essai ciblée",
+        "en": "Build awareness of the range, targeted trial offer",
+    },
+    "need_attention": {
+        "fr": "Offre limitée dans le temps, reprendre contact à partir des achats passés",
+        "en": "Time-limited offer, get back in touch based on past purchases",
+    },
+    "about_to_sleep": {
+        "fr": "Relance avec produits populaires et conditions attractives",
+        "en": "Follow up with popular products and attractive terms",
+    },
+    "at_risk": {
+        "fr": "Contact personnalisé du commercial, comprendre la baisse, offre de reconquête",
+        "en": "Personal call from the sales rep, understand the decline, win-back offer",
+    },
+    "cant_lose_them": {
+        "fr": "Rendez-vous de la direction commerciale, plan de reconquête prioritaire",
+        "en": "Meeting with sales management, priority win-back plan",
+    },
+    "hibernating": {
+        "fr": "Relance à faible coût, réactiver avec une offre pertinente",
+        "en": "Low-cost follow-up, reactivate with a relevant offer",
+    },
+    "lost": {
+        "fr": "Campagne de reconquête peu coûteuse, sinon ne plus investir",
+        "en": "Low-cost win-back campaign, otherwise stop investing",
+    },
+}
+
+_N_SCORES = 5  # the grid is 5 x 5: segments need scores made with bins=5
+# (R score, F score) -> segment key; rows of the module docstring's table.
+_GRID_ROWS = {
+    5: ("new", "potential_loyalist", "potential_loyalist", "champions", "champions"),
+    4: ("promising", "potential_loyalist", "potential_loyalist", "loyal", "loyal"),
+    3: ("about_to_sleep", "about_to_sleep", "need_attention", "loyal", "loyal"),
+    2: ("hibernating", "hibernating", "at_risk", "at_risk", "cant_lose_them"),
+    1: ("lost", "lost", "at_risk", "at_risk", "cant_lose_them"),
+}
+RFM_GRID: dict[tuple[int, int], str] = {
+    (r, f): key for r, row in _GRID_ROWS.items() for f, key in enumerate(row, start=1)
+}
+
+i18n.register(
+    {
+        "monetary": {"fr": "Montant (CA)", "en": "Monetary (revenue)"},
+        "r_score": {"fr": "Score R", "en": "R score"},
+        "f_score": {"fr": "Score F", "en": "F score"},
+        "m_score": {"fr": "Score M", "en": "M score"},
+        "rfm_code": {"fr": "Code RFM", "en": "RFM code"},
+        "rfm_segment": {"fr": "Segment RFM", "en": "RFM segment"},
+        "mean_recency": {
+            "fr": "Jours depuis le dernier achat (moyenne)",
+            "en": "Mean days since last purchase",
+        },
+        "mean_frequency": {"fr": "Commandes (moyenne)", "en": "Mean orders"},
+        "mean_monetary": {"fr": "CA moyen", "en": "Mean revenue"},
+        "suggested_action": {"fr": "Action suggérée", "en": "Suggested action"},
+        **RFM_SEGMENTS,
+        **{f"rfm_action_{key}": texts for key, texts in RFM_ACTIONS.items()},
+    }
+)
+
+
+def rfm_table(
+    customers: pd.DataFrame,
+    *,
+    as_of: object,
+    last_purchase: str = "last_purchase",
+    frequency: str = "orders",
+    monetary: str = "revenue",
+) -> pd.DataFrame:
+    """Recency, frequency and monetary value of every buying customer.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        One row per customer: ``customer_id`` (column or index) and the three source columns,
+        e.g. ``Aggregates.customers``.
+    as_of : date-like
+        Analysis date (``Aggregates.as_of``).
+    last_purchase : str, default 'last_purchase'
+        Date of the last purchase.
+    frequency : str, default 'orders'
+        Number of orders (not lifetimes' repeat-purchase ``frequency``).
+    monetary : str, default 'revenue'
+        Revenue over the same period.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Buyers only (frequency > 0 and a last purchase date), in input order:
+        ``customer_id``, ``recency`` (days from the last purchase to ``as_of``), ``frequency``,
+        ``monetary``.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"customer_id": ["a", "b", "c"],
+    ...                       "last_purchase": pd.to_datetime(["2025-12-01", "2025-06-30", None]),
+    ...                       "orders": [4, 1, 0], "revenue": [900.0, 120.0, 0.0]})
+    >>> rfm_table(frame, as_of="2025-12-31").to_numpy().tolist()
+    [['a', 30, 4, 900.0], ['b', 184, 1, 120.0]]
+    """
+    analysis = "RFM"
+    dates = _column(customers, last_purchase, analysis)
+    if not pd.api.types.is_datetime64_any_dtype(dates):
+        raise ValueError(
+            f"RFM: column {last_purchase!r} must hold dates, found {dates.dtype}; load the "
+            "customers with portfolio_lib.aggregate or convert it with pandas.to_datetime."
+        )
+    counts = _numbers(customers, frequency, analysis)
+    keep = np.flatnonzero((counts > 0) & dates.notna().to_numpy())
+    end = pd.Timestamp(as_of).normalize()
+    days = (end - dates.take(keep)).dt.days.to_numpy()
+    if (days < 0).any():
+        raise ValueError(
+            f"RFM: {int((days < 0).sum())} customer(s) have a last purchase after as_of "
+            f"({end:%Y-%m-%d}); pass the as_of used for the aggregation (Aggregates.as_of)."
+        )
+    frame = pd.DataFrame(
+        {
+            "customer_id": _ids(customers, analysis).take(keep).reset_index(drop=True),
+            "recency": days.astype(np.int64),
+            "frequency": counts[keep],
+            "monetary": _numbers(customers, monetary, analysis)[keep],
+        }
+    )
+    if np.all(frame["frequency"] == np.round(frame["frequency"])):
+        frame["frequency"] = frame["frequency"].astype(np.int64)
+    return frame
+
+
+def _scores(values: np.ndarray, bins: int) -> np.ndarray:
+    """Quantile score 1..bins: ceil(bins * rank / n), rank = 'min' rank (ties share a score)."""
+    n = values.size
+    # Any sort will do: every member of a tie group gets the group's first sorted position.
+    order = np.argsort(values)
+    ordered = values[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    rank_min = np.empty(n, dtype=np.int64)
+    rank_min[order] = np.repeat(starts, np.diff(np.r_[starts, n])) + 1
+    return (bins * rank_min + n - 1) // n  # integer ceil: no float rounding at bin edges
+
+
+def rfm_scores(rfm: pd.DataFrame, *, bins: int = DEFAULTS["rfm_bins"]) -> pd.DataFrame:
+    """Quantile scores 1..bins for recency (reversed), frequency and monetary value.
+
+    score = ceil(bins x rank / n), where rank is the ascending rank with ties given the lowest
+    rank of their group (pandas' ``method="min"``) and n the number of customers. So the
+    largest value scores ``bins``, equal values always share a score, scores stay within
+    1..bins whatever the number of distinct values, and a mass of one-order customers gets
+    F = 1 (with ``method="max"`` they would be lifted into the middle bins and the "new" and
+    "lost" segments would vanish). Recency is ranked reversed: the most recent buyers score
+    highest.
+
+    Parameters
+    ----------
+    rfm : pandas.DataFrame
+        Output of :func:`rfm_table` (``recency``, ``frequency``, ``monetary``).
+    bins : int, default 5
+        Number of scores, 2 to 9 (one digit each in ``rfm_code``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``rfm`` with ``r_score``, ``f_score``, ``m_score`` (int) and ``rfm_code``
+        (e.g. "545").
+
+    Examples
+    --------
+    >>> rfm = pd.DataFrame({"customer_id": list("abcde"), "recency": [5, 40, 40, 200, 10],
+    ...                     "frequency": [9, 1, 1, 1, 3], "monetary": [900, 50, 60, 30, 400]})
+    >>> rfm_scores(rfm)["rfm_code"].tolist()
+    ['555', '212', '213', '111', '444']
+    """
+    if not 2 <= int(bins) <= 9:
+        raise ValueError(f"bins must be between 2 and 9, got {bins!r}")
+    missing = [c for c in ("recency", "frequency", "monetary") if c not in rfm.columns]
+    if missing:
+        raise ValueError(f"rfm_scores needs the output of rfm_table; missing columns {missing}")
+    out = rfm.copy()
+    if len(out) == 0:
+        for column in ("r_score", "f_score", "m_score"):
+            out[column] = np.empty(0, dtype=np.int64)
+        out["rfm_code"] = pd.Series([], dtype="str", index=out.index)
+        return out
+    scores = {
+        "r_score": _scores(-_numbers(rfm, "recency", "RFM"), bins),
+        "f_score": _scores(_numbers(rfm, "frequency", "RFM"), bins),
+        "m_score": _scores(_numbers(rfm, "monetary", "RFM"), bins),
+    }
+    for column, values in scores.items():
+        out[column] = values.astype(np.int64)
+    code = scores["r_score"] * 100 + scores["f_score"] * 10 + scores["m_score"]
+    out["rfm_code"] = pd.Series(code, index=out.index).astype("str")
+    return out
+
+
+def _grid_mapping(
+    grid: Mapping[tuple[int, int], str] | Sequence[Sequence[str]] | None,
+) -> dict[tuple[int, int], str]:
+    """The grid as {(r, f): key}, checked: 5 x 5, every cell mapped."""
+    if grid is None:
+        return dict(RFM_GRID)
+    if isinstance(grid, Mapping):
+        cells = {(int(r), int(f)): str(key) for (r, f), key in grid.items()}
+    else:
+        rows = [list(row) for row in grid]
+        if len(rows) != _N_SCORES or any(len(row) != _N_SCORES for row in rows):
+            shape = [len(row) for row in rows]
+            raise ValueError(
+                f"grid must be 5 rows (R = 5 down to 1) of 5 segment keys (F = 1 to 5), got rows "
+                f"of lengths {shape}"
+            )
+        cells = {
+            (_N_SCORES - i, f): str(key)
+            for i, row in enumerate(rows)
+            for f, key in enumerate(row, start=1)
+        }
+    expected = set(RFM_GRID)
+    missing, extra = sorted(expected - set(cells)), sorted(set(cells) - expected)
+    if missing or extra:
+        raise ValueError(
+            "grid must map every (R score, F score) cell with scores 1 to 5 exactly once; "
+            f"unmapped cells: {missing or 'none'}, unexpected cells: {extra or 'none'}"
+        )
+    return cells
+
+
+def rfm_segments(
+    scores: pd.DataFrame,
+    *,
+    grid: Mapping[tuple[int, int], str] | Sequence[Sequence[str]] | None = None,
+    labels: Mapping[str, Mapping[str, str]] | None = None,
+) -> pd.DataFrame:
+    """Named segment of each customer from its R and F scores.
+
+    The default grid (:data:`RFM_GRID`; rows R score, columns F score) maps every cell to
+    exactly one segment:
+
+    ======  ================  ===================  ===================  ==============  ==============
+    R \\ F   1                 2                    3                    4               5
+    ======  ================  ===================  ===================  ==============  ==============
+    5       new               potential_loyalist   potential_loyalist   champions       champions
+    4       promising         potential_loyalist   potential_loyalist   loyal           loyal
+    3       about_to_sleep    about_to_sleep       need_attention       loyal           loyal
+    2       hibernating       hibernating          at_risk              at_risk         cant_lose_them
+    1       lost              lost                 at_risk              at_risk         cant_lose_them
+    ======  ================  ===================  ===================  ==============  ==============
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Output of :func:`rfm_scores` with ``bins=5``.
+    grid : dict or nested list, optional
+        Another grid: ``{(r, f): key}`` for every r, f in 1..5, or 5 lists of 5 keys laid out
+        like the table above (first row R = 5, last row R = 1; columns F = 1 to 5). Keys are
+        the segments of :data:`RFM_SEGMENTS` or new keys, which need French and English names
+        (in ``labels``, or already registered with :func:`portfolio_lib.i18n.register`).
+    labels : dict, optional
+        ``{key: {"fr": ..., "en": ...}}`` for new keys; registered in :mod:`portfolio_lib.i18n`.
+        A suggested action for a new key can be registered as ``"rfm_action_<key>"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``scores`` with ``rfm_segment`` (categorical of segment keys, in the order of
+        :data:`RFM_SEGMENTS`, new keys after).
+
+    Raises
+    ------
+    ValueError
+        Scores outside 1..5, a grid that is not 5 x 5 or leaves cells unmapped, or new keys
+        without names.
+    """
+    cells = _grid_mapping(grid)
+    if labels:
+        i18n.register(labels)
+    known = set(RFM_SEGMENTS) | set(i18n.labels("en"))
+    unnamed = sorted({key for key in cells.values() if key not in known})
+    if unnamed:
+        raise ValueError(
+            f"grid uses segment key(s) {unnamed} with no French/English names; pass "
+            f"labels={{'{unnamed[0]}': {{'fr': ..., 'en': ...}}}} or use the keys "
+            f"{list(RFM_SEGMENTS)}"
+        )
+    r = scores["r_score"].to_numpy()
+    f = scores["f_score"].to_numpy()
+    outside = ~(np.isin(r, np.arange(1, 6)) & np.isin(f, np.arange(1, 6)))
+    if outside.any():
+        raise ValueError(
+            f"{int(outside.sum())} customer(s) have R or F scores outside 1..5; the segment grid "
+            "is 5 x 5: compute the scores with rfm_scores(rfm, bins=5)."
+        )
+    used = set(cells.values())
+    categories = [key for key in RFM_SEGMENTS if key in used]
+    categories += [key for key in dict.fromkeys(cells.values()) if key not in RFM_SEGMENTS]
+    lookup = np.zeros((_N_SCORES + 1, _N_SCORES + 1), dtype=np.int64)
+    for (ri, fi), key in cells.items():
+        lookup[ri, fi] = categories.index(key)
+    out = scores.copy()
+    out["rfm_segment"] = pd.Categorical.from_codes(lookup[r, f], categories=categories)
+    return out
+
+
+def rfm_summary(segments: pd.DataFrame, *, lang: str | None = None) -> pd.DataFrame:
+    """Customers, revenue and mean R, F, M per segment, with the suggested action.
+
+    Parameters
+    ----------
+    segments : pandas.DataFrame
+        Output of :func:`rfm_segments`.
+    lang : {'fr', 'en'}, optional
+        Language of the ``suggested_action`` texts, default ``DEFAULTS["lang"]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``rfm_segment`` (every segment of the grid, empty ones with 0 customers):
+        ``customers``, ``customer_share``, ``revenue`` (sum of monetary), ``revenue_share``
+        (of the total), ``mean_recency``, ``mean_frequency``, ``mean_monetary`` and
+        ``suggested_action`` (text; empty for a custom segment without a registered
+        ``rfm_action_<key>``).
+    """
+    lang = DEFAULTS["lang"] if lang is None else lang
+    texts = i18n.labels(lang)  # also validates lang
+    grouped = segments.groupby("rfm_segment", observed=False, sort=True)
+    out = pd.DataFrame(
+        {
+            "customers": grouped.size(),
+            "revenue": grouped["monetary"].sum(),
+            "mean_recency": grouped["recency"].mean(),
+            "mean_frequency": grouped["frequency"].mean(),
+            "mean_monetary": grouped["monetary"].mean(),
+        }
+    )
+    n, total = out["customers"].sum(), out["revenue"].sum()
+    out.insert(1, "customer_share", out["customers"] / n if n else np.nan)
+    out.insert(3, "revenue_share", out["revenue"] / total if total else np.nan)
+    out["suggested_action"] = [texts.get(f"rfm_action_{key}", "") for key in out.index]
+    return out

@@ -1,0 +1,247 @@
+"""RFM: table, quantile scores with ties, the segment grid and its override, the summary."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, seed, settings
+from hypothesis import strategies as st
+
+from portfolio_lib import i18n
+from portfolio_lib.aggregate import aggregate
+from portfolio_lib.config import SAMPLE_FILES
+from portfolio_lib.io import load_portfolio
+from portfolio_lib.rfm import (
+    RFM_ACTIONS,
+    RFM_GRID,
+    RFM_SEGMENTS,
+    rfm_scores,
+    rfm_segments,
+    rfm_summary,
+    rfm_table,
+)
+
+# The grid of the documentation, typed again (rows R = 5 down to 1, columns F = 1 to 5).
+GRID_TEXT = """
+5 new            potential_loyalist potential_loyalist champions champions
+4 promising      potential_loyalist potential_loyalist loyal     loyal
+3 about_to_sleep about_to_sleep     need_attention     loyal     loyal
+2 hibernating    hibernating        at_risk            at_risk   cant_lose_them
+1 lost           lost               at_risk            at_risk   cant_lose_them
+"""
+
+
+def _scores_frame(r, f, m=None, monetary=None):
+    n = len(r)
+    return pd.DataFrame(
+        {
+            "customer_id": [f"c{i}" for i in range(n)],
+            "recency": np.arange(n),
+            "frequency": np.ones(n, dtype=int),
+            "monetary": np.ones(n) if monetary is None else monetary,
+            "r_score": r,
+            "f_score": f,
+            "m_score": np.ones(n, dtype=int) if m is None else m,
+        }
+    )
+
+
+def test_rfm_table_by_hand():
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c", "d"],
+            "last_purchase": pd.to_datetime(["2025-12-01", "2025-06-30", None, "2025-12-31"]),
+            "orders": [4, 1, 0, 2],
+            "revenue": [900.0, 120.0, 0.0, 80.0],
+        }
+    )
+    rfm = rfm_table(customers, as_of="2025-12-31")
+    # c never bought (prospect, left out). Recency: 1 Dec -> 31 Dec = 30 days;
+    # 30 Jun -> 31 Dec = Jul 31 + Aug 31 + Sep 30 + Oct 31 + Nov 30 + Dec 31 = 184; same day 0.
+    assert rfm["customer_id"].tolist() == ["a", "b", "d"]
+    assert rfm["recency"].tolist() == [30, 184, 0]
+    assert rfm["frequency"].tolist() == [4, 1, 2]
+    assert rfm["monetary"].tolist() == [900.0, 120.0, 80.0]
+    with pytest.raises(ValueError, match="after as_of"):
+        rfm_table(customers, as_of="2025-12-15")
+    with pytest.raises(ValueError, match="must hold dates"):
+        rfm_table(customers.assign(last_purchase="2025-01-01"), as_of="2025-12-31")
+
+
+def test_scores_by_hand_distinct_values():
+    rfm = pd.DataFrame(
+        {
+            "customer_id": list("abcdefghij"),
+            "recency": [0, 10, 20, 30, 40, 50, 60, 70, 80, 90],
+            "frequency": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+            "monetary": [50.0, 40, 30, 20, 10, 100, 90, 80, 70, 60],
+        }
+    )
+    scores = rfm_scores(rfm)
+    # n = 10: score = ceil(5 x rank / 10) = ceil(rank / 2): ranks 1..10 -> 1,1,2,2,3,3,4,4,5,5.
+    assert scores["f_score"].tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+    # Recency reversed: 0 days is the best (rank 10).
+    assert scores["r_score"].tolist() == [5, 5, 4, 4, 3, 3, 2, 2, 1, 1]
+    # Monetary ranks: 50 -> 5th, 40 -> 4th, ... 10 -> 1st, 100 -> 10th, 60 -> 6th.
+    assert scores["m_score"].tolist() == [3, 2, 2, 1, 1, 5, 5, 4, 4, 3]
+    assert scores["rfm_code"].tolist()[:2] == ["513", "512"]
+    assert rfm.columns.tolist() == ["customer_id", "recency", "frequency", "monetary"]  # copy
+
+
+def test_scores_with_ties_by_hand():
+    rfm = pd.DataFrame(
+        {
+            "customer_id": list("abcdefghij"),
+            "recency": [5, 5, 5, 30, 30, 60, 60, 60, 90, 200],
+            "frequency": [1, 1, 1, 1, 1, 1, 2, 2, 3, 10],
+            "monetary": [7.0] * 10,
+        }
+    )
+    scores = rfm_scores(rfm)
+    # Frequency: six 1s share the lowest rank 1 -> ceil(0.5) = 1; the 2s rank 7 -> ceil(3.5) = 4;
+    # 3 ranks 9 -> ceil(4.5) = 5; 10 ranks 10 -> 5.
+    assert scores["f_score"].tolist() == [1] * 6 + [4, 4, 5, 5]
+    # -recency ascending: -200 (1), -90 (2), -60 x3 (3), -30 x2 (6), -5 x3 (8):
+    # ceil(5 x 8 / 10) = 4, ceil(3) = 3, ceil(1.5) = 2, ceil(1) = 1, ceil(0.5) = 1.
+    assert scores["r_score"].tolist() == [4, 4, 4, 3, 3, 2, 2, 2, 1, 1]
+    # Every monetary value equal: one score for all, inside 1..5.
+    assert set(scores["m_score"]) == {1}
+    three = rfm_scores(rfm, bins=3)
+    # ceil(3 x rank / 10): 1 -> 1, 7 -> ceil(2.1) = 3, 9 -> 3, 10 -> 3.
+    assert three["f_score"].tolist() == [1] * 6 + [3, 3, 3, 3]
+    with pytest.raises(ValueError, match="bins"):
+        rfm_scores(rfm, bins=12)
+
+
+def test_scores_of_a_single_customer_and_of_none():
+    one = pd.DataFrame({"customer_id": ["a"], "recency": [3], "frequency": [2], "monetary": [9.0]})
+    assert rfm_scores(one)["rfm_code"].tolist() == ["555"]  # ceil(5 x 1 / 1) = 5
+    none = rfm_scores(one.iloc[:0])
+    assert none.empty and "rfm_code" in none.columns
+
+
+def test_default_grid_is_the_documented_table():
+    expected = {}
+    for line in GRID_TEXT.strip().splitlines():
+        r, *keys = line.split()
+        for f, key in enumerate(keys, start=1):
+            expected[(int(r), f)] = key
+    assert expected == RFM_GRID
+    cells = sorted(expected)
+    scores = _scores_frame([r for r, _ in cells], [f for _, f in cells])
+    segments = rfm_segments(scores)
+    assert segments["rfm_segment"].astype(str).tolist() == [expected[c] for c in cells]
+    assert list(segments["rfm_segment"].cat.categories) == list(RFM_SEGMENTS)
+
+
+def test_grid_override_and_validation():
+    scores = _scores_frame([5, 5, 1], [5, 1, 1])
+    vip = {cell: "lost" for cell in RFM_GRID} | {(5, 5): "vip"}
+    with pytest.raises(ValueError, match=r"'vip'"):
+        rfm_segments(scores, grid=vip)
+    labelled = rfm_segments(scores, grid=vip, labels={"vip": {"fr": "VIP", "en": "VIP"}})
+    assert labelled["rfm_segment"].tolist() == ["vip", "lost", "lost"]
+    assert i18n.label("vip", "fr") == "VIP"
+    # Nested lists: first row R = 5, columns F = 1..5.
+    rows = [["champions"] * 5, ["loyal"] * 5, ["need_attention"] * 5, ["at_risk"] * 5]
+    rows.append(["lost"] * 5)
+    by_rows = rfm_segments(scores, grid=rows)
+    assert by_rows["rfm_segment"].tolist() == ["champions", "champions", "lost"]
+    with pytest.raises(ValueError, match="5 rows"):
+        rfm_segments(scores, grid=rows[:4])
+    partial = {cell: key for cell, key in RFM_GRID.items() if cell != (3, 3)}
+    with pytest.raises(ValueError, match=r"unmapped cells: \[\(3, 3\)\]"):
+        rfm_segments(scores, grid=partial)
+    with pytest.raises(ValueError, match="unexpected cells"):
+        rfm_segments(scores, grid=RFM_GRID | {(6, 1): "lost"})
+    with pytest.raises(ValueError, match="outside 1..5"):
+        rfm_segments(_scores_frame([7], [1]))
+
+
+def test_summary_by_hand():
+    # Two champions (recency 2 and 4, 10 and 20 orders, 100 and 300 €), one lost, one new.
+    scores = _scores_frame([5, 5, 1, 5], [5, 4, 1, 1], monetary=[100.0, 300.0, 50.0, 50.0])
+    scores["recency"] = [2, 4, 300, 1]
+    scores["frequency"] = [10, 20, 1, 1]
+    summary = rfm_summary(rfm_segments(scores), lang="en")
+    assert summary.index.tolist() == list(RFM_SEGMENTS)  # every segment, empty ones too
+    assert summary["customers"].sum() == 4
+    champions = summary.loc["champions"]
+    # 2 of 4 customers, 400 of 500 €, means (2 + 4) / 2 = 3 days, 15 orders, 200 €.
+    assert champions["customers"] == 2 and champions["customer_share"] == 0.5
+    assert champions["revenue"] == 400.0 and champions["revenue_share"] == pytest.approx(0.8)
+    assert champions[["mean_recency", "mean_frequency", "mean_monetary"]].tolist() == [3, 15, 200]
+    assert summary.loc["lost", "revenue_share"] == pytest.approx(0.1)
+    assert summary.loc["loyal", "customers"] == 0
+    assert summary.loc["new", "suggested_action"] == RFM_ACTIONS["new"]["en"]
+    french = rfm_summary(rfm_segments(scores), lang="fr")
+    assert french.loc["champions", "suggested_action"] == RFM_ACTIONS["champions"]["fr"]
+    assert i18n.label("cant_lose_them", "fr") == "À ne pas perdre"
+    assert i18n.label("rfm_action_lost", "en") == RFM_ACTIONS["lost"]["en"]
+
+
+@seed(20240611)
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 30), st.integers(1, 6), st.integers(-5, 50)),
+        min_size=1,
+        max_size=60,
+    ),
+    bins=st.integers(2, 9),
+)
+def test_scores_properties(rows, bins):
+    recency, frequency, monetary = (list(column) for column in zip(*rows, strict=True))
+    rfm = pd.DataFrame(
+        {
+            "customer_id": [f"c{i}" for i in range(len(rows))],
+            "recency": recency,
+            "frequency": frequency,
+            "monetary": np.array(monetary, dtype=float),
+        }
+    )
+    scores = rfm_scores(rfm, bins=bins)
+    n = len(rfm)
+    for column, score, sign in (
+        ("recency", "r_score", -1),
+        ("frequency", "f_score", 1),
+        ("monetary", "m_score", 1),
+    ):
+        values, got = sign * rfm[column].to_numpy(), scores[score].to_numpy()
+        assert got.min() >= 1 and got.max() <= bins
+        # Equal values, equal scores; a larger value never scores lower.
+        assert (scores.groupby(rfm[column])[score].nunique() == 1).all()
+        order = np.argsort(values, kind="stable")
+        assert np.all(np.diff(got[order]) >= 0)
+        # Independent formula: pandas' min rank.
+        rank = pd.Series(values).rank(method="min").to_numpy()
+        np.testing.assert_array_equal(got, np.ceil(bins * rank / n - 1e-12).astype(int))
+    if bins == 5:
+        segments = rfm_segments(scores)
+        assert segments["rfm_segment"].notna().all() and len(segments) == n
+        summary = rfm_summary(segments)
+        assert summary["customers"].sum() == n
+        assert summary["revenue"].sum() == pytest.approx(rfm["monetary"].sum())
+
+
+@pytest.fixture(scope="module")
+def sample_customers():
+    portfolio = load_portfolio(SAMPLE_FILES["transactions"], SAMPLE_FILES["customers"])
+    agg = aggregate(portfolio.transactions, portfolio.customers)
+    return agg.customers, agg.as_of
+
+
+def test_sample_rfm(sample_customers):
+    customers, as_of = sample_customers
+    rfm = rfm_table(customers, as_of=as_of)
+    assert len(rfm) == (customers["orders"] > 0).sum()
+    assert (rfm["recency"] >= 0).all()
+    segments = rfm_segments(rfm_scores(rfm)).set_index("customer_id")
+    # The key account buys every week (60 purchases a year) and big: a champion.
+    assert segments.loc["C00005", "rfm_code"] == "555"
+    assert segments.loc["C00005", "rfm_segment"] == "champions"
+    summary = rfm_summary(segments)
+    assert summary["customers"].sum() == len(rfm)
+    assert summary["revenue"].sum() == pytest.approx(rfm["monetary"].sum())
+    assert (summary["customers"] > 0).all()  # every segment is populated in the sample

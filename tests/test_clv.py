@@ -1,0 +1,165 @@
+"""Simple and retention CLV: hand-computed values, the infinite sum, validation, the sample."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, seed, settings
+from hypothesis import strategies as st
+
+from portfolio_lib.aggregate import aggregate, window_totals
+from portfolio_lib.clv import retention_clv, simple_clv
+from portfolio_lib.config import DEFAULTS, SAMPLE_FILES
+from portfolio_lib.errors import PortfolioDataError
+from portfolio_lib.io import load_portfolio
+
+COLUMNS = [
+    "customers",
+    "average_basket",
+    "purchases_per_year",
+    "margin_rate",
+    "annual_churn",
+    "expected_lifetime_years",
+    "clv",
+]
+
+
+@pytest.fixture
+def totals():
+    # Last-12-month totals. c is inactive (0) and d a net credit: both left out.
+    return pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c", "d", "e", "f", "g"],
+            "segment": ["X", "X", "X", "X", "Y", "Z", "Z"],
+            "revenue": [3_000.0, 1_000.0, 0.0, -50.0, 2_000.0, 1_000.0, 3_000.0],
+            "margin": [600.0, 200.0, 0.0, -10.0, np.nan, 400.0, np.nan],
+            "orders": [6, 2, 0, 0, 4, 2, 3],
+        }
+    )
+
+
+def test_simple_clv_total_by_hand(totals):
+    x = totals[totals["segment"] == "X"]
+    out = simple_clv(x, annual_churn=0.25)
+    assert out.columns.tolist() == COLUMNS and out.index.tolist() == ["total"]
+    # a + b: basket 4,000 / 8 = 500; purchases 8 / 2 = 4; margin 800 / 4,000 = 0.2;
+    # lifetime 1 / 0.25 = 4 years; CLV = 500 x 4 x 0.2 x 4 = 1,600.
+    assert out.loc["total"].tolist() == pytest.approx([2, 500.0, 4.0, 0.2, 0.25, 4.0, 1_600.0])
+
+
+def test_simple_clv_by_group_with_churn_series(totals):
+    churn = pd.Series({"X": 0.25, "Y": 0.0, "Z": 0.5})
+    out = simple_clv(totals, annual_churn=churn, by="segment")
+    assert out.index.name == "segment" and out.index.tolist() == ["X", "Y", "Z"]
+    assert out.loc["X", "clv"] == pytest.approx(1_600.0)
+    # Y: e alone, no margin known -> default rate 0.30; churn 0 -> lifetime capped at 10 years;
+    # basket 2,000 / 4 = 500, 4 purchases: 500 x 4 x 0.3 x 10 = 6,000.
+    assert DEFAULTS["default_margin_rate"] == 0.30
+    assert out.loc["Y"].tolist() == pytest.approx([1, 500.0, 4.0, 0.30, 0.0, 10.0, 6_000.0])
+    # Z: margin rate over the customers whose margin is known: 400 / 1,000 = 0.4;
+    # basket 4,000 / 5 = 800; purchases 5 / 2 = 2.5; lifetime 2: 800 x 2.5 x 0.4 x 2 = 1,600.
+    assert out.loc["Z"].tolist() == pytest.approx([2, 800.0, 2.5, 0.4, 0.5, 2.0, 1_600.0])
+    capped = simple_clv(totals, annual_churn=churn, by="segment", max_lifetime_years=5)
+    assert capped.loc["Y", "clv"] == pytest.approx(3_000.0)  # 500 x 4 x 0.3 x 5
+    categorical = totals.assign(segment=pd.Categorical(totals["segment"], ["W", "X", "Y", "Z"]))
+    assert simple_clv(categorical, annual_churn=churn, by="segment").index.tolist() == list("XYZ")
+
+
+def test_simple_clv_margin_rate_override_and_no_margin_column(totals):
+    x = totals[totals["segment"] == "X"]
+    # Override: 500 x 4 x 0.5 x 4 = 4,000.
+    assert simple_clv(x, annual_churn=0.25, margin_rate=0.5).loc["total", "clv"] == 4_000.0
+    # No margin column: the default 30 %: 500 x 4 x 0.3 x 4 = 2,400.
+    no_margin = simple_clv(x.drop(columns="margin"), annual_churn=0.25)
+    assert no_margin.loc["total", "clv"] == pytest.approx(2_400.0)
+    # Churn 5 % would mean 20 years: capped at 10.
+    assert simple_clv(x, annual_churn=0.05).loc["total", "expected_lifetime_years"] == 10.0
+
+
+def test_simple_clv_missing_group_in_by_column(totals):
+    # A customer without segment forms the "unknown" group.
+    frame = totals.assign(segment=totals["segment"].where(totals["customer_id"] != "e"))
+    out = simple_clv(frame, annual_churn=0.25, by="segment")
+    assert out.index.tolist() == ["X", "Z", "unknown"]
+
+
+def test_simple_clv_validation(totals):
+    with pytest.raises(ValueError, match=r"no rate for group\(s\) \['Z'\]"):
+        simple_clv(totals, annual_churn=pd.Series({"X": 0.2, "Y": 0.2}), by="segment")
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        simple_clv(totals, annual_churn=1.5)
+    with pytest.raises(ValueError, match="one rate"):
+        simple_clv(totals, annual_churn=pd.Series({"X": 0.2, "Y": 0.2}))
+    with pytest.raises(PortfolioDataError, match="'region'"):
+        simple_clv(totals, annual_churn=0.2, by="region")
+    with pytest.raises(PortfolioDataError, match="'orders'"):
+        simple_clv(totals.drop(columns="orders"), annual_churn=0.2)
+
+
+def test_retention_clv_by_hand_and_against_the_infinite_sum():
+    # m r / (1 + d - r) = 1,000 x 0.8 / 0.3 = 2,666.67.
+    assert retention_clv(1_000.0, retention=0.8, discount_rate=0.1) == pytest.approx(8_000 / 3)
+    # Explicit sum of m r^t / (1 + d)^t, t = 1..2,000 (ratio 0.727: the tail is negligible).
+    t = np.arange(1, 2_001)
+    explicit = np.sum(1_000.0 * 0.8**t / 1.1**t)
+    assert retention_clv(1_000.0, retention=0.8, discount_rate=0.1) == pytest.approx(explicit)
+    # Default d = 10 %; retention 1 is allowed while d > 0: m / d = 10,000.
+    assert retention_clv(1_000.0, retention=1.0) == pytest.approx(10_000.0)
+    assert retention_clv(1_000.0, retention=0.0) == 0.0
+
+
+def test_retention_clv_vectorised():
+    frame = pd.DataFrame({"margin": [1_000.0, 500.0], "retention": [0.8, 0.5]})
+    values = retention_clv(frame["margin"], retention=frame["retention"], discount_rate=0.1)
+    # 1,000 x 0.8 / 0.3 and 500 x 0.5 / 0.6.
+    assert isinstance(values, pd.Series)
+    np.testing.assert_allclose(values, [8_000 / 3, 250 / 0.6])
+    rates = retention_clv(np.array([100.0, 200.0]), retention=0.5, discount_rate=np.array([0, 1]))
+    np.testing.assert_allclose(rates, [100.0, 200 * 0.5 / 1.5])  # 50 / 0.5 and 100 / 1.5
+    table = retention_clv(frame[["margin"]], retention=0.5, discount_rate=0.0)
+    np.testing.assert_allclose(table["margin"], [1_000.0, 500.0])  # m x 0.5 / 0.5
+
+
+def test_retention_clv_validation():
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        retention_clv(1_000.0, retention=1.2)
+    with pytest.raises(ValueError, match="below 1 \\+ discount_rate"):
+        retention_clv(1_000.0, retention=1.0, discount_rate=0.0)
+    with pytest.raises(ValueError, match="above -1"):
+        retention_clv(1_000.0, retention=0.5, discount_rate=-1.0)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        retention_clv(pd.Series([1.0, 2.0]), retention=pd.Series([0.5, np.nan]))
+
+
+@seed(20240621)
+@settings(max_examples=80, deadline=None)
+@given(
+    margin=st.floats(0, 1e6),
+    retention=st.floats(0, 0.95),
+    discount=st.floats(0, 0.3),
+)
+def test_retention_clv_is_the_discounted_sum(margin, retention, discount):
+    t = np.arange(1, 1_001)  # (0.95)^1000 < 1e-22: the tail is nothing
+    explicit = float(np.sum(margin * (retention / (1 + discount)) ** t))
+    got = retention_clv(margin, retention=retention, discount_rate=discount)
+    assert got == pytest.approx(explicit, rel=1e-9, abs=1e-9)
+
+
+def test_sample_simple_clv_is_mean_yearly_margin_times_lifetime():
+    portfolio = load_portfolio(SAMPLE_FILES["transactions"], SAMPLE_FILES["customers"])
+    agg = aggregate(portfolio.transactions, portfolio.customers)
+    last_year = window_totals(agg.monthly, agg.months).join(
+        agg.customers.set_index("customer_id")["segment"]
+    )
+    out = simple_clv(last_year, annual_churn=0.2, by="segment")
+    # basket x purchases x margin rate = (R/O)(O/N)(M/R) = M/N: the mean yearly margin per
+    # active customer, computed here directly from the window totals.
+    active = last_year[last_year["revenue"] > 0]
+    mean_margin = active.groupby("segment")["margin"].sum() / active.groupby("segment").size()
+    np.testing.assert_allclose(out["clv"], mean_margin.reindex(out.index) * 5.0)
+    assert out["customers"].sum() == len(active)
+    # Margin rates of the generator: Grand compte 18 %, Artisan 33 % (+/- noise).
+    assert out.loc["Grand compte", "margin_rate"] == pytest.approx(0.18, abs=0.02)
+    assert out.loc["Artisan", "margin_rate"] == pytest.approx(0.33, abs=0.02)
+    assert out["clv"].idxmax() == "Grand compte"

@@ -1,0 +1,554 @@
+"""Cost of winning and keeping customers: CAC, CRC, CAC payback and LTV/CAC.
+
+Spend comes from the canonical cost table (:func:`portfolio_lib.io.load_costs`: ``period``
+month, ``kind`` acquisition/retention, ``amount``, optional ``channel``) or, without a cost
+file, from monthly budgets (:func:`costs_from_budgets`). Customers come from the aggregated
+tables of :func:`portfolio_lib.aggregate.aggregate`; periods and the retained customers are
+those of :mod:`portfolio_lib.movements`.
+
+Rules shared by every function
+------------------------------
+- Cost rows are placed in the period of their month; months outside the month grid (before
+  the first transaction or after ``as_of``) are ignored.
+- A period's spend of a kind is the sum of its rows, and **NaN when the cost table has no row
+  of that kind in the period** (spend not recorded is unknown, not zero), so CAC and CRC are
+  NaN there too. Within a recorded period, a channel without rows spent 0.
+- The **new customers** of a period are the customers whose ``first_purchase`` (first invoice
+  with a positive amount; ``Aggregates.customers``) falls in it. This is the acquisition count,
+  whether or not they are still active at the period end (unlike ``movements``' "new").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .aggregate import Period
+from .config import DEFAULTS
+from .errors import PortfolioDataError
+from .i18n import register
+from .movements import _customer_codes, _month_grid, _Periods, _periods, _require_attribute
+from .movements import movements as _movements
+
+__all__ = [
+    "acquisition_costs",
+    "cac_payback",
+    "cost_summary",
+    "costs_from_budgets",
+    "ltv_to_cac",
+    "retention_costs",
+]
+
+# Months of margin after the first purchase that pay back the CAC.
+# TODO(lead): add "payback_horizon_months": 12 to config.DEFAULTS; read here until then.
+_PAYBACK_HORIZON = int(DEFAULTS.get("payback_horizon_months", 12))
+_KINDS = ("acquisition", "retention")
+
+register(
+    {
+        "acquisition": {"fr": "Acquisition", "en": "Acquisition"},
+        "retention": {"fr": "Fidélisation", "en": "Retention"},
+        "acquisition_spend": {"fr": "Dépenses d'acquisition", "en": "Acquisition spend"},
+        "retention_spend": {"fr": "Dépenses de fidélisation", "en": "Retention spend"},
+        "new_customers": {"fr": "Nouveaux clients", "en": "New customers"},
+        "retained_customers": {"fr": "Clients conservés", "en": "Retained customers"},
+        "cac": {"fr": "Coût d'acquisition client (CAC)", "en": "Customer acquisition cost (CAC)"},
+        "crc": {"fr": "Coût de rétention client (CRC)", "en": "Customer retention cost (CRC)"},
+        "customer_months": {"fr": "Mois-clients observés", "en": "Observed customer-months"},
+        "cohort_margin": {"fr": "Marge de la cohorte", "en": "Cohort margin"},
+        "monthly_margin_per_customer": {
+            "fr": "Marge mensuelle par nouveau client",
+            "en": "Monthly margin per new customer",
+        },
+        "payback_months": {"fr": "Retour sur CAC (mois)", "en": "CAC payback (months)"},
+        "ltv_to_cac": {"fr": "Ratio LTV / CAC", "en": "LTV / CAC"},
+        "unallocated": {"fr": "Non affecté (tous canaux)", "en": "Unallocated (all channels)"},
+    }
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs
+
+
+def costs_from_budgets(
+    months: Sequence[object],
+    *,
+    acquisition_budget: float | None,
+    retention_budget: float | None,
+) -> pd.DataFrame:
+    """A cost table with a constant spend per month, for when there is no cost file.
+
+    Parameters
+    ----------
+    months : DatetimeIndex
+        The month grid, usually ``Aggregates.months``.
+    acquisition_budget, retention_budget : float or None
+        € spent every month to win, and to keep, customers. ``None`` leaves that kind out
+        (its spend, CAC or CRC are then unknown: NaN).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Canonical costs: ``period`` (every month), ``kind``, ``amount``, ``channel`` (NaN).
+
+    Examples
+    --------
+    >>> costs_from_budgets(pd.date_range("2025-01", periods=2, freq="MS"),
+    ...                    acquisition_budget=20_000, retention_budget=None)
+          period         kind   amount channel
+    0 2025-01-01  acquisition  20000.0     NaN
+    1 2025-02-01  acquisition  20000.0     NaN
+    """
+    grid = _month_grid(months)
+    parts = []
+    for kind, budget in zip(_KINDS, (acquisition_budget, retention_budget), strict=True):
+        if budget is None:
+            continue
+        budget = float(budget)
+        if not np.isfinite(budget) or budget < 0:
+            raise ValueError(
+                f"{kind}_budget must be a positive amount in € per month, got {budget}"
+            )
+        parts.append(
+            pd.DataFrame({"period": grid, "kind": kind, "amount": budget, "channel": np.nan})
+        )
+    if not parts:
+        return pd.DataFrame(
+            {
+                "period": pd.DatetimeIndex([], dtype="datetime64[ns]"),
+                "kind": pd.Series([], dtype=object),
+                "amount": pd.Series([], dtype=float),
+                "channel": pd.Series([], dtype=object),
+            }
+        )
+    out = pd.concat(parts, ignore_index=True)
+    out["channel"] = out["channel"].astype(object)
+    return out
+
+
+def _check_costs(costs: pd.DataFrame) -> None:
+    missing = [c for c in ("period", "kind", "amount") if c not in costs]
+    if missing:
+        raise ValueError(
+            f"the cost table lacks column(s) {missing} (columns: {list(costs.columns)}): "
+            "load it with portfolio_lib.io.load_costs or build it with costs_from_budgets"
+        )
+    kinds = set(costs["kind"].dropna().unique()) - set(_KINDS)
+    if kinds:
+        raise ValueError(
+            f"cost kind(s) {sorted(map(str, kinds))} are neither 'acquisition' nor 'retention': "
+            "load the table with portfolio_lib.io.load_costs, which recognises French words"
+        )
+
+
+def _cost_periods(costs: pd.DataFrame, grid: pd.DatetimeIndex, periods: _Periods) -> np.ndarray:
+    """Period index of every cost row (-1 outside the grid)."""
+    month = pd.to_datetime(costs["period"]).dt.to_period("M").dt.to_timestamp()
+    position = grid.get_indexer(month.to_numpy(dtype="datetime64[ns]"))
+    return np.where(position >= 0, periods.of_month[position], -1)
+
+
+def _spend(
+    costs: pd.DataFrame,
+    kind: str,
+    grid: pd.DatetimeIndex,
+    periods: _Periods,
+    channel: np.ndarray | None = None,
+    n_channels: int = 1,
+) -> np.ndarray:
+    """(periods, channels) spend of ``kind``; NaN for periods without any row of that kind."""
+    rows = (costs["kind"] == kind).to_numpy()
+    period_of = _cost_periods(costs, grid, periods)
+    channel = np.zeros(len(costs), dtype=np.int64) if channel is None else channel
+    keep = rows & (period_of >= 0) & (channel >= 0)
+    n_periods = len(periods)
+    spend = np.bincount(
+        period_of[keep] * n_channels + channel[keep],
+        weights=costs["amount"].to_numpy(dtype=float)[keep],
+        minlength=n_periods * n_channels,
+    ).reshape(n_periods, n_channels)
+    recorded = np.bincount(period_of[keep], minlength=n_periods) > 0
+    return np.where(recorded[:, None], np.round(spend, 9), np.nan)
+
+
+def _first_purchase_periods(
+    customers: pd.DataFrame, grid: pd.DatetimeIndex, periods: _Periods
+) -> np.ndarray:
+    """Period index of each customer's first purchase (-1: none, or outside the grid)."""
+    if "first_purchase" not in customers:
+        raise ValueError(
+            "the customer table has no 'first_purchase': pass Aggregates.customers from "
+            "portfolio_lib.aggregate.aggregate"
+        )
+    first = pd.to_datetime(customers["first_purchase"]).dt.to_period("M").dt.to_timestamp()
+    position = grid.get_indexer(first.to_numpy(dtype="datetime64[ns]"))
+    if "orders" in customers:  # customers with credit notes only have no real purchase
+        position = np.where(customers["orders"].to_numpy() > 0, position, -1)
+    return np.where(position >= 0, periods.of_month[np.maximum(position, 0)], -1)
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """numerator / denominator, NaN where the denominator is 0 or missing."""
+    numerator = np.asarray(numerator, dtype=float)
+    denominator = np.asarray(denominator, dtype=float)
+    valid = denominator > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(valid, numerator / np.where(valid, denominator, 1.0), np.nan)
+
+
+def _period_columns(periods: _Periods, repeat: int = 1) -> dict[str, object]:
+    return {
+        "period_start": np.repeat(periods.start_months, repeat),
+        "period_end": np.repeat(periods.end_months, repeat),
+        "period": np.repeat(np.asarray(periods.labels, dtype=object), repeat),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# CAC, CRC, payback
+
+
+def acquisition_costs(
+    costs: pd.DataFrame,
+    customers: pd.DataFrame,
+    *,
+    months: Sequence[object],
+    period: Period = DEFAULTS["period"],
+    by_channel: bool = False,
+) -> pd.DataFrame:
+    """Customer acquisition cost (CAC) per period: acquisition spend / new customers.
+
+    Parameters
+    ----------
+    costs : pandas.DataFrame
+        Canonical cost table (``io.load_costs`` or :func:`costs_from_budgets`).
+    customers : pandas.DataFrame
+        ``Aggregates.customers`` (``first_purchase``, ``orders`` and, by channel,
+        ``acquisition_channel``).
+    months : DatetimeIndex
+        The month grid, usually ``Aggregates.months``.
+    period : {'month', 'quarter', 'year'}, default 'month'
+    by_channel : bool, default False
+        Split by channel: spend by ``costs.channel``, new customers by
+        ``customers.acquisition_channel``, matched by name. Spend rows without a channel go
+        to the channel ``'unallocated'`` (no customer is attributed to it, so its CAC is NaN);
+        customers without an acquisition channel go to ``'unknown'`` (no spend is attributed
+        to it, so its CAC is 0). The rows of a period add up to its totals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period (and channel, known channels sorted, then 'unknown' and
+        'unallocated'): ``period_start``, ``period_end``, ``period``, [``channel``],
+        ``acquisition_spend`` (NaN when no acquisition row falls in the period),
+        ``new_customers`` (first purchase in the period), ``cac`` (NaN when no new customer).
+
+    Raises
+    ------
+    PortfolioDataError
+        ``missing_attribute`` when ``by_channel`` and the customer table has no
+        ``acquisition_channel``.
+    """
+    _check_costs(costs)
+    grid = _month_grid(months)
+    periods = _periods(grid, period)
+    acquired = _first_purchase_periods(customers, grid, periods)
+    if not by_channel:
+        spend = _spend(costs, "acquisition", grid, periods)[:, 0]
+        new = np.bincount(acquired[acquired >= 0], minlength=len(periods))
+        return pd.DataFrame(
+            {
+                **_period_columns(periods),
+                "acquisition_spend": spend,
+                "new_customers": new.astype(np.int64),
+                "cac": _ratio(spend, new),
+            }
+        )
+    _require_attribute(customers, "acquisition_channel", "CAC by channel")
+    cost_channel = (
+        costs["channel"].astype(object)
+        if "channel" in costs
+        else pd.Series(np.nan, index=costs.index, dtype=object)
+    )
+    cost_channel = cost_channel.where(cost_channel.notna(), "unallocated")
+    customer_channel = customers["acquisition_channel"].astype(object)
+    customer_channel = customer_channel.where(customer_channel.notna(), "unknown")
+    special = ["unknown", "unallocated"]
+    known = set(cost_channel[costs["kind"].eq("acquisition")]) | set(customer_channel)
+    channels = sorted((c for c in known if c not in special), key=str)
+    channels += [c for c in special if c in known]
+    # Retention rows may carry channels outside this list: -1, and _spend skips them.
+    cost_code = pd.Index(channels).get_indexer(cost_channel).astype(np.int64)
+    customer_code = pd.Index(channels).get_indexer(customer_channel).astype(np.int64)
+    n_channels = len(channels)
+    spend = _spend(costs, "acquisition", grid, periods, cost_code, n_channels)
+    keep = acquired >= 0
+    new = np.bincount(
+        acquired[keep] * n_channels + customer_code[keep], minlength=len(periods) * n_channels
+    ).reshape(len(periods), n_channels)
+    return pd.DataFrame(
+        {
+            **_period_columns(periods, n_channels),
+            "channel": np.tile(np.asarray(channels, dtype=object), len(periods)),
+            "acquisition_spend": spend.reshape(-1),
+            "new_customers": new.reshape(-1).astype(np.int64),
+            "cac": _ratio(spend, new).reshape(-1),
+        }
+    )
+
+
+def retention_costs(
+    costs: pd.DataFrame,
+    monthly: pd.DataFrame,
+    *,
+    months: Sequence[object],
+    period: Period = DEFAULTS["period"],
+    activity_window: int = DEFAULTS["activity_window"],
+) -> pd.DataFrame:
+    """Customer retention cost (CRC) per period: retention spend / retained customers.
+
+    Parameters
+    ----------
+    costs : pandas.DataFrame
+        Canonical cost table.
+    monthly : pandas.DataFrame
+        ``Aggregates.monthly``.
+    months : DatetimeIndex
+        The month grid, usually ``Aggregates.months``.
+    period : {'month', 'quarter', 'year'}, default 'month'
+    activity_window : int, default 12
+        Months of trailing net revenue that make a customer active.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period: ``period_start``, ``period_end``, ``period``,
+        ``retention_spend`` (NaN when no retention row falls in the period),
+        ``retained_customers`` (active at the start and at the end of the period, from
+        :func:`portfolio_lib.movements.movements`), ``crc`` (NaN when nobody was retained).
+    """
+    _check_costs(costs)
+    grid = _month_grid(months)
+    periods = _periods(grid, period)
+    spend = _spend(costs, "retention", grid, periods)[:, 0]
+    moves = _movements(monthly, months=grid, period=period, activity_window=activity_window)
+    retained = moves["retained"].to_numpy()
+    return pd.DataFrame(
+        {
+            **_period_columns(periods),
+            "retention_spend": spend,
+            "retained_customers": retained.astype(np.int64),
+            "crc": _ratio(spend, retained),
+        }
+    )
+
+
+def _cac_by_period(cac: object, labels: list[str]) -> np.ndarray:
+    """CAC per period label from a scalar, a Series by period or an acquisition_costs table."""
+    if isinstance(cac, pd.DataFrame):
+        if not {"period", "cac"} <= set(cac.columns):
+            raise ValueError("a CAC table needs 'period' and 'cac' columns (acquisition_costs)")
+        if cac["period"].duplicated().any():
+            raise ValueError(
+                "the CAC table has several rows per period (by channel?): pass the CAC of "
+                "acquisition_costs(..., by_channel=False)"
+            )
+        cac = cac.set_index("period")["cac"]
+    if isinstance(cac, pd.Series):
+        return cac.reindex(labels).to_numpy(dtype=float)
+    return np.full(len(labels), float(cac))
+
+
+def cac_payback(
+    monthly: pd.DataFrame,
+    customers: pd.DataFrame,
+    *,
+    months: Sequence[object],
+    cac: float | pd.Series | pd.DataFrame,
+    period: Period = DEFAULTS["period"],
+    horizon_months: int = _PAYBACK_HORIZON,
+    margin_rate: float | None = None,
+) -> pd.DataFrame:
+    """Months of gross margin a new customer needs to pay back their acquisition cost.
+
+    ``payback_months = CAC / monthly gross margin per new customer``. The cohort of a period
+    is its new customers (first purchase in it, see the module docstring). Each member
+    contributes its gross margin over its first ``horizon_months`` months, counted from its
+    own first-purchase month and stopping at the last month of the grid (``as_of``'s month,
+    counted as observed), and the number of those months it was observed. The monthly margin
+    per new customer is the cohort's margin / the cohort's observed customer-months; for
+    monthly cohorts this is margin / (cohort size x observed months).
+
+    Parameters
+    ----------
+    monthly : pandas.DataFrame
+        ``Aggregates.monthly``.
+    customers : pandas.DataFrame
+        ``Aggregates.customers``.
+    months : DatetimeIndex
+        The month grid, usually ``Aggregates.months``.
+    cac : float, Series or DataFrame
+        One CAC for every period, a Series indexed by period label, or the output of
+        :func:`acquisition_costs` (without ``by_channel``).
+    period : {'month', 'quarter', 'year'}, default 'month'
+    horizon_months : int, default 12
+        Months of margin observed after the first purchase.
+    margin_rate : float, optional
+        When given, margin = net revenue x ``margin_rate`` (overrides the log's margin).
+        By default the log's margin is used; **when the log has no margin column, margin =
+        net revenue x ``DEFAULTS["default_margin_rate"]`` (30 %)**, an assumption to state
+        in any report.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period: ``period_start``, ``period_end``, ``period``, ``new_customers``,
+        ``customer_months``, ``cohort_margin``, ``monthly_margin_per_customer``, ``cac``,
+        ``payback_months`` (NaN when the CAC is unknown or the cohort earns no positive
+        margin: it never pays back at that rate).
+    """
+    if horizon_months < 1:
+        raise ValueError(f"horizon_months must be at least 1, got {horizon_months}")
+    grid = _month_grid(months)
+    periods = _periods(grid, period)
+    codes, index = _customer_codes(monthly)
+    if margin_rate is None and not monthly["margin"].isna().all():
+        margin = monthly["margin"].fillna(0).to_numpy(dtype=float)
+    else:
+        rate = DEFAULTS["default_margin_rate"] if margin_rate is None else float(margin_rate)
+        margin = monthly["revenue"].fillna(0).to_numpy(dtype=float) * rate
+    # Each customer's first purchase month (grid position, -1 for none), on the monthly codes.
+    first = pd.to_datetime(customers["first_purchase"]).dt.to_period("M").dt.to_timestamp()
+    position = grid.get_indexer(first.to_numpy(dtype="datetime64[ns]"))
+    if "orders" in customers:
+        position = np.where(customers["orders"].to_numpy() > 0, position, -1)
+    first_position = (
+        pd.Series(position, index=customers["customer_id"].to_numpy())
+        .reindex(index)
+        .fillna(-1)
+        .to_numpy(dtype=np.int64)
+    )
+    members = first_position >= 0
+    n_periods = len(periods)
+    cohort = periods.of_month[first_position[members]]
+    size = np.bincount(cohort, minlength=n_periods)
+    observed = np.minimum(horizon_months, len(grid) - first_position[members])
+    customer_months = np.bincount(cohort, weights=observed, minlength=n_periods)
+    # Margin of the monthly rows inside each member's first horizon_months months.
+    row_first = first_position[codes]
+    row_month = grid.get_indexer(monthly["month"].to_numpy(dtype="datetime64[ns]"))
+    inside = (row_first >= 0) & (row_month >= row_first) & (row_month < row_first + horizon_months)
+    cohort_margin = np.round(
+        np.bincount(
+            periods.of_month[row_first[inside]], weights=margin[inside], minlength=n_periods
+        ),
+        9,
+    )
+    per_month = _ratio(cohort_margin, customer_months)
+    cac_values = _cac_by_period(cac, periods.labels)
+    payback = np.where(per_month > 0, cac_values / np.where(per_month > 0, per_month, 1), np.nan)
+    return pd.DataFrame(
+        {
+            **_period_columns(periods),
+            "new_customers": size.astype(np.int64),
+            "customer_months": customer_months.astype(np.int64),
+            "cohort_margin": cohort_margin,
+            "monthly_margin_per_customer": per_month,
+            "cac": cac_values,
+            "payback_months": payback,
+        }
+    )
+
+
+def ltv_to_cac(ltv: float | pd.Series, cac: float | pd.Series) -> float | pd.Series:
+    """LTV / CAC: how many times a customer's lifetime value covers their acquisition cost.
+
+    Parameters
+    ----------
+    ltv : float or Series
+        Customer lifetime value (from :mod:`portfolio_lib.clv`), e.g. per channel or cohort.
+    cac : float or Series
+        Acquisition cost, aligned on the same index when both are Series.
+
+    Returns
+    -------
+    float or Series
+        The ratio; NaN where the CAC is zero, negative or missing (and where the indexes of
+        two Series do not match). Rule of thumb: above 3 is healthy, below 1 loses money.
+
+    Examples
+    --------
+    >>> ltv_to_cac(3_000.0, 1_000.0)
+    3.0
+    >>> ltv_to_cac(pd.Series({"Web": 900.0, "Salon": 2_000.0}), pd.Series({"Web": 300.0,
+    ...            "Salon": 0.0})).tolist()
+    [3.0, nan]
+    """
+    if isinstance(ltv, pd.Series) or isinstance(cac, pd.Series):
+        ltv_s = ltv if isinstance(ltv, pd.Series) else pd.Series(ltv, index=cac.index)
+        cac_s = cac if isinstance(cac, pd.Series) else pd.Series(cac, index=ltv.index)
+        ltv_s, cac_s = ltv_s.align(cac_s)
+        out = ltv_s.astype(float) / cac_s.where(cac_s > 0).astype(float)
+        return out.rename("ltv_to_cac")
+    return float(_ratio(np.asarray(ltv), np.asarray(cac)))
+
+
+def cost_summary(
+    costs: pd.DataFrame | None,
+    monthly: pd.DataFrame,
+    customers: pd.DataFrame,
+    *,
+    months: Sequence[object],
+    period: Period = DEFAULTS["period"],
+    activity_window: int = DEFAULTS["activity_window"],
+    acquisition_budget: float | None = None,
+    retention_budget: float | None = None,
+) -> pd.DataFrame:
+    """CAC, CRC and CAC payback per period, in one table.
+
+    Parameters
+    ----------
+    costs : pandas.DataFrame or None
+        Canonical cost table; when None, the budgets are used (:func:`costs_from_budgets`).
+    monthly, customers : pandas.DataFrame
+        ``Aggregates.monthly`` and ``Aggregates.customers``.
+    months : DatetimeIndex
+        The month grid, usually ``Aggregates.months``.
+    period : {'month', 'quarter', 'year'}, default 'month'
+    activity_window : int, default 12
+        Months of trailing net revenue that make a customer active (retained customers).
+    acquisition_budget, retention_budget : float, optional
+        € per month, used only without a cost table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period: ``period_start``, ``period_end``, ``period``,
+        ``acquisition_spend``, ``new_customers``, ``cac``, ``retention_spend``,
+        ``retained_customers``, ``crc``, ``payback_months`` (see :func:`acquisition_costs`,
+        :func:`retention_costs`, :func:`cac_payback` with their default horizon and margin).
+
+    Raises
+    ------
+    PortfolioDataError
+        ``no_costs`` when there is neither a cost table nor a budget.
+    """
+    if costs is None:
+        if acquisition_budget is None and retention_budget is None:
+            raise PortfolioDataError("no_costs", analysis="CAC/CRC")
+        costs = costs_from_budgets(
+            months, acquisition_budget=acquisition_budget, retention_budget=retention_budget
+        )
+    acquisition = acquisition_costs(costs, customers, months=months, period=period)
+    retention = retention_costs(
+        costs, monthly, months=months, period=period, activity_window=activity_window
+    )
+    payback = cac_payback(monthly, customers, months=months, cac=acquisition, period=period)
+    out = acquisition.copy()
+    for name in ("retention_spend", "retained_customers", "crc"):
+        out[name] = retention[name].to_numpy()
+    out["payback_months"] = payback["payback_months"].to_numpy()
+    return out

@@ -1,0 +1,628 @@
+"""Portfolio movements: new, reactivated, retained and lost customers, revenue bridge, cohorts.
+
+Every function takes the aggregated tables of :func:`portfolio_lib.aggregate.aggregate`
+(``monthly`` and the month grid ``months``), never the raw log, and works on the dense
+customer x month matrix with numpy, so a million customers over three years stay fast.
+
+Definitions (DESIGN.md, completed here; every function of this module uses them)
+--------------------------------------------------------------------------------
+- **First purchase month** of a customer: the first month of ``monthly`` with ``orders > 0``
+  (orders count positive-amount invoices, so this is the month of
+  ``Aggregates.customers.first_purchase``). Customers with only credit notes have none.
+- **Active at month t**: net revenue > 0 over the ``activity_window`` months ending with t
+  (:func:`portfolio_lib.aggregate.active_matrix`). Nobody is active before the first month of
+  the grid: the log starts there.
+- **Periods** (month, quarter, year) end at :func:`portfolio_lib.aggregate.period_ends`; a
+  period runs from the month after the previous period end (the first month of the grid for
+  the first period, so a partial first quarter or year starts at the data start) to its end.
+  The last period may be partial (it ends at ``as_of``'s month).
+- **Active at start** of a period = active at the end of the previous period.
+- **Statuses** of a customer in a period (exclusive, exhaustive):
+
+  - ``new``: first purchase in the period *and* active at its end. A first purchase that is
+    cancelled by credit notes before the period end (net <= 0) is counted nowhere: the
+    customer is ``inactive`` in that period, and ``reactivated`` if they buy again later;
+  - ``retained``: active at start and at end;
+  - ``lost``: active at start, not at end;
+  - ``reactivated``: not active at start, not new, active at end;
+  - ``inactive``: active neither at start nor at end (prospects, lapsed customers).
+
+  Hence active_start = retained + lost and active_end = retained + new + reactivated, so
+  active_end = active_start + new + reactivated - lost exactly, for every period and group,
+  and active_start of a period is active_end of the one before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .aggregate import Period, period_ends, period_label, revenue_matrix, trailing_sum
+from .config import DEFAULTS
+from .errors import PortfolioDataError
+from .i18n import register
+
+__all__ = [
+    "STATUSES",
+    "cohort_matrix",
+    "cohort_table",
+    "customer_status",
+    "movements",
+    "revenue_bridge",
+]
+
+#: Status of a customer in a period, in the order of the codes used internally.
+STATUSES: tuple[str, ...] = ("new", "reactivated", "retained", "lost", "inactive")
+_NEW, _REACTIVATED, _RETAINED, _LOST, _INACTIVE = range(len(STATUSES))
+_NO_PURCHASE = np.iinfo(np.int64).max  # first-purchase position of customers who never bought
+_BEFORE_GRID = -1  # first purchase before the first month of the grid
+# Sums of money carry floating-point noise: below half a nano-euro is zero, as
+# aggregate.trailing_sum's rounding to 9 decimals.
+_NOISE = 5e-10
+
+register(
+    {
+        "period_start": {"fr": "Début de période", "en": "Period start"},
+        "period_end": {"fr": "Fin de période", "en": "Period end"},
+        "active_start": {"fr": "Actifs en début de période", "en": "Active at start"},
+        "active_end": {"fr": "Actifs en fin de période", "en": "Active at end"},
+        "new": {"fr": "Nouveaux", "en": "New"},
+        "reactivated": {"fr": "Réactivés", "en": "Reactivated"},
+        "retained": {"fr": "Conservés", "en": "Retained"},
+        "lost": {"fr": "Perdus", "en": "Lost"},
+        "inactive": {"fr": "Inactifs", "en": "Inactive"},
+        "status": {"fr": "Statut", "en": "Status"},
+        "churn_rate": {"fr": "Taux d'attrition", "en": "Churn rate"},
+        "retention_rate": {"fr": "Taux de rétention", "en": "Retention rate"},
+        "complete_history": {"fr": "Historique complet", "en": "Complete history"},
+        "revenue_start": {"fr": "CA début", "en": "Revenue at start"},
+        "revenue_end": {"fr": "CA fin", "en": "Revenue at end"},
+        "expansion": {"fr": "Hausse des clients actifs", "en": "Expansion"},
+        "contraction": {"fr": "Baisse des clients actifs", "en": "Contraction"},
+        "churned": {"fr": "CA des clients perdus", "en": "Churned revenue"},
+        "cohort": {"fr": "Cohorte", "en": "Cohort"},
+        "offset": {"fr": "Périodes depuis l'acquisition", "en": "Periods since acquisition"},
+        "active_share": {"fr": "Part de clients actifs", "en": "Active share"},
+        "revenue_share": {"fr": "Part du chiffre d'affaires", "en": "Revenue share"},
+    }
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Shared machinery (also used by weight and costs: one definition of periods and statuses)
+
+
+@dataclass(frozen=True)
+class _Periods:
+    """The periods of a month grid, as positions in the grid and as labels."""
+
+    starts: np.ndarray  # position of each period's first month
+    ends: np.ndarray  # position of each period's last month
+    of_month: np.ndarray  # period index of every month of the grid
+    start_months: pd.DatetimeIndex
+    end_months: pd.DatetimeIndex
+    labels: list[str]
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+
+def _month_grid(months: Sequence[object]) -> pd.DatetimeIndex:
+    grid = pd.DatetimeIndex(months)
+    if len(grid) == 0:
+        raise ValueError("months is empty: pass the month grid of the data (Aggregates.months)")
+    if not grid.is_monotonic_increasing or not grid.is_unique:
+        raise ValueError("months must be increasing and without duplicates (Aggregates.months)")
+    return grid.as_unit("ns")
+
+
+def _periods(months: pd.DatetimeIndex, period: Period) -> _Periods:
+    end_months = period_ends(months, period)
+    ends = months.get_indexer(end_months)
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    of_month = np.repeat(np.arange(len(ends)), ends - starts + 1)
+    return _Periods(
+        starts=starts,
+        ends=ends,
+        of_month=of_month,
+        start_months=months[starts],
+        end_months=pd.DatetimeIndex(end_months),
+        labels=[period_label(m, period) for m in end_months],
+    )
+
+
+def _customer_codes(monthly: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
+    """Row codes and customer index, in the order of :func:`revenue_matrix`."""
+    ids = monthly["customer_id"]
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        return ids.cat.codes.to_numpy(), pd.Index(ids.cat.categories, name="customer_id")
+    codes, index = pd.factorize(ids, sort=True)
+    return codes, pd.Index(index, name="customer_id")
+
+
+def _first_purchase_positions(
+    monthly: pd.DataFrame, months: pd.DatetimeIndex, codes: np.ndarray, n_customers: int
+) -> np.ndarray:
+    """Grid position of each customer's first month with orders > 0.
+
+    ``_BEFORE_GRID`` when it precedes the grid, ``_NO_PURCHASE`` when there is none (prospects,
+    customers with only credit notes, first purchase after the grid).
+    """
+    month = monthly["month"].to_numpy(dtype="datetime64[ns]")
+    bought = monthly["orders"].to_numpy() > 0
+    position = months.get_indexer(month).astype(np.int64)
+    position[month < months[0].to_datetime64()] = _BEFORE_GRID
+    keep = bought & ((position >= 0) | (position == _BEFORE_GRID))
+    first = np.full(n_customers, _NO_PURCHASE, dtype=np.int64)
+    np.minimum.at(first, codes[keep], position[keep])
+    return first
+
+
+@dataclass(frozen=True)
+class _Panel:
+    """What every movement needs, computed once per call on the dense customer x month matrix."""
+
+    index: pd.Index  # the customers: rows of the matrices below
+    rows: np.ndarray  # customer code of every row of ``monthly``
+    periods: _Periods
+    first_period: np.ndarray  # period of each customer's first purchase, -1 if not in the grid
+    # Period-major (periods x customers, C order) so that each period is one contiguous row.
+    trailing: np.ndarray  # trailing net revenue at each period end
+    active: np.ndarray  # trailing > 0
+
+
+def _panel(
+    monthly: pd.DataFrame, months: pd.DatetimeIndex, periods: _Periods, window: int
+) -> _Panel:
+    _check_monthly(monthly)
+    rows, index = _customer_codes(monthly)
+    first = _first_purchase_positions(monthly, months, rows, len(index))
+    in_grid = (first >= 0) & (first < len(months))
+    first_period = np.where(in_grid, periods.of_month[np.where(in_grid, first, 0)], -1)
+    trailing = trailing_sum(revenue_matrix(monthly, months), window).to_numpy()
+    if len(periods) != len(months):  # monthly periods need every column: no copy then
+        trailing = trailing[:, periods.ends]
+    # Free when pandas stores the matrix column-major (its usual 2-D layout).
+    trailing = np.ascontiguousarray(trailing.T)
+    return _Panel(index, rows, periods, first_period, trailing, trailing > 0)
+
+
+def _transitions(active: np.ndarray) -> np.ndarray:
+    """2 x active at start + active at end, per period and customer (uint8, 0..3).
+
+    Activity at the start of a period is activity at the end of the one before; nobody is
+    active at the start of the first period (the data start).
+    """
+    out = active.astype(np.uint8)
+    out[1:] += np.uint8(2) * active[:-1]
+    return out
+
+
+# Status of each transition code (2 x start + end) before new customers are singled out.
+_STATUS_OF_TRANSITION = np.array([_INACTIVE, _REACTIVATED, _LOST, _RETAINED], dtype=np.int8)
+
+
+def _new_rows(panel: _Panel) -> np.ndarray:
+    """Customers counted new (in the period ``panel.first_period`` of each of them).
+
+    A first purchase cannot follow activity (no positive invoice before it), so these
+    customers are inactive at the start of that period: new only splits "reactivated".
+    """
+    rows = np.flatnonzero(panel.first_period >= 0)
+    return rows[panel.active[panel.first_period[rows], rows]]
+
+
+def _status_codes(panel: _Panel) -> np.ndarray:
+    """Period x customer status codes (indices into ``STATUSES``)."""
+    codes = _STATUS_OF_TRANSITION[_transitions(panel.active)]
+    new = _new_rows(panel)
+    codes[panel.first_period[new], new] = _NEW
+    return codes
+
+
+def _movement_counts(panel: _Panel, group: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
+    """Counts of every movement, each an array (periods, groups)."""
+    transitions = _transitions(panel.active)
+    n_periods = len(panel.periods)
+    by_transition = np.empty((n_periods, n_groups, 4), dtype=np.int64)
+    key_base = group * 4
+    for p in range(n_periods):  # a loop over periods (tens), never over customers
+        by_transition[p] = np.bincount(key_base + transitions[p], minlength=n_groups * 4).reshape(
+            n_groups, 4
+        )
+    rows = _new_rows(panel)
+    new = np.bincount(
+        panel.first_period[rows] * n_groups + group[rows], minlength=n_periods * n_groups
+    ).reshape(n_periods, n_groups)
+    entered, lost, retained = (by_transition[..., k] for k in (1, 2, 3))
+    return {
+        "active_start": lost + retained,
+        "new": new,
+        "reactivated": entered - new,
+        "retained": retained,
+        "lost": lost,
+        "active_end": entered + retained,
+    }
+
+
+def _check_monthly(monthly: pd.DataFrame) -> None:
+    missing = [c for c in ("customer_id", "month", "revenue", "orders") if c not in monthly]
+    if missing:
+        raise ValueError(
+            f"monthly lacks column(s) {missing}: pass Aggregates.monthly from "
+            "portfolio_lib.aggregate.aggregate, not the raw transactions"
+        )
+
+
+def _groups(
+    customers: pd.DataFrame | None, by: str | None, index: pd.Index, analysis: str
+) -> tuple[np.ndarray, list[object]]:
+    """Group code of every customer of ``index`` and the group values (``unknown`` last).
+
+    Customers without a value (or missing from ``customers``) are in the group "unknown".
+    """
+    if by is None:
+        return np.zeros(len(index), dtype=np.int64), [None]
+    _require_attribute(customers, by, analysis)
+    values = customers.set_index("customer_id")[by].reindex(index)
+    values = values.astype(object).where(values.notna(), "unknown")
+    found = pd.unique(values.to_numpy())
+    order = sorted(found, key=lambda v: (v == "unknown", str(v)))
+    codes = pd.Categorical(values.to_numpy(), categories=order).codes.astype(np.int64)
+    return codes, order
+
+
+def _require_attribute(customers: pd.DataFrame | None, column: str, analysis: str) -> None:
+    if customers is None or column not in customers:
+        found = "–" if customers is None else ", ".join(map(str, customers.columns))
+        raise PortfolioDataError(
+            "missing_attribute", file="customers", analysis=analysis, column=column, found=found
+        )
+    if "customer_id" not in customers:
+        raise ValueError("the customer table needs a 'customer_id' column (see io.load_customers)")
+
+
+def _sum_by_group(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """Sums of a period x customer matrix per period and group: array (periods, groups)."""
+    if n_groups == 1:
+        return values.sum(axis=1, dtype=float)[:, None]
+    return np.stack(
+        [np.bincount(group, weights=row, minlength=n_groups) for row in values]
+    ).reshape(len(values), n_groups)
+
+
+def _period_frame(
+    periods: _Periods,
+    selected: np.ndarray,
+    by: str | None,
+    groups: list[object],
+    columns: dict[str, np.ndarray],
+) -> pd.DataFrame:
+    """Long output frame: rows period-major then group; ``columns`` are (periods, groups)."""
+    n_groups = len(groups)
+    frame = pd.DataFrame(
+        {
+            "period_start": np.repeat(periods.start_months[selected], n_groups),
+            "period_end": np.repeat(periods.end_months[selected], n_groups),
+            "period": np.repeat(np.asarray(periods.labels, dtype=object)[selected], n_groups),
+        }
+    )
+    if by is not None:
+        frame[by] = np.tile(np.asarray(groups, dtype=object), len(selected))
+    for name, values in columns.items():
+        frame[name] = np.asarray(values).reshape(-1)
+    return frame
+
+
+# --------------------------------------------------------------------------------------------
+# Public analyses
+
+
+def customer_status(
+    monthly: pd.DataFrame,
+    *,
+    months: Sequence[object],
+    period: Period = DEFAULTS["period"],
+    activity_window: int = DEFAULTS["activity_window"],
+) -> pd.DataFrame:
+    """Status of every customer in every period: the drill-down behind :func:`movements`.
+
+    Parameters
+    ----------
+    monthly : pandas.DataFrame
+        ``Aggregates.monthly``.
+    months : DatetimeIndex
+        The month grid, usually ``Aggregates.months``.
+    period : {'month', 'quarter', 'year'}, default 'month'
+    activity_window : int, default 12
+        Months of trailing net revenue that make a customer active.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``customer_id`` (every customer of the categorical, prospects included), one
+        column per period (its label, e.g. ``2025-Q1``), categorical values among
+        ``STATUSES``: 'new', 'reactivated', 'retained', 'lost', 'inactive' (see the module
+        docstring for the exact rules).
+    """
+    grid = _month_grid(months)
+    panel = _panel(monthly, grid, _periods(grid, period), activity_window)
+    status = _status_codes(panel)
+    frame = pd.DataFrame(
+        {
+            label: pd.Categorical.from_codes(status[p], categories=list(STATUSES))
+            for p, label in enumerate(panel.periods.labels)
+        },
+        index=panel.index,
+    )
+    frame.columns.name = "period"
+    return frame
+
+
+def movements(
+    monthly: pd.DataFrame,
+    *,
+    months: Sequence[object],
+    period: Period = DEFAULTS["period"],
+    activity_window: int = DEFAULTS["activity_window"],
+    customers: pd.DataFrame | None = None,
+    by: str | None = None,
+) -> pd.DataFrame:
+    """New, reactivated, retained and lost customers per period (and group), with churn.
+
+    Counts of :func:`customer_status`; the definitions are in the module docstring.
+
+    Parameters
+    ----------
+    monthly : pandas.DataFrame
+        ``Aggregates.monthly``.
+    months : DatetimeIndex
+        The month grid, usually ``Aggregates.months``.
+    period : {'month', 'quarter', 'year'}, default 'month'
+    activity_window : int, default 12
+        Months of trailing net revenue that make a customer active.
+    customers : pandas.DataFrame, optional
+        Customer table (``Aggregates.customers``) holding the ``by`` column.
+    by : str, optional
+        Customer attribute to split by (e.g. ``'sales_rep'``); customers without a value are
+        grouped under ``'unknown'``. Every period has a row for every group.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period (and group): ``period_start``, ``period_end`` (first and last
+        month), ``period`` (label), [``by``], ``active_start``, ``new``, ``reactivated``,
+        ``retained``, ``lost``, ``active_end``, ``churn_rate`` (lost / active_start, NaN when
+        nobody was active), ``retention_rate`` (1 - churn_rate), ``complete_history``.
+
+        ``complete_history`` is True when ``period_start`` minus ``activity_window`` months is
+        on or after the first month of the grid. Before that, activity at the period start
+        is computed on a truncated window and customers who bought before the log starts
+        count as new: read those periods' "new" with care.
+
+    Raises
+    ------
+    PortfolioDataError
+        ``missing_attribute`` when ``by`` is not a column of ``customers``.
+
+    Examples
+    --------
+    >>> from portfolio_lib.aggregate import aggregate
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b"],
+    ...                    "date": pd.to_datetime(["2024-01-10", "2024-03-05", "2024-02-01"]),
+    ...                    "amount": [100.0, 50.0, 80.0]})
+    >>> agg = aggregate(tx)
+    >>> movements(agg.monthly, months=agg.months, activity_window=1)[
+    ...     ["period", "active_start", "new", "reactivated", "lost", "active_end"]]
+    ... # doctest: +NORMALIZE_WHITESPACE
+        period  active_start  new  reactivated  lost  active_end
+    0  2024-01             0    1            0     0           1
+    1  2024-02             1    1            0     1           1
+    2  2024-03             1    0            1     1           1
+    """
+    grid = _month_grid(months)
+    periods = _periods(grid, period)
+    panel = _panel(monthly, grid, periods, activity_window)
+    group, groups = _groups(customers, by, panel.index, "movements")
+    counts = _movement_counts(panel, group, len(groups))
+    active_start, lost = counts["active_start"], counts["lost"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        churn = np.where(active_start > 0, lost / np.maximum(active_start, 1), np.nan)
+    complete = np.repeat((periods.starts - activity_window >= 0)[:, None], len(groups), axis=1)
+    counts.update(churn_rate=churn, retention_rate=1.0 - churn, complete_history=complete)
+    return _period_frame(periods, np.arange(len(periods)), by, groups, counts)
+
+
+def revenue_bridge(
+    monthly: pd.DataFrame,
+    *,
+    months: Sequence[object],
+    period: Period = "year",
+    window: int = DEFAULTS["activity_window"],
+    customers: pd.DataFrame | None = None,
+    by: str | None = None,
+) -> pd.DataFrame:
+    """Revenue bridge between consecutive period ends: new, reactivated, expansion, churn.
+
+    ``R_c(t)`` is customer c's net revenue over the ``window`` months ending at period end t
+    and ``R(t)`` its sum over customers. A customer is active at t when ``R_c(t) > 0`` (the
+    activity rule with ``activity_window = window``). Between the previous end t-1 and t, with
+    ``delta = R_c(t) - R_c(t-1)``, each customer falls in exactly one bucket:
+
+    - first purchase in (t-1, t] and active at t: ``new += delta``;
+    - else active at t-1 and not at t: ``churned += -delta`` (a positive number);
+    - else not active at t-1 and active at t: ``reactivated += delta``;
+    - else (active at both, or at neither): ``expansion += max(delta, 0)``,
+      ``contraction += max(-delta, 0)`` (credit notes of lapsed customers land here).
+
+    So ``revenue_end = revenue_start + new + reactivated + expansion - contraction - churned``
+    exactly (up to floating point rounding), for every period and group.
+
+    Parameters
+    ----------
+    monthly : pandas.DataFrame
+        ``Aggregates.monthly``.
+    months : DatetimeIndex
+        The month grid, usually ``Aggregates.months``.
+    period : {'month', 'quarter', 'year'}, default 'year'
+        Spacing of the compared period ends (the last one may be partial).
+    window : int, default 12
+        Months of the trailing revenue compared (and of the activity rule).
+    customers, by
+        As in :func:`movements`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period except the first (and group): ``period_start`` (month after t-1),
+        ``period_end`` (t), ``period``, [``by``], ``revenue_start`` (R(t-1)), ``new``,
+        ``reactivated``, ``expansion``, ``contraction``, ``churned``, ``revenue_end`` (R(t)).
+    """
+    grid = _month_grid(months)
+    periods = _periods(grid, period)
+    panel = _panel(monthly, grid, periods, window)
+    group, groups = _groups(customers, by, panel.index, "revenue bridge")
+    n_groups = len(groups)
+    bucket_of_status = np.empty(len(STATUSES), dtype=np.int64)
+    bucket_of_status[[_NEW, _REACTIVATED, _LOST, _RETAINED, _INACTIVE]] = [0, 1, 2, 3, 3]
+    buckets = bucket_of_status[_status_codes(panel)]
+    n_periods = len(periods)
+    # 0 new, 1 reactivated, 2 churned, 3 expansion, 4 contraction
+    sums = np.zeros((n_periods, n_groups, 5))
+    start = np.zeros((n_periods, n_groups))
+    end = np.zeros((n_periods, n_groups))
+    key_base = group * 5
+    for p in range(1, n_periods):  # a loop over periods (tens), never over customers
+        before, after = panel.trailing[p - 1], panel.trailing[p]
+        delta = after - before
+        bucket = buckets[p] + ((buckets[p] == 3) & (delta < 0))
+        sums[p] = np.bincount(key_base + bucket, weights=delta, minlength=n_groups * 5).reshape(
+            n_groups, 5
+        )
+        start[p] = np.bincount(group, weights=before, minlength=n_groups)
+        end[p] = np.bincount(group, weights=after, minlength=n_groups)
+    columns = {
+        "revenue_start": start,
+        "new": sums[..., 0],
+        "reactivated": sums[..., 1],
+        "expansion": sums[..., 3],
+        "contraction": -sums[..., 4],
+        "churned": -sums[..., 2],
+        "revenue_end": end,
+    }
+    selected = np.arange(1, n_periods)
+    columns = {name: np.round(values[selected], 9) + 0.0 for name, values in columns.items()}
+    return _period_frame(periods, selected, by, groups, columns)
+
+
+def cohort_table(
+    monthly: pd.DataFrame,
+    *,
+    months: Sequence[object],
+    period: Period = DEFAULTS["period"],
+) -> pd.DataFrame:
+    """Cohorts of first purchase followed period by period: share active, revenue retained.
+
+    A customer's cohort is the period of their first purchase month. In the k-th period after
+    it (k = 0 is the cohort period itself) a member is *active* when their net revenue
+    **within that period** is > 0: period activity, not the trailing ``activity_window``,
+    so that monthly curves are not flat for a year.
+
+    Parameters
+    ----------
+    monthly : pandas.DataFrame
+        ``Aggregates.monthly``.
+    months : DatetimeIndex
+        The month grid, usually ``Aggregates.months``.
+    period : {'month', 'quarter', 'year'}, default 'month'
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long format, one row per cohort and observable offset (cohort period + k <= last,
+        possibly partial, period): ``cohort`` (first month of the cohort period in the grid),
+        ``offset`` (k), ``customers`` (cohort size), ``active`` (members with net revenue > 0
+        in period k), ``active_share`` (active / customers), ``revenue`` (the cohort's net
+        revenue in period k, credit notes included) and ``revenue_share`` (revenue / cohort
+        revenue in period 0; NaN when that is <= 0). Customers without a purchase (prospects,
+        credit notes only) belong to no cohort.
+    """
+    grid = _month_grid(months)
+    _check_monthly(monthly)
+    periods = _periods(grid, period)
+    codes, index = _customer_codes(monthly)
+    first = _first_purchase_positions(monthly, grid, codes, len(index))
+    in_grid = (first >= 0) & (first < len(grid))
+    # Cohort + 1 of every customer, 0 for customers in no cohort (dropped after counting).
+    slot = np.where(in_grid, periods.of_month[np.where(in_grid, first, 0)] + 1, 0)
+    by_period = _customer_period_sums(monthly, grid, periods, codes, len(index), "revenue")
+    n_periods = len(periods)
+    size = np.bincount(slot, minlength=n_periods + 1)[1:]
+    active = np.zeros((n_periods, n_periods))
+    revenue = np.zeros((n_periods, n_periods))
+    for p, row in enumerate(by_period):  # absolute period p; a loop over periods only
+        active[:, p] = np.bincount(slot, weights=row > _NOISE, minlength=n_periods + 1)[1:]
+        revenue[:, p] = np.bincount(slot, weights=row, minlength=n_periods + 1)[1:]
+    cohort_of, period_of = np.nonzero(
+        (np.arange(n_periods)[None, :] >= np.arange(n_periods)[:, None]) & (size[:, None] > 0)
+    )
+    start_revenue = revenue[cohort_of, cohort_of]
+    cell_revenue = np.round(revenue[cohort_of, period_of], 9)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        revenue_share = np.where(start_revenue > 0, cell_revenue / start_revenue, np.nan)
+    return pd.DataFrame(
+        {
+            "cohort": periods.start_months[cohort_of],
+            "offset": (period_of - cohort_of).astype(np.int64),
+            "customers": size[cohort_of].astype(np.int64),
+            "active": active[cohort_of, period_of].astype(np.int64),
+            "active_share": active[cohort_of, period_of] / size[cohort_of],
+            "revenue": cell_revenue,
+            "revenue_share": revenue_share,
+        }
+    )
+
+
+def cohort_matrix(cohorts: pd.DataFrame, *, value: str = "active_share") -> pd.DataFrame:
+    """Pivot :func:`cohort_table` into the classic triangle: cohorts x periods since.
+
+    Parameters
+    ----------
+    cohorts : pandas.DataFrame
+        Output of :func:`cohort_table`.
+    value : str, default 'active_share'
+        Column shown in the cells ('active_share', 'revenue_share', 'active', 'revenue').
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``cohort``, columns ``offset`` (0, 1, ...), NaN where not yet observable.
+    """
+    if value not in cohorts or value in ("cohort", "offset"):
+        choices = [c for c in cohorts.columns if c not in ("cohort", "offset")]
+        raise ValueError(f"value must be one of {choices}, got {value!r}")
+    return cohorts.pivot(index="cohort", columns="offset", values=value)
+
+
+def _customer_period_sums(
+    monthly: pd.DataFrame,
+    months: pd.DatetimeIndex,
+    periods: _Periods,
+    codes: np.ndarray,
+    n_customers: int,
+    value: str,
+) -> np.ndarray:
+    """Period x customer sums of ``value`` straight from the long table (months in the grid).
+
+    Not rounded: compare with ``> _NOISE`` rather than ``> 0``.
+    """
+    position = months.get_indexer(monthly["month"].to_numpy(dtype="datetime64[ns]"))
+    keep = position >= 0
+    key = periods.of_month[position[keep]] * n_customers + codes[keep].astype(np.int64)
+    sums = np.bincount(
+        key, weights=monthly[value].fillna(0).to_numpy()[keep], minlength=n_customers * len(periods)
+    )
+    return sums.reshape(len(periods), n_customers)

@@ -1,0 +1,340 @@
+"""Weight of the portfolio: active customers, revenue, margin and potential, over time and by group.
+
+Every function takes the aggregated tables of :func:`portfolio_lib.aggregate.aggregate`; the
+activity rule and the periods are those of :mod:`portfolio_lib.movements` (active at month t:
+net revenue > 0 over the ``activity_window`` months ending with t).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .aggregate import Period, window_totals
+from .config import DEFAULTS
+from .i18n import register
+from .movements import (
+    _groups,
+    _month_grid,
+    _movement_counts,
+    _panel,
+    _period_frame,
+    _Periods,
+    _periods,
+    _require_attribute,
+    _sum_by_group,
+)
+
+__all__ = ["headline_kpis", "weight_by", "weight_over_time"]
+
+register(
+    {
+        "active_customers": {"fr": "Clients actifs", "en": "Active customers"},
+        "revenue_window": {"fr": "CA glissant", "en": "Trailing revenue"},
+        "customer_share": {"fr": "Part des clients", "en": "Customer share"},
+        "margin_rate": {"fr": "Taux de marge", "en": "Margin rate"},
+        "revenue_per_customer": {"fr": "CA par client actif", "en": "Revenue per active customer"},
+        "penetration": {"fr": "Taux de pénétration", "en": "Penetration"},
+        "revenue_previous": {"fr": "CA période précédente", "en": "Revenue, previous window"},
+        "revenue_growth": {"fr": "Croissance du CA", "en": "Revenue growth"},
+        "new_customers": {"fr": "Nouveaux clients", "en": "New customers"},
+        "lost_customers": {"fr": "Clients perdus", "en": "Lost customers"},
+    }
+)
+
+
+def _has_margin(monthly: pd.DataFrame) -> bool:
+    return "margin" in monthly and not monthly["margin"].isna().all()
+
+
+def _group_period_sums(
+    monthly: pd.DataFrame,
+    months: pd.DatetimeIndex,
+    periods: _Periods,
+    rows: np.ndarray,
+    group: np.ndarray,
+    n_groups: int,
+    value: str,
+) -> np.ndarray:
+    """(periods, groups) sums of ``value`` straight from the long table."""
+    position = months.get_indexer(monthly["month"].to_numpy(dtype="datetime64[ns]"))
+    keep = position >= 0
+    key = periods.of_month[position[keep]] * n_groups + group[rows[keep]]
+    sums = np.bincount(
+        key, weights=monthly[value].fillna(0).to_numpy()[keep], minlength=len(periods) * n_groups
+    )
+    return np.round(sums, 9).reshape(len(periods), n_groups)
+
+
+def weight_over_time(
+    monthly: pd.DataFrame,
+    *,
+    months: Sequence[object],
+    customers: pd.DataFrame | None = None,
+    by: str | None = None,
+    period: Period = DEFAULTS["period"],
+    activity_window: int = DEFAULTS["activity_window"],
+) -> pd.DataFrame:
+    """Active customers, revenue, margin and potential per period (and group).
+
+    Parameters
+    ----------
+    monthly : pandas.DataFrame
+        ``Aggregates.monthly``.
+    months : DatetimeIndex
+        The month grid, usually ``Aggregates.months``.
+    customers : pandas.DataFrame, optional
+        ``Aggregates.customers``: gives the ``by`` column and ``potential``.
+    by : str, optional
+        Customer attribute to split by; customers without a value go to ``'unknown'``.
+    period : {'month', 'quarter', 'year'}, default 'month'
+    activity_window : int, default 12
+        Months of trailing net revenue that make a customer active.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period (and group): ``period_start``, ``period_end``, ``period``,
+        [``by``], ``active_customers`` (active at the period end), ``revenue`` and ``margin``
+        (net, *within* the period; margin NaN when the log has none), ``revenue_window``
+        (trailing ``activity_window``-month net revenue at the period end, all customers) and,
+        when ``customers`` has a ``potential`` column, ``potential`` (sum over the customers
+        active at the period end).
+
+    Raises
+    ------
+    PortfolioDataError
+        ``missing_attribute`` when ``by`` is not a column of ``customers``.
+    """
+    grid = _month_grid(months)
+    periods = _periods(grid, period)
+    panel = _panel(monthly, grid, periods, activity_window)
+    group, groups = _groups(customers, by, panel.index, "weight over time")
+    n_groups = len(groups)
+    rows = panel.rows
+    columns: dict[str, np.ndarray] = {
+        "active_customers": _movement_counts(panel, group, n_groups)["active_end"],
+        "revenue": _group_period_sums(monthly, grid, periods, rows, group, n_groups, "revenue"),
+        "margin": (
+            _group_period_sums(monthly, grid, periods, rows, group, n_groups, "margin")
+            if _has_margin(monthly)
+            else np.full((len(periods), n_groups), np.nan)
+        ),
+        "revenue_window": np.round(_sum_by_group(panel.trailing, group, n_groups), 9),
+    }
+    if customers is not None and "potential" in customers:
+        potential = _aligned(customers, "potential", panel.index).fillna(0).to_numpy(float)
+        columns["potential"] = _sum_by_group(
+            np.where(panel.active, potential, 0.0), group, n_groups
+        )
+    return _period_frame(periods, np.arange(len(periods)), by, groups, columns)
+
+
+def _aligned(customers: pd.DataFrame, column: str, index: pd.Index) -> pd.Series:
+    return customers.set_index("customer_id")[column].reindex(index)
+
+
+def _window_end(months: pd.DatetimeIndex, end: object) -> pd.Timestamp:
+    if end is None:
+        return months[-1]
+    month = pd.Timestamp(end).to_period("M").to_timestamp()
+    if month < months[0] or month > months[-1]:
+        raise ValueError(
+            f"end {pd.Timestamp(end):%Y-%m-%d} is outside the data "
+            f"({months[0]:%Y-%m} to {months[-1]:%Y-%m}): choose a month in between"
+        )
+    return month
+
+
+def weight_by(
+    monthly: pd.DataFrame,
+    *,
+    months: Sequence[object],
+    customers: pd.DataFrame,
+    by: str,
+    window: int = DEFAULTS["activity_window"],
+    end: object = None,
+) -> pd.DataFrame:
+    """Weight of each group (sales rep, segment, region...) over the window ending at ``end``.
+
+    Parameters
+    ----------
+    monthly : pandas.DataFrame
+        ``Aggregates.monthly``.
+    months : DatetimeIndex
+        The month grid, usually ``Aggregates.months``.
+    customers : pandas.DataFrame
+        ``Aggregates.customers`` (with the ``by`` column, and ``potential`` if known).
+    by : str
+        Customer attribute; customers without a value (or not in ``customers``) go to
+        ``'unknown'``.
+    window : int, default 12
+        Months of the window; a customer is active when their net revenue over it is > 0.
+    end : date-like, optional
+        Last month of the window (any day in it), default the last month of the grid.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group (every group of the customer table, prospects-only groups too),
+        sorted by revenue, largest first, no total row: [``by``], ``customers`` (active in the
+        window), ``customer_share`` (of all active customers), ``revenue`` (net revenue of
+        all the group's customers over the window), ``revenue_share``, ``margin`` (NaN
+        without margin in the log), ``margin_rate`` (margin / revenue), ``revenue_per_customer``
+        (revenue / active customers) and, when ``customers`` has ``potential``,
+        ``potential`` (sum over all the group's customers, prospects included) and
+        ``penetration`` (revenue / potential). Ratios with a zero (or negative potential)
+        denominator are NaN.
+
+    Raises
+    ------
+    PortfolioDataError
+        ``missing_attribute`` when ``by`` is not a column of ``customers``.
+    """
+    _require_attribute(customers, by, "weight by group")
+    grid = _month_grid(months)
+    last = _window_end(grid, end)
+    totals = window_totals(monthly, grid, window=window, end=last)
+    attributes = [by] + (["potential"] if "potential" in customers else [])
+    table = totals.join(customers.set_index("customer_id")[attributes], how="outer")
+    table["revenue"] = table["revenue"].fillna(0.0)
+    table["active"] = table["active"].astype("boolean").fillna(False).astype(bool)
+    table["margin"] = table["margin"].fillna(0.0) if _has_margin(monthly) else np.nan
+    table[by] = table[by].astype(object).where(table[by].notna(), "unknown")
+    aggregations = {
+        "customers": ("active", "sum"),
+        "revenue": ("revenue", "sum"),
+        "margin": ("margin", "sum"),
+    }
+    if "potential" in table:
+        aggregations["potential"] = ("potential", "sum")
+    # Sorted by name first so that ties in revenue come out in a stable, readable order.
+    out = table.groupby(by, sort=True).agg(**aggregations)
+    if not _has_margin(monthly):
+        out["margin"] = np.nan
+    out["customers"] = out["customers"].astype(np.int64)
+    out["revenue"] = out["revenue"].round(9)
+    total_customers, total_revenue = out["customers"].sum(), out["revenue"].sum()
+    out["customer_share"] = _ratio(out["customers"], total_customers)
+    out["revenue_share"] = _ratio(out["revenue"], total_revenue)
+    out["margin_rate"] = _ratio(out["margin"], out["revenue"])
+    out["revenue_per_customer"] = _ratio(out["revenue"], out["customers"])
+    columns = ["customers", "customer_share", "revenue", "revenue_share", "margin"]
+    columns += ["margin_rate", "revenue_per_customer"]
+    if "potential" in out:
+        out["penetration"] = _ratio(out["revenue"], out["potential"], positive=True)
+        columns += ["potential", "penetration"]
+    out = out[columns].sort_values("revenue", ascending=False, kind="stable")
+    return out.rename_axis(by).reset_index()
+
+
+def _ratio(numerator: object, denominator: object, *, positive: bool = False) -> object:
+    """numerator / denominator, NaN where the denominator is 0 (or <= 0 with ``positive``)."""
+    numerator = np.asarray(numerator, dtype=float)
+    denominator = np.asarray(denominator, dtype=float)
+    valid = denominator > 0 if positive else denominator != 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(valid, numerator / np.where(valid, denominator, 1.0), np.nan)
+    return out if out.ndim else float(out)
+
+
+def headline_kpis(
+    monthly: pd.DataFrame,
+    *,
+    months: Sequence[object],
+    customers: pd.DataFrame | None = None,
+    window: int = DEFAULTS["activity_window"],
+) -> pd.Series:
+    """The overview tiles: active customers, revenue and growth, margin, churn, penetration.
+
+    The "window" is the last ``window`` months of the grid (ending with ``as_of``'s month);
+    a customer is active when their net revenue over it is > 0 (activity rule with
+    ``activity_window = window``).
+
+    Parameters
+    ----------
+    monthly : pandas.DataFrame
+        ``Aggregates.monthly``.
+    months : DatetimeIndex
+        The month grid, usually ``Aggregates.months``.
+    customers : pandas.DataFrame, optional
+        ``Aggregates.customers``, for ``potential``.
+    window : int, default 12
+        Months of the window.
+
+    Returns
+    -------
+    pandas.Series
+        ``active_customers``, ``revenue`` (net, last window), ``revenue_previous`` (the
+        window before; NaN when the data do not cover it entirely), ``revenue_growth``
+        (revenue / revenue_previous - 1; NaN when revenue_previous is missing or <= 0),
+        ``margin`` (NaN without margin), ``margin_rate``, ``revenue_per_customer``,
+        ``new_customers`` and ``lost_customers`` (the movements of the window taken as one
+        period: first purchase in it and active at its end; active at its start and not at
+        its end), ``churn_rate`` (lost / active at the start of the window, i.e. at the
+        month before it; NaN when nobody was), and when ``customers`` has ``potential``:
+        ``potential`` (all customers, prospects included) and ``penetration``
+        (revenue / potential).
+    """
+    grid = _month_grid(months)
+    last = len(grid) - 1
+    current = window_totals(monthly, grid, window=window)
+    revenue = round(float(current["revenue"].sum()), 9)
+    margin = float(current["margin"].sum(min_count=1))
+    active = int(current["active"].sum())
+    previous_end = last - window
+    if previous_end - window + 1 >= 0:
+        previous = window_totals(monthly, grid, window=window, end=grid[previous_end])
+        revenue_previous = round(float(previous["revenue"].sum()), 9)
+    else:
+        revenue_previous = np.nan  # the window before is not (entirely) in the data
+    moves = _window_movements(monthly, grid, window)
+    kpis = {
+        "active_customers": active,
+        "revenue": revenue,
+        "revenue_previous": revenue_previous,
+        "revenue_growth": (revenue / revenue_previous - 1.0 if revenue_previous > 0 else np.nan),
+        "margin": margin,
+        "margin_rate": _ratio(margin, revenue),
+        "revenue_per_customer": _ratio(revenue, active),
+        **moves,
+    }
+    if customers is not None and "potential" in customers:
+        potential = float(customers["potential"].sum())
+        kpis["potential"] = potential
+        kpis["penetration"] = _ratio(revenue, potential, positive=True)
+    return pd.Series(kpis, dtype=float, name="value")
+
+
+def _window_movements(
+    monthly: pd.DataFrame, months: pd.DatetimeIndex, window: int
+) -> dict[str, float]:
+    """New, lost and churn of the last ``window`` months taken as one period.
+
+    Same machinery as :func:`portfolio_lib.movements.movements`, with two periods: everything
+    up to the month before the window, then the window.
+    """
+    last = len(months) - 1
+    split = last - window  # end of the period before the window (-1: the window starts the data)
+    ends = np.array([split, last]) if split >= 0 else np.array([last])
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    periods = _Periods(
+        starts=starts,
+        ends=ends,
+        of_month=np.repeat(np.arange(len(ends)), ends - starts + 1),
+        start_months=months[starts],
+        end_months=months[ends],
+        labels=[f"{m:%Y-%m}" for m in months[ends]],
+    )
+    panel = _panel(monthly, months, periods, window)
+    everyone = np.zeros(len(panel.index), dtype=np.int64)  # one group
+    counts = _movement_counts(panel, everyone, 1)
+    counts = {name: int(values[-1, 0]) for name, values in counts.items()}
+    active_start = counts["active_start"]
+    return {
+        "new_customers": counts["new"],
+        "lost_customers": counts["lost"],
+        "churn_rate": counts["lost"] / active_start if active_start else np.nan,
+    }

@@ -1,0 +1,304 @@
+"""CAC, CRC and payback: hand-computed values, budgets, and the sample generator's formula.
+
+The hand log (January to August 2024), amounts with their margin in brackets:
+
+- a (acquired on the web): 100 [40] in January, 50 [20] in April;
+- b (web): 80 [24] in February credited -80 [-24] the same month, 60 [18] in July;
+- c (no acquisition channel): 200 [50] in March, credit note -50 [-12.5] in April;
+- d (trade show, "Salon"): 30 [9] in January, 40 [12] in August;
+- e (web): only a credit note -20 [-6] in May: never acquired;
+- p (Salon): a prospect.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from portfolio_lib import i18n
+from portfolio_lib.aggregate import aggregate
+from portfolio_lib.config import SAMPLE_FILES
+from portfolio_lib.costs import (
+    acquisition_costs,
+    cac_payback,
+    cost_summary,
+    costs_from_budgets,
+    ltv_to_cac,
+    retention_costs,
+)
+from portfolio_lib.errors import PortfolioDataError
+from portfolio_lib.io import load_portfolio
+from portfolio_lib.sample import _CHANNELS
+
+NAN = np.nan
+
+
+@pytest.fixture(scope="module")
+def tx():
+    return pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "b", "b", "c", "c", "d", "d", "e"],
+            "date": pd.to_datetime(
+                [
+                    "2024-01-10",
+                    "2024-04-03",
+                    "2024-02-05",
+                    "2024-02-20",
+                    "2024-07-08",
+                    "2024-03-12",
+                    "2024-04-15",
+                    "2024-01-22",
+                    "2024-08-30",
+                    "2024-05-06",
+                ]
+            ),
+            "amount": [100.0, 50.0, 80.0, -80.0, 60.0, 200.0, -50.0, 30.0, 40.0, -20.0],
+            "margin": [40.0, 20.0, 24.0, -24.0, 18.0, 50.0, -12.5, 9.0, 12.0, -6.0],
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def customers():
+    return pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c", "d", "e", "p"],
+            "acquisition_channel": ["Web", "Web", None, "Salon", "Web", "Salon"],
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def agg(tx, customers):
+    return aggregate(tx, customers)
+
+
+@pytest.fixture(scope="module")
+def costs():
+    return pd.DataFrame(
+        {
+            "period": pd.to_datetime(
+                [
+                    "2023-12-01",  # before the first transaction: ignored
+                    "2024-01-01",
+                    "2024-01-01",
+                    "2024-02-01",
+                    "2024-03-01",
+                    "2024-04-01",
+                    "2024-05-01",
+                ]
+            ),
+            "kind": ["acquisition"] * 5 + ["retention"] * 2,
+            "amount": [999.0, 300.0, 100.0, 200.0, 150.0, 90.0, 60.0],
+            "channel": ["Web", "Web", None, "Salon", "Web", None, None],
+        }
+    )
+
+
+def test_costs_from_budgets():
+    months = pd.date_range("2024-01-01", periods=2, freq="MS")
+    got = costs_from_budgets(months, acquisition_budget=1000, retention_budget=500.0)
+    expected = pd.DataFrame(
+        {
+            "period": pd.to_datetime(["2024-01-01", "2024-02-01"] * 2).as_unit("ns"),
+            "kind": ["acquisition", "acquisition", "retention", "retention"],
+            "amount": [1000.0, 1000.0, 500.0, 500.0],
+            "channel": pd.Series([NAN] * 4, dtype=object),
+        }
+    )
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+    assert got["channel"].isna().all()
+    assert costs_from_budgets(months, acquisition_budget=None, retention_budget=None).empty
+    with pytest.raises(ValueError, match="retention_budget must be a positive amount"):
+        costs_from_budgets(months, acquisition_budget=1.0, retention_budget=-5)
+
+
+def test_acquisition_costs_by_month(costs, agg):
+    got = acquisition_costs(costs, agg.customers, months=agg.months)
+    # First purchases: a, d in January; b in February (cancelled, but acquired); c in March.
+    # e never bought (credit note only) and is not counted. Spend: Jan 300 + 100, Feb 200,
+    # Mar 150; no acquisition row from April on -> unknown spend, not 0.
+    assert got["new_customers"].tolist() == [2, 1, 1, 0, 0, 0, 0, 0]
+    np.testing.assert_array_equal(
+        got["acquisition_spend"], [400.0, 200.0, 150.0, NAN, NAN, NAN, NAN, NAN]
+    )
+    # CAC = 400 / 2, 200 / 1, 150 / 1.
+    np.testing.assert_array_equal(got["cac"], [200.0, 200.0, 150.0] + [NAN] * 5)
+    assert got["period"].tolist()[:2] == ["2024-01", "2024-02"]
+
+
+def test_acquisition_costs_by_channel_per_quarter(costs, agg):
+    got = acquisition_costs(
+        costs, agg.customers, months=agg.months, period="quarter", by_channel=True
+    )
+    assert got["channel"].tolist() == ["Salon", "Web", "unknown", "unallocated"] * 3
+    q1 = got[got["period"] == "2024-Q1"].set_index("channel")
+    # Salon: 200 for d -> 200. Web: 300 + 150 for a and b -> 225. c has no channel: no spend
+    # attributed (CAC 0). The 100 without channel wins nobody by itself: CAC unknown.
+    assert q1["acquisition_spend"].tolist() == [200.0, 450.0, 0.0, 100.0]
+    assert q1["new_customers"].tolist() == [1, 2, 1, 0]
+    np.testing.assert_array_equal(q1["cac"], [200.0, 225.0, 0.0, NAN])
+    later = got[got["period"] != "2024-Q1"]
+    assert later["acquisition_spend"].isna().all() and (later["new_customers"] == 0).all()
+    total = acquisition_costs(costs, agg.customers, months=agg.months, period="quarter")
+    assert total["acquisition_spend"].iat[0] == q1["acquisition_spend"].sum() == 750.0
+    assert total["new_customers"].iat[0] == 4 and total["cac"].iat[0] == 187.5
+
+
+def test_acquisition_by_channel_needs_the_channel(costs, agg):
+    with pytest.raises(PortfolioDataError) as error:
+        acquisition_costs(
+            costs,
+            agg.customers.drop(columns="acquisition_channel"),
+            months=agg.months,
+            by_channel=True,
+        )
+    assert error.value.code == "missing_attribute" and "acquisition_channel" in str(error.value)
+
+
+def test_retention_costs(costs, agg):
+    got = retention_costs(costs, agg.monthly, months=agg.months, activity_window=3)
+    # Retained (active at the end of the month before and of the month), from movements:
+    # Feb a, d; Mar a, d; Apr a, c; May a, c; Jun a; Aug b.
+    assert got["retained_customers"].tolist() == [0, 2, 2, 2, 2, 1, 0, 1]
+    np.testing.assert_array_equal(got["retention_spend"], [NAN] * 3 + [90.0, 60.0] + [NAN] * 3)
+    np.testing.assert_array_equal(got["crc"], [NAN] * 3 + [45.0, 30.0] + [NAN] * 3)
+    quarter = retention_costs(
+        costs, agg.monthly, months=agg.months, period="quarter", activity_window=3
+    )
+    # Q2: 90 + 60 for a, the only customer active at the end of March and of June.
+    assert quarter["retained_customers"].tolist() == [0, 1, 0]
+    np.testing.assert_array_equal(quarter["crc"], [NAN, 150.0, NAN])
+
+
+def test_cac_payback_by_hand(costs, agg):
+    cac = acquisition_costs(costs, agg.customers, months=agg.months)
+    got = cac_payback(agg.monthly, agg.customers, months=agg.months, cac=cac, horizon_months=3)
+    # January cohort a, d: margin in their first 3 months 40 + 9 = 49 over 2 x 3 months
+    # -> 8.1667 a month; CAC 200 -> 24.49 months. February (b): 24 - 24 = 0 -> never pays
+    # back. March (c): 50 - 12.5 = 37.5 over 3 months -> 12.5; CAC 150 -> 12 months.
+    assert got["new_customers"].tolist() == [2, 1, 1, 0, 0, 0, 0, 0]
+    assert got["customer_months"].tolist() == [6, 3, 3, 0, 0, 0, 0, 0]
+    np.testing.assert_allclose(got["cohort_margin"], [49.0, 0.0, 37.5, 0, 0, 0, 0, 0])
+    np.testing.assert_allclose(got["monthly_margin_per_customer"][:3], [49 / 6, 0.0, 12.5])
+    np.testing.assert_allclose(
+        got["payback_months"], [200 / (49 / 6), NAN, 12.0] + [NAN] * 5, equal_nan=True
+    )
+
+
+def test_cac_payback_with_observed_months_only(agg):
+    got = cac_payback(agg.monthly, agg.customers, months=agg.months, cac=100.0)
+    # 12-month horizon, stopped in August: a and d 8 months (40 + 20, 9 + 12),
+    # b 7 months (24 - 24 + 18), c 6 months (50 - 12.5).
+    assert got["customer_months"].tolist()[:3] == [16, 7, 6]
+    np.testing.assert_allclose(got["cohort_margin"][:3], [81.0, 18.0, 37.5])
+    np.testing.assert_allclose(got["payback_months"][:3], [100 / (81 / 16), 100 / (18 / 7), 16.0])
+    quarter = cac_payback(
+        agg.monthly, agg.customers, months=agg.months, cac=100.0, period="quarter", horizon_months=3
+    )
+    # Q1 cohort a, b, c, d, each 3 months from its own first month: 40 + 0 + 37.5 + 9 = 86.5
+    # over 12 customer-months.
+    assert quarter["new_customers"].tolist() == [4, 0, 0]
+    np.testing.assert_allclose(quarter["payback_months"], [100 / (86.5 / 12), NAN, NAN])
+    by_label = cac_payback(
+        agg.monthly, agg.customers, months=agg.months, cac=pd.Series({"2024-03": 150.0})
+    )
+    assert by_label["cac"].isna().sum() == 7 and by_label["payback_months"].iat[2] == 24.0
+
+
+def test_cac_payback_without_margin_uses_a_margin_rate(tx, customers):
+    agg = aggregate(tx.drop(columns="margin"), customers)
+    default = cac_payback(
+        agg.monthly, agg.customers, months=agg.months, cac=150.0, horizon_months=3
+    )
+    # March cohort c: (200 - 50) x 30 % = 45 over 3 months -> 15 a month -> 10 months.
+    assert default["payback_months"].iat[2] == pytest.approx(10.0)
+    half = cac_payback(
+        agg.monthly, agg.customers, months=agg.months, cac=150.0, horizon_months=3, margin_rate=0.5
+    )
+    assert half["payback_months"].iat[2] == pytest.approx(6.0)  # 75 / 3 = 25 a month
+
+
+def test_cost_summary(costs, agg):
+    got = cost_summary(
+        costs, agg.monthly, agg.customers, months=agg.months, period="quarter", activity_window=3
+    )
+    assert got.columns.tolist() == [
+        "period_start",
+        "period_end",
+        "period",
+        "acquisition_spend",
+        "new_customers",
+        "cac",
+        "retention_spend",
+        "retained_customers",
+        "crc",
+        "payback_months",
+    ]
+    q1 = got.iloc[0]
+    # Payback with the default 12-month horizon: a 60 (8 months), b 18 (7), c 37.5 (6),
+    # d 21 (8) -> 136.5 / 29 a month; CAC 187.5.
+    assert (q1["acquisition_spend"], q1["new_customers"], q1["cac"]) == (750.0, 4, 187.5)
+    assert q1["payback_months"] == pytest.approx(187.5 / (136.5 / 29))
+    assert got["crc"].iat[1] == 150.0 and np.isnan(got["retention_spend"].iat[0])
+
+
+def test_cost_summary_without_costs(agg):
+    with pytest.raises(PortfolioDataError) as error:
+        cost_summary(None, agg.monthly, agg.customers, months=agg.months)
+    assert error.value.code == "no_costs" and "acquisition_budget" in str(error.value)
+    got = cost_summary(
+        None,
+        agg.monthly,
+        agg.customers,
+        months=agg.months,
+        period="quarter",
+        acquisition_budget=1000.0,
+    )
+    # 3 months x 1000 for the 4 customers of Q1; 2 months x 1000 in Q3, nobody new.
+    np.testing.assert_array_equal(got["acquisition_spend"], [3000.0, 3000.0, 2000.0])
+    np.testing.assert_array_equal(got["cac"], [750.0, NAN, NAN])
+    assert got["retention_spend"].isna().all()  # no retention budget: unknown, not free
+
+
+def test_ltv_to_cac():
+    assert ltv_to_cac(3000.0, 1000.0) == 3.0
+    assert np.isnan(ltv_to_cac(3000.0, 0.0))
+    ratio = ltv_to_cac(
+        pd.Series({"Web": 900.0, "Salon": 2000.0, "Terrain": 50.0}),
+        pd.Series({"Web": 300.0, "Salon": 0.0, "Terrain": 100.0}),
+    )
+    np.testing.assert_array_equal(ratio, [3.0, NAN, 0.5])
+    assert ratio.name == "ltv_to_cac"
+    assert ltv_to_cac(pd.Series({"x": 10.0}), 4.0).tolist() == [2.5]
+
+
+def test_labels_are_registered():
+    for key in ("acquisition_spend", "retention_spend", "cac", "crc", "payback_months"):
+        assert key in i18n.labels("fr") and key in i18n.labels("en")
+    assert i18n.label("unallocated", "fr").startswith("Non affecté")
+
+
+def test_sample_cac_by_channel_matches_the_generator_formula():
+    portfolio = load_portfolio(
+        SAMPLE_FILES["transactions"], SAMPLE_FILES["customers"], SAMPLE_FILES["costs"]
+    )
+    agg = aggregate(portfolio.transactions, portfolio.customers)
+    got = acquisition_costs(
+        portfolio.costs, agg.customers, months=agg.months, period="year", by_channel=True
+    )
+    assert set(got["channel"]) == set(_CHANNELS)  # every cost row has a channel
+    # The generator spends, per channel and month, (new x CAC + 2 x CAC) x U(0.8, 1.2), so a
+    # year's spend lies in [0.8, 1.2] x CAC x (new of the year + 24). Its "new" are counted on
+    # acquisition dates; first invoices falling on a weekend move to the Monday, which can
+    # cross a year end: allow one customer either way.
+    for row in got.itertuples():
+        cac_channel = _CHANNELS[row.channel][1]
+        n = row.new_customers
+        low = 0.8 * cac_channel * (n - 1 + 24) / n
+        high = 1.2 * cac_channel * (n + 1 + 24) / n
+        assert low <= row.cac <= high, (row.period, row.channel, row.cac, low, high)
+    # And the channels keep their order of cost: tenders dearest, referrals cheapest.
+    mean_cac = got.groupby("channel")["cac"].mean()
+    assert mean_cac.idxmax() == "Appel d'offres" and mean_cac.idxmin() == "Recommandation"

@@ -1,0 +1,414 @@
+"""Movements, revenue bridge and cohorts: hand-computed logs and property tests.
+
+The hand log (January to August 2024; activity window 3 months unless stated):
+
+- a: buys 100 in January and 50 in April;
+- b: buys 80 in February, credited -80 the same month (net 0), buys 60 in July;
+- c: buys 200 in March, credit note -50 in April;
+- d: buys 30 in January, nothing until 40 in August (a gap longer than the window);
+- e: only a credit note (-20) in May: no purchase ever;
+- p: a prospect of the customer table, no transaction.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from portfolio_lib import i18n
+from portfolio_lib.aggregate import aggregate
+from portfolio_lib.errors import PortfolioDataError
+from portfolio_lib.movements import (
+    STATUSES,
+    cohort_matrix,
+    cohort_table,
+    customer_status,
+    movements,
+    revenue_bridge,
+)
+
+MONTHS = [f"2024-{m:02d}" for m in range(1, 9)]
+
+
+@pytest.fixture(scope="module")
+def agg():
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "b", "b", "c", "c", "d", "d", "e"],
+            "date": pd.to_datetime(
+                [
+                    "2024-01-10",
+                    "2024-04-03",
+                    "2024-02-05",
+                    "2024-02-20",
+                    "2024-07-08",
+                    "2024-03-12",
+                    "2024-04-15",
+                    "2024-01-22",
+                    "2024-08-30",
+                    "2024-05-06",
+                ]
+            ),
+            "amount": [100.0, 50.0, 80.0, -80.0, 60.0, 200.0, -50.0, 30.0, 40.0, -20.0],
+            "order_id": ["F1", "F2", "F3", "AV1", "F4", "F5", "AV2", "F6", "F7", "AV3"],
+        }
+    )
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c", "d", "e", "p"],
+            "sales_rep": ["Léa", "Léa", "Marc", None, "Marc", "Marc"],
+        }
+    )
+    return aggregate(tx, customers)
+
+
+def _counts(frame: pd.DataFrame) -> list[list[int]]:
+    columns = ["active_start", "new", "reactivated", "retained", "lost", "active_end"]
+    return frame[columns].to_numpy().tolist()
+
+
+def test_monthly_movements_by_hand(agg):
+    got = movements(agg.monthly, months=agg.months, activity_window=3)
+    assert got["period"].tolist() == MONTHS
+    assert got["period_start"].tolist() == list(pd.date_range("2024-01-01", periods=8, freq="MS"))
+    assert got["period_end"].equals(got["period_start"])
+    # Active at month ends (net revenue over the 3 months ending there > 0):
+    # Jan {a, d}; Feb {a, d} (b's purchase is cancelled: counted nowhere); Mar {a, c, d};
+    # Apr {a (Feb-Apr 50), c (200 - 50)}: d lost; May {a, c}; Jun {a}: c lost (Apr-Jun -50);
+    # Jul {b}: a lost, b reactivated (first purchase in Feb); Aug {b, d}: d reactivated.
+    assert _counts(got) == [
+        # start, new, reactivated, retained, lost, end
+        [0, 2, 0, 0, 0, 2],
+        [2, 0, 0, 2, 0, 2],
+        [2, 1, 0, 2, 0, 3],
+        [3, 0, 0, 2, 1, 2],
+        [2, 0, 0, 2, 0, 2],
+        [2, 0, 0, 1, 1, 1],
+        [1, 0, 1, 0, 1, 1],
+        [1, 0, 1, 1, 0, 2],
+    ]
+    # churn = lost / active_start: NaN, 0/2, 0/2, 1/3, 0/2, 1/2, 1/1, 0/1
+    np.testing.assert_allclose(
+        got["churn_rate"], [np.nan, 0, 0, 1 / 3, 0, 0.5, 1, 0], equal_nan=True
+    )
+    np.testing.assert_allclose(got["retention_rate"], 1 - got["churn_rate"], equal_nan=True)
+    # Complete history from April: April - 3 months = January, the first month of data.
+    assert got["complete_history"].tolist() == [False] * 3 + [True] * 5
+
+
+def test_customer_status_is_the_drill_down(agg):
+    status = customer_status(agg.monthly, months=agg.months, activity_window=3)
+    assert list(status.columns) == MONTHS and status.columns.name == "period"
+    assert list(status.index) == ["a", "b", "c", "d", "e", "p"]
+    inactive = "inactive"
+    expected = {
+        "a": ["new", "retained", "retained", "retained", "retained", "retained", "lost", inactive],
+        "b": [inactive] * 6 + ["reactivated", "retained"],
+        "c": [inactive, inactive, "new", "retained", "retained", "lost", inactive, inactive],
+        "d": ["new", "retained", "retained", "lost", inactive, inactive, inactive, "reactivated"],
+        "e": [inactive] * 8,
+        "p": [inactive] * 8,
+    }
+    for customer, statuses in expected.items():
+        assert status.loc[customer].tolist() == statuses, customer
+    assert list(status["2024-01"].cat.categories) == list(STATUSES)
+    moves = movements(agg.monthly, months=agg.months, activity_window=3)
+    counts = status.apply(lambda col: col.value_counts()).T
+    for name in ("new", "reactivated", "retained", "lost"):
+        assert counts[name].tolist() == moves[name].tolist()
+
+
+def test_quarter_movements_with_a_partial_last_quarter(agg):
+    got = movements(agg.monthly, months=agg.months, period="quarter", activity_window=3)
+    assert got["period"].tolist() == ["2024-Q1", "2024-Q2", "2024-Q3"]
+    assert got["period_end"].dt.strftime("%Y-%m").tolist() == ["2024-03", "2024-06", "2024-08"]
+    assert got["period_start"].dt.strftime("%Y-%m").tolist() == ["2024-01", "2024-04", "2024-07"]
+    # Q1 ends in March: a, c, d active and all first bought in Q1 -> 3 new; b bought in Q1 but
+    # its net is 0, so it is counted nowhere. Q2 ends in June: only a (c: -50, d: 0) -> a
+    # retained, c and d lost. Q3 ends in August: b (60) and d (40) come back -> 2
+    # reactivated, a lost.
+    assert _counts(got) == [[0, 3, 0, 0, 0, 3], [3, 0, 0, 1, 2, 1], [1, 0, 2, 0, 1, 2]]
+    assert got["complete_history"].tolist() == [False, True, True]
+
+
+def test_year_movements_with_default_window(agg):
+    got = movements(agg.monthly, months=agg.months, period="year")
+    # One (partial) year, 12-month window ending in August: a 150, b 60, c 150, d 70 are
+    # active and all first bought in 2024 -> 4 new (b's cancelled February purchase is its
+    # first purchase, and it is active at the year end); e (-20) is not.
+    assert _counts(got) == [[0, 4, 0, 0, 0, 4]]
+    assert got["period"].tolist() == ["2024"]
+    assert np.isnan(got["churn_rate"].iat[0])
+    assert not got["complete_history"].iat[0]
+
+
+def test_year_periods_over_a_partial_first_and_last_year():
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["x", "y", "x", "y"],
+            "date": pd.to_datetime(["2023-11-15", "2024-06-01", "2025-01-20", "2025-02-10"]),
+            "amount": [10.0, 20.0, 5.0, 7.0],
+        }
+    )
+    agg = aggregate(tx)
+    got = movements(agg.monthly, months=agg.months, period="year")
+    assert got["period"].tolist() == ["2023", "2024", "2025"]
+    assert got["period_start"].dt.strftime("%Y-%m").tolist() == ["2023-11", "2024-01", "2025-01"]
+    assert got["period_end"].dt.strftime("%Y-%m").tolist() == ["2023-12", "2024-12", "2025-02"]
+    # 2023: x new. 2024 (window Jan-Dec 2024): y new, x lost (nothing in 2024).
+    # 2025 (window Mar 2024-Feb 2025): x reactivated, y retained (June 2024 + Feb 2025).
+    assert _counts(got) == [[0, 1, 0, 0, 0, 1], [1, 1, 0, 0, 1, 1], [1, 0, 1, 1, 0, 2]]
+
+
+def test_movements_by_attribute_with_missing_values(agg):
+    got = movements(
+        agg.monthly,
+        months=agg.months,
+        period="quarter",
+        activity_window=3,
+        customers=agg.customers,
+        by="sales_rep",
+    )
+    assert got["sales_rep"].tolist() == ["Léa", "Marc", "unknown"] * 3
+    # Léa = a, b; Marc = c, e, p; unknown = d (no rep). Q1: a new (Léa), c new (Marc),
+    # d new (unknown). Q2: a retained; c lost; d lost. Q3: a lost, b reactivated; d reactivated.
+    assert _counts(got) == [
+        [0, 1, 0, 0, 0, 1],
+        [0, 1, 0, 0, 0, 1],
+        [0, 1, 0, 0, 0, 1],
+        [1, 0, 0, 1, 0, 1],
+        [1, 0, 0, 0, 1, 0],
+        [1, 0, 0, 0, 1, 0],
+        [1, 0, 1, 0, 1, 1],
+        [0, 0, 0, 0, 0, 0],
+        [0, 0, 1, 0, 0, 1],
+    ]
+    total = got.groupby("period", sort=False)[["new", "lost", "active_end"]].sum()
+    overall = movements(agg.monthly, months=agg.months, period="quarter", activity_window=3)
+    assert total.to_numpy().tolist() == overall[["new", "lost", "active_end"]].to_numpy().tolist()
+    # Marc has nobody active at the start of Q3: churn is undefined there, not 0.
+    assert np.isnan(got["churn_rate"].iat[7])
+
+
+def test_missing_attribute_is_a_clear_error(agg):
+    with pytest.raises(PortfolioDataError) as error:
+        movements(agg.monthly, months=agg.months, customers=agg.customers, by="segment")
+    assert error.value.code == "missing_attribute"
+    assert "segment" in str(error.value) and "sales_rep" in str(error.value)
+    with pytest.raises(PortfolioDataError, match="segment"):
+        revenue_bridge(agg.monthly, months=agg.months, by="segment")
+
+
+def test_bad_parameters_are_clear_errors(agg):
+    with pytest.raises(ValueError, match="period must be one of"):
+        movements(agg.monthly, months=agg.months, period="week")
+    with pytest.raises(ValueError, match="at least 1 month"):
+        movements(agg.monthly, months=agg.months, activity_window=0)
+    with pytest.raises(ValueError, match="Aggregates.monthly"):
+        movements(agg.monthly.drop(columns="orders"), months=agg.months)
+    with pytest.raises(ValueError, match="months is empty"):
+        movements(agg.monthly, months=pd.DatetimeIndex([]))
+
+
+def test_revenue_bridge_by_hand(agg):
+    got = revenue_bridge(agg.monthly, months=agg.months, period="quarter", window=3)
+    # Trailing 3-month revenue: March a 100, c 200, d 30 (b 0) -> 330; June a 50, c -50,
+    # e -20 -> -20; August b 60, d 40 -> 100.
+    # Q2: a 100 -> 50 contraction 50; c 200 -> -50 churned 250; d 30 -> 0 churned 30;
+    #     e 0 -> -20 (inactive at both) contraction 20.
+    # Q3: a 50 -> 0 churned 50; b 0 -> 60 and d 0 -> 40 reactivated 100; c -50 -> 0 and
+    #     e -20 -> 0 (inactive at both) expansion 70.
+    expected = pd.DataFrame(
+        {
+            "period_start": pd.to_datetime(["2024-04-01", "2024-07-01"]).as_unit("ns"),
+            "period_end": pd.to_datetime(["2024-06-01", "2024-08-01"]).as_unit("ns"),
+            "period": ["2024-Q2", "2024-Q3"],
+            "revenue_start": [330.0, -20.0],
+            "new": [0.0, 0.0],
+            "reactivated": [0.0, 100.0],
+            "expansion": [0.0, 70.0],
+            "contraction": [70.0, 0.0],
+            "churned": [280.0, 50.0],
+            "revenue_end": [-20.0, 100.0],
+        }
+    )
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+
+
+def test_revenue_bridge_counts_new_revenue(agg):
+    got = revenue_bridge(agg.monthly, months=agg.months, period="month", window=3)
+    assert got["period"].tolist() == MONTHS[1:]  # no bridge into the first period
+    march = got.set_index("period").loc["2024-03"]
+    # February -> March: a 100 -> 100, d 30 -> 30, c 0 -> 200 is new.
+    assert march[["revenue_start", "new", "expansion", "revenue_end"]].tolist() == [
+        130.0,
+        200.0,
+        0.0,
+        330.0,
+    ]
+
+
+def test_revenue_bridge_by_group_adds_up(agg):
+    grouped = revenue_bridge(
+        agg.monthly,
+        months=agg.months,
+        period="quarter",
+        window=3,
+        customers=agg.customers,
+        by="sales_rep",
+    )
+    q3 = grouped[grouped["period"] == "2024-Q3"].set_index("sales_rep")
+    # Léa: a churned 50, b reactivated 60. Marc: c, e expansion 70. unknown: d reactivated 40.
+    assert q3.loc["Léa", ["churned", "reactivated"]].tolist() == [50.0, 60.0]
+    assert q3.loc["Marc", ["expansion", "revenue_start", "revenue_end"]].tolist() == [
+        70.0,
+        -70.0,
+        0,
+    ]
+    assert q3.loc["unknown", "reactivated"] == 40.0
+    overall = revenue_bridge(agg.monthly, months=agg.months, period="quarter", window=3)
+    sums = grouped.groupby("period").sum(numeric_only=True)
+    np.testing.assert_allclose(sums.to_numpy(), overall.iloc[:, 3:].to_numpy())
+
+
+def test_cohort_table_by_hand(agg):
+    cohorts = cohort_table(agg.monthly, months=agg.months)
+    # Cohorts: January (a, d), February (b), March (c); e never bought.
+    assert cohorts.groupby("cohort")["customers"].first().tolist() == [2, 1, 1]
+    assert len(cohorts) == 8 + 7 + 6  # observable offsets until August
+    january = cohorts[cohorts["cohort"] == "2024-01-01"].set_index("offset")
+    # a: 100 in Jan, 50 in Apr; d: 30 in Jan, 40 in Aug (period activity, not the window).
+    assert january["active"].tolist() == [2, 0, 0, 1, 0, 0, 0, 1]
+    assert january["revenue"].tolist() == [130.0, 0, 0, 50.0, 0, 0, 0, 40.0]
+    np.testing.assert_allclose(january.loc[[3, 7], "revenue_share"], [50 / 130, 40 / 130])
+    np.testing.assert_allclose(january.loc[[0, 3], "active_share"], [1.0, 0.5])
+    february = cohorts[cohorts["cohort"] == "2024-02-01"].set_index("offset")
+    # b's first month nets 0: not active, and revenue shares have no base (NaN).
+    assert february.loc[0, "active"] == 0 and february.loc[5, "revenue"] == 60.0
+    assert february["revenue_share"].isna().all()
+    march = cohorts[cohorts["cohort"] == "2024-03-01"].set_index("offset")
+    assert march.loc[1, "revenue"] == -50.0 and march.loc[1, "revenue_share"] == -0.25
+
+
+def test_quarter_cohorts_and_matrix(agg):
+    cohorts = cohort_table(agg.monthly, months=agg.months, period="quarter")
+    # One Q1 cohort of 4 (a, b, c, d). Q1: a 100, c 200, d 30 active (b nets 0) -> 330;
+    # Q2: a 50, c -50 -> 0 with a active; Q3: b 60, d 40 -> 100, two active.
+    assert cohorts["cohort"].unique().tolist() == [pd.Timestamp("2024-01-01")]
+    assert cohorts["active"].tolist() == [3, 1, 2]
+    assert cohorts["revenue"].tolist() == [330.0, 0.0, 100.0]
+    np.testing.assert_allclose(cohorts["revenue_share"], [1.0, 0.0, 100 / 330])
+    matrix = cohort_matrix(cohorts)
+    assert matrix.loc[pd.Timestamp("2024-01-01")].tolist() == [0.75, 0.25, 0.5]
+    with pytest.raises(ValueError, match="value must be one of"):
+        cohort_matrix(cohorts, value="nope")
+    monthly = cohort_matrix(cohort_table(agg.monthly, months=agg.months), value="active")
+    assert np.isnan(monthly.loc[pd.Timestamp("2024-03-01"), 6])  # not observable yet
+
+
+def test_labels_are_registered_in_both_languages():
+    keys = ["active_start", "new", "reactivated", "retained", "lost", "inactive", "churn_rate"]
+    keys += ["retention_rate", "complete_history", "revenue_start", "expansion", "contraction"]
+    keys += ["churned", "revenue_end", "cohort", "offset", "active_share", "revenue_share"]
+    keys += ["period_start", "period_end", "status"]
+    for key in keys:
+        assert key in i18n.labels("fr") and key in i18n.labels("en"), key
+    assert i18n.label("lost", "fr") == "Perdus" and i18n.label("churn_rate", "en") == "Churn rate"
+
+
+# --------------------------------------------------------------------------------------------
+# Properties on random logs, checked against brute force on the raw transactions
+
+START = pd.Timestamp("2022-01-01")
+
+logs = st.lists(
+    st.tuples(
+        st.integers(0, 5),  # customer
+        st.integers(0, 3 * 365),  # day after START
+        st.integers(-30_000, 100_000),  # amount in cents, credit notes included
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+def _transactions(rows) -> pd.DataFrame:
+    customers, days, cents = zip(*rows, strict=True)
+    tx = pd.DataFrame(
+        {
+            "customer_id": [f"c{i}" for i in customers],
+            "date": START + pd.to_timedelta(list(days), unit="D"),
+            "amount": np.array(cents) / 100,
+            "cents": np.array(cents, dtype=np.int64),
+        }
+    )
+    return tx.assign(month=tx["date"].dt.to_period("M").dt.to_timestamp())
+
+
+def _window_cents(tx: pd.DataFrame, end: pd.Timestamp, window: int) -> pd.Series:
+    """Brute force: each customer's integer cents over the ``window`` months ending at ``end``."""
+    inside = (tx["month"] <= end) & (tx["month"] > end - pd.DateOffset(months=window))
+    return tx[inside].groupby("customer_id")["cents"].sum()
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    rows=logs,
+    period=st.sampled_from(["month", "quarter", "year"]),
+    window=st.integers(1, 12),
+)
+def test_movement_and_bridge_identities_match_brute_force(rows, period, window):
+    tx = _transactions(rows)
+    agg = aggregate(tx.drop(columns=["cents", "month"]))
+    moves = movements(agg.monthly, months=agg.months, period=period, activity_window=window)
+    counts = ["active_start", "new", "reactivated", "retained", "lost", "active_end"]
+    assert (moves[counts] >= 0).all().all()
+    identity = moves["active_start"] + moves["new"] + moves["reactivated"] - moves["lost"]
+    assert (moves["active_end"] == identity).all()
+    assert moves["active_start"].iat[0] == 0
+    assert (moves["active_start"].iloc[1:].to_numpy() == moves["active_end"].iloc[:-1]).all()
+    first_purchase = tx[tx["cents"] > 0].groupby("customer_id")["date"].min()
+    first_month = first_purchase.dt.to_period("M").dt.to_timestamp().to_dict()
+    previous_end = pd.Timestamp("1900-01-01")
+    for row in moves.itertuples():
+        cents = _window_cents(tx, row.period_end, window)
+        active = set(cents.index[cents > 0])
+        assert row.active_end == len(active)
+        new = {
+            c
+            for c in active
+            if c in first_month and previous_end < first_month[c] <= row.period_end
+        }
+        assert row.new == len(new)
+        previous_end = row.period_end
+
+    bridge = revenue_bridge(agg.monthly, months=agg.months, period=period, window=window)
+    assert len(bridge) == len(moves) - 1
+    buckets = ["new", "reactivated", "expansion", "contraction", "churned"]
+    assert (bridge[buckets] >= -1e-9).all().all()
+    rebuilt = (
+        bridge["revenue_start"]
+        + bridge["new"]
+        + bridge["reactivated"]
+        + bridge["expansion"]
+        - bridge["contraction"]
+        - bridge["churned"]
+    )
+    np.testing.assert_allclose(rebuilt, bridge["revenue_end"], atol=1e-6)
+    np.testing.assert_allclose(
+        bridge["revenue_start"].iloc[1:], bridge["revenue_end"].iloc[:-1], atol=1e-6
+    )
+    for row in bridge.itertuples():
+        expected = _window_cents(tx, row.period_end, window).sum() / 100
+        assert row.revenue_end == pytest.approx(expected, abs=1e-6)
+
+    status = customer_status(agg.monthly, months=agg.months, period=period, activity_window=window)
+    assert (status.apply(lambda col: (col == "lost").sum()).to_numpy() == moves["lost"]).all()

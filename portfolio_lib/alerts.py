@@ -144,7 +144,7 @@ def customer_alerts(
             "pass Aggregates.customers, which dates every buyer's last purchase."
         )
     rows = _ranking(ids, at_risk, alerted)  # revenue at risk descending, then customer id
-    rows = rows[np.argsort(~top_alert[rows], kind="stable")]  # top accounts first
+    rows = np.concatenate([rows[top_alert[rows]], rows[~top_alert[rows]]])  # top accounts first
 
     if "sales_rep" in customers.columns:
         reps = _column(customers, "sales_rep", analysis).take(rows).reset_index(drop=True)

@@ -95,8 +95,8 @@ register(
         # Pareto and Lorenz
         "rank": {"fr": "Rang", "en": "Rank"},
         "cumulative_share": {"fr": "Part cumulée du CA", "en": "Cumulative revenue share"},
-        "customer_share": {"fr": "Part des clients", "en": "Share of customers"},
-        "revenue_share": {"fr": "Part du CA", "en": "Revenue share"},
+        "customer_share": {"fr": "Part des clients", "en": "Customer share"},
+        "revenue_share": {"fr": "Part du chiffre d'affaires", "en": "Revenue share"},
         # ABC and PMG
         "abc": {"fr": "Classe ABC", "en": "ABC class"},
         "A": {"fr": "A", "en": "A"},
@@ -188,8 +188,9 @@ def _numbers(frame: pd.DataFrame, column: str, analysis: str) -> np.ndarray:
             f"{analysis}: column {column!r} must hold numbers, found values of type "
             f"{values.dtype}; convert it (e.g. with pandas.to_numeric) or pick another column."
         )
-    # + 0.0 turns -0.0 into 0.0 so that zeros compare and sort as one value.
-    return np.nan_to_num(values.to_numpy(dtype=float, na_value=np.nan), nan=0.0) + 0.0
+    out = values.to_numpy(dtype=float, na_value=0.0, copy=True)
+    out += 0.0  # turns -0.0 into 0.0, so that zeros compare and sort as one value
+    return out
 
 
 def _check_fraction(name: str, value: float, *, low: float = 0.0, high: float = 1.0) -> None:
@@ -688,16 +689,16 @@ def window_revenue(
         for k in (2 * window - 1, window - 1, -1)
     ]
     month = monthly["month"].to_numpy(dtype="datetime64[ns]")
-    revenue = np.nan_to_num(monthly["revenue"].to_numpy(dtype=float, na_value=np.nan))
     # One pass over the (long) table: slot 2 * code for the previous window, + 1 for the recent.
-    recent = (month >= bounds[1]) & (month < bounds[2])
-    inside = (recent | ((month >= bounds[0]) & (month < bounds[1]))) & (codes >= 0)
-    slots = 2 * codes.astype(np.int64) + recent
-    sums = np.bincount(
-        np.where(inside, slots, 0), weights=np.where(inside, revenue, 0.0), minlength=2 * len(index)
-    ).reshape(-1, 2)
-    sums = {"revenue_recent": np.round(sums[:, 1], 9), "revenue_previous": np.round(sums[:, 0], 9)}
-    return pd.DataFrame(sums, index=pd.Index(index, name="customer_id"))
+    rows = np.flatnonzero((month >= bounds[0]) & (month < bounds[2]) & (codes >= 0))
+    slots = 2 * codes[rows].astype(np.int64) + (month[rows] >= bounds[1])
+    revenue = monthly["revenue"].to_numpy(dtype=float, na_value=np.nan)[rows]
+    totals = np.bincount(slots, weights=np.nan_to_num(revenue), minlength=2 * len(index))
+    totals = np.round(totals.reshape(-1, 2), 9)  # 1e-9 € of float noise is not revenue
+    return pd.DataFrame(
+        {"revenue_recent": totals[:, 1], "revenue_previous": totals[:, 0]},
+        index=pd.Index(index, name="customer_id"),
+    )
 
 
 def _aligned_windows(

@@ -24,7 +24,7 @@ register(
     {
         "average_basket": {"fr": "Panier moyen", "en": "Average basket"},
         "purchases_per_year": {"fr": "Achats par an", "en": "Purchases per year"},
-        "margin_rate": {"fr": "Taux de marge brute", "en": "Gross margin rate"},
+        "margin_rate": {"fr": "Taux de marge", "en": "Margin rate"},
         "annual_churn": {"fr": "Taux d'attrition annuel", "en": "Annual churn rate"},
         "expected_lifetime_years": {
             "fr": "Durée de vie attendue (ans)",
@@ -32,7 +32,6 @@ register(
         },
         "clv": {"fr": "Valeur vie client (CLV)", "en": "Customer lifetime value (CLV)"},
         "margin_per_year": {"fr": "Marge annuelle", "en": "Yearly margin"},
-        "retention": {"fr": "Taux de rétention", "en": "Retention rate"},
         "discount_rate": {"fr": "Taux d'actualisation", "en": "Discount rate"},
     }
 )

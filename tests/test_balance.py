@@ -420,7 +420,7 @@ def _frame(values: list[float], data: st.DataObject) -> pd.DataFrame:
 
 
 @seed(20240601)
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(values=_revenues, data=st.data())
 def test_abc_and_pmg_partition_every_customer(values, data):
     frame = _frame(values, data)
@@ -438,7 +438,7 @@ def test_abc_and_pmg_partition_every_customer(values, data):
 
 
 @seed(20240602)
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(values=_revenues, data=st.data())
 def test_lorenz_pareto_and_concentration_bounds(values, data):
     frame = _frame(values, data)
@@ -464,7 +464,7 @@ def test_lorenz_pareto_and_concentration_bounds(values, data):
 
 
 @seed(20240603)
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     potentials=st.lists(
         st.one_of(st.none(), st.integers(min_value=0, max_value=10**7)), min_size=1, max_size=40

@@ -143,6 +143,11 @@ def customer_alerts(
             f"risk alerts: customers with revenue but no last_purchase date (e.g. {examples}); "
             "pass Aggregates.customers, which dates every buyer's last purchase."
         )
+    if (days[alerted] < 0).any():
+        raise ValueError(
+            f"risk alerts: last purchases after as_of ({end:%Y-%m-%d}); pass the as_of used for "
+            "the aggregation (Aggregates.as_of)."
+        )
     rows = _ranking(ids, at_risk, alerted)  # revenue at risk descending, then customer id
     rows = np.concatenate([rows[top_alert[rows]], rows[~top_alert[rows]]])  # top accounts first
 

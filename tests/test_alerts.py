@@ -132,6 +132,8 @@ def test_thresholds_change_the_alerts(agg):
     assert "late" not in _alerts(agg, gap_alert=10).index
     with pytest.raises(ValueError, match="drop_alert"):
         _alerts(agg, drop_alert=-0.1)
+    with pytest.raises(ValueError, match="after as_of"):
+        customer_alerts(agg.monthly, agg.customers, months=agg.months, as_of="2025-06-30")
 
 
 def test_alerts_by_rep_by_hand(agg):

@@ -29,7 +29,15 @@ from .aggregate import Period
 from .config import DEFAULTS
 from .errors import PortfolioDataError
 from .i18n import register
-from .movements import _customer_codes, _month_grid, _Periods, _periods, _require_attribute
+from .movements import (
+    _aligned,
+    _customer_codes,
+    _date_positions,
+    _month_grid,
+    _Periods,
+    _periods,
+    _require_attribute,
+)
 from .movements import movements as _movements
 
 __all__ = [
@@ -146,8 +154,7 @@ def _check_costs(costs: pd.DataFrame) -> None:
 
 def _cost_periods(costs: pd.DataFrame, grid: pd.DatetimeIndex, periods: _Periods) -> np.ndarray:
     """Period index of every cost row (-1 outside the grid)."""
-    month = pd.to_datetime(costs["period"]).dt.to_period("M").dt.to_timestamp()
-    position = grid.get_indexer(month.to_numpy(dtype="datetime64[ns]"))
+    position = _date_positions(pd.to_datetime(costs["period"]), grid)
     return np.where(position >= 0, periods.of_month[position], -1)
 
 
@@ -183,11 +190,16 @@ def _first_purchase_periods(
             "the customer table has no 'first_purchase': pass Aggregates.customers from "
             "portfolio_lib.aggregate.aggregate"
         )
-    first = pd.to_datetime(customers["first_purchase"]).dt.to_period("M").dt.to_timestamp()
-    position = grid.get_indexer(first.to_numpy(dtype="datetime64[ns]"))
+    position = _first_purchase_months(customers, grid)
+    return np.where(position >= 0, periods.of_month[position], -1)
+
+
+def _first_purchase_months(customers: pd.DataFrame, grid: pd.DatetimeIndex) -> np.ndarray:
+    """Grid position of each customer's first purchase month, -1 for none (or off the grid)."""
+    position = _date_positions(customers["first_purchase"], grid)
     if "orders" in customers:  # customers with credit notes only have no real purchase
         position = np.where(customers["orders"].to_numpy() > 0, position, -1)
-    return np.where(position >= 0, periods.of_month[np.maximum(position, 0)], -1)
+    return position
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -421,15 +433,9 @@ def cac_payback(
         rate = DEFAULTS["default_margin_rate"] if margin_rate is None else float(margin_rate)
         margin = monthly["revenue"].fillna(0).to_numpy(dtype=float) * rate
     # Each customer's first purchase month (grid position, -1 for none), on the monthly codes.
-    first = pd.to_datetime(customers["first_purchase"]).dt.to_period("M").dt.to_timestamp()
-    position = grid.get_indexer(first.to_numpy(dtype="datetime64[ns]"))
-    if "orders" in customers:
-        position = np.where(customers["orders"].to_numpy() > 0, position, -1)
+    position = pd.Series(_first_purchase_months(customers, grid))
     first_position = (
-        pd.Series(position, index=customers["customer_id"].to_numpy())
-        .reindex(index)
-        .fillna(-1)
-        .to_numpy(dtype=np.int64)
+        _aligned(position, customers["customer_id"], index).fillna(-1).to_numpy(dtype=np.int64)
     )
     members = first_position >= 0
     n_periods = len(periods)

@@ -111,26 +111,53 @@ class _Periods:
 
 
 def _month_grid(months: Sequence[object]) -> pd.DatetimeIndex:
-    grid = pd.DatetimeIndex(months)
+    """The month grid, checked: consecutive first days of months (as ``Aggregates.months``)."""
+    grid = pd.DatetimeIndex(months).as_unit("ns")
     if len(grid) == 0:
         raise ValueError("months is empty: pass the month grid of the data (Aggregates.months)")
-    if not grid.is_monotonic_increasing or not grid.is_unique:
-        raise ValueError("months must be increasing and without duplicates (Aggregates.months)")
-    return grid.as_unit("ns")
+    expected = pd.date_range(grid[0], periods=len(grid), freq="MS").as_unit("ns")
+    if not grid.equals(expected):
+        raise ValueError(
+            "months must be consecutive first days of months, e.g. Aggregates.months or "
+            "pd.date_range('2024-01-01', '2024-12-01', freq='MS')"
+        )
+    return grid
+
+
+def _date_positions(dates: object, grid: pd.DatetimeIndex) -> np.ndarray:
+    """Grid position of the month of each date (any day of it); -1 outside the grid or NaT."""
+    values = np.asarray(dates, dtype="datetime64[ns]")
+    end = (grid[-1] + pd.DateOffset(months=1)).to_datetime64()
+    position = np.searchsorted(grid.to_numpy(), values, side="right") - 1
+    return np.where((values >= grid[0].to_datetime64()) & (values < end), position, -1)
+
+
+def _aligned(values: pd.Series, ids: pd.Series, index: pd.Index) -> pd.Series:
+    """``values`` (one per id of ``ids``) in the order of ``index``; NaN for missing ids."""
+    if len(ids) == len(index) and (ids.to_numpy() == index.to_numpy()).all():
+        return pd.Series(values.to_numpy(), index=index)  # the usual case: Aggregates.customers
+    return pd.Series(values.to_numpy(), index=ids.to_numpy()).reindex(index)
 
 
 def _periods(months: pd.DatetimeIndex, period: Period) -> _Periods:
+    """The calendar periods of the grid (:func:`portfolio_lib.aggregate.period_ends`)."""
     end_months = period_ends(months, period)
-    ends = months.get_indexer(end_months)
+    return _periods_ending(
+        months, months.get_indexer(end_months), [period_label(m, period) for m in end_months]
+    )
+
+
+def _periods_ending(months: pd.DatetimeIndex, ends: np.ndarray, labels: list[str]) -> _Periods:
+    """Periods ending at the grid positions ``ends`` (increasing, the last = last month)."""
+    ends = np.asarray(ends, dtype=np.int64)
     starts = np.concatenate([[0], ends[:-1] + 1])
-    of_month = np.repeat(np.arange(len(ends)), ends - starts + 1)
     return _Periods(
         starts=starts,
         ends=ends,
-        of_month=of_month,
+        of_month=np.repeat(np.arange(len(ends)), ends - starts + 1),
         start_months=months[starts],
-        end_months=pd.DatetimeIndex(end_months),
-        labels=[period_label(m, period) for m in end_months],
+        end_months=months[ends],
+        labels=labels,
     )
 
 
@@ -152,10 +179,10 @@ def _first_purchase_positions(
     customers with only credit notes, first purchase after the grid).
     """
     month = monthly["month"].to_numpy(dtype="datetime64[ns]")
-    bought = monthly["orders"].to_numpy() > 0
-    position = months.get_indexer(month).astype(np.int64)
-    position[month < months[0].to_datetime64()] = _BEFORE_GRID
-    keep = bought & ((position >= 0) | (position == _BEFORE_GRID))
+    position = months.get_indexer(month).astype(np.int64)  # -1 off the grid
+    before = month < months[0].to_datetime64()
+    position[before] = _BEFORE_GRID
+    keep = (monthly["orders"].to_numpy() > 0) & ((position >= 0) | before)
     first = np.full(n_customers, _NO_PURCHASE, dtype=np.int64)
     np.minimum.at(first, codes[keep], position[keep])
     return first
@@ -228,11 +255,15 @@ def _movement_counts(panel: _Panel, group: np.ndarray, n_groups: int) -> dict[st
     transitions = _transitions(panel.active)
     n_periods = len(panel.periods)
     by_transition = np.empty((n_periods, n_groups, 4), dtype=np.int64)
-    key_base = group * 4
-    for p in range(n_periods):  # a loop over periods (tens), never over customers
-        by_transition[p] = np.bincount(key_base + transitions[p], minlength=n_groups * 4).reshape(
-            n_groups, 4
-        )
+    if n_groups == 1:
+        for k in range(4):
+            by_transition[:, 0, k] = np.count_nonzero(transitions == k, axis=1)
+    else:
+        key_base = group * 4
+        for p in range(n_periods):  # a loop over periods (tens), never over customers
+            by_transition[p] = np.bincount(
+                key_base + transitions[p], minlength=n_groups * 4
+            ).reshape(n_groups, 4)
     rows = _new_rows(panel)
     new = np.bincount(
         panel.first_period[rows] * n_groups + group[rows], minlength=n_periods * n_groups
@@ -267,10 +298,14 @@ def _groups(
     if by is None:
         return np.zeros(len(index), dtype=np.int64), [None]
     _require_attribute(customers, by, analysis)
-    values = customers.set_index("customer_id")[by].reindex(index)
+    values = _aligned(customers[by], customers["customer_id"], index)
     values = values.astype(object).where(values.notna(), "unknown")
-    found = pd.unique(values.to_numpy())
-    order = sorted(found, key=lambda v: (v == "unknown", str(v)))
+    found = [v for v in pd.unique(values.to_numpy()) if v != "unknown"]
+    try:
+        order = sorted(found)
+    except TypeError:  # mixed types: sort by their text
+        order = sorted(found, key=str)
+    order += ["unknown"] if (values == "unknown").any() else []
     codes = pd.Categorical(values.to_numpy(), categories=order).codes.astype(np.int64)
     return codes, order
 

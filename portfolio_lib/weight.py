@@ -16,13 +16,14 @@ from .aggregate import Period, window_totals
 from .config import DEFAULTS
 from .i18n import register
 from .movements import (
+    _aligned,
     _groups,
     _month_grid,
     _movement_counts,
     _panel,
     _period_frame,
-    _Periods,
     _periods,
+    _periods_ending,
     _require_attribute,
     _sum_by_group,
 )
@@ -50,22 +51,13 @@ def _has_margin(monthly: pd.DataFrame) -> bool:
 
 
 def _group_period_sums(
-    monthly: pd.DataFrame,
-    months: pd.DatetimeIndex,
-    periods: _Periods,
-    rows: np.ndarray,
-    group: np.ndarray,
-    n_groups: int,
-    value: str,
+    values: pd.Series, key: np.ndarray, keep: np.ndarray, shape: tuple[int, int]
 ) -> np.ndarray:
-    """(periods, groups) sums of ``value`` straight from the long table."""
-    position = months.get_indexer(monthly["month"].to_numpy(dtype="datetime64[ns]"))
-    keep = position >= 0
-    key = periods.of_month[position[keep]] * n_groups + group[rows[keep]]
+    """(periods, groups) sums of a column of the long table, rows keyed period x group."""
     sums = np.bincount(
-        key, weights=monthly[value].fillna(0).to_numpy()[keep], minlength=len(periods) * n_groups
+        key, weights=values.fillna(0).to_numpy(dtype=float)[keep], minlength=shape[0] * shape[1]
     )
-    return np.round(sums, 9).reshape(len(periods), n_groups)
+    return np.round(sums, 9).reshape(shape)
 
 
 def weight_over_time(
@@ -113,27 +105,31 @@ def weight_over_time(
     panel = _panel(monthly, grid, periods, activity_window)
     group, groups = _groups(customers, by, panel.index, "weight over time")
     n_groups = len(groups)
-    rows = panel.rows
+    # Revenue and margin within each period, straight from the long table.
+    position = grid.get_indexer(monthly["month"].to_numpy(dtype="datetime64[ns]"))
+    keep = position >= 0
+    key = periods.of_month[position[keep]] * n_groups + group[panel.rows[keep]]
+    shape = (len(periods), n_groups)
     columns: dict[str, np.ndarray] = {
         "active_customers": _movement_counts(panel, group, n_groups)["active_end"],
-        "revenue": _group_period_sums(monthly, grid, periods, rows, group, n_groups, "revenue"),
+        "revenue": _group_period_sums(monthly["revenue"], key, keep, shape),
         "margin": (
-            _group_period_sums(monthly, grid, periods, rows, group, n_groups, "margin")
+            _group_period_sums(monthly["margin"], key, keep, shape)
             if _has_margin(monthly)
-            else np.full((len(periods), n_groups), np.nan)
+            else np.full(shape, np.nan)
         ),
         "revenue_window": np.round(_sum_by_group(panel.trailing, group, n_groups), 9),
     }
     if customers is not None and "potential" in customers:
-        potential = _aligned(customers, "potential", panel.index).fillna(0).to_numpy(float)
-        columns["potential"] = _sum_by_group(
-            np.where(panel.active, potential, 0.0), group, n_groups
+        potential = _aligned(customers["potential"], customers["customer_id"], panel.index)
+        potential = potential.fillna(0).to_numpy(dtype=float)
+        columns["potential"] = np.stack(
+            [
+                np.bincount(group[active], weights=potential[active], minlength=n_groups)
+                for active in panel.active  # one period at a time
+            ]
         )
     return _period_frame(periods, np.arange(len(periods)), by, groups, columns)
-
-
-def _aligned(customers: pd.DataFrame, column: str, index: pd.Index) -> pd.Series:
-    return customers.set_index("customer_id")[column].reindex(index)
 
 
 def _window_end(months: pd.DatetimeIndex, end: object) -> pd.Timestamp:
@@ -280,17 +276,34 @@ def headline_kpis(
     """
     grid = _month_grid(months)
     last = len(grid) - 1
-    current = window_totals(monthly, grid, window=window)
-    revenue = round(float(current["revenue"].sum()), 9)
-    margin = float(current["margin"].sum(min_count=1))
-    active = int(current["active"].sum())
-    previous_end = last - window
-    if previous_end - window + 1 >= 0:
-        previous = window_totals(monthly, grid, window=window, end=grid[previous_end])
-        revenue_previous = round(float(previous["revenue"].sum()), 9)
+    # The window and everything before it as two periods of the movements machinery: the
+    # trailing sums at their ends are the revenue of the window and of the window before.
+    split = last - window  # -1 or less: the window starts with the data
+    ends = [split, last] if split >= 0 else [last]
+    periods = _periods_ending(grid, ends, [f"{grid[e]:%Y-%m}" for e in ends])
+    panel = _panel(monthly, grid, periods, window)
+    revenue = round(float(panel.trailing[-1].sum()), 9)
+    active = int(np.count_nonzero(panel.active[-1]))
+    if split - window + 1 >= 0:
+        revenue_previous = round(float(panel.trailing[0].sum()), 9)
     else:
         revenue_previous = np.nan  # the window before is not (entirely) in the data
-    moves = _window_movements(monthly, grid, window)
+    margin = np.nan
+    if _has_margin(monthly):
+        position = grid.get_indexer(monthly["month"].to_numpy(dtype="datetime64[ns]"))
+        in_window = (position > split) & (position >= 0)
+        margin = round(float(monthly["margin"].fillna(0).to_numpy()[in_window].sum()), 9)
+    counts = {
+        name: int(values[-1, 0])
+        for name, values in _movement_counts(
+            panel, np.zeros(len(panel.index), dtype=np.int64), 1
+        ).items()
+    }
+    moves = {
+        "new_customers": counts["new"],
+        "lost_customers": counts["lost"],
+        "churn_rate": _ratio(counts["lost"], counts["active_start"]),
+    }
     kpis = {
         "active_customers": active,
         "revenue": revenue,
@@ -306,35 +319,3 @@ def headline_kpis(
         kpis["potential"] = potential
         kpis["penetration"] = _ratio(revenue, potential, positive=True)
     return pd.Series(kpis, dtype=float, name="value")
-
-
-def _window_movements(
-    monthly: pd.DataFrame, months: pd.DatetimeIndex, window: int
-) -> dict[str, float]:
-    """New, lost and churn of the last ``window`` months taken as one period.
-
-    Same machinery as :func:`portfolio_lib.movements.movements`, with two periods: everything
-    up to the month before the window, then the window.
-    """
-    last = len(months) - 1
-    split = last - window  # end of the period before the window (-1: the window starts the data)
-    ends = np.array([split, last]) if split >= 0 else np.array([last])
-    starts = np.concatenate([[0], ends[:-1] + 1])
-    periods = _Periods(
-        starts=starts,
-        ends=ends,
-        of_month=np.repeat(np.arange(len(ends)), ends - starts + 1),
-        start_months=months[starts],
-        end_months=months[ends],
-        labels=[f"{m:%Y-%m}" for m in months[ends]],
-    )
-    panel = _panel(monthly, months, periods, window)
-    everyone = np.zeros(len(panel.index), dtype=np.int64)  # one group
-    counts = _movement_counts(panel, everyone, 1)
-    counts = {name: int(values[-1, 0]) for name, values in counts.items()}
-    active_start = counts["active_start"]
-    return {
-        "new_customers": counts["new"],
-        "lost_customers": counts["lost"],
-        "churn_rate": counts["lost"] / active_start if active_start else np.nan,
-    }

@@ -211,6 +211,18 @@ def test_bad_parameters_are_clear_errors(agg):
         movements(agg.monthly.drop(columns="orders"), months=agg.months)
     with pytest.raises(ValueError, match="months is empty"):
         movements(agg.monthly, months=pd.DatetimeIndex([]))
+    with pytest.raises(ValueError, match="consecutive first days of months"):
+        movements(agg.monthly, months=agg.months[[0, 2, 3]])
+
+
+def test_a_later_grid_starts_the_history_there(agg):
+    got = movements(agg.monthly, months=agg.months[2:], activity_window=3)
+    assert got["period"].tolist() == MONTHS[2:]
+    # From March on, January and February are not seen: nobody is active at the start, a
+    # (first purchase in January) is not new but reactivated in April (Apr 50), c is new in
+    # March, d (first purchase in January) comes back in August.
+    assert _counts(got)[:2] == [[0, 1, 0, 0, 0, 1], [1, 0, 1, 1, 0, 2]]
+    assert _counts(got)[-1] == [1, 0, 1, 1, 0, 2]
 
 
 def test_revenue_bridge_by_hand(agg):

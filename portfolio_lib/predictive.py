@@ -75,7 +75,7 @@ __all__ = [
 DAYS_PER_MONTH = 365.25 / 12
 # A fit needs repeat customers to tell purchase rates from dropout (BG/NBD) and to see spend
 # vary between customers (Gamma-Gamma); below ~30 the estimates swing with single customers.
-_MIN_REPEAT_CUSTOMERS = int(DEFAULTS.get("min_repeat_customers", 30))
+_MIN_REPEAT_CUSTOMERS = DEFAULTS["min_repeat_customers"]
 # Search range of every parameter: exp(+-15) = 3e-7 .. 3e6, far beyond any sensible value in
 # weeks or euros (spend is rescaled by its median first), so reaching it means no optimum.
 _LOG_BOUND = 15.0

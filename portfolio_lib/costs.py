@@ -49,8 +49,8 @@ __all__ = [
     "retention_costs",
 ]
 
-# Months of margin after the first purchase that pay back the CAC.
-# TODO(lead): add "payback_horizon_months": 12 to config.DEFAULTS; read here until then.
+# Months of margin after the first purchase counted for the CAC payback; 12 until
+# config.DEFAULTS documents "payback_horizon_months" (requested from the lead).
 _PAYBACK_HORIZON = int(DEFAULTS.get("payback_horizon_months", 12))
 _KINDS = ("acquisition", "retention")
 
@@ -289,7 +289,8 @@ def acquisition_costs(
     customer_channel = customers["acquisition_channel"].astype(object)
     customer_channel = customer_channel.where(customer_channel.notna(), "unknown")
     special = ["unknown", "unallocated"]
-    known = set(cost_channel[costs["kind"].eq("acquisition")]) | set(customer_channel)
+    known = set(pd.unique(cost_channel[costs["kind"].eq("acquisition")].to_numpy()))
+    known |= set(pd.unique(customer_channel.to_numpy()))
     channels = sorted((c for c in known if c not in special), key=str)
     channels += [c for c in special if c in known]
     # Retention rows may carry channels outside this list: -1, and _spend skips them.

@@ -193,25 +193,29 @@ def weight_by(
     grid = _month_grid(months)
     last = _window_end(grid, end)
     totals = window_totals(monthly, grid, window=window, end=last)
-    attributes = [by] + (["potential"] if "potential" in customers else [])
-    table = totals.join(customers.set_index("customer_id")[attributes], how="outer")
-    table["revenue"] = table["revenue"].fillna(0.0)
-    table["active"] = table["active"].astype("boolean").fillna(False).astype(bool)
-    table["margin"] = table["margin"].fillna(0.0) if _has_margin(monthly) else np.nan
-    table[by] = table[by].astype(object).where(table[by].notna(), "unknown")
-    aggregations = {
-        "customers": ("active", "sum"),
-        "revenue": ("revenue", "sum"),
-        "margin": ("margin", "sum"),
-    }
-    if "potential" in table:
-        aggregations["potential"] = ("potential", "sum")
-    # Sorted by name first so that ties in revenue come out in a stable, readable order.
-    out = table.groupby(by, sort=True).agg(**aggregations)
-    if not _has_margin(monthly):
-        out["margin"] = np.nan
-    out["customers"] = out["customers"].astype(np.int64)
-    out["revenue"] = out["revenue"].round(9)
+    # Every customer of the log and of the customer table (prospects count for potential).
+    extra = pd.Index(customers["customer_id"]).difference(totals.index)
+    index = totals.index.append(extra) if len(extra) else totals.index
+    totals = totals.reindex(index)
+    group, groups = _groups(customers, by, index, "weight by group")
+    n_groups = len(groups)
+
+    def group_sum(values: pd.Series) -> np.ndarray:
+        weights = values.fillna(0).to_numpy(dtype=float)
+        return np.bincount(group, weights=weights, minlength=n_groups)
+
+    out = pd.DataFrame(
+        {
+            "customers": group_sum(totals["active"].astype(float)).astype(np.int64),
+            "revenue": np.round(group_sum(totals["revenue"]), 9),
+            "margin": group_sum(totals["margin"]) if _has_margin(monthly) else np.nan,
+        },
+        index=pd.Index(groups, name=by, dtype=object),
+    )
+    if "potential" in customers:
+        out["potential"] = group_sum(
+            _aligned(customers["potential"], customers["customer_id"], index)
+        )
     total_customers, total_revenue = out["customers"].sum(), out["revenue"].sum()
     out["customer_share"] = _ratio(out["customers"], total_customers)
     out["revenue_share"] = _ratio(out["revenue"], total_revenue)
@@ -222,8 +226,9 @@ def weight_by(
     if "potential" in out:
         out["penetration"] = _ratio(out["revenue"], out["potential"], positive=True)
         columns += ["potential", "penetration"]
+    # Groups come sorted by name, so ties in revenue keep a readable order.
     out = out[columns].sort_values("revenue", ascending=False, kind="stable")
-    return out.rename_axis(by).reset_index()
+    return out.reset_index()
 
 
 def _ratio(numerator: object, denominator: object, *, positive: bool = False) -> object:
@@ -247,7 +252,10 @@ def headline_kpis(
 
     The "window" is the last ``window`` months of the grid (ending with ``as_of``'s month);
     a customer is active when their net revenue over it is > 0 (activity rule with
-    ``activity_window = window``).
+    ``activity_window = window``). New and lost customers come from the movements machinery
+    of :mod:`portfolio_lib.movements` with two periods, everything up to the month before
+    the window and the window itself, so they match ``movements(period="year")`` when the
+    window is a calendar year.
 
     Parameters
     ----------
@@ -293,17 +301,8 @@ def headline_kpis(
         position = grid.get_indexer(monthly["month"].to_numpy(dtype="datetime64[ns]"))
         in_window = (position > split) & (position >= 0)
         margin = round(float(monthly["margin"].fillna(0).to_numpy()[in_window].sum()), 9)
-    counts = {
-        name: int(values[-1, 0])
-        for name, values in _movement_counts(
-            panel, np.zeros(len(panel.index), dtype=np.int64), 1
-        ).items()
-    }
-    moves = {
-        "new_customers": counts["new"],
-        "lost_customers": counts["lost"],
-        "churn_rate": _ratio(counts["lost"], counts["active_start"]),
-    }
+    everyone = np.zeros(len(panel.index), dtype=np.int64)  # a single group
+    moves = {name: int(n[-1, 0]) for name, n in _movement_counts(panel, everyone, 1).items()}
     kpis = {
         "active_customers": active,
         "revenue": revenue,
@@ -312,7 +311,9 @@ def headline_kpis(
         "margin": margin,
         "margin_rate": _ratio(margin, revenue),
         "revenue_per_customer": _ratio(revenue, active),
-        **moves,
+        "new_customers": moves["new"],
+        "lost_customers": moves["lost"],
+        "churn_rate": _ratio(moves["lost"], moves["active_start"]),
     }
     if customers is not None and "potential" in customers:
         potential = float(customers["potential"].sum())

@@ -185,6 +185,20 @@ def test_weight_by_window_ending_earlier(agg):
         )
 
 
+def test_weight_by_counts_prospects_outside_the_log(agg, customers):
+    # A customer table richer than the aggregates: z is a prospect of a new rep.
+    more = pd.concat(
+        [
+            customers,
+            pd.DataFrame({"customer_id": ["z"], "sales_rep": ["Zoé"], "potential": [999.0]}),
+        ]
+    )
+    got = weight_by(agg.monthly, months=agg.months, customers=more, by="sales_rep", window=3)
+    zoe = got.set_index("sales_rep").loc["Zoé"]
+    assert zoe[["customers", "revenue", "potential", "penetration"]].tolist() == [0, 0, 999, 0]
+    assert got["sales_rep"].tolist() == ["Léa", "unknown", "Marc", "Zoé"]  # ties by name
+
+
 def test_weight_by_needs_the_attribute(agg):
     with pytest.raises(PortfolioDataError) as error:
         weight_by(agg.monthly, months=agg.months, customers=agg.customers, by="region")

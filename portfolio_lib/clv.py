@@ -18,7 +18,7 @@ from .i18n import register
 __all__ = ["retention_clv", "simple_clv"]
 
 # Lifetime (years) given to a group with zero churn, where 1 / churn is infinite.
-_MAX_LIFETIME_YEARS = DEFAULTS.get("clv_max_lifetime_years", 10.0)
+_MAX_LIFETIME_YEARS = DEFAULTS["clv_max_lifetime_years"]
 
 register(
     {

@@ -53,7 +53,7 @@ _LABELS: dict[str, dict[str, str]] = {
     "revenue": {"fr": "Chiffre d'affaires", "en": "Revenue"},
     "orders": {"fr": "Commandes", "en": "Orders"},
     "frequency": {"fr": "Achats répétés", "en": "Repeat purchases"},
-    "recency": {"fr": "Ancienneté du dernier achat (j)", "en": "Recency (days)"},
+    "recency": {"fr": "Âge au dernier achat (j)", "en": "Age at last purchase (days)"},
     "T": {"fr": "Ancienneté client (j)", "en": "Customer age (days)"},
     "monetary_value": {"fr": "Panier moyen (achats répétés)", "en": "Average repeat spend"},
     "month": {"fr": "Mois", "en": "Month"},

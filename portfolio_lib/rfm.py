@@ -121,11 +121,11 @@ i18n.register(
         "m_score": {"fr": "Score M", "en": "M score"},
         "rfm_code": {"fr": "Code RFM", "en": "RFM code"},
         "rfm_segment": {"fr": "Segment RFM", "en": "RFM segment"},
-        "mean_recency": {
+        "mean_days_since_last": {
             "fr": "Jours depuis le dernier achat (moyenne)",
             "en": "Mean days since last purchase",
         },
-        "mean_frequency": {"fr": "Commandes (moyenne)", "en": "Mean orders"},
+        "mean_orders": {"fr": "Commandes (moyenne)", "en": "Mean orders"},
         "mean_monetary": {"fr": "CA moyen", "en": "Mean revenue"},
         "suggested_action": {"fr": "Action suggérée", "en": "Suggested action"},
         **RFM_SEGMENTS,
@@ -162,7 +162,7 @@ def rfm_table(
     -------
     pandas.DataFrame
         Buyers only (frequency > 0 and a last purchase date), in input order:
-        ``customer_id``, ``recency`` (days from the last purchase to ``as_of``), ``frequency``,
+        ``customer_id``, ``days_since_last`` (days from the last purchase to ``as_of``), ``orders``,
         ``monetary``.
 
     Examples
@@ -192,13 +192,13 @@ def rfm_table(
     frame = pd.DataFrame(
         {
             "customer_id": _ids(customers, analysis).take(keep).reset_index(drop=True),
-            "recency": days.astype(np.int64),
-            "frequency": counts[keep],
+            "days_since_last": days.astype(np.int64),
+            "orders": counts[keep],
             "monetary": _numbers(customers, monetary, analysis)[keep],
         }
     )
-    if np.all(frame["frequency"] == np.round(frame["frequency"])):
-        frame["frequency"] = frame["frequency"].astype(np.int64)
+    if np.all(frame["orders"] == np.round(frame["orders"])):
+        frame["orders"] = frame["orders"].astype(np.int64)
     return frame
 
 
@@ -228,7 +228,7 @@ def rfm_scores(rfm: pd.DataFrame, *, bins: int = DEFAULTS["rfm_bins"]) -> pd.Dat
     Parameters
     ----------
     rfm : pandas.DataFrame
-        Output of :func:`rfm_table` (``recency``, ``frequency``, ``monetary``).
+        Output of :func:`rfm_table` (``days_since_last``, ``orders``, ``monetary``).
     bins : int, default 5
         Number of scores, 2 to 9 (one digit each in ``rfm_code``).
 
@@ -240,14 +240,14 @@ def rfm_scores(rfm: pd.DataFrame, *, bins: int = DEFAULTS["rfm_bins"]) -> pd.Dat
 
     Examples
     --------
-    >>> rfm = pd.DataFrame({"customer_id": list("abcde"), "recency": [5, 40, 40, 200, 10],
-    ...                     "frequency": [9, 1, 1, 1, 3], "monetary": [900, 50, 60, 30, 400]})
+    >>> rfm = pd.DataFrame({"customer_id": list("abcde"), "days_since_last": [5, 40, 40, 200, 10],
+    ...                     "orders": [9, 1, 1, 1, 3], "monetary": [900, 50, 60, 30, 400]})
     >>> rfm_scores(rfm)["rfm_code"].tolist()
     ['555', '212', '213', '111', '444']
     """
     if not 2 <= int(bins) <= 9:
         raise ValueError(f"bins must be between 2 and 9, got {bins!r}")
-    missing = [c for c in ("recency", "frequency", "monetary") if c not in rfm.columns]
+    missing = [c for c in ("days_since_last", "orders", "monetary") if c not in rfm.columns]
     if missing:
         raise ValueError(f"rfm_scores needs the output of rfm_table; missing columns {missing}")
     out = rfm.copy()
@@ -257,8 +257,8 @@ def rfm_scores(rfm: pd.DataFrame, *, bins: int = DEFAULTS["rfm_bins"]) -> pd.Dat
         out["rfm_code"] = pd.Series([], dtype="str", index=out.index)
         return out
     scores = {
-        "r_score": _scores(-_numbers(rfm, "recency", "RFM"), bins),
-        "f_score": _scores(_numbers(rfm, "frequency", "RFM"), bins),
+        "r_score": _scores(-_numbers(rfm, "days_since_last", "RFM"), bins),
+        "f_score": _scores(_numbers(rfm, "orders", "RFM"), bins),
         "m_score": _scores(_numbers(rfm, "monetary", "RFM"), bins),
     }
     for column, values in scores.items():
@@ -390,7 +390,7 @@ def rfm_summary(segments: pd.DataFrame, *, lang: str | None = None) -> pd.DataFr
     pandas.DataFrame
         Indexed by ``rfm_segment`` (every segment of the grid, empty ones with 0 customers):
         ``customers``, ``customer_share``, ``revenue`` (sum of monetary), ``revenue_share``
-        (of the total), ``mean_recency``, ``mean_frequency``, ``mean_monetary`` and
+        (of the total), ``mean_days_since_last``, ``mean_orders``, ``mean_monetary`` and
         ``suggested_action`` (text; empty for a custom segment without a registered
         ``rfm_action_<key>``).
     """
@@ -401,8 +401,8 @@ def rfm_summary(segments: pd.DataFrame, *, lang: str | None = None) -> pd.DataFr
         {
             "customers": grouped.size(),
             "revenue": grouped["monetary"].sum(),
-            "mean_recency": grouped["recency"].mean(),
-            "mean_frequency": grouped["frequency"].mean(),
+            "mean_days_since_last": grouped["days_since_last"].mean(),
+            "mean_orders": grouped["orders"].mean(),
             "mean_monetary": grouped["monetary"].mean(),
         }
     )

@@ -37,8 +37,8 @@ def _scores_frame(r, f, m=None, monetary=None):
     return pd.DataFrame(
         {
             "customer_id": [f"c{i}" for i in range(n)],
-            "recency": np.arange(n),
-            "frequency": np.ones(n, dtype=int),
+            "days_since_last": np.arange(n),
+            "orders": np.ones(n, dtype=int),
             "monetary": np.ones(n) if monetary is None else monetary,
             "r_score": r,
             "f_score": f,
@@ -60,8 +60,8 @@ def test_rfm_table_by_hand():
     # c never bought (prospect, left out). Recency: 1 Dec -> 31 Dec = 30 days;
     # 30 Jun -> 31 Dec = Jul 31 + Aug 31 + Sep 30 + Oct 31 + Nov 30 + Dec 31 = 184; same day 0.
     assert rfm["customer_id"].tolist() == ["a", "b", "d"]
-    assert rfm["recency"].tolist() == [30, 184, 0]
-    assert rfm["frequency"].tolist() == [4, 1, 2]
+    assert rfm["days_since_last"].tolist() == [30, 184, 0]
+    assert rfm["orders"].tolist() == [4, 1, 2]
     assert rfm["monetary"].tolist() == [900.0, 120.0, 80.0]
     with pytest.raises(ValueError, match="after as_of"):
         rfm_table(customers, as_of="2025-12-15")
@@ -73,8 +73,8 @@ def test_scores_by_hand_distinct_values():
     rfm = pd.DataFrame(
         {
             "customer_id": list("abcdefghij"),
-            "recency": [0, 10, 20, 30, 40, 50, 60, 70, 80, 90],
-            "frequency": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+            "days_since_last": [0, 10, 20, 30, 40, 50, 60, 70, 80, 90],
+            "orders": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
             "monetary": [50.0, 40, 30, 20, 10, 100, 90, 80, 70, 60],
         }
     )
@@ -86,15 +86,15 @@ def test_scores_by_hand_distinct_values():
     # Monetary ranks: 50 -> 5th, 40 -> 4th, ... 10 -> 1st, 100 -> 10th, 60 -> 6th.
     assert scores["m_score"].tolist() == [3, 2, 2, 1, 1, 5, 5, 4, 4, 3]
     assert scores["rfm_code"].tolist()[:2] == ["513", "512"]
-    assert rfm.columns.tolist() == ["customer_id", "recency", "frequency", "monetary"]  # copy
+    assert rfm.columns.tolist() == ["customer_id", "days_since_last", "orders", "monetary"]  # copy
 
 
 def test_scores_with_ties_by_hand():
     rfm = pd.DataFrame(
         {
             "customer_id": list("abcdefghij"),
-            "recency": [5, 5, 5, 30, 30, 60, 60, 60, 90, 200],
-            "frequency": [1, 1, 1, 1, 1, 1, 2, 2, 3, 10],
+            "days_since_last": [5, 5, 5, 30, 30, 60, 60, 60, 90, 200],
+            "orders": [1, 1, 1, 1, 1, 1, 2, 2, 3, 10],
             "monetary": [7.0] * 10,
         }
     )
@@ -115,7 +115,9 @@ def test_scores_with_ties_by_hand():
 
 
 def test_scores_of_a_single_customer_and_of_none():
-    one = pd.DataFrame({"customer_id": ["a"], "recency": [3], "frequency": [2], "monetary": [9.0]})
+    one = pd.DataFrame(
+        {"customer_id": ["a"], "days_since_last": [3], "orders": [2], "monetary": [9.0]}
+    )
     assert rfm_scores(one)["rfm_code"].tolist() == ["555"]  # ceil(5 x 1 / 1) = 5
     none = rfm_scores(one.iloc[:0])
     assert none.empty and "rfm_code" in none.columns
@@ -162,8 +164,8 @@ def test_grid_override_and_validation():
 def test_summary_by_hand():
     # Two champions (recency 2 and 4, 10 and 20 orders, 100 and 300 €), one lost, one new.
     scores = _scores_frame([5, 5, 1, 5], [5, 4, 1, 1], monetary=[100.0, 300.0, 50.0, 50.0])
-    scores["recency"] = [2, 4, 300, 1]
-    scores["frequency"] = [10, 20, 1, 1]
+    scores["days_since_last"] = [2, 4, 300, 1]
+    scores["orders"] = [10, 20, 1, 1]
     summary = rfm_summary(rfm_segments(scores), lang="en")
     assert summary.index.tolist() == list(RFM_SEGMENTS)  # every segment, empty ones too
     assert summary["customers"].sum() == 4
@@ -171,7 +173,11 @@ def test_summary_by_hand():
     # 2 of 4 customers, 400 of 500 €, means (2 + 4) / 2 = 3 days, 15 orders, 200 €.
     assert champions["customers"] == 2 and champions["customer_share"] == 0.5
     assert champions["revenue"] == 400.0 and champions["revenue_share"] == pytest.approx(0.8)
-    assert champions[["mean_recency", "mean_frequency", "mean_monetary"]].tolist() == [3, 15, 200]
+    assert champions[["mean_days_since_last", "mean_orders", "mean_monetary"]].tolist() == [
+        3,
+        15,
+        200,
+    ]
     assert summary.loc["lost", "revenue_share"] == pytest.approx(0.1)
     assert summary.loc["loyal", "customers"] == 0
     assert summary.loc["new", "suggested_action"] == RFM_ACTIONS["new"]["en"]
@@ -196,16 +202,16 @@ def test_scores_properties(rows, bins):
     rfm = pd.DataFrame(
         {
             "customer_id": [f"c{i}" for i in range(len(rows))],
-            "recency": recency,
-            "frequency": frequency,
+            "days_since_last": recency,
+            "orders": frequency,
             "monetary": np.array(monetary, dtype=float),
         }
     )
     scores = rfm_scores(rfm, bins=bins)
     n = len(rfm)
     for column, score, sign in (
-        ("recency", "r_score", -1),
-        ("frequency", "f_score", 1),
+        ("days_since_last", "r_score", -1),
+        ("orders", "f_score", 1),
         ("monetary", "m_score", 1),
     ):
         values, got = sign * rfm[column].to_numpy(), scores[score].to_numpy()
@@ -236,7 +242,7 @@ def test_sample_rfm(sample_customers):
     customers, as_of = sample_customers
     rfm = rfm_table(customers, as_of=as_of)
     assert len(rfm) == (customers["orders"] > 0).sum()
-    assert (rfm["recency"] >= 0).all()
+    assert (rfm["days_since_last"] >= 0).all()
     segments = rfm_segments(rfm_scores(rfm)).set_index("customer_id")
     # The key account buys every week (60 purchases a year) and big: a champion.
     assert segments.loc["C00005", "rfm_code"] == "555"

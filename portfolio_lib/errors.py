@@ -281,6 +281,16 @@ _MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "nombre d'achats extrême.",
         ),
     },
+    "no_match": {
+        "en": (
+            "{where}no customer has {column} = {wanted}.",
+            "Check the spelling; values in the data: {known}.",
+        ),
+        "fr": (
+            "{where}aucun client n'a {column} = {wanted}.",
+            "Vérifiez l'orthographe ; valeurs présentes : {known}.",
+        ),
+    },
     # Warnings (DataQualityWarning) use the same catalogue.
     "duplicate_rows": {
         "en": (

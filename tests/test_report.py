@@ -1,0 +1,579 @@
+"""portfolio-report: runs, HTML, index, parameters, refusals, failures and atomic publishing.
+
+The notebooks are tiny synthetic ones written here; each papermill run costs about 2 s, so
+the successful and the failing run are module fixtures shared by several tests.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from portfolio_lib import report
+
+DAY = "2025-01-15"
+# A 1x1 PNG, for a markdown image the HTML must embed.
+PIXEL_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+
+
+def _notebook(path: Path, title: str, parameters: str, *cells: str, extra=()) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(title),
+        nbformat.v4.new_code_cell("import matplotlib.pyplot as plt"),
+        nbformat.v4.new_code_cell(parameters, metadata={"tags": ["parameters"]}),
+        *(nbformat.v4.new_code_cell(source) for source in cells),
+        *extra,
+    ]
+    nbformat.write(nb, path)
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    """notebooks/ (two numbered notebooks, an app and a scratch one) and data/tx.csv."""
+    root = tmp_path_factory.mktemp("report")
+    notebooks = root / "notebooks"
+    notebooks.mkdir()
+    (notebooks / "logo.png").write_bytes(PIXEL_PNG)
+    _notebook(
+        notebooks / "01_alpha.ipynb",
+        "# Alpha analysis\n\n![logo](logo.png)",
+        'TRANSACTIONS = ""  # path\nLANG = "fr"\nA_CUT = 0.8',
+        "import os\n"
+        "rows = open(TRANSACTIONS).read().splitlines() if TRANSACTIONS else []\n"
+        'print(f"ALPHA LANG={LANG} A_CUT={A_CUT} ROWS={len(rows)}")\n'
+        'print(f"CWD={os.getcwd()}")\n'
+        "fig, ax = plt.subplots(figsize=(3, 2))\n"
+        "ax.plot([1, 2, 3])\n"
+        "plt.show()",
+        extra=[
+            nbformat.v4.new_code_cell(
+                'print("DEBUG-ONLY-OUTPUT")', metadata={"tags": ["remove-cell"]}
+            )
+        ],
+    )
+    _notebook(
+        notebooks / "02_beta.ipynb",
+        "Some words first.\n\n## Beta analysis",
+        'LANG = "fr"\nTHRESHOLD = 1\nSLEEP = 0',
+        'import time\ntime.sleep(SLEEP)\nprint(f"BETA LANG={LANG} THRESHOLD={THRESHOLD}")\n'
+        "print(f\"BETA HAS_A_CUT={'A_CUT' in globals()}\")",
+        # cell 5 of the notebook; the raise is its line 6
+        'x = 1\ny = 2\n\nz = 3\nif THRESHOLD < 0:\n    raise ValueError(f"THRESHOLD must be >= 0, got {THRESHOLD}")',
+    )
+    for name in ("app.ipynb", "scratch.ipynb"):
+        _notebook(notebooks / name, "# Not a report", 'LANG = "fr"', 'raise RuntimeError("ran")')
+    data = root / "data"
+    data.mkdir()
+    (data / "tx.csv").write_text("customer_id,date,amount\nC1,2025-01-02,10\nC2,2025-01-03,5\n")
+    return root
+
+
+def _run(argv, cwd: Path):
+    """main() in ``cwd``; returns (exit status, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        pytest.MonkeyPatch.context() as mp,
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        mp.chdir(cwd)
+        status = report.main([str(arg) for arg in argv])
+    return status, out.getvalue(), err.getvalue()
+
+
+def _args(workspace: Path, output: Path, *more) -> list:
+    return ["--notebooks-dir", workspace / "notebooks", "--output", output, *more]
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def _outputs(nb_path: Path) -> str:
+    nb = nbformat.read(nb_path, as_version=4)
+    return "".join(
+        output.get("text", "") for cell in nb.cells for output in cell.get("outputs", [])
+    )
+
+
+def _injected(nb_path: Path) -> str:
+    nb = nbformat.read(nb_path, as_version=4)
+    cells = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    return cells[0].source if cells else ""
+
+
+@pytest.fixture(scope="module")
+def success(workspace):
+    """A full run: YAML file, --set and a flag; relative data path from the launch folder."""
+    config = workspace / "params.yaml"
+    # threshold: the file says 2, --set says 3; lang: the file says fr, --lang says en
+    config.write_text("transactions: data/tx.csv\nLANG: fr\na_cut: 0.7\nthreshold: 2\n")
+    output = workspace / "reports"
+    status, out, err = _run(
+        _args(workspace, output, "--config", config, "--set", "threshold=3", "--lang", "en")
+        + ["--date", DAY],
+        cwd=workspace,
+    )
+    return {"status": status, "out": out, "err": err, "root": output, "folder": output / DAY}
+
+
+@pytest.fixture(scope="module")
+def failure(workspace, success):
+    """A failing run over the successful report of the same date."""
+    before = _hashes(success["folder"])
+    status, out, err = _run(
+        _args(workspace, success["root"], "--notebooks", "02", "--set", "threshold=-1")
+        + ["--date", DAY],
+        cwd=workspace,
+    )
+    return {"status": status, "out": out, "err": err, "before": before, "root": success["root"]}
+
+
+# --------------------------------------------------------------------------------------------
+# Successful run
+# --------------------------------------------------------------------------------------------
+@pytest.mark.notebooks
+def test_success_writes_every_file_and_reports_progress(success):
+    assert success["status"] == 0, success["err"]
+    lines = success["out"].splitlines()
+    assert re.fullmatch(r"\[1/2\] 01_alpha \.\.\. ok \(\d+\.\d s\)", lines[0])
+    assert re.fullmatch(r"\[2/2\] 02_beta \.\.\. ok \(\d+\.\d s\)", lines[1])
+    assert re.fullmatch(
+        rf"Report written to reports/{DAY}/index.html \(2 notebooks, \d+\.\d s\)", lines[2]
+    )
+    # app.ipynb and scratch.ipynb are not numbered: never run by default
+    assert sorted(p.name for p in success["folder"].iterdir()) == [
+        "01_alpha.html",
+        "01_alpha.ipynb",
+        "02_beta.html",
+        "02_beta.ipynb",
+        "index.html",
+        "run.json",
+    ]
+    leftovers = [p.name for p in success["root"].iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+
+
+@pytest.mark.notebooks
+def test_parameters_reach_notebooks_flags_win_and_only_declared_ones_are_passed(success, workspace):
+    alpha = success["folder"] / "01_alpha.ipynb"
+    beta = success["folder"] / "02_beta.ipynb"
+    tx = workspace / "data" / "tx.csv"
+    # tx.csv: header + 2 rows = 3 lines; --lang en beats "LANG: fr" of the file
+    assert "ALPHA LANG=en A_CUT=0.7 ROWS=3" in _outputs(alpha)
+    assert f"CWD={workspace / 'notebooks'}" in _outputs(alpha)  # kernel runs in notebooks/
+    assert f'TRANSACTIONS = "{tx}"' in _injected(alpha)  # relative path made absolute
+    # --set threshold=3 beats "threshold: 2" of the file; beta declares no A_CUT
+    assert "BETA LANG=en THRESHOLD=3" in _outputs(beta)
+    assert "BETA HAS_A_CUT=False" in _outputs(beta)
+    assert "A_CUT" not in _injected(beta) and "TRANSACTIONS" not in _injected(beta)
+
+
+@pytest.mark.notebooks
+def test_html_has_outputs_and_images_but_no_code(success):
+    page = (success["folder"] / "01_alpha.html").read_text(encoding="utf-8")
+    body = page[page.index("<body") :]
+    assert "<title>Alpha analysis</title>" in page
+    assert "ALPHA LANG=en A_CUT=0.7 ROWS=3" in body
+    # the chart (output) and the markdown logo (embedded, not linked): works offline
+    assert body.count("data:image/png;base64,") == 2
+    assert 'src="logo.png"' not in body
+    for code in ("plt.subplots", "open(TRANSACTIONS)", "A_CUT = 0.8", "import matplotlib"):
+        assert code not in body
+    assert 'class="highlight' not in body and "jp-InputPrompt" not in body
+    assert "DEBUG-ONLY-OUTPUT" not in body  # cell tagged remove-cell
+    beta = (success["folder"] / "02_beta.html").read_text(encoding="utf-8")
+    assert "BETA LANG=en THRESHOLD=3" in beta and "time.sleep" not in beta
+
+
+@pytest.mark.notebooks
+def test_index_lists_each_notebook_with_title_duration_and_run_facts(success, workspace):
+    page = (success["folder"] / "index.html").read_text(encoding="utf-8")
+    run = json.loads((success["folder"] / "run.json").read_text(encoding="utf-8"))
+    durations = {item["notebook"]: item["duration_s"] for item in run["notebooks"]}
+    # titles: first markdown heading, even below a paragraph (beta's "## Beta analysis")
+    for stem, title in (("01_alpha", "Alpha analysis"), ("02_beta", "Beta analysis")):
+        seconds = f"{durations[stem + '.ipynb']:.1f}\u00a0s"
+        assert f'<a href="{stem}.html">{title}</a></td><td class=num>{seconds}' in page
+    assert "<title>Customer portfolio analysis – 2025-01-15</title>" in page  # lang en
+    assert str(workspace / "data" / "tx.csv") in page
+    assert "date of the last transaction" in page  # no AS_OF given
+    assert "<td>English</td>" in page
+    assert "<td><code>A_CUT</code></td><td><code>0.7</code></td>" in page
+    assert "<td><code>SLEEP</code></td><td><code>0</code> <span class=muted>(default)" in page
+
+
+@pytest.mark.notebooks
+def test_run_json_records_the_run(success, workspace):
+    run = json.loads((success["folder"] / "run.json").read_text(encoding="utf-8"))
+    tx = str(workspace / "data" / "tx.csv")
+    assert run["status"] == "ok" and run["date"] == DAY and run["lang"] == "en"
+    assert run["as_of"] == ""
+    assert run["parameters"] == {"TRANSACTIONS": tx, "LANG": "en", "A_CUT": 0.7, "THRESHOLD": 3}
+    assert run["effective_parameters"] == {
+        "A_CUT": 0.7,
+        "LANG": "en",
+        "SLEEP": 0,
+        "THRESHOLD": 3,
+        "TRANSACTIONS": tx,
+    }
+    assert run["data"] == {"TRANSACTIONS": {"path": tx, "default": False}}
+    assert run["config"] == str(workspace / "params.yaml")
+    assert [(n["notebook"], n["title"], n["html"], n["parameters"]) for n in run["notebooks"]] == [
+        ("01_alpha.ipynb", "Alpha analysis", "01_alpha.html", {"TRANSACTIONS": tx, "LANG": "en", "A_CUT": 0.7}),
+        ("02_beta.ipynb", "Beta analysis", "02_beta.html", {"LANG": "en", "THRESHOLD": 3}),
+    ]  # fmt: skip
+    assert all(n["duration_s"] > 0 for n in run["notebooks"])
+
+
+@pytest.mark.notebooks
+def test_latest_points_to_the_report(success):
+    latest = success["root"] / "latest"
+    assert latest.is_symlink() and os.readlink(latest) == DAY
+    assert (latest / "index.html").read_bytes() == (success["folder"] / "index.html").read_bytes()
+
+
+# --------------------------------------------------------------------------------------------
+# Failed run
+# --------------------------------------------------------------------------------------------
+@pytest.mark.notebooks
+def test_failure_names_notebook_cell_and_error(failure):
+    assert failure["status"] == 1
+    assert re.fullmatch(r"\[1/1\] 02_beta \.\.\. FAILED \(\d+\.\d s\)\n", failure["out"])
+    err = failure["err"].splitlines()
+    # cell 5 counts the markdown cell, as JupyterLab does; papermill's injected cell is not
+    assert err[0] == "FAILED: 02_beta.ipynb cell 5 (ValueError: THRESHOLD must be >= 0, got -1)"
+    assert err[1:5] == [
+        "       1 | x = 1",
+        "       2 | y = 2",
+        "       4 | z = 3",
+        "         ...",
+    ]
+    assert err[5] == '  ->   6 |     raise ValueError(f"THRESHOLD must be >= 0, got {THRESHOLD}")'
+    assert err[-1] == "No report was published; the previous one is unchanged."
+
+
+@pytest.mark.notebooks
+def test_failure_keeps_previous_report_identical_and_no_temp_folder(failure):
+    root = failure["root"]
+    assert _hashes(root / DAY) == failure["before"]
+    assert os.readlink(root / "latest") == DAY
+    assert [p.name for p in root.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.notebooks
+def test_failure_keeps_the_failed_notebook_for_debugging(failure):
+    kept = [p for p in failure["root"].iterdir() if p.name.startswith(f"failed-{DAY}-")]
+    assert len(kept) == 1 and re.fullmatch(rf"failed-{DAY}-\d{{6}}", kept[0].name)
+    assert f"The failed notebook is kept in reports/{kept[0].name}/" in failure["err"]
+    nb = nbformat.read(kept[0] / "02_beta.ipynb", as_version=4)
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert [(e.ename, e.evalue) for e in errors] == [
+        ("ValueError", "THRESHOLD must be >= 0, got -1")
+    ]
+    assert (kept[0] / "error.txt").read_text().startswith("FAILED: 02_beta.ipynb cell 5")
+
+
+@pytest.mark.notebooks
+def test_cell_timeout_fails_the_run_and_names_the_cell(tmp_path):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [
+        nbformat.v4.new_code_cell("SLEEP = 0", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("import time\ntime.sleep(SLEEP)"),
+    ]
+    nbformat.write(nb, notebooks / "01_sleep.ipynb")
+    output = tmp_path / "reports"
+    status, out, err = _run(
+        _args(tmp_path, output, "--set", "sleep=60", "--timeout", "2"), cwd=tmp_path
+    )
+    assert status == 1
+    assert err.startswith(
+        "FAILED: 01_sleep.ipynb cell 2 (Timeout: the cell ran longer than 2 s (see --timeout))\n"
+        "       1 | import time\n"
+        "       2 | time.sleep(SLEEP)\n"
+    )
+    assert [p.name.startswith("failed-") for p in output.iterdir()] == [True]
+    # the kernel's own chatter went to a log kept with the notebook, not to the terminal
+    assert "IPKernelApp" not in err + out
+    kept = next(output.iterdir())
+    assert sorted(p.name for p in kept.iterdir()) == [
+        "01_sleep.ipynb",
+        "01_sleep.kernel.log",
+        "error.txt",
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Refusals before anything runs
+# --------------------------------------------------------------------------------------------
+@pytest.fixture
+def no_kernel(monkeypatch):
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a notebook ran")
+
+    monkeypatch.setattr(report, "execute_notebook", forbidden)
+
+
+def test_unknown_parameter_is_refused_with_the_known_ones(workspace, tmp_path, no_kernel):
+    status, out, err = _run(
+        _args(workspace, tmp_path / "reports", "--set", "tresh=1"), cwd=workspace
+    )
+    assert status == 2 and out == ""
+    assert err == (
+        "portfolio-report: error: unknown parameter(s): tresh (from --set). The notebooks "
+        "declare: A_CUT, LANG, SLEEP, THRESHOLD, TRANSACTIONS\n"
+    )
+    assert not (tmp_path / "reports").exists()
+
+
+def test_missing_data_file_is_refused_before_running(workspace, tmp_path, no_kernel):
+    status, _, err = _run(
+        _args(workspace, tmp_path / "reports", "--transactions", "data/nope.csv"), cwd=workspace
+    )
+    assert status == 2
+    assert (
+        f"TRANSACTIONS (from command-line flags): file not found: {workspace}/data/nope.csv" in err
+    )
+    assert not (tmp_path / "reports").exists()
+
+
+@pytest.mark.parametrize(
+    ("flag", "message"),
+    [
+        (["--set", "threshold=0,5"], "THRESHOLD (from --set): expected a number like the default 1, got '0,5'"),
+        (["--as-of", "2025-12-31"], "unknown parameter(s): as_of (from command-line flags)"),
+        (["--set", "lang=de"], "LANG (from --set): language must be one of fr, en, got 'de'"),
+        (["--set", "threshold"], "--set expects KEY=VALUE, got 'threshold'"),
+        (["--date", "15/01/2025"], "--date: '15/01/2025' is not a date"),
+        (["--notebooks", "07"], "notebook '07' not found"),
+        (["--kernel", "nope"], "--kernel: no Jupyter kernel named 'nope'. Installed: "),
+    ],
+)  # fmt: skip
+def test_bad_command_lines_are_refused(workspace, tmp_path, no_kernel, flag, message):
+    status, _, err = _run(_args(workspace, tmp_path / "reports", *flag), cwd=workspace)
+    assert status == 2 and message in err
+
+
+def test_parameters_of_other_notebooks_are_accepted_but_not_passed(workspace, tmp_path, no_kernel):
+    """One configuration file serves a run of a few notebooks."""
+    config = tmp_path / "params.yaml"
+    config.write_text("transactions: data/tx.csv\na_cut: 0.7\nthreshold: 2\n")
+    status, out, _ = _run(
+        _args(workspace, tmp_path, "--config", config, "--notebooks", "02", "--dry-run"),
+        cwd=workspace,
+    )
+    assert status == 0
+    assert out.splitlines()[1] == "[1/1] 02_beta: THRESHOLD=2"  # no TRANSACTIONS, A_CUT
+
+
+def test_interrupt_leaves_previous_report(workspace, tmp_path, monkeypatch):
+    output = tmp_path / "reports"
+    (output / DAY).mkdir(parents=True)
+    (output / DAY / "index.html").write_text("previous")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report, "execute_notebook", interrupted)
+    status, _, err = _run(_args(workspace, output, "--date", DAY), cwd=workspace)
+    assert status == 130 and "the previous one is unchanged" in err
+    assert sorted(p.name for p in output.iterdir()) == [DAY]
+    assert (output / DAY / "index.html").read_text() == "previous"
+
+
+# --------------------------------------------------------------------------------------------
+# Building blocks
+# --------------------------------------------------------------------------------------------
+def test_find_notebooks_by_default_number_stem_and_path(workspace):
+    folder = workspace / "notebooks"
+    assert [p.name for p in report.find_notebooks(folder)] == ["01_alpha.ipynb", "02_beta.ipynb"]
+    chosen = report.find_notebooks(folder, ["02", "01_alpha", "02_beta.ipynb", "app"])
+    assert [p.name for p in chosen] == ["02_beta.ipynb", "01_alpha.ipynb", "app.ipynb"]
+    with pytest.raises(report.ReportError, match="Available: 01_alpha, 02_beta"):
+        report.find_notebooks(folder, ["03"])
+
+
+def test_declared_parameters_read_the_cell_with_python_parser(tmp_path):
+    """papermill.inspect_notebook drops lines with two '=' (comments included)."""
+
+    def notebook(name, source, tags=("parameters",)):
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(source, metadata={"tags": list(tags)})]
+        nbformat.write(nb, tmp_path / name)
+        return tmp_path / name
+
+    paths = [
+        notebook(
+            "a.ipynb",
+            'AS_OF = ""  # "" = last transaction date\nA_CUT: float = 0.8\n'
+            'PMG = (0.5,\n       0.8)  # small < q50 <= medium\nNAME = "a=b"\nimport os',
+        ),
+        notebook("b.ipynb", '%matplotlib inline\nLANG = "fr"'),  # not Python: papermill's way
+        notebook("c.ipynb", 'LANG = "fr"', tags=()),  # no parameters cell
+    ]
+    assert report.declared_parameters(paths) == {
+        "a.ipynb": {"AS_OF": "", "A_CUT": 0.8, "PMG": (0.5, 0.8), "NAME": "a=b"},
+        "b.ipynb": {"LANG": "fr"},
+        "c.ipynb": {},
+    }
+
+
+def test_resolve_parameters_names_dates_types_and_priority(tmp_path):
+    (tmp_path / "tx.csv").write_text("x")
+    declared = {
+        "a.ipynb": {"TRANSACTIONS": "", "AS_OF": "", "A_CUT": 0.8, "REP": "", "Q": (0.5, 0.8)},
+        "b.ipynb": {"LANG": "fr", "FLAG": False},
+    }
+    config = report.parse_assignments(["as-of=2025-12-31", "a_cut=0.7", "rep=12", "q=[0.4, 0.9]"])
+    assert config["as-of"] == dt.date(2025, 12, 31)  # YAML reads dates
+    resolved = report.resolve_parameters(
+        [("file", {"Transactions": "tx.csv", "lang": "fr", "flag": True}), ("--set", config)],
+        declared,
+        cwd=tmp_path,
+    )
+    assert resolved == {
+        "TRANSACTIONS": str(tmp_path / "tx.csv"),
+        "LANG": "fr",
+        "FLAG": True,
+        "AS_OF": "2025-12-31",
+        "A_CUT": 0.7,
+        "REP": "12",  # text parameter: a number given in YAML becomes text
+        "Q": [0.4, 0.9],
+    }
+    later_wins = report.resolve_parameters(
+        [("file", {"lang": "fr"}), ("flags", {"lang": "en"})], declared, cwd=tmp_path
+    )
+    assert later_wins == {"LANG": "en"}
+    with pytest.raises(report.ReportError, match="'lang' and 'LANG' name the same parameter"):
+        report.resolve_parameters([("file", {"lang": "fr", "LANG": "en"})], declared)
+    with pytest.raises(report.ReportError, match="FLAG \\(from f\\): expected true or false"):
+        report.resolve_parameters([("f", {"flag": "yes please"})], declared)
+    with pytest.raises(report.ReportError, match="'31/12/2025' is not a date; write it as YYYY"):
+        report.resolve_parameters([("f", {"as_of": "31/12/2025"})], declared)
+
+
+def test_read_config_refuses_non_mappings(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("- transactions\n- lang\n")
+    with pytest.raises(report.ReportError, match="a YAML mapping"):
+        report.read_config(path)
+    path.write_text("")
+    assert report.read_config(path) == {}
+    with pytest.raises(report.ReportError, match="configuration file not found"):
+        report.read_config(tmp_path / "missing.yaml")
+
+
+def test_publish_replaces_and_restores_on_error(tmp_path, monkeypatch):
+    target, new = tmp_path / DAY, tmp_path / ".tmp-new"
+    target.mkdir()
+    (target / "index.html").write_text("old")
+    new.mkdir()
+    (new / "index.html").write_text("new")
+    report.publish(new, target)
+    assert (target / "index.html").read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [DAY]  # backup removed
+
+    newer = tmp_path / ".tmp-newer"
+    newer.mkdir()
+    real_rename = os.rename
+
+    def rename(src, dst):
+        if Path(src) == newer:
+            raise OSError("disk full")
+        real_rename(src, dst)
+
+    monkeypatch.setattr(os, "rename", rename)
+    with pytest.raises(OSError, match="disk full"):
+        report.publish(newer, target)
+    assert (target / "index.html").read_text() == "new"  # put back
+
+
+def _fake_report(root: Path, day: str) -> None:
+    folder = root / day
+    folder.mkdir(parents=True)
+    run = {
+        "date": day,
+        "lang": "fr",
+        "finished": f"{day}T06:00:00",
+        "duration_s": 12.0,
+        "notebooks": [
+            {"notebook": "01_alpha.ipynb", "title": "Alpha", "html": "01_alpha.html",
+             "executed": "01_alpha.ipynb", "duration_s": 4.25}
+        ],
+    }  # fmt: skip
+    (folder / "run.json").write_text(json.dumps(run))
+    report.write_index(run, folder / "index.html")
+
+
+def test_latest_is_the_newest_date_and_falls_back_to_a_copy(tmp_path, monkeypatch):
+    _fake_report(tmp_path, "2025-02-01")
+    _fake_report(tmp_path, "2025-01-01")  # written last, but older
+    (tmp_path / "2025-03-01").mkdir()  # no run.json: not a good report
+    assert report.update_latest(tmp_path) == tmp_path / "2025-02-01"
+    assert os.readlink(tmp_path / "latest") == "2025-02-01"
+
+    def no_symlinks(*args, **kwargs):
+        raise OSError("symbolic links are not allowed here")
+
+    monkeypatch.setattr(os, "symlink", no_symlinks)
+    report.update_latest(tmp_path)
+    latest = tmp_path / "latest"
+    assert latest.is_dir() and not latest.is_symlink()
+    page = (latest / "index.html").read_text(encoding="utf-8")
+    # French: 4.25 s -> "4,2 s" (format_number rounds half to even on 4.25), dates dd/mm/yyyy
+    assert '<a href="../2025-02-01/01_alpha.html">Alpha</a></td><td class=num>4,2\u00a0s' in page
+    assert "<td>01/02/2025</td>" in page
+    assert json.loads((latest / "run.json").read_text())["date"] == "2025-02-01"
+
+
+def test_stale_folders_of_killed_runs_are_cleaned(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (tmp_path / f".tmp-2025-01-01-{dead.pid}").mkdir()
+    (tmp_path / f".old-2025-01-02-{dead.pid}").mkdir()  # moved aside, never replaced
+    (tmp_path / f".tmp-2025-01-03-{os.getpid()}").mkdir()  # a live run: left alone
+    report.remove_stale_folders(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f".tmp-2025-01-03-{os.getpid()}",
+        "2025-01-02",
+    ]
+
+
+def test_failure_description_without_traceback_line():
+    failure = report.NotebookFailure(
+        "03_x.ipynb", cell=2, ename="KeyError", evalue="'revenue'\nmore", source="\na\nb\nc\nd"
+    )
+    assert failure.describe() == (
+        "FAILED: 03_x.ipynb cell 2 (KeyError: 'revenue')\n       2 | a\n       3 | b\n       4 | c"
+    )

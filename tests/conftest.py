@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
+import matplotlib
 import pytest
 
-# Charts render off-screen in tests, whatever the machine has.
-os.environ.setdefault("MPLBACKEND", "Agg")
+# Charts render off-screen in this process. Not through MPLBACKEND: kernels started by the
+# notebook tests would inherit it and lose their inline charts.
+matplotlib.use("Agg")
 
 from portfolio_lib.config import SAMPLE_DIR
 

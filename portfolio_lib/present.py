@@ -1,0 +1,157 @@
+"""The "show" step of the notebooks: readable tables, messages and recorded key figures.
+
+- :func:`show_table` translates headers and formats money, shares and counts the French or
+  English way (the kinds come from :func:`portfolio_lib.export.infer_format`, so a table looks
+  the same on screen and in the Excel export).
+- :func:`show_message` shows a bilingual error or note (e.g. "no cost table") instead of a
+  traceback, so a notebook carries on with the analyses that are possible.
+- :func:`record` publishes a notebook's key figures as machine-readable output (invisible in
+  the HTML report); :func:`read_records` reads them back from an executed notebook, which is
+  how tests check a notebook's numbers against the library.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown, display
+
+from . import i18n
+from .export import infer_format
+
+__all__ = ["RECORD_MIME", "format_table", "read_records", "record", "show_message", "show_table"]
+
+RECORD_MIME = "application/vnd.portfolio-workbook.record+json"
+
+
+def _formatter(kind: str | None, lang: str):
+    if kind in ("money", "money_cents"):
+        return lambda v: i18n.format_currency(v, lang, decimals=2 if kind == "money_cents" else 0)
+    if kind == "percent":
+        return lambda v: i18n.format_percent(v, lang)
+    if kind == "integer":
+        return lambda v: i18n.format_number(v, lang)
+    if kind in ("number", "ratio"):
+        return lambda v: i18n.format_number(v, lang, decimals=2)
+    if kind == "date":
+        return lambda v: "–" if pd.isna(v) else f"{pd.Timestamp(v):%d/%m/%Y}"
+    if kind == "month":
+        return lambda v: "–" if pd.isna(v) else i18n.month_label(pd.Timestamp(v), lang)
+    return None
+
+
+def format_table(
+    frame: pd.DataFrame,
+    *,
+    lang: str = "fr",
+    formats: Mapping[str, str] | None = None,
+    categories: bool = True,
+) -> pd.DataFrame:
+    """A display copy of ``frame``: values as formatted text, headers translated.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    lang : {'fr', 'en'}
+    formats : mapping, optional
+        ``{column: kind}`` overriding the inferred kind (money, percent, integer, number, ratio,
+        date, month).
+    categories : bool, default True
+        Translate text values that are label keys (class names, segments, phases).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same shape, string cells.
+    """
+    out = frame.reset_index() if _has_index(frame) else frame.copy()
+    known = i18n.labels(lang)
+    for column in out.columns:
+        kind = (formats or {}).get(column) or infer_format(out[column], column)
+        formatter = _formatter(kind, lang)
+        values = out[column]
+        if formatter is not None:
+            out[column] = values.map(formatter).astype(object)
+        elif categories and (values.dtype == object or isinstance(values.dtype, pd.CategoricalDtype)
+                             or pd.api.types.is_string_dtype(values.dtype)):  # fmt: skip
+            out[column] = values.map(lambda v: known.get(v, v) if isinstance(v, str) else v)
+    return i18n.translate_columns(out, lang)
+
+
+def show_table(
+    frame: pd.DataFrame,
+    *,
+    lang: str = "fr",
+    formats: Mapping[str, str] | None = None,
+    max_rows: int | None = 50,
+    caption: str | None = None,
+):
+    """A formatted, translated table for notebook output (also readable in the HTML report).
+
+    Returns a pandas Styler; make it the last expression of a cell (or ``display`` it).
+    """
+    head = frame.head(max_rows) if max_rows else frame
+    shown = format_table(head, lang=lang, formats=formats)
+    flat = head.reset_index() if _has_index(head) else head
+    numeric = [
+        label
+        for column, label in zip(flat.columns, shown.columns, strict=True)
+        if pd.api.types.is_numeric_dtype(flat[column].dtype)
+    ]
+    styler = shown.style.hide(axis="index").set_properties(
+        subset=numeric, **{"text-align": "right"}
+    )
+    if caption:
+        styler = styler.set_caption(caption)
+    return styler
+
+
+def _has_index(frame: pd.DataFrame) -> bool:
+    return frame.index.name is not None or not isinstance(frame.index, pd.RangeIndex)
+
+
+def show_message(message: object, *, lang: str = "fr") -> None:
+    """Show a note or a :class:`~portfolio_lib.errors.PortfolioDataError` as a highlighted box."""
+    text = message.text(lang) if callable(getattr(message, "text", None)) else str(message)
+    quoted = "\n".join(f"> {line}" for line in text.splitlines())
+    display(Markdown(f"> **{'Attention' if lang == 'fr' else 'Note'}**\n>\n{quoted}"))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        value = float(value)
+        return None if math.isnan(value) else value
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, pd.Series, np.ndarray)):
+        return [_plain(v) for v in list(value)]
+    return value if value is None else str(value)
+
+
+def record(**figures: Any) -> None:
+    """Publish key figures of a notebook (JSON under :data:`RECORD_MIME`, not shown)."""
+    display({RECORD_MIME: _plain(figures)}, raw=True)
+
+
+def read_records(notebook: Any) -> dict[str, Any]:
+    """Every figure published with :func:`record` in an executed notebook (a nbformat node)."""
+    found: dict[str, Any] = {}
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if RECORD_MIME in data:
+                payload = data[RECORD_MIME]
+                found.update(json.loads(payload) if isinstance(payload, str) else payload)
+    return found

@@ -6,8 +6,8 @@ import nbformat
 import pandas as pd
 from IPython.core.interactiveshell import InteractiveShell
 
-from portfolio_lib import PortfolioDataError
 import portfolio_lib.balance  # noqa: F401  (registers the ABC labels)
+from portfolio_lib import PortfolioDataError
 from portfolio_lib.present import (
     RECORD_MIME,
     format_table,

@@ -4,6 +4,9 @@ Load the data with :mod:`portfolio_lib.io`, aggregate it once with
 :mod:`portfolio_lib.aggregate`, then every analysis module works on the aggregated tables.
 """
 
+# The analysis modules register their French/English labels on import: import them all so
+# every table and chart translates, whatever a notebook imported itself.
+from . import alerts, balance, clv, costs, movements, predictive, rfm, weight
 from .errors import DataQualityWarning, PortfolioDataError
 from .io import (
     Portfolio,
@@ -19,6 +22,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DataQualityWarning",
+    "alerts",
+    "balance",
+    "clv",
+    "costs",
+    "movements",
+    "predictive",
+    "rfm",
+    "weight",
     "Portfolio",
     "PortfolioDataError",
     "guess_mapping",

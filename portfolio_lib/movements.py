@@ -134,8 +134,8 @@ def _date_positions(dates: object, grid: pd.DatetimeIndex) -> np.ndarray:
 
 def _aligned(values: pd.Series, ids: pd.Series, index: pd.Index) -> pd.Series:
     """``values`` (one per id of ``ids``) in the order of ``index``; NaN for missing ids."""
-    if len(ids) == len(index) and (ids.to_numpy() == index.to_numpy()).all():
-        return pd.Series(values.to_numpy(), index=index)  # the usual case: Aggregates.customers
+    if pd.Index(ids).equals(index):  # the usual case: Aggregates.customers
+        return pd.Series(values.to_numpy(), index=index)
     return pd.Series(values.to_numpy(), index=ids.to_numpy()).reindex(index)
 
 
@@ -298,16 +298,21 @@ def _groups(
     if by is None:
         return np.zeros(len(index), dtype=np.int64), [None]
     _require_attribute(customers, by, analysis)
-    values = _aligned(customers[by], customers["customer_id"], index)
-    values = values.astype(object).where(values.notna(), "unknown")
-    found = [v for v in pd.unique(values.to_numpy()) if v != "unknown"]
+    codes, uniques = pd.factorize(_aligned(customers[by], customers["customer_id"], index))
+    names = list(uniques)
     try:
-        order = sorted(found)
+        order = sorted(range(len(names)), key=lambda i: names[i])
     except TypeError:  # mixed types: sort by their text
-        order = sorted(found, key=str)
-    order += ["unknown"] if (values == "unknown").any() else []
-    codes = pd.Categorical(values.to_numpy(), categories=order).codes.astype(np.int64)
-    return codes, order
+        order = sorted(range(len(names)), key=lambda i: str(names[i]))
+    order = [i for i in order if names[i] != "unknown"]
+    # New code of each factorize code, the last slot for missing values (code -1).
+    recode = np.full(len(names) + 1, len(order), dtype=np.int64)
+    recode[order] = np.arange(len(order))
+    codes = recode[codes]
+    groups = [names[i] for i in order]
+    if (codes == len(order)).any():
+        groups.append("unknown")
+    return codes, groups
 
 
 def _require_attribute(customers: pd.DataFrame | None, column: str, analysis: str) -> None:
@@ -327,6 +332,17 @@ def _sum_by_group(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.nd
     return np.stack(
         [np.bincount(group, weights=row, minlength=n_groups) for row in values]
     ).reshape(len(values), n_groups)
+
+
+def _masked_sum_by_group(
+    mask: np.ndarray, values: np.ndarray, group: np.ndarray, n_groups: int
+) -> np.ndarray:
+    """Per period and group, the sum of ``values`` (one per customer) where ``mask`` holds."""
+    if n_groups == 1:
+        return np.stack([np.dot(row, values) for row in mask])[:, None]
+    return np.stack(
+        [np.bincount(group, weights=np.where(row, values, 0.0), minlength=n_groups) for row in mask]
+    )
 
 
 def _period_frame(
@@ -520,37 +536,30 @@ def revenue_bridge(
     periods = _periods(grid, period)
     panel = _panel(monthly, grid, periods, window)
     group, groups = _groups(customers, by, panel.index, "revenue bridge")
-    n_groups = len(groups)
-    bucket_of_status = np.empty(len(STATUSES), dtype=np.int64)
+    n_groups, n_periods = len(groups), len(periods)
+    # Buckets: 0 new, 1 reactivated, 2 churned, 3 expansion (4 contraction: negative deltas).
+    bucket_of_status = np.empty(len(STATUSES), dtype=np.int8)
     bucket_of_status[[_NEW, _REACTIVATED, _LOST, _RETAINED, _INACTIVE]] = [0, 1, 2, 3, 3]
     buckets = bucket_of_status[_status_codes(panel)]
-    n_periods = len(periods)
-    # 0 new, 1 reactivated, 2 churned, 3 expansion, 4 contraction
+    totals = _sum_by_group(panel.trailing, group, n_groups)  # R(t) at every period end
     sums = np.zeros((n_periods, n_groups, 5))
-    start = np.zeros((n_periods, n_groups))
-    end = np.zeros((n_periods, n_groups))
     key_base = group * 5
     for p in range(1, n_periods):  # a loop over periods (tens), never over customers
-        before, after = panel.trailing[p - 1], panel.trailing[p]
-        delta = after - before
+        delta = panel.trailing[p] - panel.trailing[p - 1]
         bucket = buckets[p] + ((buckets[p] == 3) & (delta < 0))
-        sums[p] = np.bincount(key_base + bucket, weights=delta, minlength=n_groups * 5).reshape(
-            n_groups, 5
-        )
-        start[p] = np.bincount(group, weights=before, minlength=n_groups)
-        end[p] = np.bincount(group, weights=after, minlength=n_groups)
+        key = bucket if n_groups == 1 else key_base + bucket
+        sums[p] = np.bincount(key, weights=delta, minlength=n_groups * 5).reshape(n_groups, 5)
     columns = {
-        "revenue_start": start,
-        "new": sums[..., 0],
-        "reactivated": sums[..., 1],
-        "expansion": sums[..., 3],
-        "contraction": -sums[..., 4],
-        "churned": -sums[..., 2],
-        "revenue_end": end,
+        "revenue_start": totals[:-1],
+        "new": sums[1:, :, 0],
+        "reactivated": sums[1:, :, 1],
+        "expansion": sums[1:, :, 3],
+        "contraction": -sums[1:, :, 4],
+        "churned": -sums[1:, :, 2],
+        "revenue_end": totals[1:],
     }
-    selected = np.arange(1, n_periods)
-    columns = {name: np.round(values[selected], 9) + 0.0 for name, values in columns.items()}
-    return _period_frame(periods, selected, by, groups, columns)
+    columns = {name: np.round(values, 9) + 0.0 for name, values in columns.items()}  # no -0.0
+    return _period_frame(periods, np.arange(1, n_periods), by, groups, columns)
 
 
 def cohort_table(

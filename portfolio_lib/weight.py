@@ -18,6 +18,7 @@ from .i18n import register
 from .movements import (
     _aligned,
     _groups,
+    _masked_sum_by_group,
     _month_grid,
     _movement_counts,
     _panel,
@@ -108,7 +109,9 @@ def weight_over_time(
     # Revenue and margin within each period, straight from the long table.
     position = grid.get_indexer(monthly["month"].to_numpy(dtype="datetime64[ns]"))
     keep = position >= 0
-    key = periods.of_month[position[keep]] * n_groups + group[panel.rows[keep]]
+    key = periods.of_month[position[keep]]
+    if n_groups > 1:
+        key = key * n_groups + group[panel.rows[keep]]
     shape = (len(periods), n_groups)
     columns: dict[str, np.ndarray] = {
         "active_customers": _movement_counts(panel, group, n_groups)["active_end"],
@@ -123,12 +126,7 @@ def weight_over_time(
     if customers is not None and "potential" in customers:
         potential = _aligned(customers["potential"], customers["customer_id"], panel.index)
         potential = potential.fillna(0).to_numpy(dtype=float)
-        columns["potential"] = np.stack(
-            [
-                np.bincount(group[active], weights=potential[active], minlength=n_groups)
-                for active in panel.active  # one period at a time
-            ]
-        )
+        columns["potential"] = _masked_sum_by_group(panel.active, potential, group, n_groups)
     return _period_frame(periods, np.arange(len(periods)), by, groups, columns)
 
 

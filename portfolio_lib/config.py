@@ -56,6 +56,7 @@ DEFAULTS = {
     # CLV
     "discount_rate": 0.10,  # yearly
     "clv_horizon_months": 36,
+    "payback_horizon_months": 12,  # CAC payback: months of margin after the first purchase
     "default_margin_rate": 0.30,  # used only when the log has no margin column
     "clv_max_lifetime_years": 10,  # simple CLV: lifetime when annual churn is 0 (1 / churn capped)
     "min_repeat_customers": 30,  # fewest repeat customers for the BG/NBD and Gamma-Gamma fits

@@ -51,7 +51,7 @@ __all__ = [
 
 # Months of margin after the first purchase counted for the CAC payback; 12 until
 # config.DEFAULTS documents "payback_horizon_months" (requested from the lead).
-_PAYBACK_HORIZON = int(DEFAULTS.get("payback_horizon_months", 12))
+_PAYBACK_HORIZON = DEFAULTS["payback_horizon_months"]
 _KINDS = ("acquisition", "retention")
 
 register(

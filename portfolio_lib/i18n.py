@@ -89,7 +89,11 @@ def register(entries: Mapping[str, Mapping[str, str]]) -> None:
         missing = set(LANGS) - set(texts)
         if missing:
             raise ValueError(f"label {key!r} lacks {sorted(missing)}")
-        _LABELS[key] = dict(texts)
+        # One key, one meaning: modules may register a shared key only with the same texts.
+        known = _LABELS.get(key)
+        if known is not None and any(known[lang] != texts[lang] for lang in LANGS):
+            raise ValueError(f"label {key!r} already means {known}, not {dict(texts)}")
+        _LABELS[key] = {lang: texts[lang] for lang in LANGS}
 
 
 def label(key: str, lang: str = "fr") -> str:

@@ -73,3 +73,10 @@ def test_format_percent_and_dates():
     assert i18n.period_name(month, "quarter", "fr") == "T1 2025"
     assert i18n.period_name(month, "quarter", "en") == "Q1 2025"
     assert i18n.period_name(month, "year", "en") == "2025"
+
+
+def test_a_key_keeps_one_meaning():
+    i18n.register({"test_same": {"fr": "Même", "en": "Same"}})
+    i18n.register({"test_same": {"fr": "Même", "en": "Same"}})  # same texts: fine
+    with pytest.raises(ValueError, match="already means"):
+        i18n.register({"test_same": {"fr": "Autre", "en": "Same"}})

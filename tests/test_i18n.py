@@ -15,7 +15,7 @@ NB = "\u00a0"
 def test_labels_in_both_languages_and_readable_fallback():
     assert i18n.label("revenue", "fr") == "Chiffre d'affaires"
     assert i18n.label("sales_rep", "en") == "Sales rep"
-    assert i18n.label("top_10_share", "en") == "Top 10 share"
+    assert i18n.label("unregistered_top_3", "en") == "Unregistered top 3"
     with pytest.raises(ValueError, match="'fr' or 'en'"):
         i18n.label("revenue", "de")
 

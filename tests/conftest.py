@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import matplotlib
 import pytest
 
@@ -9,7 +11,7 @@ import pytest
 # notebook tests would inherit it and lose their inline charts.
 matplotlib.use("Agg")
 
-from portfolio_lib.config import SAMPLE_DIR
+from portfolio_lib.config import NOTEBOOKS_DIR, SAMPLE_DIR
 
 
 @pytest.fixture(scope="session")
@@ -33,3 +35,52 @@ def sample_aggregates(sample_portfolio):
     from portfolio_lib.aggregate import aggregate
 
     return aggregate(sample_portfolio.transactions, sample_portfolio.customers)
+
+
+# ------------------------------------------------------------------ notebooks
+
+EDGE_DIR = Path(__file__).parent / "data" / "edge"
+
+# Parameters for each data set a notebook must run on; paths are absolute for papermill.
+DATASETS = {
+    "sample": {},  # the notebooks' own defaults: the committed sample
+    "edge": {
+        "TRANSACTIONS": str(EDGE_DIR / "transactions_fr.csv"),
+        "CUSTOMERS": str(EDGE_DIR / "customers.csv"),
+        "COSTS": "",
+        "LANG": "en",
+    },
+}
+
+
+@pytest.fixture(scope="session")
+def executed_notebook(tmp_path_factory):
+    """Run a notebook with papermill once per (notebook, data set) and return the result.
+
+    ``executed_notebook("01_weight", "sample")`` -> the executed nbformat node. Runs happen on
+    the first request and are shared by every test of the session.
+    """
+    import nbformat
+    import papermill
+
+    cache: dict[tuple[str, str], object] = {}
+    out_dir = tmp_path_factory.mktemp("executed")
+
+    def run(name: str, dataset: str = "sample", **parameters: object):
+        key = (name, dataset, tuple(sorted(parameters.items())))
+        if key not in cache:
+            source = NOTEBOOKS_DIR / f"{name}.ipynb"
+            target = out_dir / f"{name}-{dataset}-{len(cache)}.ipynb"
+            papermill.execute_notebook(
+                str(source),
+                str(target),
+                parameters={**DATASETS[dataset], **parameters},
+                kernel_name="python3",
+                cwd=str(NOTEBOOKS_DIR),
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+            )
+            cache[key] = nbformat.read(target, as_version=4)
+        return cache[key]
+
+    return run

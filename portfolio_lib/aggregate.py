@@ -14,6 +14,10 @@ dense customer x month matrices and trailing windows (the "active" definition of
 from __future__ import annotations
 
 import os
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -21,10 +25,12 @@ from typing import Literal
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .config import DEFAULTS
 
 __all__ = [
+    "DUCKDB_SETTINGS",
     "PERIOD_MONTHS",
     "Aggregates",
     "active_matrix",
@@ -106,13 +112,80 @@ class Aggregates:
                 raise KeyError(f"no column {column!r} in the customer table")
             values = wanted if isinstance(wanted, (list, tuple, set)) else [wanted]
             keep &= self.customers[column].isin(list(values))
-        customers = self.customers[keep].reset_index(drop=True)
+        kept = keep.to_numpy()
+        customers = self.customers[kept].reset_index(drop=True)
         ids = self.monthly["customer_id"]
-        monthly = self.monthly[ids.isin(customers["customer_id"]).to_numpy()].copy()
-        monthly["customer_id"] = pd.Categorical(
-            monthly["customer_id"].astype(object), categories=customers["customer_id"]
-        )
+        if isinstance(ids.dtype, pd.CategoricalDtype) and ids.cat.categories.equals(
+            pd.Index(self.customers["customer_id"])
+        ):
+            # Categories = the customer table's ids in its order: filtering the long table is
+            # a lookup of integer codes, with no string compared or converted.
+            new_code = np.where(kept, np.cumsum(kept) - 1, -1)
+            old_code = ids.cat.codes.to_numpy()
+            code = np.where(old_code >= 0, new_code[old_code], -1)
+            rows = code >= 0
+            monthly = self.monthly[rows]
+            monthly["customer_id"] = pd.Categorical.from_codes(
+                code[rows], dtype=pd.CategoricalDtype(customers["customer_id"], ordered=False)
+            )
+        else:
+            monthly = self.monthly[ids.isin(customers["customer_id"]).to_numpy()].copy()
+            monthly["customer_id"] = pd.Categorical(
+                monthly["customer_id"].astype(object), categories=customers["customer_id"]
+            )
         return replace(self, customers=customers, monthly=monthly.reset_index(drop=True))
+
+
+# DuckDB settings of every aggregation session. The memory cap (lowered to the machine's
+# default when that is smaller) keeps the peak near 1 GiB on a 20-million-line log: DuckDB's
+# hash aggregates then partition their tables and spill to a private temporary folder instead of
+# growing, at no measurable cost until logs are several times larger. Raise it on big servers:
+# ``portfolio_lib.aggregate.DUCKDB_SETTINGS["memory_limit"] = "8GB"``.
+DUCKDB_SETTINGS: dict[str, object] = {
+    # Every result that needs an order has its ORDER BY, so DuckDB need not keep input order.
+    "preserve_insertion_order": False,
+    "memory_limit": "1GB",
+}
+
+
+def _size_in_bytes(text: str) -> float:
+    """``'2GB'``, ``'18.8 GiB'``, ``'512 MiB'`` -> bytes (DuckDB's memory settings)."""
+    match = re.fullmatch(r"\s*([0-9.]+)\s*([KMGT]?)(i?)B?(?:ytes)?\s*", text, flags=re.IGNORECASE)
+    if not match:
+        raise ValueError(f"memory size {text!r} is not understood: write e.g. '2GB'")
+    base = 1024 if match.group(3) else 1000
+    power = "KMGT".find(match.group(2).upper()) + 1 if match.group(2) else 0
+    return float(match.group(1)) * base**power
+
+
+def _larger(wanted: object, default: str) -> bool:
+    """Whether the memory limit ``wanted`` exceeds DuckDB's ``default`` (False if unknown)."""
+    try:
+        return wanted is not None and _size_in_bytes(str(wanted)) > _size_in_bytes(default)
+    except ValueError:
+        return False
+
+
+@contextmanager
+def _connect() -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB session set up for one large aggregation (see DUCKDB_SETTINGS)."""
+    with tempfile.TemporaryDirectory(prefix="portfolio-duckdb-") as spill, duckdb.connect() as con:
+        settings = dict(DUCKDB_SETTINGS)
+        default = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        if _larger(settings.get("memory_limit"), default):
+            settings["memory_limit"] = default  # a smaller machine or container: keep its cap
+        settings.setdefault("temp_directory", spill)
+        for name, value in settings.items():
+            con.execute(f"SET {name} = {_sql_literal(value)}")
+        yield con
+
+
+def _sql_literal(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _relation_sql(source: TransactionSource, con: duckdb.DuckDBPyConnection) -> str:
@@ -131,10 +204,19 @@ def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
     return [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
 
 
-def _clean_sql(relation: str, columns: list[str], as_of: str | None) -> str:
+def _clean_sql(relation: str, columns: list[str], as_of: pd.Timestamp | None) -> str:
+    """Transaction lines with canonical types, those after ``as_of`` dropped.
+
+    Without ``as_of`` nothing needs dropping (it defaults to the last date), so the log is
+    read once instead of once more to find its last date.
+    """
     margin = "CAST(margin AS DOUBLE)" if "margin" in columns else "CAST(NULL AS DOUBLE)"
-    order = "CAST(order_id AS VARCHAR)" if "order_id" in columns else "CAST(NULL AS VARCHAR)"
-    where = f"WHERE CAST(date AS DATE) <= DATE '{as_of}'" if as_of else ""
+    # Order ids are only grouped on, so they keep their own type (no cast of every line).
+    order = "order_id" if "order_id" in columns else "CAST(NULL AS VARCHAR)"
+    if as_of is None:
+        where = "WHERE date IS NOT NULL"
+    else:
+        where = f"WHERE CAST(date AS DATE) <= DATE '{as_of:%Y-%m-%d}'"
     return f"""
         SELECT CAST(customer_id AS VARCHAR) AS customer_id,
                CAST(date AS DATE) AS day,
@@ -145,29 +227,67 @@ def _clean_sql(relation: str, columns: list[str], as_of: str | None) -> str:
     """
 
 
-def _as_of(con: duckdb.DuckDBPyConnection, relation: str, as_of: object) -> pd.Timestamp:
-    if as_of is not None:
-        return pd.Timestamp(as_of).normalize()
-    last = con.execute(f"SELECT max(CAST(date AS DATE)) FROM {relation}").fetchone()[0]
-    if last is None:
-        raise ValueError("the transaction log is empty: nothing to aggregate")
-    return pd.Timestamp(last)
-
-
+# Per customer, from its transaction days (amounts summed per day, as lifetimes does): first
+# and last day, repeat days and their mean amount. The repeat days' total is the exact decimal
+# sum of all days minus the first one (amounts to 1e-10): neither a big first day nor DuckDB's
+# parallel summation order can move the mean by more than a rounding of the result, and no
+# second pass is needed to drop the first day.
 _SUMMARY_SQL = """
     WITH days AS (
-        SELECT customer_id, day, sum(amount) AS amount
+        SELECT customer_id, day, TRY_CAST(sum(amount) AS DECIMAL(38, 10)) AS exact{day_columns}
         FROM clean GROUP BY customer_id, day
     )
     SELECT customer_id,
+           min(day) AS first_day,
+           max(day) AS last_day,
            count(*) - 1 AS frequency,
-           date_diff('day', min(day), max(day)) AS recency,
-           date_diff('day', min(day), DATE '{as_of}') AS T,
            CASE WHEN count(*) > 1
-                THEN (sum(amount) - arg_min(amount, day)) / (count(*) - 1)
-                ELSE 0 END AS monetary_value
+                THEN CAST(sum(exact) - arg_min(exact, day) AS DOUBLE) / (count(*) - 1)
+                ELSE 0 END AS monetary_value{customer_columns}
     FROM days GROUP BY customer_id
 """
+_PURCHASE_DAY_COLUMNS = ", bool_or(amount > 0) AS bought"
+_PURCHASE_COLUMNS = """,
+           coalesce(min(day) FILTER (WHERE bought), min(day)) AS first_purchase,
+           max(day) FILTER (WHERE bought) AS last_purchase"""
+
+# Customer x month totals. The inner level has one group per order (per day for lines without
+# an order id), so counting the groups with a positive line counts distinct orders without a
+# DISTINCT aggregate; customer ids become the integer codes of the customer table.
+_MONTHLY_SQL = """
+    WITH orders AS (
+        SELECT customer_id, CAST(date_trunc('month', day) AS DATE) AS month,
+               sum(amount) AS revenue, sum(margin) AS margin, bool_or(amount > 0) AS bought
+        FROM clean
+        GROUP BY customer_id, month, order_id, CASE WHEN order_id IS NULL THEN day END
+    ), months AS (
+        SELECT customer_id, month, sum(revenue) AS revenue, sum(margin) AS margin,
+               count(*) FILTER (WHERE bought) AS orders
+        FROM orders GROUP BY customer_id, month
+    )
+    SELECT ids.code, months.month, months.revenue, months.margin, months.orders
+    FROM months JOIN ids USING (customer_id)
+    ORDER BY ids.code, months.month
+"""
+
+
+def _numpy(table: pa.Table, column: str) -> np.ndarray:
+    """A result column as numpy (missing: NaN for numbers, NaT for dates)."""
+    return table.column(column).to_numpy(zero_copy_only=False)
+
+
+def _days_between(start: np.ndarray, end: np.ndarray | np.datetime64) -> np.ndarray:
+    """Whole days from ``start`` to ``end`` as floats (NaN where a date is missing)."""
+    days = (end - start).astype("timedelta64[D]")
+    return np.where(np.isnat(days), np.nan, days.astype(np.int64).astype(float))
+
+
+def _sum_by_code(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Per-code sums skipping missing values, NaN for codes without any (``min_count=1``)."""
+    present = ~np.isnan(values)
+    totals = np.bincount(codes[present], weights=values[present], minlength=n).astype(float)
+    totals[np.bincount(codes[present], minlength=n) == 0] = np.nan
+    return totals
 
 
 def customer_summary(transactions: TransactionSource, *, as_of: object = None) -> pd.DataFrame:
@@ -204,16 +324,37 @@ def customer_summary(transactions: TransactionSource, *, as_of: object = None) -
     {'a': {'frequency': 1.0, 'recency': 10.0, 'T': 30.0, 'monetary_value': 20.0},
      'b': {'frequency': 0.0, 'recency': 0.0, 'T': 26.0, 'monetary_value': 0.0}}
     """
-    with duckdb.connect() as con:
+    end = None if as_of is None else pd.Timestamp(as_of).normalize()
+    with _connect() as con:
         relation = _relation_sql(transactions, con)
-        end = _as_of(con, relation, as_of)
-        clean = _clean_sql(relation, _columns(con, relation), f"{end:%Y-%m-%d}")
-        con.execute(f"CREATE TEMP VIEW clean AS {clean}")
-        frame = con.execute(
-            _SUMMARY_SQL.format(as_of=f"{end:%Y-%m-%d}") + " ORDER BY customer_id"
-        ).df()
-    frame = frame.set_index("customer_id")
-    return frame.astype({"frequency": float, "recency": float, "T": float, "monetary_value": float})
+        con.execute(
+            f"CREATE TEMP VIEW clean AS {_clean_sql(relation, _columns(con, relation), end)}"
+        )
+        result = con.sql(
+            _SUMMARY_SQL.format(day_columns="", customer_columns="") + " ORDER BY customer_id"
+        ).to_arrow_table()
+    first, last = _numpy(result, "first_day"), _numpy(result, "last_day")
+    if end is None:
+        if not len(last):
+            raise ValueError("the transaction log is empty: nothing to aggregate")
+        end = pd.Timestamp(last.max())
+    frame = pd.DataFrame(
+        {
+            "frequency": _numpy(result, "frequency").astype(float),
+            "recency": _days_between(first, last),
+            "T": _days_between(first, np.datetime64(end.date(), "D")),
+            "monetary_value": _numpy(result, "monetary_value").astype(float),
+        },
+        index=pd.Index(result.column("customer_id").to_pandas(), name="customer_id"),
+    )
+    return frame
+
+
+def _attribute_ids(customers: pd.DataFrame) -> pd.DataFrame:
+    """The customer table's ids and row numbers, for DuckDB to merge with the log's ids."""
+    return pd.DataFrame(
+        {"customer_id": customers["customer_id"], "attribute_row": np.arange(len(customers))}
+    )
 
 
 def aggregate(
@@ -238,87 +379,126 @@ def aggregate(
     -------
     Aggregates
     """
-    with duckdb.connect() as con:
+    end = None if as_of is None else pd.Timestamp(as_of).normalize()
+    # All the work on lines and ids is DuckDB's (parallel, no Python strings per row); pandas
+    # only receives one row per customer and the monthly rows keyed by integer codes.
+    with _connect() as con:
         relation = _relation_sql(transactions, con)
         columns = _columns(con, relation)
-        end = _as_of(con, relation, as_of)
-        con.execute(f"CREATE TEMP VIEW clean AS {_clean_sql(relation, columns, f'{end:%Y-%m-%d}')}")
-        monthly = con.execute(
-            """
-            SELECT customer_id,
-                   CAST(date_trunc('month', day) AS TIMESTAMP) AS month,
-                   sum(amount) AS revenue,
-                   sum(margin) AS margin,
-                   count(DISTINCT CASE WHEN amount > 0
-                         THEN coalesce(order_id, CAST(day AS VARCHAR)) END) AS orders
-            FROM clean GROUP BY ALL ORDER BY customer_id, month
-            """
-        ).df()
-        totals = con.execute(
-            f"""
-            WITH buyers AS (
-                SELECT customer_id,
-                       min(day) FILTER (WHERE amount > 0) AS first_purchase,
-                       max(day) FILTER (WHERE amount > 0) AS last_purchase,
-                       min(day) AS first_transaction
-                FROM clean GROUP BY customer_id
-            ), summary AS ({_SUMMARY_SQL.format(as_of=f"{end:%Y-%m-%d}")})
-            SELECT b.customer_id,
-                   CAST(coalesce(b.first_purchase, b.first_transaction) AS TIMESTAMP)
-                       AS first_purchase,
-                   CAST(b.last_purchase AS TIMESTAMP) AS last_purchase,
-                   s.frequency, s.recency, s.T, s.monetary_value
-            FROM buyers b JOIN summary s USING (customer_id)
-            """
-        ).df()
-        first_month = con.execute("SELECT min(day) FROM clean").fetchone()[0]
-    if first_month is None:
-        raise ValueError(f"no transaction on or before {end:%d/%m/%Y}: nothing to aggregate")
-    sums = monthly.groupby("customer_id", sort=False)[["revenue", "margin", "orders"]].sum(
-        min_count=1
+        con.execute(f"CREATE TEMP VIEW clean AS {_clean_sql(relation, columns, end)}")
+        con.execute(
+            "CREATE TEMP TABLE buyers AS "
+            + _SUMMARY_SQL.format(
+                day_columns=_PURCHASE_DAY_COLUMNS, customer_columns=_PURCHASE_COLUMNS
+            )
+        )
+        n_buyers, first_day, last_day = con.execute(
+            "SELECT count(*), min(first_day), max(last_day) FROM buyers"
+        ).fetchall()[0]
+        if not n_buyers:
+            if end is None:
+                raise ValueError("the transaction log is empty: nothing to aggregate")
+            raise ValueError(f"no transaction on or before {end:%d/%m/%Y}: nothing to aggregate")
+        if customers is not None:
+            con.register("attribute_ids", _attribute_ids(customers))
+            ids = """SELECT customer_id, attribute_row FROM buyers
+                     FULL OUTER JOIN (SELECT CAST(customer_id AS VARCHAR) AS customer_id,
+                                             attribute_row FROM attribute_ids)
+                     USING (customer_id)"""
+        else:
+            ids = "SELECT customer_id, NULL::BIGINT AS attribute_row FROM buyers"
+        # Codes = positions in the customer table, sorted by id: the monthly categories.
+        con.execute(
+            "CREATE TEMP TABLE ids AS SELECT *, "
+            f"CAST(row_number() OVER (ORDER BY customer_id) - 1 AS INTEGER) AS code FROM ({ids})"
+        )
+        table = con.sql(
+            """SELECT ids.customer_id, ids.attribute_row, buyers.* EXCLUDE (customer_id)
+               FROM ids LEFT JOIN buyers USING (customer_id) ORDER BY ids.code"""
+        ).to_arrow_table()
+        monthly = con.sql(_MONTHLY_SQL).to_arrow_table()
+    end = pd.Timestamp(last_day) if end is None else end
+    return _assemble(table, monthly, customers, end, first_day, has_margin="margin" in columns)
+
+
+def _assemble(
+    table: pa.Table,
+    monthly: pa.Table,
+    customers: pd.DataFrame | None,
+    end: pd.Timestamp,
+    first_day: object,
+    *,
+    has_margin: bool,
+) -> Aggregates:
+    """The pandas tables from DuckDB's results (codes = row positions of ``table``)."""
+    n = table.num_rows
+    codes = _numpy(monthly, "code").astype(np.intp)
+    revenue = _numpy(monthly, "revenue").astype(float)
+    margin = _numpy(monthly, "margin").astype(float)
+    orders = _numpy(monthly, "orders").astype(np.int64)
+    first = _numpy(table, "first_day")
+    out = pd.DataFrame(
+        {
+            "customer_id": table.column("customer_id").to_pandas(),
+            "first_purchase": _numpy(table, "first_purchase").astype("datetime64[ns]"),
+            "last_purchase": _numpy(table, "last_purchase").astype("datetime64[ns]"),
+            "revenue": np.nan_to_num(_sum_by_code(codes, revenue, n), nan=0.0),
+            "margin": _sum_by_code(codes, margin, n),
+            "orders": np.bincount(codes, weights=orders, minlength=n).astype(np.int64),
+            "frequency": _numpy(table, "frequency").astype(float),
+            "recency": _days_between(first, _numpy(table, "last_day")),
+            "T": _days_between(first, np.datetime64(end.date(), "D")),
+            "monetary_value": _numpy(table, "monetary_value").astype(float),
+        }
     )
-    table = totals.set_index("customer_id").join(sums)
-    table["orders"] = table["orders"].fillna(0).astype("int64")
-    table = table[
-        ["first_purchase", "last_purchase", "revenue", "margin", "orders"]
-        + ["frequency", "recency", "T", "monetary_value"]
-    ]
     if customers is not None:
-        attributes = customers.set_index("customer_id")[
-            [c for c in _ATTRIBUTES if c in customers.columns]
-        ]
-        table = table.join(attributes, how="outer")
-        table["revenue"] = table["revenue"].fillna(0.0)
-        table["orders"] = table["orders"].fillna(0).astype("int64")
-    table = table.sort_index()
-    table.index.name = "customer_id"
-    table = table.reset_index()
-    table[["frequency", "recency", "T", "monetary_value"]] = table[
-        ["frequency", "recency", "T", "monetary_value"]
-    ].astype(float)
-    for column in ("first_purchase", "last_purchase"):
-        table[column] = table[column].astype("datetime64[ns]")
-    monthly["customer_id"] = pd.Categorical(
-        monthly["customer_id"], categories=table["customer_id"], ordered=False
+        names = [c for c in _ATTRIBUTES if c in customers.columns]
+        rows = np.nan_to_num(_numpy(table, "attribute_row").astype(float), nan=-1).astype(np.intp)
+        # Positions on a RangeIndex: missing (-1) rows come back empty, as in an outer join.
+        attributes = customers[names].reset_index(drop=True).reindex(rows)
+        out = pd.concat([out, attributes.set_axis(out.index)], axis=1)
+    ids = pd.CategoricalDtype(out["customer_id"], ordered=False)
+    long = pd.DataFrame(
+        {
+            "customer_id": pd.Categorical.from_codes(codes, dtype=ids),
+            "month": _numpy(monthly, "month").astype("datetime64[ns]"),
+            "revenue": revenue,
+            "margin": margin,
+            "orders": orders,
+        }
     )
-    monthly["month"] = monthly["month"].astype("datetime64[ns]")
-    monthly["orders"] = monthly["orders"].astype("int64")
     months = pd.date_range(
-        pd.Timestamp(first_month).to_period("M").to_timestamp(),
+        pd.Timestamp(first_day).to_period("M").to_timestamp(),
         end.to_period("M").to_timestamp(),
         freq="MS",
     ).as_unit("ns")
-    return Aggregates(
-        customers=table,
-        monthly=monthly,
-        months=months,
-        as_of=end,
-        has_margin="margin" in columns,
-    )
+    return Aggregates(customers=out, monthly=long, months=months, as_of=end, has_margin=has_margin)
 
 
 # --------------------------------------------------------------------------------------------
 # Dense views of the monthly table (cheap: used by every analysis and every widget change)
+
+
+def _customer_rows(monthly: pd.DataFrame, customer_col: str) -> tuple[np.ndarray, pd.Index]:
+    """Row code of every monthly row (-1 without an id) and the customers, in category order."""
+    ids = monthly[customer_col]
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        return ids.cat.codes.to_numpy(), ids.cat.categories
+    return pd.factorize(ids, sort=True)
+
+
+def _month_positions(values: pd.Series, months: pd.DatetimeIndex) -> np.ndarray:
+    """``months.get_indexer(values)`` (-1 where absent), by binary search on a sorted grid.
+
+    The grid has a few dozen months and the long table millions of rows: a search in the
+    sorted integers is several times faster than hashing every timestamp.
+    """
+    grid = months.to_numpy()
+    if not (months.is_monotonic_increasing and months.is_unique) or not len(grid):
+        return months.get_indexer(values)
+    stamps = values.to_numpy(dtype=grid.dtype)
+    position = np.minimum(np.searchsorted(grid, stamps), len(grid) - 1)
+    return np.where(grid[position] == stamps, position, -1)
 
 
 def revenue_matrix(
@@ -346,16 +526,21 @@ def revenue_matrix(
         Index = the customers of the categorical ``customer_id`` (all of them, in category
         order, so prospects are rows of zeros), columns = ``months``.
     """
-    ids = monthly[customer_col]
-    if isinstance(ids.dtype, pd.CategoricalDtype):
-        rows, index = ids.cat.codes.to_numpy(), ids.cat.categories
-    else:
-        rows, index = pd.factorize(ids, sort=True)
-    cols = months.get_indexer(monthly[month_col])
-    keep = cols >= 0
-    dense = np.zeros((len(index), len(months)))
-    np.add.at(dense, (rows[keep], cols[keep]), monthly[value].fillna(0).to_numpy()[keep])
-    return pd.DataFrame(dense, index=pd.Index(index, name=customer_col), columns=months)
+    rows, index = _customer_rows(monthly, customer_col)
+    cols = _month_positions(monthly[month_col], months)
+    keep = (cols >= 0) & (rows >= 0)
+    n, m = len(index), len(months)
+    weights = monthly[value].fillna(0).to_numpy(dtype=float)[keep]
+    # One pass of bincount over month-major cells (no np.add.at): the matrix is stored
+    # months x customers, the column-major layout pandas keeps for 2-D blocks, so column
+    # work (sums over customers, trailing windows) runs on contiguous rows, without a copy.
+    by_month = np.bincount(cols[keep] * n + rows[keep], weights=weights, minlength=n * m)
+    return pd.DataFrame(
+        by_month.reshape(m, n).T,
+        index=pd.Index(index, name=customer_col),
+        columns=months,
+        copy=False,
+    )
 
 
 def window_totals(
@@ -387,11 +572,17 @@ def window_totals(
     """
     last = months[-1] if end is None else pd.Timestamp(end).to_period("M").to_timestamp()
     inside = months[(months <= last) & (months > last - pd.DateOffset(months=window))]
+    rows, index = _customer_rows(monthly, "customer_id")
+    keep = (_month_positions(monthly["month"], inside) >= 0) & (rows >= 0)
+    rows = rows[keep]
+
+    def total(value: str) -> np.ndarray:
+        weights = monthly[value].fillna(0).to_numpy(dtype=float)[keep]
+        return np.bincount(rows, weights=weights, minlength=len(index))
+
     out = pd.DataFrame(
-        {
-            value: revenue_matrix(monthly, inside, value=value).sum(axis=1)
-            for value in ("revenue", "margin", "orders")
-        }
+        {"revenue": total("revenue"), "margin": total("margin"), "orders": total("orders")},
+        index=pd.Index(index, name="customer_id"),
     )
     out["revenue"] = out["revenue"].round(9)
     if monthly["margin"].isna().all():
@@ -413,13 +604,20 @@ def trailing_sum(matrix: pd.DataFrame, window: int) -> pd.DataFrame:
     """
     if window < 1:
         raise ValueError(f"window must be at least 1 month, got {window}")
-    values = matrix.to_numpy()
-    cumulative = np.cumsum(values, axis=1)
-    shifted = np.zeros_like(cumulative)
-    shifted[:, window:] = cumulative[:, :-window]
+    by_month = matrix.to_numpy().T  # months x customers: contiguous rows from revenue_matrix
+    cumulative = np.empty(by_month.shape, dtype=np.cumsum(by_month[:1, :1]).dtype)
+    # Month by month: each step adds two contiguous rows, where np.cumsum(axis=0) would walk
+    # every customer's column across the rows (several times slower, same sums).
+    if len(cumulative):
+        cumulative[0] = by_month[0]
+    for month in range(1, len(cumulative)):
+        np.add(cumulative[month - 1], by_month[month], out=cumulative[month])
+    # In place, latest month first, so each subtraction still sees the plain cumulative sums.
+    for month in range(len(cumulative) - 1, window - 1, -1):
+        cumulative[month] -= cumulative[month - window]
     # Sums of money accumulate rounding noise; 1e-9 € is far below a cent.
-    out = np.round(cumulative - shifted, 9)
-    return pd.DataFrame(out, index=matrix.index, columns=matrix.columns)
+    np.round(cumulative, 9, out=cumulative)
+    return pd.DataFrame(cumulative.T, index=matrix.index, columns=matrix.columns, copy=False)
 
 
 def active_matrix(

@@ -192,3 +192,150 @@ def test_subset_keeps_matching_customers_and_their_months(tx):
     assert len(agg.subset(sales_rep=[]).customers) == 2
     with pytest.raises(KeyError, match="region"):
         agg.subset(region="Nord")
+
+
+# --------------------------------------------------------------------------------------------
+# Large-log paths: order counting, summary precision, dense layouts, filters, DuckDB settings
+
+
+def test_orders_count_distinct_orders_per_customer_and_month():
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a"] * 7 + ["b", "b"],
+            "date": pd.to_datetime(
+                [
+                    "2024-01-03",  # F1, two lines the same day
+                    "2024-01-03",
+                    "2024-01-10",  # F1 again a week later (partial delivery): same order
+                    "2024-01-31",  # F2 ends January ...
+                    "2024-02-01",  # ... and goes on in February: one order in each month
+                    "2024-02-05",  # a line without order id: its day is the order
+                    "2024-02-20",  # AV1: credit note only, not an order
+                ]
+                + ["2024-01-05", "2024-01-05"]
+            ),
+            "amount": [10.0, 5.0, 7.0, 20.0, 30.0, 4.0, -6.0, 50.0, -50.0],
+            "order_id": ["F1", "F1", "F1", "F2", "F2", None, "AV1", "F9", "F9"],
+        }
+    )
+    agg = aggregate(tx, as_of="2024-02-29")
+    monthly = agg.monthly.assign(customer_id=agg.monthly["customer_id"].astype(str))
+    # a, January: F1 and F2 -> 2; February: F2, the 5 Feb day, (AV1 is negative) -> 2.
+    # b: F9 has one positive line (the other cancels it): one order, net revenue 0.
+    assert monthly["orders"].tolist() == [2, 2, 1]
+    assert monthly["revenue"].tolist() == [42.0, 28.0, 0.0]  # 10+5+7+20, 30+4-6, 50-50
+    customers = agg.customers.set_index("customer_id")
+    assert customers["orders"].tolist() == [4, 1]
+    assert customers.loc["b", "last_purchase"] == pd.Timestamp("2024-01-05")
+
+
+def test_credit_note_only_customer_has_no_last_purchase():
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "z"],
+            "date": pd.to_datetime(["2024-01-02", "2024-01-09"]),
+            "amount": [100.0, -40.0],
+        }
+    )
+    customers = aggregate(tx).customers.set_index("customer_id")
+    # z never bought: first_purchase falls back to its first transaction, no last purchase.
+    assert customers.loc["z", "first_purchase"] == pd.Timestamp("2024-01-09")
+    assert pd.isna(customers.loc["z", "last_purchase"])
+    assert customers.loc["z", "orders"] == 0 and customers.loc["z", "revenue"] == -40.0
+
+
+def test_monetary_value_keeps_small_repeats_after_a_huge_first_day():
+    # First day 1e8, then 0.1 and 0.2: the mean of the repeats is (0.1 + 0.2) / 2 = 0.15.
+    # Subtracting the first day from a float total would give (1e8 + 0.1 + 0.2 - 1e8) / 2
+    # = 0.14999999850988388, 1.5e-9 off, even with a compensated sum.
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a"],
+            "date": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01"]),
+            "amount": [1e8, 0.1, 0.2],
+        }
+    )
+    summary = customer_summary(tx)
+    assert summary.loc["a", "frequency"] == 2.0
+    assert abs(summary.loc["a", "monetary_value"] - 0.15) < 1e-15
+
+
+def test_summary_equals_lifetimes_on_generated_sample():
+    utils = pytest.importorskip("lifetimes.utils", reason="lifetimes not installed")
+    from portfolio_lib.sample import generate_sample
+
+    tx = generate_sample(n_customers=400, seed=7).transactions
+    ours = customer_summary(tx)
+    theirs = utils.summary_data_from_transaction_data(
+        tx, "customer_id", "date", monetary_value_col="amount"
+    ).loc[ours.index]
+    for column in ("frequency", "recency", "T"):
+        np.testing.assert_array_equal(ours[column].to_numpy(), theirs[column].to_numpy())
+    np.testing.assert_allclose(ours["monetary_value"], theirs["monetary_value"], rtol=0, atol=1e-9)
+    in_table = aggregate(tx).customers.set_index("customer_id")[ours.columns]
+    pd.testing.assert_frame_equal(in_table, ours)
+
+
+def test_revenue_matrix_sums_duplicates_and_drops_rows_off_the_grid():
+    months = pd.date_range("2024-01-01", periods=3, freq="MS")
+    monthly = pd.DataFrame(
+        {
+            "customer_id": pd.Categorical(["b", "a", "a", "b", None], categories=["a", "b", "c"]),
+            "month": pd.to_datetime(
+                ["2024-02-01", "2024-01-01", "2024-01-01", "2024-05-01", "2024-01-01"]
+            ),
+            "revenue": [3.0, 1.0, 2.0, 99.0, 7.0],  # a twice in January; b in May is off the grid
+        }
+    )
+    matrix = revenue_matrix(monthly, months)
+    assert matrix.to_numpy().tolist() == [[3.0, 0.0, 0.0], [0.0, 3.0, 0.0], [0.0, 0.0, 0.0]]
+    assert list(matrix.index) == ["a", "b", "c"] and list(matrix.columns) == list(months)
+    # Stored month-major (pandas' own 2-D layout): a month is one contiguous row, which the
+    # trailing windows and the movements rely on to run without copies.
+    assert matrix.to_numpy().T.flags.c_contiguous
+    assert trailing_sum(matrix, 2).to_numpy().T.flags.c_contiguous
+
+
+def test_trailing_sum_keeps_integer_matrices_and_handles_empty_ones():
+    months = pd.date_range("2024-01-01", periods=4, freq="MS")
+    counts = pd.DataFrame([[1, 0, 2, 5]], columns=months)
+    out = trailing_sum(counts, 3)
+    assert out.dtypes.iloc[0] == np.int64
+    assert out.to_numpy().tolist() == [[1, 1, 3, 7]]  # 1, 1+0, 1+0+2, 0+2+5
+    empty = pd.DataFrame(np.zeros((2, 0)), columns=months[:0])
+    assert trailing_sum(empty, 12).shape == (2, 0)
+
+
+def test_subset_by_codes_matches_filtering_the_ids():
+    from portfolio_lib.sample import generate_sample
+
+    sample = generate_sample(n_customers=300, seed=3)
+    agg = aggregate(sample.transactions, sample.customers)
+    rep = agg.customers["sales_rep"].iloc[0]
+    lea = agg.subset(sales_rep=rep, segment=["PME", "Artisan"])
+    keep = agg.customers["sales_rep"].eq(rep) & agg.customers["segment"].isin(["PME", "Artisan"])
+    assert lea.customers["customer_id"].tolist() == agg.customers.loc[keep, "customer_id"].tolist()
+    ids = agg.monthly["customer_id"].astype(str)
+    expected = agg.monthly[ids.isin(lea.customers["customer_id"])].reset_index(drop=True)
+    got = lea.monthly.assign(customer_id=lea.monthly["customer_id"].astype(str))
+    pd.testing.assert_frame_equal(
+        got, expected.assign(customer_id=expected["customer_id"].astype(str))
+    )
+    assert lea.monthly["customer_id"].cat.categories.equals(pd.Index(lea.customers["customer_id"]))
+
+
+def test_duckdb_settings_change_memory_not_results(tx, monkeypatch):
+    import portfolio_lib.aggregate as module
+
+    reference = aggregate(tx, as_of="2024-03-31")
+    monkeypatch.setitem(module.DUCKDB_SETTINGS, "memory_limit", "64MB")
+    monkeypatch.setitem(module.DUCKDB_SETTINGS, "threads", 1)
+    capped = aggregate(tx, as_of="2024-03-31")
+    pd.testing.assert_frame_equal(capped.customers, reference.customers)
+    pd.testing.assert_frame_equal(capped.monthly, reference.monthly)
+    assert module._size_in_bytes("2GB") == 2e9
+    assert module._size_in_bytes("18.8 GiB") == 18.8 * 2**30
+    assert module._size_in_bytes("512 MiB") == 512 * 2**20
+    assert module._size_in_bytes("100 bytes") == 100
+    with pytest.raises(ValueError, match="not understood"):
+        module._size_in_bytes("lots")

@@ -1,0 +1,1 @@
+"""Benchmarks of the portfolio workbook: run ``make bench`` (see README.md here)."""

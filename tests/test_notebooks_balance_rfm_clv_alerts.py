@@ -1,0 +1,384 @@
+"""Notebooks 04 balance, 05 RFM, 06 CLV and 07 alerts: their recorded figures are the library's.
+
+Each notebook is executed with papermill (fixture ``executed_notebook``, shared with
+``test_notebooks.py``) and the figures it publishes with ``present.record`` are compared with
+the analysis functions called here on the same data (``sample_aggregates``), plus a few
+identities and hand checks that do not go through the notebook's code path. The Excel
+hand-outs are opened and read back.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from portfolio_lib.aggregate import active_matrix, window_totals
+from portfolio_lib.alerts import alerts_by_rep, customer_alerts
+from portfolio_lib.balance import (
+    abc_classes,
+    class_summary,
+    concentration,
+    dependence_alerts,
+    lifecycle_phases,
+    lifecycle_summary,
+    pmg_classes,
+    potential_matrix,
+)
+from portfolio_lib.clv import retention_clv, simple_clv
+from portfolio_lib.config import SAMPLE_DIR
+from portfolio_lib.costs import acquisition_costs
+from portfolio_lib.movements import movements
+from portfolio_lib.predictive import (
+    clv_by_segment,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    ltv_to_cac,
+    predictive_clv,
+)
+from portfolio_lib.prepare import prepare
+from portfolio_lib.present import read_records
+from portfolio_lib.rfm import rfm_scores, rfm_segments, rfm_summary, rfm_table
+
+pytestmark = pytest.mark.notebooks
+
+EDGE_DIR = SAMPLE_DIR.parent.parent / "tests" / "data" / "edge"
+# The model fits stop at the optimiser's tolerance: the notebook (its own kernel) and this
+# process agree to ~1e-9 on the parameters; 1e-6 leaves room for summation order.
+FIT_RTOL = 1e-6
+
+
+def _errors(notebook) -> list[str]:
+    return [
+        f"{o.get('ename')}: {o.get('evalue')}"
+        for c in notebook.cells
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
+
+
+def _notes(notebook) -> list[str]:
+    """Texts of the messages shown with present.show_message."""
+    return [
+        o["data"]["text/markdown"]
+        for c in notebook.cells
+        for o in c.get("outputs", [])
+        if "text/markdown" in o.get("data", {})
+        and o["data"]["text/markdown"].startswith(("> **Note**", "> **Attention**"))
+    ]
+
+
+def _run(executed_notebook, name, dataset="sample", **parameters):
+    notebook = executed_notebook(name, dataset, **parameters)
+    assert _errors(notebook) == []
+    return read_records(notebook)
+
+
+def _approx_dict(values, rel=1e-9):
+    return {str(k): pytest.approx(float(v), rel=rel, nan_ok=True) for k, v in values.items()}
+
+
+def _window_buyers(agg):
+    """Last 12 months' revenue of the active customers (customer_id, revenue)."""
+    totals = window_totals(agg.monthly, agg.months)
+    return totals.loc[totals["active"], ["revenue"]].reset_index()
+
+
+# ------------------------------------------------------------------------------ 04 balance
+
+
+def _balance_expected(agg, *, a_cut=0.8, b_cut=0.95):
+    buyers = _window_buyers(agg)
+    abc = class_summary(abc_classes(buyers, a_cut=a_cut, b_cut=b_cut), by="abc")
+    pmg = pmg_classes(buyers)
+    phases = lifecycle_summary(lifecycle_phases(agg.monthly, agg.customers, months=agg.months))
+    with_potential = agg.customers[["customer_id", "potential"]].merge(
+        window_totals(agg.monthly, agg.months)[["revenue"]], left_on="customer_id",
+        right_index=True,
+    )  # fmt: skip
+    matrix = potential_matrix(with_potential)
+    return {
+        "active_customers": len(buyers),
+        "revenue": pytest.approx(buyers["revenue"].sum(), rel=1e-12),
+        "abc_customers": abc["customers"].to_dict(),
+        "abc_revenue_share": _approx_dict(abc["revenue_share"]),
+        "pmg_customers": class_summary(pmg, by="pmg")["customers"].to_dict(),
+        "pmg_thresholds": pytest.approx(list(pmg.attrs["thresholds"])),
+        "concentration": _approx_dict(concentration(buyers)),
+        "dependent_customers": dependence_alerts(buyers)["customer_id"].tolist(),
+        "lifecycle_customers": phases["customers"].to_dict(),
+        "lifecycle_revenue_share": _approx_dict(phases["revenue_share"]),
+        "vivier_customers": int(matrix["vivier"].sum()),
+        "vivier_gap": pytest.approx(matrix.loc[matrix["vivier"], "gap"].sum(), rel=1e-12),
+    }
+
+
+def test_04_balance_records_the_library_figures(executed_notebook, sample_aggregates):
+    records = _run(executed_notebook, "04_balance")
+    expected = _balance_expected(sample_aggregates)
+    assert records == expected
+    # Identities the figures must satisfy whatever the code path.
+    assert sum(records["abc_customers"].values()) == records["active_customers"]
+    assert sum(records["pmg_customers"].values()) == records["active_customers"]
+    assert sum(records["abc_revenue_share"].values()) == pytest.approx(1.0)
+    # The A class makes at least 80 % of revenue, without its smallest customer less than 80 %.
+    assert records["abc_revenue_share"]["A"] >= 0.8
+    # The sample's largest customer makes 18.2 % of revenue: the one dependence alert.
+    assert records["dependent_customers"] == ["C00005"]
+    assert records["concentration"]["top_1_share"] > 0.15
+
+
+def test_04_balance_follows_its_parameters_and_the_sales_rep_filter(
+    executed_notebook, sample_aggregates
+):
+    records = _run(
+        executed_notebook,
+        "04_balance",
+        A_CUT=0.7,
+        B_CUT=0.9,
+        SALES_REP="Julie Petit",
+    )
+    agg = sample_aggregates.subset(sales_rep=["Julie Petit"])
+    expected = _balance_expected(agg, a_cut=0.7, b_cut=0.9)
+    assert records == expected
+    assert records["active_customers"] < 1480  # the rep's customers only
+    assert set(records["dependent_customers"]) <= set(agg.customers["customer_id"])
+    default = _balance_expected(agg)
+    assert records["abc_customers"]["A"] < default["abc_customers"]["A"]
+
+
+def test_04_balance_on_the_edge_set_says_the_matrix_needs_a_potential(executed_notebook):
+    notebook = executed_notebook("04_balance", "edge")
+    records = read_records(notebook)
+    assert records["vivier_customers"] is None and records["vivier_gap"] is None
+    assert any("'potential'" in note for note in _notes(notebook))
+    # Net revenue: E1 1,200 + 950.50 - 150.50 + 1,100 + 1,300 = 4,400; E4 25,000; E5 950;
+    # E6 155; E2 (500 - 500) and E3 (credit note only) have none: 4 buyers, 30,505 €.
+    assert records["active_customers"] == 4
+    assert records["revenue"] == pytest.approx(30_505.0)
+    # E4 makes 25,000 / 30,505 = 82.0 %; E1 4,400 / 30,505 = 14.4 % stays under 15 %.
+    assert records["dependent_customers"] == ["E4"]
+    assert records["concentration"]["top_1_share"] == pytest.approx(25_000 / 30_505)
+    # Four months of history: every buyer is in childhood.
+    assert records["lifecycle_customers"] == {
+        "childhood": 4, "adolescence": 0, "adulthood": 0, "old_age": 0,
+    }  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------- 05 RFM
+
+
+def test_05_rfm_records_the_library_figures(executed_notebook, sample_aggregates):
+    records = _run(executed_notebook, "05_rfm")
+    agg = sample_aggregates
+    values = rfm_table(agg.customers, as_of=agg.as_of)
+    scores = rfm_scores(values)
+    summary = rfm_summary(rfm_segments(scores))
+    assert records == {
+        "rfm_customers": len(values),
+        "mean_days_since_last": pytest.approx(values["days_since_last"].mean()),
+        "score_counts": scores["rfm_code"].value_counts().head(10).to_dict(),
+        "segment_customers": summary["customers"].to_dict(),
+        "segment_revenue_share": _approx_dict(summary["revenue_share"]),
+        "excel_output": None,
+    }
+    # Every buyer is in one segment; the 11 segments of the grid all have customers here.
+    assert sum(records["segment_customers"].values()) == records["rfm_customers"] == 2000
+    assert sum(records["segment_revenue_share"].values()) == pytest.approx(1.0)
+
+
+def test_05_rfm_hand_out_keeps_a_formula_like_name_as_text(executed_notebook, tmp_path):
+    path = tmp_path / "rfm.xlsx"
+    records = _run(executed_notebook, "05_rfm", "edge", EXCEL_OUTPUT=str(path))
+    assert records["excel_output"] == str(path)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Customers by segment", "Segment summary"]
+    rows = list(book["Customers by segment"].iter_rows())
+    header = [c.value for c in rows[0]]
+    assert header[:3] == ["Customer id", "Customer", "Segment"]
+    assert header[-2:] == ["RFM code", "RFM segment"]
+    # Buyers: every customer with a positive invoice, E1 to E6 (E3 only has a credit note;
+    # E7 is a prospect): E1, E2, E4, E5, E6.
+    ids = [row[0].value for row in rows[1:]]
+    assert sorted(ids) == ["E1", "E2", "E4", "E5", "E6"] and records["rfm_customers"] == 5
+    names = {row[0].value: row[1] for row in rows[1:]}
+    formula = names["E2"]
+    assert formula.value == '=HYPERLINK("http://x")-Test' and formula.data_type == "s"
+    assert all(c.data_type != "f" for row in rows for c in row)
+    # Largest revenue first: E4 (25,000 €).
+    assert ids[0] == "E4" and rows[1][header.index("Monetary (revenue)")].value == 25_000
+    summary = list(book["Segment summary"].iter_rows(values_only=True))
+    assert summary[0][:2] == ("RFM segment", "Customers")
+    assert sum(row[1] for row in summary[1:]) == 5
+
+
+# ---------------------------------------------------------------------------------- 06 CLV
+
+
+def test_06_clv_records_the_library_figures(executed_notebook, sample_aggregates, sample_portfolio):
+    records = _run(executed_notebook, "06_clv")
+    agg = sample_aggregates
+    # Annual churn of 2025, the last full calendar year, from the activity matrix directly:
+    # active in December 2024 and no longer in December 2025, over active in December 2024.
+    active = active_matrix(agg.monthly, agg.months)
+    start, end = active[pd.Timestamp("2024-12-01")], active[pd.Timestamp("2025-12-01")]
+    churn = (start & ~end).sum() / start.sum()
+    assert records["churn_year"] == "2025"
+    assert records["annual_churn"] == pytest.approx(churn, rel=1e-12)
+
+    # Simple CLV of the whole portfolio by hand from the yearly totals of the active customers:
+    # basket x purchases per year x margin rate x 1 / churn.
+    totals = window_totals(agg.monthly, agg.months)
+    active_totals = totals[totals["active"]]
+    basket = active_totals["revenue"].sum() / active_totals["orders"].sum()
+    purchases = active_totals["orders"].sum() / len(active_totals)
+    margin_rate = active_totals["margin"].sum() / active_totals["revenue"].sum()
+    simple_by_hand = basket * purchases * margin_rate / churn
+    assert records["simple_clv"] == pytest.approx(simple_by_hand, rel=1e-9)
+    yearly_margin = basket * purchases * margin_rate
+    retention = 1 - churn
+    assert records["retention_clv"] == pytest.approx(
+        yearly_margin * retention / (1.1 - retention), rel=1e-9
+    )
+
+    # By segment, and the predictive models, through the library.
+    customers = agg.customers.drop(columns=["revenue", "margin", "orders"]).join(
+        totals, on="customer_id"
+    )
+    by_segment = movements(agg.monthly, months=agg.months, period="year",
+                           customers=agg.customers, by="segment")  # fmt: skip
+    segment_churn = by_segment[by_segment["period"] == "2025"].set_index("segment")["churn_rate"]
+    simple = simple_clv(customers, annual_churn=segment_churn, by="segment")
+    assert records["simple_clv_by_group"] == _approx_dict(simple["clv"])
+    expected_retention = retention_clv(
+        simple["clv"] / simple["expected_lifetime_years"], retention=1 - segment_churn
+    )
+    assert records["retention_clv_by_group"] == _approx_dict(expected_retention)
+
+    bgnbd = fit_bgnbd(agg.customers)
+    with pytest.warns(UserWarning):  # 9 repeat customers with credit notes only: excluded
+        gamma_gamma = fit_gamma_gamma(agg.customers, on_nonpositive="exclude")
+    assert records["bgnbd"] == _approx_dict(bgnbd.params, rel=FIT_RTOL)
+    assert records["gamma_gamma"] == _approx_dict(gamma_gamma.params, rel=FIT_RTOL)
+    predicted = predictive_clv(agg.customers, bgnbd, gamma_gamma)
+    assert records["predictive_clv_total"] == pytest.approx(predicted["clv"].sum(), rel=FIT_RTOL)
+    assert records["predictive_clv_median"] == pytest.approx(
+        predicted["clv"].median(), rel=FIT_RTOL
+    )
+    by_group = clv_by_segment(predicted, agg.customers, by="segment")
+    assert records["predictive_clv_by_group"] == _approx_dict(by_group["clv_mean"], FIT_RTOL)
+
+    by_channel = movements(agg.monthly, months=agg.months, period="year",
+                           customers=agg.customers, by="acquisition_channel")  # fmt: skip
+    channel_churn = by_channel[by_channel["period"] == "2025"].set_index("acquisition_channel")
+    channel_clv = simple_clv(
+        customers, annual_churn=channel_churn["churn_rate"], by="acquisition_channel"
+    )
+    cac = acquisition_costs(sample_portfolio.costs, agg.customers, months=agg.months,
+                            by_channel=True)  # fmt: skip
+    expected_ratio = ltv_to_cac(channel_clv, cac, ltv_col="clv")["ltv_to_cac"]
+    assert records["ltv_to_cac"] == _approx_dict(expected_ratio)
+    assert set(records["ltv_to_cac"]) == set(agg.customers["acquisition_channel"].unique())
+
+
+def test_06_clv_on_the_edge_set_explains_what_is_unavailable(executed_notebook):
+    notebook = executed_notebook("06_clv", "edge")
+    assert _errors(notebook) == []
+    records = read_records(notebook)
+    for key in ("churn_year", "simple_clv", "retention_clv", "bgnbd", "predictive_clv_total",
+                "ltv_to_cac"):  # fmt: skip
+        assert records[key] is None, key
+    notes = "\n".join(_notes(notebook))
+    assert "full calendar year" in notes  # no annual churn in 4 months
+    assert "bought more than once" in notes  # too few repeat customers for BG/NBD
+    assert "no cost table" in notes
+
+
+# ------------------------------------------------------------------------------- 07 alerts
+
+
+def _alerts_expected(agg):
+    alerts = customer_alerts(agg.monthly, agg.customers, months=agg.months, as_of=agg.as_of)
+    by_rep = alerts_by_rep(alerts, reps=agg.customers["sales_rep"])
+    return alerts, {
+        "alerted_customers": len(alerts),
+        "revenue_at_risk": pytest.approx(alerts["revenue_at_risk"].sum(), rel=1e-12),
+        "alerts_by_kind": alerts[["revenue_drop", "overdue", "top_at_risk"]].sum().to_dict(),
+        "revenue_at_risk_by_rep": _approx_dict(by_rep["revenue_at_risk"], rel=1e-12),
+        "customers_alerted_by_rep": by_rep["customers_alerted"].to_dict(),
+        "first_priorities": alerts["customer_id"].head(15).tolist(),
+    }
+
+
+def test_07_alerts_records_the_library_figures(executed_notebook, sample_aggregates):
+    records = _run(executed_notebook, "07_alerts")
+    alerts, expected = _alerts_expected(sample_aggregates)
+    assert records == expected
+    assert len(records["revenue_at_risk_by_rep"]) == 8  # every rep of the sample
+    # Key accounts at risk come first.
+    top = alerts.loc[alerts["top_at_risk"], "customer_id"].tolist()
+    assert records["first_priorities"][: len(top)] == top
+
+
+def test_07_alerts_excel_has_a_sheet_per_rep_and_keeps_names_as_text(
+    executed_notebook, sample_aggregates, tmp_path
+):
+    # The sample's customer table with the first account to call renamed like a formula.
+    alerts, expected = _alerts_expected(sample_aggregates)
+    first = alerts["customer_id"].iloc[0]
+    customers = pd.read_csv(SAMPLE_DIR / "customers.csv")
+    trap = '=HYPERLINK("http://example.com","Cliquez")'
+    customers.loc[customers["customer_id"] == first, "name"] = trap
+    customers_path = tmp_path / "customers.csv"
+    customers.to_csv(customers_path, index=False)
+    path = tmp_path / "alerts.xlsx"
+    records = _run(
+        executed_notebook,
+        "07_alerts",
+        CUSTOMERS=str(customers_path),
+        TRANSACTIONS=str(SAMPLE_DIR / "transactions.csv"),
+        COSTS=str(SAMPLE_DIR / "costs.csv"),
+        EXCEL_OUTPUT=str(path),
+    )
+    assert records == expected  # a name changes no figure
+
+    book = openpyxl.load_workbook(path)
+    reps = sorted(alerts["sales_rep"].unique())
+    assert book.sheetnames == ["Synthèse par commercial", *reps]
+    summary = list(book["Synthèse par commercial"].iter_rows(values_only=True))
+    assert summary[0][0] == "Commercial" and summary[0][-1] == "CA à risque"
+    by_rep = alerts_by_rep(alerts)
+    assert [row[0] for row in summary[1:]] == by_rep.index.tolist()
+    np.testing.assert_allclose([row[-1] for row in summary[1:]], by_rep["revenue_at_risk"])
+    for rep in reps:
+        rows = list(book[rep].iter_rows())
+        header = [c.value for c in rows[0]]
+        assert header[0] == "Priorité"
+        mine = alerts[alerts["sales_rep"] == rep]
+        assert [r[0].value for r in rows[1:]] == mine["priority"].tolist()
+        assert all(r[header.index("Commercial")].value == rep for r in rows[1:])
+    rep = alerts["sales_rep"].iloc[0]
+    sheet = list(book[rep].iter_rows())
+    header = [c.value for c in sheet[0]]
+    cell = sheet[1][header.index("Client")]
+    assert cell.value == trap and cell.data_type == "s"
+    # Percent change written as a percentage, counts as counts.
+    change = sheet[1][header.index("Évolution du CA")]
+    assert change.number_format == "0.0 %"
+
+
+def test_07_alerts_on_the_edge_set_has_no_alert(executed_notebook):
+    notebook = executed_notebook("07_alerts", "edge")
+    records = read_records(notebook)
+    # Four months: no previous window, so no drop; no buyer with two repeat purchases is
+    # overdue (E1 buys every ~30 days and last bought 29 days before as_of).
+    assert records["alerted_customers"] == 0 and records["revenue_at_risk"] == 0
+    assert any("No customer raises an alert" in note for note in _notes(notebook))
+
+
+def test_prepare_reads_the_edge_set_like_the_notebooks():
+    # Guard for the hand computations above: the edge set loads with the notebooks' call.
+    prepared = prepare(str(EDGE_DIR / "transactions_fr.csv"), str(EDGE_DIR / "customers.csv"))
+    assert prepared.agg.as_of == pd.Timestamp("2025-12-30")
+    assert sorted(prepared.agg.customers["customer_id"]) == [f"E{i}" for i in range(1, 8)]

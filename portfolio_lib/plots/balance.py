@@ -377,7 +377,11 @@ def plot_concentration(
     )
     ax.text(dependence_alert, -0.75, f" {threshold}", color=COLORS["alert"], va="center",
             fontsize=9)  # fmt: skip
-    ax.set_xlim(0, min(1.0, max(float(np.nanmax(shares)), dependence_alert) * 1.3))
+    # Room after the longest bar for its label; no tick beyond 100 %.
+    right = max(float(np.nanmax(shares)), dependence_alert) * 1.3
+    ax.set_xlim(0, right)
+    if right > 1.0:
+        ax.set_xticks(np.linspace(0.0, 1.0, 6))
     ax.set_ylim(len(keys) - 0.4, -1.0)
     percent_axis(ax, axis="x", lang=lang)
     ax.set_xlabel(label("revenue_share", lang))

@@ -58,7 +58,13 @@ FORMATS: dict[str, dict[str, str]] = {
 }
 
 # Column names are split on "_" into words; the first rule whose words appear wins.
-_PERCENT_WORDS = frozenset({"share", "rate", "pct", "percent", "penetration", "probability"})
+# Churn, trends, changes and growth are relative: revenue_change is a percentage, not euros.
+_PERCENT_WORDS = frozenset(
+    {
+        "share", "rate", "pct", "percent", "penetration", "probability", "churn", "trend",
+        "change", "growth",
+    }
+)  # fmt: skip
 _RATIO_WORDS = frozenset({"ratio", "multiple", "gini"})
 _MONEY_WORDS = frozenset(
     {
@@ -68,13 +74,20 @@ _MONEY_WORDS = frozenset(
     }
 )  # fmt: skip
 _MONTH_WORDS = frozenset({"month", "period", "cohort"})
-# Names whose words would mislead: LTV/CAC is a ratio, HHI an index from 0 to 10,000.
+# Names whose words would mislead: LTV/CAC is a ratio, HHI an index from 0 to 10,000, the
+# gap (potential - revenue) money. The alert names are counts in alerts.alerts_by_rep; in
+# alerts.customer_alerts the same names are booleans, which get no number format (dtype first).
 _NAMED_FORMATS = {
+    "ltv_to_cac": "ratio",
     "ltv_cac": "ratio",
     "clv_cac": "ratio",
     "hhi": "integer",
+    "gap": "money",
     "p_alive": "percent",
     "relationship_quality": "percent",
+    "revenue_drop": "integer",
+    "overdue": "integer",
+    "top_at_risk": "integer",
 }
 
 # Cells starting with these are read as formulas by Excel, LibreOffice or Google Sheets
@@ -149,16 +162,21 @@ def _words(name: Any) -> list[str]:
 def infer_format(series: pd.Series, name: Any = None) -> str | None:
     """The kind of number format a column needs (a key of :data:`FORMATS`), or None.
 
-    By dtype first (dates, integers), then by the words of the column name (``revenue``,
-    ``cac``: money; ``share``, ``rate``: percent; ``month``: month), then by the values
-    (whole numbers: integer, others: number). Text and booleans get none.
+    By dtype first (dates, periods; text and booleans get none), then by a few names whose
+    words would mislead (``ltv_to_cac``: ratio, ``gap``: money, the alert counts
+    ``revenue_drop``/``overdue``/``top_at_risk``: integer), then by the words of the column
+    name (``share``, ``rate``, ``churn``, ``trend``, ``change``, ``growth``: percent;
+    ``revenue``, ``cac``: money; ``month``: month), then by the values (whole numbers:
+    integer, others: number).
 
     Examples
     --------
     >>> infer_format(pd.Series([1.5]), "churn_rate"), infer_format(pd.Series([3.0]), "cac")
     ('percent', 'money')
-    >>> infer_format(pd.Series([3, 4]), "orders"), infer_format(pd.Series([2.5]), "ltv_cac")
+    >>> infer_format(pd.Series([3, 4]), "orders"), infer_format(pd.Series([2.5]), "ltv_to_cac")
     ('integer', 'ratio')
+    >>> infer_format(pd.Series([-0.4]), "revenue_change"), infer_format(pd.Series([2]), "overdue")
+    ('percent', 'integer')
     """
     name = series.name if name is None else name
     dtype = series.dtype

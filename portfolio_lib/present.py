@@ -29,6 +29,8 @@ __all__ = ["RECORD_MIME", "format_table", "read_records", "record", "show_messag
 
 RECORD_MIME = "application/vnd.portfolio-workbook.record+json"
 
+i18n.register({"yes": {"fr": "Oui", "en": "Yes"}, "no": {"fr": "Non", "en": "No"}})
+
 
 def _formatter(kind: str | None, lang: str):
     if kind in ("money", "money_cents"):
@@ -44,6 +46,28 @@ def _formatter(kind: str | None, lang: str):
     if kind == "month":
         return lambda v: "–" if pd.isna(v) else i18n.month_label(pd.Timestamp(v), lang)
     return None
+
+
+def _is_boolean(values: pd.Series) -> bool:
+    """Booleans, also when stored as objects next to missing values (after a reindex)."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return True
+    if values.dtype != object:
+        return False
+    present = values.dropna()
+    return len(present) > 0 and all(isinstance(v, (bool, np.bool_)) for v in present)
+
+
+def _yes_no(lang: str):
+    yes, no = i18n.label("yes", lang), i18n.label("no", lang)
+    return lambda v: "–" if _missing(v) else yes if v else no
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def format_table(
@@ -68,14 +92,18 @@ def format_table(
     Returns
     -------
     pandas.DataFrame
-        Same shape, string cells.
+        Same shape, string cells; booleans (``complete_history``, ``vivier``...) read
+        Oui/Non or Yes/No.
     """
     out = frame.reset_index() if _has_index(frame) else frame.copy()
     known = i18n.labels(lang)
     for column in out.columns:
-        kind = (formats or {}).get(column) or infer_format(out[column], column)
-        formatter = _formatter(kind, lang)
         values = out[column]
+        if _is_boolean(values):  # a flag, never a number (as in the Excel export)
+            out[column] = values.map(_yes_no(lang)).astype(object)
+            continue
+        kind = (formats or {}).get(column) or infer_format(values, column)
+        formatter = _formatter(kind, lang)
         if formatter is not None:
             out[column] = values.map(formatter).astype(object)
         elif categories and (values.dtype == object or isinstance(values.dtype, pd.CategoricalDtype)
@@ -102,7 +130,7 @@ def show_table(
     numeric = [
         label
         for column, label in zip(flat.columns, shown.columns, strict=True)
-        if pd.api.types.is_numeric_dtype(flat[column].dtype)
+        if pd.api.types.is_numeric_dtype(flat[column].dtype) and not _is_boolean(flat[column])
     ]
     styler = shown.style.hide(axis="index").set_properties(
         subset=numeric, **{"text-align": "right"}

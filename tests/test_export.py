@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portfolio_lib import export
+from portfolio_lib.alerts import alerts_by_rep
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -184,13 +185,14 @@ def test_explicit_formats_override_inference():
     data = export.workbook_bytes(
         {"bridge": bridge, "cohorts": cohorts},
         formats={"new": "money", "bridge": {"score": "0.000"}, "cohorts": "percent"},
+        lang="en",  # "cohort" reads "Cohort" whether or not movements registered "Cohorte"
     )
     workbook = _load(data)
     bridge_sheet = workbook[workbook.sheetnames[0]]
-    assert [c.number_format for c in bridge_sheet[2]] == ['#,##0 "€"', "#,##0", "0.000"]
+    assert [c.number_format for c in bridge_sheet[2]] == ['"€"#,##0', "#,##0", "0.000"]
     cohort_sheet = workbook[workbook.sheetnames[1]]
     assert [c.value for c in cohort_sheet[1]] == ["Cohort", "0", "1"]
-    assert [c.number_format for c in cohort_sheet[2]][1:] == ["0.0 %", "0.0 %"]
+    assert [c.number_format for c in cohort_sheet[2]][1:] == ["0.0%", "0.0%"]
 
 
 @pytest.mark.parametrize(
@@ -204,8 +206,23 @@ def test_explicit_formats_override_inference():
         ("margin_rate", [0.3], "percent"),  # a rate, although it says margin
         ("p_alive", [0.3], "percent"),
         ("ltv_cac", [3.2], "ratio"),
+        ("ltv_to_cac", [3.2], "ratio"),  # the name costs.ltv_to_cac gives its result
         ("gini", [0.4], "ratio"),
         ("hhi", [1800.0], "integer"),
+        # Churn, trends, changes and growth are relative, whatever money word they carry.
+        ("annual_churn", [0.18], "percent"),
+        ("trend", [-0.12], "percent"),
+        ("revenue_change", [-0.65], "percent"),
+        ("revenue_growth", [0.08], "percent"),
+        ("churned", [12_000.0], "money"),  # the churned revenue of the bridge: euros
+        ("gap", [41_000.0], "money"),  # potential - revenue
+        ("usual_gap_days", [30.5], "number"),
+        ("gap_ratio", [2.4], "ratio"),
+        # Alert counts per rep (alerts_by_rep) are integers, the flags per customer booleans.
+        ("revenue_drop", [2, 0], "integer"),
+        ("overdue", [1, 3], "integer"),
+        ("top_at_risk", [0, 1], "integer"),
+        ("revenue_drop", [True, False], None),
         ("orders", [3], "integer"),
         ("customers", [3.0, np.nan], "integer"),  # whole numbers stored as float
         ("recency", [3.5], "number"),
@@ -215,6 +232,36 @@ def test_explicit_formats_override_inference():
 )
 def test_infer_format(name, values, expected):
     assert export.infer_format(pd.Series(values), name) == expected
+
+
+def test_alert_counts_per_rep_are_counts_and_alert_flags_stay_booleans():
+    # The example of alerts.alerts_by_rep: Léa has 2 drops, 1 overdue, 1 key account.
+    alerts = pd.DataFrame(
+        {
+            "sales_rep": ["Léa", "Marc", "Léa"],
+            "revenue_change": [-0.5, np.nan, -0.4],
+            "revenue_drop": [True, False, True],
+            "overdue": [False, True, True],
+            "top_at_risk": [False, False, True],
+            "revenue_at_risk": [100.0, 400.0, 250.0],
+        }
+    )
+    book = _load(
+        export.workbook_bytes(
+            {"summary": alerts_by_rep(alerts), "Léa": alerts[alerts["sales_rep"] == "Léa"]},
+            lang="en",
+        )
+    )
+    summary = list(book["Summary"].iter_rows())
+    # Marc (400 € at risk) first: 0 drops, 1 overdue, 0 key accounts, 1 customer, 400 €.
+    assert [c.value for c in summary[1]] == ["Marc", 0, 1, 0, 1, 400]
+    assert [c.number_format for c in summary[1]][1:] == ["#,##0"] * 4 + ['"€"#,##0']
+    rows = list(book["Léa"].iter_rows())
+    header = [c.value for c in rows[0]]
+    first = {name: cell for name, cell in zip(header, rows[1], strict=True)}
+    assert first["Revenue drop"].value is True and first["Revenue drop"].data_type == "b"
+    assert first["Revenue change"].value == -0.5
+    assert first["Revenue change"].number_format == "0.0%"
 
 
 # --------------------------------------------------------------------------------------------

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import nbformat
+import numpy as np
 import pandas as pd
 from IPython.core.interactiveshell import InteractiveShell
 
 import portfolio_lib.balance  # noqa: F401  (registers the ABC labels)
 from portfolio_lib import PortfolioDataError
+from portfolio_lib.alerts import alerts_by_rep
+from portfolio_lib.clv import simple_clv
+from portfolio_lib.costs import ltv_to_cac
 from portfolio_lib.present import (
     RECORD_MIME,
     format_table,
@@ -45,6 +49,41 @@ def test_format_table_translates_and_formats_by_column_meaning():
     assert en.iloc[0, 1] == "€1,234,567" and en.iloc[1, 3] == "3.00"
     indexed = format_table(frame.set_index("segment"), lang="en")
     assert list(indexed.columns)[0] == "Segment" and indexed.iloc[1, 0] == "ETI"
+
+
+def test_format_table_by_column_meaning_on_real_tables():
+    # The example of alerts_by_rep: counts per rep, formatted as counts, not euros.
+    alerts = pd.DataFrame(
+        {
+            "sales_rep": ["Léa", "Marc", "Léa"],
+            "revenue_drop": [True, False, True],
+            "overdue": [False, True, True],
+            "top_at_risk": [False, False, True],
+            "revenue_change": [-0.5, np.nan, -0.4],
+            "revenue_at_risk": [1000.0, 400.0, 2500.0],
+        }
+    )
+    by_rep = format_table(alerts_by_rep(alerts), lang="en")
+    assert by_rep.iloc[0].tolist() == ["Léa", "2", "1", "1", "2", "€3,500"]
+    flags = format_table(alerts, lang="fr")
+    assert flags.iloc[:, 1].tolist() == ["Oui", "Non", "Oui"]  # revenue_drop per customer
+    assert flags.iloc[:, 4].tolist() == [f"-50,0{NB}%", "–", f"-40,0{NB}%"]
+    # Simple CLV: churn 25 % as a percentage; 3 000 / 1 000 = 3.00 as a ratio.
+    totals = pd.DataFrame({"customer_id": ["a"], "revenue": [1000.0], "orders": [2]})
+    clv = format_table(simple_clv(totals, annual_churn=0.25), lang="en")
+    assert clv.loc[0, "Annual churn rate"] == "25.0%"
+    ratio = format_table(ltv_to_cac(pd.Series({"Web": 3000.0}), 1000.0).to_frame(), lang="en")
+    assert ratio.iloc[0].tolist() == ["Web", "3.00"]
+    # Potential gap in euros; a boolean with a missing value after a reindex.
+    other = pd.DataFrame({"gap": [41_000.0], "vivier": pd.Series([None], dtype=object)})
+    other.loc[1] = [5.0, True]
+    assert format_table(other, lang="en").to_numpy().tolist() == [["€41,000", "–"], ["€5", "Yes"]]
+
+
+def test_show_table_right_aligns_numbers_not_flags():
+    frame = pd.DataFrame({"revenue": [1.0], "complete_history": [True]})
+    html = show_table(frame, lang="en").to_html()
+    assert html.count("text-align: right") == 1 and "Yes" in html
 
 
 def test_show_table_returns_a_styler_with_translated_headers():

@@ -176,7 +176,7 @@ def _measure(
             if status != "ok":
                 measure.status = status
                 measure.note = (
-                    f"timed out after {timeout:.0f} s" if status == "timeout" else _tail(log)
+                    f"timed out after {timeout:g} s" if status == "timeout" else _tail(log)
                 )
                 return measure
             measure.runs.append(json.loads(out.read_text()))
@@ -224,6 +224,31 @@ def _machine() -> dict[str, object]:
         except importlib.metadata.PackageNotFoundError:
             info[package] = None
     return info
+
+
+_FIRST_TOUCH = """
+import time
+import numpy as np
+started = time.perf_counter()
+block = np.ones(2**25)  # 256 MiB never touched by this process
+print((time.perf_counter() - started) * 4)
+"""
+
+
+def _first_touch_seconds_per_gib() -> float:
+    """Seconds per GiB to fault in fresh memory, measured in a new process.
+
+    About 0.2 s on a laptop or a server; several seconds on virtual machines that hand freed
+    memory back to their host, where every large fresh allocation pays it again: steps that
+    allocate much (dense matrices, hash tables) are slowed down accordingly there.
+    """
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _FIRST_TOUCH], capture_output=True, text=True, timeout=120
+        )
+        return float(done.stdout.strip())
+    except (subprocess.SubprocessError, ValueError):
+        return float("nan")
 
 
 def _load() -> str:
@@ -275,7 +300,8 @@ def _size_table(size: str, files: LogFiles, measures: dict[str, Measure]) -> lis
         if floor_key and measures.get(floor_key) and measures[floor_key].status == "ok":
             floor = f"{measure.wall / measures[floor_key].wall:.1f}x"
         if key == "analyses":
-            label += f" ({len(measure.detail.get('calls', {}))} calls, descriptive)"
+            descriptive = len(measure.detail["calls"]) - len(measure.detail["iterative"])
+            label += f" ({descriptive} descriptive calls)"
         if key == "widget":
             label += " (slowest)"
         lines.append(
@@ -522,14 +548,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.repeat = min(args.repeat, 1)
     sizes = args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES)
-    for size in sizes:
-        parse_size(size)  # fail early on a typo
+    for size in (*sizes, args.widget_rows or WIDGET_ROWS):
+        try:
+            parse_size(size)  # fail early on a typo
+        except ValueError as err:
+            parser.error(str(err))
     widget_rows = args.widget_rows or (QUICK_WIDGET_ROWS if args.quick else WIDGET_ROWS)
 
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     log = RESULTS_DIR / f"run-{stamp}.log"
     machine = _machine()
+    machine["first_touch_s_per_gib"] = round(_first_touch_seconds_per_gib(), 2)
     load_start = _load()
     print(
         f"portfolio workbook benchmark: {machine['cpu']}, {machine['cores']} cores, "
@@ -551,10 +581,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{machine['platform']}; Python {machine['python']}, pandas {machine['pandas']}, "
         f"numpy {machine['numpy']}, pyarrow {machine['pyarrow']}, duckdb {machine['duckdb']}, "
         f"lifetimes {machine['lifetimes']}. Load average (1, 5, 15 min) {load_start} at the "
-        f"start, {load_end} at the end; {elapsed / 60:.0f} min in all.",
+        f"start, {load_end} at the end; {elapsed / 60:.0f} min in all. First touch of fresh "
+        f"memory: {machine['first_touch_s_per_gib']} s/GiB (about 0.2 on an ordinary machine).",
         "",
-        "wall = median over fresh processes (steps under 20 s run "
-        f"{args.repeat} times); cpu = user + system seconds of the step (both cores count: "
+        f"wall = median over fresh processes (steps under {REPEAT_UNDER_SECONDS:.0f} s run "
+        f"{args.repeat} times, analyses and widgets once with repeats inside); cpu = user + system seconds of the step (both cores count: "
         "cpu > wall means parallel work, wall >> cpu / 2 means waiting for a busy CPU); "
         "peak = the step process's largest resident memory (VmHWM, reset after its untimed "
         "setup); base = its resident memory before the step.",

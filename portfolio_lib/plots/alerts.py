@@ -15,12 +15,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
 
 from .. import i18n
 from ..i18n import label
-from .balance import _no_data, _shorten
-from .common import COLORS, currency_axis, get_ax
+from .common import COLORS, currency_axis, get_ax, no_data, shorten
 
 __all__ = ["MAIN_ALERTS", "main_alert", "plot_revenue_at_risk_by_rep", "plot_top_at_risk"]
 
@@ -85,7 +83,7 @@ def main_alert(alerts: pd.DataFrame) -> pd.Series:
 
 
 def _rep_names(reps: pd.Index, lang: str) -> list[str]:
-    return [label("unknown", lang) if str(r) == "unknown" else _shorten(str(r), 24) for r in reps]
+    return [label("unknown", lang) if str(r) == "unknown" else shorten(str(r), 24) for r in reps]
 
 
 def plot_revenue_at_risk_by_rep(
@@ -110,7 +108,7 @@ def plot_revenue_at_risk_by_rep(
     reps = data["sales_rep"].astype(object).nunique() if len(data) else 0
     ax = get_ax(ax, figsize=(9, max(3.0, 0.5 * reps + 1.5)))
     if len(data) == 0:
-        return _no_data(ax, lang, label("no_alerts", lang))
+        return no_data(ax, lang=lang, text=label("no_alerts", lang))
     frame = pd.DataFrame(
         {
             "sales_rep": data["sales_rep"].astype(object).to_numpy(),
@@ -193,7 +191,7 @@ def plot_top_at_risk(
     shown = data.sort_values("priority", kind="stable").head(int(n))
     ax = get_ax(ax, figsize=(11, max(3.0, 0.42 * len(shown) + 1.6)))
     if len(shown) == 0:
-        return _no_data(ax, lang, label("no_alerts", lang))
+        return no_data(ax, lang=lang, text=label("no_alerts", lang))
     names = (
         shown["name"].astype(object).where(shown["name"].notna(), shown["customer_id"])
         if "name" in shown
@@ -214,14 +212,13 @@ def plot_top_at_risk(
     ax.set_yticks(
         positions,
         [
-            f"{p}. {_shorten(str(name), 28)}"
+            f"{p}. {shorten(str(name), 28)}"
             for p, name in zip(shown["priority"], names, strict=True)
         ],
     )
     ax.set_ylim(len(shown) - 0.5, -0.5)
     ax.set_xlim(0, max(float(at_risk.max()), 1.0) * 1.05)
-    ax.xaxis.set_major_locator(MaxNLocator(3))  # the list leaves the bars a narrow column
-    currency_axis(ax, axis="x", lang=lang)
+    currency_axis(ax, axis="x", lang=lang, nbins=3)  # the list leaves the bars a narrow column
     ax.set_xlabel(label("revenue_at_risk", lang))
     ax.grid(axis="y", visible=False)
     handles = [

@@ -16,13 +16,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import FuncFormatter
 
 from .. import i18n
 from ..balance import ABC_CLASSES, LEVELS
 from ..config import DEFAULTS
 from ..i18n import label
-from .common import COLORS, get_ax, percent_axis
+from .common import COLORS, currency_axis, get_ax, no_data, percent_axis, share_bars, shorten
 
 __all__ = [
     "plot_class_mix",
@@ -32,8 +31,6 @@ __all__ = [
     "plot_potential_matrix",
 ]
 
-# Customer-share bars sit next to revenue-share bars: a light neutral so the money stands out.
-_CUSTOMER_BARS = "#c9d1da"
 # Above this many customers the Pareto curve is drawn through evenly spaced points (plus the
 # class boundaries): the curve is monotone and concave, so the picture is the same.
 _MAX_CURVE_POINTS = 2_000
@@ -87,7 +84,6 @@ i18n.register(
             "en": "Potential × penetration: where the revenue to win is",
         },
         "gap_short": {"fr": "{gap} à conquérir", "en": "{gap} to win"},
-        "no_data": {"fr": "Pas de données à afficher", "en": "No data to show"},
     }
 )
 
@@ -96,22 +92,9 @@ i18n.register(
 # Shared pieces
 
 
-def _no_data(ax: Axes, lang: str, text: str | None = None) -> Axes:
-    """An empty chart that says why, rather than a blank frame."""
-    ax.text(0.5, 0.5, text or label("no_data", lang), ha="center", va="center",
-            transform=ax.transAxes, color="#4a5a6a")  # fmt: skip
-    ax.set_xticks([])
-    ax.set_yticks([])
-    return ax
-
-
 def _figure_line(key: str, value: str, lang: str) -> str:
     """ "Indice HHI : 373" / "HHI: 373" (French puts a space before the colon)."""
     return f"{label(key, lang)}{' :' if lang == 'fr' else ':'} {value}"
-
-
-def _shorten(text: str, width: int = 30) -> str:
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def _concentration_lines(data: pd.Series, lang: str) -> list[str]:
@@ -135,47 +118,6 @@ def _concentration_lines(data: pd.Series, lang: str) -> list[str]:
 def _signed_percent(value: float, lang: str) -> str:
     text = i18n.format_percent(value, lang, decimals=0)
     return text if value < 0 or text.startswith("0") else f"+{text}"
-
-
-def _share_bars(
-    ax: Axes,
-    names: Sequence[str],
-    customer_share: np.ndarray,
-    revenue_share: np.ndarray,
-    *,
-    lang: str,
-    horizontal: bool = False,
-) -> None:
-    """Customer share and revenue share of each category, side by side, labelled in %."""
-    positions = np.arange(len(names))
-    width = 0.38
-    bar = ax.barh if horizontal else ax.bar
-    # Customer bar first: left of the revenue bar, or above it (the y axis is inverted).
-    offset = -width / 2
-    customers = bar(positions + offset, customer_share, width, color=_CUSTOMER_BARS,
-                    label=label("customer_share", lang))  # fmt: skip
-    revenue = bar(positions - offset, revenue_share, width, color=COLORS["revenue"],
-                  label=label("revenue_share", lang))  # fmt: skip
-    for bars in (customers, revenue):
-        ax.bar_label(
-            bars,
-            labels=[i18n.format_percent(v, lang, decimals=0) for v in bars.datavalues],
-            padding=2,
-            fontsize=9,
-        )
-    top = float(np.nanmax(np.r_[customer_share, revenue_share, 0.0]))
-    if horizontal:
-        ax.set_yticks(positions, names)
-        ax.invert_yaxis()
-        ax.set_xlim(0, max(top * 1.15, 0.05))
-        percent_axis(ax, axis="x", lang=lang)
-        ax.grid(axis="y", visible=False)
-    else:
-        ax.set_xticks(positions, names)
-        ax.set_ylim(0, max(top * 1.15, 0.05))
-        percent_axis(ax, lang=lang)
-        ax.grid(axis="x", visible=False)
-    ax.legend(loc="best", frameon=False)
 
 
 # --------------------------------------------------------------------------------------------
@@ -213,7 +155,7 @@ def plot_pareto_curve(
     ax = get_ax(ax)
     n = len(data)
     if n == 0:
-        return _no_data(ax, lang)
+        return no_data(ax, lang=lang)
     cumulative = data["cumulative_share"].to_numpy(dtype=float, na_value=0.0)
     classes = data["abc"].astype(str).to_numpy()
     counts = [int(np.sum(classes == key)) for key in ABC_CLASSES]
@@ -245,9 +187,13 @@ def plot_pareto_curve(
             text,
             xy=(px, py),
             xytext=(min(px + 0.12, 0.6), max(py - 0.3, 0.15)),
-            arrowprops={"arrowstyle": "->", "color": "#4a5a6a"},
+            arrowprops={"arrowstyle": "->", "color": COLORS["muted"]},
             fontsize=10,
-            bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "#d5dde8"},
+            bbox={
+                "boxstyle": "round,pad=0.3",
+                "facecolor": "white",
+                "edgecolor": COLORS["panel_edge"],
+            },
         )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.08)
@@ -298,7 +244,7 @@ def plot_class_mix(
     """
     ax = get_ax(ax)
     if len(data) == 0:
-        return _no_data(ax, lang)
+        return no_data(ax, lang=lang)
     names = [
         f"{label(str(key), lang)}\n"
         + label("n_customers_short", lang).format(n=i18n.format_number(count, lang))
@@ -308,7 +254,7 @@ def plot_class_mix(
         names = [
             f"{n}\n{t}" for n, t in zip(names, _threshold_ticks(thresholds, lang), strict=True)
         ]
-    _share_bars(
+    share_bars(
         ax,
         names,
         data["customer_share"].to_numpy(dtype=float, na_value=0.0),
@@ -361,7 +307,7 @@ def plot_concentration(
     )
     shares = data[keys].to_numpy(dtype=float) if keys else np.empty(0)
     if not keys or np.isnan(shares).all():
-        return _no_data(ax, lang)
+        return no_data(ax, lang=lang)
     positions = np.arange(len(keys))
     colors = [COLORS["revenue"]] * len(keys)
     if keys[0] == "top_1_share" and shares[0] > dependence_alert:
@@ -380,18 +326,18 @@ def plot_concentration(
     # Room after the longest bar for its label; no tick beyond 100 %.
     right = max(float(np.nanmax(shares)), dependence_alert) * 1.3
     ax.set_xlim(0, right)
+    percent_axis(ax, axis="x", lang=lang)
     if right > 1.0:
         ax.set_xticks(np.linspace(0.0, 1.0, 6))
     ax.set_ylim(len(keys) - 0.4, -1.0)
-    percent_axis(ax, axis="x", lang=lang)
     ax.set_xlabel(label("revenue_share", lang))
     ax.grid(axis="y", visible=False)
     # The figures and the alerts in a side panel, right of the bars (constrained layout
     # makes room for it).
     ax.text(1.03, 1.0, "\n".join(_concentration_lines(data, lang)), transform=ax.transAxes,
             ha="left", va="top", fontsize=10, linespacing=1.6,
-            bbox={"boxstyle": "round,pad=0.5", "facecolor": "#f3f6fa",
-                  "edgecolor": "#d5dde8"})  # fmt: skip
+            bbox={"boxstyle": "round,pad=0.5", "facecolor": COLORS["panel"],
+                  "edgecolor": COLORS["panel_edge"]})  # fmt: skip
     if dependent is not None:
         if len(dependent):
             names = (
@@ -401,7 +347,7 @@ def plot_concentration(
             )
             text = "\n".join(
                 label("dependence_line", lang).format(
-                    name=_shorten(str(name)), share=i18n.format_percent(share, lang)
+                    name=shorten(str(name)), share=i18n.format_percent(share, lang)
                 )
                 for name, share in list(zip(names, dependent["share"], strict=True))[:4]
             )
@@ -437,7 +383,7 @@ def plot_lifecycle(data: pd.DataFrame, *, lang: str = "fr", ax: Axes | None = No
     """
     ax = get_ax(ax)
     if len(data) == 0 or data["customers"].sum() == 0:
-        return _no_data(ax, lang)
+        return no_data(ax, lang=lang)
     names = []
     for phase, row in data.iterrows():
         name = f"{label(str(phase), lang)}\n" + label("n_customers_short", lang).format(
@@ -448,7 +394,7 @@ def plot_lifecycle(data: pd.DataFrame, *, lang: str = "fr", ax: Axes | None = No
                 trend=_signed_percent(row["trend"], lang)
             )
         names.append(name)
-    _share_bars(
+    share_bars(
         ax,
         names,
         data["customer_share"].to_numpy(dtype=float, na_value=0.0),
@@ -457,7 +403,7 @@ def plot_lifecycle(data: pd.DataFrame, *, lang: str = "fr", ax: Axes | None = No
     )
     # Phase colours on the tick labels tie the chart to the other lifecycle views.
     for tick, phase in zip(ax.get_xticklabels(), data.index, strict=True):
-        tick.set_color(COLORS.get(str(phase), "#1b2a3a"))
+        tick.set_color(COLORS.get(str(phase), COLORS["ink"]))
     ax.set_title(label("lifecycle_title", lang))
     return ax
 
@@ -492,9 +438,7 @@ def plot_potential_matrix(data: pd.DataFrame, *, lang: str = "fr", ax: Axes | No
     counts = data["customers"].reindex(index=rows, columns=columns).fillna(0).to_numpy(dtype=int)
     image = ax.imshow(gap, cmap="Blues", vmin=0, vmax=max(float(gap.max()), 1.0), aspect="auto")
     colorbar = ax.figure.colorbar(image, ax=ax, label=label("gap", lang))
-    colorbar.ax.yaxis.set_major_formatter(
-        FuncFormatter(lambda v, _pos: i18n.format_currency(v, lang, compact=True))
-    )
+    currency_axis(colorbar.ax, lang=lang)
     threshold = 0.55 * max(float(gap.max()), 1.0)
     for i, potential in enumerate(rows):
         for j, penetration in enumerate(columns):
@@ -509,7 +453,7 @@ def plot_potential_matrix(data: pd.DataFrame, *, lang: str = "fr", ax: Axes | No
                 lines.insert(0, label("vivier", lang))
             ax.text(j, i, "\n".join(lines), ha="center", va="center", fontsize=10,
                     fontweight="bold" if vivier else "normal",
-                    color="white" if gap[i, j] > threshold else "#1b2a3a")  # fmt: skip
+                    color="white" if gap[i, j] > threshold else COLORS["ink"])  # fmt: skip
             if vivier:
                 ax.add_patch(Rectangle((j - 0.48, i - 0.48), 0.96, 0.96, fill=False,
                                        edgecolor=COLORS["alert"], linewidth=3))  # fmt: skip

@@ -14,8 +14,7 @@ from matplotlib.axes import Axes
 
 from .. import i18n
 from ..i18n import label
-from .balance import _no_data, _shorten
-from .common import COLORS, currency_axis, get_ax
+from .common import COLORS, currency_axis, get_ax, no_data, shorten
 
 __all__ = ["plot_clv_comparison", "plot_clv_distribution", "plot_simple_clv"]
 
@@ -130,7 +129,7 @@ def plot_clv_distribution(
     values = values[np.isfinite(values)]
     positive = values[values > 0]
     if positive.size == 0:
-        return _no_data(ax, lang)
+        return no_data(ax, lang=lang)
     median, mean = float(np.median(values)), float(np.mean(values))
     note = None
     if log:
@@ -174,7 +173,7 @@ def plot_clv_distribution(
 def _group_names(index: pd.Index, lang: str) -> list[str]:
     """Group values as shown: translated when they are label keys ('total', 'unknown')."""
     known = i18n.labels(lang)
-    return [_shorten(known.get(str(v), str(v)), 26) for v in index]
+    return [shorten(known.get(str(v), str(v)), 26) for v in index]
 
 
 def plot_simple_clv(data: pd.DataFrame, *, lang: str = "fr", ax: Axes | None = None) -> Axes:
@@ -198,7 +197,7 @@ def plot_simple_clv(data: pd.DataFrame, *, lang: str = "fr", ax: Axes | None = N
     ax = get_ax(ax, figsize=(9, max(3.0, 0.55 * len(data) + 1.5)))
     shown = data[data["clv"].notna()].sort_values("clv", ascending=False, kind="stable")
     if len(shown) == 0:
-        return _no_data(ax, lang)
+        return no_data(ax, lang=lang)
     positions = np.arange(len(shown))
     clv = shown["clv"].to_numpy(dtype=float)
     bars = ax.barh(positions, clv, 0.6, color=COLORS["margin"])
@@ -270,7 +269,7 @@ def plot_clv_comparison(
     table = table.sort_values(list(methods)[-1], ascending=False, kind="stable", na_position="last")
     ax = get_ax(ax, figsize=(9, max(4.0, 0.8 * len(table) + 1.5)))
     if len(table) == 0 or table.isna().all().all():
-        return _no_data(ax, lang)
+        return no_data(ax, lang=lang)
     positions = np.arange(len(table))
     height = 0.8 / len(methods)
     for i, (method, values) in enumerate(table.items()):

@@ -11,34 +11,47 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from .. import i18n
 from ..costs import ltv_to_cac
 from ..i18n import label
-from .common import COLORS, currency_axis, get_ax
-from .movements import (
-    _INK,
-    _MUTED,
-    _align_twin,
-    _money_axis,
-    _no_data,
-    _one_row_per_period,
-    _per_period,
-    _period_axis,
-    _period_kind,
+from .common import (
+    COLORS,
+    align_twin,
+    check_one_row_per_period,
+    currency_axis,
+    get_ax,
+    no_data,
+    number_axis,
+    per_period,
+    period_axis,
+    period_kind,
+    period_rows,
 )
 
 __all__ = ["plot_cac_by_channel", "plot_cost_trend", "plot_ltv_to_cac", "plot_payback"]
 
 # kind -> (spend column, customers column, cost per customer column, line colour, bar colour)
 _KINDS = {
-    "acquisition": ("acquisition_spend", "new_customers", "cac", COLORS["new"], "#b7dcc5"),
-    "retention": ("retention_spend", "retained_customers", "crc", COLORS["revenue"], "#a9c4e0"),
+    "acquisition": (
+        "acquisition_spend",
+        "new_customers",
+        "cac",
+        COLORS["new"],
+        COLORS["new_light"],
+    ),
+    "retention": (
+        "retention_spend",
+        "retained_customers",
+        "crc",
+        COLORS["revenue"],
+        COLORS["revenue_light"],
+    ),
 }
 _CAC_BARS = COLORS["contraction"]  # money going out
 _LTV_BARS = COLORS["margin"]  # margin coming back
 _HEALTHY_MULTIPLE = 3.0  # the usual rule of thumb: LTV above 3 x CAC
+_INK, _MUTED = COLORS["ink"], COLORS["muted"]
 
 i18n.register(
     {
@@ -110,26 +123,6 @@ i18n.register(
 )
 
 
-def _decimal_axis(ax: Axes, *, lang: str, decimals: int, axis: str = "y") -> None:
-    """Ticks at steps of 1, 2 or 5 x 10^k (never 0.25, which one decimal would misprint)."""
-    target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 5, 10]))
-    target.set_major_formatter(
-        FuncFormatter(lambda v, _pos: i18n.format_number(v, lang, decimals=decimals))
-    )
-
-
-def _pick_period(data: pd.DataFrame, period: str | None) -> pd.DataFrame:
-    """Rows of one period (a value of ``data['period']``), default the last one."""
-    if period is None:
-        period = data["period"].iloc[-1]
-    rows = data[data["period"].astype(str) == str(period)]
-    if rows.empty:
-        choices = list(dict.fromkeys(data["period"].astype(str)))
-        raise ValueError(f"period {period!r} is not in the table; choose one of {choices}")
-    return rows
-
-
 def plot_cost_trend(
     data: pd.DataFrame,
     *,
@@ -163,19 +156,19 @@ def plot_cost_trend(
     spend_column, count_column, cost_column, color, bar_color = _KINDS[kind]
     ax = get_ax(ax)
     if len(data) == 0:
-        return _no_data(ax, lang)
-    _one_row_per_period(data, "plot_cost_trend")
-    period_kind = _period_kind(data["period"].tolist())
+        return no_data(ax, lang=lang)
+    check_one_row_per_period(data, "plot_cost_trend")
+    period_unit = period_kind(data["period"].tolist())
     x = np.arange(len(data))
     spend = data[spend_column].to_numpy(dtype=float)
     if not np.isfinite(spend).any():
-        return _no_data(ax, lang, label(f"cost_no_spend_{kind}", lang))
+        return no_data(ax, lang=lang, text=label(f"cost_no_spend_{kind}", lang))
     costs = data[cost_column].to_numpy(dtype=float)
     bars = ax.bar(x, np.nan_to_num(spend), 0.75, color=bar_color, label=label(spend_column, lang))
     ax.set_ylim(0, max(float(np.nanmax(np.r_[spend, 0.0])), 1.0) * 1.3)  # room for the legend
-    _money_axis(ax, lang=lang)
+    currency_axis(ax, lang=lang)
     ax.set_ylabel(label(spend_column, lang), color=_MUTED)
-    _period_axis(ax, data["period_end"], period_kind, lang=lang)
+    period_axis(ax, data["period_end"], period_unit, lang=lang)
 
     trend = ax.twinx()
     trend.plot(x, costs, color=color, linewidth=2.2, marker="o", markersize=3,
@@ -200,12 +193,12 @@ def plot_cost_trend(
                        textcoords="offset points", ha="center", va="bottom", fontsize=9,
                        fontweight="bold", color=color)  # fmt: skip
     top = float(np.nanmax(costs)) * 1.12 if finite.size and np.nanmax(costs) > 0 else 1.0
-    _align_twin(ax, trend, top)
-    trend.grid(False)
     currency_axis(trend, lang=lang)
+    align_twin(ax, trend, top)  # after the formatter: the shared grid fixes the twin's ticks
+    trend.grid(False)
     trend.set_ylabel(label(f"{cost_column}_short", lang), color=color)
     ax.legend(handles, texts, loc="upper left", frameon=False, fontsize=9, ncol=3)
-    ax.set_title(label(f"cost_trend_title_{kind}", lang).format(per=_per_period(period_kind, lang)))
+    ax.set_title(label(f"cost_trend_title_{kind}", lang).format(per=per_period(period_unit, lang)))
     return ax
 
 
@@ -239,8 +232,8 @@ def plot_cac_by_channel(
         )
     ax = get_ax(ax)
     if len(data) == 0:
-        return _no_data(ax, lang)
-    rows = _pick_period(data, period)
+        return no_data(ax, lang=lang)
+    rows = period_rows(data, period)
     rows = rows.sort_values("cac", ascending=False, na_position="last", kind="stable")
     cac = rows["cac"].to_numpy(dtype=float)
     positions = np.arange(len(rows))
@@ -262,12 +255,10 @@ def plot_cac_by_channel(
     ax.set_yticks(positions, [label(str(c), lang) for c in rows["channel"]])
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xlim(0, largest * 1.6)  # room for the notes
-    _money_axis(ax, axis="x", lang=lang)
+    currency_axis(ax, axis="x", lang=lang)
     ax.grid(axis="y", visible=False)
     first = rows.iloc[0]
-    name = i18n.period_name(
-        pd.Timestamp(first["period_end"]), _period_kind([first["period"]]), lang
-    )
+    name = i18n.period_name(pd.Timestamp(first["period_end"]), period_kind([first["period"]]), lang)
     ax.set_title(label("cac_by_channel_title", lang).format(period=name))
     return ax
 
@@ -296,9 +287,9 @@ def plot_payback(
     """
     ax = get_ax(ax)
     if len(data) == 0:
-        return _no_data(ax, lang)
-    _one_row_per_period(data, "plot_payback")
-    kind = _period_kind(data["period"].tolist())
+        return no_data(ax, lang=lang)
+    check_one_row_per_period(data, "plot_payback")
+    kind = period_kind(data["period"].tolist())
     x = np.arange(len(data))
     months = data["payback_months"].to_numpy(dtype=float)
     ax.bar(x, np.nan_to_num(months), 0.75, color=COLORS["revenue"],
@@ -316,10 +307,10 @@ def plot_payback(
                 if np.isfinite(value):
                     ax.text(i, value, i18n.format_number(value, lang, decimals=1), ha="center",
                             va="bottom", fontsize=9, color=_INK)  # fmt: skip
-    _period_axis(ax, data["period_end"], kind, lang=lang)
-    _decimal_axis(ax, lang=lang, decimals=decimals)
+    period_axis(ax, data["period_end"], kind, lang=lang)
+    number_axis(ax, lang=lang, decimals=decimals)
     ax.set_ylabel(label("months_unit", lang))
-    ax.set_xlabel(label("payback_cohort", lang).format(per=_per_period(kind, lang)),
+    ax.set_xlabel(label("payback_cohort", lang).format(per=per_period(kind, lang)),
                   color=_MUTED, fontsize=9)  # fmt: skip
     ax.set_title(label("payback_title", lang))
     ax.legend(loc="upper left", frameon=False, fontsize=9)
@@ -360,7 +351,7 @@ def plot_ltv_to_cac(
         frame = pd.DataFrame({"ltv": [float(ltv)], "cac": [float(cac)], "ratio": [ratio]})
         names = [""]
     if len(frame) == 0:
-        return _no_data(ax, lang)
+        return no_data(ax, lang=lang)
     positions = np.arange(len(frame))
     height = 0.36
     values_cac = frame["cac"].to_numpy(dtype=float)
@@ -385,7 +376,7 @@ def plot_ltv_to_cac(
     ax.set_yticks(positions, names)
     ax.set_ylim(len(frame) - 0.5, -0.5)
     ax.set_xlim(0, largest * 1.6)
-    _money_axis(ax, axis="x", lang=lang)
+    currency_axis(ax, axis="x", lang=lang)
     ax.grid(axis="y", visible=False)
     handles, texts = ax.get_legend_handles_labels()
     handles.append(Line2D([], [], color=_MUTED, linestyle="--", linewidth=1.2))

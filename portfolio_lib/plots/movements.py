@@ -4,45 +4,46 @@ Each function takes the table made by the matching function of :mod:`portfolio_l
 (``movements``, ``revenue_bridge``, ``cohort_matrix``) unchanged, draws on ``ax`` (a new figure
 when missing) and returns it; labels follow ``lang``.
 
-The period axis helpers (:func:`_period_axis`, :func:`_partial_periods`) are shared with the
-weight and cost charts, whose tables use the same periods.
+The period axis, the shading of incomplete periods and the axes formats come from
+:mod:`portfolio_lib.plots.common`, shared with the weight and cost charts.
 """
 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.colors import LinearSegmentedColormap, Normalize, TwoSlopeNorm
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FuncFormatter
 
 from .. import i18n
-from ..aggregate import PERIOD_MONTHS
 from ..i18n import label
-from .common import COLORS, currency_axis, get_ax, percent_axis
+from .common import (
+    COLORS,
+    check_one_row_per_period,
+    currency_axis,
+    get_ax,
+    no_data,
+    number_axis,
+    per_period,
+    percent_axis,
+    period_axis,
+    period_kind,
+    period_rows,
+    shade_periods,
+)
 
 __all__ = ["plot_churn", "plot_cohorts", "plot_movements", "plot_revenue_bridge"]
 
-# Background of the periods whose activity rule reads before the start of the data.
-_INCOMPLETE_SHADE = "#eef1f5"
-_INK = "#1b2a3a"  # net lines and totals: near black, readable on every colour
-_MUTED = "#4a5a6a"  # secondary text
+_INK, _MUTED = COLORS["ink"], COLORS["muted"]
 # Above this many cells the cohort grid is too dense to read a number in each.
 _MAX_ANNOTATED_CELLS = 196
-# Tick labels on a period axis (months: Jan/Apr/Jul/Oct beyond this many periods).
-_MAX_PERIOD_TICKS = 12
 
 i18n.register(
     {
-        "plot_per_month": {"fr": "par mois", "en": "per month"},
-        "plot_per_quarter": {"fr": "par trimestre", "en": "per quarter"},
-        "plot_per_year": {"fr": "par an", "en": "per year"},
-        "plot_partial_period": {"fr": "période incomplète", "en": "partial period"},
-        "plot_no_data": {"fr": "Pas de données à afficher", "en": "No data to show"},
         "movements_title": {
             "fr": "Clients gagnés et perdus {per}",
             "en": "Customers won and lost {per}",
@@ -99,156 +100,7 @@ i18n.register(
 
 
 # --------------------------------------------------------------------------------------------
-# Shared pieces (also used by plots.weight and plots.costs)
-
-
-def _no_data(ax: Axes, lang: str, text: str | None = None) -> Axes:
-    """An empty chart that says why, rather than a blank frame."""
-    ax.text(0.5, 0.5, text or label("plot_no_data", lang), ha="center", va="center",
-            transform=ax.transAxes, color=_MUTED)  # fmt: skip
-    ax.set_xticks([])
-    ax.set_yticks([])
-    return ax
-
-
-def _one_row_per_period(data: pd.DataFrame, function: str) -> None:
-    """Charts over time take one row per period: a table split by group would stack up."""
-    if data["period"].duplicated().any():
-        raise ValueError(
-            f"{function} draws one row per period, but some periods have several rows (a "
-            "table split with by=...?): pass the table without `by`, or the rows of one group"
-        )
-
-
-def _period_kind(labels: Sequence[object]) -> str:
-    """'month', 'quarter' or 'year' from the period labels (2025-03, 2025-Q1, 2025)."""
-    first = str(labels[0]) if len(labels) else ""
-    if "-Q" in first:
-        return "quarter"
-    if len(first) == 4 and first.isdigit():
-        return "year"
-    return "month"
-
-
-def _per_period(kind: str, lang: str) -> str:
-    return label(f"plot_per_{kind}", lang)
-
-
-def _partial_periods(data: pd.DataFrame, kind: str) -> np.ndarray:
-    """True for periods covering fewer months than a full one (data start, as_of's period)."""
-    start = pd.DatetimeIndex(data["period_start"])
-    end = pd.DatetimeIndex(data["period_end"])
-    spanned = (end.year - start.year) * 12 + end.month - start.month + 1
-    return np.asarray(spanned < PERIOD_MONTHS[kind])
-
-
-def _period_text(month: pd.Timestamp, kind: str, lang: str, *, with_year: bool) -> str:
-    """Tick text of the period ending with ``month``: 'janv.' or 'janv.\\n2025', 'T1', '2025'."""
-    if kind == "year":
-        return str(month.year)
-    name = i18n.period_name(month, kind, lang)  # "janv. 2025", "T1 2025"
-    short, year = name.rsplit(" ", 1)
-    return f"{short}\n{year}" if with_year else short
-
-
-def _period_axis(
-    ax: Axes,
-    ends: Sequence[object],
-    kind: str,
-    *,
-    lang: str,
-    max_ticks: int = _MAX_PERIOD_TICKS,
-) -> Axes:
-    """Periods at x = 0, 1, ... labelled by name, thinned to calendar steps, year shown once.
-
-    Months beyond ``max_ticks`` are labelled every 2, 3, 6 or 12 months on calendar
-    boundaries (Jan/Apr/Jul/Oct...), quarters every 2 or 4; the year is written under the
-    first label and under each label of a new year.
-    """
-    months = pd.DatetimeIndex(ends)
-    n = len(months)
-    steps = {"month": (1, 2, 3, 6, 12), "quarter": (1, 2, 4), "year": (1, 2, 5, 10, 20)}[kind]
-    step = next((s for s in steps if -(-n // s) <= max_ticks), steps[-1])
-    if kind == "month":
-        unit = np.asarray(months.month - 1)
-    elif kind == "quarter":
-        unit = np.asarray(months.quarter - 1)
-    else:
-        unit = np.asarray(months.year)
-    positions = np.flatnonzero(unit % step == 0)
-    if len(positions) < 2:  # too few calendar boundaries in a short series
-        positions = np.arange(0, n, step)
-    texts, previous_year = [], None
-    for position in positions:
-        month = months[position]
-        if kind == "month" and step == 12:
-            texts.append(str(month.year))
-        else:
-            texts.append(_period_text(month, kind, lang, with_year=month.year != previous_year))
-        previous_year = month.year
-    ax.set_xticks(positions, texts)
-    ax.set_xlim(-0.6, n - 0.4)
-    ax.grid(axis="x", visible=False)
-    return ax
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """(first, last) positions of each run of True in ``mask``."""
-    edges = np.diff(np.r_[0, mask.astype(np.int8), 0])
-    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1, strict=True))
-
-
-def _shade(ax: Axes, mask: np.ndarray) -> Patch | None:
-    """Grey background behind the periods of ``mask``; its legend key (None if no period)."""
-    for first, last in _runs(mask):
-        ax.axvspan(first - 0.5, last + 0.5, color=_INCOMPLETE_SHADE, zorder=0, linewidth=0)
-    if not mask.any():
-        return None
-    return Patch(facecolor=_INCOMPLETE_SHADE, edgecolor="#c9d1da")  # edged: seen on grey too
-
-
-def _money_axis(ax: Axes, *, axis: str = "y", lang: str = "fr") -> Axes:
-    """``common.currency_axis`` on ticks at steps of 1, 2 or 5 (x 10^k).
-
-    The compact euro format has no decimal from 10 M€ on, so a 2.5 step would show
-    12,5 M€ as "12 M€" and 17,5 M€ as "18 M€".
-    """
-    locator = MaxNLocator(nbins="auto", steps=[1, 2, 5, 10])
-    (ax.yaxis if axis == "y" else ax.xaxis).set_major_locator(locator)
-    return currency_axis(ax, axis=axis, lang=lang)
-
-
-def _align_twin(ax: Axes, twin: Axes, top: float, *, integer: bool = False) -> None:
-    """Give ``twin`` (from 0 to at least ``top``) ticks on the grid lines of ``ax``.
-
-    Both axes must start at 0; the twin's step is the smallest round step that reaches
-    ``top`` in as many steps as ``ax`` has, so one set of grid lines serves both. Round
-    means 1, 2 or 5 x 10^k for money (the compact euro format would misprint 12,5 M€), and
-    also 2.5, 3, 4, 6 or 8 x 10^k for whole counts (``integer``), which wastes less height.
-    """
-    low, high = ax.get_ylim()
-    ticks = [t for t in ax.get_yticks() if low - 1e-9 <= t <= high + 1e-9]
-    if low != 0 or len(ticks) < 3 or not np.isfinite(top) or top <= 0:
-        twin.set_ylim(0, top if np.isfinite(top) and top > 0 else 1.0)
-        return
-    steps_on_ax = high / (ticks[1] - ticks[0])
-    raw = top / steps_on_ax
-    magnitude = 10 ** np.floor(np.log10(raw))
-    mantissas = (1, 2, 2.5, 3, 4, 5, 6, 8, 10) if integer else (1, 2, 5, 10)
-    candidates = [m * magnitude for m in mantissas]
-    if integer:
-        candidates = [max(1.0, c) for c in candidates if c >= 1 and float(c).is_integer()] or [1.0]
-    step = next((c for c in candidates if c >= raw * (1 - 1e-9)), candidates[-1])
-    twin.set_ylim(0, step * steps_on_ax)
-    twin.set_yticks(step * np.arange(int(np.floor(steps_on_ax + 1e-9)) + 1))
-
-
-def _number_axis(ax: Axes, *, axis: str = "y", lang: str = "fr") -> Axes:
-    """Counts: whole-number ticks (1 234 / 1,234), never 0.5 customer."""
-    target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_locator(MaxNLocator(nbins="auto", integer=True))
-    target.set_major_formatter(FuncFormatter(lambda v, _pos: i18n.format_number(v, lang)))
-    return ax
+# Bridge labels: every bar in one unit
 
 
 def _money_unit(largest: float) -> tuple[float, str, str]:
@@ -303,9 +155,9 @@ def plot_movements(
     """
     ax = get_ax(ax)
     if len(data) == 0:
-        return _no_data(ax, lang)
-    _one_row_per_period(data, "plot_movements")
-    kind = _period_kind(data["period"].tolist())
+        return no_data(ax, lang=lang)
+    check_one_row_per_period(data, "plot_movements")
+    kind = period_kind(data["period"].tolist())
     x = np.arange(len(data))
     new = data["new"].to_numpy(dtype=float)
     reactivated = data["reactivated"].to_numpy(dtype=float)
@@ -329,11 +181,11 @@ def plot_movements(
     top = float(np.nanmax(np.r_[new + reactivated, 1.0]))
     bottom = float(np.nanmax(np.r_[lost, 0.0]))
     ax.set_ylim(-(bottom * 1.15 + top * 0.03), top * 1.35)  # headroom for the legend
-    shade = _shade(ax, incomplete)
-    _period_axis(ax, data["period_end"], kind, lang=lang)
-    _number_axis(ax, lang=lang)
+    shade = shade_periods(ax, incomplete)
+    period_axis(ax, data["period_end"], kind, lang=lang)
+    number_axis(ax, lang=lang)
     ax.set_ylabel(label("customers", lang))
-    ax.set_title(label("movements_title", lang).format(per=_per_period(kind, lang)))
+    ax.set_title(label("movements_title", lang).format(per=per_period(kind, lang)))
     # Legend keys drawn here: the containers would lend the key the light first bar.
     handles = [Patch(color=COLORS[key]) for key in ("new", "reactivated", "lost")]
     texts = [label(key, lang) for key in ("new", "reactivated", "lost")]
@@ -376,9 +228,9 @@ def plot_churn(
         raise ValueError(f"rate must be 'churn_rate' or 'retention_rate', got {rate!r}")
     ax = get_ax(ax)
     if len(data) == 0:
-        return _no_data(ax, lang)
-    _one_row_per_period(data, "plot_churn")
-    kind = _period_kind(data["period"].tolist())
+        return no_data(ax, lang=lang)
+    check_one_row_per_period(data, "plot_churn")
+    kind = period_kind(data["period"].tolist())
     x = np.arange(len(data))
     values = data[rate].to_numpy(dtype=float)
     color = COLORS["lost"] if rate == "churn_rate" else COLORS["good"]
@@ -406,12 +258,12 @@ def plot_churn(
         else:
             low = float(finite.min())
             ax.set_ylim(max(0.0, low - (1 - low) * 0.5 - 0.01), 1.0 + (1 - low) * 0.15 + 0.002)
-    shade = _shade(ax, ~complete)
-    _period_axis(ax, data["period_end"], kind, lang=lang)
+    shade = shade_periods(ax, ~complete)
+    period_axis(ax, data["period_end"], kind, lang=lang)
     ax.set_xlim(-0.6, len(data) - 0.4 + max(1.0, len(data) * 0.07))  # room for the last value
     percent_axis(ax, lang=lang, decimals=decimals)
     title = "churn_title" if rate == "churn_rate" else "retention_title"
-    ax.set_title(label(title, lang).format(per=_per_period(kind, lang)))
+    ax.set_title(label(title, lang).format(per=per_period(kind, lang)))
     handles, texts = ax.get_legend_handles_labels()
     if shade is not None:
         handles.append(shade)
@@ -463,18 +315,10 @@ def plot_revenue_bridge(
     """
     ax = get_ax(ax)
     if len(data) == 0:
-        return _no_data(ax, lang)
-    _one_row_per_period(data, "plot_revenue_bridge")
-    if period is None:
-        row = data.iloc[-1]
-    else:
-        chosen = data[data["period"].astype(str) == str(period)]
-        if chosen.empty:
-            raise ValueError(
-                f"period {period!r} is not in the bridge; choose one of {data['period'].tolist()}"
-            )
-        row = chosen.iloc[0]
-    kind = _period_kind([row["period"]])
+        return no_data(ax, lang=lang)
+    check_one_row_per_period(data, "plot_revenue_bridge")
+    row = period_rows(data, period, table="bridge").iloc[0]
+    kind = period_kind([row["period"]])
     start, end = float(row["revenue_start"]), float(row["revenue_end"])
     names = ["revenue_start"] + [name for name, _ in _BRIDGE_STEPS] + ["revenue_end"]
     heights = [start] + [sign * float(row[name]) for name, sign in _BRIDGE_STEPS] + [end]
@@ -510,7 +354,7 @@ def plot_revenue_bridge(
     ax.set_xticks(x, [textwrap.fill(label(name, lang), 14) for name in names], fontsize=9)
     ax.grid(axis="x", visible=False)
     ax.set_ylim(min(0.0, *(b + h for b, h in zip(bottoms, heights, strict=True))), span * 1.12)
-    _money_axis(ax, lang=lang)
+    currency_axis(ax, lang=lang)
     previous_end = pd.Timestamp(row["period_start"]) - pd.DateOffset(months=1)
     ax.set_xlabel(
         label("bridge_windows", lang).format(
@@ -582,7 +426,7 @@ def plot_cohorts(
         raise ValueError(f"value must be 'active_share' or 'revenue_share', got {value!r}")
     ax = get_ax(ax)
     if data.size == 0:
-        return _no_data(ax, lang)
+        return no_data(ax, lang=lang)
     kind = period or _cohort_kind(data.index)
     matrix = data.to_numpy(dtype=float)
     finite = matrix[np.isfinite(matrix)]

@@ -11,13 +11,11 @@ from collections.abc import Mapping
 
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.ticker import MaxNLocator
 
 from .. import i18n
 from ..i18n import label
 from ..rfm import RFM_GRID
-from .balance import _no_data, _share_bars
-from .common import get_ax
+from .common import COLORS, get_ax, no_data, number_axis, share_bars
 
 __all__ = ["plot_rfm_grid", "plot_rfm_segments"]
 
@@ -102,7 +100,7 @@ def plot_rfm_grid(
     """
     ax = get_ax(ax, figsize=(9, 6))
     if len(data) == 0:
-        return _no_data(ax, lang)
+        return no_data(ax, lang=lang)
     bins = int(max(data["r_score"].max(), data["f_score"].max()))
     scores = range(1, bins + 1)
     counts = (
@@ -114,7 +112,7 @@ def plot_rfm_grid(
     image = ax.imshow(counts, origin="lower", cmap="Blues", vmin=0, vmax=top, aspect="auto",
                       extent=(0.5, bins + 0.5, 0.5, bins + 0.5))  # fmt: skip
     colorbar = ax.figure.colorbar(image, ax=ax, label=label("customers", lang))
-    colorbar.ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts, not 0.2 customer
+    number_axis(colorbar.ax, lang=lang)  # whole customers, not 0.2 customer
     cells = _cell_segments(data, bins, grid)
     for r in scores:
         for f in scores:
@@ -122,7 +120,7 @@ def plot_rfm_grid(
             key = cells.get((r, f))
             text = count if key is None else f"{label(key, lang)}\n{count}"
             ax.text(f, r, text, ha="center", va="center", fontsize=11 if not cells else 8.5 if bins <= 5 else 7,
-                    color="white" if counts[r - 1, f - 1] > 0.55 * top else "#1b2a3a")  # fmt: skip
+                    color="white" if counts[r - 1, f - 1] > 0.55 * top else COLORS["ink"])  # fmt: skip
             # Segment borders: right and top edges of the cell where the segment changes.
             if key is not None and f < bins and cells.get((r, f + 1), key) != key:
                 ax.plot([f + 0.5, f + 0.5], [r - 0.5, r + 0.5], color="white", linewidth=3)
@@ -159,13 +157,13 @@ def plot_rfm_segments(data: pd.DataFrame, *, lang: str = "fr", ax: Axes | None =
     ax = get_ax(ax, figsize=(9, 6))
     shown = data[data["customers"] > 0]
     if len(shown) == 0:
-        return _no_data(ax, lang)
+        return no_data(ax, lang=lang)
     shown = shown.sort_values("revenue", ascending=False, kind="stable")
     names = [
         f"{label(str(key), lang)} ({i18n.format_number(n, lang)})"
         for key, n in zip(shown.index, shown["customers"], strict=True)
     ]
-    _share_bars(
+    share_bars(
         ax,
         names,
         shown["customer_share"].to_numpy(dtype=float, na_value=0.0),

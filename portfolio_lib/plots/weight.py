@@ -14,27 +14,25 @@ from matplotlib.patches import Patch
 
 from .. import i18n
 from ..i18n import label
-from .common import COLORS, currency_axis, get_ax, percent_axis
-from .movements import (
-    _INK,
-    _MUTED,
-    _align_twin,
-    _money_axis,
-    _no_data,
-    _number_axis,
-    _one_row_per_period,
-    _partial_periods,
-    _per_period,
-    _period_axis,
-    _period_kind,
+from .common import (
+    COLORS,
+    align_twin,
+    check_one_row_per_period,
+    currency_axis,
+    get_ax,
+    no_data,
+    number_axis,
+    partial_periods,
+    per_period,
+    percent_axis,
+    period_axis,
+    period_kind,
 )
 
 __all__ = ["plot_weight_by", "plot_weight_trend"]
 
-# Period revenue bars sit behind the trend line: a light tone of the revenue colour.
-_PERIOD_BARS = "#a9c4e0"
-# Customer-share bars next to revenue-share bars (the same neutral as the balance charts).
-_CUSTOMER_BARS = "#c9d1da"
+_PERIOD_BARS = COLORS["revenue_light"]  # period revenue bars sit behind the trend line
+_INK, _MUTED = COLORS["ink"], COLORS["muted"]
 _TREND_LINES = ("revenue_window", "active_customers")
 
 i18n.register(
@@ -90,12 +88,12 @@ def plot_weight_trend(
         raise ValueError(f"line must be one of {list(_TREND_LINES)}, got {line!r}")
     ax = get_ax(ax)
     if len(data) == 0:
-        return _no_data(ax, lang)
-    _one_row_per_period(data, "plot_weight_trend")
-    kind = _period_kind(data["period"].tolist())
+        return no_data(ax, lang=lang)
+    check_one_row_per_period(data, "plot_weight_trend")
+    kind = period_kind(data["period"].tolist())
     x = np.arange(len(data))
     revenue = data["revenue"].to_numpy(dtype=float)
-    partial = _partial_periods(data, kind)
+    partial = partial_periods(data, kind)
     bars = ax.bar(x, revenue, 0.75, color=_PERIOD_BARS, label=label("weight_period_revenue", lang))
     for patch, is_partial in zip(bars.patches, partial, strict=True):
         if is_partial:
@@ -105,9 +103,9 @@ def plot_weight_trend(
     ax.set_ylim(
         min(0.0, float(np.nanmin(revenue))) * 1.1, max(float(np.nanmax(revenue)), 1.0) * 1.2
     )
-    _money_axis(ax, lang=lang)
+    currency_axis(ax, lang=lang)
     ax.set_ylabel(label("weight_period_revenue", lang), color=_MUTED)
-    _period_axis(ax, data["period_end"], kind, lang=lang)
+    period_axis(ax, data["period_end"], kind, lang=lang)
 
     trend = ax.twinx()
     values = data[line].to_numpy(dtype=float)
@@ -118,11 +116,11 @@ def plot_weight_trend(
         currency_axis(trend, lang=lang)
         last = i18n.format_currency(values[-1], lang, compact=True)
     else:
-        _number_axis(trend, lang=lang)
+        number_axis(trend, lang=lang)
         last = i18n.format_number(values[-1], lang)
     # After the formatters: the shared grid fixes the twin's ticks.
     if np.nanmin(values) >= 0:
-        _align_twin(ax, trend, float(np.nanmax(values)) * 1.12, integer=line == "active_customers")
+        align_twin(ax, trend, float(np.nanmax(values)) * 1.12, integer=line == "active_customers")
     else:  # a negative trailing revenue (credit notes): no shared grid
         trend.set_ylim(float(np.nanmin(values)) * 1.1, float(np.nanmax(values)) * 1.15)
     trend.grid(False)
@@ -136,7 +134,7 @@ def plot_weight_trend(
         handles.append(Patch(facecolor=_PERIOD_BARS, alpha=0.5, hatch="///", edgecolor="white"))
         texts.append(label("plot_partial_period", lang))
     ax.legend(handles, texts, loc="upper left", frameon=False, fontsize=9)
-    ax.set_title(label(f"weight_trend_title_{line}", lang).format(per=_per_period(kind, lang)))
+    ax.set_title(label(f"weight_trend_title_{line}", lang).format(per=per_period(kind, lang)))
     return ax
 
 
@@ -189,7 +187,7 @@ def plot_weight_by(
         raise ValueError(f"max_groups must be at least 2, got {max_groups}")
     ax = get_ax(ax)
     if len(data) == 0:
-        return _no_data(ax, lang)
+        return no_data(ax, lang=lang)
     by = by or str(data.columns[0])
     shown = _merge_tail(data, by, max_groups)
     names = [label(str(name), lang) for name in shown[by]]
@@ -200,7 +198,7 @@ def plot_weight_by(
     # Revenue above customers within each group (the y axis is inverted: largest on top).
     revenue = ax.barh(positions - height / 2, revenue_share, height, color=COLORS["revenue"],
                       label=label("revenue_share", lang))  # fmt: skip
-    customers = ax.barh(positions + height / 2, customer_share, height, color=_CUSTOMER_BARS,
+    customers = ax.barh(positions + height / 2, customer_share, height, color=COLORS["customer_share"],
                         label=label("customer_share", lang))  # fmt: skip
     for bars in (revenue, customers):
         ax.bar_label(bars, labels=[i18n.format_percent(v, lang, decimals=0)
@@ -213,7 +211,7 @@ def plot_weight_by(
         # A column of penetration rates right of the bars, like a table next to the chart.
         column_x = top * 1.34
         right = top * 1.48
-        ax.axvspan(top * 1.2, right, color="#f3f6fa", linewidth=0, zorder=0)
+        ax.axvspan(top * 1.2, right, color=COLORS["panel"], linewidth=0, zorder=0)
         ax.text(column_x, -0.55, label("weight_penetration_short", lang), ha="center",
                 va="bottom", fontsize=9, fontweight="bold", color=_MUTED)  # fmt: skip
         for position, rate in zip(positions, shown["penetration"], strict=True):

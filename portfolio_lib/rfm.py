@@ -236,7 +236,7 @@ def rfm_scores(rfm: pd.DataFrame, *, bins: int = DEFAULTS["rfm_bins"]) -> pd.Dat
     -------
     pandas.DataFrame
         A copy of ``rfm`` with ``r_score``, ``f_score``, ``m_score`` (int) and ``rfm_code``
-        (e.g. "545").
+        (e.g. "545"); ``attrs["bins"]`` holds ``bins``, which :func:`rfm_segments` checks.
 
     Examples
     --------
@@ -251,6 +251,7 @@ def rfm_scores(rfm: pd.DataFrame, *, bins: int = DEFAULTS["rfm_bins"]) -> pd.Dat
     if missing:
         raise ValueError(f"rfm_scores needs the output of rfm_table; missing columns {missing}")
     out = rfm.copy()
+    out.attrs["bins"] = int(bins)
     if len(out) == 0:
         for column in ("r_score", "f_score", "m_score"):
             out[column] = np.empty(0, dtype=np.int64)
@@ -323,7 +324,8 @@ def rfm_segments(
     Parameters
     ----------
     scores : pandas.DataFrame
-        Output of :func:`rfm_scores` with ``bins=5``.
+        Output of :func:`rfm_scores` with ``bins=5`` (other bins are refused: a score of 4
+        out of 4 is not the 4 of the 5 x 5 grid).
     grid : dict or nested list, optional
         Another grid: ``{(r, f): key}`` for every r, f in 1..5, or 5 lists of 5 keys laid out
         like the table above (first row R = 5, last row R = 1; columns F = 1 to 5). Keys are
@@ -342,9 +344,17 @@ def rfm_segments(
     Raises
     ------
     ValueError
-        Scores outside 1..5, a grid that is not 5 x 5 or leaves cells unmapped, or new keys
-        without names.
+        Scores made with ``bins`` other than 5 (``scores.attrs["bins"]``), scores outside
+        1..5, a grid that is not 5 x 5 or leaves cells unmapped, or new keys without names.
     """
+    bins = scores.attrs.get("bins", _N_SCORES)
+    if bins != _N_SCORES:
+        raise ValueError(
+            f"rfm_segments reads the 5 x 5 R x F grid, but these scores go from 1 to {bins} "
+            f"(rfm_scores(..., bins={bins})): a score of {min(bins, 4)} would not mean what it "
+            "means in the grid. Compute the scores with rfm_scores(rfm, bins=5) for named "
+            f"segments, or keep the {bins}-level scores without segments."
+        )
     cells = _grid_mapping(grid)
     if labels:
         i18n.register(labels)

@@ -112,6 +112,28 @@ def test_scores_with_ties_by_hand():
     assert three["f_score"].tolist() == [1] * 6 + [3, 3, 3, 3]
     with pytest.raises(ValueError, match="bins"):
         rfm_scores(rfm, bins=12)
+    assert scores.attrs["bins"] == 5 and three.attrs["bins"] == 3
+
+
+def test_segments_refuse_scores_made_with_other_bins():
+    rfm = pd.DataFrame(
+        {
+            "customer_id": list("abcd"),
+            "days_since_last": [5, 30, 60, 200],
+            "orders": [9, 4, 2, 1],
+            "monetary": [900.0, 400.0, 200.0, 50.0],
+        }
+    )
+    four = rfm_scores(rfm, bins=4)
+    # Customer a scores R 4, F 4 of 4: the best, which the 5 x 5 grid would call "loyal"
+    # (R 4, F 4), not "champions". Refused rather than mislabelled.
+    assert four.loc[0, ["r_score", "f_score"]].tolist() == [4, 4]
+    with pytest.raises(ValueError, match=r"1 to 4 \(rfm_scores\(\.\.\., bins=4\)\).*bins=5"):
+        rfm_segments(four)
+    # With 5 bins, a (rank 4 of 4: ceil(5 x 4 / 4) = 5) is a champion.
+    five = rfm_segments(rfm_scores(rfm, bins=5))
+    assert five.loc[0, "rfm_segment"] == "champions"
+    assert rfm_segments(rfm_scores(rfm.iloc[:0])).empty  # no buyer: no segment, no error
 
 
 def test_scores_of_a_single_customer_and_of_none():
@@ -139,12 +161,14 @@ def test_default_grid_is_the_documented_table():
 
 def test_grid_override_and_validation():
     scores = _scores_frame([5, 5, 1], [5, 1, 1])
-    vip = {cell: "lost" for cell in RFM_GRID} | {(5, 5): "vip"}
-    with pytest.raises(ValueError, match=r"'vip'"):
+    # A key no other test registers (label keys are process-wide).
+    vip = {cell: "lost" for cell in RFM_GRID} | {(5, 5): "vip_rfm_test"}
+    with pytest.raises(ValueError, match=r"'vip_rfm_test'"):
         rfm_segments(scores, grid=vip)
-    labelled = rfm_segments(scores, grid=vip, labels={"vip": {"fr": "VIP", "en": "VIP"}})
-    assert labelled["rfm_segment"].tolist() == ["vip", "lost", "lost"]
-    assert i18n.label("vip", "fr") == "VIP"
+    labels = {"vip_rfm_test": {"fr": "VIP", "en": "VIP"}}
+    labelled = rfm_segments(scores, grid=vip, labels=labels)
+    assert labelled["rfm_segment"].tolist() == ["vip_rfm_test", "lost", "lost"]
+    assert i18n.label("vip_rfm_test", "fr") == "VIP"
     # Nested lists: first row R = 5, columns F = 1..5.
     rows = [["champions"] * 5, ["loyal"] * 5, ["need_attention"] * 5, ["at_risk"] * 5]
     rows.append(["lost"] * 5)

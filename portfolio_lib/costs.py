@@ -49,8 +49,7 @@ __all__ = [
     "retention_costs",
 ]
 
-# Months of margin after the first purchase counted for the CAC payback; 12 until
-# config.DEFAULTS documents "payback_horizon_months" (requested from the lead).
+# Months of margin after the first purchase counted for the CAC payback.
 _PAYBACK_HORIZON = DEFAULTS["payback_horizon_months"]
 _KINDS = ("acquisition", "retention")
 
@@ -513,15 +512,23 @@ def cost_summary(
     activity_window: int = DEFAULTS["activity_window"],
     acquisition_budget: float | None = None,
     retention_budget: float | None = None,
+    horizon_months: int = _PAYBACK_HORIZON,
+    margin_rate: float | None = None,
 ) -> pd.DataFrame:
     """CAC, CRC and CAC payback per period, in one table.
+
+    .. warning::
+       Spend is company-wide: a cost table (or a budget) is not split by sales rep, segment
+       or region. Pass the tables of the **whole** portfolio (``prepare(...).full``, not a
+       filtered ``agg``): dividing all the spend by the new or retained customers of a
+       subset would overstate its CAC and CRC (and its payback) by the inverse of its share.
 
     Parameters
     ----------
     costs : pandas.DataFrame or None
         Canonical cost table; when None, the budgets are used (:func:`costs_from_budgets`).
     monthly, customers : pandas.DataFrame
-        ``Aggregates.monthly`` and ``Aggregates.customers``.
+        ``Aggregates.monthly`` and ``Aggregates.customers`` of the whole portfolio.
     months : DatetimeIndex
         The month grid, usually ``Aggregates.months``.
     period : {'month', 'quarter', 'year'}, default 'month'
@@ -529,6 +536,12 @@ def cost_summary(
         Months of trailing net revenue that make a customer active (retained customers).
     acquisition_budget, retention_budget : float, optional
         € per month, used only without a cost table.
+    horizon_months : int, default 12
+        Months of margin after each new customer's first purchase counted for the payback
+        (:func:`cac_payback`; ``DEFAULTS["payback_horizon_months"]``).
+    margin_rate : float, optional
+        Margin = net revenue x ``margin_rate`` for the payback, instead of the log's margin
+        (or of ``DEFAULTS["default_margin_rate"]`` when the log has none).
 
     Returns
     -------
@@ -536,7 +549,7 @@ def cost_summary(
         One row per period: ``period_start``, ``period_end``, ``period``,
         ``acquisition_spend``, ``new_customers``, ``cac``, ``retention_spend``,
         ``retained_customers``, ``crc``, ``payback_months`` (see :func:`acquisition_costs`,
-        :func:`retention_costs`, :func:`cac_payback` with their default horizon and margin).
+        :func:`retention_costs` and :func:`cac_payback`).
 
     Raises
     ------
@@ -553,7 +566,15 @@ def cost_summary(
     retention = retention_costs(
         costs, monthly, months=months, period=period, activity_window=activity_window
     )
-    payback = cac_payback(monthly, customers, months=months, cac=acquisition, period=period)
+    payback = cac_payback(
+        monthly,
+        customers,
+        months=months,
+        cac=acquisition,
+        period=period,
+        horizon_months=horizon_months,
+        margin_rate=margin_rate,
+    )
     out = acquisition.copy()
     for name in ("retention_spend", "retained_customers", "crc"):
         out[name] = retention[name].to_numpy()

@@ -244,6 +244,32 @@ def test_cost_summary(costs, agg):
     assert got["crc"].iat[1] == 150.0 and np.isnan(got["retention_spend"].iat[0])
 
 
+def test_cost_summary_passes_the_payback_horizon_and_margin_rate(costs, agg):
+    kwargs = {"months": agg.months, "period": "quarter", "activity_window": 3}
+    three = cost_summary(costs, agg.monthly, agg.customers, horizon_months=3, **kwargs)
+    # Q1 cohort a, b, c, d over their first 3 months, the log's margin: 40 + 0 + 37.5 + 9 =
+    # 86.5 over 12 customer-months; CAC 750 / 4 = 187.5.
+    assert three["payback_months"].iat[0] == pytest.approx(187.5 / (86.5 / 12))
+    half = cost_summary(
+        costs, agg.monthly, agg.customers, horizon_months=3, margin_rate=0.5, **kwargs
+    )
+    # Half of the net revenue of those months: a 100, b 80 - 80, c 200 - 50, d 30 -> 140.
+    assert half["payback_months"].iat[0] == pytest.approx(187.5 / (140.0 / 12))
+    direct = cac_payback(
+        agg.monthly,
+        agg.customers,
+        months=agg.months,
+        period="quarter",
+        cac=acquisition_costs(costs, agg.customers, months=agg.months, period="quarter"),
+        horizon_months=3,
+        margin_rate=0.5,
+    )
+    np.testing.assert_array_equal(half["payback_months"], direct["payback_months"])
+    # CAC and CRC do not depend on the payback settings.
+    for column in ("cac", "crc"):
+        np.testing.assert_array_equal(half[column], three[column])
+
+
 def test_cost_summary_without_costs(agg):
     with pytest.raises(PortfolioDataError) as error:
         cost_summary(None, agg.monthly, agg.customers, months=agg.months)

@@ -202,7 +202,12 @@ def test_costs_notebook_records_the_library_figures(
 
 def test_costs_notebook_with_budgets_and_a_filter_uses_the_whole_portfolio(executed_notebook):
     notebook = executed_notebook(
-        "03_costs", "sample", COSTS="", ACQUISITION_BUDGET=20_000.0, SALES_REP=REP
+        "03_costs",
+        "sample",
+        COSTS="",
+        ACQUISITION_BUDGET=20_000.0,
+        SALES_REP=REP,
+        PAYBACK_HORIZON_MONTHS=6,
     )
     records = read_records(notebook)
     assert records["filters"] == {"sales_rep": [REP]}
@@ -215,6 +220,23 @@ def test_costs_notebook_with_budgets_and_a_filter_uses_the_whole_portfolio(execu
     new_2025 = int(((first.year == 2025) & bought).sum())
     _close(records["yearly_cac"][-1], 12 * 20_000.0 / new_2025)
     assert all(value is None for value in records["yearly_crc"])  # no retention budget
+    # The payback counts each new customer's first 6 months of margin.
+    for period, prefix in (("month", ""), ("year", "yearly_")):
+        expected = cost_summary(
+            None,
+            full.monthly,
+            full.customers,
+            months=full.months,
+            period=period,
+            acquisition_budget=20_000.0,
+            horizon_months=6,
+        )
+        _close(records[f"{prefix}payback_months"], expected["payback_months"])
+    twelve = cost_summary(None, full.monthly, full.customers, months=full.months,
+                          period="year", acquisition_budget=20_000.0)  # fmt: skip
+    # ... not the default 12: the payback changes (the first months of margin differ).
+    change = np.abs(_floats(records["yearly_payback_months"]) - twelve["payback_months"])
+    assert np.nanmax(change) > 0.01  # far above rounding noise
     assert "channel_cac" not in records  # budgets have no channel
 
 

@@ -63,11 +63,12 @@ def executed_notebook(tmp_path_factory):
     import nbformat
     import papermill
 
-    cache: dict[tuple[str, str], object] = {}
+    cache: dict[tuple[str, str, str], object] = {}
     out_dir = tmp_path_factory.mktemp("executed")
 
     def run(name: str, dataset: str = "sample", **parameters: object):
-        key = (name, dataset, tuple(sorted(parameters.items())))
+        # repr: parameters may be lists (PMG_THRESHOLDS, TOP_N), which cannot be hashed.
+        key = (name, dataset, repr(sorted(parameters.items())))
         if key not in cache:
             source = NOTEBOOKS_DIR / f"{name}.ipynb"
             target = out_dir / f"{name}-{dataset}-{len(cache)}.ipynb"

@@ -148,6 +148,30 @@ def test_04_balance_follows_its_parameters_and_the_sales_rep_filter(
     assert records["abc_customers"]["A"] < default["abc_customers"]["A"]
 
 
+def test_04_balance_pmg_classes_follow_thresholds_in_euros(executed_notebook, sample_aggregates):
+    # PMG by euro thresholds (a list parameter, as a consultant types it): small under
+    # 5 000 €, medium from 5 000 € to under 50 000 €, large from 50 000 €.
+    records = _run(executed_notebook, "04_balance", PMG_THRESHOLDS=[5_000.0, 50_000.0])
+    buyers = _window_buyers(sample_aggregates)
+    expected = class_summary(pmg_classes(buyers, thresholds=(5_000.0, 50_000.0)), by="pmg")
+    assert records["pmg_customers"] == expected["customers"].to_dict()
+    assert records["pmg_thresholds"] == [5_000.0, 50_000.0]
+    # Independently, by counting the revenue of the last 12 months against the thresholds.
+    revenue = buyers["revenue"].to_numpy()
+    assert records["pmg_customers"] == {
+        "small": int((revenue < 5_000).sum()),
+        "medium": int(((revenue >= 5_000) & (revenue < 50_000)).sum()),
+        "large": int((revenue >= 50_000).sum()),
+    }
+    # Not the quantile classes (50 % and 80 % of the 1 480 buyers: 740, 444, 296), and every
+    # other figure is the default run's.
+    default = _balance_expected(sample_aggregates)
+    assert default["pmg_customers"] == {"small": 740, "medium": 444, "large": 296}
+    assert records["pmg_customers"] != default["pmg_customers"]
+    others = {key: value for key, value in default.items() if not key.startswith("pmg_")}
+    assert {key: records[key] for key in others} == others
+
+
 def test_04_balance_on_the_edge_set_says_the_matrix_needs_a_potential(executed_notebook):
     notebook = executed_notebook("04_balance", "edge")
     records = read_records(notebook)

@@ -1,7 +1,8 @@
 """Customer lifetime value by simple formulas: the average-customer formula and retention CLV.
 
 The predictive models (BG/NBD and Gamma-Gamma) live in :mod:`portfolio_lib.predictive`.
-Churn is not recomputed here: take it from the movements analysis with ``period="year"``.
+Churn is not recomputed here: take it from :func:`portfolio_lib.movements.annual_churn` (the
+last 12 months; with ``by=`` for a rate per group), the one definition every notebook uses.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def _churn_per_group(annual_churn: float | pd.Series, groups: pd.Index) -> np.nd
             if missing:
                 raise ValueError(
                     f"annual_churn has no rate for group(s) {missing[:5]}; index it by the values "
-                    f"of `by` (e.g. from the movements table with period='year')"
+                    f"of `by`, e.g. movements.annual_churn(..., customers=..., by=...)"
                 )
             churn = annual_churn.reindex(groups).to_numpy(dtype=float)
     else:
@@ -101,8 +102,9 @@ def simple_clv(
         e.g. ``window_totals(agg.monthly, agg.months)`` joined to the attributes used in ``by``.
         Only active customers (revenue > 0) are counted.
     annual_churn : float or pandas.Series
-        Yearly churn rate in [0, 1], or a Series of rates indexed by the values of ``by``
-        (from the movements analysis with ``period="year"``).
+        Yearly churn rate in [0, 1], or a Series of rates indexed by the values of ``by``:
+        :func:`portfolio_lib.movements.annual_churn` (``monthly, months=..., customers=...,
+        by=...``), the churn of the same 12 months as the totals.
     by : str, optional
         Column to group by (segment, region, acquisition channel...); None for one row
         ``"total"``.

@@ -254,6 +254,20 @@ _MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "CLV simple ou par rétention, qui ne demandent pas d'ajustement de modèle.",
         ),
     },
+    "history_too_short": {
+        "en": (
+            "{where}{analysis} needs {months_needed} months of history; the data cover "
+            "{months_available}.",
+            "Export a longer history (at least {months_needed} months up to the analysis "
+            "date) and load it again.",
+        ),
+        "fr": (
+            "{where}{analysis} demande {months_needed} mois d'historique ; les données en "
+            "couvrent {months_available}.",
+            "Exportez un historique plus long (au moins {months_needed} mois jusqu'à la date "
+            "d'analyse) et chargez-le à nouveau.",
+        ),
+    },
     "negative_spend": {
         "en": (
             "{where}{count} repeat customer(s) have an average spend of zero or less (for "

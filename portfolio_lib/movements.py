@@ -47,6 +47,7 @@ from .i18n import register
 
 __all__ = [
     "STATUSES",
+    "annual_churn",
     "cohort_matrix",
     "cohort_table",
     "customer_status",
@@ -76,6 +77,7 @@ register(
         "inactive": {"fr": "Inactifs", "en": "Inactive"},
         "status": {"fr": "Statut", "en": "Status"},
         "churn_rate": {"fr": "Taux d'attrition", "en": "Churn rate"},
+        "annual_churn": {"fr": "Taux d'attrition annuel", "en": "Annual churn rate"},
         "retention_rate": {"fr": "Taux de rétention", "en": "Retention rate"},
         "complete_history": {"fr": "Historique complet", "en": "Complete history"},
         "revenue_start": {"fr": "CA début", "en": "Revenue at start"},
@@ -325,6 +327,29 @@ def _require_attribute(customers: pd.DataFrame | None, column: str, analysis: st
         raise ValueError("the customer table needs a 'customer_id' column (see io.load_customers)")
 
 
+def _window_panel(
+    monthly: pd.DataFrame, grid: pd.DatetimeIndex, window: int, activity_window: int
+) -> _Panel:
+    """Two periods: everything up to the month before the last ``window`` months, then them.
+
+    The movements of the second period are those of the last ``window`` months taken as one
+    period (new, lost... between the month before them and the last month). When the grid
+    has ``window`` months or fewer there is a single period, whose start nobody is active at.
+    """
+    last = len(grid) - 1
+    split = last - window
+    ends = [split, last] if split >= 0 else [last]
+    periods = _periods_ending(grid, ends, [f"{grid[e]:%Y-%m}" for e in ends])
+    return _panel(monthly, grid, periods, activity_window)
+
+
+def _churn_of_last_period(counts: dict[str, np.ndarray]) -> np.ndarray:
+    """lost / active at start of the last period, per group (NaN where nobody was active)."""
+    lost, start = counts["lost"][-1].astype(float), counts["active_start"][-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(start > 0, lost / np.maximum(start, 1), np.nan)
+
+
 def _sum_by_group(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
     """Sums of a period x customer matrix per period and group: array (periods, groups)."""
     if n_groups == 1:
@@ -487,6 +512,82 @@ def movements(
     return _period_frame(periods, np.arange(len(periods)), by, groups, counts)
 
 
+_YEAR = 12  # months
+
+
+def annual_churn(
+    monthly: pd.DataFrame,
+    *,
+    months: Sequence[object],
+    customers: pd.DataFrame | None = None,
+    by: str | None = None,
+    activity_window: int = DEFAULTS["activity_window"],
+) -> float | pd.Series:
+    """Churn over the last 12 months: lost / customers active 12 months before the last month.
+
+    The customers active at month ``t - 12`` (``t`` the last month of the grid, ``as_of``'s)
+    who are no longer active at ``t``, over those active at ``t - 12``: the movements of the
+    last 12 months taken as one period. It is the ``churn_rate`` of
+    :func:`portfolio_lib.weight.headline_kpis` (default window), and the ``churn_rate`` of
+    :func:`movements` with ``period="year"`` for the last year when ``as_of`` falls in
+    December. The annual churn the simple CLV needs (:func:`portfolio_lib.clv.simple_clv`).
+
+    Parameters
+    ----------
+    monthly : pandas.DataFrame
+        ``Aggregates.monthly``.
+    months : DatetimeIndex
+        The month grid, usually ``Aggregates.months``.
+    customers : pandas.DataFrame, optional
+        Customer table (``Aggregates.customers``) holding the ``by`` column.
+    by : str, optional
+        Customer attribute to split by; customers without a value are in ``'unknown'``.
+    activity_window : int, default 12
+        Months of trailing net revenue that make a customer active.
+
+    Returns
+    -------
+    float or pandas.Series
+        The rate; with ``by``, a Series named ``annual_churn`` indexed by the groups (NaN for
+        a group nobody of which was active 12 months ago). NaN too when nobody at all was.
+        When the log starts less than ``activity_window`` months before ``t - 12``, activity
+        at ``t - 12`` is read on a truncated window (as :func:`movements` flags with
+        ``complete_history``).
+
+    Raises
+    ------
+    PortfolioDataError
+        ``history_too_short`` when the grid has 12 months or fewer (the month 12 months
+        before the last is not in the data); ``missing_attribute`` when ``by`` is not a
+        column of ``customers``.
+
+    Examples
+    --------
+    >>> from portfolio_lib.aggregate import aggregate
+    >>> tx = pd.DataFrame({"customer_id": ["a", "b", "b", "c"],
+    ...                    "date": pd.to_datetime(["2024-01-15", "2024-01-20", "2025-01-05",
+    ...                                            "2024-06-01"]),
+    ...                    "amount": [100.0, 50.0, 70.0, 30.0]})
+    >>> agg = aggregate(tx)  # January 2024 to January 2025
+    >>> annual_churn(agg.monthly, months=agg.months)  # a and b active in Jan 2024, a lost
+    0.5
+    """
+    grid = _month_grid(months)
+    if len(grid) <= _YEAR:
+        raise PortfolioDataError(
+            "history_too_short",
+            analysis="annual churn",
+            months_needed=_YEAR + 1,
+            months_available=len(grid),
+        )
+    panel = _window_panel(monthly, grid, _YEAR, activity_window)
+    group, groups = _groups(customers, by, panel.index, "annual churn")
+    churn = _churn_of_last_period(_movement_counts(panel, group, len(groups)))
+    if by is None:
+        return float(churn[0])
+    return pd.Series(churn, index=pd.Index(groups, name=by, dtype=object), name="annual_churn")
+
+
 def revenue_bridge(
     monthly: pd.DataFrame,
     *,
@@ -530,7 +631,12 @@ def revenue_bridge(
     pandas.DataFrame
         One row per period except the first (and group): ``period_start`` (month after t-1),
         ``period_end`` (t), ``period``, [``by``], ``revenue_start`` (R(t-1)), ``new``,
-        ``reactivated``, ``expansion``, ``contraction``, ``churned``, ``revenue_end`` (R(t)).
+        ``reactivated``, ``expansion``, ``contraction``, ``churned``, ``revenue_end`` (R(t)),
+        ``complete_history``.
+
+        ``complete_history`` is True when both windows compared lie inside the data: t-1
+        minus ``window`` plus one month is on or after the first month of the grid. Before
+        that R(t-1) covers fewer months than R(t), so the bridge mixes growth with history.
     """
     grid = _month_grid(months)
     periods = _periods(grid, period)
@@ -559,6 +665,8 @@ def revenue_bridge(
         "revenue_end": totals[1:],
     }
     columns = {name: np.round(values, 9) + 0.0 for name, values in columns.items()}  # no -0.0
+    complete = periods.ends[:-1] - window + 1 >= 0  # the window ending at t-1 is in the grid
+    columns["complete_history"] = np.repeat(complete[:, None], n_groups, axis=1)
     return _period_frame(periods, np.arange(1, n_periods), by, groups, columns)
 
 

@@ -17,6 +17,7 @@ from .config import DEFAULTS
 from .i18n import register
 from .movements import (
     _aligned,
+    _churn_of_last_period,
     _groups,
     _masked_sum_by_group,
     _month_grid,
@@ -24,9 +25,9 @@ from .movements import (
     _panel,
     _period_frame,
     _periods,
-    _periods_ending,
     _require_attribute,
     _sum_by_group,
+    _window_panel,
 )
 
 __all__ = ["headline_kpis", "weight_by", "weight_over_time"]
@@ -276,18 +277,18 @@ def headline_kpis(
         ``new_customers`` and ``lost_customers`` (the movements of the window taken as one
         period: first purchase in it and active at its end; active at its start and not at
         its end), ``churn_rate`` (lost / active at the start of the window, i.e. at the
-        month before it; NaN when nobody was), and when ``customers`` has ``potential``:
-        ``potential`` (all customers, prospects included) and ``penetration``
-        (revenue / potential).
+        month before it; NaN when nobody was: with the default 12-month window, the
+        :func:`portfolio_lib.movements.annual_churn` of the portfolio), and when
+        ``customers`` has ``potential``: ``potential`` (all customers, prospects included)
+        and ``penetration`` (revenue / potential).
     """
     grid = _month_grid(months)
     last = len(grid) - 1
-    # The window and everything before it as two periods of the movements machinery: the
-    # trailing sums at their ends are the revenue of the window and of the window before.
+    # The window and everything before it as two periods of the movements machinery (the
+    # panel of annual_churn): the trailing sums at their ends are the revenue of the window
+    # and of the window before.
     split = last - window  # -1 or less: the window starts with the data
-    ends = [split, last] if split >= 0 else [last]
-    periods = _periods_ending(grid, ends, [f"{grid[e]:%Y-%m}" for e in ends])
-    panel = _panel(monthly, grid, periods, window)
+    panel = _window_panel(monthly, grid, window, window)
     revenue = round(float(panel.trailing[-1].sum()), 9)
     active = int(np.count_nonzero(panel.active[-1]))
     if split - window + 1 >= 0:
@@ -300,7 +301,8 @@ def headline_kpis(
         in_window = (position > split) & (position >= 0)
         margin = round(float(monthly["margin"].fillna(0).to_numpy()[in_window].sum()), 9)
     everyone = np.zeros(len(panel.index), dtype=np.int64)  # a single group
-    moves = {name: int(n[-1, 0]) for name, n in _movement_counts(panel, everyone, 1).items()}
+    counts = _movement_counts(panel, everyone, 1)
+    moves = {name: int(n[-1, 0]) for name, n in counts.items()}
     kpis = {
         "active_customers": active,
         "revenue": revenue,
@@ -311,7 +313,7 @@ def headline_kpis(
         "revenue_per_customer": _ratio(revenue, active),
         "new_customers": moves["new"],
         "lost_customers": moves["lost"],
-        "churn_rate": _ratio(moves["lost"], moves["active_start"]),
+        "churn_rate": float(_churn_of_last_period(counts)[0]),
     }
     if customers is not None and "potential" in customers:
         potential = float(customers["potential"].sum())

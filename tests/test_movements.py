@@ -19,16 +19,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from portfolio_lib import i18n
-from portfolio_lib.aggregate import aggregate
+from portfolio_lib.aggregate import active_matrix, aggregate
 from portfolio_lib.errors import PortfolioDataError
 from portfolio_lib.movements import (
     STATUSES,
+    annual_churn,
     cohort_matrix,
     cohort_table,
     customer_status,
     movements,
     revenue_bridge,
 )
+from portfolio_lib.weight import headline_kpis
 
 MONTHS = [f"2024-{m:02d}" for m in range(1, 9)]
 
@@ -245,9 +247,22 @@ def test_revenue_bridge_by_hand(agg):
             "contraction": [70.0, 0.0],
             "churned": [280.0, 50.0],
             "revenue_end": [-20.0, 100.0],
+            # Windows ending in March (Jan-Mar) and June (Apr-Jun): both inside the data.
+            "complete_history": [True, True],
         }
     )
     pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+
+
+def test_revenue_bridge_flags_windows_reaching_before_the_data(agg):
+    # Monthly, 3-month windows: the bridge into March starts from February's window
+    # (December-February), which reaches before January: complete from April on.
+    monthly = revenue_bridge(agg.monthly, months=agg.months, period="month", window=3)
+    assert monthly["complete_history"].tolist() == [False, False] + [True] * 5
+    # Quarters with 6-month windows: March's window (October-March) is not in the data,
+    # June's (January-June) is.
+    quarters = revenue_bridge(agg.monthly, months=agg.months, period="quarter", window=6)
+    assert quarters["complete_history"].tolist() == [False, True]
 
 
 def test_revenue_bridge_counts_new_revenue(agg):
@@ -282,8 +297,84 @@ def test_revenue_bridge_by_group_adds_up(agg):
     ]
     assert q3.loc["unknown", "reactivated"] == 40.0
     overall = revenue_bridge(agg.monthly, months=agg.months, period="quarter", window=3)
-    sums = grouped.groupby("period").sum(numeric_only=True)
-    np.testing.assert_allclose(sums.to_numpy(), overall.iloc[:, 3:].to_numpy())
+    money = ["revenue_start", "new", "reactivated", "expansion", "contraction", "churned"]
+    money.append("revenue_end")
+    sums = grouped.groupby("period")[money].sum()
+    np.testing.assert_allclose(sums.to_numpy(), overall[money].to_numpy())
+    flags = grouped.groupby("period")["complete_history"].agg(["min", "max"])
+    assert (flags["min"] == flags["max"]).all()  # a property of the period, not of a group
+    assert flags["min"].tolist() == overall["complete_history"].tolist()
+
+
+@pytest.fixture(scope="module")
+def year_agg():
+    """Fourteen months, January 2024 to February 2025 (activity window 12 unless stated).
+
+    - a (Léa): 100 in January 2024, 50 in January 2025;
+    - b (Léa): 80 in February 2024;
+    - c (Marc): 200 in January 2024, credited -200 in March 2024;
+    - d (no rep): 30 in June 2024;
+    - e (Marc): 40 in February 2025.
+    """
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "c", "c", "d", "e"],
+            "date": pd.to_datetime(
+                [
+                    "2024-01-10",
+                    "2025-01-12",
+                    "2024-02-05",
+                    "2024-01-20",
+                    "2024-03-02",
+                    "2024-06-14",
+                    "2025-02-25",
+                ]
+            ),
+            "amount": [100.0, 50.0, 80.0, 200.0, -200.0, 30.0, 40.0],
+        }
+    )
+    customers = pd.DataFrame(
+        {"customer_id": list("abcde"), "sales_rep": ["Léa", "Léa", "Marc", None, "Marc"]}
+    )
+    return aggregate(tx, customers)
+
+
+def test_annual_churn_by_hand(year_agg):
+    agg = year_agg
+    # Active in February 2024 (March 2023 - February 2024): a 100, b 80, c 200. Active in
+    # February 2025 (March 2024 - February 2025): a 50, d 30, e 40; c's window is -200.
+    # Lost: b and c -> 2 / 3.
+    assert annual_churn(agg.monthly, months=agg.months) == pytest.approx(2 / 3)
+    by_rep = annual_churn(agg.monthly, months=agg.months, customers=agg.customers, by="sales_rep")
+    # Léa: a kept, b lost -> 1/2; Marc: c lost (e is new) -> 1/1; no rep: d was not active
+    # in February 2024 -> no rate.
+    assert by_rep.name == "annual_churn" and by_rep.index.name == "sales_rep"
+    assert by_rep.index.tolist() == ["Léa", "Marc", "unknown"]
+    np.testing.assert_array_equal(by_rep.to_numpy(), [0.5, 1.0, np.nan])
+    # A one-month activity window: only b bought in February 2024, and not in February 2025.
+    assert annual_churn(agg.monthly, months=agg.months, activity_window=1) == 1.0
+    # The same number as the headline tiles.
+    kpis = headline_kpis(agg.monthly, months=agg.months)
+    assert kpis["churn_rate"] == pytest.approx(2 / 3)
+    # Thirteen months (February 2024 on) still have the month a year before the last, read
+    # on a truncated window: January is not seen, so only b was active -> 1 / 1.
+    assert annual_churn(agg.monthly, months=agg.months[1:]) == 1.0
+
+
+def test_annual_churn_needs_a_year_before_the_last_month(year_agg):
+    agg = year_agg
+    with pytest.raises(PortfolioDataError) as error:
+        annual_churn(agg.monthly, months=agg.months[2:])  # March 2024 - February 2025
+    assert error.value.code == "history_too_short"
+    assert error.value.details == {
+        "analysis": "annual churn",
+        "months_needed": 13,
+        "months_available": 12,
+    }
+    assert "needs 13 months of history; the data cover 12" in str(error.value)
+    assert "au moins 13 mois" in error.value.text("fr")
+    with pytest.raises(PortfolioDataError, match="'region'"):
+        annual_churn(agg.monthly, months=agg.months, customers=agg.customers, by="region")
 
 
 def test_cohort_table_by_hand(agg):
@@ -421,6 +512,32 @@ def test_movement_and_bridge_identities_match_brute_force(rows, period, window):
     for row in bridge.itertuples():
         expected = _window_cents(tx, row.period_end, window).sum() / 100
         assert row.revenue_end == pytest.approx(expected, abs=1e-6)
+        # Both windows in the data: the one ending the month before the period starts too.
+        first_of_previous = row.period_start - pd.DateOffset(months=window)
+        assert row.complete_history == (first_of_previous >= agg.months[0])
 
     status = customer_status(agg.monthly, months=agg.months, period=period, activity_window=window)
     assert (status.apply(lambda col: (col == "lost").sum()).to_numpy() == moves["lost"]).all()
+
+
+def test_annual_churn_on_the_sample_is_every_other_reading(sample_aggregates):
+    agg = sample_aggregates
+    assert agg.months[-1] == pd.Timestamp("2025-12-01")  # as_of in December
+    churn = annual_churn(agg.monthly, months=agg.months)
+    # From the activity matrix: active in December 2024 and no longer in December 2025.
+    active = active_matrix(agg.monthly, agg.months)
+    start, end = active[pd.Timestamp("2024-12-01")], active[pd.Timestamp("2025-12-01")]
+    assert churn == pytest.approx((start & ~end).sum() / start.sum(), rel=1e-12)
+    assert 0 < churn < 1
+    # The headline tiles and, as the last month is December, the yearly movements of 2025.
+    assert headline_kpis(agg.monthly, months=agg.months)["churn_rate"] == churn
+    yearly = movements(agg.monthly, months=agg.months, period="year")
+    assert yearly.set_index("period").loc["2025", "churn_rate"] == pytest.approx(churn, rel=1e-12)
+    by_segment = annual_churn(agg.monthly, months=agg.months, customers=agg.customers, by="segment")
+    split = movements(
+        agg.monthly, months=agg.months, period="year", customers=agg.customers, by="segment"
+    )
+    expected = split[split["period"] == "2025"].set_index("segment")["churn_rate"]
+    pd.testing.assert_series_equal(
+        by_segment, expected.rename("annual_churn"), check_index_type=False, rtol=1e-12
+    )

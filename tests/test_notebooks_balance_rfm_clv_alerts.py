@@ -29,7 +29,7 @@ from portfolio_lib.balance import (
 from portfolio_lib.clv import retention_clv, simple_clv
 from portfolio_lib.config import SAMPLE_DIR
 from portfolio_lib.costs import acquisition_costs
-from portfolio_lib.movements import movements
+from portfolio_lib.movements import annual_churn, movements
 from portfolio_lib.predictive import (
     clv_by_segment,
     fit_bgnbd,
@@ -243,13 +243,14 @@ def test_05_rfm_hand_out_keeps_a_formula_like_name_as_text(executed_notebook, tm
 def test_06_clv_records_the_library_figures(executed_notebook, sample_aggregates, sample_portfolio):
     records = _run(executed_notebook, "06_clv")
     agg = sample_aggregates
-    # Annual churn of 2025, the last full calendar year, from the activity matrix directly:
-    # active in December 2024 and no longer in December 2025, over active in December 2024.
+    # Annual churn of the last 12 months (to December 2025), from the activity matrix
+    # directly: active in December 2024 and no longer in December 2025, over active then.
     active = active_matrix(agg.monthly, agg.months)
     start, end = active[pd.Timestamp("2024-12-01")], active[pd.Timestamp("2025-12-01")]
     churn = (start & ~end).sum() / start.sum()
-    assert records["churn_year"] == "2025"
     assert records["annual_churn"] == pytest.approx(churn, rel=1e-12)
+    # The figure notebook 03 divides by (one definition, movements.annual_churn).
+    assert records["annual_churn"] == annual_churn(agg.monthly, months=agg.months)
 
     # Simple CLV of the whole portfolio by hand from the yearly totals of the active customers:
     # basket x purchases per year x margin rate x 1 / churn.
@@ -310,11 +311,11 @@ def test_06_clv_on_the_edge_set_explains_what_is_unavailable(executed_notebook):
     notebook = executed_notebook("06_clv", "edge")
     assert _errors(notebook) == []
     records = read_records(notebook)
-    for key in ("churn_year", "simple_clv", "retention_clv", "bgnbd", "predictive_clv_total",
+    for key in ("annual_churn", "simple_clv", "retention_clv", "bgnbd", "predictive_clv_total",
                 "ltv_to_cac"):  # fmt: skip
         assert records[key] is None, key
     notes = "\n".join(_notes(notebook))
-    assert "full calendar year" in notes  # no annual churn in 4 months
+    assert "annual churn needs 13 months of history; the data cover 4" in notes
     assert "bought more than once" in notes  # too few repeat customers for BG/NBD
     assert "no cost table" in notes
 

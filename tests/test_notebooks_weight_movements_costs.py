@@ -12,11 +12,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from portfolio_lib.aggregate import window_totals
+from portfolio_lib.aggregate import active_matrix, window_totals
 from portfolio_lib.clv import simple_clv
 from portfolio_lib.config import SAMPLE_DIR
 from portfolio_lib.costs import acquisition_costs, cost_summary, ltv_to_cac
-from portfolio_lib.movements import cohort_matrix, cohort_table, movements, revenue_bridge
+from portfolio_lib.movements import (
+    annual_churn,
+    cohort_matrix,
+    cohort_table,
+    movements,
+    revenue_bridge,
+)
 from portfolio_lib.prepare import prepare
 from portfolio_lib.present import read_records
 from portfolio_lib.weight import headline_kpis, weight_by, weight_over_time
@@ -129,7 +135,8 @@ def _check_movements(records: dict, agg, *, period, window, bridge_period, cohor
     _close(records["churn_rate"], moves["churn_rate"])
     bridge = revenue_bridge(agg.monthly, months=agg.months, period=bridge_period, window=window)
     assert records["bridge_period"] == bridge["period"].iloc[-1]
-    for name, value in bridge.iloc[-1].drop(["period_start", "period_end", "period"]).items():
+    last_bridge = bridge.iloc[-1].drop(["period_start", "period_end", "period", "complete_history"])
+    for name, value in last_bridge.items():
         _close(records["bridge"][name], value)
     cohorts = cohort_table(agg.monthly, months=agg.months, period=cohort_period)
     active = cohort_matrix(cohorts, value="active_share")
@@ -192,8 +199,12 @@ def test_costs_notebook_records_the_library_figures(
     last_year = channels[channels["period"] == "2025"].set_index("channel")["cac"]
     assert set(records["channel_cac"]) == set(last_year.index)
     _close([records["channel_cac"][c] for c in last_year.index], last_year)
-    churn = headline_kpis(agg.monthly, months=agg.months, window=12)["churn_rate"]
+    # Annual churn: customers active in December 2024 and no longer in December 2025.
+    active = active_matrix(agg.monthly, agg.months)
+    start, end = active[pd.Timestamp("2024-12-01")], active[pd.Timestamp("2025-12-01")]
+    churn = (start & ~end).sum() / start.sum()
     _close(records["annual_churn"], churn)
+    _close(records["annual_churn"], annual_churn(agg.monthly, months=agg.months))
     ltv = simple_clv(window_totals(agg.monthly, agg.months), annual_churn=churn).loc["total", "clv"]
     _close(records["ltv"], ltv)
     _close(records["ltv_to_cac"], ltv_to_cac(ltv, yearly["cac"].iloc[-1]))
@@ -244,6 +255,8 @@ def test_costs_notebook_on_the_edge_set_explains_what_is_missing(executed_notebo
     notebook = executed_notebook("03_costs", "edge")
     records = read_records(notebook)
     messages = _messages(notebook)
-    assert "no cost table" in messages and "LTV unavailable" in messages
+    assert "no cost table" in messages
+    # Four months: no customer base a year ago, hence no annual churn and no LTV.
+    assert "annual churn needs 13 months of history; the data cover 4" in messages
     assert records["annual_churn"] is None
     assert "cac" not in records and "ltv" not in records

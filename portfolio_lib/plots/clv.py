@@ -79,16 +79,6 @@ i18n.register(
             "en": "Mean CLV per customer by method",
         },
         "clv_per_customer": {"fr": "CLV par client", "en": "CLV per customer"},
-        # Sentences of notebook 06 (shown with present.show_message).
-        "clv_no_full_year": {
-            "fr": "L'historique ne couvre pas une année civile complète après une première "
-            "fenêtre d'activité : le taux d'attrition annuel, donc les CLV simple et par "
-            "rétention, ne peuvent pas être calculés. Il faut au moins deux années civiles "
-            "de données.",
-            "en": "The history does not cover a full calendar year after a first activity "
-            "window: the annual churn rate, hence the simple and retention CLV, cannot be "
-            "computed. At least two calendar years of data are needed.",
-        },
     }
 )
 

@@ -109,12 +109,6 @@ i18n.register(
             "en": "Spend is not split by sales rep, segment or region: CAC, CRC, CAC payback "
             "and LTV/CAC cover the whole portfolio, without the filters.",
         },
-        "ltv_needs_a_year": {
-            "fr": "LTV indisponible : la CLV simple a besoin d'un taux d'attrition annuel, donc "
-            "de clients actifs il y a 12 mois ; l'historique est trop court.",
-            "en": "LTV unavailable: the simple CLV needs an annual churn rate, hence customers "
-            "active 12 months ago; the history is too short.",
-        },
         "ltv_cac_healthy": {
             "fr": "3 × CAC (seuil d'une acquisition rentable)",
             "en": "3 × CAC (rule of thumb for healthy acquisition)",

@@ -38,6 +38,12 @@ register(
         "top_at_risk": {"fr": "Grand compte à risque", "en": "Key account at risk"},
         "revenue_at_risk": {"fr": "CA à risque", "en": "Revenue at risk"},
         "customers_alerted": {"fr": "Clients en alerte", "en": "Customers with an alert"},
+        # Sheet name of the summary per rep (alerts_by_rep) in the alerts hand-out.
+        "alerts_summary": {"fr": "Synthèse par commercial", "en": "Summary by sales rep"},
+        "no_alerts": {
+            "fr": "Aucun client en alerte avec ces seuils",
+            "en": "No customer raises an alert with these thresholds",
+        },
     }
 )
 

@@ -72,6 +72,13 @@ register(
         "payback_months": {"fr": "Retour sur CAC (mois)", "en": "CAC payback (months)"},
         "ltv_to_cac": {"fr": "Ratio LTV / CAC", "en": "LTV / CAC"},
         "unallocated": {"fr": "Non affecté (tous canaux)", "en": "Unallocated (all channels)"},
+        # Note when the analysis is filtered: spend is company-wide (see cost_summary).
+        "costs_filters_ignored": {
+            "fr": "Les dépenses ne sont pas réparties par commercial, segment ou région : CAC, "
+            "CRC, retour sur CAC et LTV/CAC portent sur tout le portefeuille, sans les filtres.",
+            "en": "Spend is not split by sales rep, segment or region: CAC, CRC, CAC payback "
+            "and LTV/CAC cover the whole portfolio, without the filters.",
+        },
     }
 )
 

@@ -218,14 +218,18 @@ _MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
     "no_costs": {
         "en": (
             "{where}no cost table: {analysis} needs acquisition and retention spend.",
-            "Load a costs file (period, kind, amount), or pass budgets in € per month, e.g. "
-            "acquisition_budget=20000, retention_budget=8000.",
+            "Load a costs file (period, kind, amount), or give budgets in € per month: in the "
+            "costs notebook, the parameters ACQUISITION_BUDGET and RETENTION_BUDGET; in Python, "
+            "the arguments acquisition_budget=20000 and retention_budget=8000 of "
+            "costs.cost_summary (or costs.costs_from_budgets).",
         ),
         "fr": (
             "{where}pas de table de coûts : {analysis} a besoin des dépenses d'acquisition et de "
             "fidélisation.",
             "Chargez un fichier de coûts (période, type, montant), ou indiquez des budgets en € "
-            "par mois, par ex. acquisition_budget=20000, retention_budget=8000.",
+            "par mois : dans le carnet des coûts, les paramètres ACQUISITION_BUDGET et "
+            "RETENTION_BUDGET ; en Python, les arguments acquisition_budget=20000 et "
+            "retention_budget=8000 de costs.cost_summary (ou costs.costs_from_budgets).",
         ),
     },
     "missing_attribute": {
@@ -244,14 +248,15 @@ _MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         "en": (
             "{where}only {count} customer(s) bought more than once; {model} needs at least "
             "{minimum}.",
-            "Use a longer history or a larger portfolio, or use the simple or retention CLV "
-            "formulas, which need no model fit.",
+            "Use a longer history or a larger portfolio. The simple and retention CLV need no "
+            "model fit, but they need an annual churn rate, hence at least 13 months of history.",
         ),
         "fr": (
             "{where}seulement {count} client(s) ont acheté plus d'une fois ; {model} en demande "
             "au moins {minimum}.",
-            "Utilisez un historique plus long ou un portefeuille plus large, ou les formules de "
-            "CLV simple ou par rétention, qui ne demandent pas d'ajustement de modèle.",
+            "Utilisez un historique plus long ou un portefeuille plus large. Les CLV simple et "
+            "par rétention ne demandent pas d'ajustement de modèle, mais un taux d'attrition "
+            "annuel, donc au moins 13 mois d'historique.",
         ),
     },
     "history_too_short": {

@@ -40,7 +40,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .aggregate import Period, period_ends, period_label, revenue_matrix, trailing_sum
+from .aggregate import (
+    PERIOD_MONTHS,
+    Period,
+    period_ends,
+    period_label,
+    revenue_matrix,
+    trailing_sum,
+)
 from .config import DEFAULTS
 from .errors import PortfolioDataError
 from .i18n import register
@@ -637,9 +644,28 @@ def revenue_bridge(
         ``complete_history`` is True when both windows compared lie inside the data: t-1
         minus ``window`` plus one month is on or after the first month of the grid. Before
         that R(t-1) covers fewer months than R(t), so the bridge mixes growth with history.
+
+    Raises
+    ------
+    PortfolioDataError
+        ``history_too_short`` when the grid holds a single period end (e.g. four months and
+        ``period="year"``): the bridge needs the end of the period before the last one;
+        ``missing_attribute`` when ``by`` is not a column of ``customers``.
     """
     grid = _month_grid(months)
     periods = _periods(grid, period)
+    if by is not None:  # the clearer error first
+        _require_attribute(customers, by, "revenue bridge")
+    if len(periods) < 2:
+        # From the end of the calendar period before the last month to the last month.
+        last = grid[-1]
+        into_period = (last.month - 1) % PERIOD_MONTHS[period]
+        raise PortfolioDataError(
+            "history_too_short",
+            analysis=f"revenue bridge by {period}",
+            months_needed=into_period + 2,
+            months_available=len(grid),
+        )
     panel = _panel(monthly, grid, periods, window)
     group, groups = _groups(customers, by, panel.index, "revenue bridge")
     n_groups, n_periods = len(groups), len(periods)

@@ -128,6 +128,17 @@ i18n.register(
         "mean_orders": {"fr": "Commandes (moyenne)", "en": "Mean orders"},
         "mean_monetary": {"fr": "CA moyen", "en": "Mean revenue"},
         "suggested_action": {"fr": "Action suggérée", "en": "Suggested action"},
+        # Sheet names of the RFM hand-out (customers with their segment, rfm_summary).
+        "rfm_customers": {"fr": "Clients par segment", "en": "Customers by segment"},
+        "rfm_summary": {"fr": "Synthèse des segments", "en": "Segment summary"},
+        # Note when the scores have other bins than the 5 the segments need.
+        "rfm_needs_5_bins": {
+            "fr": "Les segments nommés utilisent la grille R x F de 5 x 5 scores : avec "
+            "{bins} scores, seuls les scores et la grille des effectifs sont affichés. "
+            "Remettez RFM_BINS à 5 pour les segments.",
+            "en": "Named segments use the 5 x 5 R x F grid: with {bins} scores only the scores "
+            "and the grid of counts are shown. Set RFM_BINS back to 5 for the segments.",
+        },
         **RFM_SEGMENTS,
         **{f"rfm_action_{key}": texts for key, texts in RFM_ACTIONS.items()},
     }

@@ -273,7 +273,12 @@ def test_cost_summary_passes_the_payback_horizon_and_margin_rate(costs, agg):
 def test_cost_summary_without_costs(agg):
     with pytest.raises(PortfolioDataError) as error:
         cost_summary(None, agg.monthly, agg.customers, months=agg.months)
-    assert error.value.code == "no_costs" and "acquisition_budget" in str(error.value)
+    assert error.value.code == "no_costs"
+    # The fix names the notebook parameters and the function arguments, in both languages.
+    for text in (str(error.value), error.value.text("fr")):
+        for name in ("ACQUISITION_BUDGET", "RETENTION_BUDGET", "acquisition_budget=20000"):
+            assert name in text, (name, text)
+        assert "retention_budget=8000" in text
     got = cost_summary(
         None,
         agg.monthly,

@@ -265,6 +265,26 @@ def test_revenue_bridge_flags_windows_reaching_before_the_data(agg):
     assert quarters["complete_history"].tolist() == [False, True]
 
 
+def test_revenue_bridge_needs_two_period_ends(agg):
+    # January to August 2024 holds one year end (August): the bridge by year needs December
+    # 2023 to August 2024, 9 months; by quarter there are three ends.
+    with pytest.raises(PortfolioDataError) as error:
+        revenue_bridge(agg.monthly, months=agg.months, period="year")
+    assert error.value.code == "history_too_short"
+    assert error.value.details == {
+        "analysis": "revenue bridge by year",
+        "months_needed": 9,
+        "months_available": 8,
+    }
+    assert str(error.value).startswith("revenue bridge by year needs 9 months of history")
+    # July and August: one quarter end (August); the bridge needs June (the end of Q2) to
+    # August, 3 months. By month, July and August are two ends.
+    with pytest.raises(PortfolioDataError, match="needs 3 months.*cover 2"):
+        revenue_bridge(agg.monthly, months=agg.months[6:], period="quarter")
+    one_month = revenue_bridge(agg.monthly, months=agg.months[6:], period="month", window=1)
+    assert one_month["period"].tolist() == ["2024-08"]
+
+
 def test_revenue_bridge_counts_new_revenue(agg):
     got = revenue_bridge(agg.monthly, months=agg.months, period="month", window=3)
     assert got["period"].tolist() == MONTHS[1:]  # no bridge into the first period
@@ -493,6 +513,10 @@ def test_movement_and_bridge_identities_match_brute_force(rows, period, window):
         assert row.new == len(new)
         previous_end = row.period_end
 
+    if len(moves) == 1:  # a single period end: nothing to bridge from
+        with pytest.raises(PortfolioDataError, match="history"):
+            revenue_bridge(agg.monthly, months=agg.months, period=period, window=window)
+        return
     bridge = revenue_bridge(agg.monthly, months=agg.months, period=period, window=window)
     assert len(bridge) == len(moves) - 1
     buckets = ["new", "reactivated", "expansion", "contraction", "churned"]

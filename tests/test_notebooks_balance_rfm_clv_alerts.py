@@ -317,6 +317,8 @@ def test_06_clv_on_the_edge_set_explains_what_is_unavailable(executed_notebook):
     notes = "\n".join(_notes(notebook))
     assert "annual churn needs 13 months of history; the data cover 4" in notes
     assert "bought more than once" in notes  # too few repeat customers for BG/NBD
+    # ... and the note does not send the reader to the simple CLV, unavailable here too.
+    assert "need an annual churn rate, hence at least 13 months of history" in notes
     assert "no cost table" in notes
 
 

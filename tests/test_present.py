@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import nbformat
 import numpy as np
 import pandas as pd
@@ -131,3 +134,24 @@ def test_show_message_in_the_reader_language():
     show_message(PortfolioDataError("no_costs", analysis="CAC/CRC"), lang="fr")
     text = published[-1]["text/markdown"]
     assert "pas de table de coûts" in text and text.startswith("> **Attention**")
+
+
+def test_sheet_names_and_notes_come_with_the_analysis_modules():
+    # A fresh interpreter importing the package only (as the app does), no chart module: the
+    # sheet names and notes of the notebooks are translated all the same.
+    code = (
+        "import sys, portfolio_lib\n"
+        "from portfolio_lib.i18n import label\n"
+        "assert not any(m.startswith('portfolio_lib.plots') for m in sys.modules)\n"
+        "keys = ['rfm_customers', 'rfm_summary', 'rfm_needs_5_bins', 'alerts_summary',\n"
+        "        'no_alerts', 'costs_filters_ignored']\n"
+        "print('|'.join(label(k, 'fr') for k in keys))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    texts = result.stdout.strip().split("|")
+    assert texts[:2] == ["Clients par segment", "Synthèse des segments"]
+    assert texts[2].startswith("Les segments nommés utilisent la grille R x F")
+    assert texts[3:5] == ["Synthèse par commercial", "Aucun client en alerte avec ces seuils"]
+    assert texts[5].startswith("Les dépenses ne sont pas réparties par commercial")

@@ -49,12 +49,6 @@ i18n.register(
             "fr": "{days} j sans commande ({ratio} l'habitude)",
             "en": "{days} days without an order ({ratio} usual gap)",
         },
-        "no_alerts": {
-            "fr": "Aucun client en alerte avec ces seuils",
-            "en": "No customer raises an alert with these thresholds",
-        },
-        # Sheet name of the per-rep hand-out (notebook 07's Excel export).
-        "alerts_summary": {"fr": "Synthèse par commercial", "en": "Summary by sales rep"},
     }
 )
 

@@ -102,13 +102,6 @@ i18n.register(
         },
         "ltv_short": {"fr": "LTV", "en": "LTV"},
         "ltv_cac_ratio": {"fr": "LTV / CAC = {value}", "en": "LTV / CAC = {value}"},
-        # Notes for the notebooks when a figure cannot be computed
-        "costs_filters_ignored": {
-            "fr": "Les dépenses ne sont pas réparties par commercial, segment ou région : CAC, "
-            "CRC, retour sur CAC et LTV/CAC portent sur tout le portefeuille, sans les filtres.",
-            "en": "Spend is not split by sales rep, segment or region: CAC, CRC, CAC payback "
-            "and LTV/CAC cover the whole portfolio, without the filters.",
-        },
         "ltv_cac_healthy": {
             "fr": "3 × CAC (seuil d'une acquisition rentable)",
             "en": "3 × CAC (rule of thumb for healthy acquisition)",

@@ -87,14 +87,6 @@ i18n.register(
             "fr": "Années depuis l'acquisition",
             "en": "Years since acquisition",
         },
-        # Notes for the notebooks when a chart cannot be drawn
-        "bridge_unavailable": {
-            "fr": "Le pont du chiffre d'affaires compare deux fins de période, or les données "
-            "n'en contiennent qu'une avec la période « {period} » : choisissez une période "
-            "plus courte (paramètre BRIDGE_PERIOD).",
-            "en": "The revenue bridge compares two period ends, and the data hold only one "
-            "with the period '{period}': choose a shorter period (parameter BRIDGE_PERIOD).",
-        },
     }
 )
 

@@ -41,16 +41,6 @@ i18n.register(
             "fr": "Segments RFM : part des clients et part du chiffre d'affaires",
             "en": "RFM segments: share of customers and share of revenue",
         },
-        # Sheet names of the RFM hand-out (notebook 05's Excel export).
-        "rfm_customers": {"fr": "Clients par segment", "en": "Customers by segment"},
-        "rfm_summary": {"fr": "Synthèse des segments", "en": "Segment summary"},
-        "rfm_needs_5_bins": {
-            "fr": "Les segments nommés utilisent la grille R x F de 5 x 5 scores : avec "
-            "{bins} scores, seuls les scores et la grille des effectifs sont affichés. "
-            "Remettez RFM_BINS à 5 pour les segments.",
-            "en": "Named segments use the 5 x 5 R x F grid: with {bins} scores only the scores "
-            "and the grid of counts are shown. Set RFM_BINS back to 5 for the segments.",
-        },
     }
 )
 

@@ -4,7 +4,8 @@
   English way (the kinds come from :func:`portfolio_lib.export.infer_format`, so a table looks
   the same on screen and in the Excel export).
 - :func:`show_message` shows a bilingual error or note (e.g. "no cost table") instead of a
-  traceback, so a notebook carries on with the analyses that are possible.
+  traceback, so a notebook carries on with the analyses that are possible;
+  :func:`warnings_shown` does the same for the data-quality warnings raised in a block.
 - :func:`record` publishes a notebook's key figures as machine-readable output (invisible in
   the HTML report); :func:`read_records` reads them back from an executed notebook, which is
   how tests check a notebook's numbers against the library.
@@ -15,7 +16,9 @@ from __future__ import annotations
 import json
 import math
 import numbers
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -23,9 +26,18 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from . import i18n
+from .errors import DataQualityWarning
 from .export import infer_format
 
-__all__ = ["RECORD_MIME", "format_table", "read_records", "record", "show_message", "show_table"]
+__all__ = [
+    "RECORD_MIME",
+    "format_table",
+    "read_records",
+    "record",
+    "show_message",
+    "show_table",
+    "warnings_shown",
+]
 
 RECORD_MIME = "application/vnd.portfolio-workbook.record+json"
 
@@ -149,6 +161,35 @@ def show_message(message: object, *, lang: str = "fr") -> None:
     text = message.text(lang) if callable(getattr(message, "text", None)) else str(message)
     quoted = "\n".join(f"> {line}" for line in text.splitlines())
     display(Markdown(f"> **{'Attention' if lang == 'fr' else 'Note'}**\n>\n{quoted}"))
+
+
+@contextmanager
+def warnings_shown(*, lang: str = "fr") -> Iterator[None]:
+    """Show the data-quality warnings raised inside the block as notes, not on stderr.
+
+    Each :class:`~portfolio_lib.errors.DataQualityWarning` of the block (duplicate rows at
+    loading, customers left out of a model...) is shown with :func:`show_message` in ``lang``, once the block ends (also when
+    it raises), instead of a raw line on stderr that names a source file and reaches the
+    HTML report untranslated. Other warnings pass on to the usual filters unchanged.
+
+    Examples
+    --------
+    >>> with warnings_shown(lang="en"):  # doctest: +SKIP
+    ...     prepared = prepare("sales.csv")
+    """
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DataQualityWarning)  # every one, not once per line
+            yield
+    finally:
+        for item in caught:
+            if isinstance(item.message, DataQualityWarning):
+                show_message(item.message, lang=lang)
+            else:
+                warnings.warn_explicit(
+                    item.message, item.category, item.filename, item.lineno, source=item.source
+                )
 
 
 def _plain(value: Any) -> Any:

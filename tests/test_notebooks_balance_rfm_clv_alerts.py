@@ -307,6 +307,21 @@ def test_06_clv_records_the_library_figures(executed_notebook, sample_aggregates
     assert set(records["ltv_to_cac"]) == set(agg.customers["acquisition_channel"].unique())
 
 
+def test_06_clv_shows_the_customers_left_out_of_the_spend_model_as_a_note(executed_notebook):
+    notebook = executed_notebook("06_clv", "sample")
+    # The 9 repeat customers whose credit notes cancel their spend (fit_gamma_gamma with
+    # on_nonpositive="exclude"): a French note, not a warning line on stderr.
+    notes = "\n".join(_notes(notebook))
+    assert "9 client(s) réguliers ont une dépense moyenne nulle ou négative" in notes
+    stderr = [
+        o.get("text", "")
+        for c in notebook.cells
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "stream" and o.get("name") == "stderr"
+    ]
+    assert not any("Warning" in text for text in stderr), stderr
+
+
 def test_06_clv_on_the_edge_set_explains_what_is_unavailable(executed_notebook):
     notebook = executed_notebook("06_clv", "edge")
     assert _errors(notebook) == []

@@ -46,6 +46,15 @@ def _close(recorded, expected) -> None:
     np.testing.assert_allclose(_floats(recorded), _floats(expected), rtol=1e-12, atol=1e-9)
 
 
+def _errors(notebook) -> list[str]:
+    return [
+        f"{o.get('ename')}: {o.get('evalue')}"
+        for c in notebook.cells
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
+
+
 def _messages(notebook) -> str:
     return "\n".join(
         o["data"]["text/markdown"]
@@ -119,6 +128,33 @@ def test_weight_notebook_on_the_edge_set_says_which_splits_are_missing(executed_
     messages = _messages(notebook)
     assert "'sales_rep'" in messages and "'region'" in messages
     assert records["kpis"]["churn_rate"] is None  # 4 months: nobody active a window ago
+
+
+def test_weight_notebook_notes_duplicate_rows_instead_of_printing_a_warning(
+    executed_notebook, tmp_path
+):
+    # The sample log with its first invoice line exported twice (the copy on the last row).
+    lines = (SAMPLE_DIR / "transactions.csv").read_text(encoding="utf-8").splitlines()
+    doubled = tmp_path / "transactions.csv"
+    doubled.write_text("\n".join([*lines, lines[1]]) + "\n", encoding="utf-8")
+    notebook = executed_notebook(
+        "01_weight",
+        "sample",
+        TRANSACTIONS=str(doubled),
+        CUSTOMERS=SAMPLE["customers"],
+        COSTS=SAMPLE["costs"],
+    )
+    assert _errors(notebook) == []
+    # Row numbers as a spreadsheet shows them: the header is row 1, the copy row n + 1.
+    note = f"1 ligne(s) sont des copies exactes d'une ligne précédente : ligne {len(lines) + 1}"
+    assert note in _messages(notebook)
+    stderr = [
+        o.get("text", "")
+        for c in notebook.cells
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "stream" and o.get("name") == "stderr"
+    ]
+    assert not any("DataQualityWarning" in text for text in stderr), stderr
 
 
 # ------------------------------------------------------------------------------ 02_movements

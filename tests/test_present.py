@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 
 import nbformat
 import numpy as np
 import pandas as pd
+import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 import portfolio_lib.balance  # noqa: F401  (registers the ABC labels)
-from portfolio_lib import PortfolioDataError
+from portfolio_lib import DataQualityWarning, PortfolioDataError, load_transactions
 from portfolio_lib.alerts import alerts_by_rep
 from portfolio_lib.clv import simple_clv
 from portfolio_lib.costs import ltv_to_cac
@@ -22,6 +24,7 @@ from portfolio_lib.present import (
     record,
     show_message,
     show_table,
+    warnings_shown,
 )
 
 NB = "\u00a0"
@@ -155,3 +158,44 @@ def test_sheet_names_and_notes_come_with_the_analysis_modules():
     assert texts[2].startswith("Les segments nommés utilisent la grille R x F")
     assert texts[3:5] == ["Synthèse par commercial", "Aucun client en alerte avec ces seuils"]
     assert texts[5].startswith("Les dépenses ne sont pas réparties par commercial")
+
+
+def _published_notes():
+    shell = InteractiveShell.instance()
+    published = []
+    shell.display_pub.publish = lambda data, metadata=None, **kw: published.append(data)
+    return published
+
+
+def test_warnings_shown_turns_data_warnings_into_notes(tmp_path):
+    published = _published_notes()
+    csv = tmp_path / "ventes.csv"
+    # Row 3 repeats row 2 (spreadsheet numbering, header on row 1).
+    csv.write_text(
+        "customer_id,date,amount\nC1,2025-01-10,100\nC1,2025-01-10,100\nC2,2025-02-01,50\n",
+        encoding="utf-8",
+    )
+    with warnings.catch_warnings(record=True) as leaked:
+        warnings.simplefilter("always")
+        with warnings_shown(lang="fr"):
+            loaded = load_transactions(csv)
+            duplicate = DataQualityWarning("duplicate_rows", file="b.csv", count=1, rows=[7])
+            warnings.warn(duplicate, stacklevel=1)
+    assert len(loaded) == 3  # the duplicate is kept
+    assert leaked == []  # nothing reaches stderr
+    notes = [data["text/markdown"] for data in published]
+    assert len(notes) == 2 and all(n.startswith("> **Attention**") for n in notes)
+    assert "ventes.csv: 1 ligne(s) sont des copies exactes" in notes[0] and "ligne 3" in notes[0]
+    assert "b.csv" in notes[1] and "ligne 7" in notes[1]
+
+
+def test_warnings_shown_lets_other_warnings_and_errors_through():
+    published = _published_notes()
+    with pytest.warns(RuntimeWarning, match="not a data problem"), warnings_shown(lang="en"):
+        warnings.warn("not a data problem", RuntimeWarning, stacklevel=1)
+    assert published == []
+    # The error propagates, the warning is shown.
+    with pytest.raises(PortfolioDataError), warnings_shown(lang="en"):
+        warnings.warn(DataQualityWarning("unused_cost_channels", examples=["Salon"]), stacklevel=1)
+        raise PortfolioDataError("no_costs", analysis="CAC/CRC")
+    assert len(published) == 1 and "'Salon'" in published[0]["text/markdown"]

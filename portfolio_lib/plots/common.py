@@ -15,7 +15,7 @@ the Axes they are given and are the one implementation every ``plots`` module us
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
@@ -133,10 +133,20 @@ def _axis(ax: Axes, axis: str) -> Axis:
     return ax.yaxis if axis == "y" else ax.xaxis
 
 
-def _round_ticks(target: Axis, nbins: int | str, *, integer: bool = False) -> None:
-    """Ticks at 1, 2 or 5 x 10^k on a linear axis (a log axis keeps its decades)."""
+def _format_axis(
+    ax: Axes,
+    axis: str,
+    nbins: int | str,
+    text: Callable[[float], str],
+    *,
+    integer: bool = False,
+) -> Axes:
+    """Ticks at 1, 2 or 5 x 10^k on a linear axis (a log axis keeps its decades), as ``text``."""
+    target = _axis(ax, axis)
     if target.get_scale() == "linear":
         target.set_major_locator(MaxNLocator(nbins=nbins, steps=_ROUND_STEPS, integer=integer))
+    target.set_major_formatter(FuncFormatter(lambda value, _pos: text(value)))
+    return ax
 
 
 def currency_axis(
@@ -149,12 +159,9 @@ def currency_axis(
     on, would write 12,5 M€ as "12 M€". Call it before fixing ticks by hand
     (``set_xticks``, :func:`align_twin`): it replaces the tick locator of a linear axis.
     """
-    target = _axis(ax, axis)
-    _round_ticks(target, nbins)
-    target.set_major_formatter(
-        FuncFormatter(lambda v, _pos: i18n.format_currency(v, lang, compact=True))
+    return _format_axis(
+        ax, axis, nbins, lambda value: i18n.format_currency(value, lang, compact=True)
     )
-    return ax
 
 
 def percent_axis(
@@ -165,12 +172,9 @@ def percent_axis(
     Like :func:`currency_axis`, it replaces the tick locator of a linear axis: call it before
     fixing ticks by hand.
     """
-    target = _axis(ax, axis)
-    _round_ticks(target, nbins)
-    target.set_major_formatter(
-        FuncFormatter(lambda v, _pos: i18n.format_percent(v, lang, decimals=decimals))
+    return _format_axis(
+        ax, axis, nbins, lambda value: i18n.format_percent(value, lang, decimals=decimals)
     )
-    return ax
 
 
 def number_axis(
@@ -181,12 +185,13 @@ def number_axis(
     With ``decimals=0`` (counts) the ticks are whole numbers: never 0.5 customer. Like
     :func:`currency_axis`, it replaces the tick locator of a linear axis.
     """
-    target = _axis(ax, axis)
-    _round_ticks(target, nbins, integer=decimals == 0)
-    target.set_major_formatter(
-        FuncFormatter(lambda v, _pos: i18n.format_number(v, lang, decimals=decimals))
+    return _format_axis(
+        ax,
+        axis,
+        nbins,
+        lambda value: i18n.format_number(value, lang, decimals=decimals),
+        integer=decimals == 0,
     )
-    return ax
 
 
 def align_twin(ax: Axes, twin: Axes, top: float, *, integer: bool = False) -> None:

@@ -34,6 +34,16 @@ register(
         "clv": {"fr": "Valeur vie client (CLV)", "en": "Customer lifetime value (CLV)"},
         "margin_per_year": {"fr": "Marge annuelle", "en": "Yearly margin"},
         "discount_rate": {"fr": "Taux d'actualisation", "en": "Discount rate"},
+        # The three CLV methods, as columns of a comparison table (and chart legends).
+        "clv_simple": {"fr": "CLV simple (non actualisée)", "en": "Simple CLV (undiscounted)"},
+        "clv_retention": {
+            "fr": "CLV par rétention (actualisée)",
+            "en": "Retention CLV (discounted)",
+        },
+        "clv_predictive": {
+            "fr": "CLV prédictive (BG/NBD + Gamma-Gamma)",
+            "en": "Predictive CLV (BG/NBD + Gamma-Gamma)",
+        },
     }
 )
 

@@ -139,7 +139,7 @@ def test_show_message_in_the_reader_language():
     assert "pas de table de coûts" in text and text.startswith("> **Attention**")
 
 
-def test_sheet_names_and_notes_come_with_the_analysis_modules():
+def test_sheet_names_columns_and_notes_come_with_the_analysis_modules():
     # A fresh interpreter importing the package only (as the app does), no chart module: the
     # sheet names and notes of the notebooks are translated all the same.
     code = (
@@ -147,7 +147,7 @@ def test_sheet_names_and_notes_come_with_the_analysis_modules():
         "from portfolio_lib.i18n import label\n"
         "assert not any(m.startswith('portfolio_lib.plots') for m in sys.modules)\n"
         "keys = ['rfm_customers', 'rfm_summary', 'rfm_needs_5_bins', 'alerts_summary',\n"
-        "        'no_alerts', 'costs_filters_ignored']\n"
+        "        'no_alerts', 'costs_filters_ignored', 'clv_retention']\n"
         "print('|'.join(label(k, 'fr') for k in keys))\n"
     )
     result = subprocess.run(
@@ -158,6 +158,7 @@ def test_sheet_names_and_notes_come_with_the_analysis_modules():
     assert texts[2].startswith("Les segments nommés utilisent la grille R x F")
     assert texts[3:5] == ["Synthèse par commercial", "Aucun client en alerte avec ces seuils"]
     assert texts[5].startswith("Les dépenses ne sont pas réparties par commercial")
+    assert texts[6] == "CLV par rétention (actualisée)"  # a column of notebook 06's table
 
 
 def _published_notes():

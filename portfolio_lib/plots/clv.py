@@ -58,18 +58,6 @@ i18n.register(
             "fr": "{basket} × {purchases} achats/an × {rate} de marge × {years} ans",
             "en": "{basket} × {purchases} purchases/yr × {rate} margin × {years} yrs",
         },
-        "clv_simple": {
-            "fr": "CLV simple (non actualisée)",
-            "en": "Simple CLV (undiscounted)",
-        },
-        "clv_retention": {
-            "fr": "CLV par rétention (actualisée)",
-            "en": "Retention CLV (discounted)",
-        },
-        "clv_predictive": {
-            "fr": "CLV prédictive (BG/NBD + Gamma-Gamma)",
-            "en": "Predictive CLV (BG/NBD + Gamma-Gamma)",
-        },
         "clv_predictive_horizon": {
             "fr": "CLV prédictive sur {months} mois (actualisée)",
             "en": "Predictive CLV over {months} months (discounted)",

@@ -1,0 +1,1234 @@
+"""One function per analysis notebook: the notebook's whole computation, once, for every front end.
+
+A notebook, an interactive explorer (:mod:`portfolio_lib.widgets`) and the Voilà app need the
+same numbers from the same parameters. Each ``*_study`` function takes the aggregated portfolio
+(:class:`~portfolio_lib.aggregate.Aggregates`, the expensive step, done once), the cost table
+where needed and the notebook's parameters as keywords (defaults from
+:data:`portfolio_lib.config.DEFAULTS`), calls the analysis functions of the library and returns a
+frozen dataclass of their DataFrames, Series and fitted models. Nothing is drawn, printed or
+written: front ends show the fields.
+
+Parts that are legitimately unavailable (no cost table, no ``potential`` or ``sales_rep``
+column, too few repeat customers for the predictive models, a history too short for a yearly
+figure) do not raise: the field is ``None`` and ``notes`` says why, with bilingual texts
+(``note.text(lang)``; :func:`portfolio_lib.present.show_message` shows them). Bad parameters and
+unusable data still raise.
+
+The annual churn rate behind the simple and retention CLV and the LTV is the churn of the
+**last 12 months** (:func:`portfolio_lib.movements.annual_churn`): customers active 12 months
+before the last month of the data who are no longer active at its end, over the customers
+active then; it needs 13 months of history. Per group (segment, acquisition channel...) the
+same rule applies within the group; a group nobody was active in 12 months ago takes the
+portfolio's rate.
+
+The CLV study is split so that an explorer fits the predictive models once
+(:func:`fit_clv_models`) and redoes only the discounted values when the discount rate or the
+horizon changes (:func:`clv_study` with ``models=``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from types import MappingProxyType
+from typing import TypeVar
+
+import pandas as pd
+
+from . import i18n
+from .aggregate import Aggregates, Period, window_totals
+from .alerts import alerts_by_rep, customer_alerts
+from .balance import (
+    abc_classes,
+    class_summary,
+    concentration,
+    dependence_alerts,
+    lifecycle_phases,
+    lifecycle_summary,
+    pmg_classes,
+    potential_matrix,
+    potential_matrix_summary,
+)
+from .clv import retention_clv, simple_clv
+from .config import DEFAULTS
+from .costs import acquisition_costs, cost_summary, ltv_to_cac
+from .errors import DataQualityWarning, PortfolioDataError
+from .movements import annual_churn, cohort_matrix, cohort_table, movements, revenue_bridge
+from .predictive import (
+    BGNBDFit,
+    GammaGammaFit,
+    calibration_and_holdout,
+    calibration_vs_holdout,
+    clv_by_segment,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    p_alive_matrix,
+    period_transactions,
+    predictive_clv,
+)
+from .predictive import ltv_to_cac as channel_ltv_to_cac
+from .rfm import rfm_scores, rfm_segments, rfm_summary, rfm_table
+from .weight import headline_kpis, weight_by, weight_over_time
+
+__all__ = [
+    "WEIGHT_GROUPS",
+    "AlertsStudy",
+    "BalanceStudy",
+    "ClvModels",
+    "ClvStudy",
+    "CostsStudy",
+    "MovementsStudy",
+    "Note",
+    "OverviewStudy",
+    "RfmStudy",
+    "StudyNote",
+    "WeightStudy",
+    "alerts_study",
+    "balance_study",
+    "clv_study",
+    "costs_study",
+    "customer_totals",
+    "fit_clv_models",
+    "movements_study",
+    "overview_study",
+    "rfm_study",
+    "weight_study",
+]
+
+# Parameters of the notebooks that config.DEFAULTS does not document yet (requested from the
+# lead); the notebooks' own defaults until then.
+_BRIDGE_PERIOD: Period = DEFAULTS.get("bridge_period", "year")
+_COHORT_PERIOD: Period = DEFAULTS.get("cohort_period", "quarter")
+_CLV_BY: str = DEFAULTS.get("clv_by", "segment")
+_HOLDOUT_MONTHS: int = DEFAULTS.get("holdout_months", 6)
+#: Customer attributes the weight study splits by.
+WEIGHT_GROUPS: tuple[str, ...] = ("segment", "sales_rep", "region")
+# Rows of the predictive CLV's "largest customers" table (notebook 06).
+_TOP_CUSTOMERS = 15
+
+# Sentences of the notes (the notebooks and the explorers show them as they are).
+i18n.register(
+    {
+        "note_annual_churn_undefined": {
+            "fr": "Aucun client n'était actif il y a 12 mois : le taux d'attrition annuel, donc "
+            "la durée de vie de la CLV simple, n'est pas défini.",
+            "en": "No customer was active 12 months ago: the annual churn rate, hence the "
+            "lifetime of the simple CLV, is undefined.",
+        },
+        "note_holdout_history_too_short": {
+            "fr": "Le contrôle sur les {months} derniers mois a besoin d'achats avant cette "
+            "période ; l'historique est trop court : réduisez la période de test.",
+            "en": "The check on the last {months} months needs purchases before them; the "
+            "history is too short: shorten the holdout period.",
+        },
+    }
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Notes
+
+
+@dataclass(frozen=True, eq=False)
+class Note:
+    """A remark on a part of a study that is not shown, for any language.
+
+    Like :class:`~portfolio_lib.errors.PortfolioDataError`, ``text(lang)`` gives the French or
+    English sentence and ``str()`` the English one, so front ends show both kinds alike.
+
+    Parameters
+    ----------
+    key : str
+        Label key of the sentence (:func:`portfolio_lib.i18n.label`), with ``{placeholders}``.
+    details : mapping
+        Values of the placeholders.
+    """
+
+    key: str
+    details: Mapping[str, object] = field(default_factory=dict)
+
+    def text(self, lang: str = "en") -> str:
+        """The sentence in ``lang`` ('fr' or 'en')."""
+        return i18n.label(self.key, lang).format(**self.details)
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+    def __repr__(self) -> str:
+        return f"Note({self.key!r}, {dict(self.details)!r})"
+
+
+#: What ``notes`` hold: catalogue errors and warnings of the data, or :class:`Note` remarks.
+StudyNote = PortfolioDataError | DataQualityWarning | Note
+
+_T = TypeVar("_T")
+
+
+def _attempt(notes: list[StudyNote], compute: Callable[[], _T]) -> _T | None:
+    """``compute()``, or None with the error in ``notes`` when the data cannot support it."""
+    try:
+        return compute()
+    except PortfolioDataError as error:
+        notes.append(error)
+        return None
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, pd.DataFrame):
+        return f"DataFrame({value.shape[0]}x{value.shape[1]})"
+    if isinstance(value, pd.Series):
+        return f"Series({len(value)})"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k!r}: {_describe(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, tuple) and value and not isinstance(value[0], (int, float)):
+        return f"({len(value)} items)"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return type(value).__name__ if hasattr(value, "__dataclass_fields__") else repr(value)
+
+
+class _Study:
+    """Readable repr for the study dataclasses (their frames are summarised, not printed)."""
+
+    def __repr__(self) -> str:
+        parts = (f"{f.name}={_describe(getattr(self, f.name))}" for f in fields(self))
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+
+# --------------------------------------------------------------------------------------------
+# Shared intermediate results
+
+
+def customer_totals(agg: Aggregates, *, window: int = DEFAULTS["activity_window"]) -> pd.DataFrame:
+    """The customer table with its revenue, margin and orders over the last ``window`` months.
+
+    The attributes of ``agg.customers`` (and the purchase summary) followed by ``revenue``,
+    ``margin``, ``orders`` and ``active`` of :func:`portfolio_lib.aggregate.window_totals`,
+    which replace the all-time totals: what the balance and CLV analyses read as yearly
+    figures. Explorers compute it once and pass it to the studies (``totals=``).
+
+    Parameters
+    ----------
+    agg : Aggregates
+    window : int, default 12
+        Months of the window, ending with the last month of the data.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer of ``agg.customers``, in its order, prospects included.
+    """
+    totals = window_totals(agg.monthly, agg.months, window=window)
+    attributes = agg.customers.drop(columns=["revenue", "margin", "orders"])
+    if totals.index.equals(pd.Index(attributes["customer_id"])):  # the Aggregates invariant
+        return attributes.assign(**{name: totals[name].to_numpy() for name in totals.columns})
+    return attributes.join(totals, on="customer_id")
+
+
+# --------------------------------------------------------------------------------------------
+# 00 overview
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class OverviewStudy(_Study):
+    """Headline figures of the portfolio (the overview tiles).
+
+    Attributes
+    ----------
+    kpis : pandas.Series
+        :func:`portfolio_lib.weight.headline_kpis` over the activity window.
+    concentration : pandas.Series
+        :func:`portfolio_lib.balance.concentration` of the window's revenue.
+    notes : tuple
+    """
+
+    kpis: pd.Series
+    concentration: pd.Series
+    notes: tuple[StudyNote, ...] = ()
+
+
+def overview_study(
+    agg: Aggregates, *, activity_window: int = DEFAULTS["activity_window"]
+) -> OverviewStudy:
+    """Headline KPIs and concentration over the last ``activity_window`` months.
+
+    Parameters
+    ----------
+    agg : Aggregates
+    activity_window : int, default 12
+
+    Returns
+    -------
+    OverviewStudy
+    """
+    kpis = headline_kpis(
+        agg.monthly, months=agg.months, customers=agg.customers, window=activity_window
+    )
+    totals = window_totals(agg.monthly, agg.months, window=activity_window)
+    return OverviewStudy(kpis=kpis, concentration=concentration(totals))
+
+
+# --------------------------------------------------------------------------------------------
+# 01 weight
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class WeightStudy(_Study):
+    """Weight of the portfolio (notebook 01).
+
+    Attributes
+    ----------
+    kpis : pandas.Series
+        :func:`portfolio_lib.weight.headline_kpis` (window = activity window).
+    trend : pandas.DataFrame
+        :func:`portfolio_lib.weight.weight_over_time` per period.
+    by : mapping
+        ``{attribute: weight_by table}`` for each attribute of ``groups`` that the customer
+        table has (read-only mapping; a missing attribute is a note).
+    notes : tuple
+    """
+
+    kpis: pd.Series
+    trend: pd.DataFrame
+    by: Mapping[str, pd.DataFrame]
+    notes: tuple[StudyNote, ...] = ()
+
+
+def weight_study(
+    agg: Aggregates,
+    *,
+    period: Period = DEFAULTS["period"],
+    activity_window: int = DEFAULTS["activity_window"],
+    groups: Iterable[str] = WEIGHT_GROUPS,
+) -> WeightStudy:
+    """Headline KPIs, revenue and active customers per period, weight of each group.
+
+    Parameters
+    ----------
+    agg : Aggregates
+    period : {'month', 'quarter', 'year'}, default 'month'
+    activity_window : int, default 12
+        Months of trailing revenue that make a customer active (and of the group windows).
+    groups : iterable of str, default ('segment', 'sales_rep', 'region')
+        Attributes to weigh; those missing from the customer table give a
+        ``missing_attribute`` note.
+
+    Returns
+    -------
+    WeightStudy
+    """
+    notes: list[StudyNote] = []
+    kpis = headline_kpis(
+        agg.monthly, months=agg.months, customers=agg.customers, window=activity_window
+    )
+    trend = weight_over_time(
+        agg.monthly,
+        months=agg.months,
+        customers=agg.customers,
+        period=period,
+        activity_window=activity_window,
+    )
+    by: dict[str, pd.DataFrame] = {}
+    for column in groups:
+        table = _attempt(
+            notes,
+            lambda column=column: weight_by(
+                agg.monthly,
+                months=agg.months,
+                customers=agg.customers,
+                by=column,
+                window=activity_window,
+            ),
+        )
+        if table is not None:
+            by[column] = table
+    return WeightStudy(kpis=kpis, trend=trend, by=MappingProxyType(by), notes=tuple(notes))
+
+
+# --------------------------------------------------------------------------------------------
+# 02 movements
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class MovementsStudy(_Study):
+    """Movements of the portfolio (notebook 02).
+
+    Attributes
+    ----------
+    movements : pandas.DataFrame
+        :func:`portfolio_lib.movements.movements` per ``period``.
+    bridge : pandas.DataFrame or None
+        :func:`portfolio_lib.movements.revenue_bridge` per ``bridge_period``; None (and a
+        note) when the data hold a single period end.
+    cohorts : pandas.DataFrame
+        :func:`portfolio_lib.movements.cohort_table` per ``cohort_period``.
+    cohort_active, cohort_revenue : pandas.DataFrame
+        Its triangles of active share and revenue share (:func:`cohort_matrix`).
+    notes : tuple
+    """
+
+    movements: pd.DataFrame
+    bridge: pd.DataFrame | None
+    cohorts: pd.DataFrame
+    cohort_active: pd.DataFrame
+    cohort_revenue: pd.DataFrame
+    notes: tuple[StudyNote, ...] = ()
+
+
+def movements_study(
+    agg: Aggregates,
+    *,
+    period: Period = DEFAULTS["period"],
+    activity_window: int = DEFAULTS["activity_window"],
+    bridge_period: Period = _BRIDGE_PERIOD,
+    cohort_period: Period = _COHORT_PERIOD,
+) -> MovementsStudy:
+    """New, reactivated, retained and lost customers, revenue bridge and cohorts.
+
+    Parameters
+    ----------
+    agg : Aggregates
+    period : {'month', 'quarter', 'year'}, default 'month'
+        Periods of the movements and churn.
+    activity_window : int, default 12
+        Months of trailing revenue that make a customer active (and of the bridge windows).
+    bridge_period : {'month', 'quarter', 'year'}, default 'year'
+        Spacing of the period ends the revenue bridge compares.
+    cohort_period : {'month', 'quarter', 'year'}, default 'quarter'
+        Cohorts of first purchase.
+
+    Returns
+    -------
+    MovementsStudy
+    """
+    notes: list[StudyNote] = []
+    moves = movements(
+        agg.monthly, months=agg.months, period=period, activity_window=activity_window
+    )
+    # Needs two period ends: history_too_short with a single one (4 months by year).
+    bridge = _attempt(
+        notes,
+        lambda: revenue_bridge(
+            agg.monthly, months=agg.months, period=bridge_period, window=activity_window
+        ),
+    )
+    cohorts = cohort_table(agg.monthly, months=agg.months, period=cohort_period)
+    return MovementsStudy(
+        movements=moves,
+        bridge=bridge,
+        cohorts=cohorts,
+        cohort_active=cohort_matrix(cohorts, value="active_share"),
+        cohort_revenue=cohort_matrix(cohorts, value="revenue_share"),
+        notes=tuple(notes),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# 03 costs
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class CostsStudy(_Study):
+    """Acquisition and retention costs (notebook 03), on the whole portfolio.
+
+    Attributes
+    ----------
+    summary : pandas.DataFrame or None
+        :func:`portfolio_lib.costs.cost_summary` per ``period`` (CAC, CRC, payback); None
+        without cost table nor budget.
+    yearly : pandas.DataFrame or None
+        The same per year.
+    channel_costs : pandas.DataFrame or None
+        :func:`portfolio_lib.costs.acquisition_costs` per year and channel (only with a cost
+        table, and a customer table with ``acquisition_channel``).
+    annual_churn : float or None
+        Churn of the last 12 months (:func:`portfolio_lib.movements.annual_churn`); None
+        (and a note) with less than 13 months of history or nobody active a year ago.
+    clv : pandas.DataFrame or None
+        :func:`portfolio_lib.clv.simple_clv` of the whole portfolio (row ``"total"``).
+    ltv : float or None
+        Its CLV, the LTV.
+    ltv_to_cac : float or None
+        LTV over the CAC of the last year.
+    notes : tuple
+    """
+
+    summary: pd.DataFrame | None
+    yearly: pd.DataFrame | None
+    channel_costs: pd.DataFrame | None
+    annual_churn: float | None
+    clv: pd.DataFrame | None
+    ltv: float | None
+    ltv_to_cac: float | None
+    notes: tuple[StudyNote, ...] = ()
+
+
+def _annual_churn(agg: Aggregates, activity_window: int, notes: list[StudyNote]) -> float | None:
+    """The portfolio's annual churn, or None (with the reason in ``notes``) when unavailable.
+
+    Unavailable when the history is shorter than 13 months (``history_too_short``) or when
+    nobody was active 12 months ago (the rate is undefined).
+    """
+    churn = _attempt(
+        notes,
+        lambda: annual_churn(agg.monthly, months=agg.months, activity_window=activity_window),
+    )
+    if churn is not None and not churn >= 0:  # NaN: nobody to lose a year ago
+        notes.append(Note("note_annual_churn_undefined"))
+        return None
+    return churn
+
+
+def costs_study(
+    full_agg: Aggregates,
+    costs: pd.DataFrame | None,
+    *,
+    period: Period = DEFAULTS["period"],
+    activity_window: int = DEFAULTS["activity_window"],
+    acquisition_budget: float | None = None,
+    retention_budget: float | None = None,
+    payback_horizon_months: int = DEFAULTS["payback_horizon_months"],
+) -> CostsStudy:
+    """CAC, CRC, CAC payback per period and per year, CAC by channel, LTV and LTV/CAC.
+
+    Spend is company-wide: pass the whole portfolio (``Prepared.full``), not a filtered one.
+
+    Parameters
+    ----------
+    full_agg : Aggregates
+        The unfiltered portfolio.
+    costs : pandas.DataFrame or None
+        Canonical cost table (:func:`portfolio_lib.io.load_costs`); None to use the budgets.
+    period : {'month', 'quarter', 'year'}, default 'month'
+    activity_window : int, default 12
+        Months of trailing revenue that make a customer active (retained customers, CRC).
+    acquisition_budget, retention_budget : float, optional
+        € per month, used only without a cost table; None or 0 for none.
+    payback_horizon_months : int, default 12
+        Months of margin after the first purchase counted for the CAC payback.
+
+    Returns
+    -------
+    CostsStudy
+    """
+    notes: list[StudyNote] = []
+    options = {
+        "activity_window": activity_window,
+        "acquisition_budget": acquisition_budget or None,
+        "retention_budget": retention_budget or None,
+        "horizon_months": payback_horizon_months,
+    }
+    summary = _attempt(
+        notes,
+        lambda: cost_summary(
+            costs,
+            full_agg.monthly,
+            full_agg.customers,
+            months=full_agg.months,
+            period=period,
+            **options,
+        ),
+    )
+    yearly = None
+    if summary is not None:
+        yearly = cost_summary(
+            costs,
+            full_agg.monthly,
+            full_agg.customers,
+            months=full_agg.months,
+            period="year",
+            **options,
+        )
+    channel_costs = None
+    if costs is not None:  # budgets have no channel
+        channel_costs = _attempt(
+            notes,
+            lambda: acquisition_costs(
+                costs, full_agg.customers, months=full_agg.months, period="year", by_channel=True
+            ),
+        )
+    # LTV = simple CLV, whose expected lifetime is 1 / the annual churn (the last 12 months).
+    churn = _annual_churn(full_agg, activity_window, notes)
+    clv = ltv = ratio = None
+    if churn is not None:
+        clv = simple_clv(window_totals(full_agg.monthly, full_agg.months), annual_churn=churn)
+        ltv = float(clv.loc["total", "clv"])
+        if yearly is not None:
+            ratio = ltv_to_cac(ltv, yearly["cac"].iloc[-1])
+    return CostsStudy(
+        summary=summary,
+        yearly=yearly,
+        channel_costs=channel_costs,
+        annual_churn=churn,
+        clv=clv,
+        ltv=ltv,
+        ltv_to_cac=ratio,
+        notes=tuple(notes),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# 04 balance
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class BalanceStudy(_Study):
+    """Balance of the portfolio (notebook 04), over the last ``activity_window`` months.
+
+    Attributes
+    ----------
+    buyers : pandas.DataFrame
+        :func:`customer_totals` of the active customers (revenue > 0 in the window).
+    abc, abc_mix : pandas.DataFrame
+        :func:`portfolio_lib.balance.abc_classes` of the buyers and its
+        :func:`class_summary`.
+    pmg, pmg_mix : pandas.DataFrame
+        :func:`portfolio_lib.balance.pmg_classes` and its summary.
+    pmg_thresholds : tuple of float
+        ``(medium_from, large_from)`` in € used (given, or the quantiles).
+    concentration : pandas.Series
+        :func:`portfolio_lib.balance.concentration`.
+    dependent : pandas.DataFrame
+        :func:`portfolio_lib.balance.dependence_alerts` (empty when none).
+    phases, lifecycle : pandas.DataFrame
+        :func:`portfolio_lib.balance.lifecycle_phases` and :func:`lifecycle_summary`.
+    matrix, matrix_cells : pandas.DataFrame or None
+        :func:`portfolio_lib.balance.potential_matrix` and its 3 x 3 summary; None (and a
+        note) without a ``potential`` column.
+    notes : tuple
+    """
+
+    buyers: pd.DataFrame
+    abc: pd.DataFrame
+    abc_mix: pd.DataFrame
+    pmg: pd.DataFrame
+    pmg_mix: pd.DataFrame
+    pmg_thresholds: tuple[float, float]
+    concentration: pd.Series
+    dependent: pd.DataFrame
+    phases: pd.DataFrame
+    lifecycle: pd.DataFrame
+    matrix: pd.DataFrame | None
+    matrix_cells: pd.DataFrame | None
+    notes: tuple[StudyNote, ...] = ()
+
+    @property
+    def vivier(self) -> pd.DataFrame | None:
+        """Customers of the pool to develop (high potential, low penetration), largest gap first."""
+        if self.matrix is None:
+            return None
+        return (
+            self.matrix[self.matrix["vivier"]]
+            .drop(columns=["potential_class", "penetration_class", "vivier"])
+            .sort_values("gap", ascending=False)
+            .reset_index(drop=True)
+        )
+
+
+def balance_study(
+    agg: Aggregates,
+    *,
+    activity_window: int = DEFAULTS["activity_window"],
+    a_cut: float = DEFAULTS["a_cut"],
+    b_cut: float = DEFAULTS["b_cut"],
+    pmg_thresholds: Sequence[float] | None = None,
+    pmg_quantiles: Sequence[float] = DEFAULTS["pmg_quantiles"],
+    dependence_alert: float = DEFAULTS["dependence_alert"],
+    top_n: Sequence[int] = DEFAULTS["top_n"],
+    lifecycle_growth: float = DEFAULTS["lifecycle_growth"],
+    lifecycle_childhood_months: int = DEFAULTS["lifecycle_childhood_months"],
+    lifecycle_window_months: int = DEFAULTS["lifecycle_window_months"],
+    potential_quantiles: Sequence[float] = DEFAULTS["potential_quantiles"],
+    penetration_cuts: Sequence[float] = DEFAULTS["penetration_cuts"],
+    totals: pd.DataFrame | None = None,
+) -> BalanceStudy:
+    """Pareto/ABC, PMG, concentration and dependence, lifecycle and potential matrix.
+
+    Parameters
+    ----------
+    agg : Aggregates
+    activity_window : int, default 12
+        Months of revenue ranked; customers with revenue > 0 in them are the buyers.
+    a_cut, b_cut : float, default 0.80 and 0.95
+        ABC cuts of cumulative revenue.
+    pmg_thresholds : (float, float), optional
+        PMG ``(medium_from, large_from)`` in €; None or empty for the quantiles.
+    pmg_quantiles : (float, float), default (0.50, 0.80)
+    dependence_alert : float, default 0.15
+    top_n : sequence of int, default (1, 5, 10)
+    lifecycle_growth : float, default 0.10
+    lifecycle_childhood_months, lifecycle_window_months : int, default 12
+    potential_quantiles : (float, float), default (1/3, 2/3)
+    penetration_cuts : (float, float), default (0.25, 0.60)
+    totals : pandas.DataFrame, optional
+        ``customer_totals(agg, window=activity_window)`` computed beforehand (explorers keep
+        it between changes); computed here when missing.
+
+    Returns
+    -------
+    BalanceStudy
+    """
+    notes: list[StudyNote] = []
+    customers = customer_totals(agg, window=activity_window) if totals is None else totals
+    buyers = customers[customers["active"]]
+    abc = abc_classes(buyers, a_cut=a_cut, b_cut=b_cut)
+    pmg = pmg_classes(
+        buyers,
+        thresholds=tuple(pmg_thresholds) if pmg_thresholds else None,
+        quantiles=tuple(pmg_quantiles),
+    )
+    phases = lifecycle_phases(
+        agg.monthly,
+        agg.customers,
+        months=agg.months,
+        growth=lifecycle_growth,
+        childhood_months=lifecycle_childhood_months,
+        window_months=lifecycle_window_months,
+    )
+    matrix = _attempt(
+        notes,
+        lambda: potential_matrix(
+            customers,
+            potential_quantiles=tuple(potential_quantiles),
+            penetration_cuts=tuple(penetration_cuts),
+        ),
+    )
+    return BalanceStudy(
+        buyers=buyers,
+        abc=abc,
+        abc_mix=class_summary(abc, by="abc"),
+        pmg=pmg,
+        pmg_mix=class_summary(pmg, by="pmg"),
+        pmg_thresholds=tuple(float(t) for t in pmg.attrs["thresholds"]),
+        concentration=concentration(buyers, top_n=top_n, dependence_alert=dependence_alert),
+        dependent=dependence_alerts(buyers, dependence_alert=dependence_alert),
+        phases=phases,
+        lifecycle=lifecycle_summary(phases),
+        matrix=matrix,
+        matrix_cells=None if matrix is None else potential_matrix_summary(matrix),
+        notes=tuple(notes),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# 05 RFM
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class RfmStudy(_Study):
+    """RFM segmentation (notebook 05).
+
+    Attributes
+    ----------
+    values : pandas.DataFrame
+        :func:`portfolio_lib.rfm.rfm_table` (buyers).
+    scores : pandas.DataFrame
+        :func:`portfolio_lib.rfm.rfm_scores` with ``bins`` scores.
+    segments, summary : pandas.DataFrame or None
+        :func:`portfolio_lib.rfm.rfm_segments` and :func:`rfm_summary`; None (and a note)
+        unless ``bins == 5`` (the segment grid is 5 x 5).
+    customer_segments : pandas.DataFrame
+        One row per buyer with its attributes (name, sales rep, segment, region) and scores
+        (and segment), largest revenue first: the hand-out list.
+    notes : tuple
+    """
+
+    values: pd.DataFrame
+    scores: pd.DataFrame
+    segments: pd.DataFrame | None
+    summary: pd.DataFrame | None
+    customer_segments: pd.DataFrame
+    notes: tuple[StudyNote, ...] = ()
+
+    @property
+    def grid_data(self) -> pd.DataFrame:
+        """What the R x F grid chart takes: the segments when named, else the scores."""
+        return self.scores if self.segments is None else self.segments
+
+
+def rfm_study(
+    agg: Aggregates,
+    *,
+    bins: int = DEFAULTS["rfm_bins"],
+    lang: str = DEFAULTS["lang"],
+    values: pd.DataFrame | None = None,
+) -> RfmStudy:
+    """Recency, frequency, monetary scores and named segments of the buying customers.
+
+    Parameters
+    ----------
+    agg : Aggregates
+    bins : int, default 5
+        Scores 1..bins by quantile; the named segments need 5.
+    lang : {'fr', 'en'}, default 'fr'
+        Language of the summary's suggested actions (text column).
+    values : pandas.DataFrame, optional
+        ``rfm_table(agg.customers, as_of=agg.as_of)`` computed beforehand (explorers keep it
+        between changes).
+
+    Returns
+    -------
+    RfmStudy
+    """
+    notes: list[StudyNote] = []
+    values = rfm_table(agg.customers, as_of=agg.as_of) if values is None else values
+    scores = rfm_scores(values, bins=bins)
+    segments = summary = None
+    if bins == 5:
+        segments = rfm_segments(scores)
+        summary = rfm_summary(segments, lang=lang)
+    else:
+        notes.append(Note("rfm_needs_5_bins", {"bins": bins}))
+    customer_segments = (
+        agg.customers.filter(items=["customer_id", "name", "sales_rep", "segment", "region"])
+        .merge(scores if segments is None else segments, on="customer_id")
+        .sort_values("monetary", ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )
+    return RfmStudy(
+        values=values,
+        scores=scores,
+        segments=segments,
+        summary=summary,
+        customer_segments=customer_segments,
+        notes=tuple(notes),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# 06 CLV
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class ClvModels(_Study):
+    """The predictive models of notebook 06, fitted once, with their checks.
+
+    Attributes
+    ----------
+    bgnbd, gamma_gamma : BGNBDFit, GammaGammaFit or None
+        Fitted on ``agg.customers`` (repeat customers with a spend <= 0 left out of the
+        spend model); both None (and a note) when either cannot be fitted.
+    fit_check : pandas.DataFrame or None
+        :func:`portfolio_lib.predictive.period_transactions`: customers by repeat purchases,
+        observed and expected.
+    alive_grid : pandas.DataFrame or None
+        :func:`portfolio_lib.predictive.p_alive_matrix` up to the 95th percentile of the
+        frequency and the oldest customer.
+    holdout_check : pandas.DataFrame or None
+        :func:`portfolio_lib.predictive.calibration_vs_holdout` of a BG/NBD fitted up to
+        ``holdout_months`` before as_of (only when the transactions are given).
+    notes : tuple
+        Why a part is missing, and the data warnings of the fits.
+    """
+
+    bgnbd: BGNBDFit | None
+    gamma_gamma: GammaGammaFit | None
+    fit_check: pd.DataFrame | None
+    alive_grid: pd.DataFrame | None
+    holdout_check: pd.DataFrame | None
+    notes: tuple[StudyNote, ...] = ()
+
+
+def _recording_data_warnings(notes: list[StudyNote], compute: Callable[[], _T]) -> _T:
+    """``compute()``; its data-quality warnings go to ``notes``, other warnings pass on."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = compute()
+    for warning in caught:
+        if isinstance(warning.message, DataQualityWarning):
+            notes.append(warning.message)
+        else:
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+    return result
+
+
+def _fit_pair(customers: pd.DataFrame, min_repeat_customers: int) -> tuple[BGNBDFit, GammaGammaFit]:
+    bgnbd = fit_bgnbd(customers, min_repeat_customers=min_repeat_customers)
+    gamma_gamma = fit_gamma_gamma(
+        customers, on_nonpositive="exclude", min_repeat_customers=min_repeat_customers
+    )
+    return bgnbd, gamma_gamma
+
+
+def _holdout_check(
+    agg: Aggregates,
+    transactions: pd.DataFrame,
+    *,
+    holdout_months: int,
+    min_repeat_customers: int,
+    notes: list[StudyNote],
+) -> pd.DataFrame | None:
+    """Fit on the history up to ``holdout_months`` before as_of, compare with the last months."""
+    mine = transactions[transactions["customer_id"].isin(agg.customers["customer_id"])]
+    calibration_end = (agg.as_of.to_period("M") - holdout_months).end_time
+    dates = pd.to_datetime(mine["date"])
+    if not (dates.dt.normalize() <= calibration_end.normalize()).any():
+        notes.append(Note("note_holdout_history_too_short", {"months": holdout_months}))
+        return None
+    calibration = calibration_and_holdout(
+        mine, calibration_end=calibration_end, observation_end=agg.as_of
+    )
+    fit = _attempt(
+        notes,
+        lambda: fit_bgnbd(
+            calibration,
+            frequency_col="frequency_cal",
+            recency_col="recency_cal",
+            T_col="T_cal",
+            min_repeat_customers=min_repeat_customers,
+        ),
+    )
+    return None if fit is None else calibration_vs_holdout(fit, calibration)
+
+
+def fit_clv_models(
+    agg: Aggregates,
+    *,
+    transactions: pd.DataFrame | None = None,
+    min_repeat_customers: int = DEFAULTS["min_repeat_customers"],
+    holdout_months: int = _HOLDOUT_MONTHS,
+) -> ClvModels:
+    """Fit BG/NBD and Gamma-Gamma by maximum likelihood, with their checks: the slow step.
+
+    Parameters
+    ----------
+    agg : Aggregates
+    transactions : pandas.DataFrame, optional
+        The canonical log (``Prepared.data.transactions``), for the check on unseen months;
+        without it ``holdout_check`` is None.
+    min_repeat_customers : int, default 30
+        Fewest repeat customers to fit the models.
+    holdout_months : int, default 6
+        Last months kept aside for the check.
+
+    Returns
+    -------
+    ClvModels
+    """
+    if int(holdout_months) != holdout_months or holdout_months < 1:
+        raise ValueError(f"holdout_months must be a whole number >= 1, got {holdout_months!r}")
+    notes: list[StudyNote] = []
+    pair = _attempt(
+        notes,
+        lambda: _recording_data_warnings(
+            notes, lambda: _fit_pair(agg.customers, min_repeat_customers)
+        ),
+    )
+    if pair is None:
+        return ClvModels(None, None, None, None, None, notes=tuple(notes))
+    bgnbd, gamma_gamma = pair
+    alive_grid = p_alive_matrix(
+        bgnbd,
+        max_frequency=max(int(agg.customers["frequency"].quantile(0.95)), 1),
+        max_recency=float(agg.customers["T"].max()),
+    )
+    holdout = None
+    if transactions is not None:
+        holdout = _holdout_check(
+            agg,
+            transactions,
+            holdout_months=int(holdout_months),
+            min_repeat_customers=min_repeat_customers,
+            notes=notes,
+        )
+    return ClvModels(
+        bgnbd=bgnbd,
+        gamma_gamma=gamma_gamma,
+        fit_check=period_transactions(bgnbd, agg.customers),
+        alive_grid=alive_grid,
+        holdout_check=holdout,
+        notes=tuple(notes),
+    )
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class ClvStudy(_Study):
+    """Customer lifetime value (notebook 06): simple, retention and predictive.
+
+    Attributes
+    ----------
+    annual_churn : float or None
+        Churn of the last 12 months (:func:`portfolio_lib.movements.annual_churn`); None (and
+        a note) with less than 13 months of history or nobody active a year ago.
+    simple_total : pandas.DataFrame or None
+        :func:`portfolio_lib.clv.simple_clv` of the portfolio (row ``"total"``).
+    retention_total : float or None
+        Retention CLV of the average customer: m r / (1 + d - r) with m its yearly margin
+        (CLV / lifetime) and r = 1 - churn.
+    group_churn : pandas.Series or None
+        Annual churn per group of ``by`` (the portfolio's rate where a group has none).
+    simple : pandas.DataFrame or None
+        Simple CLV per group of ``by``.
+    retention : pandas.Series or None
+        Retention CLV per group.
+    models : ClvModels
+        The fitted predictive models and their checks.
+    predicted : pandas.DataFrame or None
+        :func:`portfolio_lib.predictive.predictive_clv` per customer.
+    predictive_by_group : pandas.DataFrame or None
+        :func:`portfolio_lib.predictive.clv_by_segment` by ``by``.
+    top_customers : pandas.DataFrame or None
+        The 15 largest predictive CLVs with name, sales rep and segment.
+    ltv_cac : pandas.DataFrame or None
+        LTV / CAC per acquisition channel (:func:`portfolio_lib.predictive.ltv_to_cac` of
+        the channels' simple CLV and acquisition costs); None without a cost table.
+    notes : tuple
+        Why a part is missing (the models' notes included).
+    """
+
+    annual_churn: float | None
+    simple_total: pd.DataFrame | None
+    retention_total: float | None
+    group_churn: pd.Series | None
+    simple: pd.DataFrame | None
+    retention: pd.Series | None
+    models: ClvModels
+    predicted: pd.DataFrame | None
+    predictive_by_group: pd.DataFrame | None
+    top_customers: pd.DataFrame | None
+    ltv_cac: pd.DataFrame | None
+    notes: tuple[StudyNote, ...] = ()
+
+
+def _group_clv(
+    agg: Aggregates,
+    totals: pd.DataFrame,
+    *,
+    by: str,
+    churn: float,
+    activity_window: int,
+    max_lifetime_years: float,
+) -> tuple[pd.Series, pd.DataFrame]:
+    """Annual churn and simple CLV per group of ``by``."""
+    # A group nobody was in 12 months ago has no churn of its own: the portfolio's rate stands
+    # in for it.
+    group_churn = annual_churn(
+        agg.monthly,
+        months=agg.months,
+        customers=agg.customers,
+        by=by,
+        activity_window=activity_window,
+    ).fillna(churn)
+    simple = simple_clv(
+        totals, annual_churn=group_churn, by=by, max_lifetime_years=max_lifetime_years
+    )
+    return group_churn, simple
+
+
+def clv_study(
+    agg: Aggregates,
+    costs: pd.DataFrame | None = None,
+    *,
+    models: ClvModels | None = None,
+    by: str = _CLV_BY,
+    activity_window: int = DEFAULTS["activity_window"],
+    discount_rate: float = DEFAULTS["discount_rate"],
+    horizon_months: int = DEFAULTS["clv_horizon_months"],
+    max_lifetime_years: float = DEFAULTS["clv_max_lifetime_years"],
+    min_repeat_customers: int = DEFAULTS["min_repeat_customers"],
+    holdout_months: int = _HOLDOUT_MONTHS,
+    transactions: pd.DataFrame | None = None,
+    totals: pd.DataFrame | None = None,
+) -> ClvStudy:
+    """Simple, retention and predictive CLV, by group, and LTV / CAC per acquisition channel.
+
+    With ``models`` (from :func:`fit_clv_models`) nothing is fitted: only the discounted
+    values are computed, which is what an explorer redoes when the discount rate or the
+    horizon changes.
+
+    Parameters
+    ----------
+    agg : Aggregates
+    costs : pandas.DataFrame, optional
+        Canonical cost table, for the LTV / CAC per channel.
+    models : ClvModels, optional
+        Fitted models; fitted here (``transactions``, ``min_repeat_customers``,
+        ``holdout_months``) when missing.
+    by : str, default 'segment'
+        Customer attribute the CLVs are compared by.
+    activity_window : int, default 12
+        Months of the per-customer totals read as yearly figures by the simple CLV.
+    discount_rate : float, default 0.10
+        Yearly discount rate of the retention and predictive CLV.
+    horizon_months : int, default 36
+        Horizon of the predictive CLV.
+    max_lifetime_years : float, default 10
+        Simple CLV: lifetime of a group without churn.
+    min_repeat_customers : int, default 30
+    holdout_months : int, default 6
+    transactions : pandas.DataFrame, optional
+        See :func:`fit_clv_models`.
+    totals : pandas.DataFrame, optional
+        ``customer_totals(agg, window=activity_window)`` computed beforehand.
+
+    Returns
+    -------
+    ClvStudy
+    """
+    if models is None:
+        models = fit_clv_models(
+            agg,
+            transactions=transactions,
+            min_repeat_customers=min_repeat_customers,
+            holdout_months=holdout_months,
+        )
+    notes: list[StudyNote] = []
+    customers = customer_totals(agg, window=activity_window) if totals is None else totals
+    churn = _annual_churn(agg, activity_window, notes)
+    simple_total = retention_total = group_churn = simple = retention = ltv_cac = None
+    group_options = {
+        "churn": churn,
+        "activity_window": activity_window,
+        "max_lifetime_years": max_lifetime_years,
+    }
+    if churn is not None:
+        simple_total = simple_clv(
+            customers, annual_churn=churn, max_lifetime_years=max_lifetime_years
+        )
+        # Yearly margin of an average customer (CLV / lifetime), discounted with the survival.
+        retention_total = retention_clv(
+            simple_total.loc["total", "clv"] / simple_total.loc["total", "expected_lifetime_years"],
+            retention=1 - churn,
+            discount_rate=discount_rate,
+        )
+        grouped = _attempt(notes, lambda: _group_clv(agg, customers, by=by, **group_options))
+        if grouped is not None:
+            group_churn, simple = grouped
+            retention = retention_clv(
+                simple["clv"] / simple["expected_lifetime_years"],
+                retention=1 - simple["annual_churn"],
+                discount_rate=discount_rate,
+            )
+
+    notes += models.notes
+    predicted = by_group = top = None
+    if models.bgnbd is not None and models.gamma_gamma is not None:
+        predicted = predictive_clv(
+            agg.customers,
+            models.bgnbd,
+            models.gamma_gamma,
+            horizon_months=horizon_months,
+            discount_rate=discount_rate,
+        )
+        by_group = _attempt(notes, lambda: clv_by_segment(predicted, agg.customers, by=by))
+        top = (
+            agg.customers.filter(items=["customer_id", "name", "sales_rep", "segment"])
+            .merge(predicted, on="customer_id")
+            .nlargest(_TOP_CUSTOMERS, "clv")
+            .reset_index(drop=True)
+        )
+
+    # LTV / CAC by acquisition channel: the simple CLV of the channel's customers over what the
+    # channel cost per new customer (spend of the cost table, not filtered).
+    if costs is None:
+        notes.append(PortfolioDataError("no_costs", analysis="LTV / CAC"))
+    elif churn is not None:
+        ltv_cac = _attempt(
+            notes,
+            lambda: channel_ltv_to_cac(
+                _group_clv(agg, customers, by="acquisition_channel", **group_options)[1],
+                acquisition_costs(costs, agg.customers, months=agg.months, by_channel=True),
+                ltv_col="clv",
+            ),
+        )
+    return ClvStudy(
+        annual_churn=churn,
+        simple_total=simple_total,
+        retention_total=retention_total,
+        group_churn=group_churn,
+        simple=simple,
+        retention=retention,
+        models=models,
+        predicted=predicted,
+        predictive_by_group=by_group,
+        top_customers=top,
+        ltv_cac=ltv_cac,
+        notes=tuple(notes),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# 07 alerts
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class AlertsStudy(_Study):
+    """Risk alerts (notebook 07).
+
+    Attributes
+    ----------
+    alerts : pandas.DataFrame
+        :func:`portfolio_lib.alerts.customer_alerts`, by priority (may be empty).
+    by_rep : pandas.DataFrame
+        :func:`portfolio_lib.alerts.alerts_by_rep` with every rep of the customer table.
+    notes : tuple
+        No alert with these thresholds; no ``sales_rep`` column (everyone under 'unknown').
+    """
+
+    alerts: pd.DataFrame
+    by_rep: pd.DataFrame
+    notes: tuple[StudyNote, ...] = ()
+
+    def sheets(self) -> dict[str, pd.DataFrame]:
+        """The Excel hand-out: the summary, then one sheet per rep with their alerts."""
+        per_rep = {
+            str(rep): rows
+            for rep, rows in self.alerts.set_index("priority").groupby("sales_rep", observed=True)
+        }
+        return {"alerts_summary": self.by_rep, **per_rep}
+
+
+def alerts_study(
+    agg: Aggregates,
+    *,
+    drop_alert: float = DEFAULTS["drop_alert"],
+    gap_alert: float = DEFAULTS["gap_alert"],
+    top_at_risk: int = DEFAULTS["top_at_risk"],
+    window: int = DEFAULTS["lifecycle_window_months"],
+) -> AlertsStudy:
+    """Customers at risk (revenue drop, overdue order, key account) and the per-rep summary.
+
+    Parameters
+    ----------
+    agg : Aggregates
+    drop_alert : float, default 0.30
+        Alert when revenue falls by more than this share.
+    gap_alert : float, default 2.0
+        Alert when the days since the last order exceed this many usual gaps.
+    top_at_risk : int, default 20
+        How many of the largest customers are watched as key accounts.
+    window : int, default 12
+        Months of each revenue window compared.
+
+    Returns
+    -------
+    AlertsStudy
+    """
+    notes: list[StudyNote] = []
+    alerts = customer_alerts(
+        agg.monthly,
+        agg.customers,
+        months=agg.months,
+        as_of=agg.as_of,
+        drop_alert=drop_alert,
+        gap_alert=gap_alert,
+        top_at_risk=top_at_risk,
+        window=window,
+    )
+    reps = agg.customers.get("sales_rep")
+    if reps is None:
+        notes.append(
+            PortfolioDataError(
+                "missing_attribute",
+                file="customers",
+                analysis="alerts per sales rep",
+                column="sales_rep",
+                found=", ".join(map(str, agg.customers.columns)),
+            )
+        )
+    if len(alerts) == 0:
+        notes.append(Note("no_alerts"))
+    return AlertsStudy(alerts=alerts, by_rep=alerts_by_rep(alerts, reps=reps), notes=tuple(notes))

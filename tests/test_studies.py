@@ -1,0 +1,569 @@
+"""Studies: each one equals the notebook's computation made with the library functions directly.
+
+On the sample every field is compared with the analysis functions called as the notebooks call
+them, plus hand checks that do not go through the library (annual churn from the activity
+matrix, retention CLV from its formula, group churn on the filtered portfolio). On the edge set
+(4 months, no potential, no sales rep, no cost table, few repeat customers) the studies return
+notes instead of raising; bad parameters still raise.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal, assert_series_equal
+
+from portfolio_lib import studies
+from portfolio_lib.aggregate import active_matrix, window_totals
+from portfolio_lib.alerts import alerts_by_rep, customer_alerts
+from portfolio_lib.balance import (
+    abc_classes,
+    class_summary,
+    concentration,
+    dependence_alerts,
+    lifecycle_phases,
+    lifecycle_summary,
+    pmg_classes,
+    potential_matrix,
+    potential_matrix_summary,
+)
+from portfolio_lib.clv import retention_clv, simple_clv
+from portfolio_lib.costs import acquisition_costs, cost_summary, ltv_to_cac
+from portfolio_lib.errors import DataQualityWarning
+from portfolio_lib.movements import (
+    annual_churn,
+    cohort_matrix,
+    cohort_table,
+    movements,
+    revenue_bridge,
+)
+from portfolio_lib.predictive import (
+    calibration_and_holdout,
+    calibration_vs_holdout,
+    clv_by_segment,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    p_alive_matrix,
+    period_transactions,
+    predictive_clv,
+)
+from portfolio_lib.predictive import ltv_to_cac as channel_ltv_to_cac
+from portfolio_lib.prepare import prepare
+from portfolio_lib.rfm import rfm_scores, rfm_segments, rfm_summary, rfm_table
+from portfolio_lib.studies import Note
+from portfolio_lib.weight import headline_kpis, weight_by, weight_over_time
+
+EDGE_DIR = Path(__file__).parent / "data" / "edge"
+# Both sides fit with the same optimiser on the same data: identical to rounding.
+FIT_RTOL = 1e-9
+
+
+@pytest.fixture(scope="module")
+def edge():
+    """The edge-case set as the notebooks load it."""
+    return prepare(EDGE_DIR / "transactions_fr.csv", EDGE_DIR / "customers.csv", "")
+
+
+@pytest.fixture(scope="module")
+def models(sample_aggregates, sample_portfolio):
+    return studies.fit_clv_models(sample_aggregates, transactions=sample_portfolio.transactions)
+
+
+def _codes(notes) -> list[str]:
+    """Catalogue code of each error note, label key of each remark."""
+    return [getattr(note, "code", None) or note.key for note in notes]
+
+
+def _yearly_totals(agg, window=12):
+    """The notebooks' yearly totals next to the customer attributes (04 and 06)."""
+    last_months = window_totals(agg.monthly, agg.months, window=window)
+    return agg.customers.drop(columns=["revenue", "margin", "orders"]).join(
+        last_months, on="customer_id"
+    )
+
+
+# ------------------------------------------------------------------------------- shared
+
+
+def test_customer_totals_is_the_notebooks_join(sample_aggregates):
+    assert_frame_equal(
+        studies.customer_totals(sample_aggregates), _yearly_totals(sample_aggregates)
+    )
+    six = studies.customer_totals(sample_aggregates, window=6)
+    assert_frame_equal(six, _yearly_totals(sample_aggregates, window=6))
+    # Every customer once, prospects included; active = revenue > 0 over the window.
+    assert len(six) == len(sample_aggregates.customers) == 2000
+    assert (six["active"] == (six["revenue"] > 0)).all()
+
+
+def test_notes_speak_both_languages():
+    note = Note("note_holdout_history_too_short", {"months": 6})
+    assert note.text("en").startswith("The check on the last 6 months needs purchases")
+    assert note.text("fr").startswith("Le contrôle sur les 6 derniers mois")
+    assert str(note) == note.text("en")
+
+
+# ------------------------------------------------------------------------------- overview
+
+
+def test_overview_study(sample_aggregates):
+    agg = sample_aggregates
+    study = studies.overview_study(agg, activity_window=6)
+    expected = headline_kpis(agg.monthly, months=agg.months, customers=agg.customers, window=6)
+    assert_series_equal(study.kpis, expected)
+    # Concentration of the window's buyers: prospects and lapsed customers do not count.
+    totals = window_totals(agg.monthly, agg.months, window=6)
+    assert_series_equal(study.concentration, concentration(totals[totals["active"]]))
+    assert study.concentration["n_customers"] == study.kpis["active_customers"]
+    assert study.notes == ()
+
+
+# --------------------------------------------------------------------------------- weight
+
+
+@pytest.mark.parametrize(("period", "window"), [("month", 12), ("quarter", 6)])
+def test_weight_study_is_the_notebook(sample_aggregates, period, window):
+    agg = sample_aggregates
+    study = studies.weight_study(agg, period=period, activity_window=window)
+    assert_series_equal(
+        study.kpis,
+        headline_kpis(agg.monthly, months=agg.months, customers=agg.customers, window=window),
+    )
+    assert_frame_equal(
+        study.trend,
+        weight_over_time(
+            agg.monthly,
+            months=agg.months,
+            customers=agg.customers,
+            period=period,
+            activity_window=window,
+        ),
+    )
+    assert list(study.by) == ["segment", "sales_rep", "region"]
+    for column, table in study.by.items():
+        expected = weight_by(
+            agg.monthly, months=agg.months, customers=agg.customers, by=column, window=window
+        )
+        assert_frame_equal(table, expected)
+        # Each split adds up to the portfolio's window revenue.
+        assert table["revenue"].sum() == pytest.approx(study.kpis["revenue"], rel=1e-12)
+    assert study.notes == ()
+    with pytest.raises(TypeError):
+        study.by["segment"] = None  # read-only
+
+
+def test_weight_study_on_the_edge_set_notes_the_missing_attributes(edge):
+    study = studies.weight_study(edge.agg)
+    assert list(study.by) == ["segment"]
+    assert _codes(study.notes) == ["missing_attribute", "missing_attribute"]
+    assert [note.details["column"] for note in study.notes] == ["sales_rep", "region"]
+
+
+# ------------------------------------------------------------------------------ movements
+
+
+def test_movements_study_is_the_notebook(sample_aggregates):
+    agg = sample_aggregates
+    study = studies.movements_study(
+        agg, period="quarter", activity_window=6, bridge_period="quarter", cohort_period="year"
+    )
+    expected = movements(agg.monthly, months=agg.months, period="quarter", activity_window=6)
+    assert_frame_equal(study.movements, expected)
+    bridge = revenue_bridge(agg.monthly, months=agg.months, period="quarter", window=6)
+    assert_frame_equal(study.bridge, bridge)
+    cohorts = cohort_table(agg.monthly, months=agg.months, period="year")
+    assert_frame_equal(study.cohorts, cohorts)
+    assert_frame_equal(study.cohort_active, cohort_matrix(cohorts, value="active_share"))
+    assert_frame_equal(study.cohort_revenue, cohort_matrix(cohorts, value="revenue_share"))
+    # 36 months = 12 quarters, 11 bridges between them; 3 yearly cohorts.
+    assert len(study.movements) == 12 and len(study.bridge) == 11
+    assert study.cohort_active.shape == (3, 3)
+
+
+def test_movements_study_defaults_are_the_notebooks(sample_aggregates):
+    study = studies.movements_study(sample_aggregates)
+    assert study.movements["period"].iloc[-1] == "2025-12"  # monthly
+    assert study.bridge["period"].tolist() == ["2024", "2025"]  # yearly bridge
+    assert len(study.cohort_active) == 12  # quarterly cohorts over 3 years
+
+
+def test_movements_study_on_the_edge_set_notes_the_missing_bridge(edge):
+    study = studies.movements_study(edge.agg)
+    # 4 months of 2025: one year end only, nothing to bridge.
+    assert study.bridge is None
+    assert _codes(study.notes) == ["history_too_short"]
+    assert study.notes[0].details["months_available"] == 4
+    assert len(study.movements) == 4
+
+
+# ---------------------------------------------------------------------------------- costs
+
+
+def test_costs_study_is_the_notebook(sample_aggregates, sample_portfolio):
+    agg, costs = sample_aggregates, sample_portfolio.costs
+    study = studies.costs_study(agg, costs, period="quarter", payback_horizon_months=6)
+    options = {"activity_window": 12, "horizon_months": 6}
+    assert_frame_equal(
+        study.summary,
+        cost_summary(costs, agg.monthly, agg.customers, months=agg.months, period="quarter",
+                     **options),
+    )  # fmt: skip
+    yearly = cost_summary(
+        costs, agg.monthly, agg.customers, months=agg.months, period="year", **options
+    )
+    assert_frame_equal(study.yearly, yearly)
+    channel = acquisition_costs(
+        costs, agg.customers, months=agg.months, period="year", by_channel=True
+    )
+    assert_frame_equal(study.channel_costs, channel)
+    churn = annual_churn(agg.monthly, months=agg.months)
+    assert study.annual_churn == churn
+    clv = simple_clv(window_totals(agg.monthly, agg.months), annual_churn=churn)
+    assert_frame_equal(study.clv, clv)
+    assert study.ltv == clv.loc["total", "clv"]
+    assert study.ltv_to_cac == ltv_to_cac(study.ltv, yearly["cac"].iloc[-1])
+    # LTV / CAC by hand: the simple CLV over the CAC of 2025.
+    assert study.ltv_to_cac == pytest.approx(study.ltv / yearly["cac"].iloc[-1], rel=1e-12)
+    assert study.notes == ()
+
+
+def test_costs_study_uses_budgets_without_a_cost_table(sample_aggregates):
+    agg = sample_aggregates
+    study = studies.costs_study(agg, None, acquisition_budget=20_000.0, retention_budget=0.0)
+    expected = cost_summary(
+        None, agg.monthly, agg.customers, months=agg.months, acquisition_budget=20_000.0
+    )
+    assert_frame_equal(study.summary, expected)
+    # 20,000 € every month; CAC = 20,000 / new customers of the month; retention unknown.
+    assert (study.summary["acquisition_spend"] == 20_000.0).all()
+    assert study.summary["crc"].isna().all()
+    assert study.channel_costs is None  # budgets have no channel
+    assert study.notes == ()
+
+
+def test_costs_study_on_the_edge_set_notes_no_costs_and_a_short_history(edge):
+    study = studies.costs_study(edge.full, edge.costs)
+    assert study.summary is study.yearly is study.channel_costs is None
+    assert study.annual_churn is study.clv is study.ltv is study.ltv_to_cac is None
+    assert _codes(study.notes) == ["no_costs", "history_too_short"]
+    assert study.notes[1].details["months_available"] == 4
+
+
+# -------------------------------------------------------------------------------- balance
+
+
+def _balance_expected(agg, *, a_cut=0.8, b_cut=0.95, thresholds=None, dependence_alert=0.15,
+                      growth=0.1):  # fmt: skip
+    customers = _yearly_totals(agg)
+    buyers = customers[customers["active"]]
+    abc = abc_classes(buyers, a_cut=a_cut, b_cut=b_cut)
+    pmg = pmg_classes(buyers, thresholds=thresholds)
+    phases = lifecycle_phases(agg.monthly, agg.customers, months=agg.months, growth=growth)
+    matrix = potential_matrix(customers)
+    return {
+        "buyers": buyers,
+        "abc": abc,
+        "abc_mix": class_summary(abc, by="abc"),
+        "pmg": pmg,
+        "pmg_mix": class_summary(pmg, by="pmg"),
+        "concentration": concentration(buyers, dependence_alert=dependence_alert),
+        "dependent": dependence_alerts(buyers, dependence_alert=dependence_alert),
+        "phases": phases,
+        "lifecycle": lifecycle_summary(phases),
+        "matrix": matrix,
+        "matrix_cells": potential_matrix_summary(matrix),
+    }
+
+
+def _assert_balance(study, expected):
+    for name, value in expected.items():
+        actual = getattr(study, name)
+        if isinstance(value, pd.Series):
+            assert_series_equal(actual, value)
+        else:
+            assert_frame_equal(actual, value)
+
+
+def test_balance_study_is_the_notebook(sample_aggregates):
+    study = studies.balance_study(sample_aggregates)
+    expected = _balance_expected(sample_aggregates)
+    _assert_balance(study, expected)
+    assert study.pmg_thresholds == expected["pmg"].attrs["thresholds"]
+    # The notebook's vivier table.
+    matrix = expected["matrix"]
+    vivier = (
+        matrix[matrix["vivier"]]
+        .drop(columns=["potential_class", "penetration_class", "vivier"])
+        .sort_values("gap", ascending=False)
+        .reset_index(drop=True)
+    )
+    assert_frame_equal(study.vivier, vivier)
+    assert study.notes == ()
+
+
+def test_balance_study_follows_its_thresholds(sample_aggregates):
+    agg = sample_aggregates
+    totals = studies.customer_totals(agg)
+    study = studies.balance_study(
+        agg,
+        a_cut=0.7,
+        b_cut=0.9,
+        pmg_thresholds=[10_000, 50_000],
+        dependence_alert=0.05,
+        lifecycle_growth=0.2,
+        totals=totals,
+    )
+    expected = _balance_expected(
+        agg, a_cut=0.7, b_cut=0.9, thresholds=(10_000, 50_000), dependence_alert=0.05, growth=0.2
+    )
+    _assert_balance(study, expected)
+    assert study.pmg_thresholds == (10_000.0, 50_000.0)
+    # Class A by hand: ranked by revenue, A while the revenue ranked before is below 70 %.
+    revenue = np.sort(study.buyers["revenue"].to_numpy())[::-1]
+    before = (np.cumsum(revenue) - revenue) / revenue.sum()
+    assert study.abc_mix.loc["A", "customers"] == int((before < 0.7 - 1e-9).sum())
+    # Large from 50,000 € by hand.
+    assert study.pmg_mix.loc["large", "customers"] == int((revenue >= 50_000).sum())
+    # An empty PMG list means the quantiles, as in the notebook's parameters.
+    default = studies.balance_study(agg, pmg_thresholds=[], totals=totals)
+    assert default.pmg_thresholds == studies.balance_study(agg, totals=totals).pmg_thresholds
+
+
+def test_balance_study_on_the_edge_set_notes_the_missing_potential(edge):
+    study = studies.balance_study(edge.agg)
+    assert study.matrix is study.matrix_cells is study.vivier is None
+    assert _codes(study.notes) == ["missing_attribute"]
+    assert study.notes[0].details["column"] == "potential"
+    # E1, E4, E5, E6 bought over the 4 months (E2's credit note cancels its invoice).
+    assert sorted(study.buyers["customer_id"]) == ["E1", "E4", "E5", "E6"]
+
+
+def test_balance_study_raises_on_bad_cuts(sample_aggregates):
+    with pytest.raises(ValueError, match="a_cut"):
+        studies.balance_study(sample_aggregates, a_cut=0.9, b_cut=0.8)
+
+
+# ------------------------------------------------------------------------------------ RFM
+
+
+def test_rfm_study_is_the_notebook(sample_aggregates):
+    agg = sample_aggregates
+    study = studies.rfm_study(agg, lang="en")
+    values = rfm_table(agg.customers, as_of=agg.as_of)
+    scores = rfm_scores(values, bins=5)
+    segments = rfm_segments(scores)
+    assert_frame_equal(study.values, values)
+    assert_frame_equal(study.scores, scores)
+    assert_frame_equal(study.segments, segments)
+    assert_frame_equal(study.summary, rfm_summary(segments, lang="en"))
+    listing = (
+        agg.customers.filter(items=["customer_id", "name", "sales_rep", "segment", "region"])
+        .merge(segments, on="customer_id")
+        .sort_values("monetary", ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )
+    assert_frame_equal(study.customer_segments, listing)
+    assert study.grid_data is study.segments
+    assert study.notes == ()
+    # The table can be given (an explorer keeps it): same study.
+    again = studies.rfm_study(agg, lang="en", values=values)
+    assert_frame_equal(again.customer_segments, study.customer_segments)
+
+
+def test_rfm_study_without_5_bins_notes_the_missing_segments(sample_aggregates):
+    study = studies.rfm_study(sample_aggregates, bins=4)
+    assert study.segments is study.summary is None
+    assert study.scores[["r_score", "f_score", "m_score"]].max().tolist() == [4, 4, 4]
+    assert study.grid_data is study.scores
+    assert _codes(study.notes) == ["rfm_needs_5_bins"]
+    assert "4 scores" in study.notes[0].text("en")
+
+
+# ------------------------------------------------------------------------------------ CLV
+
+
+def test_fit_clv_models_are_the_notebooks_fits(sample_aggregates, sample_portfolio, models):
+    agg = sample_aggregates
+    bgnbd = fit_bgnbd(agg.customers)
+    with pytest.warns(DataQualityWarning):  # 9 repeat customers with credit notes only
+        gamma_gamma = fit_gamma_gamma(agg.customers, on_nonpositive="exclude")
+    assert models.bgnbd.params == pytest.approx(bgnbd.params, rel=FIT_RTOL)
+    assert models.gamma_gamma.params == pytest.approx(gamma_gamma.params, rel=FIT_RTOL)
+    assert_frame_equal(models.fit_check, period_transactions(bgnbd, agg.customers), rtol=1e-7)
+    grid = p_alive_matrix(
+        bgnbd,
+        max_frequency=max(int(agg.customers["frequency"].quantile(0.95)), 1),
+        max_recency=float(agg.customers["T"].max()),
+    )
+    assert_frame_equal(models.alive_grid, grid, rtol=1e-7)
+    transactions = sample_portfolio.transactions
+    calibration = calibration_and_holdout(
+        transactions,
+        calibration_end=(agg.as_of.to_period("M") - 6).end_time,
+        observation_end=agg.as_of,
+    )
+    calibration_fit = fit_bgnbd(
+        calibration, frequency_col="frequency_cal", recency_col="recency_cal", T_col="T_cal"
+    )
+    expected = calibration_vs_holdout(calibration_fit, calibration)
+    assert_frame_equal(models.holdout_check, expected, rtol=1e-7)
+    # The spend model's warning is a note, not a warning on the console.
+    assert _codes(models.notes) == ["negative_spend"]
+    assert models.notes[0].details["count"] == 9
+
+
+def test_fit_clv_models_without_transactions_skips_the_holdout_check(sample_aggregates):
+    models = studies.fit_clv_models(sample_aggregates, min_repeat_customers=30)
+    assert models.bgnbd is not None and models.holdout_check is None
+
+
+def test_clv_study_is_the_notebook(sample_aggregates, sample_portfolio, models):
+    agg, costs = sample_aggregates, sample_portfolio.costs
+    study = studies.clv_study(agg, costs, models=models, discount_rate=0.08, horizon_months=24)
+    customers = _yearly_totals(agg)
+    churn = annual_churn(agg.monthly, months=agg.months)
+    assert study.annual_churn == churn
+    # The annual churn by hand from the activity matrix: active in December 2024 and no
+    # longer in December 2025, over active in December 2024.
+    active = active_matrix(agg.monthly, agg.months)
+    start, end = active[pd.Timestamp("2024-12-01")], active[pd.Timestamp("2025-12-01")]
+    assert study.annual_churn == pytest.approx((start & ~end).sum() / start.sum(), rel=1e-12)
+
+    assert_frame_equal(study.simple_total, simple_clv(customers, annual_churn=churn))
+    # Retention CLV by hand: m r / (1 + d - r), m the yearly margin of an average customer.
+    margin = study.simple_total.loc["total", "clv"] * churn  # CLV / (1 / churn)
+    retention = 1 - churn
+    assert study.retention_total == pytest.approx(margin * retention / (1.08 - retention))
+
+    group_churn = annual_churn(
+        agg.monthly, months=agg.months, customers=agg.customers, by="segment"
+    ).fillna(churn)
+    assert_series_equal(study.group_churn, group_churn)
+    simple = simple_clv(customers, annual_churn=group_churn, by="segment")
+    assert_frame_equal(study.simple, simple)
+    expected_retention = retention_clv(
+        simple["clv"] / simple["expected_lifetime_years"],
+        retention=1 - simple["annual_churn"],
+        discount_rate=0.08,
+    )
+    assert_series_equal(study.retention, expected_retention)
+
+    predicted = predictive_clv(
+        agg.customers, models.bgnbd, models.gamma_gamma, horizon_months=24, discount_rate=0.08
+    )
+    assert_frame_equal(study.predicted, predicted)
+    assert_frame_equal(study.predictive_by_group, clv_by_segment(predicted, agg.customers))
+    assert study.top_customers["clv"].tolist() == predicted["clv"].nlargest(15).tolist()
+
+    channel_churn = annual_churn(
+        agg.monthly, months=agg.months, customers=agg.customers, by="acquisition_channel"
+    ).fillna(churn)
+    channel_clv = simple_clv(customers, annual_churn=channel_churn, by="acquisition_channel")
+    expected_ltv_cac = channel_ltv_to_cac(
+        channel_clv,
+        acquisition_costs(costs, agg.customers, months=agg.months, by_channel=True),
+        ltv_col="clv",
+    )
+    assert_frame_equal(study.ltv_cac, expected_ltv_cac)
+    assert _codes(study.notes) == ["negative_spend"]
+
+
+def test_clv_group_churn_is_the_churn_of_each_group_alone(sample_aggregates, models):
+    """Independent check: each segment's rate is the annual churn of that segment's portfolio."""
+    agg = sample_aggregates
+    study = studies.clv_study(agg, models=models, by="segment")
+    for segment, rate in study.group_churn.items():
+        alone = agg.subset(segment=segment)
+        assert rate == pytest.approx(annual_churn(alone.monthly, months=alone.months), rel=1e-12)
+
+
+def test_clv_study_redoes_only_the_cheap_step_with_fitted_models(
+    sample_aggregates, models, monkeypatch
+):
+    def no_fit(*_args, **_kwargs):
+        raise AssertionError("the models were fitted again")
+
+    monkeypatch.setattr(studies, "fit_bgnbd", no_fit)
+    monkeypatch.setattr(studies, "fit_gamma_gamma", no_fit)
+    low = studies.clv_study(sample_aggregates, models=models, discount_rate=0.05)
+    high = studies.clv_study(sample_aggregates, models=models, discount_rate=0.20)
+    # A higher discount rate lowers every discounted value, not the undiscounted simple CLV.
+    assert (high.predicted["clv"].dropna() < low.predicted["clv"].dropna()).all()
+    assert high.retention_total < low.retention_total
+    assert_frame_equal(high.simple, low.simple)
+
+
+def test_clv_study_on_the_edge_set_notes_what_is_unavailable(edge):
+    study = studies.clv_study(edge.agg, edge.costs, transactions=edge.data.transactions)
+    assert study.annual_churn is None and study.simple is study.simple_total is None
+    assert study.models.bgnbd is study.models.gamma_gamma is study.predicted is None
+    assert study.ltv_cac is None
+    assert _codes(study.notes) == ["history_too_short", "too_few_repeat_customers", "no_costs"]
+
+
+def test_clv_study_by_a_missing_attribute_notes_it(edge):
+    study = studies.clv_study(edge.agg, by="region")  # history too short anyway
+    assert "history_too_short" in _codes(study.notes)
+
+
+def test_fit_clv_models_raises_on_a_bad_holdout(sample_aggregates):
+    with pytest.raises(ValueError, match="holdout_months"):
+        studies.fit_clv_models(sample_aggregates, holdout_months=0)
+
+
+def test_holdout_longer_than_the_history_is_a_note(sample_aggregates, sample_portfolio):
+    models = studies.fit_clv_models(
+        sample_aggregates, transactions=sample_portfolio.transactions, holdout_months=40
+    )
+    assert models.bgnbd is not None and models.holdout_check is None
+    assert "note_holdout_history_too_short" in _codes(models.notes)
+
+
+# --------------------------------------------------------------------------------- alerts
+
+
+def test_alerts_study_is_the_notebook(sample_aggregates):
+    agg = sample_aggregates
+    study = studies.alerts_study(agg, drop_alert=0.5, gap_alert=3.0, top_at_risk=10, window=6)
+    alerts = customer_alerts(
+        agg.monthly,
+        agg.customers,
+        months=agg.months,
+        as_of=agg.as_of,
+        drop_alert=0.5,
+        gap_alert=3.0,
+        top_at_risk=10,
+        window=6,
+    )
+    assert_frame_equal(study.alerts, alerts)
+    assert_frame_equal(study.by_rep, alerts_by_rep(alerts, reps=agg.customers["sales_rep"]))
+    # Every rep of the customer table, the alerts all counted once.
+    assert len(study.by_rep) == agg.customers["sales_rep"].nunique() == 8
+    assert study.by_rep["customers_alerted"].sum() == len(alerts)
+    sheets = study.sheets()
+    assert list(sheets)[0] == "alerts_summary"
+    assert sum(len(rows) for key, rows in sheets.items() if key != "alerts_summary") == len(alerts)
+    assert study.notes == ()
+
+
+def test_alerts_study_on_the_edge_set_notes_no_rep_and_no_alert(edge):
+    study = studies.alerts_study(edge.agg)
+    assert len(study.alerts) == 0 and len(study.by_rep) == 0
+    assert _codes(study.notes) == ["missing_attribute", "no_alerts"]
+
+
+def test_every_study_is_frozen(sample_aggregates):
+    study = studies.overview_study(sample_aggregates)
+    with pytest.raises(AttributeError):
+        study.kpis = None
+    assert repr(study).startswith("OverviewStudy(kpis=Series(")
+
+
+def test_bad_parameters_raise(sample_aggregates):
+    with pytest.raises(ValueError, match="week"):
+        studies.weight_study(sample_aggregates, period="week")
+    with pytest.raises(ValueError, match="drop_alert"):
+        studies.alerts_study(sample_aggregates, drop_alert=-0.1)

@@ -37,6 +37,8 @@ SAMPLE_FILES = {
 DEFAULTS = {
     "period": "month",  # month, quarter or year
     "activity_window": 12,  # months of trailing revenue that make a customer active
+    "bridge_period": "year",  # periods the revenue bridge compares
+    "cohort_period": "quarter",  # cohorts of first purchase
     # Balance
     "a_cut": 0.80,  # ABC: A up to 80 % of cumulative revenue
     "b_cut": 0.95,  # B up to 95 %, C the rest
@@ -58,6 +60,8 @@ DEFAULTS = {
     "clv_horizon_months": 36,
     "payback_horizon_months": 12,  # CAC payback: months of margin after the first purchase
     "default_margin_rate": 0.30,  # used only when the log has no margin column
+    "clv_by": "segment",  # customer attribute the CLV compares groups by
+    "holdout_months": 6,  # last months kept aside to check the purchase model
     "clv_max_lifetime_years": 10,  # simple CLV: lifetime when annual churn is 0 (1 / churn capped)
     "min_repeat_customers": 30,  # fewest repeat customers for the BG/NBD and Gamma-Gamma fits
     # Alerts

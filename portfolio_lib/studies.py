@@ -98,10 +98,10 @@ __all__ = [
 
 # Parameters of the notebooks that config.DEFAULTS does not document yet (requested from the
 # lead); the notebooks' own defaults until then.
-_BRIDGE_PERIOD: Period = DEFAULTS.get("bridge_period", "year")
-_COHORT_PERIOD: Period = DEFAULTS.get("cohort_period", "quarter")
-_CLV_BY: str = DEFAULTS.get("clv_by", "segment")
-_HOLDOUT_MONTHS: int = DEFAULTS.get("holdout_months", 6)
+_BRIDGE_PERIOD: Period = DEFAULTS["bridge_period"]
+_COHORT_PERIOD: Period = DEFAULTS["cohort_period"]
+_CLV_BY: str = DEFAULTS["clv_by"]
+_HOLDOUT_MONTHS: int = DEFAULTS["holdout_months"]
 #: Customer attributes the weight study splits by.
 WEIGHT_GROUPS: tuple[str, ...] = ("segment", "sales_rep", "region")
 # Rows of the predictive CLV's "largest customers" table (notebook 06).

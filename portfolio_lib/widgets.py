@@ -782,8 +782,8 @@ def movements_explorer(agg: Aggregates, *, lang: str = DEFAULTS["lang"]) -> Expl
     controls = {
         "period": _period("period", DEFAULTS["period"], lang),
         "activity_window": _window_slider(lang),
-        "bridge_period": _period("bridge_period", DEFAULTS.get("bridge_period", "year"), lang),
-        "cohort_period": _period("cohort_period", DEFAULTS.get("cohort_period", "quarter"), lang),
+        "bridge_period": _period("bridge_period", DEFAULTS["bridge_period"], lang),
+        "cohort_period": _period("cohort_period", DEFAULTS["cohort_period"], lang),
     }
     return explorer(controls, render, name="movements", lang=lang)
 
@@ -974,7 +974,7 @@ def clv_explorer(
     window = DEFAULTS["activity_window"]
     totals = customer_totals(agg, window=window)
     groups = [column for column in _CLV_GROUPS if column in agg.customers.columns]
-    default_by = DEFAULTS.get("clv_by", "segment")
+    default_by = DEFAULTS["clv_by"]
     if groups and default_by not in groups:
         default_by = groups[0]
 

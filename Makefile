@@ -7,7 +7,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8866
-NOTEBOOK ?= notebooks/00_overview.ipynb
+NOTEBOOK ?= notebooks/app.ipynb
+# Uploads travel over the kernel websocket: allow messages above the app's 50 MB limit.
+WS_MAX_BYTES ?= 104857600
 CONFIG ?=
 PYTEST_ARGS ?=
 
@@ -26,7 +28,8 @@ app: $(STAMP)  ## serve the workbook with Voila on http://$(HOST):$(PORT)/
 	@echo "Portfolio workbook: open http://$(HOST):$(PORT)/ in your browser (Ctrl+C to stop)."
 	$(BIN)/voila $(NOTEBOOK) --no-browser --Voila.ip=$(HOST) --port=$(PORT) \
 		--MappingKernelManager.cull_idle_timeout=900 \
-		--MappingKernelManager.cull_interval=60
+		--MappingKernelManager.cull_interval=60 \
+		--Voila.tornado_settings="{'websocket_max_message_size': $(WS_MAX_BYTES)}"
 
 report: $(STAMP)  ## run every notebook on the data and write reports/<date>/ (CONFIG=params.yaml)
 	$(BIN)/portfolio-report $(if $(CONFIG),--config $(CONFIG),)

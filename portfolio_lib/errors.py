@@ -205,12 +205,12 @@ _MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
     },
     "file_too_large": {
         "en": (
-            "{where}the file is {size_mb:.0f} MB, over the limit of {limit_mb:.0f} MB.",
+            "{where}the file is {size_mb:.1f} MB, over the limit of {limit_mb:g} MB.",
             "Export a shorter period or only the needed columns, or run the report from the "
             "command line, which has no limit.",
         ),
         "fr": (
-            "{where}le fichier fait {size_mb:.0f} Mo, au-delà de la limite de {limit_mb:.0f} Mo.",
+            "{where}le fichier fait {size_mb:.1f} Mo, au-delà de la limite de {limit_mb:g} Mo.",
             "Exportez une période plus courte ou seulement les colonnes utiles, ou lancez le "
             "rapport en ligne de commande, qui n'a pas de limite.",
         ),

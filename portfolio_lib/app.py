@@ -1,0 +1,456 @@
+"""The workshop app served by Voilà: data in, column mapping, then every analysis.
+
+Steps on one page:
+
+1. Data: the sample, or the client's files (transactions required, customers and costs
+   optional) uploaded as CSV, Excel or Parquet, within a size limit.
+2. Mapping: for each uploaded file, one drop-down per expected column, pre-filled with the
+   columns recognised from their French or English names; a preview of the first rows.
+3. Analyses: filters (sales rep, segment, region) and one tab per analysis with its threshold
+   controls, charts, tables and download links (Excel, PNG). Tabs are built when first opened.
+
+A French/English switch redraws everything in the other language. Errors in the data show the
+bilingual message of :class:`~portfolio_lib.errors.PortfolioDataError` (file, column, rows,
+what to do) instead of a traceback. Nothing is written to disk: uploads stay in memory.
+"""
+
+from __future__ import annotations
+
+import html
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import ipywidgets as w
+import pandas as pd
+
+from . import i18n, widgets
+from .aggregate import Aggregates, aggregate
+from .config import SAMPLE_FILES
+from .errors import DataQualityWarning, PortfolioDataError
+from .io import (
+    check_cost_channels,
+    check_customer_ids,
+    check_size,
+    guess_mapping,
+    load_costs,
+    load_customers,
+    load_transactions,
+    read_table,
+)
+from .schema import fields_of
+
+__all__ = ["App", "build_app"]
+
+UPLOAD_LIMIT_MB = 50.0
+_ACCEPT = ".csv,.txt,.tsv,.xlsx,.xlsm,.parquet"
+_NONE = "—"
+_TABLES = ("transactions", "customers", "costs")
+_LOADERS = {"transactions": load_transactions, "customers": load_customers, "costs": load_costs}
+
+i18n.register(
+    {
+        "app_title": {"fr": "Analyse du portefeuille client", "en": "Customer portfolio analysis"},
+        "app_data": {"fr": "1. Données", "en": "1. Data"},
+        "app_mapping": {"fr": "2. Correspondance des colonnes", "en": "2. Column mapping"},
+        "app_analyses": {"fr": "3. Analyses", "en": "3. Analyses"},
+        "app_sample": {"fr": "Données d'exemple", "en": "Sample data"},
+        "app_my_files": {"fr": "Mes fichiers", "en": "My files"},
+        "app_transactions_file": {
+            "fr": "Transactions (obligatoire)",
+            "en": "Transactions (required)",
+        },
+        "app_customers_file": {"fr": "Clients (facultatif)", "en": "Customers (optional)"},
+        "app_costs_file": {"fr": "Coûts (facultatif)", "en": "Costs (optional)"},
+        "app_choose_file": {"fr": "Choisir un fichier", "en": "Choose a file"},
+        "app_analyse": {"fr": "Analyser", "en": "Analyse"},
+        "app_unknown_keep": {
+            "fr": "Garder les clients absents du fichier clients",
+            "en": "Keep customers missing from the customer file",
+        },
+        "app_loaded": {
+            "fr": "{transactions} transactions, {customers} clients, du {first} au {last}.",
+            "en": "{transactions} transactions, {customers} customers, from {first} to {last}.",
+        },
+        "app_upload_hint": {
+            "fr": "CSV (séparateur ; ou ,), Excel .xlsx ou Parquet, {limit:.0f} Mo au plus.",
+            "en": "CSV (; or , separated), Excel .xlsx or Parquet, {limit:.0f} MB at most.",
+        },
+        "app_need_transactions": {
+            "fr": "Chargez d'abord le fichier des transactions.",
+            "en": "Upload the transaction file first.",
+        },
+        "app_preview": {"fr": "Aperçu", "en": "Preview"},
+        "app_required": {"fr": "obligatoire", "en": "required"},
+        "app_loading": {"fr": "Calcul en cours…", "en": "Computing…"},
+        "app_no_customer": {
+            "fr": "Aucun client ne correspond à ces filtres.",
+            "en": "No customer matches these filters.",
+        },
+        "tab_overview": {"fr": "Vue d'ensemble", "en": "Overview"},
+        "tab_weight": {"fr": "Poids", "en": "Weight"},
+        "tab_movements": {"fr": "Mouvements", "en": "Movements"},
+        "tab_costs": {"fr": "CAC / CRC", "en": "CAC / CRC"},
+        "tab_balance": {"fr": "Équilibre", "en": "Balance"},
+        "tab_rfm": {"fr": "RFM", "en": "RFM"},
+        "tab_clv": {"fr": "Valeur client", "en": "Customer value"},
+        "tab_alerts": {"fr": "Alertes", "en": "Alerts"},
+    }
+)
+
+
+@dataclass
+class _Upload:
+    """One uploaded file: its name, bytes and the columns read from it."""
+
+    name: str
+    content: bytes
+    columns: list[str]
+    preview: pd.DataFrame
+
+
+def _tabs() -> dict[str, Callable[[App], w.Widget]]:
+    """Tab key -> explorer builder taking the app (its data, filters and language)."""
+    return {
+        "overview": lambda app: widgets.overview_explorer(app.agg, lang=app.lang),
+        "weight": lambda app: widgets.weight_explorer(app.agg, lang=app.lang),
+        "movements": lambda app: widgets.movements_explorer(app.agg, lang=app.lang),
+        # Spend is company-wide: CAC/CRC use the whole portfolio whatever the filters.
+        "costs": lambda app: widgets.costs_explorer(app.full, app.costs, lang=app.lang),
+        "balance": lambda app: widgets.balance_explorer(app.agg, lang=app.lang),
+        "rfm": lambda app: widgets.rfm_explorer(app.agg, lang=app.lang),
+        "clv": lambda app: widgets.clv_explorer(
+            app.agg, app.costs, transactions=app.transactions, lang=app.lang
+        ),
+        "alerts": lambda app: widgets.alerts_explorer(app.agg, lang=app.lang),
+    }
+
+
+def _message_html(message: object, lang: str, *, kind: str = "error") -> str:
+    text = message.text(lang) if callable(getattr(message, "text", None)) else str(message)
+    colour = {"error": "#c0392b", "warning": "#b9770e", "ok": "#2e8b57"}[kind]
+    body = "<br>".join(html.escape(line) for line in text.splitlines())
+    return (
+        f'<div class="portfolio-{kind}" style="border-left:4px solid {colour};'
+        f'padding:6px 10px;margin:6px 0;background:#fafafa">{body}</div>'
+    )
+
+
+class App:
+    """The app's state and widgets; :func:`build_app` returns its root widget.
+
+    Parameters
+    ----------
+    lang : {'fr', 'en'}
+    upload_limit_mb : float
+        Largest accepted upload, per file.
+    """
+
+    def __init__(self, *, lang: str = "fr", upload_limit_mb: float = UPLOAD_LIMIT_MB) -> None:
+        self.lang = lang
+        self.upload_limit_mb = upload_limit_mb
+        self.uploads: dict[str, _Upload] = {}
+        self.full: Aggregates | None = None
+        self.agg: Aggregates | None = None
+        self.costs: pd.DataFrame | None = None
+        self.transactions: pd.DataFrame | None = None
+        self.built: dict[str, w.Widget] = {}
+        self.root = w.VBox(layout=w.Layout(width="100%"))
+        self.language = w.ToggleButtons(options=[("FR", "fr"), ("EN", "en")], value=lang)
+        self.language.observe(self._on_language, names="value")
+        self.source = w.RadioButtons()
+        self.source.observe(self._on_source, names="value")
+        self.files = {kind: w.FileUpload(accept=_ACCEPT, multiple=False) for kind in _TABLES}
+        for kind, upload in self.files.items():
+            upload.observe(lambda change, kind=kind: self._on_upload(kind), names="value")
+        self.file_status = {kind: w.HTML() for kind in _TABLES}
+        self.mappings: dict[str, dict[str, w.Dropdown]] = {}
+        self.mapping_box = w.VBox()
+        self.upload_box = w.VBox()
+        self.showing = "sample"  # what the analyses show: the sample or the uploads
+        self._rendering = False
+        self._message: object = None
+        self._loaded: dict[str, object] = {}
+        self.keep_unknown = w.Checkbox(value=False, indent=False)
+        self.analyse = w.Button(button_style="primary", icon="play")
+        self.analyse.on_click(lambda _button: self.load_uploads())
+        self.messages = w.HTML()
+        self.summary = w.HTML()
+        self.filters = w.Box()
+        self.tabs = w.Tab()
+        self.tabs.observe(self._on_tab, names="selected_index")
+        self._render()
+        self.load_sample()
+
+    # ------------------------------------------------------------------ layout
+
+    def _label(self, key: str) -> str:
+        return i18n.label(key, self.lang)
+
+    def _render(self) -> None:
+        """(Re)build every text of the page in the current language."""
+        lang = self.lang
+        current = self.source.value or "sample"
+        self._rendering = True  # relabelling the options must not count as a choice
+        self.source.options = [
+            (self._label("app_sample"), "sample"),
+            (self._label("app_my_files"), "files"),
+        ]
+        self.source.value = current
+        self._rendering = False
+        for upload in self.files.values():
+            upload.description = self._label("app_choose_file")
+            upload.layout = w.Layout(width="auto")
+        self.keep_unknown.description = self._label("app_unknown_keep")
+        self.analyse.description = self._label("app_analyse")
+        upload_rows = [
+            w.HBox(
+                [
+                    w.HTML(
+                        f"<b>{self._label(f'app_{kind}_file')}</b>", layout=w.Layout(width="220px")
+                    ),
+                    self.files[kind],
+                    self.file_status[kind],
+                ]
+            )
+            for kind in _TABLES
+        ]
+        hint = w.HTML(
+            f"<small>{html.escape(self._label('app_upload_hint').format(limit=self.upload_limit_mb))}</small>"
+        )
+        self.upload_box.children = [
+            hint,
+            *upload_rows,
+            self.mapping_box,
+            self.keep_unknown,
+            self.analyse,
+        ]
+        self.upload_box.layout.display = "" if self.source.value == "files" else "none"
+        self._render_mapping()
+        header = w.HBox(
+            [w.HTML(f"<h2 style='margin:4px 0'>{self._label('app_title')}</h2>"), self.language],
+            layout=w.Layout(justify_content="space-between", align_items="center"),
+        )
+        self.root.children = [
+            header,
+            w.HTML(f"<h3>{self._label('app_data')}</h3>"),
+            self.source,
+            self.upload_box,
+            self.messages,
+            self.summary,
+            w.HTML(f"<h3>{self._label('app_analyses')}</h3>"),
+            self.filters,
+            self.tabs,
+        ]
+        self.root.add_class("portfolio-app")
+        self.tabs.titles = tuple(self._label(f"tab_{key}") for key in _tabs())
+        self._show_message(self._message)
+        self._show_summary()
+        del lang
+
+    def _render_mapping(self) -> None:
+        blocks: list[w.Widget] = []
+        if self.uploads:
+            blocks.append(w.HTML(f"<h3>{self._label('app_mapping')}</h3>"))
+        for kind, upload in self.uploads.items():
+            previous = {f: d.value for f, d in self.mappings.get(kind, {}).items()}
+            guessed = guess_mapping(upload.columns, kind)
+            dropdowns = {}
+            for field in fields_of(kind):
+                text = field.label_fr if self.lang == "fr" else field.label_en
+                if field.required:
+                    text += f" ({self._label('app_required')})"
+                dropdowns[field.name] = w.Dropdown(
+                    options=[_NONE, *upload.columns],
+                    value=previous.get(field.name, guessed.get(field.name, _NONE)),
+                    description=text,
+                    style={"description_width": "260px"},
+                    layout=w.Layout(width="520px"),
+                )
+                dropdowns[field.name].add_class(f"mapping-{kind}-{field.name}")
+            self.mappings[kind] = dropdowns
+            preview = w.HTML(
+                f"<details><summary>{self._label('app_preview')}: {html.escape(upload.name)}</summary>"
+                f"{upload.preview.to_html(index=False, max_rows=5, border=0)}</details>"
+            )
+            blocks.append(
+                w.VBox(
+                    [
+                        w.HTML(f"<b>{self._label(f'app_{kind}_file')}</b>"),
+                        *dropdowns.values(),
+                        preview,
+                    ]
+                )
+            )
+        self.mapping_box.children = blocks
+
+    # ------------------------------------------------------------------ events
+
+    def _on_language(self, change: dict) -> None:
+        self.lang = change["new"]
+        self._render()
+        self._show_analyses()
+
+    def _on_source(self, change: dict) -> None:
+        if self._rendering:
+            return
+        files = change["new"] == "files"
+        self.upload_box.layout.display = "" if files else "none"
+        if not files and self.showing != "sample":
+            self.load_sample()
+
+    def _on_upload(self, kind: str) -> None:
+        value = self.files[kind].value
+        if not value:
+            return
+        item = value[0]
+        name, content = item["name"], bytes(item["content"])
+        self._show_message(None)
+        try:
+            check_size(len(content), limit_mb=self.upload_limit_mb, name=name)
+            raw = read_table(content, name=name, table=kind)
+        except PortfolioDataError as error:
+            self.uploads.pop(kind, None)
+            self.file_status[kind].value = ""
+            self._show_message(error)
+            self._render_mapping()
+            return
+        self.uploads[kind] = _Upload(name, content, [str(c) for c in raw.columns], raw.head(5))
+        self.file_status[kind].value = f"&nbsp;✔ {html.escape(name)} ({len(content) / 1e6:.1f} MB)"
+        self._render_mapping()
+
+    def _on_tab(self, change: dict) -> None:
+        self._build_tab(change["new"])
+
+    # ------------------------------------------------------------------ data
+
+    def _mapping(self, kind: str) -> dict[str, str | None]:
+        return {
+            field: (None if dropdown.value == _NONE else dropdown.value)
+            for field, dropdown in self.mappings[kind].items()
+        }
+
+    def load_sample(self) -> None:
+        """Analyse the sample data (the app's starting point)."""
+        if self._load({kind: SAMPLE_FILES[kind] for kind in _TABLES}, names={}, mappings={}):
+            self.showing = "sample"
+
+    def load_uploads(self) -> None:
+        """Load the uploaded files with the chosen mapping, then show the analyses."""
+        if "transactions" not in self.uploads:
+            self._show_message(self._label("app_need_transactions"))
+            return
+        loaded = self._load(
+            {kind: upload.content for kind, upload in self.uploads.items()},
+            names={kind: upload.name for kind, upload in self.uploads.items()},
+            mappings={kind: self._mapping(kind) for kind in self.uploads},
+        )
+        if loaded:
+            self.showing = "files"
+
+    def _show_message(self, message: object, *, kind: str = "error") -> None:
+        """Show (and remember, to translate it on a language switch) one message or none."""
+        self._message = message
+        self._message_kind = kind
+        if message is None:
+            self.messages.value = ""
+        elif isinstance(message, list):
+            self.messages.value = "".join(_message_html(m, self.lang, kind=kind) for m in message)
+        else:
+            self.messages.value = _message_html(message, self.lang, kind=kind)
+
+    def _show_summary(self) -> None:
+        if not self._loaded:
+            self.summary.value = ""
+            return
+        counts = self._loaded
+        self.summary.value = _message_html(
+            self._label("app_loaded").format(
+                transactions=i18n.format_number(counts["transactions"], self.lang),
+                customers=i18n.format_number(counts["customers"], self.lang),
+                first=f"{counts['first']:%d/%m/%Y}",
+                last=f"{counts['last']:%d/%m/%Y}",
+            ),
+            self.lang,
+            kind="ok",
+        )
+
+    def _load(self, sources: dict, *, names: dict, mappings: dict) -> bool:
+        self.messages.value = _message_html(self._label("app_loading"), self.lang, kind="warning")
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", DataQualityWarning)
+                tables = {
+                    kind: _LOADERS[kind](source, mapping=mappings.get(kind), name=names.get(kind))
+                    for kind, source in sources.items()
+                }
+                customers = tables.get("customers")
+                if customers is not None:
+                    customers = check_customer_ids(
+                        tables["transactions"],
+                        customers,
+                        unknown_customers="keep" if self.keep_unknown.value else "error",
+                    )
+                if tables.get("costs") is not None:
+                    check_cost_channels(tables["costs"], customers)
+                full = aggregate(tables["transactions"], customers)
+        except PortfolioDataError as error:
+            self._show_message(error)
+            return False
+        self.full = self.agg = full
+        self.costs = tables.get("costs")
+        self.transactions = transactions = tables["transactions"]
+        self._loaded = {
+            "transactions": len(transactions),
+            "customers": transactions["customer_id"].nunique(),
+            "first": transactions["date"].min(),
+            "last": full.as_of,
+        }
+        self._show_summary()
+        notes = [item.message for item in caught if isinstance(item.message, DataQualityWarning)]
+        self._show_message(notes or None, kind="warning")
+        self._show_analyses()
+        return True
+
+    # ------------------------------------------------------------------ analyses
+
+    def _set_filtered(self, subset: Aggregates) -> None:
+        if subset.customers.empty:
+            self._show_message(self._label("app_no_customer"), kind="warning")
+            return
+        self._show_message(None)
+        self.agg = subset
+        self.built.clear()
+        self.tabs.children = [w.VBox() for _ in _tabs()]
+        self._build_tab(self.tabs.selected_index or 0)
+
+    def _show_analyses(self) -> None:
+        if self.full is None:
+            return
+        self.filters.children = [widgets.filter_bar(self.full, self._set_filtered, lang=self.lang)]
+        self.agg = self.full
+        self.built.clear()
+        self.tabs.children = [w.VBox() for _ in _tabs()]
+        self.tabs.titles = tuple(self._label(f"tab_{key}") for key in _tabs())
+        self._build_tab(self.tabs.selected_index or 0)
+
+    def _build_tab(self, index: int | None) -> None:
+        if index is None or self.agg is None or not self.tabs.children:
+            return
+        key = list(_tabs())[index]
+        if key in self.built:
+            return
+        holder = self.tabs.children[index]
+        holder.children = [w.HTML(f"<i>{self._label('app_loading')}</i>")]
+        try:
+            explorer = _tabs()[key](self)
+        except PortfolioDataError as error:
+            explorer = w.HTML(_message_html(error, self.lang, kind="warning"))
+        explorer.add_class(f"portfolio-tab-{key}")
+        holder.children = [explorer]
+        self.built[key] = explorer
+
+
+def build_app(*, lang: str = "fr", upload_limit_mb: float = UPLOAD_LIMIT_MB) -> w.VBox:
+    """The whole app as one widget (display it, or let Voilà render the notebook)."""
+    return App(lang=lang, upload_limit_mb=upload_limit_mb).root

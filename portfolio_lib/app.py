@@ -51,9 +51,9 @@ _LOADERS = {"transactions": load_transactions, "customers": load_customers, "cos
 i18n.register(
     {
         "app_title": {"fr": "Analyse du portefeuille client", "en": "Customer portfolio analysis"},
-        "app_data": {"fr": "1. Données", "en": "1. Data"},
-        "app_mapping": {"fr": "2. Correspondance des colonnes", "en": "2. Column mapping"},
-        "app_analyses": {"fr": "3. Analyses", "en": "3. Analyses"},
+        "app_data": {"fr": "Données", "en": "Data"},
+        "app_mapping": {"fr": "Correspondance des colonnes", "en": "Column mapping"},
+        "app_analyses": {"fr": "Analyses", "en": "Analyses"},
         "app_sample": {"fr": "Données d'exemple", "en": "Sample data"},
         "app_my_files": {"fr": "Mes fichiers", "en": "My files"},
         "app_transactions_file": {

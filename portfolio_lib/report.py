@@ -211,6 +211,7 @@ class NotebookResult:
     title: str
     duration: float
     parameters: dict[str, Any]
+    excel: str | None = None  # the Excel hand-out the notebook wrote, if any
 
     @property
     def stem(self) -> str:
@@ -511,6 +512,23 @@ def parameters_for(declared: Mapping[str, Any], parameters: Mapping[str, Any]) -
     return {name: value for name, value in parameters.items() if name in declared}
 
 
+def report_parameters(
+    declared: Mapping[str, Any], parameters: Mapping[str, Any], *, folder: Path, stem: str
+) -> dict[str, Any]:
+    """What one notebook receives in a report run.
+
+    The user's parameters it declares, plus two report defaults the user can override: no
+    interactive explorer (``INTERACTIVE=False``: widgets mean nothing in a static page) and,
+    for notebooks that write a client hand-out, the Excel file next to its HTML page.
+    """
+    given = parameters_for(declared, parameters)
+    if "INTERACTIVE" in declared and "INTERACTIVE" not in given:
+        given["INTERACTIVE"] = False
+    if "EXCEL_OUTPUT" in declared and not given.get("EXCEL_OUTPUT"):
+        given["EXCEL_OUTPUT"] = str(folder / f"{stem}.xlsx")
+    return given
+
+
 # --------------------------------------------------------------------------------------------
 # Execution and conversion
 # --------------------------------------------------------------------------------------------
@@ -789,6 +807,7 @@ def _run_metadata(plan: RunPlan, results: Sequence[NotebookResult], finished: dt
                 "title": result.title,
                 "html": f"{result.stem}.html",
                 "executed": result.name,
+                "excel": result.excel,
                 "duration_s": round(result.duration, 1),
                 "parameters": result.parameters,
             }
@@ -853,7 +872,13 @@ def write_index(run: Mapping[str, Any], path: Path, *, link_prefix: str = "") ->
         f'<tr><td><a href="{esc(link_prefix + item["html"], quote=True)}">{esc(item["title"])}</a>'
         f"</td><td class=num>{_format_seconds(item['duration_s'], lang)}</td><td>"
         f'<a class=muted href="{esc(link_prefix + item["executed"], quote=True)}">'
-        f"{esc(item['executed'])}</a></td></tr>"
+        f"{esc(item['executed'])}</a>"
+        + (
+            f' · <a href="{esc(link_prefix + item["excel"], quote=True)}">{esc(item["excel"])}</a>'
+            if item.get("excel")
+            else ""
+        )
+        + "</td></tr>"
         for item in run.get("notebooks", [])
     ]
     footer = i18n.label("report_generated", lang).format(
@@ -1057,7 +1082,9 @@ def run_report(plan: RunPlan, *, out: TextIO | None = None) -> Path:
     try:
         for number, notebook in enumerate(plan.notebooks, 1):
             print(f"[{number}/{total}] {notebook.stem} ...", end=" ", file=out, flush=True)
-            parameters = parameters_for(plan.declared[notebook.name], plan.parameters)
+            parameters = report_parameters(
+                plan.declared[notebook.name], plan.parameters, folder=staging, stem=notebook.stem
+            )
             executed = staging / notebook.name
             log_path = logs / f"{notebook.stem}.log"
             try:
@@ -1079,7 +1106,16 @@ def run_report(plan: RunPlan, *, out: TextIO | None = None) -> Path:
                 source_dir=notebook.parent,
                 exporter=exporter,
             )
-            results.append(NotebookResult(notebook.name, title, duration, parameters))
+            excel = staging / f"{notebook.stem}.xlsx"
+            results.append(
+                NotebookResult(
+                    notebook.name,
+                    title,
+                    duration,
+                    parameters,
+                    excel=excel.name if excel.exists() else None,
+                )
+            )
             print(f"ok ({duration:.1f} s)", file=out, flush=True)
         shutil.rmtree(logs)
         run = _run_metadata(plan, results, dt.datetime.now())

@@ -577,3 +577,38 @@ def test_failure_description_without_traceback_line():
     assert failure.describe() == (
         "FAILED: 03_x.ipynb cell 2 (KeyError: 'revenue')\n       2 | a\n       3 | b\n       4 | c"
     )
+
+
+def test_report_parameters_turn_widgets_off_and_put_excel_next_to_the_page(tmp_path):
+    declared = {"LANG": "fr", "INTERACTIVE": True, "EXCEL_OUTPUT": ""}
+    given = report.report_parameters(
+        declared, {"LANG": "en", "A_CUT": 0.7}, folder=tmp_path, stem="05_rfm"
+    )
+    assert given == {
+        "LANG": "en",
+        "INTERACTIVE": False,
+        "EXCEL_OUTPUT": str(tmp_path / "05_rfm.xlsx"),
+    }
+    chosen = report.report_parameters(
+        declared,
+        {"INTERACTIVE": True, "EXCEL_OUTPUT": "/x/out.xlsx"},
+        folder=tmp_path,
+        stem="05_rfm",
+    )
+    assert chosen == {"INTERACTIVE": True, "EXCEL_OUTPUT": "/x/out.xlsx"}  # the user's choice wins
+    assert report.report_parameters({"LANG": "fr"}, {}, folder=tmp_path, stem="01_weight") == {}
+
+
+def test_index_links_the_excel_hand_outs(tmp_path):
+    run = {
+        "lang": "en",
+        "date": "2025-06-02",
+        "notebooks": [
+            {"notebook": "05_rfm.ipynb", "title": "RFM", "html": "05_rfm.html",
+             "executed": "05_rfm.ipynb", "excel": "05_rfm.xlsx", "duration_s": 3.0},
+            {"notebook": "01_weight.ipynb", "title": "Weight", "html": "01_weight.html",
+             "executed": "01_weight.ipynb", "excel": None, "duration_s": 2.0},
+        ],
+    }  # fmt: skip
+    page = report.write_index(run, tmp_path / "index.html").read_text(encoding="utf-8")
+    assert page.count('href="05_rfm.xlsx"') == 1 and ".xlsx" not in page.split("Weight")[1]

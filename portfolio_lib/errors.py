@@ -277,14 +277,16 @@ _MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         "en": (
             "{where}{count} repeat customer(s) have an average spend of zero or less (for "
             "example {examples}); {model} needs positive spend.",
-            "Check the credit notes of these customers, or leave them out of the spend model "
-            "(they keep the portfolio average).",
+            "Check the credit notes of these customers. Left out of the spend model (the "
+            "notebooks and the app do so, on_nonpositive='exclude'), they get the portfolio's "
+            "average spend.",
         ),
         "fr": (
             "{where}{count} client(s) réguliers ont une dépense moyenne nulle ou négative (par "
             "exemple {examples}) ; {model} demande des dépenses positives.",
-            "Vérifiez les avoirs de ces clients, ou excluez-les du modèle de dépense (ils "
-            "reçoivent la moyenne du portefeuille).",
+            "Vérifiez les avoirs de ces clients. Exclus du modèle de dépense (ce que font les "
+            "notebooks et l'application, on_nonpositive='exclude'), ils reçoivent la dépense "
+            "moyenne du portefeuille.",
         ),
     },
     "not_converged": {

@@ -1,9 +1,14 @@
 """What the benchmark times after aggregation: the analyses, and single widget changes.
 
-``ANALYSES`` is the whole set of analyses of the workbook, as their notebooks call them with
-the default parameters on an :class:`~portfolio_lib.aggregate.Aggregates`. ``WIDGET_CHANGES``
-are single widget moves: what one callback recomputes when a threshold changes, given what
-an app keeps between callbacks (``Context.prepared``, built untimed by ``prepare_widgets``).
+``ANALYSES`` is the whole set of analyses of the workbook: the study functions of
+:mod:`portfolio_lib.studies` (one per notebook, what the notebooks and the app run), each
+called with its default parameters on an :class:`~portfolio_lib.aggregate.Aggregates`, in
+notebook order. The predictive fit (:func:`~portfolio_lib.studies.fit_clv_models`, iterative)
+is timed on its own line and reported apart; the CLV study then takes the fitted models.
+``WIDGET_CHANGES`` are single control changes of the explorers of :mod:`portfolio_lib.widgets`:
+the study call one callback makes with one parameter moved, given what an explorer keeps
+between callbacks (``Context.prepared``, built untimed by :func:`prepare_widgets`, which also
+makes every explorer's first render, as an app does when it shows them).
 
 Each entry names the ``portfolio_lib`` modules it needs. Entries whose module (or function) is
 not there yet are reported "not available" instead of failing, so this list can name analyses
@@ -21,7 +26,7 @@ from types import ModuleType
 
 import pandas as pd
 
-from portfolio_lib.aggregate import Aggregates, window_totals
+from portfolio_lib.aggregate import Aggregates
 
 __all__ = [
     "ANALYSES",
@@ -30,6 +35,7 @@ __all__ = [
     "Context",
     "availability",
     "prepare_widgets",
+    "start_run",
 ]
 
 # Attributes the analyses group by; the generated customer table has them all.
@@ -40,10 +46,9 @@ _GROUP_BY = "segment"
 class Context:
     """What the calls work on: the aggregates, the cost table, and shared intermediate results.
 
-    ``shared`` is emptied before every timed run of the whole set: an intermediate result
-    several analyses use (the last 12 months' totals) is computed once per run, by the first
-    call that needs it, and timed there. ``prepared`` holds what an app keeps between widget
-    callbacks (untimed, see :func:`prepare_widgets`).
+    ``shared`` is emptied before every timed run of the whole set; it carries the fitted
+    predictive models from their (timed) fit to the CLV study. ``prepared`` holds what an
+    explorer keeps between widget callbacks (untimed, see :func:`prepare_widgets`).
     """
 
     agg: Aggregates
@@ -75,231 +80,203 @@ def availability(call: Call) -> str | None:
     return None
 
 
-def _yearly(ctx: Context) -> pd.DataFrame:
-    """Last 12 months' revenue, margin, orders per customer, with the customer attributes."""
-    if "yearly" not in ctx.shared:
-        agg = ctx.agg
-        totals = window_totals(agg.monthly, agg.months)
-        yearly = agg.customers.drop(columns=["revenue", "margin", "orders"])
-        if totals.index.equals(pd.Index(yearly["customer_id"])):  # the Aggregates invariant
-            yearly = yearly.assign(**{name: totals[name].to_numpy() for name in totals})
-        else:
-            yearly = yearly.set_index("customer_id").join(totals).reset_index()
-        ctx.shared["yearly"] = yearly
-    return ctx.shared["yearly"]  # type: ignore[return-value]
+def _studies() -> ModuleType:
+    return _module("studies")
 
 
-def _yearly_movements(ctx: Context) -> pd.DataFrame:
-    if "yearly_movements" not in ctx.shared:
-        agg = ctx.agg
-        ctx.shared["yearly_movements"] = _module("movements").movements(
-            agg.monthly, months=agg.months, period="year"
-        )
-    return ctx.shared["yearly_movements"]  # type: ignore[return-value]
+def start_run(ctx: Context) -> None:
+    """Before each timed run of the whole set: the state right after aggregation.
+
+    The analyses share what they derive from the monthly table (positions, trailing revenue,
+    window totals: ``portfolio_lib.aggregate``'s cache); a run must compute it again rather
+    than find the previous run's, or the repeats would time a warm cache.
+    """
+    ctx.shared.clear()
+    clear = getattr(_module("aggregate"), "clear_cache", None)
+    if clear is not None:
+        clear()
 
 
 # --------------------------------------------------------------------------------------------
-# The analyses (each notebook's default calls)
+# The analyses: each notebook's study with its default parameters
 
 
-def _headline(ctx: Context) -> object:
-    agg = ctx.agg
-    return _module("weight").headline_kpis(agg.monthly, months=agg.months, customers=agg.customers)
+def _overview(ctx: Context) -> object:
+    return _studies().overview_study(ctx.agg)
 
 
-def _weight_by(ctx: Context) -> object:
-    agg, weight = ctx.agg, _module("weight")
-    return [
-        weight.weight_by(agg.monthly, months=agg.months, customers=agg.customers, by=by)
-        for by in ("segment", "sales_rep", "region")
-    ]
+def _weight(ctx: Context) -> object:
+    return _studies().weight_study(ctx.agg)
 
 
-def _weight_over_time(ctx: Context) -> object:
-    agg = ctx.agg
-    return _module("weight").weight_over_time(
-        agg.monthly, months=agg.months, customers=agg.customers, by=_GROUP_BY
-    )
-
-
-def _movements_monthly(ctx: Context) -> object:
-    agg = ctx.agg
-    return _module("movements").movements(agg.monthly, months=agg.months, period="month")
-
-
-def _movements_yearly(ctx: Context) -> object:
-    return _yearly_movements(ctx)
-
-
-def _revenue_bridge(ctx: Context) -> object:
-    agg = ctx.agg
-    return _module("movements").revenue_bridge(agg.monthly, months=agg.months, period="year")
-
-
-def _cohorts(ctx: Context) -> object:
-    agg, movements = ctx.agg, _module("movements")
-    cohorts = movements.cohort_table(agg.monthly, months=agg.months, period="month")
-    return movements.cohort_matrix(cohorts), movements.cohort_matrix(cohorts, value="revenue_share")
+def _movements(ctx: Context) -> object:
+    return _studies().movements_study(ctx.agg)
 
 
 def _costs(ctx: Context) -> object:
-    agg = ctx.agg
-    return _module("costs").cost_summary(ctx.costs, agg.monthly, agg.customers, months=agg.months)
+    return _studies().costs_study(ctx.agg, ctx.costs)
 
 
-def _pareto(ctx: Context) -> object:
-    balance, yearly = _module("balance"), _yearly(ctx)
-    return (
-        balance.pareto_table(yearly),
-        balance.lorenz_curve(yearly),
-        balance.pareto_share(yearly),
-    )
-
-
-def _abc(ctx: Context) -> object:
-    balance = _module("balance")
-    classes = balance.abc_classes(_yearly(ctx))
-    return balance.class_summary(classes, by="abc")
-
-
-def _pmg(ctx: Context) -> object:
-    balance = _module("balance")
-    classes = balance.pmg_classes(_yearly(ctx))
-    return balance.class_summary(classes, by="pmg")
-
-
-def _concentration(ctx: Context) -> object:
-    balance, yearly = _module("balance"), _yearly(ctx)
-    return balance.concentration(yearly), balance.dependence_alerts(yearly)
-
-
-def _lifecycle(ctx: Context) -> object:
-    agg, balance = ctx.agg, _module("balance")
-    phases = balance.lifecycle_phases(agg.monthly, agg.customers, months=agg.months)
-    return balance.lifecycle_summary(phases)
-
-
-def _potential(ctx: Context) -> object:
-    balance = _module("balance")
-    matrix = balance.potential_matrix(_yearly(ctx))
-    return balance.potential_matrix_summary(matrix)
+def _balance(ctx: Context) -> object:
+    return _studies().balance_study(ctx.agg)
 
 
 def _rfm(ctx: Context) -> object:
-    rfm = _module("rfm")
-    table = rfm.rfm_table(ctx.agg.customers, as_of=ctx.agg.as_of)
-    segments = rfm.rfm_segments(rfm.rfm_scores(table))
-    return rfm.rfm_summary(segments)
+    return _studies().rfm_study(ctx.agg)
 
 
-def _simple_clv(ctx: Context) -> object:
-    movements = _yearly_movements(ctx)
-    churn = float(movements["churn_rate"].dropna().iloc[-1])
-    return _module("clv").simple_clv(_yearly(ctx), annual_churn=churn, by=_GROUP_BY)
+def _clv_fit(ctx: Context) -> object:
+    # Without the transaction log the check on unseen months is skipped (the benchmark keeps
+    # only the aggregates in memory); the fit and the other checks are timed.
+    ctx.shared["models"] = _studies().fit_clv_models(ctx.agg)
+    return ctx.shared["models"]
+
+
+def _clv(ctx: Context) -> object:
+    models = ctx.shared.get("models")
+    if models is None:  # the fit failed (reported on its own line): fit it here
+        models = _clv_fit(ctx)
+    return _studies().clv_study(ctx.agg, ctx.costs, models=models)
 
 
 def _alerts(ctx: Context) -> object:
-    agg, alerts = ctx.agg, _module("alerts")
-    found = alerts.customer_alerts(agg.monthly, agg.customers, months=agg.months, as_of=agg.as_of)
-    return alerts.alerts_by_rep(found)
+    return _studies().alerts_study(ctx.agg)
 
 
-def _predictive(ctx: Context) -> object:
-    predictive, customers = _module("predictive"), ctx.agg.customers
-    bgnbd = predictive.fit_bgnbd(customers)
-    gamma_gamma = predictive.fit_gamma_gamma(customers, on_nonpositive="exclude")
-    return predictive.predictive_clv(customers, bgnbd, gamma_gamma)
-
+_CLV_FIT = "clv: predictive fit (BG/NBD + Gamma-Gamma, checks)"
 
 ANALYSES: tuple[Call, ...] = (
-    Call("weight: headline KPIs", ("weight",), _headline),
-    Call("weight: by segment, rep, region", ("weight",), _weight_by),
-    Call("weight: over time by segment", ("weight",), _weight_over_time),
-    Call("movements: monthly", ("movements",), _movements_monthly),
-    Call("movements: yearly", ("movements",), _movements_yearly),
-    Call("movements: revenue bridge", ("movements",), _revenue_bridge),
-    Call("movements: cohorts", ("movements",), _cohorts),
-    Call("costs: CAC/CRC/payback", ("costs",), _costs),
-    Call("balance: Pareto/Lorenz", ("balance",), _pareto),
-    Call("balance: ABC", ("balance",), _abc),
-    Call("balance: PMG", ("balance",), _pmg),
-    Call("balance: concentration", ("balance",), _concentration),
-    Call("balance: lifecycle", ("balance",), _lifecycle),
-    Call("balance: potential matrix", ("balance",), _potential),
-    Call("rfm: scores and segments", ("rfm",), _rfm),
-    Call("clv: simple by segment", ("clv", "movements"), _simple_clv),
-    Call("alerts: per customer and rep", ("alerts",), _alerts),
-    Call("predictive: BG/NBD + Gamma-Gamma + CLV", ("predictive",), _predictive),
+    Call("overview_study", ("studies",), _overview),
+    Call("weight_study", ("studies",), _weight),
+    Call("movements_study", ("studies",), _movements),
+    Call("costs_study", ("studies",), _costs),
+    Call("balance_study", ("studies",), _balance),
+    Call("rfm_study", ("studies",), _rfm),
+    Call(_CLV_FIT, ("studies",), _clv_fit),
+    Call("clv_study (models fitted)", ("studies",), _clv),
+    Call("alerts_study", ("studies",), _alerts),
 )
 """The whole set, in notebook order. The predictive fit is iterative (its own benchmark,
 ``bench_predictive.py``, times it on simulated customers); it is timed here on the generated
 portfolio and reported apart from the descriptive analyses' total."""
 
-ITERATIVE = frozenset({"predictive: BG/NBD + Gamma-Gamma + CLV"})
+ITERATIVE = frozenset({_CLV_FIT})
 
 
 # --------------------------------------------------------------------------------------------
-# Widget changes: one threshold moves, one callback recomputes
+# Widget changes: one control moves, one callback recomputes its study
 
 
 def prepare_widgets(ctx: Context) -> None:
-    """What an app computes once and keeps between callbacks (untimed)."""
-    ctx.prepared["yearly"] = _yearly(ctx)
-    if availability(Call("", ("rfm",), _rfm)) is None:
-        ctx.prepared["rfm_table"] = _module("rfm").rfm_table(ctx.agg.customers, as_of=ctx.agg.as_of)
-    ctx.shared.clear()
-    reps = ctx.agg.customers.get("sales_rep")
+    """What the explorers compute once and keep between callbacks, then their first render.
+
+    As :mod:`portfolio_lib.widgets`: the 12-month totals (balance and CLV explorers), the RFM
+    table, the fitted predictive models, and one sales rep for the filter. Every explorer
+    renders its defaults when it is built, so those studies run here too (untimed): a widget
+    change starts from the state an app is in after showing its explorers.
+    """
+    studies, agg = _studies(), ctx.agg
+    ctx.prepared["totals"] = studies.customer_totals(agg)
+    ctx.prepared["rfm_values"] = _module("rfm").rfm_table(agg.customers, as_of=agg.as_of)
+    ctx.prepared["models"] = studies.fit_clv_models(agg)
+    reps = agg.customers.get("sales_rep")
     ctx.prepared["rep"] = reps.dropna().iloc[0] if reps is not None and reps.notna().any() else None
+    # The explorers' first renders (default controls).
+    studies.overview_study(agg)
+    studies.weight_study(agg)
+    studies.movements_study(agg)
+    studies.costs_study(agg, ctx.costs)
+    studies.balance_study(agg, totals=ctx.prepared["totals"])
+    studies.rfm_study(agg, values=ctx.prepared["rfm_values"])
+    _widget_clv(ctx, discount_rate=None)
+    studies.alerts_study(agg)
+    ctx.shared.clear()
+
+
+def _widget_balance(ctx: Context, **change: object) -> object:
+    return _studies().balance_study(ctx.agg, totals=ctx.prepared["totals"], **change)
 
 
 def _widget_abc(ctx: Context) -> object:
-    balance = _module("balance")
-    classes = balance.abc_classes(ctx.prepared["yearly"], a_cut=0.70, b_cut=0.90)
-    return balance.class_summary(classes, by="abc")
+    return _widget_balance(ctx, a_cut=0.70, b_cut=0.90)
 
 
 def _widget_pmg(ctx: Context) -> object:
-    balance = _module("balance")
-    classes = balance.pmg_classes(ctx.prepared["yearly"], thresholds=(2_000.0, 20_000.0))
-    return balance.class_summary(classes, by="pmg")
-
-
-def _widget_movements(ctx: Context) -> object:
-    agg = ctx.agg
-    return _module("movements").movements(
-        agg.monthly, months=agg.months, period="quarter", activity_window=6
-    )
-
-
-def _widget_rfm(ctx: Context) -> object:
-    rfm = _module("rfm")
-    return rfm.rfm_summary(rfm.rfm_segments(rfm.rfm_scores(ctx.prepared["rfm_table"], bins=4)))
-
-
-def _widget_alerts(ctx: Context) -> object:
-    agg, alerts = ctx.agg, _module("alerts")
-    found = alerts.customer_alerts(
-        agg.monthly, agg.customers, months=agg.months, as_of=agg.as_of, drop_alert=0.20
-    )
-    return alerts.alerts_by_rep(found)
-
-
-def _widget_filter(ctx: Context) -> object:
-    return ctx.agg.subset(sales_rep=ctx.prepared["rep"])
+    return _widget_balance(ctx, pmg_thresholds=(2_000.0, 20_000.0))
 
 
 def _widget_lifecycle(ctx: Context) -> object:
-    agg, balance = ctx.agg, _module("balance")
-    phases = balance.lifecycle_phases(agg.monthly, agg.customers, months=agg.months, growth=0.05)
-    return balance.lifecycle_summary(phases)
+    return _widget_balance(ctx, lifecycle_growth=0.05)
+
+
+def _widget_rfm(ctx: Context) -> object:
+    # 4 scores: the grid of counts without the named segments (they need 5 scores).
+    return _studies().rfm_study(ctx.agg, bins=4, values=ctx.prepared["rfm_values"])
+
+
+def _widget_movements_period(ctx: Context) -> object:
+    return _studies().movements_study(ctx.agg, period="quarter")
+
+
+def _new_window(ctx: Context, key: str, windows: tuple[int, ...]) -> int:
+    """An activity window this process has not used yet (cycling through ``windows``).
+
+    A window change needs the trailing revenue of the new window: a repeat of the same change
+    would find it computed by the previous repeat. Each repeat takes another window, so every
+    timed change includes that computation (the default window's stays cached, as in an app).
+    """
+    position = ctx.prepared.get(key, 0)
+    ctx.prepared[key] = position + 1
+    return windows[position % len(windows)]
+
+
+def _widget_movements_window(ctx: Context) -> object:
+    window = _new_window(ctx, "movements_windows", (6, 7, 8, 9, 10, 11, 13, 14, 15, 16))
+    return _studies().movements_study(ctx.agg, activity_window=window)
+
+
+def _widget_weight(ctx: Context) -> object:
+    return _studies().weight_study(ctx.agg, period="quarter")
+
+
+def _widget_overview(ctx: Context) -> object:
+    window = _new_window(ctx, "overview_windows", (5, 4, 3, 2, 17, 18, 19, 20, 21, 22))
+    return _studies().overview_study(ctx.agg, activity_window=window)
+
+
+def _widget_costs(ctx: Context) -> object:
+    return _studies().costs_study(ctx.agg, ctx.costs, payback_horizon_months=6)
+
+
+def _widget_clv(ctx: Context, discount_rate: float | None = 0.08) -> object:
+    options = {} if discount_rate is None else {"discount_rate": discount_rate}
+    return _studies().clv_study(
+        ctx.agg, ctx.costs, models=ctx.prepared["models"], totals=ctx.prepared["totals"], **options
+    )
+
+
+def _widget_alerts(ctx: Context) -> object:
+    return _studies().alerts_study(ctx.agg, drop_alert=0.20)
+
+
+def _widget_filter(ctx: Context) -> object:
+    # The alerts explorer's rep dropdown: the rep's portfolio (kept afterwards), its alerts.
+    return _studies().alerts_study(ctx.agg.subset(sales_rep=ctx.prepared["rep"]))
 
 
 WIDGET_CHANGES: tuple[Call, ...] = (
-    Call("ABC cuts 80/95 -> 70/90 %", ("balance",), _widget_abc),
-    Call("PMG thresholds in euros", ("balance",), _widget_pmg),
-    Call("RFM 5 -> 4 bins", ("rfm",), _widget_rfm),
-    Call("movements: quarter, 6-month window", ("movements",), _widget_movements),
-    Call("lifecycle growth 10 -> 5 %", ("balance",), _widget_lifecycle),
-    Call("alerts: drop 30 -> 20 %", ("alerts",), _widget_alerts),
-    Call("filter: one sales rep (subset)", (), _widget_filter),
+    Call("overview: activity window (a new one each time)", ("studies",), _widget_overview),
+    Call("weight: period month -> quarter", ("studies",), _widget_weight),
+    Call("movements: period month -> quarter", ("studies",), _widget_movements_period),
+    Call(
+        "movements: activity window (a new one each time)", ("studies",), _widget_movements_window
+    ),
+    Call("costs: payback horizon 12 -> 6 months", ("studies",), _widget_costs),
+    Call("balance: ABC cuts 80/95 -> 70/90 %", ("studies",), _widget_abc),
+    Call("balance: PMG thresholds in euros", ("studies",), _widget_pmg),
+    Call("balance: lifecycle growth 10 -> 5 %", ("studies",), _widget_lifecycle),
+    Call("rfm: 5 -> 4 scores", ("studies",), _widget_rfm),
+    Call("clv: discount rate 10 -> 8 %", ("studies",), _widget_clv),
+    Call("alerts: drop 30 -> 20 %", ("studies",), _widget_alerts),
+    Call("alerts: one sales rep (subset + study)", ("studies",), _widget_filter),
 )

@@ -301,7 +301,7 @@ STEPS: dict[str, Step] = {
 
 def _time_calls(ctx: object, *, widgets: bool, inner: int) -> dict[str, object]:
     """Per-call medians of the analyses (whole set per run) or of the widget changes."""
-    from benchmarks.analyses import ANALYSES, ITERATIVE, WIDGET_CHANGES, availability
+    from benchmarks.analyses import ANALYSES, ITERATIVE, WIDGET_CHANGES, availability, start_run
 
     calls = WIDGET_CHANGES if widgets else ANALYSES
     times: dict[str, list[float]] = {}
@@ -318,7 +318,7 @@ def _time_calls(ctx: object, *, widgets: bool, inner: int) -> dict[str, object]:
     cpu_start = _cpu_seconds()
     for run in range(inner + 1):  # run 0 is the warm-up
         if not widgets:
-            ctx.shared.clear()  # type: ignore[attr-defined]
+            start_run(ctx)  # type: ignore[arg-type]  # cold: as right after aggregation
         for call in runnable:
             if call.label in failed:
                 continue

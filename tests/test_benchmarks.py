@@ -195,9 +195,9 @@ def test_listed_analyses_and_widget_changes_run(small_log):
         for call in WIDGET_CHANGES:
             if availability(call) is None:
                 assert call.run(ctx) is not None, call.label
-    assert "yearly" in ctx.prepared and ctx.prepared["rep"] in set(agg.customers["sales_rep"])
-    # The 12-month table the balance analyses get is aligned on the customer table.
-    yearly = ctx.prepared["yearly"]
+    assert ctx.prepared["rep"] in set(agg.customers["sales_rep"])
+    # The 12-month table the balance and CLV explorers keep is aligned on the customer table.
+    yearly = ctx.prepared["totals"]
     assert yearly["customer_id"].tolist() == agg.customers["customer_id"].tolist()
     assert np.isclose(yearly["revenue"].sum(), _last_12_months_revenue(small_log))
 

@@ -13,14 +13,18 @@ dense customer x month matrices and trailing windows (the "active" definition of
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import duckdb
 import numpy as np
@@ -35,6 +39,7 @@ __all__ = [
     "Aggregates",
     "active_matrix",
     "aggregate",
+    "clear_cache",
     "customer_summary",
     "period_ends",
     "period_label",
@@ -44,6 +49,7 @@ __all__ = [
 ]
 
 Period = Literal["month", "quarter", "year"]
+_T = TypeVar("_T")
 PERIOD_MONTHS: dict[str, int] = {"month": 1, "quarter": 3, "year": 12}
 TransactionSource = pd.DataFrame | str | os.PathLike
 
@@ -476,15 +482,397 @@ def _assemble(
 
 
 # --------------------------------------------------------------------------------------------
+# Derived arrays of a monthly table, computed once per table and shared by every analysis
+#
+# The analyses all read the same things off ``Aggregates.monthly``: each row's customer code
+# and month position, each customer's trailing net revenue and activity month by month, their
+# first purchase, the last 12 months' totals... On a million customers each costs tenths of a
+# second (the dense ones hundreds of megabytes), and one notebook run or one explorer asks for
+# them dozens of times. So they are computed on first use and kept with the table:
+#
+# - Keyed by the identity of the DataFrame, through a weak reference: the arrays go when the
+#   table goes. Every use checks a fingerprint of the table (length, column names, and each
+#   used column's dtype and data address) and recomputes on any mismatch.
+# - The cache keeps a shallow copy of the table. Under pandas' copy-on-write, any later
+#   in-place change to the table (``.loc[...] =``, ``fillna(inplace=True)``...) then copies the
+#   column it changes first: the column's data address changes, the fingerprint no longer
+#   matches and nothing stale is ever served. (numpy views of pandas data are read-only.)
+# - Bounded per table: the trailing-revenue panels of the two activity windows used last, and
+#   the last few dozen small results; ``clear_cache()`` forgets everything.
+# - Arrays handed out are read-only; public functions return fresh frames.
+#
+# The trailing panel never materialises the customer x month matrix of money (1.26M customers
+# x 36 months is 360 MB of float64, slow to fault in on virtual machines): it is computed by
+# blocks of customers in one reusable buffer, keeping the activity matrix (booleans), the
+# totals per month and the few full months of trailing revenue the analyses read (year ends,
+# the month before the last window). Within a block the arithmetic is the dense one (same
+# cumulative sums, differences and rounding), so every per-customer value is bit for bit the
+# dense matrix's; sums over customers are exact within a block and add the blocks' sums.
+
+_VIEW_COLUMNS = ("customer_id", "month", "revenue", "margin", "orders")
+_MAX_ITEMS = 32  # small results kept per table (positions, totals, first purchases...)
+_MAX_PANELS = 2  # trailing panels kept per table (one per activity window)
+_MAX_KEPT_ROWS = 16  # full months of trailing revenue a panel keeps
+_BLOCK_BYTES = 2**24  # one block of the trailing computation: 16 MiB of float64
+_CACHE_LOCK = threading.RLock()
+_TABLES: dict[int, _TableViews] = {}
+
+
+def clear_cache() -> None:
+    """Forget every array derived from monthly tables (recomputed when next needed).
+
+    The analyses keep what they derive from ``Aggregates.monthly`` (month positions,
+    trailing revenue and activity, window totals) with the table itself, so a notebook or an
+    explorer computes them once. They are freed with the table and recomputed whenever the
+    table changes; this function frees them earlier, e.g. to measure a cold start.
+    """
+    with _CACHE_LOCK:
+        _TABLES.clear()
+
+
+def _table_state(monthly: pd.DataFrame) -> tuple | None:
+    """Fingerprint of the parts of a monthly table the cached arrays derive from.
+
+    None when it cannot be taken (duplicate column names, a column pandas hands out as a
+    copy): nothing is cached for such a table.
+    """
+    if not monthly.columns.is_unique:
+        return None
+    state: list[object] = [len(monthly.index), tuple(monthly.columns)]
+    for name in _VIEW_COLUMNS:
+        if name not in monthly.columns:
+            continue
+        column = monthly[name]
+        dtype = column.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            # The codes the table holds (a view: ``.cat.codes`` would be a fresh copy).
+            values, extra = column.array.codes, id(dtype.categories)
+        elif isinstance(dtype, np.dtype):
+            values, extra = column.to_numpy(), None
+        else:  # extension arrays: the array object (replaced, never edited, under CoW)
+            state.append((name, str(dtype), id(column.array)))
+            continue
+        if values.base is None:  # a copy, not the table's own data: no stable address
+            return None
+        state.append((name, str(values.dtype), values.__array_interface__["data"][0], extra))
+    return tuple(state)
+
+
+def _forget(key: int) -> None:
+    with _CACHE_LOCK:
+        views = _TABLES.get(key)
+        if views is not None and views.table() is None:
+            del _TABLES[key]
+
+
+def _views(monthly: pd.DataFrame) -> _TableViews:
+    """The cached views of ``monthly`` (created, or recreated if the table changed)."""
+    state = _table_state(monthly)
+    if state is None:
+        return _TableViews(monthly, state, keep=False)
+    key = id(monthly)
+    with _CACHE_LOCK:
+        views = _TABLES.get(key)
+        if views is not None and views.table() is monthly and views.state == state:
+            return views
+        first = views is None or views.table() is not monthly
+        views = _TableViews(monthly, state)
+        _TABLES[key] = views
+    if first:
+        weakref.finalize(monthly, _forget, key)
+    return views
+
+
+def _read_only(values: np.ndarray) -> np.ndarray:
+    values.flags.writeable = False
+    return values
+
+
+def _grid_key(months: pd.DatetimeIndex) -> bytes:
+    return np.asarray(months, dtype="datetime64[ns]").view(np.int64).tobytes()
+
+
+class _TableViews:
+    """Arrays derived from one monthly table, computed on first use (see the notes above)."""
+
+    def __init__(self, monthly: pd.DataFrame, state: tuple | None, *, keep: bool = True):
+        self.table = weakref.ref(monthly)
+        self.state = state
+        # The shallow copy makes pandas copy any column changed in place later (see above);
+        # the views read their inputs from it, so they can never see a later change.
+        self.frame = monthly.copy(deep=False)
+        self._keep = keep
+        self._items: OrderedDict[tuple, object] = OrderedDict()
+        self._lock = threading.RLock()
+
+    def get(self, key: tuple, compute: Callable[[], _T]) -> _T:
+        """The item ``key``, computed by ``compute()`` the first time (LRU-bounded)."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]  # type: ignore[return-value]
+            value = compute()
+            if self._keep:
+                self._items[key] = value
+                self._evict()
+            return value
+
+    def _evict(self) -> None:
+        panels = [k for k in self._items if k[0] == "panel"]
+        for key in panels[: max(len(panels) - _MAX_PANELS, 0)]:
+            del self._items[key]
+        while len(self._items) > _MAX_ITEMS + _MAX_PANELS:
+            oldest = next(k for k in self._items if k[0] != "panel")
+            del self._items[oldest]
+
+    def customers(self, customer_col: str = "customer_id") -> tuple[np.ndarray, pd.Index]:
+        """Row code of every row (-1 without an id) and the customers, in category order."""
+
+        def compute() -> tuple[np.ndarray, pd.Index]:
+            ids = self.frame[customer_col]
+            if isinstance(ids.dtype, pd.CategoricalDtype):
+                return ids.array.codes, ids.cat.categories  # a read-only view, no copy
+            codes, index = pd.factorize(ids, sort=True)
+            return _read_only(codes), index
+
+        return self.get(("customers", customer_col), compute)
+
+    def positions(self, months: pd.DatetimeIndex, month_col: str = "month") -> np.ndarray:
+        """Grid position of every row's month (-1 off the grid), as ``months.get_indexer``."""
+
+        def compute() -> np.ndarray:
+            position = _month_positions(self.frame[month_col], months)
+            return _read_only(position.astype(np.int64, copy=False))
+
+        return self.get(("positions", month_col, _grid_key(months)), compute)
+
+    def values(self, column: str) -> np.ndarray:
+        """A numeric column as float64, missing values as 0 (read-only)."""
+
+        def compute() -> np.ndarray:
+            values = self.frame[column].to_numpy(dtype=float, na_value=np.nan)
+            if np.isnan(values).any():
+                values = np.nan_to_num(values)
+            return _read_only(values)
+
+        return self.get(("values", column), compute)
+
+    def sorted_cells(self) -> bool:
+        """Whether rows run by customer code, then by strictly increasing month (no duplicate).
+
+        True for ``Aggregates.monthly``; the fast paths that walk customers by blocks of
+        rows, or months within a customer, rely on it (other tables take the general path).
+        """
+
+        def compute() -> bool:
+            codes, _ = self.customers()
+            month = self.frame["month"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+            if len(codes) and codes[0] < 0:
+                return False
+            same = codes[1:] == codes[:-1]
+            return bool(np.all((codes[1:] > codes[:-1]) | (same & (month[1:] > month[:-1]))))
+
+        return self.get(("sorted_cells",), compute)
+
+    def panel(self, months: pd.DatetimeIndex, window: int) -> _TrailingPanel:
+        """Trailing net revenue over ``window`` months on the grid ``months`` (see above)."""
+        if window < 1:
+            raise ValueError(f"window must be at least 1 month, got {window}")
+
+        def compute() -> _TrailingPanel:
+            codes, index = self.customers()
+            keep = set(_year_end_positions(months)) | {len(months) - 1}
+            if len(months) - 1 - window >= 0:
+                keep.add(len(months) - 1 - window)
+            return _TrailingPanel(
+                codes=codes,
+                columns=self.positions(months),
+                revenue=self.values("revenue"),
+                n_customers=len(index),
+                n_months=len(months),
+                window=window,
+                sorted_cells=self.sorted_cells(),
+                keep_rows=sorted(keep),
+            )
+
+        return self.get(("panel", _grid_key(months), int(window)), compute)
+
+
+def _year_end_positions(months: pd.DatetimeIndex) -> list[int]:
+    """Grid positions of the Decembers (and of the last month) of a grid of consecutive months."""
+    grid = pd.DatetimeIndex(months)
+    return [i for i, month in enumerate(grid) if month.month == 12 or i == len(grid) - 1]
+
+
+def _trailing_in_place(block: np.ndarray, window: int) -> None:
+    """Month-major revenue -> trailing sums over ``window`` months, rounded to 1e-9 (in place).
+
+    The arithmetic of :func:`trailing_sum`: cumulative sums month by month, then the
+    difference with the sum ``window`` months earlier (latest month first), then rounding.
+    """
+    for month in range(1, len(block)):
+        np.add(block[month], block[month - 1], out=block[month])
+    for month in range(len(block) - 1, window - 1, -1):
+        np.subtract(block[month], block[month - window], out=block[month])
+    # Sums of money accumulate rounding noise; 1e-9 € is far below a cent.
+    np.round(block, 9, out=block)
+
+
+def _pairwise_tree(start: int, stop: int, limit: int) -> tuple | list:
+    """numpy's pairwise-summation tree of ``[start, stop)``, split down to parts <= ``limit``.
+
+    ``numpy.sum`` adds a contiguous row of n > 128 values as the sum of its two halves (the
+    first rounded down to a multiple of 8), each summed the same way. Summing each part of
+    this tree with numpy and adding the parts along the tree gives the sum of the whole row
+    bit for bit, without ever holding the whole row. Leaves are ``(start, stop)`` tuples,
+    inner nodes ``[left, right]`` lists.
+    """
+    n = stop - start
+    if n <= limit:
+        return (start, stop)
+    half = n // 2
+    half -= half % 8
+    return [_pairwise_tree(start, start + half, limit), _pairwise_tree(start + half, stop, limit)]
+
+
+_PAIRWISE_BLOCK = 128  # numpy sums up to this many values in one unrolled loop, no split
+
+
+@functools.cache
+def _pairwise_matches_numpy() -> bool:
+    """Whether :func:`_pairwise_tree` reproduces ``numpy.sum`` (checked once, on random data).
+
+    The tree is numpy's summation order (numpy 1.x and 2.x); should a later numpy sum
+    otherwise, the trailing panels fall back to one block, the dense computation.
+    """
+    values = np.random.default_rng(0).normal(size=5_000) * 1e6
+    tree = _pairwise_tree(0, len(values), _PAIRWISE_BLOCK)
+    parts = {leaf: values[leaf[0] : leaf[1]].sum() for leaf in _tree_leaves(tree)}
+    return bool(_tree_sum(tree, parts) == values.sum())
+
+
+def _tree_leaves(tree: tuple | list) -> list[tuple[int, int]]:
+    if isinstance(tree, tuple):
+        return [tree]
+    return _tree_leaves(tree[0]) + _tree_leaves(tree[1])
+
+
+def _tree_sum(tree: tuple | list, sums: dict[tuple[int, int], np.ndarray]) -> np.ndarray:
+    if isinstance(tree, tuple):
+        return sums[tree]
+    return _tree_sum(tree[0], sums) + _tree_sum(tree[1], sums)
+
+
+class _TrailingPanel:
+    """Trailing net revenue of every customer at every month of a grid, kept lean.
+
+    ``active`` (months x customers, booleans: trailing revenue > 0) and ``totals`` (per month,
+    over all customers) are computed at once, with the full months of trailing revenue in
+    ``keep_rows``; other months (:meth:`rows`) and per-group totals (:meth:`group_totals`)
+    are computed on request, by blocks of customers, without the dense money matrix. Every
+    value equals the dense computation's bit for bit: per customer the arithmetic is the same,
+    totals follow numpy's summation tree (:func:`_pairwise_tree`) and group totals add the
+    customers in the same order as one ``np.bincount``.
+    """
+
+    def __init__(
+        self,
+        *,
+        codes: np.ndarray,
+        columns: np.ndarray,
+        revenue: np.ndarray,
+        n_customers: int,
+        n_months: int,
+        window: int,
+        sorted_cells: bool,
+        keep_rows: Sequence[int],
+    ):
+        self._inputs = (codes, columns, revenue)
+        self.n_customers, self.n_months, self.window = n_customers, n_months, window
+        self._sorted_cells = sorted_cells
+        limit = max(_BLOCK_BYTES // (8 * max(n_months, 1)), _PAIRWISE_BLOCK)
+        if not (sorted_cells and _pairwise_matches_numpy()):
+            limit = n_customers  # one block: the dense computation
+        self._tree = _pairwise_tree(0, n_customers, max(limit, 1))
+        self._lock = threading.RLock()
+        active = np.empty((n_months, n_customers), dtype=bool)
+        sums: dict[tuple[int, int], np.ndarray] = {}
+        rows = {p: np.empty(n_customers) for p in keep_rows}
+        for start, stop, block in self._blocks():
+            np.greater(block, 0, out=active[:, start:stop])
+            sums[start, stop] = block.sum(axis=1)
+            for position, row in rows.items():
+                row[start:stop] = block[position]
+        self.active = _read_only(active)
+        self.totals = _read_only(_tree_sum(self._tree, sums) if sums else np.zeros(n_months))
+        self._rows = {p: _read_only(row) for p, row in rows.items()}
+
+    def _blocks(self) -> Iterator[tuple[int, int, np.ndarray]]:
+        """(first customer, end, trailing sums of those customers: months x customers)."""
+        codes, columns, revenue = self._inputs
+        n, m = self.n_customers, self.n_months
+        if not self._sorted_cells:  # any long table: the dense matrix at once, as before
+            keep = (columns >= 0) & (codes >= 0)
+            key = columns[keep].astype(np.int64) * n + codes[keep]
+            block = np.bincount(key, weights=revenue[keep], minlength=n * m).reshape(m, n)
+            _trailing_in_place(block, self.window)
+            yield 0, n, block
+            return
+        # Rows run by customer: a block of customers is a slice of rows, and each of their
+        # (customer, month) cells holds one row, so the block is filled by assignment.
+        leaves = _tree_leaves(self._tree) if n else []
+        starts = np.array([start for start, _ in leaves], dtype=np.int64)
+        bounds = np.append(np.searchsorted(codes, starts), len(codes))
+        buffer = np.empty((m, max((stop - start for start, stop in leaves), default=0)))
+        for k, (start, stop) in enumerate(leaves):
+            block = buffer[:, : stop - start]
+            block.fill(0.0)
+            rows = slice(bounds[k], bounds[k + 1])
+            month, code = columns[rows], codes[rows]
+            inside = month >= 0
+            # + 0.0: a -0.0 amount becomes 0.0, as the sums of revenue_matrix make it.
+            block[month[inside], code[inside] - start] = revenue[rows][inside] + 0.0
+            _trailing_in_place(block, self.window)
+            yield start, stop, block
+
+    def rows(self, positions: Sequence[int]) -> list[np.ndarray]:
+        """Trailing revenue of every customer at each month of ``positions`` (read-only)."""
+        with self._lock:
+            missing = sorted({int(p) for p in positions} - set(self._rows))
+            computed = {p: np.empty(self.n_customers) for p in missing}
+            if computed:
+                for start, stop, block in self._blocks():
+                    for position, row in computed.items():
+                        row[start:stop] = block[position]
+                for row in computed.values():
+                    _read_only(row)
+                if len(self._rows) + len(computed) <= _MAX_KEPT_ROWS:
+                    self._rows.update(computed)
+            return [self._rows.get(int(p), computed.get(int(p))) for p in positions]
+
+    def group_totals(
+        self, positions: Sequence[int], group: np.ndarray, n_groups: int
+    ) -> np.ndarray:
+        """Sums of the trailing revenue per month of ``positions`` and group: (months, groups)."""
+        positions = np.asarray(positions, dtype=np.int64)
+        if n_groups == 1:
+            return self.totals[positions][:, None].copy()
+        sums = np.zeros((len(positions), n_groups))
+        for start, stop, block in self._blocks():
+            members = group[start:stop]
+            for i, position in enumerate(positions):
+                # In customer order, as one np.bincount over all of them would add.
+                np.add.at(sums[i], members, block[position])
+        return sums
+
+
+# --------------------------------------------------------------------------------------------
 # Dense views of the monthly table (cheap: used by every analysis and every widget change)
 
 
 def _customer_rows(monthly: pd.DataFrame, customer_col: str) -> tuple[np.ndarray, pd.Index]:
     """Row code of every monthly row (-1 without an id) and the customers, in category order."""
-    ids = monthly[customer_col]
-    if isinstance(ids.dtype, pd.CategoricalDtype):
-        return ids.cat.codes.to_numpy(), ids.cat.categories
-    return pd.factorize(ids, sort=True)
+    return _views(monthly).customers(customer_col)
 
 
 def _month_positions(values: pd.Series, months: pd.DatetimeIndex) -> np.ndarray:
@@ -526,15 +914,17 @@ def revenue_matrix(
         Index = the customers of the categorical ``customer_id`` (all of them, in category
         order, so prospects are rows of zeros), columns = ``months``.
     """
-    rows, index = _customer_rows(monthly, customer_col)
-    cols = _month_positions(monthly[month_col], months)
+    views = _views(monthly)
+    rows, index = views.customers(customer_col)
+    cols = views.positions(months, month_col)
     keep = (cols >= 0) & (rows >= 0)
     n, m = len(index), len(months)
-    weights = monthly[value].fillna(0).to_numpy(dtype=float)[keep]
+    weights = views.values(value)[keep]
     # One pass of bincount over month-major cells (no np.add.at): the matrix is stored
     # months x customers, the column-major layout pandas keeps for 2-D blocks, so column
     # work (sums over customers, trailing windows) runs on contiguous rows, without a copy.
-    by_month = np.bincount(cols[keep] * n + rows[keep], weights=weights, minlength=n * m)
+    key = cols[keep].astype(np.int64) * n + rows[keep]
+    by_month = np.bincount(key, weights=weights, minlength=n * m)
     return pd.DataFrame(
         by_month.reshape(m, n).T,
         index=pd.Index(index, name=customer_col),
@@ -571,20 +961,28 @@ def window_totals(
         (revenue > 0).
     """
     last = months[-1] if end is None else pd.Timestamp(end).to_period("M").to_timestamp()
-    inside = months[(months <= last) & (months > last - pd.DateOffset(months=window))]
-    rows, index = _customer_rows(monthly, "customer_id")
-    keep = (_month_positions(monthly["month"], inside) >= 0) & (rows >= 0)
-    rows = rows[keep]
+    in_window = (months <= last) & (months > last - pd.DateOffset(months=window))
+    views = _views(monthly)
 
-    def total(value: str) -> np.ndarray:
-        weights = monthly[value].fillna(0).to_numpy(dtype=float)[keep]
-        return np.bincount(rows, weights=weights, minlength=len(index))
+    def compute() -> tuple[pd.Index, dict[str, np.ndarray]]:
+        rows, index = views.customers("customer_id")
+        if months.is_monotonic_increasing and months.is_unique:
+            # Rows whose month is one of the window's: a lookup of their (cached) position.
+            inside = np.append(in_window, False)  # position -1: off the grid
+            keep = inside[views.positions(months)] & (rows >= 0)
+        else:
+            keep = (_month_positions(monthly["month"], months[in_window]) >= 0) & (rows >= 0)
+        codes = rows[keep]
 
-    out = pd.DataFrame(
-        {"revenue": total("revenue"), "margin": total("margin"), "orders": total("orders")},
-        index=pd.Index(index, name="customer_id"),
-    )
-    out["revenue"] = out["revenue"].round(9)
+        def total(value: str) -> np.ndarray:
+            return np.bincount(codes, weights=views.values(value)[keep], minlength=len(index))
+
+        totals = {"revenue": total("revenue"), "margin": total("margin"), "orders": total("orders")}
+        totals["revenue"] = totals["revenue"].round(9)
+        return index, {name: _read_only(values) for name, values in totals.items()}
+
+    index, totals = views.get(("window_totals", _grid_key(months), int(window), last), compute)
+    out = pd.DataFrame(totals, index=pd.Index(index, name="customer_id"))  # copies: callers own it
     if monthly["margin"].isna().all():
         out["margin"] = np.nan
     out["orders"] = out["orders"].astype("int64")
@@ -635,7 +1033,12 @@ def active_matrix(
     pandas.DataFrame
         Boolean customer x month matrix (same layout as :func:`revenue_matrix`).
     """
-    return trailing_sum(revenue_matrix(monthly, months), activity_window) > 0
+    views = _views(monthly)
+    _, index = views.customers("customer_id")
+    active = views.panel(months, activity_window).active
+    return pd.DataFrame(
+        active.T, index=pd.Index(index, name="customer_id"), columns=months, copy=True
+    )
 
 
 def period_ends(months: pd.DatetimeIndex, period: Period = "month") -> pd.DatetimeIndex:

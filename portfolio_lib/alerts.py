@@ -219,6 +219,8 @@ def alerts_by_rep(alerts: pd.DataFrame, *, reps: Iterable[str] | None = None) ->
     out["customers_alerted"] = grouped.size().astype(np.int64)
     out["revenue_at_risk"] = grouped["revenue_at_risk"].sum()
     if reps is not None:
+        if isinstance(reps, (pd.Series, pd.Index, np.ndarray, pd.api.extensions.ExtensionArray)):
+            reps = pd.unique(reps)  # the distinct reps, in order, without a string per customer
         names = pd.Index(pd.unique(pd.Series(list(reps), dtype=object).fillna("unknown")))
         out = out.reindex(out.index.union(names), fill_value=0)
     out.index.name = "sales_rep"

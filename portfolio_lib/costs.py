@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .aggregate import Period
+from .aggregate import Period, _views
 from .config import DEFAULTS
 from .errors import PortfolioDataError
 from .i18n import register
@@ -434,11 +434,12 @@ def cac_payback(
     grid = _month_grid(months)
     periods = _periods(grid, period)
     codes, index = _customer_codes(monthly)
+    views = _views(monthly)
     if margin_rate is None and not monthly["margin"].isna().all():
-        margin = monthly["margin"].fillna(0).to_numpy(dtype=float)
+        margin = views.values("margin")
     else:
         rate = DEFAULTS["default_margin_rate"] if margin_rate is None else float(margin_rate)
-        margin = monthly["revenue"].fillna(0).to_numpy(dtype=float) * rate
+        margin = views.values("revenue") * rate
     # Each customer's first purchase month (grid position, -1 for none), on the monthly codes.
     position = pd.Series(_first_purchase_months(customers, grid))
     first_position = (
@@ -452,7 +453,7 @@ def cac_payback(
     customer_months = np.bincount(cohort, weights=observed, minlength=n_periods)
     # Margin of the monthly rows inside each member's first horizon_months months.
     row_first = first_position[codes]
-    row_month = grid.get_indexer(monthly["month"].to_numpy(dtype="datetime64[ns]"))
+    row_month = views.positions(grid)
     inside = (row_first >= 0) & (row_month >= row_first) & (row_month < row_first + horizon_months)
     cohort_margin = np.round(
         np.bincount(

@@ -43,10 +43,11 @@ import pandas as pd
 from .aggregate import (
     PERIOD_MONTHS,
     Period,
+    _grid_key,
+    _TrailingPanel,
+    _views,
     period_ends,
     period_label,
-    revenue_matrix,
-    trailing_sum,
 )
 from .config import DEFAULTS
 from .errors import PortfolioDataError
@@ -148,6 +149,26 @@ def _aligned(values: pd.Series, ids: pd.Series, index: pd.Index) -> pd.Series:
     return pd.Series(values.to_numpy(), index=ids.to_numpy()).reindex(index)
 
 
+def _aligned_codes(
+    values: pd.Series, ids: pd.Series, index: pd.Index
+) -> tuple[np.ndarray, list[object]]:
+    """``pd.factorize`` of ``_aligned(values, ids, index)``: codes (-1 missing) and values.
+
+    Factorized on the column itself (Arrow strings are encoded without a Python string per
+    customer), then aligned by position; only the values of customers in ``index`` are kept.
+    """
+    codes, uniques = pd.factorize(values)
+    if pd.Index(ids).equals(index):  # the usual case: Aggregates.customers
+        return codes, list(uniques)
+    position = pd.Series(np.arange(len(ids)), index=ids.to_numpy()).reindex(index)
+    position = position.fillna(-1).to_numpy(dtype=np.int64)
+    codes = np.where(position >= 0, codes[position], -1)
+    present = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(uniques)))
+    recode = np.full(len(uniques) + 1, -1, dtype=np.int64)
+    recode[present] = np.arange(len(present))
+    return recode[codes], [uniques[i] for i in present]
+
+
 def _periods(months: pd.DatetimeIndex, period: Period) -> _Periods:
     """The calendar periods of the grid (:func:`portfolio_lib.aggregate.period_ends`)."""
     end_months = period_ends(months, period)
@@ -172,42 +193,62 @@ def _periods_ending(months: pd.DatetimeIndex, ends: np.ndarray, labels: list[str
 
 def _customer_codes(monthly: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
     """Row codes and customer index, in the order of :func:`revenue_matrix`."""
-    ids = monthly["customer_id"]
-    if isinstance(ids.dtype, pd.CategoricalDtype):
-        return ids.cat.codes.to_numpy(), pd.Index(ids.cat.categories, name="customer_id")
-    codes, index = pd.factorize(ids, sort=True)
+    codes, index = _views(monthly).customers("customer_id")
     return codes, pd.Index(index, name="customer_id")
 
 
 def _first_purchase_positions(
     monthly: pd.DataFrame, months: pd.DatetimeIndex, codes: np.ndarray, n_customers: int
 ) -> np.ndarray:
-    """Grid position of each customer's first month with orders > 0.
+    """Grid position of each customer's first month with orders > 0 (read-only, cached).
 
     ``_BEFORE_GRID`` when it precedes the grid, ``_NO_PURCHASE`` when there is none (prospects,
     customers with only credit notes, first purchase after the grid).
     """
-    month = monthly["month"].to_numpy(dtype="datetime64[ns]")
-    position = months.get_indexer(month).astype(np.int64)  # -1 off the grid
-    before = month < months[0].to_datetime64()
-    position[before] = _BEFORE_GRID
-    keep = (monthly["orders"].to_numpy() > 0) & ((position >= 0) | before)
-    first = np.full(n_customers, _NO_PURCHASE, dtype=np.int64)
-    np.minimum.at(first, codes[keep], position[keep])
-    return first
+    views = _views(monthly)
+
+    def compute() -> np.ndarray:
+        month = views.frame["month"].to_numpy(dtype="datetime64[ns]")
+        position = views.positions(months).copy()  # -1 off the grid
+        before = month < months[0].to_datetime64()
+        position[before] = _BEFORE_GRID
+        keep = (views.frame["orders"].to_numpy() > 0) & ((position >= 0) | before)
+        first = np.full(n_customers, _NO_PURCHASE, dtype=np.int64)
+        if views.sorted_cells():
+            # Rows run by customer, months increasing: each customer's first kept row is
+            # their earliest month (np.minimum.at gives the same, several times slower).
+            kept, at = codes[keep], position[keep]
+            starts = np.flatnonzero(np.r_[True, kept[1:] != kept[:-1]]) if len(kept) else kept
+            first[kept[starts]] = at[starts]
+        else:
+            np.minimum.at(first, codes[keep], position[keep])
+        first.flags.writeable = False
+        return first
+
+    return views.get(("first_purchase", _grid_key(months), n_customers), compute)
 
 
 @dataclass(frozen=True)
 class _Panel:
-    """What every movement needs, computed once per call on the dense customer x month matrix."""
+    """What every movement needs: activity at each period end, first purchases, and on request
+    the trailing revenue (shared by every analysis of the table, see ``aggregate._views``)."""
 
-    index: pd.Index  # the customers: rows of the matrices below
+    index: pd.Index  # the customers: columns of the matrices below
     rows: np.ndarray  # customer code of every row of ``monthly``
     periods: _Periods
     first_period: np.ndarray  # period of each customer's first purchase, -1 if not in the grid
-    # Period-major (periods x customers, C order) so that each period is one contiguous row.
-    trailing: np.ndarray  # trailing net revenue at each period end
-    active: np.ndarray  # trailing > 0
+    # Period-major (periods x customers, C order) so that each period is one contiguous row;
+    # read-only (shared).
+    active: np.ndarray  # trailing net revenue > 0 at each period end
+    trailing_source: _TrailingPanel
+
+    def trailing(self) -> list[np.ndarray]:
+        """Trailing net revenue of every customer at each period end (read-only rows)."""
+        return self.trailing_source.rows(self.periods.ends)
+
+    def trailing_totals(self, group: np.ndarray, n_groups: int) -> np.ndarray:
+        """Trailing net revenue summed per period end and group: array (periods, groups)."""
+        return self.trailing_source.group_totals(self.periods.ends, group, n_groups)
 
 
 def _panel(
@@ -218,12 +259,10 @@ def _panel(
     first = _first_purchase_positions(monthly, months, rows, len(index))
     in_grid = (first >= 0) & (first < len(months))
     first_period = np.where(in_grid, periods.of_month[np.where(in_grid, first, 0)], -1)
-    trailing = trailing_sum(revenue_matrix(monthly, months), window).to_numpy()
-    if len(periods) != len(months):  # monthly periods need every column: no copy then
-        trailing = trailing[:, periods.ends]
-    # Free when pandas stores the matrix column-major (its usual 2-D layout).
-    trailing = np.ascontiguousarray(trailing.T)
-    return _Panel(index, rows, periods, first_period, trailing, trailing > 0)
+    source = _views(monthly).panel(months, window)
+    # Monthly periods read every month: the shared matrix itself, no copy.
+    active = source.active if len(periods) == len(months) else source.active[periods.ends]
+    return _Panel(index, rows, periods, first_period, active, source)
 
 
 def _transitions(active: np.ndarray) -> np.ndarray:
@@ -261,18 +300,28 @@ def _status_codes(panel: _Panel) -> np.ndarray:
 
 def _movement_counts(panel: _Panel, group: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
     """Counts of every movement, each an array (periods, groups)."""
-    transitions = _transitions(panel.active)
+    active = panel.active
     n_periods = len(panel.periods)
-    by_transition = np.empty((n_periods, n_groups, 4), dtype=np.int64)
-    if n_groups == 1:
-        for k in range(4):
-            by_transition[:, 0, k] = np.count_nonzero(transitions == k, axis=1)
-    else:
-        key_base = group * 4
-        for p in range(n_periods):  # a loop over periods (tens), never over customers
-            by_transition[p] = np.bincount(
-                key_base + transitions[p], minlength=n_groups * 4
-            ).reshape(n_groups, 4)
+    # Per period, customers by transition (2 x active at start + active at end): 1 entered,
+    # 2 lost, 3 retained. A loop over periods (tens), never over customers.
+    by_transition = np.zeros((n_periods, n_groups, 4), dtype=np.int64)
+    for p in range(n_periods):
+        end = active[p]
+        if n_groups == 1:
+            at_end = np.count_nonzero(end)
+            if p:
+                at_start = np.count_nonzero(active[p - 1])
+                retained = np.count_nonzero(active[p - 1] & end)
+            else:
+                at_start = retained = 0
+            by_transition[p, 0, 1:] = (at_end - retained, at_start - retained, retained)
+        else:
+            transition = end.astype(np.uint8)
+            if p:
+                transition += np.uint8(2) * active[p - 1]
+            by_transition[p] = np.bincount(group * 4 + transition, minlength=n_groups * 4).reshape(
+                n_groups, 4
+            )
     rows = _new_rows(panel)
     new = np.bincount(
         panel.first_period[rows] * n_groups + group[rows], minlength=n_periods * n_groups
@@ -307,8 +356,7 @@ def _groups(
     if by is None:
         return np.zeros(len(index), dtype=np.int64), [None]
     _require_attribute(customers, by, analysis)
-    codes, uniques = pd.factorize(_aligned(customers[by], customers["customer_id"], index))
-    names = list(uniques)
+    codes, names = _aligned_codes(customers[by], customers["customer_id"], index)
     try:
         order = sorted(range(len(names)), key=lambda i: names[i])
     except TypeError:  # mixed types: sort by their text
@@ -357,10 +405,10 @@ def _churn_of_last_period(counts: dict[str, np.ndarray]) -> np.ndarray:
         return np.where(start > 0, lost / np.maximum(start, 1), np.nan)
 
 
-def _sum_by_group(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
-    """Sums of a period x customer matrix per period and group: array (periods, groups)."""
+def _sum_by_group(values: Sequence[np.ndarray], group: np.ndarray, n_groups: int) -> np.ndarray:
+    """Sums of period x customer values (rows) per period and group: array (periods, groups)."""
     if n_groups == 1:
-        return values.sum(axis=1, dtype=float)[:, None]
+        return np.array([row.sum(dtype=float) for row in values]).reshape(len(values), 1)
     return np.stack(
         [np.bincount(group, weights=row, minlength=n_groups) for row in values]
     ).reshape(len(values), n_groups)
@@ -673,11 +721,12 @@ def revenue_bridge(
     bucket_of_status = np.empty(len(STATUSES), dtype=np.int8)
     bucket_of_status[[_NEW, _REACTIVATED, _LOST, _RETAINED, _INACTIVE]] = [0, 1, 2, 3, 3]
     buckets = bucket_of_status[_status_codes(panel)]
-    totals = _sum_by_group(panel.trailing, group, n_groups)  # R(t) at every period end
+    trailing = panel.trailing()
+    totals = _sum_by_group(trailing, group, n_groups)  # R(t) at every period end
     sums = np.zeros((n_periods, n_groups, 5))
     key_base = group * 5
     for p in range(1, n_periods):  # a loop over periods (tens), never over customers
-        delta = panel.trailing[p] - panel.trailing[p - 1]
+        delta = trailing[p] - trailing[p - 1]
         bucket = buckets[p] + ((buckets[p] == 3) & (delta < 0))
         key = bucket if n_groups == 1 else key_base + bucket
         sums[p] = np.bincount(key, weights=delta, minlength=n_groups * 5).reshape(n_groups, 5)

@@ -185,14 +185,7 @@ def rfm_table(
     [['a', 30, 4, 900.0], ['b', 184, 1, 120.0]]
     """
     analysis = "RFM"
-    dates = _column(customers, last_purchase, analysis)
-    if not pd.api.types.is_datetime64_any_dtype(dates):
-        raise ValueError(
-            f"RFM: column {last_purchase!r} must hold dates, found {dates.dtype}; load the "
-            "customers with portfolio_lib.aggregate or convert it with pandas.to_datetime."
-        )
-    counts = _numbers(customers, frequency, analysis)
-    keep = np.flatnonzero((counts > 0) & dates.notna().to_numpy())
+    keep, dates, counts = _buyers(customers, last_purchase=last_purchase, frequency=frequency)
     end = pd.Timestamp(as_of).normalize()
     days = (end - dates.take(keep)).dt.days.to_numpy()
     if (days < 0).any():
@@ -211,6 +204,21 @@ def rfm_table(
     if np.all(frame["orders"] == np.round(frame["orders"])):
         frame["orders"] = frame["orders"].astype(np.int64)
     return frame
+
+
+def _buyers(
+    customers: pd.DataFrame, *, last_purchase: str = "last_purchase", frequency: str = "orders"
+) -> tuple[np.ndarray, pd.Series, np.ndarray]:
+    """Positions of the rows :func:`rfm_table` keeps (in order), their dates and the counts."""
+    analysis = "RFM"
+    dates = _column(customers, last_purchase, analysis)
+    if not pd.api.types.is_datetime64_any_dtype(dates):
+        raise ValueError(
+            f"RFM: column {last_purchase!r} must hold dates, found {dates.dtype}; load the "
+            "customers with portfolio_lib.aggregate or convert it with pandas.to_datetime."
+        )
+    counts = _numbers(customers, frequency, analysis)
+    return np.flatnonzero((counts > 0) & dates.notna().to_numpy()), dates, counts
 
 
 def _scores(values: np.ndarray, bins: int) -> np.ndarray:

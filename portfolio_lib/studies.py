@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import TypeVar
 
+import numpy as np
 import pandas as pd
 
 from . import i18n
@@ -68,6 +69,7 @@ from .predictive import (
     predictive_clv,
 )
 from .predictive import ltv_to_cac as channel_ltv_to_cac
+from .rfm import _buyers as _rfm_buyers
 from .rfm import rfm_scores, rfm_segments, rfm_summary, rfm_table
 from .weight import headline_kpis, weight_by, weight_over_time
 
@@ -772,6 +774,7 @@ def rfm_study(
     RfmStudy
     """
     notes: list[StudyNote] = []
+    computed_here = values is None
     values = rfm_table(agg.customers, as_of=agg.as_of) if values is None else values
     scores = rfm_scores(values, bins=bins)
     segments = summary = None
@@ -780,11 +783,10 @@ def rfm_study(
         summary = rfm_summary(segments, lang=lang)
     else:
         notes.append(Note("rfm_needs_5_bins", {"bins": bins}))
-    customer_segments = (
-        agg.customers.filter(items=["customer_id", "name", "sales_rep", "segment", "region"])
-        .merge(scores if segments is None else segments, on="customer_id")
-        .sort_values("monetary", ascending=False, kind="stable")
-        .reset_index(drop=True)
+    customer_segments = _buyer_list(
+        agg.customers,
+        scores if segments is None else segments,
+        computed_here=computed_here,
     )
     return RfmStudy(
         values=values,
@@ -793,6 +795,49 @@ def rfm_study(
         summary=summary,
         customer_segments=customer_segments,
         notes=tuple(notes),
+    )
+
+
+def _buyer_list(
+    customers: pd.DataFrame, scores: pd.DataFrame, *, computed_here: bool
+) -> pd.DataFrame:
+    """The buyers' attributes and scores, largest revenue first (the RFM hand-out list).
+
+    ``customers[attributes].merge(scores, on="customer_id")`` sorted by monetary value
+    (stable). The scores of ``rfm_table(customers)`` are its buyers, in its order: the rows
+    are then taken by position, without matching a million ids (checked when the table was
+    made elsewhere).
+    """
+    attributes = customers.filter(items=["customer_id", "name", "sales_rep", "segment", "region"])
+    try:
+        rows = _rfm_buyers(customers)[0] if "customer_id" in attributes else None
+    except (PortfolioDataError, ValueError):  # scores made from another table
+        rows = None
+    aligned = rows is not None and len(rows) == len(scores)
+    if aligned and not computed_here:
+        mine = attributes["customer_id"].take(rows).reset_index(drop=True)
+        aligned = mine.equals(scores["customer_id"].reset_index(drop=True))
+    if not aligned or "customer_id" not in scores:
+        return (
+            attributes.merge(scores, on="customer_id")
+            .sort_values("monetary", ascending=False, kind="stable")
+            .reset_index(drop=True)
+        )
+    order = scores["monetary"].reset_index(drop=True).sort_values(ascending=False, kind="stable")
+    order = order.index.to_numpy()
+    return _side_by_side(attributes, rows[order], scores.drop(columns="customer_id"), order)
+
+
+def _side_by_side(
+    left: pd.DataFrame, left_rows: np.ndarray, right: pd.DataFrame, right_rows: np.ndarray
+) -> pd.DataFrame:
+    """Rows of ``left`` and of ``right`` taken by position and put side by side (new index)."""
+    return pd.concat(
+        [
+            left.take(left_rows).reset_index(drop=True),
+            right.take(right_rows).reset_index(drop=True),
+        ],
+        axis=1,
     )
 
 
@@ -1018,6 +1063,47 @@ def _group_clv(
     return group_churn, simple
 
 
+def _aligned_rows(predicted: pd.DataFrame, customers: pd.DataFrame) -> bool:
+    """Whether ``predicted`` (``predictive_clv(customers, ...)``) has one row per customer row.
+
+    It has by construction (same index); the check only guards the positional shortcuts.
+    """
+    return (
+        predicted.index.equals(customers.index)
+        and isinstance(customers.index, pd.RangeIndex)
+        and customers.index.start == 0
+        and customers.index.step == 1
+    )
+
+
+def _predictive_by_group(predicted: pd.DataFrame, customers: pd.DataFrame, by: str) -> pd.DataFrame:
+    """``clv_by_segment(predicted, customers, by=by)``, the attribute attached by position."""
+    if (
+        by not in customers.columns
+        or by in predicted.columns
+        or not _aligned_rows(predicted, customers)
+    ):
+        return clv_by_segment(predicted, customers, by=by)
+    return clv_by_segment(predicted.assign(**{by: customers[by]}), by=by)
+
+
+def _top_customers(predicted: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
+    """The largest predictive CLVs with the customers' name, sales rep and segment.
+
+    ``customers[attributes].merge(predicted, on="customer_id").nlargest(15, "clv")``: the
+    rows are aligned, so the 15 are picked first and only they are joined.
+    """
+    attributes = customers.filter(items=["customer_id", "name", "sales_rep", "segment"])
+    if "customer_id" not in attributes or not _aligned_rows(predicted, customers):
+        return (
+            attributes.merge(predicted, on="customer_id")
+            .nlargest(_TOP_CUSTOMERS, "clv")
+            .reset_index(drop=True)
+        )
+    rows = predicted[["clv"]].nlargest(_TOP_CUSTOMERS, "clv").index.to_numpy()
+    return _side_by_side(attributes, rows, predicted.drop(columns="customer_id"), rows)
+
+
 def clv_study(
     agg: Aggregates,
     costs: pd.DataFrame | None = None,
@@ -1113,13 +1199,8 @@ def clv_study(
             horizon_months=horizon_months,
             discount_rate=discount_rate,
         )
-        by_group = _attempt(notes, lambda: clv_by_segment(predicted, agg.customers, by=by))
-        top = (
-            agg.customers.filter(items=["customer_id", "name", "sales_rep", "segment"])
-            .merge(predicted, on="customer_id")
-            .nlargest(_TOP_CUSTOMERS, "clv")
-            .reset_index(drop=True)
-        )
+        by_group = _attempt(notes, lambda: _predictive_by_group(predicted, agg.customers, by))
+        top = _top_customers(predicted, agg.customers)
 
     # LTV / CAC by acquisition channel: the simple CLV of the channel's customers over what the
     # channel cost per new customer (spend of the cost table, not filtered).

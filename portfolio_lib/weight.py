@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .aggregate import Period, window_totals
+from .aggregate import Period, _views, window_totals
 from .config import DEFAULTS
 from .i18n import register
 from .movements import (
@@ -26,7 +26,6 @@ from .movements import (
     _period_frame,
     _periods,
     _require_attribute,
-    _sum_by_group,
     _window_panel,
 )
 
@@ -108,7 +107,7 @@ def weight_over_time(
     group, groups = _groups(customers, by, panel.index, "weight over time")
     n_groups = len(groups)
     # Revenue and margin within each period, straight from the long table.
-    position = grid.get_indexer(monthly["month"].to_numpy(dtype="datetime64[ns]"))
+    position = _views(monthly).positions(grid)
     keep = position >= 0
     key = periods.of_month[position[keep]]
     if n_groups > 1:
@@ -122,7 +121,7 @@ def weight_over_time(
             if _has_margin(monthly)
             else np.full(shape, np.nan)
         ),
-        "revenue_window": np.round(_sum_by_group(panel.trailing, group, n_groups), 9),
+        "revenue_window": np.round(panel.trailing_totals(group, n_groups), 9),
     }
     if customers is not None and "potential" in customers:
         potential = _aligned(customers["potential"], customers["customer_id"], panel.index)
@@ -193,7 +192,8 @@ def weight_by(
     last = _window_end(grid, end)
     totals = window_totals(monthly, grid, window=window, end=last)
     # Every customer of the log and of the customer table (prospects count for potential).
-    extra = pd.Index(customers["customer_id"]).difference(totals.index)
+    ids = pd.Index(customers["customer_id"])
+    extra = ids[:0] if ids.equals(totals.index) else ids.difference(totals.index)
     index = totals.index.append(extra) if len(extra) else totals.index
     totals = totals.reindex(index)
     group, groups = _groups(customers, by, index, "weight by group")
@@ -289,17 +289,17 @@ def headline_kpis(
     # and of the window before.
     split = last - window  # -1 or less: the window starts with the data
     panel = _window_panel(monthly, grid, window, window)
-    revenue = round(float(panel.trailing[-1].sum()), 9)
+    trailing = panel.trailing()
+    revenue = round(float(trailing[-1].sum()), 9)
     active = int(np.count_nonzero(panel.active[-1]))
-    if split - window + 1 >= 0:
-        revenue_previous = round(float(panel.trailing[0].sum()), 9)
-    else:
-        revenue_previous = np.nan  # the window before is not (entirely) in the data
+    # NaN when the window before is not (entirely) in the data.
+    complete = split - window + 1 >= 0
+    revenue_previous = round(float(trailing[0].sum()), 9) if complete else np.nan
     margin = np.nan
     if _has_margin(monthly):
-        position = grid.get_indexer(monthly["month"].to_numpy(dtype="datetime64[ns]"))
-        in_window = (position > split) & (position >= 0)
-        margin = round(float(monthly["margin"].fillna(0).to_numpy()[in_window].sum()), 9)
+        views = _views(monthly)
+        in_window = views.positions(grid) > max(split, -1)  # -1: off the grid
+        margin = round(float(views.values("margin")[in_window].sum()), 9)
     everyone = np.zeros(len(panel.index), dtype=np.int64)  # a single group
     counts = _movement_counts(panel, everyone, 1)
     moves = {name: int(n[-1, 0]) for name, n in counts.items()}

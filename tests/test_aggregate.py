@@ -339,3 +339,104 @@ def test_duckdb_settings_change_memory_not_results(tx, monkeypatch):
     assert module._size_in_bytes("100 bytes") == 100
     with pytest.raises(ValueError, match="not understood"):
         module._size_in_bytes("lots")
+
+
+# --------------------------------------------------------------------------------------------
+# Derived arrays kept with the monthly table (aggregate._views): same values, never stale
+
+
+def _dense_active_and_trailing(monthly, months, window):
+    """The reference: the dense matrix of revenue_matrix and trailing_sum."""
+    trailing = trailing_sum(revenue_matrix(monthly, months), window).to_numpy().T
+    return trailing > 0, trailing
+
+
+@pytest.fixture(scope="module")
+def sample_agg():
+    from portfolio_lib.sample import generate_sample
+
+    sample = generate_sample(n_customers=1_500, seed=11)
+    return aggregate(sample.transactions, sample.customers)
+
+
+@pytest.mark.parametrize("window", [1, 5, 12])
+def test_trailing_panel_by_blocks_equals_the_dense_matrix_bit_for_bit(
+    sample_agg, monkeypatch, window
+):
+    import portfolio_lib.aggregate as module
+
+    monthly, months = sample_agg.monthly, sample_agg.months
+    active, trailing = _dense_active_and_trailing(monthly, months, window)
+    n = len(sample_agg.customers)
+    group = np.arange(n) % 7
+    # Blocks of at most 128 customers: a dozen blocks along numpy's summation tree.
+    monkeypatch.setattr(module, "_BLOCK_BYTES", 8 * len(months) * 128)
+    module.clear_cache()
+    panel = module._views(monthly).panel(months, window)
+    assert len(module._tree_leaves(panel._tree)) > 8
+    np.testing.assert_array_equal(panel.active, active)
+    # Totals over customers: numpy's own sums of the dense rows, to the last bit.
+    assert panel.totals.tolist() == trailing.sum(axis=1).tolist()
+    rows = [0, 7, len(months) - 1]
+    for position, row in zip(rows, panel.rows(rows), strict=True):
+        assert row.tolist() == trailing[position].tolist()
+    expected = np.stack([np.bincount(group, weights=trailing[p], minlength=7) for p in rows])
+    assert panel.group_totals(rows, group, 7).tolist() == expected.tolist()
+    module.clear_cache()
+
+
+def test_unsorted_monthly_tables_take_the_dense_path():
+    import portfolio_lib.aggregate as module
+
+    months = pd.date_range("2024-01-01", periods=4, freq="MS")
+    monthly = pd.DataFrame(
+        {
+            "customer_id": pd.Categorical(["b", "a", "a", "b"], categories=["a", "b"]),
+            "month": months[[1, 0, 0, 3]],  # a twice in January: a sum, not one cell
+            "revenue": [3.0, 1.0, 2.0, -3.0],
+        }
+    )
+    assert not module._views(monthly).sorted_cells()
+    active = active_matrix(monthly, months, activity_window=2)
+    # a: 3 in January (1 + 2), b: 3 in February, -3 in April.
+    assert active.to_numpy().tolist() == [[True, True, False, False], [False, True, True, False]]
+
+
+def test_derived_arrays_follow_changes_of_the_table(tx):
+    agg = aggregate(tx, as_of="2024-03-31")
+    monthly = agg.monthly
+    before = window_totals(monthly, agg.months, window=2)
+    assert before.loc["a", "revenue"] == 200.0  # March only
+    assert active_matrix(monthly, agg.months, activity_window=1).loc["a"].tolist() == [
+        True,
+        False,
+        True,
+    ]
+    # In place, as a user would: the cached arrays must not be served any more.
+    monthly.loc[monthly["month"] == pd.Timestamp("2024-03-01"), "revenue"] = -5.0
+    after = window_totals(monthly, agg.months, window=2)
+    assert after.loc["a", "revenue"] == -5.0 and not after.loc["a", "active"]
+    assert active_matrix(monthly, agg.months, activity_window=1).loc["a"].tolist() == [
+        True,
+        False,
+        False,
+    ]
+    # The returned frames are the caller's: changing one changes nothing cached.
+    after.loc["a", "revenue"] = 1e6
+    assert window_totals(monthly, agg.months, window=2).loc["a", "revenue"] == -5.0
+
+
+def test_derived_arrays_go_with_the_table(tx):
+    import gc
+
+    import portfolio_lib.aggregate as module
+
+    agg = aggregate(tx, as_of="2024-03-31")
+    window_totals(agg.monthly, agg.months)
+    key = id(agg.monthly)
+    assert key in module._TABLES
+    del agg
+    gc.collect()
+    assert key not in module._TABLES
+    module.clear_cache()
+    assert not module._TABLES

@@ -121,6 +121,10 @@ register(
             "fr": "Clients en situation de dépendance",
             "en": "Customers above the dependence alert",
         },
+        "no_dependence": {
+            "fr": "Aucun client au-dessus du seuil de dépendance",
+            "en": "No customer above the dependence threshold",
+        },
         # Lifecycle
         "tenure_months": {"fr": "Ancienneté (mois)", "en": "Tenure (months)"},
         "revenue_recent": {"fr": "CA période récente", "en": "Revenue, recent window"},

@@ -68,6 +68,7 @@ from .present import show_table
 from .rfm import rfm_table
 from .studies import (
     WEIGHT_GROUPS,
+    ClvModels,
     Note,
     alerts_study,
     balance_study,
@@ -681,7 +682,8 @@ def _euro_range(
         max=high,
         step=step,
         description=i18n.label(f"control_{key}", lang),
-        readout_format=",.0f",
+        # SI prefixes ("8.50k – 35.9k"): the readout box cuts a pair of full amounts.
+        readout_format=".3s",
         continuous_update=False,
         style=_STYLE,
         layout=w.Layout(width="520px"),
@@ -961,16 +963,19 @@ def clv_explorer(
     costs: pd.DataFrame | None = None,
     *,
     transactions: pd.DataFrame | None = None,
+    models: ClvModels | None = None,
     lang: str = DEFAULTS["lang"],
 ) -> Explorer:
     """Simple, retention and predictive CLV, model checks and LTV / CAC per channel.
 
-    The predictive models are fitted once, here (with the check on unseen months when
+    The predictive models are fitted once: ``models`` when the caller already has them (the
+    notebook's ``clv_study(...).models``), otherwise here (with the check on unseen months when
     ``transactions``, the canonical log, is given); the controls only redo the discounted
     values. Controls: yearly discount rate, predictive horizon (months) and, when the
     customer table has several attributes, the one groups are compared by.
     """
-    models = fit_clv_models(agg, transactions=transactions)
+    if models is None:
+        models = fit_clv_models(agg, transactions=transactions)
     window = DEFAULTS["activity_window"]
     totals = customer_totals(agg, window=window)
     groups = [column for column in _CLV_GROUPS if column in agg.customers.columns]

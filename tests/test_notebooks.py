@@ -9,6 +9,7 @@ set, and draw its charts as normal cell outputs so the HTML report shows them of
 from __future__ import annotations
 
 import ast
+import math
 
 import nbformat
 import papermill
@@ -101,3 +102,41 @@ def test_runs_headless_and_draws_charts_as_outputs(executed_notebook, name, data
     if dataset == "sample":
         assert images, f"{name} draws no chart as a normal output: the HTML report would be empty"
         assert read_records(notebook), f"{name} records no key figures (present.record)"
+
+
+def _widget_views(notebook) -> list[dict]:
+    return [
+        o["data"]["application/vnd.jupyter.widget-view+json"]
+        for c in notebook.cells
+        for o in c.get("outputs", [])
+        if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("name", NAMES)
+def test_explorer_shows_in_jupyter_and_stays_out_of_reports(executed_notebook, name):
+    interactive = executed_notebook(name, "sample", INTERACTIVE=True)
+    assert _errors(interactive) == []
+    views = _widget_views(interactive)
+    assert len(views) == 1, f"{name}: one explorer expected, {len(views)} widget views shown"
+    # The explorer sits under its own heading, after every static result.
+    headings = [c.source.splitlines()[0] for c in interactive.cells if c.cell_type == "markdown"]
+    assert headings[-1] == "## Explorer / Explore"
+    assert "application/vnd.jupyter.widget-view+json" in str(interactive.cells[-1].outputs)
+    # Headless (the report's setting): same static outputs, no widget.
+    headless = executed_notebook(name, "sample")
+    assert _widget_views(headless) == []
+    # Equal up to the last bits of float sums (DuckDB adds in parallel, in no fixed order).
+    assert _close(read_records(headless), read_records(interactive))
+
+
+def _close(a: object, b: object) -> bool:
+    """Records equal, floats within 1e-12 relative."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-12) or (math.isnan(a) and math.isnan(b))
+    return a == b

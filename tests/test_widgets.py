@@ -388,6 +388,24 @@ def test_clv_sliders_redo_only_the_discounting(box, sample_aggregates, monkeypat
     assert box.last_view.tables["view_simple_clv"].index.name == "region"
 
 
+def test_clv_explorer_reuses_the_models_it_is_given(
+    sample_aggregates, sample_portfolio, monkeypatch
+):
+    # The notebook fits once (clv_study) and hands its models to the explorer.
+    agg = sample_aggregates
+    models = studies.fit_clv_models(agg, min_repeat_customers=30, holdout_months=3)
+
+    def refit(*_args, **_kwargs):
+        raise AssertionError("the explorer fitted its own models")
+
+    monkeypatch.setattr(widgets, "fit_clv_models", refit)
+    explorer = widgets.clv_explorer(agg, sample_portfolio.costs, models=models, lang="en")
+    assert explorer.prepared["models"] is models
+    study = studies.clv_study(agg, sample_portfolio.costs, models=models)
+    assert_frame_equal(explorer.last_view.tables["view_top_clv"], study.top_customers)
+    plt.close("all")
+
+
 @pytest.mark.parametrize("box", ["alerts"], indirect=True)
 def test_alerts_thresholds_and_rep(box, sample_aggregates):
     agg = sample_aggregates

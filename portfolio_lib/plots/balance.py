@@ -70,10 +70,6 @@ i18n.register(
             "fr": "⚠ {name}\n    {share} du CA",
             "en": "⚠ {name}\n    {share} of revenue",
         },
-        "no_dependence": {
-            "fr": "Aucun client au-dessus du seuil de dépendance",
-            "en": "No customer above the dependence threshold",
-        },
         "lifecycle_title": {
             "fr": "Cycle de vie : clients et chiffre d'affaires par phase",
             "en": "Lifecycle: customers and revenue per phase",

@@ -88,13 +88,15 @@ def start_run(ctx: Context) -> None:
     """Before each timed run of the whole set: the state right after aggregation.
 
     The analyses share what they derive from the monthly table (positions, trailing revenue,
-    window totals: ``portfolio_lib.aggregate``'s cache); a run must compute it again rather
-    than find the previous run's, or the repeats would time a warm cache.
+    window totals: ``portfolio_lib.aggregate``'s cache; the CLV's monthly expected purchases:
+    ``portfolio_lib.predictive``'s); a run must compute them again rather than find the
+    previous run's, or the repeats would time a warm cache.
     """
     ctx.shared.clear()
-    clear = getattr(_module("aggregate"), "clear_cache", None)
-    if clear is not None:
-        clear()
+    for module in ("aggregate", "predictive"):
+        clear = getattr(_module(module), "clear_cache", None)
+        if clear is not None:
+            clear()
 
 
 # --------------------------------------------------------------------------------------------
@@ -171,7 +173,8 @@ def prepare_widgets(ctx: Context) -> None:
     """What the explorers compute once and keep between callbacks, then their first render.
 
     As :mod:`portfolio_lib.widgets`: the 12-month totals (balance and CLV explorers), the RFM
-    table, the fitted predictive models, and one sales rep for the filter. Every explorer
+    table, the fitted predictive models and the CLV study's memo, and one sales rep for the
+    filter. Every explorer
     renders its defaults when it is built, so those studies run here too (untimed): a widget
     change starts from the state an app is in after showing its explorers.
     """
@@ -179,6 +182,7 @@ def prepare_widgets(ctx: Context) -> None:
     ctx.prepared["totals"] = studies.customer_totals(agg)
     ctx.prepared["rfm_values"] = _module("rfm").rfm_table(agg.customers, as_of=agg.as_of)
     ctx.prepared["models"] = studies.fit_clv_models(agg)
+    ctx.prepared["clv_memo"] = {}
     reps = agg.customers.get("sales_rep")
     ctx.prepared["rep"] = reps.dropna().iloc[0] if reps is not None and reps.notna().any() else None
     # The explorers' first renders (default controls).
@@ -251,7 +255,12 @@ def _widget_costs(ctx: Context) -> object:
 def _widget_clv(ctx: Context, discount_rate: float | None = 0.08) -> object:
     options = {} if discount_rate is None else {"discount_rate": discount_rate}
     return _studies().clv_study(
-        ctx.agg, ctx.costs, models=ctx.prepared["models"], totals=ctx.prepared["totals"], **options
+        ctx.agg,
+        ctx.costs,
+        models=ctx.prepared["models"],
+        totals=ctx.prepared["totals"],
+        memo=ctx.prepared["clv_memo"],
+        **options,
     )
 
 

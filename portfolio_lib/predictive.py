@@ -33,6 +33,7 @@ CLV horizons are whole months of ``365.25 / 12`` days.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -1152,6 +1153,52 @@ def _margin_rates(
     return np.full(n, float(margin_rate))
 
 
+def _distinct_pairs(x: FloatArray, T: FloatArray) -> tuple[np.ndarray, FloatArray, FloatArray]:
+    """Codes of the distinct (x, T) pairs, and the pairs (faster than a MultiIndex)."""
+    t_codes, t_values = pd.factorize(T)
+    x_codes, x_values = pd.factorize(x)
+    codes, pairs = pd.factorize(x_codes.astype(np.int64) * len(t_values) + t_codes)
+    return codes, x_values[pairs // len(t_values)], t_values[pairs % len(t_values)]
+
+
+# Expected purchases month by month do not depend on the discount rate: an explorer moving
+# the rate reuses them. Keyed by the model, the horizon and the histories' bytes (never
+# stale); a few entries, the size of (distinct histories x months).
+_INCREMENTS_CACHE: dict[tuple[object, ...], FloatArray] = {}
+_INCREMENTS_CACHE_SIZE = 4
+
+
+def clear_cache() -> None:
+    """Forget the monthly expected purchases kept for discount-rate changes (cold start)."""
+    _INCREMENTS_CACHE.clear()
+
+
+def _monthly_increments(
+    bgnbd: BGNBDFit, x: FloatArray, T: FloatArray, horizon_months: int
+) -> FloatArray:
+    """Expected purchases of alive customers in each of the next months: (len(x), horizon)."""
+    key = (
+        bgnbd._values(),
+        bgnbd.time_unit_days,
+        horizon_months,
+        hashlib.blake2b(x.tobytes() + T.tobytes(), digest_size=16).digest(),
+    )
+    cached = _INCREMENTS_CACHE.get(key)
+    if cached is not None:
+        return cached
+    month = DAYS_PER_MONTH / bgnbd.time_unit_days
+    increments = np.empty((len(x), horizon_months))
+    previous = np.zeros(len(x))
+    for k in range(1, horizon_months + 1):
+        current = _alive_expectation(bgnbd._values(), x, T, np.full(len(x), k * month))
+        increments[:, k - 1] = current - previous
+        previous = current
+    if len(_INCREMENTS_CACHE) >= _INCREMENTS_CACHE_SIZE:
+        del _INCREMENTS_CACHE[next(iter(_INCREMENTS_CACHE))]
+    _INCREMENTS_CACHE[key] = increments
+    return increments
+
+
 def predictive_clv(
     summary: pd.DataFrame,
     bgnbd: BGNBDFit,
@@ -1219,20 +1266,12 @@ def predictive_clv(
         xk, Tk = x[known], T[known] / bgnbd.time_unit_days
         alive[known] = p_alive(bgnbd, xk, tx[known], T[known])
         # The alive expectation depends on (x, T) only: evaluate it once per distinct pair.
-        pairs = pd.DataFrame({"x": xk, "T": Tk})
-        codes, uniques = pd.factorize(pd.MultiIndex.from_frame(pairs))
-        ux = uniques.get_level_values(0).to_numpy(float)
-        uT = uniques.get_level_values(1).to_numpy(float)
+        codes, ux, uT = _distinct_pairs(xk, Tk)
+        increments = _monthly_increments(bgnbd, ux, uT, int(horizon_months))
         monthly_factor = (1.0 + discount_rate) ** (1.0 / 12.0)
-        month = DAYS_PER_MONTH / bgnbd.time_unit_days
-        previous = np.zeros(len(ux))
-        total = np.zeros(len(ux))
-        for k in range(1, int(horizon_months) + 1):
-            current = _alive_expectation(bgnbd._values(), ux, uT, np.full(len(ux), k * month))
-            total += (current - previous) / monthly_factor**k
-            previous = current
-        purchases[known] = alive[known] * previous[codes]
-        discounted[known] = alive[known] * total[codes]
+        discount = monthly_factor ** -np.arange(1.0, int(horizon_months) + 1)
+        purchases[known] = alive[known] * increments.sum(axis=1)[codes]
+        discounted[known] = alive[known] * (increments @ discount)[codes]
     spend = np.where(known, expected_spend(gamma_gamma, np.nan_to_num(x), m), np.nan)
     margin = _margin_rates(summary, margin_rate, n)
     out = pd.DataFrame(

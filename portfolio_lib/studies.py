@@ -64,6 +64,7 @@ from .predictive import (
     clv_by_segment,
     fit_bgnbd,
     fit_gamma_gamma,
+    frequency_recency_matrix,
     p_alive_matrix,
     period_transactions,
     predictive_clv,
@@ -74,6 +75,7 @@ from .rfm import rfm_scores, rfm_segments, rfm_summary, rfm_table
 from .weight import headline_kpis, weight_by, weight_over_time
 
 __all__ = [
+    "PURCHASES_GRID_DAYS",
     "WEIGHT_GROUPS",
     "AlertsStudy",
     "BalanceStudy",
@@ -104,6 +106,8 @@ _BRIDGE_PERIOD: Period = DEFAULTS["bridge_period"]
 _COHORT_PERIOD: Period = DEFAULTS["cohort_period"]
 _CLV_BY: str = DEFAULTS["clv_by"]
 _HOLDOUT_MONTHS: int = DEFAULTS["holdout_months"]
+# Horizon of the frequency/recency matrix: a year, the period churn and alerts think in.
+PURCHASES_GRID_DAYS = 365.25
 #: Customer attributes the weight study splits by.
 WEIGHT_GROUPS: tuple[str, ...] = ("segment", "sales_rep", "region")
 # Rows of the predictive CLV's "largest customers" table (notebook 06).
@@ -863,6 +867,9 @@ class ClvModels(_Study):
     holdout_check : pandas.DataFrame or None
         :func:`portfolio_lib.predictive.calibration_vs_holdout` of a BG/NBD fitted up to
         ``holdout_months`` before as_of (only when the transactions are given).
+    purchases_grid : pandas.DataFrame or None
+        :func:`portfolio_lib.predictive.frequency_recency_matrix`: expected purchases in the
+        next 12 months on the grid of ``alive_grid``.
     notes : tuple
         Why a part is missing, and the data warnings of the fits.
     """
@@ -872,6 +879,7 @@ class ClvModels(_Study):
     fit_check: pd.DataFrame | None
     alive_grid: pd.DataFrame | None
     holdout_check: pd.DataFrame | None
+    purchases_grid: pd.DataFrame | None = None
     notes: tuple[StudyNote, ...] = ()
 
 
@@ -965,11 +973,12 @@ def fit_clv_models(
     if pair is None:
         return ClvModels(None, None, None, None, None, notes=tuple(notes))
     bgnbd, gamma_gamma = pair
-    alive_grid = p_alive_matrix(
-        bgnbd,
-        max_frequency=max(int(agg.customers["frequency"].quantile(0.95)), 1),
-        max_recency=float(agg.customers["T"].max()),
-    )
+    grid = {
+        "max_frequency": max(int(agg.customers["frequency"].quantile(0.95)), 1),
+        "max_recency": float(agg.customers["T"].max()),
+    }
+    alive_grid = p_alive_matrix(bgnbd, **grid)
+    purchases_grid = frequency_recency_matrix(bgnbd, t=PURCHASES_GRID_DAYS, **grid)
     holdout = None
     if transactions is not None:
         holdout = _holdout_check(
@@ -985,6 +994,7 @@ def fit_clv_models(
         fit_check=period_transactions(bgnbd, agg.customers),
         alive_grid=alive_grid,
         holdout_check=holdout,
+        purchases_grid=purchases_grid,
         notes=tuple(notes),
     )
 
@@ -1118,6 +1128,7 @@ def clv_study(
     holdout_months: int = _HOLDOUT_MONTHS,
     transactions: pd.DataFrame | None = None,
     totals: pd.DataFrame | None = None,
+    memo: dict[object, object] | None = None,
 ) -> ClvStudy:
     """Simple, retention and predictive CLV, by group, and LTV / CAC per acquisition channel.
 
@@ -1149,6 +1160,10 @@ def clv_study(
         See :func:`fit_clv_models`.
     totals : pandas.DataFrame, optional
         ``customer_totals(agg, window=activity_window)`` computed beforehand.
+    memo : dict, optional
+        A dict the caller keeps between calls on the same ``agg``, ``costs`` and ``totals``
+        (an explorer): the parts that depend neither on the discount rate nor on the horizon
+        (churn, simple CLV, LTV / CAC) are stored there and reused.
 
     Returns
     -------
@@ -1162,8 +1177,20 @@ def clv_study(
             holdout_months=holdout_months,
         )
     notes: list[StudyNote] = []
+    memo = {} if memo is None else memo
+
+    def once(key: object, compute: Callable[[list[StudyNote]], _T]) -> _T:
+        """``compute(notes)``, or what it gave the last time, with the same notes."""
+        key = (key, activity_window, max_lifetime_years)
+        if key not in memo:
+            found: list[StudyNote] = []
+            memo[key] = (compute(found), tuple(found))
+        value, found_notes = memo[key]
+        notes.extend(found_notes)
+        return value
+
     customers = customer_totals(agg, window=activity_window) if totals is None else totals
-    churn = _annual_churn(agg, activity_window, notes)
+    churn = once("churn", lambda found: _annual_churn(agg, activity_window, found))
     simple_total = retention_total = group_churn = simple = retention = ltv_cac = None
     group_options = {
         "churn": churn,
@@ -1171,8 +1198,11 @@ def clv_study(
         "max_lifetime_years": max_lifetime_years,
     }
     if churn is not None:
-        simple_total = simple_clv(
-            customers, annual_churn=churn, max_lifetime_years=max_lifetime_years
+        simple_total = once(
+            "simple_total",
+            lambda _: simple_clv(
+                customers, annual_churn=churn, max_lifetime_years=max_lifetime_years
+            ),
         )
         # Yearly margin of an average customer (CLV / lifetime), discounted with the survival.
         retention_total = retention_clv(
@@ -1180,7 +1210,12 @@ def clv_study(
             retention=1 - churn,
             discount_rate=discount_rate,
         )
-        grouped = _attempt(notes, lambda: _group_clv(agg, customers, by=by, **group_options))
+        grouped = once(
+            ("by", by),
+            lambda found: _attempt(
+                found, lambda: _group_clv(agg, customers, by=by, **group_options)
+            ),
+        )
         if grouped is not None:
             group_churn, simple = grouped
             retention = retention_clv(
@@ -1207,12 +1242,15 @@ def clv_study(
     if costs is None:
         notes.append(PortfolioDataError("no_costs", analysis="LTV / CAC"))
     elif churn is not None:
-        ltv_cac = _attempt(
-            notes,
-            lambda: channel_ltv_to_cac(
-                _group_clv(agg, customers, by="acquisition_channel", **group_options)[1],
-                acquisition_costs(costs, agg.customers, months=agg.months, by_channel=True),
-                ltv_col="clv",
+        ltv_cac = once(
+            "ltv_cac",
+            lambda found: _attempt(
+                found,
+                lambda: channel_ltv_to_cac(
+                    _group_clv(agg, customers, by="acquisition_channel", **group_options)[1],
+                    acquisition_costs(costs, agg.customers, months=agg.months, by_channel=True),
+                    ltv_col="clv",
+                ),
             ),
         )
     return ClvStudy(

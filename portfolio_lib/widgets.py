@@ -59,6 +59,7 @@ from .plots.overview import plot_headline
 from .plots.predictive import (
     plot_calibration_vs_holdout,
     plot_clv_by_segment,
+    plot_frequency_recency_matrix,
     plot_p_alive_matrix,
     plot_period_transactions,
 )
@@ -67,6 +68,7 @@ from .plots.weight import plot_weight_by, plot_weight_trend
 from .present import show_table
 from .rfm import rfm_table
 from .studies import (
+    PURCHASES_GRID_DAYS,
     WEIGHT_GROUPS,
     ClvModels,
     Note,
@@ -232,6 +234,10 @@ i18n.register(
         "view_fit_check": {"fr": "Contrôle du modèle", "en": "Model check"},
         "view_holdout_check": {"fr": "Contrôle hors échantillon", "en": "Holdout check"},
         "view_p_alive": {"fr": "Probabilité d'être actif", "en": "P(alive)"},
+        "view_purchases_grid": {
+            "fr": "Achats attendus sur un an",
+            "en": "Expected purchases over a year",
+        },
         "view_clv_distribution": {"fr": "Distribution de la CLV", "en": "CLV distribution"},
         "view_clv_by_group": {"fr": "CLV prédictive par groupe", "en": "Predictive CLV by group"},
         "view_clv_comparison": {"fr": "Trois méthodes de CLV", "en": "Three CLV methods"},
@@ -978,6 +984,7 @@ def clv_explorer(
         models = fit_clv_models(agg, transactions=transactions)
     window = DEFAULTS["activity_window"]
     totals = customer_totals(agg, window=window)
+    memo: dict[object, object] = {}  # what a discount or horizon change does not redo
     groups = [column for column in _CLV_GROUPS if column in agg.customers.columns]
     default_by = DEFAULTS["clv_by"]
     if groups and default_by not in groups:
@@ -993,6 +1000,7 @@ def clv_explorer(
             activity_window=window,
             discount_rate=discount_rate,
             horizon_months=horizon_months,
+            memo=memo,
         )
         charts: dict[str, Chart] = {}
         tables: dict[str, pd.DataFrame] = {}
@@ -1010,6 +1018,12 @@ def clv_explorer(
         ):
             if data is not None:
                 charts[f"view_{key}"] = Chart(plot, data)
+        if models.purchases_grid is not None:
+            charts["view_purchases_grid"] = Chart(
+                plot_frequency_recency_matrix,
+                models.purchases_grid,
+                {"horizon_days": PURCHASES_GRID_DAYS},
+            )
         if study.predicted is not None:
             charts["view_clv_distribution"] = Chart(plot_clv_distribution, study.predicted)
             tables["view_top_clv"] = study.top_customers
@@ -1047,7 +1061,7 @@ def clv_explorer(
     }
     if len(groups) > 1:
         controls["by"] = _group_dropdown(groups, default_by, lang)
-    prepared = {"models": models, "totals": totals}
+    prepared = {"models": models, "totals": totals, "memo": memo}
     return explorer(controls, render, name="clv", lang=lang, prepared=prepared)
 
 

@@ -898,3 +898,34 @@ def test_fit_on_the_committed_sample():
     assert clv["margin_rate"].iloc[0] == pytest.approx(rate)
     by_segment = clv_by_segment(clv, customers, by="segment")
     assert by_segment["clv"].sum() == pytest.approx(clv["clv"].sum())
+
+
+def test_predictive_clv_reuses_the_monthly_purchases_across_discount_rates(
+    sample_aggregates, monkeypatch
+):
+    agg = sample_aggregates
+    bgnbd = pred.fit_bgnbd(agg.customers)
+    with pytest.warns(pred.DataQualityWarning):
+        spend = pred.fit_gamma_gamma(agg.customers, on_nonpositive="exclude")
+    pred.clear_cache()
+    pred.predictive_clv(agg.customers, bgnbd, spend, discount_rate=0.10)
+    calls = []
+    original = pred._alive_expectation
+    monkeypatch.setattr(
+        pred, "_alive_expectation", lambda *a, **k: calls.append(1) or original(*a, **k)
+    )
+    warm = pred.predictive_clv(agg.customers, bgnbd, spend, discount_rate=0.05)
+    assert calls == []  # the rate only changes the discounting
+    pred.clear_cache()
+    cold = pred.predictive_clv(agg.customers, bgnbd, spend, discount_rate=0.05)
+    assert len(calls) == 36  # one per month of the default horizon
+    pd.testing.assert_frame_equal(warm, cold)
+    # A customer's discounted sum by hand from its monthly expectations.
+    row = int(warm["clv"].idxmax())
+    x, tx, T = agg.customers.loc[row, ["frequency", "recency", "T"]]
+    months = np.arange(0, 37) * pred.DAYS_PER_MONTH
+    cumulative = pred.conditional_expected_purchases(bgnbd, months, x, tx, T)
+    factor = 1.05 ** (1 / 12)
+    by_hand = (np.diff(cumulative) / factor ** np.arange(1, 37)).sum()
+    expected = warm.loc[row, "margin_rate"] * warm.loc[row, "expected_spend"] * by_hand
+    assert warm.loc[row, "clv"] == pytest.approx(expected, rel=1e-9)

@@ -46,6 +46,7 @@ from portfolio_lib.predictive import (
     clv_by_segment,
     fit_bgnbd,
     fit_gamma_gamma,
+    frequency_recency_matrix,
     p_alive_matrix,
     period_transactions,
     predictive_clv,
@@ -399,6 +400,15 @@ def test_fit_clv_models_are_the_notebooks_fits(sample_aggregates, sample_portfol
         max_recency=float(agg.customers["T"].max()),
     )
     assert_frame_equal(models.alive_grid, grid, rtol=1e-7)
+    purchases = frequency_recency_matrix(
+        bgnbd,
+        t=365.25,
+        max_frequency=max(int(agg.customers["frequency"].quantile(0.95)), 1),
+        max_recency=float(agg.customers["T"].max()),
+    )
+    assert_frame_equal(models.purchases_grid, purchases, rtol=1e-7)
+    # A customer who bought again recently is expected to buy more than one silent since.
+    assert (models.purchases_grid.loc[2].diff().dropna() > 0).all()
     transactions = sample_portfolio.transactions
     calibration = calibration_and_holdout(
         transactions,
@@ -494,6 +504,39 @@ def test_clv_study_redoes_only_the_cheap_step_with_fitted_models(
     assert (high.predicted["clv"].dropna() < low.predicted["clv"].dropna()).all()
     assert high.retention_total < low.retention_total
     assert_frame_equal(high.simple, low.simple)
+
+
+@pytest.mark.parametrize("with_costs", [True, False])
+def test_clv_study_memo_reuses_what_the_rate_does_not_change(
+    sample_aggregates, sample_portfolio, models, monkeypatch, with_costs
+):
+    agg = sample_aggregates
+    costs = sample_portfolio.costs if with_costs else None
+    memo: dict = {}
+    studies.clv_study(agg, costs, models=models, memo=memo, discount_rate=0.10)
+    assert len(memo) == (4 if with_costs else 3)  # churn, total, by segment (, channels)
+
+    def recomputed(*_args, **_kwargs):
+        raise AssertionError("computed again although the memo has it")
+
+    monkeypatch.setattr(studies, "_group_clv", recomputed)
+    monkeypatch.setattr(studies, "simple_clv", recomputed)
+    monkeypatch.setattr(studies, "_annual_churn", recomputed)
+    reused = studies.clv_study(agg, costs, models=models, memo=memo, discount_rate=0.2)
+    monkeypatch.undo()
+    fresh = studies.clv_study(agg, costs, models=models, discount_rate=0.2)
+    assert reused.annual_churn == fresh.annual_churn
+    assert reused.retention_total == fresh.retention_total
+    for name in ("simple_total", "simple", "predicted", "predictive_by_group", "top_customers"):
+        assert_frame_equal(getattr(reused, name), getattr(fresh, name), obj=name)
+    assert_series_equal(reused.retention, fresh.retention)
+    if with_costs:
+        assert_frame_equal(reused.ltv_cac, fresh.ltv_cac)
+    assert _codes(reused.notes) == _codes(fresh.notes)
+    assert ("no_costs" in _codes(reused.notes)) is not with_costs
+    # Another grouping is computed, then kept too.
+    region = studies.clv_study(agg, costs, models=models, memo=memo, by="region")
+    assert region.simple.index.name == "region" and ("by", "region") in {k[0] for k in memo}
 
 
 def test_clv_study_on_the_edge_set_notes_what_is_unavailable(edge):

@@ -374,7 +374,7 @@ def test_clv_sliders_redo_only_the_discounting(box, sample_aggregates, monkeypat
 
     monkeypatch.setattr(studies, "fit_bgnbd", refit)
     monkeypatch.setattr(studies, "fit_gamma_gamma", refit)
-    assert len(box.last_view.charts) == 7
+    assert len(box.last_view.charts) == 8
     before = box.last_view.tables["view_top_clv"]["clv"].iloc[0]
     box.controls["discount_rate"].value = 0.2
     after = box.last_view.tables["view_top_clv"]["clv"].iloc[0]

@@ -78,6 +78,7 @@ import yaml
 
 from . import i18n
 from .config import DEFAULTS, NOTEBOOKS_DIR, REPORTS_DIR
+from .present import RECORD_MIME
 
 __all__ = [
     "DATA_PARAMETERS",
@@ -769,6 +770,11 @@ def export_html(
 
     nb = nbformat.read(str(executed), as_version=4)
     title = notebook_title(nb, executed.stem)
+    # Key-figure records are data for tests and scripts (kept in the .ipynb), not for readers:
+    # nbconvert has no HTML for their mimetype and would warn about each one.
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if RECORD_MIME not in o.get("data", {})]
     exporter = exporter or _html_exporter()
     resources = {"metadata": {"name": title, "path": str(source_dir or executed.parent)}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)

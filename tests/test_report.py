@@ -16,6 +16,7 @@ import os
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import nbformat
@@ -612,3 +613,25 @@ def test_index_links_the_excel_hand_outs(tmp_path):
     }  # fmt: skip
     page = report.write_index(run, tmp_path / "index.html").read_text(encoding="utf-8")
     assert page.count('href="05_rfm.xlsx"') == 1 and ".xlsx" not in page.split("Weight")[1]
+
+
+def test_html_leaves_out_the_key_figure_records_without_warnings(tmp_path):
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    from portfolio_lib.present import RECORD_MIME, read_records
+
+    cell = new_code_cell("record(...)")
+    cell.outputs = [
+        new_output("stream", name="stdout", text="VISIBLE-OUTPUT\n"),
+        new_output("display_data", data={RECORD_MIME: {"total_revenue": 123456.5}}),
+    ]
+    executed = tmp_path / "01_figures.ipynb"
+    nbformat.write(new_notebook(cells=[new_markdown_cell("# Figures"), cell]), executed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nbconvert warns on outputs it cannot show
+        title = report.export_html(executed, tmp_path / "01_figures.html")
+    page = (tmp_path / "01_figures.html").read_text(encoding="utf-8")
+    assert title == "Figures" and "VISIBLE-OUTPUT" in page
+    assert "123456.5" not in page and "total_revenue" not in page
+    # The executed notebook keeps them for scripts and tests.
+    assert read_records(nbformat.read(executed, as_version=4)) == {"total_revenue": 123456.5}

@@ -16,7 +16,8 @@ asked for, not on every change.
 Every explorer is an :class:`Explorer` (an ``ipywidgets.VBox``): its controls, then the notes,
 charts and tables of the current values, then the download bar. It works the same in JupyterLab
 and in the Voilà app; ``last_view`` holds what the render function last returned, for tests and
-for code that wants the numbers.
+for code that wants the numbers. Every explorer takes ``start``, the control values to begin
+with (a notebook passes its parameters, so the explorer opens on what the page above shows).
 """
 
 from __future__ import annotations
@@ -554,6 +555,7 @@ def explorer(
     name: str,
     lang: str = "fr",
     prepared: Mapping[str, Any] | None = None,
+    start: Mapping[str, Any] | None = None,
 ) -> Explorer:
     """Wire ``controls`` to ``render`` and show its charts, tables and download links.
 
@@ -570,6 +572,11 @@ def explorer(
     lang : {'fr', 'en'}
     prepared : mapping, optional
         What ``render`` reuses, computed once (kept as ``Explorer.prepared``).
+    start : mapping, optional
+        ``{keyword: value}`` to start from instead of the controls' defaults (a notebook's
+        parameters). Keywords without a control here (a control that depends on the data)
+        and values that are None or an empty list keep the default; lists become tuples
+        (range sliders).
 
     Returns
     -------
@@ -577,6 +584,10 @@ def explorer(
         Controls on top, then the output and the download bar. ``.update()`` redraws;
         ``.last_view`` is the current :class:`View`.
     """
+    for key, value in (start or {}).items():
+        if key not in controls or value is None or (isinstance(value, list | tuple) and not value):
+            continue
+        controls[key].value = tuple(value) if isinstance(value, list) else value
     return Explorer(controls, render, name=name, lang=lang, prepared=prepared)
 
 
@@ -705,7 +716,9 @@ def _row(series: pd.Series) -> pd.DataFrame:
     return series.to_frame().T.reset_index(drop=True)
 
 
-def overview_explorer(agg: Aggregates, *, lang: str = DEFAULTS["lang"]) -> Explorer:
+def overview_explorer(
+    agg: Aggregates, *, lang: str = DEFAULTS["lang"], start: Mapping[str, Any] | None = None
+) -> Explorer:
     """Headline tiles (revenue, active customers, churn, concentration...) by activity window.
 
     Controls: activity window (months).
@@ -719,10 +732,14 @@ def overview_explorer(agg: Aggregates, *, lang: str = DEFAULTS["lang"]) -> Explo
             notes=list(study.notes),
         )
 
-    return explorer({"activity_window": _window_slider(lang)}, render, name="overview", lang=lang)
+    return explorer(
+        {"activity_window": _window_slider(lang)}, render, name="overview", lang=lang, start=start
+    )
 
 
-def weight_explorer(agg: Aggregates, *, lang: str = DEFAULTS["lang"]) -> Explorer:
+def weight_explorer(
+    agg: Aggregates, *, lang: str = DEFAULTS["lang"], start: Mapping[str, Any] | None = None
+) -> Explorer:
     """Weight of the portfolio: revenue and active customers per period, weight by group.
 
     Controls: period, activity window and, when the customer table has segments, sales reps
@@ -752,10 +769,12 @@ def weight_explorer(agg: Aggregates, *, lang: str = DEFAULTS["lang"]) -> Explore
     }
     if groups:
         controls["by"] = _group_dropdown(groups, groups[0], lang)
-    return explorer(controls, render, name="weight", lang=lang)
+    return explorer(controls, render, name="weight", lang=lang, start=start)
 
 
-def movements_explorer(agg: Aggregates, *, lang: str = DEFAULTS["lang"]) -> Explorer:
+def movements_explorer(
+    agg: Aggregates, *, lang: str = DEFAULTS["lang"], start: Mapping[str, Any] | None = None
+) -> Explorer:
     """Movements, churn, revenue bridge and cohorts.
 
     Controls: period, activity window, bridge period, cohort period.
@@ -793,11 +812,15 @@ def movements_explorer(agg: Aggregates, *, lang: str = DEFAULTS["lang"]) -> Expl
         "bridge_period": _period("bridge_period", DEFAULTS["bridge_period"], lang),
         "cohort_period": _period("cohort_period", DEFAULTS["cohort_period"], lang),
     }
-    return explorer(controls, render, name="movements", lang=lang)
+    return explorer(controls, render, name="movements", lang=lang, start=start)
 
 
 def costs_explorer(
-    full_agg: Aggregates, costs: pd.DataFrame | None, *, lang: str = DEFAULTS["lang"]
+    full_agg: Aggregates,
+    costs: pd.DataFrame | None,
+    *,
+    lang: str = DEFAULTS["lang"],
+    start: Mapping[str, Any] | None = None,
 ) -> Explorer:
     """CAC, CRC, payback, CAC by channel and LTV / CAC, on the whole (unfiltered) portfolio.
 
@@ -862,10 +885,12 @@ def costs_explorer(
                 description=i18n.label(f"control_{key}", lang),
                 style=_STYLE,
             )
-    return explorer(controls, render, name="costs", lang=lang)
+    return explorer(controls, render, name="costs", lang=lang, start=start)
 
 
-def balance_explorer(agg: Aggregates, *, lang: str = DEFAULTS["lang"]) -> Explorer:
+def balance_explorer(
+    agg: Aggregates, *, lang: str = DEFAULTS["lang"], start: Mapping[str, Any] | None = None
+) -> Explorer:
     """Pareto/ABC, PMG, concentration, lifecycle and potential matrix.
 
     Controls: end of class A and of class B, dependence threshold, PMG thresholds in € (start
@@ -940,10 +965,14 @@ def balance_explorer(agg: Aggregates, *, lang: str = DEFAULTS["lang"]) -> Explor
         controls["pmg_thresholds"] = _euro_range(
             "pmg_thresholds", (medium_from, large_from), revenue, lang
         )
-    return explorer(controls, render, name="balance", lang=lang, prepared={"totals": totals})
+    return explorer(
+        controls, render, name="balance", lang=lang, start=start, prepared={"totals": totals}
+    )
 
 
-def rfm_explorer(agg: Aggregates, *, lang: str = DEFAULTS["lang"]) -> Explorer:
+def rfm_explorer(
+    agg: Aggregates, *, lang: str = DEFAULTS["lang"], start: Mapping[str, Any] | None = None
+) -> Explorer:
     """RFM grid, segment weights and the customer list.
 
     Controls: number of scores (the named segments need 5).
@@ -961,7 +990,9 @@ def rfm_explorer(agg: Aggregates, *, lang: str = DEFAULTS["lang"]) -> Explorer:
         return View(charts=charts, tables=tables, notes=list(study.notes))
 
     controls = {"bins": _int_slider("rfm_bins", DEFAULTS["rfm_bins"], 2, 9, lang)}
-    return explorer(controls, render, name="rfm", lang=lang, prepared={"values": values})
+    return explorer(
+        controls, render, name="rfm", lang=lang, start=start, prepared={"values": values}
+    )
 
 
 def clv_explorer(
@@ -971,6 +1002,7 @@ def clv_explorer(
     transactions: pd.DataFrame | None = None,
     models: ClvModels | None = None,
     lang: str = DEFAULTS["lang"],
+    start: Mapping[str, Any] | None = None,
 ) -> Explorer:
     """Simple, retention and predictive CLV, model checks and LTV / CAC per channel.
 
@@ -1062,10 +1094,12 @@ def clv_explorer(
     if len(groups) > 1:
         controls["by"] = _group_dropdown(groups, default_by, lang)
     prepared = {"models": models, "totals": totals, "memo": memo}
-    return explorer(controls, render, name="clv", lang=lang, prepared=prepared)
+    return explorer(controls, render, name="clv", lang=lang, start=start, prepared=prepared)
 
 
-def alerts_explorer(agg: Aggregates, *, lang: str = DEFAULTS["lang"]) -> Explorer:
+def alerts_explorer(
+    agg: Aggregates, *, lang: str = DEFAULTS["lang"], start: Mapping[str, Any] | None = None
+) -> Explorer:
     """Customers at risk per sales rep: revenue at risk by rep, priority accounts, the list.
 
     Controls: revenue drop threshold, overdue threshold (in usual gaps) and, when the customer
@@ -1118,4 +1152,6 @@ def alerts_explorer(agg: Aggregates, *, lang: str = DEFAULTS["lang"]) -> Explore
             description=i18n.label("control_sales_rep", lang),
             style=_STYLE,
         )
-    return explorer(controls, render, name="alerts", lang=lang, prepared={"subsets": subsets})
+    return explorer(
+        controls, render, name="alerts", lang=lang, start=start, prepared={"subsets": subsets}
+    )

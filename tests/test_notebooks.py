@@ -15,7 +15,9 @@ import nbformat
 import papermill
 import pytest
 
+from portfolio_lib import widgets  # noqa: F401  (registers the control labels)
 from portfolio_lib.config import DEFAULTS, NOTEBOOKS_DIR
+from portfolio_lib.i18n import label
 from portfolio_lib.present import read_records
 
 # The analysis notebooks in report order (app.ipynb is tested in the browser).
@@ -140,3 +142,19 @@ def _close(a: object, b: object) -> bool:
     if isinstance(a, float) and isinstance(b, float):
         return math.isclose(a, b, rel_tol=1e-12) or (math.isnan(a) and math.isnan(b))
     return a == b
+
+
+@pytest.mark.notebooks
+def test_explorer_opens_on_the_notebook_parameters(executed_notebook):
+    notebook = executed_notebook("04_balance", "sample", INTERACTIVE=True, A_CUT=0.7, B_CUT=0.9)
+    assert _errors(notebook) == []
+    # nbclient saves the widgets' state in the notebook: what the sliders showed.
+    state = notebook.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    sliders = {
+        model["state"]["description"]: model["state"]["value"]
+        for model in state.values()
+        if model["model_name"] == "FloatSliderModel"
+    }
+    assert sliders[label("control_a_cut", "fr")] == 0.7
+    assert sliders[label("control_b_cut", "fr")] == 0.9
+    assert sliders[label("control_dependence_alert", "fr")] == DEFAULTS["dependence_alert"]

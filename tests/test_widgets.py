@@ -406,6 +406,37 @@ def test_clv_explorer_reuses_the_models_it_is_given(
     plt.close("all")
 
 
+def test_explorers_start_from_the_values_they_are_given(sample_aggregates):
+    # What a notebook passes: its parameters, a list for the PMG range, an empty list for the
+    # quantiles, and a keyword this portfolio has no control for (budgets need no cost table).
+    agg = sample_aggregates
+    balance = widgets.balance_explorer(
+        agg,
+        lang="en",
+        start={"a_cut": 0.7, "b_cut": 0.9, "pmg_thresholds": [5000.0, 30000.0]},
+    )
+    assert balance.controls["a_cut"].value == 0.7
+    assert balance.controls["pmg_thresholds"].value == (5000.0, 30000.0)
+    study = studies.balance_study(agg, a_cut=0.7, b_cut=0.9, pmg_thresholds=(5000.0, 30000.0))
+    assert_frame_equal(balance.last_view.tables["view_abc_mix"], study.abc_mix)
+    assert_frame_equal(balance.last_view.tables["view_pmg_mix"], study.pmg_mix)
+
+    quantiles = widgets.balance_explorer(agg, lang="en", start={"pmg_thresholds": []})
+    first = studies.balance_study(agg)
+    assert quantiles.controls["pmg_thresholds"].value == pytest.approx(first.pmg_thresholds)
+
+    costs = widgets.costs_explorer(
+        agg, None, lang="en",
+        start={"payback_horizon_months": 6, "acquisition_budget": 1000.0, "nonexistent": 1},
+    )  # fmt: skip
+    assert costs.controls["payback_horizon_months"].value == 6
+    assert costs.controls["acquisition_budget"].value == 1000.0
+    rfm = widgets.rfm_explorer(agg, lang="en", start={"bins": 4})
+    assert rfm.controls["bins"].value == 4
+    assert set("".join(rfm.last_view.tables["rfm_customers"]["rfm_code"])) == set("1234")
+    plt.close("all")
+
+
 @pytest.mark.parametrize("box", ["alerts"], indirect=True)
 def test_alerts_thresholds_and_rep(box, sample_aggregates):
     agg = sample_aggregates

@@ -83,10 +83,6 @@ i18n.register(
         "app_preview": {"fr": "Aperçu", "en": "Preview"},
         "app_required": {"fr": "obligatoire", "en": "required"},
         "app_loading": {"fr": "Calcul en cours…", "en": "Computing…"},
-        "app_no_customer": {
-            "fr": "Aucun client ne correspond à ces filtres.",
-            "en": "No customer matches these filters.",
-        },
         "tab_overview": {"fr": "Vue d'ensemble", "en": "Overview"},
         "tab_weight": {"fr": "Poids", "en": "Weight"},
         "tab_movements": {"fr": "Mouvements", "en": "Movements"},
@@ -416,7 +412,7 @@ class App:
 
     def _set_filtered(self, subset: Aggregates) -> None:
         if subset.customers.empty:
-            self._show_message(self._label("app_no_customer"), kind="warning")
+            self._show_message(self._label("no_customer_match"), kind="warning")
             return
         self._show_message(None)
         self.agg = subset

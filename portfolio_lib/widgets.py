@@ -88,6 +88,7 @@ from .studies import (
 __all__ = [
     "Chart",
     "Explorer",
+    "FilteredExplorer",
     "View",
     "alerts_explorer",
     "balance_explorer",
@@ -100,6 +101,7 @@ __all__ = [
     "overview_explorer",
     "rfm_explorer",
     "weight_explorer",
+    "with_filters",
 ]
 
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -235,6 +237,10 @@ i18n.register(
         "view_fit_check": {"fr": "Contrôle du modèle", "en": "Model check"},
         "view_holdout_check": {"fr": "Contrôle hors échantillon", "en": "Holdout check"},
         "view_p_alive": {"fr": "Probabilité d'être actif", "en": "P(alive)"},
+        "no_customer_match": {
+            "fr": "Aucun client ne correspond à ces filtres.",
+            "en": "No customer matches these filters.",
+        },
         "view_purchases_grid": {
             "fr": "Achats attendus sur un an",
             "en": "Expected purchases over a year",
@@ -616,6 +622,69 @@ def filter_bar(
     for select in selects.values():
         select.observe(changed, names="value")
     return w.HBox(list(selects.values()), layout=w.Layout(flex_flow="row wrap"))
+
+
+class FilteredExplorer(w.VBox):
+    """An explorer under a filter bar: a filter change rebuilds it on the filtered customers.
+
+    ``explorer`` is the current :class:`Explorer` (None while no customer matches).
+    """
+
+    def __init__(
+        self,
+        build: Callable[..., Explorer],
+        agg: Aggregates,
+        *args: Any,
+        lang: str,
+        columns: tuple[str, ...],
+        **options: Any,
+    ) -> None:
+        super().__init__()
+        self._build = lambda subset: build(subset, *args, lang=lang, **options)
+        self._lang = lang
+        self.explorer: Explorer | None = self._build(agg)
+        self._holder = w.VBox([self.explorer])
+        self.children = [filter_bar(agg, self._filtered, columns=columns, lang=lang), self._holder]
+
+    def _filtered(self, subset: Aggregates) -> None:
+        if subset.customers.empty:
+            self.explorer = None
+            note = i18n.label("no_customer_match", self._lang)
+            self._holder.children = [w.HTML(_message_html(note, self._lang))]
+            return
+        self.explorer = self._build(subset)
+        self._holder.children = [self.explorer]
+
+
+def with_filters(
+    build: Callable[..., Explorer],
+    agg: Aggregates,
+    *args: Any,
+    lang: str = DEFAULTS["lang"],
+    columns: tuple[str, ...] = ("sales_rep", "segment", "region"),
+    **options: Any,
+) -> FilteredExplorer:
+    """``build(agg, *args, lang=lang, **options)`` under sales rep, segment and region filters.
+
+    Parameters
+    ----------
+    build : callable
+        An explorer function of this module, e.g. :func:`balance_explorer`.
+    agg : Aggregates
+        The portfolio to filter (the notebook's, already filtered by its parameters).
+    *args, **options
+        Passed on to ``build`` (cost table, ``start`` values, fitted models...).
+    lang : {'fr', 'en'}
+    columns : tuple of str
+        Customer attributes to filter on (those present in ``agg.customers``).
+
+    Returns
+    -------
+    FilteredExplorer
+        The filter bar (multi-selects: nothing selected means everyone) over the explorer,
+        rebuilt on :meth:`Aggregates.subset` at every filter change.
+    """
+    return FilteredExplorer(build, agg, *args, lang=lang, columns=columns, **options)
 
 
 # --------------------------------------------------------------------------------------------

@@ -146,6 +146,10 @@ def test_app_loads_on_the_sample_without_showing_code(page):
 def test_language_switch(page):
     page.get_by_role("button", name="EN", exact=True).click()
     page.get_by_text("Customer portfolio analysis").first.wait_for()
+    # The page's texts arrive one widget message at a time: wait for the summary's too.
+    page.wait_for_function(
+        "() => document.querySelector('.portfolio-ok')?.innerText.includes('customers')"
+    )
     assert "2,000 customers" in _summary(page)
 
 

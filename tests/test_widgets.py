@@ -556,3 +556,32 @@ def test_explorers_run_on_the_edge_set_with_notes():
     ]  # fmt: skip
     assert built["clv"].last_view.charts == {}
     plt.close("all")
+
+
+def test_with_filters_rebuilds_the_explorer_on_the_subset(sample_aggregates):
+    agg = sample_aggregates
+    box = widgets.with_filters(widgets.balance_explorer, agg, lang="en", start={"a_cut": 0.7})
+    bar, holder = box.children
+    assert [c.description for c in bar.children] == ["Sales rep", "Segment", "Region"]
+    assert box.explorer.controls["a_cut"].value == 0.7  # options reach the explorer
+    segment = bar.children[1]
+    segment.value = ("PME", "ETI")
+    mine = agg.subset(segment=["PME", "ETI"])
+    expected = studies.balance_study(mine, a_cut=0.7)
+    assert_frame_equal(box.explorer.last_view.tables["view_abc_mix"], expected.abc_mix)
+    assert holder.children == (box.explorer,)
+    assert box.explorer.controls["a_cut"].value == 0.7
+    # A rep and a region nobody shares (each rep covers one region): a note, no explorer.
+    rep = agg.customers["sales_rep"].dropna().iloc[0]
+    theirs = set(agg.customers.loc[agg.customers["sales_rep"] == rep, "region"])
+    elsewhere = sorted(set(agg.customers["region"].dropna()) - theirs)[0]
+    bar.children[0].value, bar.children[2].value = (rep,), (elsewhere,)
+    assert box.explorer is None
+    assert "No customer matches these filters." in holder.children[0].value
+    # Nothing selected: everyone again.
+    segment.value = bar.children[0].value = bar.children[2].value = ()
+    assert_frame_equal(
+        box.explorer.last_view.tables["view_abc_mix"],
+        studies.balance_study(agg, a_cut=0.7).abc_mix,
+    )
+    plt.close("all")

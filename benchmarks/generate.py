@@ -40,6 +40,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+# The sample's regions with their reps, acquisition channels (share, cost) and products: the
+# generated logs tell the same story, only bigger (bump GENERATOR_VERSION if these change).
+from portfolio_lib.sample import (
+    _CHANNELS,
+    _PRODUCT_WEIGHTS,
+    _PRODUCTS,
+    _REGION_WEIGHTS,
+    _REGIONS,
+)
+
 __all__ = [
     "DATA_DIR",
     "GENERATOR_VERSION",
@@ -66,23 +76,6 @@ _SEGMENTS = {
     "Grand compte": (0.04, 40.0, 0.015, 2_400.0, 0.18),
     "Collectivité": (0.10, 6.0, 0.030, 700.0, 0.25),
 }
-_REGIONS = {
-    "Île-de-France": ("Sophie Martin", "Thomas Bernard"),
-    "Auvergne-Rhône-Alpes": ("Julie Petit", "Nicolas Durand"),
-    "Nouvelle-Aquitaine": ("Camille Leroy", "Antoine Moreau"),
-    "Hauts-de-France": ("Claire Fournier", "Julien Girard"),
-}
-_REGION_WEIGHTS = (0.34, 0.27, 0.21, 0.18)
-# acquisition channel: share of new customers, acquisition cost per customer won (€)
-_CHANNELS = {
-    "Prospection terrain": (0.34, 950.0),
-    "Recommandation": (0.22, 250.0),
-    "Salon professionnel": (0.16, 1_600.0),
-    "Site web": (0.20, 420.0),
-    "Appel d'offres": (0.08, 2_800.0),
-}
-_PRODUCTS = ("Plomberie", "Électricité", "Chauffage", "Sanitaire", "Outillage", "Quincaillerie")
-_PRODUCT_WEIGHTS = (0.24, 0.22, 0.16, 0.14, 0.13, 0.11)
 _LINES_P = 0.55  # lines per invoice ~ geometric(0.55): mean 1.8, one line for 55 % of invoices
 _MAX_LINES = 8
 _CREDIT_SHARE = 0.03

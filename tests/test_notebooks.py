@@ -14,6 +14,7 @@ import math
 import nbformat
 import papermill
 import pytest
+from notebook_outputs import errors
 
 from portfolio_lib import widgets  # noqa: F401  (registers the control labels)
 from portfolio_lib.config import DEFAULTS, NOTEBOOKS_DIR
@@ -83,21 +84,12 @@ def test_parameters_are_literals_found_by_papermill(path):
             assert got == expected, f"{path.name}: {name} default {got!r} != config {expected!r}"
 
 
-def _errors(notebook) -> list[str]:
-    return [
-        f"{o.get('ename')}: {o.get('evalue')}"
-        for c in notebook.cells
-        for o in c.get("outputs", [])
-        if o.get("output_type") == "error"
-    ]
-
-
 @pytest.mark.notebooks
 @pytest.mark.parametrize("dataset", ["sample", "edge"])
 @pytest.mark.parametrize("name", NAMES)
 def test_runs_headless_and_draws_charts_as_outputs(executed_notebook, name, dataset):
     notebook = executed_notebook(name, dataset)
-    assert _errors(notebook) == []
+    assert errors(notebook) == []
     images = [
         o for c in notebook.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})
     ]
@@ -119,7 +111,7 @@ def _widget_views(notebook) -> list[dict]:
 @pytest.mark.parametrize("name", NAMES)
 def test_explorer_shows_in_jupyter_and_stays_out_of_reports(executed_notebook, name):
     interactive = executed_notebook(name, "sample", INTERACTIVE=True)
-    assert _errors(interactive) == []
+    assert errors(interactive) == []
     views = _widget_views(interactive)
     assert len(views) == 1, f"{name}: one explorer expected, {len(views)} widget views shown"
     # The explorer sits under its own heading, after every static result.
@@ -147,7 +139,7 @@ def _close(a: object, b: object) -> bool:
 @pytest.mark.notebooks
 def test_explorer_opens_on_the_notebook_parameters(executed_notebook):
     notebook = executed_notebook("04_balance", "sample", INTERACTIVE=True, A_CUT=0.7, B_CUT=0.9)
-    assert _errors(notebook) == []
+    assert errors(notebook) == []
     # nbclient saves the widgets' state in the notebook: what the sliders showed.
     state = notebook.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
     sliders = {

@@ -13,6 +13,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from notebook_outputs import errors
 
 from portfolio_lib.aggregate import active_matrix, window_totals
 from portfolio_lib.alerts import alerts_by_rep, customer_alerts
@@ -49,15 +50,6 @@ EDGE_DIR = SAMPLE_DIR.parent.parent / "tests" / "data" / "edge"
 FIT_RTOL = 1e-6
 
 
-def _errors(notebook) -> list[str]:
-    return [
-        f"{o.get('ename')}: {o.get('evalue')}"
-        for c in notebook.cells
-        for o in c.get("outputs", [])
-        if o.get("output_type") == "error"
-    ]
-
-
 def _notes(notebook) -> list[str]:
     """Texts of the messages shown with present.show_message."""
     return [
@@ -71,7 +63,7 @@ def _notes(notebook) -> list[str]:
 
 def _run(executed_notebook, name, dataset="sample", **parameters):
     notebook = executed_notebook(name, dataset, **parameters)
-    assert _errors(notebook) == []
+    assert errors(notebook) == []
     return read_records(notebook)
 
 
@@ -324,7 +316,7 @@ def test_06_clv_shows_the_customers_left_out_of_the_spend_model_as_a_note(execut
 
 def test_06_clv_on_the_edge_set_explains_what_is_unavailable(executed_notebook):
     notebook = executed_notebook("06_clv", "edge")
-    assert _errors(notebook) == []
+    assert errors(notebook) == []
     records = read_records(notebook)
     for key in ("annual_churn", "simple_clv", "retention_clv", "bgnbd", "predictive_clv_total",
                 "ltv_to_cac"):  # fmt: skip

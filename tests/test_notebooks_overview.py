@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from notebook_outputs import errors
 
 from portfolio_lib.aggregate import window_totals
 from portfolio_lib.alerts import alerts_by_rep, customer_alerts
@@ -31,15 +32,6 @@ SAMPLE = {
 REP = "Julie Petit"
 
 
-def _errors(notebook) -> list[str]:
-    return [
-        f"{o.get('ename')}: {o.get('evalue')}"
-        for c in notebook.cells
-        for o in c.get("outputs", [])
-        if o.get("output_type") == "error"
-    ]
-
-
 def _notes(notebook) -> str:
     """Texts of the boxes shown with present.show_message."""
     return "\n".join(
@@ -52,7 +44,7 @@ def _notes(notebook) -> str:
 
 def _run(executed_notebook, dataset="sample", **parameters):
     notebook = executed_notebook("00_overview", dataset, **parameters)
-    assert _errors(notebook) == []
+    assert errors(notebook) == []
     return notebook, read_records(notebook)
 
 

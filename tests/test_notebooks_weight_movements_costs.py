@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from notebook_outputs import errors
 
 from portfolio_lib.aggregate import active_matrix, window_totals
 from portfolio_lib.clv import simple_clv
@@ -44,15 +45,6 @@ def _floats(values) -> np.ndarray:
 
 def _close(recorded, expected) -> None:
     np.testing.assert_allclose(_floats(recorded), _floats(expected), rtol=1e-12, atol=1e-9)
-
-
-def _errors(notebook) -> list[str]:
-    return [
-        f"{o.get('ename')}: {o.get('evalue')}"
-        for c in notebook.cells
-        for o in c.get("outputs", [])
-        if o.get("output_type") == "error"
-    ]
 
 
 def _messages(notebook) -> str:
@@ -144,7 +136,7 @@ def test_weight_notebook_notes_duplicate_rows_instead_of_printing_a_warning(
         CUSTOMERS=SAMPLE["customers"],
         COSTS=SAMPLE["costs"],
     )
-    assert _errors(notebook) == []
+    assert errors(notebook) == []
     # Row numbers as a spreadsheet shows them: the header is row 1, the copy row n + 1.
     note = f"1 ligne(s) sont des copies exactes d'une ligne précédente : ligne {len(lines) + 1}"
     assert note in _messages(notebook)

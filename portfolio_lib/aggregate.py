@@ -121,25 +121,57 @@ class Aggregates:
         kept = keep.to_numpy()
         customers = self.customers[kept].reset_index(drop=True)
         ids = self.monthly["customer_id"]
-        if isinstance(ids.dtype, pd.CategoricalDtype) and ids.cat.categories.equals(
-            pd.Index(self.customers["customer_id"])
-        ):
+        mine = self.customers["customer_id"]
+        if isinstance(ids.dtype, pd.CategoricalDtype) and _same_ids(ids.dtype, mine):
             # Categories = the customer table's ids in its order: filtering the long table is
             # a lookup of integer codes, with no string compared or converted.
+            dtype = pd.CategoricalDtype(ids.cat.categories[kept], ordered=False)
             new_code = np.where(kept, np.cumsum(kept) - 1, -1)
             old_code = ids.cat.codes.to_numpy()
             code = np.where(old_code >= 0, new_code[old_code], -1)
             rows = code >= 0
             monthly = self.monthly[rows]
-            monthly["customer_id"] = pd.Categorical.from_codes(
-                code[rows], dtype=pd.CategoricalDtype(customers["customer_id"], ordered=False)
-            )
+            monthly["customer_id"] = pd.Categorical.from_codes(code[rows], dtype=dtype)
+            if isinstance(mine.dtype, pd.CategoricalDtype):
+                customers["customer_id"] = pd.Categorical.from_codes(
+                    np.arange(len(customers)), dtype=dtype
+                )
         else:
             monthly = self.monthly[ids.isin(customers["customer_id"]).to_numpy()].copy()
             monthly["customer_id"] = pd.Categorical(
-                monthly["customer_id"].astype(object), categories=customers["customer_id"]
+                monthly["customer_id"].astype(object),
+                categories=customers["customer_id"].astype(object),
             )
         return replace(self, customers=customers, monthly=monthly.reset_index(drop=True))
+
+
+def _same_ids(dtype: pd.CategoricalDtype, ids: pd.Series) -> bool:
+    """Whether the categories are the customer table's ids, in its order."""
+    return _same_customers(dtype.categories, ids)
+
+
+def _same_customers(index: pd.Index, ids: pd.Series | pd.Index) -> bool:
+    """Whether ``ids`` are exactly the customers of ``index``, in its order.
+
+    ``index.equals(pd.Index(ids))``, answered from the integer codes when ``ids`` is the
+    categorical ``customer_id`` of :class:`Aggregates` (its categories are the monthly
+    table's customers): comparing a million ids as strings, or a categorical with a string
+    index, costs seconds.
+    """
+    if len(index) != len(ids):
+        return False
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        categories = ids.dtype.categories
+        if isinstance(index.dtype, pd.CategoricalDtype):
+            if not _same_customers(categories, index):
+                return False
+        elif not (categories is index or categories.equals(index)):
+            return bool(index.equals(pd.Index(np.asarray(ids, dtype=object), dtype=index.dtype)))
+        codes = ids.cat.codes if isinstance(ids, pd.Series) else ids.codes
+        return bool(np.array_equal(np.asarray(codes), np.arange(len(ids))))
+    if isinstance(index.dtype, pd.CategoricalDtype):
+        return _same_customers(pd.Index(ids), index)
+    return bool(index.equals(pd.Index(ids)))
 
 
 # DuckDB settings of every aggregation session. The memory cap (lowered to the machine's
@@ -463,7 +495,11 @@ def _assemble(
         # Positions on a RangeIndex: missing (-1) rows come back empty, as in an outer join.
         attributes = customers[names].reset_index(drop=True).reindex(rows)
         out = pd.concat([out, attributes.set_axis(out.index)], axis=1)
+        for name in names:
+            if pd.api.types.is_string_dtype(out[name]) or out[name].dtype == object:
+                out[name] = out[name].astype("category")
     ids = pd.CategoricalDtype(out["customer_id"], ordered=False)
+    out["customer_id"] = pd.Categorical.from_codes(np.arange(n), dtype=ids)
     long = pd.DataFrame(
         {
             "customer_id": pd.Categorical.from_codes(codes, dtype=ids),

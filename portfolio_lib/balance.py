@@ -28,6 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .aggregate import _same_customers
 from .config import DEFAULTS
 from .errors import PortfolioDataError
 from .i18n import register
@@ -715,7 +716,7 @@ def _aligned_windows(
     """window_revenue in the row order of ``customers`` (customers absent from monthly: 0)."""
     windows = window_revenue(monthly, months, window=window)
     ids = _ids(customers, analysis)
-    if not windows.index.equals(pd.Index(ids)):
+    if not _same_customers(windows.index, ids):
         windows = windows.reindex(ids, fill_value=0.0)
     return windows.reset_index(drop=True)
 

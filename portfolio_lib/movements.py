@@ -44,6 +44,7 @@ from .aggregate import (
     PERIOD_MONTHS,
     Period,
     _grid_key,
+    _same_customers,
     _TrailingPanel,
     _views,
     period_ends,
@@ -144,7 +145,7 @@ def _date_positions(dates: object, grid: pd.DatetimeIndex) -> np.ndarray:
 
 def _aligned(values: pd.Series, ids: pd.Series, index: pd.Index) -> pd.Series:
     """``values`` (one per id of ``ids``) in the order of ``index``; NaN for missing ids."""
-    if pd.Index(ids).equals(index):  # the usual case: Aggregates.customers
+    if _same_customers(index, ids):  # the usual case: Aggregates.customers
         return pd.Series(values.to_numpy(), index=index)
     return pd.Series(values.to_numpy(), index=ids.to_numpy()).reindex(index)
 
@@ -158,7 +159,7 @@ def _aligned_codes(
     customer), then aligned by position; only the values of customers in ``index`` are kept.
     """
     codes, uniques = pd.factorize(values)
-    if pd.Index(ids).equals(index):  # the usual case: Aggregates.customers
+    if _same_customers(index, ids):  # the usual case: Aggregates.customers
         return codes, list(uniques)
     position = pd.Series(np.arange(len(ids)), index=ids.to_numpy()).reindex(index)
     position = position.fillna(-1).to_numpy(dtype=np.int64)

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from . import i18n
-from .aggregate import Aggregates, Period, window_totals
+from .aggregate import Aggregates, Period, _same_customers, window_totals
 from .alerts import alerts_by_rep, customer_alerts
 from .balance import (
     abc_classes,
@@ -227,7 +227,7 @@ def customer_totals(agg: Aggregates, *, window: int = DEFAULTS["activity_window"
     """
     totals = window_totals(agg.monthly, agg.months, window=window)
     attributes = agg.customers.drop(columns=["revenue", "margin", "orders"])
-    if totals.index.equals(pd.Index(attributes["customer_id"])):  # the Aggregates invariant
+    if _same_customers(totals.index, attributes["customer_id"]):  # the Aggregates invariant
         return attributes.assign(**{name: totals[name].to_numpy() for name in totals.columns})
     return attributes.join(totals, on="customer_id")
 

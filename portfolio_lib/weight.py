@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .aggregate import Period, _views, window_totals
+from .aggregate import Period, _same_customers, _views, window_totals
 from .config import DEFAULTS
 from .i18n import register
 from .movements import (
@@ -193,7 +193,7 @@ def weight_by(
     totals = window_totals(monthly, grid, window=window, end=last)
     # Every customer of the log and of the customer table (prospects count for potential).
     ids = pd.Index(customers["customer_id"])
-    extra = ids[:0] if ids.equals(totals.index) else ids.difference(totals.index)
+    extra = ids[:0] if _same_customers(totals.index, ids) else ids.difference(totals.index)
     index = totals.index.append(extra) if len(extra) else totals.index
     totals = totals.reindex(index)
     group, groups = _groups(customers, by, index, "weight by group")

@@ -102,6 +102,7 @@ def test_summary_follows_lifetimes_semantics_by_hand(tx):
     )
     pd.testing.assert_frame_equal(summary, expected)
     in_table = aggregate(tx, as_of="2024-03-31").customers.set_index("customer_id")
+    in_table.index = in_table.index.astype(str)  # categorical ids (see the dtype test)
     pd.testing.assert_frame_equal(in_table[expected.columns], expected)
 
 
@@ -273,6 +274,7 @@ def test_summary_equals_lifetimes_on_generated_sample():
         np.testing.assert_array_equal(ours[column].to_numpy(), theirs[column].to_numpy())
     np.testing.assert_allclose(ours["monetary_value"], theirs["monetary_value"], rtol=0, atol=1e-9)
     in_table = aggregate(tx).customers.set_index("customer_id")[ours.columns]
+    in_table.index = in_table.index.astype(str)  # categorical ids (see the dtype test)
     pd.testing.assert_frame_equal(in_table, ours)
 
 
@@ -321,7 +323,37 @@ def test_subset_by_codes_matches_filtering_the_ids():
     pd.testing.assert_frame_equal(
         got, expected.assign(customer_id=expected["customer_id"].astype(str))
     )
-    assert lea.monthly["customer_id"].cat.categories.equals(pd.Index(lea.customers["customer_id"]))
+    # Both tables keep one categorical dtype whose categories are the kept ids, in order.
+    assert lea.monthly["customer_id"].dtype == lea.customers["customer_id"].dtype
+    assert (
+        lea.customers["customer_id"].cat.categories.tolist()
+        == lea.customers["customer_id"].astype(str).tolist()
+    )
+    assert lea.customers["customer_id"].cat.codes.tolist() == list(range(len(lea.customers)))
+
+
+def test_customer_ids_and_attributes_are_categorical_codes():
+    """Ids share the monthly table's categorical dtype; text attributes are categories."""
+    from portfolio_lib.aggregate import _same_customers
+    from portfolio_lib.sample import generate_sample
+
+    sample = generate_sample(n_customers=200, seed=5)
+    agg = aggregate(sample.transactions, sample.customers)
+    ids = agg.customers["customer_id"]
+    assert ids.dtype is agg.monthly["customer_id"].dtype  # one dtype: codes are row positions
+    assert ids.cat.codes.tolist() == list(range(len(ids)))
+    assert ids.astype(str).tolist() == sorted(sample.customers["customer_id"])
+    for column in ("sales_rep", "segment", "region", "acquisition_channel"):
+        assert isinstance(agg.customers[column].dtype, pd.CategoricalDtype)
+        by_id = sample.customers.set_index("customer_id")[column]
+        assert agg.customers[column].astype(str).tolist() == by_id.loc[ids.astype(str)].tolist()
+    # The alignment check answers as a comparison of the ids as strings would.
+    index = pd.Index(ids.astype(str).tolist())
+    assert _same_customers(index, ids) and _same_customers(ids.cat.categories, ids)
+    assert not _same_customers(index, ids.iloc[::-1].reset_index(drop=True))
+    assert not _same_customers(index[::-1], ids)
+    assert not _same_customers(index[:-1], ids.iloc[1:])
+    assert _same_customers(index, pd.Series(index)) and not _same_customers(index, ids[:10])
 
 
 def test_duckdb_settings_change_memory_not_results(tx, monkeypatch):

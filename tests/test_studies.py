@@ -81,9 +81,11 @@ def _codes(notes) -> list[str]:
 def _yearly_totals(agg, window=12):
     """The notebooks' yearly totals next to the customer attributes (04 and 06)."""
     last_months = window_totals(agg.monthly, agg.months, window=window)
-    return agg.customers.drop(columns=["revenue", "margin", "orders"]).join(
+    joined = agg.customers.drop(columns=["revenue", "margin", "orders"]).join(
         last_months, on="customer_id"
     )
+    # The join on a string index gives string ids; the table keeps the categorical ids.
+    return joined.astype({"customer_id": agg.customers["customer_id"].dtype})
 
 
 # ------------------------------------------------------------------------------- shared

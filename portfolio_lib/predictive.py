@@ -1317,6 +1317,10 @@ def clv_by_segment(
         (total) and ``p_alive_mean``.
     """
     keys = [by] if isinstance(by, str) else list(by)
+    if customers is None and len(keys) == 1 and keys[0] in clv.columns:
+        fast = _totals_by_key(clv, clv[keys[0]], keys[0])
+        if fast is not None:
+            return fast
     frame = clv.copy()
     if customer_col not in frame.columns:
         frame[customer_col] = frame.index.to_numpy()
@@ -1356,6 +1360,41 @@ def clv_by_segment(
         p_alive_mean=("p_alive", "mean"),
     )
     total = float(frame["clv"].sum())
+    out.insert(3, "clv_share", out["clv"] / total if total else np.nan)
+    return out.sort_values("clv", ascending=False, kind="stable")
+
+
+def _totals_by_key(clv: pd.DataFrame, keys: pd.Series, name: str) -> pd.DataFrame | None:
+    """:func:`clv_by_segment` by one attribute, ``keys``, given row by row for ``clv``'s rows.
+
+    Without copying the table nor making a Python object per customer: the groups are the
+    factorized keys, in their order of first appearance among the customers with a CLV (what
+    ``groupby(sort=False)`` gives), summed by the same pandas kernels over the same values.
+    None when this does not apply (missing keys, non-float columns): take the general path.
+    """
+    columns = ("clv", "expected_purchases", "p_alive")
+    if len(keys) != len(clv) or any(
+        c not in clv.columns or clv[c].dtype != np.float64 for c in columns
+    ):
+        return None
+    codes, uniques = pd.factorize(keys)
+    if (codes < 0).any():  # missing values: the general path names them 'unknown'
+        return None
+    values = {c: clv[c].to_numpy() for c in columns}
+    with_clv = ~np.isnan(values["clv"])
+    if not with_clv.all():
+        values = {c: v[with_clv] for c, v in values.items()}
+        codes = codes[with_clv]
+    grouped = pd.DataFrame(values, copy=False).groupby(codes, sort=False)
+    out = grouped.agg(
+        customers=("clv", "size"),
+        clv=("clv", "sum"),
+        clv_mean=("clv", "mean"),
+        expected_purchases=("expected_purchases", "sum"),
+        p_alive_mean=("p_alive", "mean"),
+    )
+    out.index = pd.Index([uniques[code] for code in out.index], name=name)
+    total = float(values["clv"].sum())
     out.insert(3, "clv_share", out["clv"] / total if total else np.nan)
     return out.sort_values("clv", ascending=False, kind="stable")
 

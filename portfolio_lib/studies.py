@@ -60,6 +60,7 @@ from .movements import annual_churn, cohort_matrix, cohort_table, movements, rev
 from .predictive import (
     BGNBDFit,
     GammaGammaFit,
+    _totals_by_key,
     calibration_and_holdout,
     calibration_vs_holdout,
     clv_by_segment,
@@ -1078,6 +1079,9 @@ def _predictive_by_group(predicted: pd.DataFrame, customers: pd.DataFrame, by: s
         or not _aligned_rows(predicted, customers)
     ):
         return clv_by_segment(predicted, customers, by=by)
+    by_position = _totals_by_key(predicted, customers[by], by)
+    if by_position is not None:
+        return by_position
     return clv_by_segment(predicted.assign(**{by: customers[by]}), by=by)
 
 

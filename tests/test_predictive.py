@@ -773,6 +773,33 @@ def test_clv_by_segment_sums_and_means():
     assert error.value.code == "missing_attribute" and error.value.column == "region"
 
 
+@pytest.mark.parametrize("dtype", ["str", "object", "category"])
+def test_clv_by_segment_from_its_own_column_matches_the_merge(dtype):
+    # 3,000 seeded customers, some without CLV (prospects): grouped from a column of the CLV
+    # table (factorized keys, no copy) and through the customer table (merge, then pandas
+    # groupby on the keys as objects), the tables are the same to the bit, groups in the
+    # same order.
+    rng = np.random.default_rng(3)
+    n = 3_000
+    ids = [f"c{i:04d}" for i in range(n)]
+    clv = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "p_alive": rng.uniform(0, 1, n),
+            "expected_purchases": rng.gamma(2.0, 1.5, n),
+            "clv": rng.lognormal(6, 1.2, n),
+        }
+    )
+    clv.loc[rng.random(n) < 0.05, ["p_alive", "expected_purchases", "clv"]] = np.nan
+    segment = pd.Series(rng.choice(["PME", "ETI", "Artisan", "GE"], n), dtype=dtype)
+    customers = pd.DataFrame({"customer_id": ids, "segment": segment})
+    merged = clv_by_segment(clv, customers, by="segment")
+    own = clv_by_segment(clv.assign(segment=segment), by="segment")
+    pd.testing.assert_frame_equal(own, merged, check_exact=True)
+    assert own["customers"].sum() == clv["clv"].notna().sum()
+    assert own["clv"].sum() == pytest.approx(clv["clv"].sum(), rel=1e-12)
+
+
 def test_ltv_to_cac_by_channel():
     ltv = pd.DataFrame({"clv_mean": [900.0, 2000.0, 500.0]}, index=["Web", "Salon", "Terrain"])
     out = ltv_to_cac(ltv, pd.Series({"Web": 300.0, "Salon": 0.0, "Appels": 100.0}))

@@ -79,6 +79,32 @@ def _churn_per_group(annual_churn: float | pd.Series, groups: pd.Index) -> np.nd
     return churn
 
 
+def _active_revenue(
+    customers: pd.DataFrame, revenue: str, analysis: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Revenue of the active customers (revenue > 0) and the mask of those customers.
+
+    As ``_numbers(customers, revenue)`` restricted to its positive values, without the
+    full-size float copy when the column already holds plain numbers.
+    """
+    values = _column(customers, revenue, analysis)
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "fiu":
+        raw = values.to_numpy()
+        active = raw > 0  # NaN is not active, as 0 in _numbers
+        return raw[active].astype(float, copy=False), active
+    numbers = _numbers(customers, revenue, analysis)
+    active = numbers > 0
+    return numbers[active], active
+
+
+def _numbers_of(
+    customers: pd.DataFrame, column: str, analysis: str, rows: np.ndarray
+) -> np.ndarray:
+    """``_numbers(customers, column, analysis)[rows]``, converting only those rows."""
+    values = _column(customers, column, analysis)[rows]
+    return _numbers(pd.DataFrame({column: values}), column, analysis)
+
+
 def simple_clv(
     customers: pd.DataFrame,
     *,
@@ -144,32 +170,35 @@ def simple_clv(
     if margin_rate is not None and not 0 <= margin_rate <= 1:
         raise ValueError(f"margin_rate must be between 0 and 1 (e.g. 0.3), got {margin_rate!r}")
     analysis = "simple CLV"
-    rev = _numbers(customers, revenue, analysis)
-    active = rev > 0
+    # Only the active customers' values are taken (a million rows: no full-size copies).
+    rev, active = _active_revenue(customers, revenue, analysis)
     frame = pd.DataFrame(
-        {
-            "revenue": rev,
-            "orders": _numbers(customers, orders, analysis),
-        }
+        {"revenue": rev, "orders": _numbers_of(customers, orders, analysis, active)}, copy=False
     )
     if margin in customers.columns:
-        known = _column(customers, margin, analysis).to_numpy(dtype=float, na_value=np.nan)
+        known = _column(customers, margin, analysis)[active]
+        known = known.to_numpy(dtype=float, na_value=np.nan)
+        unknown = np.isnan(known)
         frame["margin"] = np.nan_to_num(known)
-        frame["margin_revenue"] = np.where(np.isnan(known), 0.0, rev)
-        frame["margin_known"] = ~np.isnan(known)
+        frame["margin_revenue"] = np.where(unknown, 0.0, rev)
+        frame["margin_known"] = ~unknown
     else:
         frame["margin"] = frame["margin_revenue"] = 0.0
         frame["margin_known"] = False
     if by is None:
-        keys = pd.Series("total", index=frame.index)
+        # One group: integer keys (a column of 'total' strings would cost a million objects).
+        sums = frame.groupby(np.zeros(len(frame), dtype=np.intp), sort=True).sum()
+        sums.index = pd.Index(pd.Series("total", index=range(len(sums))))
+        counts = pd.Series(len(frame), index=sums.index)
     else:
         if by not in customers.columns:
             raise _missing(customers, by, analysis)
         keys = _column(customers, by, analysis)
         if keys.isna().any():  # customers without the attribute form their own group
             keys = keys.astype(object).where(keys.notna(), "unknown")
-    sums = frame[active].groupby(keys[active], observed=True, sort=True).sum()
-    counts = keys[active].value_counts(sort=False).reindex(sums.index)
+        grouped = frame.groupby(keys[active].reset_index(drop=True), observed=True, sort=True)
+        sums = grouped.sum()
+        counts = grouped.size()
     with np.errstate(divide="ignore", invalid="ignore"):
         basket = sums["revenue"] / sums["orders"].where(sums["orders"] > 0)
         purchases = sums["orders"] / counts

@@ -187,25 +187,98 @@ def _spend(
     return np.where(recorded[:, None], np.round(spend, 9), np.nan)
 
 
-def _first_purchase_periods(
-    customers: pd.DataFrame, grid: pd.DatetimeIndex, periods: _Periods
-) -> np.ndarray:
-    """Period index of each customer's first purchase (-1: none, or outside the grid)."""
+def _first_purchase_months(customers: pd.DataFrame, grid: pd.DatetimeIndex) -> np.ndarray:
+    """Grid position of each customer's first purchase month, -1 for none (or off the grid)."""
     if "first_purchase" not in customers:
         raise ValueError(
             "the customer table has no 'first_purchase': pass Aggregates.customers from "
             "portfolio_lib.aggregate.aggregate"
         )
-    position = _first_purchase_months(customers, grid)
-    return np.where(position >= 0, periods.of_month[position], -1)
-
-
-def _first_purchase_months(customers: pd.DataFrame, grid: pd.DatetimeIndex) -> np.ndarray:
-    """Grid position of each customer's first purchase month, -1 for none (or off the grid)."""
     position = _date_positions(customers["first_purchase"], grid)
     if "orders" in customers:  # customers with credit notes only have no real purchase
-        position = np.where(customers["orders"].to_numpy() > 0, position, -1)
+        position[~(customers["orders"].to_numpy() > 0)] = -1
     return position
+
+
+class _Inputs:
+    """The per-customer arrays several cost analyses of one portfolio share, made on first use.
+
+    One object lives for one call (:func:`cost_summary`, or a study computing several tables):
+    the first-purchase months and the payback rows are then derived once, not per period.
+    """
+
+    def __init__(
+        self, customers: pd.DataFrame, months: Sequence[object], monthly: pd.DataFrame | None
+    ):
+        self.customers = customers
+        self.monthly = monthly
+        self.months = months
+        self._grid: pd.DatetimeIndex | None = None
+        self._first: np.ndarray | None = None
+        self._payback: dict[tuple[int, float | None], tuple[np.ndarray, np.ndarray, np.ndarray]]
+        self._payback = {}
+
+    @property
+    def grid(self) -> pd.DatetimeIndex:
+        """The checked month grid (:func:`portfolio_lib.movements._month_grid`)."""
+        if self._grid is None:
+            self._grid = _month_grid(self.months)
+        return self._grid
+
+    def first_months(self) -> np.ndarray:
+        """:func:`_first_purchase_months` of the customers (read-only)."""
+        if self._first is None:
+            self._first = _first_purchase_months(self.customers, self.grid)
+            self._first.flags.writeable = False
+        return self._first
+
+    def first_periods(self, periods: _Periods) -> np.ndarray:
+        """Period index of each customer's first purchase (-1: none, or outside the grid)."""
+        position = self.first_months()
+        return np.where(position >= 0, periods.of_month[position], -1)
+
+    def payback_rows(
+        self, horizon_months: int, margin_rate: float | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What :func:`cac_payback` needs whatever the period (see there).
+
+        Returns the first-purchase month of each customer of the monthly table (-1: none),
+        and, for the monthly rows inside their customer's first ``horizon_months`` months in
+        row order, that first month and the row's margin.
+        """
+        key = (int(horizon_months), margin_rate)
+        if key not in self._payback:
+            self._payback[key] = self._compute_payback_rows(horizon_months, margin_rate)
+        return self._payback[key]
+
+    def _compute_payback_rows(
+        self, horizon_months: int, margin_rate: float | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        monthly = self.monthly
+        codes, index = _customer_codes(monthly)
+        views = _views(monthly)
+        # Each customer's first purchase month (grid position, -1 for none), on the monthly codes.
+        position = pd.Series(self.first_months())
+        first_position = (
+            _aligned(position, self.customers["customer_id"], index)
+            .fillna(-1)
+            .to_numpy(dtype=np.int64)
+        )
+        # Positions are below len(grid): the narrowest integers that hold them keep the
+        # row-sized temporaries (millions of rows) small.
+        small = np.int16 if len(self.grid) < 2**14 else np.int64
+        row_first = first_position.astype(small)[codes]
+        row_month = views.positions(self.grid).astype(small)
+        # row_first <= row_month < row_first + horizon_months, rows of acquired customers.
+        row_month -= row_first
+        inside = (row_first >= 0) & (row_month >= 0) & (row_month < horizon_months)
+        del row_month
+        if margin_rate is None and not monthly["margin"].isna().all():
+            margin = views.values("margin")[inside]
+        else:
+            rate = DEFAULTS["default_margin_rate"] if margin_rate is None else float(margin_rate)
+            margin = views.values("revenue")[inside] * rate
+        return first_position, row_first[inside], margin
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -270,10 +343,19 @@ def acquisition_costs(
         ``missing_attribute`` when ``by_channel`` and the customer table has no
         ``acquisition_channel``.
     """
+    return _acquisition_costs(
+        costs, _Inputs(customers, months, None), period=period, by_channel=by_channel
+    )
+
+
+def _acquisition_costs(
+    costs: pd.DataFrame, inputs: _Inputs, *, period: Period, by_channel: bool
+) -> pd.DataFrame:
+    """:func:`acquisition_costs` on shared inputs."""
     _check_costs(costs)
-    grid = _month_grid(months)
+    customers, grid = inputs.customers, inputs.grid
     periods = _periods(grid, period)
-    acquired = _first_purchase_periods(customers, grid, periods)
+    acquired = inputs.first_periods(periods)
     if not by_channel:
         spend = _spend(costs, "acquisition", grid, periods)[:, 0]
         new = np.bincount(acquired[acquired >= 0], minlength=len(periods))
@@ -292,16 +374,21 @@ def acquisition_costs(
         else pd.Series(np.nan, index=costs.index, dtype=object)
     )
     cost_channel = cost_channel.where(cost_channel.notna(), "unallocated")
-    customer_channel = customers["acquisition_channel"].astype(object)
-    customer_channel = customer_channel.where(customer_channel.notna(), "unknown")
+    # The customers' channels are factorized (no Python object per customer): missing values
+    # (code -1) are the channel 'unknown'.
+    value_code, values = pd.factorize(customers["acquisition_channel"])
+    values = list(values)
+    customer_values = values + (["unknown"] if (value_code < 0).any() else [])
     special = ["unknown", "unallocated"]
     known = set(pd.unique(cost_channel[costs["kind"].eq("acquisition")].to_numpy()))
-    known |= set(pd.unique(customer_channel.to_numpy()))
+    known |= set(customer_values)
     channels = sorted((c for c in known if c not in special), key=str)
     channels += [c for c in special if c in known]
     # Retention rows may carry channels outside this list: -1, and _spend skips them.
     cost_code = pd.Index(channels).get_indexer(cost_channel).astype(np.int64)
-    customer_code = pd.Index(channels).get_indexer(customer_channel).astype(np.int64)
+    # Channel of each factorized value, then 'unknown' for code -1 (the last slot).
+    value_channel = pd.Index(channels).get_indexer(pd.Index([*values, "unknown"], dtype=object))
+    customer_code = value_channel.astype(np.int64)[value_code]
     n_channels = len(channels)
     spend = _spend(costs, "acquisition", grid, periods, cost_code, n_channels)
     keep = acquired >= 0
@@ -429,22 +516,29 @@ def cac_payback(
         ``payback_months`` (NaN when the CAC is unknown or the cohort earns no positive
         margin: it never pays back at that rate).
     """
+    return _cac_payback(
+        _Inputs(customers, months, monthly),
+        cac=cac,
+        period=period,
+        horizon_months=horizon_months,
+        margin_rate=margin_rate,
+    )
+
+
+def _cac_payback(
+    inputs: _Inputs,
+    *,
+    cac: float | pd.Series | pd.DataFrame,
+    period: Period,
+    horizon_months: int,
+    margin_rate: float | None,
+) -> pd.DataFrame:
+    """:func:`cac_payback` on shared inputs."""
     if horizon_months < 1:
         raise ValueError(f"horizon_months must be at least 1, got {horizon_months}")
-    grid = _month_grid(months)
+    grid = inputs.grid
     periods = _periods(grid, period)
-    codes, index = _customer_codes(monthly)
-    views = _views(monthly)
-    if margin_rate is None and not monthly["margin"].isna().all():
-        margin = views.values("margin")
-    else:
-        rate = DEFAULTS["default_margin_rate"] if margin_rate is None else float(margin_rate)
-        margin = views.values("revenue") * rate
-    # Each customer's first purchase month (grid position, -1 for none), on the monthly codes.
-    position = pd.Series(_first_purchase_months(customers, grid))
-    first_position = (
-        _aligned(position, customers["customer_id"], index).fillna(-1).to_numpy(dtype=np.int64)
-    )
+    first_position, row_first, row_margin = inputs.payback_rows(horizon_months, margin_rate)
     members = first_position >= 0
     n_periods = len(periods)
     cohort = periods.of_month[first_position[members]]
@@ -452,14 +546,8 @@ def cac_payback(
     observed = np.minimum(horizon_months, len(grid) - first_position[members])
     customer_months = np.bincount(cohort, weights=observed, minlength=n_periods)
     # Margin of the monthly rows inside each member's first horizon_months months.
-    row_first = first_position[codes]
-    row_month = views.positions(grid)
-    inside = (row_first >= 0) & (row_month >= row_first) & (row_month < row_first + horizon_months)
     cohort_margin = np.round(
-        np.bincount(
-            periods.of_month[row_first[inside]], weights=margin[inside], minlength=n_periods
-        ),
-        9,
+        np.bincount(periods.of_month[row_first], weights=row_margin, minlength=n_periods), 9
     )
     per_month = _ratio(cohort_margin, customer_months)
     cac_values = _cac_by_period(cac, periods.labels)
@@ -564,20 +652,42 @@ def cost_summary(
     PortfolioDataError
         ``no_costs`` when there is neither a cost table nor a budget.
     """
+    return _cost_summary(
+        costs,
+        _Inputs(customers, months, monthly),
+        period=period,
+        activity_window=activity_window,
+        acquisition_budget=acquisition_budget,
+        retention_budget=retention_budget,
+        horizon_months=horizon_months,
+        margin_rate=margin_rate,
+    )
+
+
+def _cost_summary(
+    costs: pd.DataFrame | None,
+    inputs: _Inputs,
+    *,
+    period: Period,
+    activity_window: int,
+    acquisition_budget: float | None,
+    retention_budget: float | None,
+    horizon_months: int,
+    margin_rate: float | None = None,
+) -> pd.DataFrame:
+    """:func:`cost_summary` on inputs shared with other calls (a study's several periods)."""
     if costs is None:
         if acquisition_budget is None and retention_budget is None:
             raise PortfolioDataError("no_costs", analysis="CAC/CRC")
         costs = costs_from_budgets(
-            months, acquisition_budget=acquisition_budget, retention_budget=retention_budget
+            inputs.months, acquisition_budget=acquisition_budget, retention_budget=retention_budget
         )
-    acquisition = acquisition_costs(costs, customers, months=months, period=period)
+    acquisition = _acquisition_costs(costs, inputs, period=period, by_channel=False)
     retention = retention_costs(
-        costs, monthly, months=months, period=period, activity_window=activity_window
+        costs, inputs.monthly, months=inputs.grid, period=period, activity_window=activity_window
     )
-    payback = cac_payback(
-        monthly,
-        customers,
-        months=months,
+    payback = _cac_payback(
+        inputs,
         cac=acquisition,
         period=period,
         horizon_months=horizon_months,

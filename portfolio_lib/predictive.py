@@ -708,9 +708,30 @@ def p_alive(fit: BGNBDFit, frequency: ArrayLike, recency: ArrayLike, T: ArrayLik
     """
     x, tx, T = np.broadcast_arrays(_as_float(frequency), _as_float(recency), _as_float(T))
     unit = fit.time_unit_days
+    r, alpha, a, b = fit._values()
+    # expit(-_log_odds_dead(fit._values(), x, tx / unit, T / unit)), each operation the same
+    # (sums and products swapped only), on two buffers instead of a dozen temporaries.
+    value, work = np.empty(x.shape), np.empty(x.shape)
     with np.errstate(divide="ignore", over="ignore"):
-        value = expit(-_log_odds_dead(fit._values(), x, tx / unit, T / unit))
-    return np.where(x > 0, value, 1.0)
+        np.divide(T, unit, out=value)
+        value += alpha
+        np.log(value, out=value)  # ln(alpha + T)
+        np.divide(tx, unit, out=work)
+        work += alpha
+        np.log(work, out=work)  # ln(alpha + t_x)
+        value -= work
+        np.add(x, r, out=work)
+        value *= work  # (r + x) (ln(alpha + T) - ln(alpha + t_x))
+        np.maximum(x, 1.0, out=work)
+        work += b
+        work -= 1.0
+        np.log(work, out=work)
+        np.subtract(math.log(a), work, out=work)
+        work += value  # log odds of being dead
+        np.negative(work, out=work)
+        expit(work, out=work)
+    work[~(x > 0)] = 1.0
+    return work
 
 
 def _softplus(value: float) -> float:
@@ -1127,11 +1148,19 @@ def expected_spend(
     """
     x, m = np.broadcast_arrays(_as_float(frequency), _as_float(monetary_value))
     p, q, v = fit.p, fit.q, fit.v
-    usable = (x > 0) & (m > 0)
-    weight = p * x + q - 1.0
+    # (p v + p x m) / (p x + q - 1) where usable, with in-place steps (same operations).
+    spend, weight = np.empty(x.shape), np.empty(x.shape)
+    np.multiply(x, p, out=spend)
+    np.add(spend, q, out=weight)
+    weight -= 1.0
     with np.errstate(all="ignore"):
-        shrunk = (p * v + p * x * m) / weight
-    return np.where(usable, np.where(weight > 0, shrunk, m), fit.mean_spend)
+        spend *= m
+        spend += p * v
+        spend /= weight
+    no_mean = ~(weight > 0)
+    spend[no_mean] = m[no_mean]
+    spend[~((x > 0) & (m > 0))] = fit.mean_spend
+    return spend
 
 
 # --------------------------------------------------------------------------------------------
@@ -1143,6 +1172,9 @@ def _margin_rates(
 ) -> FloatArray:
     if margin_rate is None:
         if {"margin", "revenue"} <= set(summary.columns) and summary["margin"].notna().any():
+            rate = _portfolio_margin_rate(summary["revenue"], summary["margin"])
+            if rate is not None:
+                return np.full(n, rate)
             rows = summary["revenue"] > 0
             revenue = float(summary.loc[rows, "revenue"].sum())
             if revenue > 0:
@@ -1151,6 +1183,24 @@ def _margin_rates(
     if isinstance(margin_rate, pd.Series):
         return margin_rate.reindex(summary.index).to_numpy(float)
     return np.full(n, float(margin_rate))
+
+
+def _portfolio_margin_rate(revenue: pd.Series, margin: pd.Series) -> float | None:
+    """Margin / revenue over the rows with revenue > 0, for float columns (None otherwise).
+
+    The sums of ``summary.loc[rows, column].sum()`` (missing margins as 0, numpy's pairwise
+    sum of the selected values in order) without building the filtered Series. None as well
+    when that revenue is not positive: the caller falls back to the default rate.
+    """
+    if revenue.dtype != np.float64 or margin.dtype != np.float64:
+        return None
+    values = revenue.to_numpy()
+    rows = values > 0
+    total = float(values[rows].sum())
+    if not total > 0:
+        return None
+    selected = margin.to_numpy()[rows]
+    return float(np.where(np.isnan(selected), 0.0, selected).sum()) / total
 
 
 def _distinct_pairs(x: FloatArray, T: FloatArray) -> tuple[np.ndarray, FloatArray, FloatArray]:
@@ -1197,6 +1247,10 @@ def _monthly_increments(
         del _INCREMENTS_CACHE[next(iter(_INCREMENTS_CACHE))]
     _INCREMENTS_CACHE[key] = increments
     return increments
+
+
+# The dtype pandas infers for an array of Python strings (the default string dtype).
+_INFERRED_STRINGS = pd.Series(np.array(["id"], dtype=object)).dtype
 
 
 def predictive_clv(
@@ -1263,16 +1317,20 @@ def predictive_clv(
     purchases = np.full(n, np.nan)
     discounted = np.full(n, np.nan)
     if known.any():
-        xk, Tk = x[known], T[known] / bgnbd.time_unit_days
-        alive[known] = p_alive(bgnbd, xk, tx[known], T[known])
+        everyone = bool(known.all())  # no prospect: the arrays themselves, no copies
+        xk = x if everyone else x[known]
+        Tk = T if everyone else T[known]
+        alive_k = p_alive(bgnbd, xk, tx if everyone else tx[known], Tk)
+        alive[known] = alive_k
         # The alive expectation depends on (x, T) only: evaluate it once per distinct pair.
-        codes, ux, uT = _distinct_pairs(xk, Tk)
+        codes, ux, uT = _distinct_pairs(xk, Tk / bgnbd.time_unit_days)
         increments = _monthly_increments(bgnbd, ux, uT, int(horizon_months))
         monthly_factor = (1.0 + discount_rate) ** (1.0 / 12.0)
         discount = monthly_factor ** -np.arange(1.0, int(horizon_months) + 1)
-        purchases[known] = alive[known] * increments.sum(axis=1)[codes]
-        discounted[known] = alive[known] * (increments @ discount)[codes]
-    spend = np.where(known, expected_spend(gamma_gamma, np.nan_to_num(x), m), np.nan)
+        purchases[known] = alive_k * increments.sum(axis=1)[codes]
+        discounted[known] = alive_k * (increments @ discount)[codes]
+    spend = expected_spend(gamma_gamma, np.nan_to_num(x), m)
+    spend[~known] = np.nan
     margin = _margin_rates(summary, margin_rate, n)
     out = pd.DataFrame(
         {
@@ -1285,7 +1343,12 @@ def predictive_clv(
         index=summary.index,
     )
     if customer_col in summary.columns:
-        out.insert(0, customer_col, summary[customer_col].to_numpy())
+        ids = summary[customer_col]
+        if ids.dtype == _INFERRED_STRINGS:
+            # What to_numpy() gives back once inferred, without a Python string per customer.
+            out.insert(0, customer_col, ids.array)
+        else:
+            out.insert(0, customer_col, ids.to_numpy())
     return out
 
 
@@ -1317,6 +1380,10 @@ def clv_by_segment(
         (total) and ``p_alive_mean``.
     """
     keys = [by] if isinstance(by, str) else list(by)
+    if customers is None and len(keys) == 1 and keys[0] in clv.columns:
+        fast = _totals_by_key(clv, clv[keys[0]], keys[0])
+        if fast is not None:
+            return fast
     frame = clv.copy()
     if customer_col not in frame.columns:
         frame[customer_col] = frame.index.to_numpy()
@@ -1356,6 +1423,41 @@ def clv_by_segment(
         p_alive_mean=("p_alive", "mean"),
     )
     total = float(frame["clv"].sum())
+    out.insert(3, "clv_share", out["clv"] / total if total else np.nan)
+    return out.sort_values("clv", ascending=False, kind="stable")
+
+
+def _totals_by_key(clv: pd.DataFrame, keys: pd.Series, name: str) -> pd.DataFrame | None:
+    """:func:`clv_by_segment` by one attribute, ``keys``, given row by row for ``clv``'s rows.
+
+    Without copying the table nor making a Python object per customer: the groups are the
+    factorized keys, in their order of first appearance among the customers with a CLV (what
+    ``groupby(sort=False)`` gives), summed by the same pandas kernels over the same values.
+    None when this does not apply (missing keys, non-float columns): take the general path.
+    """
+    columns = ("clv", "expected_purchases", "p_alive")
+    if len(keys) != len(clv) or any(
+        c not in clv.columns or clv[c].dtype != np.float64 for c in columns
+    ):
+        return None
+    codes, uniques = pd.factorize(keys)
+    if (codes < 0).any():  # missing values: the general path names them 'unknown'
+        return None
+    values = {c: clv[c].to_numpy() for c in columns}
+    with_clv = ~np.isnan(values["clv"])
+    if not with_clv.all():
+        values = {c: v[with_clv] for c, v in values.items()}
+        codes = codes[with_clv]
+    grouped = pd.DataFrame(values, copy=False).groupby(codes, sort=False)
+    out = grouped.agg(
+        customers=("clv", "size"),
+        clv=("clv", "sum"),
+        clv_mean=("clv", "mean"),
+        expected_purchases=("expected_purchases", "sum"),
+        p_alive_mean=("p_alive", "mean"),
+    )
+    out.index = pd.Index([uniques[code] for code in out.index], name=name)
+    total = float(values["clv"].sum())
     out.insert(3, "clv_share", out["clv"] / total if total else np.nan)
     return out.sort_values("clv", ascending=False, kind="stable")
 

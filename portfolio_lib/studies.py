@@ -53,12 +53,14 @@ from .balance import (
 )
 from .clv import retention_clv, simple_clv
 from .config import DEFAULTS
-from .costs import acquisition_costs, cost_summary, ltv_to_cac
+from .costs import _acquisition_costs, _cost_summary, acquisition_costs, ltv_to_cac
+from .costs import _Inputs as _CostInputs
 from .errors import DataQualityWarning, PortfolioDataError
 from .movements import annual_churn, cohort_matrix, cohort_table, movements, revenue_bridge
 from .predictive import (
     BGNBDFit,
     GammaGammaFit,
+    _totals_by_key,
     calibration_and_holdout,
     calibration_vs_holdout,
     clv_by_segment,
@@ -525,34 +527,17 @@ def costs_study(
         "retention_budget": retention_budget or None,
         "horizon_months": payback_horizon_months,
     }
-    summary = _attempt(
-        notes,
-        lambda: cost_summary(
-            costs,
-            full_agg.monthly,
-            full_agg.customers,
-            months=full_agg.months,
-            period=period,
-            **options,
-        ),
-    )
+    # The tables share the customers' first purchases and payback rows (derived once).
+    inputs = _CostInputs(full_agg.customers, full_agg.months, full_agg.monthly)
+    summary = _attempt(notes, lambda: _cost_summary(costs, inputs, period=period, **options))
     yearly = None
     if summary is not None:
-        yearly = cost_summary(
-            costs,
-            full_agg.monthly,
-            full_agg.customers,
-            months=full_agg.months,
-            period="year",
-            **options,
-        )
+        yearly = _cost_summary(costs, inputs, period="year", **options)
     channel_costs = None
     if costs is not None:  # budgets have no channel
         channel_costs = _attempt(
             notes,
-            lambda: acquisition_costs(
-                costs, full_agg.customers, months=full_agg.months, period="year", by_channel=True
-            ),
+            lambda: _acquisition_costs(costs, inputs, period="year", by_channel=True),
         )
     # LTV = simple CLV, whose expected lifetime is 1 / the annual churn (the last 12 months).
     churn = _annual_churn(full_agg, activity_window, notes)
@@ -1094,6 +1079,9 @@ def _predictive_by_group(predicted: pd.DataFrame, customers: pd.DataFrame, by: s
         or not _aligned_rows(predicted, customers)
     ):
         return clv_by_segment(predicted, customers, by=by)
+    by_position = _totals_by_key(predicted, customers[by], by)
+    if by_position is not None:
+        return by_position
     return clv_by_segment(predicted.assign(**{by: customers[by]}), by=by)
 
 

@@ -163,3 +163,80 @@ def test_sample_simple_clv_is_mean_yearly_margin_times_lifetime():
     assert out.loc["Grand compte", "margin_rate"] == pytest.approx(0.18, abs=0.02)
     assert out.loc["Artisan", "margin_rate"] == pytest.approx(0.33, abs=0.02)
     assert out["clv"].idxmax() == "Grand compte"
+
+
+def _simple_clv_by_definition(
+    customers: pd.DataFrame, churn: float, by: str | None
+) -> pd.DataFrame:
+    """simple_clv written directly with pandas on the active rows (the former implementation)."""
+    active = customers[customers["revenue"].fillna(0.0) > 0]
+    margin = active["margin"]
+    frame = pd.DataFrame(
+        {
+            "revenue": active["revenue"].astype(float),
+            "orders": active["orders"].fillna(0).astype(float),
+            "margin": margin.fillna(0.0),
+            "margin_revenue": active["revenue"].where(margin.notna(), 0.0),
+            "margin_known": margin.notna(),
+        }
+    )
+    if by is None:
+        keys = pd.Series("total", index=active.index)
+    else:
+        keys = active[by]
+        keys = keys.astype(object).where(keys.notna(), "unknown") if keys.isna().any() else keys
+    sums = frame.groupby(keys, observed=True, sort=True).sum()
+    counts = keys.value_counts(sort=False).reindex(sums.index)
+    rate = (sums["margin"] / sums["margin_revenue"].where(sums["margin_known"] > 0)).fillna(
+        DEFAULTS["default_margin_rate"]
+    )
+    out = pd.DataFrame(
+        {
+            "customers": counts.astype(np.int64),
+            "average_basket": sums["revenue"] / sums["orders"].where(sums["orders"] > 0),
+            "purchases_per_year": sums["orders"] / counts,
+            "margin_rate": rate,
+            "annual_churn": churn,
+            "expected_lifetime_years": 1 / churn,
+        },
+        index=sums.index,
+    )
+    out["clv"] = (
+        out["average_basket"]
+        * out["purchases_per_year"]
+        * out["margin_rate"]
+        * out["expected_lifetime_years"]
+    )
+    out.index.name = by
+    return out
+
+
+@pytest.mark.parametrize("dtype", ["str", "object", "category"])
+@pytest.mark.parametrize("with_missing", [False, True])
+def test_simple_clv_matches_the_pandas_definition_on_many_customers(dtype, with_missing):
+    # 5,000 seeded customers: revenue with zeros, credits and NaN, partly unknown margins,
+    # float orders with NaN; groups in several key dtypes, with and without missing keys.
+    rng = np.random.default_rng(7)
+    n = 5_000
+    revenue = rng.lognormal(7, 1.5, n) * rng.choice([1.0, 0.0, -1.0], n, p=[0.8, 0.1, 0.1])
+    revenue[rng.random(n) < 0.02] = np.nan
+    margin = revenue * rng.uniform(0.1, 0.5, n)
+    margin[rng.random(n) < 0.3] = np.nan
+    orders = rng.integers(0, 30, n).astype(float)
+    orders[rng.random(n) < 0.01] = np.nan
+    segment = rng.choice(["PME", "ETI", "GE", "TPE"], n).astype(object)
+    if with_missing:
+        segment[rng.random(n) < 0.05] = None
+    customers = pd.DataFrame(
+        {
+            "customer_id": [f"c{i}" for i in range(n)],
+            "segment": pd.Series(segment, dtype=dtype),
+            "revenue": revenue,
+            "margin": margin,
+            "orders": orders,
+        }
+    )
+    for by in (None, "segment"):
+        expected = _simple_clv_by_definition(customers, 0.25, by)
+        got = simple_clv(customers, annual_churn=0.25, by=by)
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)

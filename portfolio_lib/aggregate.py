@@ -1011,7 +1011,8 @@ def window_totals(
         codes = rows[keep]
 
         def total(value: str) -> np.ndarray:
-            return np.bincount(codes, weights=views.values(value)[keep], minlength=len(index))
+            sums = np.bincount(codes, weights=views.values(value)[keep], minlength=len(index))
+            return sums.astype(float, copy=False)  # bincount of no row gives integers
 
         totals = {"revenue": total("revenue"), "margin": total("margin"), "orders": total("orders")}
         totals["revenue"] = totals["revenue"].round(9)

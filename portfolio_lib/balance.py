@@ -28,7 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .aggregate import _same_customers
+from .aggregate import _grid_key, _same_customers, _views
 from .config import DEFAULTS
 from .errors import PortfolioDataError
 from .i18n import register
@@ -222,7 +222,25 @@ def _ranking(ids: pd.Series, values: np.ndarray, subset: np.ndarray | None = Non
         by_id = ids.take(positions).argsort(kind="stable").to_numpy()
         positions = positions[by_id]
     # Positions are now in id order, so a stable sort on the value breaks ties by id.
-    return positions[np.argsort(-values[positions], kind="stable")]
+    return positions[_stable_descending(values[positions])]
+
+
+def _stable_descending(values: np.ndarray) -> np.ndarray:
+    """``np.argsort(-values, kind="stable")`` (no NaN), three times faster on a million values.
+
+    numpy's stable sort of floats is a merge sort; its default sort is much faster but leaves
+    equal values in any order. So sort with the default, then put each run of equal values
+    back in position order (ties are few in money amounts: only they are sorted again).
+    """
+    order = np.argsort(-values)
+    ranked = values[order]
+    tie = ranked[1:] == ranked[:-1]
+    if tie.any():
+        in_run = np.r_[tie, False] | np.r_[False, tie]
+        run = np.cumsum(np.r_[True, ~tie])  # run number of each sorted position
+        tied = np.flatnonzero(in_run)
+        order[tied] = order[tied][np.lexsort((order[tied], run[tied]))]
+    return order
 
 
 def _positive_share(values: np.ndarray) -> tuple[np.ndarray, float]:
@@ -681,25 +699,32 @@ def window_revenue(
         raise ValueError(f"window must be at least 1 month, got {window!r}")
     if len(months) == 0:
         raise ValueError("months is empty: there is no analysis period")
-    ids = monthly["customer_id"]
-    if isinstance(ids.dtype, pd.CategoricalDtype):
-        codes, index = ids.cat.codes.to_numpy(), ids.cat.categories
-    else:
-        codes, index = pd.factorize(ids, sort=True)
-    # Compare with the windows' first days rather than converting every row to a month number:
-    # the monthly table has millions of rows, the boundaries are three dates.
-    last = months[-1].to_period("M").to_timestamp()
-    bounds = [
-        np.datetime64(last - pd.DateOffset(months=k), "ns")
-        for k in (2 * window - 1, window - 1, -1)
-    ]
-    month = monthly["month"].to_numpy(dtype="datetime64[ns]")
-    # One pass over the (long) table: slot 2 * code for the previous window, + 1 for the recent.
-    rows = np.flatnonzero((month >= bounds[0]) & (month < bounds[2]) & (codes >= 0))
-    slots = 2 * codes[rows].astype(np.int64) + (month[rows] >= bounds[1])
-    revenue = monthly["revenue"].to_numpy(dtype=float, na_value=np.nan)[rows]
-    totals = np.bincount(slots, weights=np.nan_to_num(revenue), minlength=2 * len(index))
-    totals = np.round(totals.reshape(-1, 2), 9)  # 1e-9 € of float noise is not revenue
+    views = _views(monthly)
+    grid = pd.DatetimeIndex(months).as_unit("ns")
+    consecutive = grid.equals(pd.date_range(grid[0], periods=len(grid), freq="MS").as_unit("ns"))
+    if not (consecutive and len(grid) >= 2 * int(window)):
+        # Positions on Aggregates.months (cached, shared) when it spans both windows; else on
+        # the 2 x window months ending with its last month (a history shorter than that has
+        # no revenue before its first month).
+        last_month = grid[-1].to_period("M").to_timestamp()
+        grid = pd.date_range(end=last_month, periods=2 * int(window), freq="MS").as_unit("ns")
+
+    def compute() -> tuple[pd.Index, np.ndarray]:
+        codes, index = views.customers()
+        # Rows of the last 2 x window months of the grid, by their (cached) grid position: the
+        # previous window is positions last - 2w + 1 .. last - w, the recent one the w after.
+        # Months before the start of the grid are months without revenue.
+        last = len(grid) - 1
+        position = views.positions(grid)
+        rows = np.flatnonzero((position >= max(last - 2 * window + 1, 0)) & (codes >= 0))
+        slots = 2 * codes[rows].astype(np.int64) + (position[rows] > last - window)
+        totals = np.bincount(slots, weights=views.values("revenue")[rows], minlength=2 * len(index))
+        totals = totals.astype(float, copy=False)  # bincount of no row gives integers
+        totals = np.round(totals.reshape(-1, 2), 9)  # 1e-9 € of float noise is not revenue
+        totals.flags.writeable = False
+        return index, totals
+
+    index, totals = views.get(("window_revenue", _grid_key(grid), int(window)), compute)
     return pd.DataFrame(
         {"revenue_recent": totals[:, 1], "revenue_previous": totals[:, 0]},
         index=pd.Index(index, name="customer_id"),

@@ -421,9 +421,13 @@ def _masked_sum_by_group(
     """Per period and group, the sum of ``values`` (one per customer) where ``mask`` holds."""
     if n_groups == 1:
         return np.stack([np.dot(row, values) for row in mask])[:, None]
-    return np.stack(
-        [np.bincount(group, weights=np.where(row, values, 0.0), minlength=n_groups) for row in mask]
-    )
+    out = np.empty((len(mask), n_groups))
+    for period, row in enumerate(mask):
+        # Only the customers the mask holds (the others would add zeros), in customer order:
+        # the sums of the full bincount, bit for bit, in half the time.
+        kept = np.flatnonzero(row)
+        out[period] = np.bincount(group[kept], weights=values[kept], minlength=n_groups)
+    return out
 
 
 def _period_frame(

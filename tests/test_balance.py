@@ -266,6 +266,31 @@ def test_window_revenue_by_hand(lifecycle_agg):
     assert short.loc["back"].tolist() == [50.0, 0.0]
 
 
+def test_window_revenue_needs_only_the_last_month(lifecycle_agg):
+    """Months that are not the full grid (here its last 3, then one) give the same windows."""
+    agg = lifecycle_agg
+    full = window_revenue(agg.monthly, agg.months, window=6)
+    for months in (agg.months[-3:], agg.months[[0, -1]]):
+        pd.testing.assert_frame_equal(window_revenue(agg.monthly, months, window=6), full)
+    # No row in either window: zeros, still amounts (numpy counts an empty bincount in ints).
+    old = agg.monthly[agg.monthly["month"] < "2024-01-01"].reset_index(drop=True)
+    nothing = window_revenue(old, agg.months, window=12)
+    assert nothing.dtypes.tolist() == [np.float64, np.float64]
+    assert nothing.to_numpy().sum() == 0.0 and len(nothing) == len(agg.customers)
+
+
+@pytest.mark.parametrize("n, distinct", [(1, 1), (7, 2), (5_000, 40), (5_000, 5_000)])
+def test_ranking_is_numpys_stable_sort(n, distinct):
+    """Value descending, ties in position order: np.argsort(-values, kind='stable')."""
+    from portfolio_lib.balance import _stable_descending
+
+    rng = np.random.default_rng(n + distinct)
+    values = rng.choice(rng.normal(size=distinct) * 1e3, size=n)  # many ties when few distinct
+    values[rng.random(n) < 0.1] = 0.0
+    expected = np.argsort(-values, kind="stable")
+    np.testing.assert_array_equal(_stable_descending(values), expected)
+
+
 def test_lifecycle_phases_by_hand(lifecycle_agg):
     agg = lifecycle_agg
     phases = lifecycle_phases(agg.monthly, agg.customers, months=agg.months).set_index(

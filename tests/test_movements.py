@@ -565,3 +565,20 @@ def test_annual_churn_on_the_sample_is_every_other_reading(sample_aggregates):
     pd.testing.assert_series_equal(
         by_segment, expected.rename("annual_churn"), check_index_type=False, rtol=1e-12
     )
+
+
+def test_masked_sum_by_group_is_the_full_bincount():
+    """Summing only the masked customers gives the masked full sums, bit for bit."""
+    from portfolio_lib.movements import _masked_sum_by_group
+
+    rng = np.random.default_rng(11)
+    mask = rng.random((6, 2_000)) < 0.3
+    mask[2] = False  # a period where nobody is active
+    values = rng.gamma(2.0, 1e3, size=2_000) * (rng.random(2_000) < 0.6)
+    group = rng.integers(0, 4, size=2_000)
+    expected = np.stack(
+        [np.bincount(group, weights=np.where(row, values, 0.0), minlength=4) for row in mask]
+    )
+    got = _masked_sum_by_group(mask, values, group, 4)
+    np.testing.assert_array_equal(got, expected)
+    assert got.dtype == np.float64 and not got[2].any()

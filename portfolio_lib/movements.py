@@ -790,14 +790,9 @@ def cohort_table(
     in_grid = (first >= 0) & (first < len(grid))
     # Cohort + 1 of every customer, 0 for customers in no cohort (dropped after counting).
     slot = np.where(in_grid, periods.of_month[np.where(in_grid, first, 0)] + 1, 0)
-    by_period = _customer_period_sums(monthly, grid, periods, codes, len(index), "revenue")
     n_periods = len(periods)
     size = np.bincount(slot, minlength=n_periods + 1)[1:]
-    active = np.zeros((n_periods, n_periods))
-    revenue = np.zeros((n_periods, n_periods))
-    for p, row in enumerate(by_period):  # absolute period p; a loop over periods only
-        active[:, p] = np.bincount(slot, weights=row > _NOISE, minlength=n_periods + 1)[1:]
-        revenue[:, p] = np.bincount(slot, weights=row, minlength=n_periods + 1)[1:]
+    active, revenue = _cohort_cells(monthly, grid, periods, codes, slot)
     cohort_of, period_of = np.nonzero(
         (np.arange(n_periods)[None, :] >= np.arange(n_periods)[:, None]) & (size[:, None] > 0)
     )
@@ -837,6 +832,50 @@ def cohort_matrix(cohorts: pd.DataFrame, *, value: str = "active_share") -> pd.D
         choices = [c for c in cohorts.columns if c not in ("cohort", "offset")]
         raise ValueError(f"value must be one of {choices}, got {value!r}")
     return cohorts.pivot(index="cohort", columns="offset", values=value)
+
+
+def _cohort_cells(
+    monthly: pd.DataFrame,
+    months: pd.DatetimeIndex,
+    periods: _Periods,
+    codes: np.ndarray,
+    slot: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Active members and net revenue per cohort (rows) and absolute period (columns).
+
+    ``slot`` is each customer's cohort + 1 (0: no cohort). A member is active in a period
+    when their net revenue within it is > ``_NOISE``.
+    """
+    n_periods = len(periods)
+    shape = (n_periods + 1, n_periods)  # slot 0 (no cohort) is dropped at the end
+    views = _views(monthly)
+    if not views.sorted_cells():
+        by_period = _customer_period_sums(monthly, months, periods, codes, len(slot), "revenue")
+        active, revenue = np.zeros(shape), np.zeros(shape)
+        for p, row in enumerate(by_period):  # absolute period p; a loop over periods only
+            active[:, p] = np.bincount(slot, weights=row > _NOISE, minlength=n_periods + 1)
+            revenue[:, p] = np.bincount(slot, weights=row, minlength=n_periods + 1)
+        return active[1:], revenue[1:]
+    # Rows run by customer then month: each customer's rows of one period are consecutive, so
+    # their sum is a bincount over runs (the same additions as the dense customer x period
+    # bincount), and the cells add those sums in customer order, as its per-period bincounts
+    # do (without the customers' zeros, and without the dense matrix: 360 MB on a million).
+    position = views.positions(months)
+    kept = np.flatnonzero(position >= 0)
+    customer = codes[kept]
+    period = periods.of_month[position[kept]]
+    values = views.values("revenue")[kept]
+    if len(kept) and n_periods < len(months):  # several months per period: sum the runs
+        new_run = np.r_[True, (customer[1:] != customer[:-1]) | (period[1:] != period[:-1])]
+        # bincount adds in row order from 0, as the dense matrix's (add.reduceat would not).
+        values = np.bincount(np.cumsum(new_run) - 1, weights=values)
+        start = np.flatnonzero(new_run)
+        customer, period = customer[start], period[start]
+    cell = slot[customer].astype(np.int64) * n_periods + period
+    size = shape[0] * shape[1]
+    active = np.bincount(cell, weights=values > _NOISE, minlength=size).reshape(shape)
+    revenue = np.bincount(cell, weights=values, minlength=size).reshape(shape)
+    return active[1:].astype(float, copy=False), revenue[1:].astype(float, copy=False)
 
 
 def _customer_period_sums(

@@ -582,3 +582,39 @@ def test_masked_sum_by_group_is_the_full_bincount():
     got = _masked_sum_by_group(mask, values, group, 4)
     np.testing.assert_array_equal(got, expected)
     assert got.dtype == np.float64 and not got[2].any()
+
+
+@pytest.mark.parametrize("period", ["month", "quarter", "year"])
+def test_cohort_cells_equal_the_dense_customer_period_sums(sample_aggregates, period):
+    """The long-table cohort cells equal the customer x period matrix's, bit for bit."""
+    from portfolio_lib.movements import (
+        _NOISE,
+        _cohort_cells,
+        _customer_codes,
+        _customer_period_sums,
+        _first_purchase_positions,
+        _periods,
+    )
+
+    agg = sample_aggregates
+    periods = _periods(agg.months, period)
+    codes, index = _customer_codes(agg.monthly)
+    first = _first_purchase_positions(agg.monthly, agg.months, codes, len(index))
+    in_grid = (first >= 0) & (first < len(agg.months))
+    slot = np.where(in_grid, periods.of_month[np.where(in_grid, first, 0)] + 1, 0)
+    dense = _customer_period_sums(agg.monthly, agg.months, periods, codes, len(index), "revenue")
+    n = len(periods)
+    active = np.stack([np.bincount(slot, weights=row > _NOISE, minlength=n + 1) for row in dense])
+    revenue = np.stack([np.bincount(slot, weights=row, minlength=n + 1) for row in dense])
+    got_active, got_revenue = _cohort_cells(agg.monthly, agg.months, periods, codes, slot)
+    np.testing.assert_array_equal(got_active, active.T[1:])
+    np.testing.assert_array_equal(got_revenue, revenue.T[1:])
+    assert got_active.sum() > 0 and got_revenue.sum() > 0
+    # Rows in another order take the dense path: the same cohort table.
+    shuffled = agg.monthly.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        cohort_table(shuffled, months=agg.months, period=period),
+        cohort_table(agg.monthly, months=agg.months, period=period),
+        check_exact=False,
+        rtol=1e-12,
+    )

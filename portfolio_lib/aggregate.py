@@ -693,6 +693,14 @@ class _TableViews:
 
         return self.get(("values", column), compute)
 
+    def has_values(self, column: str) -> bool:
+        """Whether the column exists and holds at least one value (e.g. a margin)."""
+
+        def compute() -> bool:
+            return column in self.frame and bool(self.frame[column].notna().any())
+
+        return self.get(("has_values", column), compute)
+
     def sorted_cells(self) -> bool:
         """Whether rows run by customer code, then by strictly increasing month (no duplicate).
 
@@ -1020,7 +1028,7 @@ def window_totals(
 
     index, totals = views.get(("window_totals", _grid_key(months), int(window), last), compute)
     out = pd.DataFrame(totals, index=pd.Index(index, name="customer_id"))  # copies: callers own it
-    if monthly["margin"].isna().all():
+    if not views.has_values("margin"):
         out["margin"] = np.nan
     out["orders"] = out["orders"].astype("int64")
     out["active"] = out["revenue"] > 0

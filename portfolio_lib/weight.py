@@ -48,7 +48,7 @@ register(
 
 
 def _has_margin(monthly: pd.DataFrame) -> bool:
-    return "margin" in monthly and not monthly["margin"].isna().all()
+    return "margin" in monthly and _views(monthly).has_values("margin")
 
 
 def _group_period_sums(

@@ -21,6 +21,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -550,6 +551,8 @@ _MAX_ITEMS = 32  # small results kept per table (positions, totals, first purcha
 _MAX_PANELS = 2  # trailing panels kept per table (one per activity window)
 _MAX_KEPT_ROWS = 16  # full months of trailing revenue a panel keeps
 _BLOCK_BYTES = 2**24  # one block of the trailing computation: 16 MiB of float64
+# Threads computing the blocks of a trailing panel (at most the machine's cores); 1 turns it off.
+PANEL_THREADS = 2
 _CACHE_LOCK = threading.RLock()
 _TABLES: dict[int, _TableViews] = {}
 
@@ -842,11 +845,14 @@ class _TrailingPanel:
         active = np.empty((n_months, n_customers), dtype=bool)
         sums: dict[tuple[int, int], np.ndarray] = {}
         rows = {p: np.empty(n_customers) for p in keep_rows}
-        for start, stop, block in self._blocks():
+
+        def keep(start: int, stop: int, block: np.ndarray) -> None:
             np.greater(block, 0, out=active[:, start:stop])
             sums[start, stop] = block.sum(axis=1)
             for position, row in rows.items():
                 row[start:stop] = block[position]
+
+        self._each_block(keep)
         self.active = _read_only(active)
         self.totals = _read_only(_tree_sum(self._tree, sums) if sums else np.zeros(n_months))
         self._rows = {p: _read_only(row) for p, row in rows.items()}
@@ -862,22 +868,59 @@ class _TrailingPanel:
             _trailing_in_place(block, self.window)
             yield 0, n, block
             return
+        leaves, bounds = self._leaves()
+        buffer = np.empty((m, max((stop - start for start, stop in leaves), default=0)))
+        for k in range(len(leaves)):
+            yield self._fill(leaves, bounds, k, buffer)
+
+    def _leaves(self) -> tuple[list[tuple[int, int]], np.ndarray]:
+        """The blocks of customers and the rows where each starts (rows run by customer)."""
+        codes = self._inputs[0]
+        leaves = _tree_leaves(self._tree) if self.n_customers else []
+        starts = np.array([start for start, _ in leaves], dtype=np.int64)
+        return leaves, np.append(np.searchsorted(codes, starts), len(codes))
+
+    def _fill(
+        self, leaves: list[tuple[int, int]], bounds: np.ndarray, k: int, buffer: np.ndarray
+    ) -> tuple[int, int, np.ndarray]:
+        """Block ``k``'s trailing sums, computed in ``buffer``."""
         # Rows run by customer: a block of customers is a slice of rows, and each of their
         # (customer, month) cells holds one row, so the block is filled by assignment.
-        leaves = _tree_leaves(self._tree) if n else []
-        starts = np.array([start for start, _ in leaves], dtype=np.int64)
-        bounds = np.append(np.searchsorted(codes, starts), len(codes))
-        buffer = np.empty((m, max((stop - start for start, stop in leaves), default=0)))
-        for k, (start, stop) in enumerate(leaves):
-            block = buffer[:, : stop - start]
-            block.fill(0.0)
-            rows = slice(bounds[k], bounds[k + 1])
-            month, code = columns[rows], codes[rows]
-            inside = month >= 0
-            # + 0.0: a -0.0 amount becomes 0.0, as the sums of revenue_matrix make it.
-            block[month[inside], code[inside] - start] = revenue[rows][inside] + 0.0
-            _trailing_in_place(block, self.window)
-            yield start, stop, block
+        codes, columns, revenue = self._inputs
+        start, stop = leaves[k]
+        block = buffer[:, : stop - start]
+        block.fill(0.0)
+        rows = slice(bounds[k], bounds[k + 1])
+        month, code = columns[rows], codes[rows]
+        inside = month >= 0
+        # + 0.0: a -0.0 amount becomes 0.0, as the sums of revenue_matrix make it.
+        block[month[inside], code[inside] - start] = revenue[rows][inside] + 0.0
+        _trailing_in_place(block, self.window)
+        return start, stop, block
+
+    def _each_block(self, work: Callable[[int, int, np.ndarray], None]) -> None:
+        """``work(start, stop, block)`` for every block, in any order, on up to two threads.
+
+        Blocks are independent and numpy releases the GIL in the arithmetic that fills them,
+        so the machine's second core halves the wall time; ``work`` must only write to its
+        block's own slice of its outputs.
+        """
+        threads = min(PANEL_THREADS, os.cpu_count() or 1)
+        if not self._sorted_cells or threads < 2:
+            for start, stop, block in self._blocks():
+                work(start, stop, block)
+            return
+        leaves, bounds = self._leaves()
+        width = max((stop - start for start, stop in leaves), default=0)
+
+        def run(first: int) -> None:
+            buffer = np.empty((self.n_months, width))  # one per thread
+            for k in range(first, len(leaves), threads):
+                work(*self._fill(leaves, bounds, k, buffer))
+
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            for done in [pool.submit(run, first) for first in range(threads)]:
+                done.result()  # re-raises a worker's error
 
     def rows(self, positions: Sequence[int]) -> list[np.ndarray]:
         """Trailing revenue of every customer at each month of ``positions`` (read-only)."""
@@ -885,9 +928,12 @@ class _TrailingPanel:
             missing = sorted({int(p) for p in positions} - set(self._rows))
             computed = {p: np.empty(self.n_customers) for p in missing}
             if computed:
-                for start, stop, block in self._blocks():
+
+                def keep(start: int, stop: int, block: np.ndarray) -> None:
                     for position, row in computed.items():
                         row[start:stop] = block[position]
+
+                self._each_block(keep)
                 for row in computed.values():
                     _read_only(row)
                 if len(self._rows) + len(computed) <= _MAX_KEPT_ROWS:

@@ -391,11 +391,15 @@ def sample_agg():
     return aggregate(sample.transactions, sample.customers)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("window", [1, 5, 12])
 def test_trailing_panel_by_blocks_equals_the_dense_matrix_bit_for_bit(
-    sample_agg, monkeypatch, window
+    sample_agg, monkeypatch, window, threads
 ):
     import portfolio_lib.aggregate as module
+
+    monkeypatch.setattr(module, "PANEL_THREADS", threads)
+    monkeypatch.setattr(module.os, "cpu_count", lambda: 2)  # two threads even on one core
 
     monthly, months = sample_agg.monthly, sample_agg.months
     active, trailing = _dense_active_and_trailing(monthly, months, window)

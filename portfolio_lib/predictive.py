@@ -1214,26 +1214,16 @@ def _portfolio_margin_rate(revenue: pd.Series, margin: pd.Series) -> float | Non
 def _distinct_pairs(x: FloatArray, T: FloatArray) -> tuple[np.ndarray, FloatArray, FloatArray]:
     """Codes of the distinct (x, T) pairs, and the pairs (faster than a MultiIndex).
 
+    The pairs come in their order of first appearance, which the callers keep: the matrix
+    product over the pairs rounds a row according to its position in the BLAS kernel.
     Whole numbers below 2^31 (frequencies and ages in days) are packed into one integer per
-    customer: a table of every possible pair when it is small (the pairs then come sorted),
-    else one factorization. Other values take three factorizations. The order of the pairs
-    is arbitrary: callers compute on them elementwise and read the values back by code.
+    customer and factorized once; other values take three factorizations.
     """
     whole = len(x) > 0 and all(
         bool(((v >= 0) & (v < 2.0**31) & (v == np.floor(v))).all()) for v in (x, T)
     )
     if whole:
-        x_int, t_int = x.astype(np.int64), T.astype(np.int64)
-        width = int(t_int.max()) + 1
-        size = (int(x_int.max()) + 1) * width
-        if size <= 4 * len(x) + 4096:
-            packed = x_int * width + t_int
-            present = np.zeros(size, dtype=bool)
-            present[packed] = True
-            position = np.cumsum(present, dtype=np.intp) - 1
-            pairs = np.flatnonzero(present)
-            return position[packed], (pairs // width).astype(float), (pairs % width).astype(float)
-        codes, pairs = pd.factorize(x_int << 32 | t_int)
+        codes, pairs = pd.factorize(x.astype(np.int64) << 32 | T.astype(np.int64))
         return codes, (pairs >> 32).astype(float), (pairs & 0xFFFFFFFF).astype(float)
     t_codes, t_values = pd.factorize(T)
     x_codes, x_values = pd.factorize(x)

@@ -988,14 +988,14 @@ def test_predictive_clv_reuses_the_monthly_purchases_across_discount_rates(
 
 @pytest.mark.parametrize(
     ("t_high", "t_step"),
-    [(900, 1.0), (2.0**31 - 1, 1.0), (900, 0.5)],
-    ids=["table-of-pairs", "packed-factorize", "fractional-days"],
+    [(2.0**31 - 1, 1.0), (900, 0.5)],
+    ids=["whole-days", "fractional-days"],
 )
 def test_distinct_pairs_give_back_every_history(t_high, t_step):
-    # 20,000 seeded histories with many repeats: small whole ages (a table of every pair),
-    # ages up to 2^31 - 1 (one packed factorization), half days (three factorizations). Each
-    # customer's pair read back through its code is its own, and the pairs are exactly the
-    # distinct ones (as drop_duplicates counts them).
+    # 20,000 seeded histories with many repeats: whole ages up to 2^31 - 1 (one packed
+    # factorization), half days (three factorizations). Each customer's pair read back through
+    # its code is its own, the pairs are exactly the distinct ones (as drop_duplicates finds
+    # them) in their order of first appearance.
     rng = np.random.default_rng(11)
     n = 20_000
     x = rng.integers(0, 40, n).astype(float)
@@ -1004,8 +1004,9 @@ def test_distinct_pairs_give_back_every_history(t_high, t_step):
     codes, ux, uT = pred._distinct_pairs(x, T)
     np.testing.assert_array_equal(ux[codes], x)
     np.testing.assert_array_equal(uT[codes], T)
-    expected = len(pd.DataFrame({"x": x, "T": T}).drop_duplicates())
-    assert len(ux) == len(uT) == expected == len(set(zip(ux, uT, strict=True)))
+    expected = pd.DataFrame({"x": x, "T": T}).drop_duplicates()
+    np.testing.assert_array_equal(ux, expected["x"].to_numpy())
+    np.testing.assert_array_equal(uT, expected["T"].to_numpy())
 
 
 def test_predictive_clv_matches_a_customer_by_customer_evaluation(sample_aggregates, monkeypatch):
@@ -1040,9 +1041,13 @@ def test_predictive_clv_matches_a_customer_by_customer_evaluation(sample_aggrega
     np.testing.assert_array_equal(
         fast["expected_purchases"].to_numpy()[known], alive * increments.sum(axis=1)
     )
+    # The discounting is a matrix product, which BLAS may round differently for a row by its
+    # position (the fast path has one row per distinct pair): equal to ~1 ulp.
     discounted = alive * (increments @ discount)
     clv = fast["margin_rate"].to_numpy() * fast["expected_spend"].to_numpy()
-    np.testing.assert_array_equal(fast["clv"].to_numpy()[known], clv[known] * discounted)
+    np.testing.assert_allclose(
+        fast["clv"].to_numpy()[known], clv[known] * discounted, rtol=1e-14, atol=0
+    )
     assert fast["clv"].isna().to_numpy().tolist() == (~known).tolist()
     # One thread gives the same table.
     monkeypatch.setattr(pred, "_WORKERS", 1)

@@ -105,6 +105,26 @@ def _numbers_of(
     return _numbers(pd.DataFrame({column: values}), column, analysis)
 
 
+def _sums_by_category(
+    frame: pd.DataFrame, keys: pd.Categorical, name: str
+) -> tuple[pd.DataFrame, pd.Series]:
+    """``frame.groupby(keys, observed=True, sort=True)`` sums and sizes, on the integer codes.
+
+    Categorical keys without missing values: the groups are the codes in category order (what
+    the categorical groupby gives), summed by the same pandas kernel row by row, without the
+    categorical grouping's recoding. Indexed by the observed categories (``CategoricalIndex``
+    of the keys' dtype, as the categorical groupby).
+    """
+    grouped = frame.groupby(keys.codes, sort=True)
+    sums, counts = grouped.sum(), grouped.size()
+    index = pd.CategoricalIndex(
+        pd.Categorical.from_codes(sums.index.to_numpy(), dtype=keys.dtype), name=name
+    )
+    sums.index = index
+    counts.index = index
+    return sums, counts
+
+
 def simple_clv(
     customers: pd.DataFrame,
     *,
@@ -196,9 +216,12 @@ def simple_clv(
         keys = _column(customers, by, analysis)
         if keys.isna().any():  # customers without the attribute form their own group
             keys = keys.astype(object).where(keys.notna(), "unknown")
-        grouped = frame.groupby(keys[active].reset_index(drop=True), observed=True, sort=True)
-        sums = grouped.sum()
-        counts = grouped.size()
+        if isinstance(keys.dtype, pd.CategoricalDtype):
+            sums, counts = _sums_by_category(frame, keys.array[active], by)
+        else:
+            grouped = frame.groupby(keys[active].reset_index(drop=True), observed=True, sort=True)
+            sums = grouped.sum()
+            counts = grouped.size()
     with np.errstate(divide="ignore", invalid="ignore"):
         basket = sums["revenue"] / sums["orders"].where(sums["orders"] > 0)
         purchases = sums["orders"] / counts

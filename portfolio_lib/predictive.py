@@ -35,8 +35,11 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
+import threading
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -88,6 +91,11 @@ _NEAR_ONE = 1e-3
 # Horizons below _SERIES_MAX_K (alpha + T) use the power series (at most _SERIES_TERMS terms).
 _SERIES_MAX_K = 0.5
 _SERIES_TERMS = 200
+# Threads for the monthly expected purchases of a CLV, used from this many values on.
+_WORKERS = min(2, os.cpu_count() or 1)
+_PARALLEL_MIN_VALUES = 200_000
+# warnings.catch_warnings is not thread-safe: the quadrature fallback holds this lock.
+_QUADRATURE_LOCK = threading.Lock()
 
 FloatArray = np.ndarray
 ArrayLike = float | Sequence[float] | np.ndarray | pd.Series
@@ -766,7 +774,7 @@ def _alive_expectation_quadrature(
 
         cuts = sorted((math.log(a / tail), -math.log(k)))
         pieces = ((-np.inf, cuts[0]), (cuts[0], cuts[1]), (cuts[1], np.inf))
-        with warnings.catch_warnings():
+        with _QUADRATURE_LOCK, warnings.catch_warnings():
             # QUADPACK warns when roundoff stops it short of 1e-11; it is then at ~1e-10.
             warnings.simplefilter("ignore", IntegrationWarning)
             out[i] = sum(
@@ -1204,7 +1212,19 @@ def _portfolio_margin_rate(revenue: pd.Series, margin: pd.Series) -> float | Non
 
 
 def _distinct_pairs(x: FloatArray, T: FloatArray) -> tuple[np.ndarray, FloatArray, FloatArray]:
-    """Codes of the distinct (x, T) pairs, and the pairs (faster than a MultiIndex)."""
+    """Codes of the distinct (x, T) pairs, and the pairs (faster than a MultiIndex).
+
+    The pairs come in their order of first appearance, which the callers keep: the matrix
+    product over the pairs rounds a row according to its position in the BLAS kernel.
+    Whole numbers below 2^31 (frequencies and ages in days) are packed into one integer per
+    customer and factorized once; other values take three factorizations.
+    """
+    whole = len(x) > 0 and all(
+        bool(((v >= 0) & (v < 2.0**31) & (v == np.floor(v))).all()) for v in (x, T)
+    )
+    if whole:
+        codes, pairs = pd.factorize(x.astype(np.int64) << 32 | T.astype(np.int64))
+        return codes, (pairs >> 32).astype(float), (pairs & 0xFFFFFFFF).astype(float)
     t_codes, t_values = pd.factorize(T)
     x_codes, x_values = pd.factorize(x)
     codes, pairs = pd.factorize(x_codes.astype(np.int64) * len(t_values) + t_codes)
@@ -1237,11 +1257,22 @@ def _monthly_increments(
     if cached is not None:
         return cached
     month = DAYS_PER_MONTH / bgnbd.time_unit_days
+
+    def expected(k: int) -> FloatArray:
+        return _alive_expectation(bgnbd._values(), x, T, np.full(len(x), k * month))
+
+    # The months are independent elementwise computations, spread over the cores (numpy's
+    # loops release the GIL): the same values in any order.
+    horizons = range(1, horizon_months + 1)
+    if _WORKERS > 1 and len(x) * horizon_months >= _PARALLEL_MIN_VALUES:
+        with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
+            expectations = list(pool.map(expected, horizons))
+    else:
+        expectations = [expected(k) for k in horizons]
     increments = np.empty((len(x), horizon_months))
     previous = np.zeros(len(x))
-    for k in range(1, horizon_months + 1):
-        current = _alive_expectation(bgnbd._values(), x, T, np.full(len(x), k * month))
-        increments[:, k - 1] = current - previous
+    for k, current in enumerate(expectations):
+        np.subtract(current, previous, out=increments[:, k])
         previous = current
     if len(_INCREMENTS_CACHE) >= _INCREMENTS_CACHE_SIZE:
         del _INCREMENTS_CACHE[next(iter(_INCREMENTS_CACHE))]
@@ -1295,7 +1326,8 @@ def predictive_clv(
     Returns
     -------
     pandas.DataFrame
-        Same index as ``summary`` (with its ``customer_id`` column when it has one):
+        Same index as ``summary`` (with its ``customer_id`` column when it has one, a
+        categorical one kept categorical):
         ``p_alive``, ``expected_purchases`` (over the horizon), ``expected_spend`` (per
         purchase), ``margin_rate`` and ``clv``. Prospects (no purchase) get missing values.
     """
@@ -1323,8 +1355,8 @@ def predictive_clv(
         alive_k = p_alive(bgnbd, xk, tx if everyone else tx[known], Tk)
         alive[known] = alive_k
         # The alive expectation depends on (x, T) only: evaluate it once per distinct pair.
-        codes, ux, uT = _distinct_pairs(xk, Tk / bgnbd.time_unit_days)
-        increments = _monthly_increments(bgnbd, ux, uT, int(horizon_months))
+        codes, ux, uT = _distinct_pairs(xk, Tk)
+        increments = _monthly_increments(bgnbd, ux, uT / bgnbd.time_unit_days, int(horizon_months))
         monthly_factor = (1.0 + discount_rate) ** (1.0 / 12.0)
         discount = monthly_factor ** -np.arange(1.0, int(horizon_months) + 1)
         purchases[known] = alive_k * increments.sum(axis=1)[codes]
@@ -1344,8 +1376,9 @@ def predictive_clv(
     )
     if customer_col in summary.columns:
         ids = summary[customer_col]
-        if ids.dtype == _INFERRED_STRINGS:
-            # What to_numpy() gives back once inferred, without a Python string per customer.
+        if ids.dtype == _INFERRED_STRINGS or isinstance(ids.dtype, pd.CategoricalDtype):
+            # The ids as they are (Aggregates.customers: categorical codes; inferred strings:
+            # what to_numpy() gives back once inferred), without a Python string per customer.
             out.insert(0, customer_col, ids.array)
         else:
             out.insert(0, customer_col, ids.to_numpy())

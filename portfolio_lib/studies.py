@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from . import i18n
-from .aggregate import Aggregates, Period, _same_customers, window_totals
+from .aggregate import Aggregates, Period, _grid_key, _same_customers, _views, window_totals
 from .alerts import alerts_by_rep, customer_alerts
 from .balance import (
     abc_classes,
@@ -472,16 +472,25 @@ class CostsStudy(_Study):
     notes: tuple[StudyNote, ...] = ()
 
 
+def _portfolio_churn(agg: Aggregates, activity_window: int) -> float:
+    """``annual_churn`` of the whole portfolio, kept with the monthly table.
+
+    The costs and CLV studies both read it: the second takes the first's value (the table's
+    cache, see ``aggregate._views``: recomputed whenever the table changes).
+    """
+    return _views(agg.monthly).get(
+        ("annual_churn", _grid_key(agg.months), int(activity_window)),
+        lambda: annual_churn(agg.monthly, months=agg.months, activity_window=activity_window),
+    )
+
+
 def _annual_churn(agg: Aggregates, activity_window: int, notes: list[StudyNote]) -> float | None:
     """The portfolio's annual churn, or None (with the reason in ``notes``) when unavailable.
 
     Unavailable when the history is shorter than 13 months (``history_too_short``) or when
     nobody was active 12 months ago (the rate is undefined).
     """
-    churn = _attempt(
-        notes,
-        lambda: annual_churn(agg.monthly, months=agg.months, activity_window=activity_window),
-    )
+    churn = _attempt(notes, lambda: _portfolio_churn(agg, activity_window))
     if churn is not None and not churn >= 0:  # NaN: nobody to lose a year ago
         notes.append(Note("note_annual_churn_undefined"))
         return None

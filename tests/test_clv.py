@@ -211,11 +211,17 @@ def _simple_clv_by_definition(
     return out
 
 
-@pytest.mark.parametrize("dtype", ["str", "object", "category"])
+# Categories out of alphabetical order, one of them ("Artisan") without any customer.
+_UNSORTED_CATEGORIES = pd.CategoricalDtype(["TPE", "GE", "Artisan", "PME", "ETI"])
+
+
+@pytest.mark.parametrize("dtype", ["str", "object", "category", _UNSORTED_CATEGORIES])
 @pytest.mark.parametrize("with_missing", [False, True])
 def test_simple_clv_matches_the_pandas_definition_on_many_customers(dtype, with_missing):
     # 5,000 seeded customers: revenue with zeros, credits and NaN, partly unknown margins,
-    # float orders with NaN; groups in several key dtypes, with and without missing keys.
+    # float orders with NaN; groups in several key dtypes (categorical keys are grouped on
+    # their codes: groups in category order, unobserved ones left out, a CategoricalIndex),
+    # with and without missing keys.
     rng = np.random.default_rng(7)
     n = 5_000
     revenue = rng.lognormal(7, 1.5, n) * rng.choice([1.0, 0.0, -1.0], n, p=[0.8, 0.1, 0.1])

@@ -984,3 +984,76 @@ def test_predictive_clv_reuses_the_monthly_purchases_across_discount_rates(
     by_hand = (np.diff(cumulative) / factor ** np.arange(1, 37)).sum()
     expected = warm.loc[row, "margin_rate"] * warm.loc[row, "expected_spend"] * by_hand
     assert warm.loc[row, "clv"] == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("t_high", "t_step"),
+    [(2.0**31 - 1, 1.0), (900, 0.5)],
+    ids=["whole-days", "fractional-days"],
+)
+def test_distinct_pairs_give_back_every_history(t_high, t_step):
+    # 20,000 seeded histories with many repeats: whole ages up to 2^31 - 1 (one packed
+    # factorization), half days (three factorizations). Each customer's pair read back through
+    # its code is its own, the pairs are exactly the distinct ones (as drop_duplicates finds
+    # them) in their order of first appearance.
+    rng = np.random.default_rng(11)
+    n = 20_000
+    x = rng.integers(0, 40, n).astype(float)
+    T = rng.choice(np.arange(0, 300) * t_step, n)
+    T[:50] = t_high  # the largest age
+    codes, ux, uT = pred._distinct_pairs(x, T)
+    np.testing.assert_array_equal(ux[codes], x)
+    np.testing.assert_array_equal(uT[codes], T)
+    expected = pd.DataFrame({"x": x, "T": T}).drop_duplicates()
+    np.testing.assert_array_equal(ux, expected["x"].to_numpy())
+    np.testing.assert_array_equal(uT, expected["T"].to_numpy())
+
+
+def test_predictive_clv_matches_a_customer_by_customer_evaluation(sample_aggregates, monkeypatch):
+    # The fast path (distinct (x, T) pairs only, months computed on two threads) against the
+    # plain definition: every customer's own 36 monthly expectations computed in turn on one
+    # thread, then the same sums. Elementwise work, so equal to the bit.
+    agg = sample_aggregates
+    bgnbd = pred.fit_bgnbd(agg.customers)
+    with pytest.warns(pred.DataQualityWarning):
+        spend = pred.fit_gamma_gamma(agg.customers, on_nonpositive="exclude")
+    monkeypatch.setattr(pred, "_WORKERS", 2)
+    monkeypatch.setattr(pred, "_PARALLEL_MIN_VALUES", 0)
+    pred.clear_cache()
+    fast = pred.predictive_clv(agg.customers, bgnbd, spend, discount_rate=0.07)
+    x, tx, T = (agg.customers[c].to_numpy() for c in ("frequency", "recency", "T"))
+    known = ~np.isnan(x)
+    assert len(np.unique(x[known] * 1e5 + T[known])) < known.sum()  # shared pairs
+    unit, month = bgnbd.time_unit_days, DAYS_PER_MONTH / bgnbd.time_unit_days
+    cumulative = np.column_stack(
+        [np.zeros(known.sum())]
+        + [
+            pred._alive_expectation(
+                bgnbd._values(), x[known], T[known] / unit, np.full(known.sum(), k * month)
+            )
+            for k in range(1, 37)
+        ]
+    )
+    increments = cumulative[:, 1:] - cumulative[:, :-1]
+    alive = p_alive(bgnbd, x[known], tx[known], T[known])
+    discount = (1.07 ** (1 / 12)) ** -np.arange(1.0, 37.0)
+    np.testing.assert_array_equal(fast["p_alive"].to_numpy()[known], alive)
+    np.testing.assert_array_equal(
+        fast["expected_purchases"].to_numpy()[known], alive * increments.sum(axis=1)
+    )
+    # The discounting is a matrix product, which BLAS may round differently for a row by its
+    # position (the fast path has one row per distinct pair): equal to ~1 ulp.
+    discounted = alive * (increments @ discount)
+    clv = fast["margin_rate"].to_numpy() * fast["expected_spend"].to_numpy()
+    np.testing.assert_allclose(
+        fast["clv"].to_numpy()[known], clv[known] * discounted, rtol=1e-14, atol=0
+    )
+    assert fast["clv"].isna().to_numpy().tolist() == (~known).tolist()
+    # One thread gives the same table.
+    monkeypatch.setattr(pred, "_WORKERS", 1)
+    pred.clear_cache()
+    serial = pred.predictive_clv(agg.customers, bgnbd, spend, discount_rate=0.07)
+    pd.testing.assert_frame_equal(serial, fast, check_exact=True)
+    # The categorical ids of Aggregates.customers are kept as they are (no string per row).
+    assert fast["customer_id"].dtype == agg.customers["customer_id"].dtype
+    assert fast["customer_id"].tolist() == agg.customers["customer_id"].tolist()

@@ -9,6 +9,7 @@ notes instead of raising; bad parameters still raise.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ import pytest
 from pandas.testing import assert_frame_equal, assert_series_equal
 
 from portfolio_lib import studies
-from portfolio_lib.aggregate import active_matrix, window_totals
+from portfolio_lib.aggregate import active_matrix, clear_cache, window_totals
 from portfolio_lib.alerts import alerts_by_rep, customer_alerts
 from portfolio_lib.balance import (
     abc_classes,
@@ -612,3 +613,36 @@ def test_bad_parameters_raise(sample_aggregates):
         studies.weight_study(sample_aggregates, period="week")
     with pytest.raises(ValueError, match="drop_alert"):
         studies.alerts_study(sample_aggregates, drop_alert=-0.1)
+
+
+def test_costs_and_clv_studies_share_the_portfolio_churn(
+    sample_aggregates, sample_portfolio, models, monkeypatch
+):
+    # The portfolio's annual churn is computed once for a monthly table (kept with it) and
+    # is annual_churn's value; a changed table gets its own.
+    agg, costs = sample_aggregates, sample_portfolio.costs
+    clear_cache()
+    calls = []
+    original = studies.annual_churn
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs.get("by"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(studies, "annual_churn", counted)
+    cost_study = studies.costs_study(agg, costs)
+    clv = studies.clv_study(agg, costs, models=models)
+    assert calls.count(None) == 1
+    assert cost_study.annual_churn == clv.annual_churn
+    assert clv.annual_churn == original(agg.monthly, months=agg.months)
+    # Another activity window is another rate.
+    studies.costs_study(agg, costs, activity_window=6)
+    assert calls.count(None) == 2
+    # Every sale of the last 3 months turned into a credit: the table changed, the rate is
+    # recomputed (and higher: fewer customers still active).
+    monthly = agg.monthly.copy()
+    late = (monthly["month"] >= agg.months[-3]).to_numpy()
+    monthly.loc[late, "revenue"] = -monthly.loc[late, "revenue"].abs()
+    changed = studies._annual_churn(dataclasses.replace(agg, monthly=monthly), 12, [])
+    assert calls.count(None) == 3
+    assert changed == original(monthly, months=agg.months) > clv.annual_churn

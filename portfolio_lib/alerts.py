@@ -11,9 +11,10 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from .balance import _aligned_windows, _column, _ids, _numbers, _ranking
+from .balance import _aligned_windows, _column, _ids, _is_sorted, _numbers, _ranking
 from .config import DEFAULTS
 from .i18n import register
+from .rfm import _descending_order
 
 __all__ = ["ALERT_KINDS", "alerts_by_rep", "customer_alerts"]
 
@@ -121,17 +122,25 @@ def customer_alerts(
 
     last = _column(customers, "last_purchase", analysis)
     end = pd.Timestamp(as_of).normalize()
-    days = (end - pd.to_datetime(last)).dt.days.to_numpy(dtype=float, na_value=np.nan)
+    days = _days_since(last, end)
     frequency = _numbers(customers, "frequency", analysis)
-    recency = _numbers(customers, "recency", analysis)
+    recency = _numbers(customers, "recency", analysis)  # may share the table's memory
     with np.errstate(divide="ignore", invalid="ignore"):
-        usual_gap = np.where(frequency >= 2, recency / frequency, np.nan)
+        # recency / frequency where frequency >= 2 (no NaN: _numbers gives 0 for missing).
+        usual_gap = recency / frequency
+        usual_gap[frequency < 2] = np.nan
         gap_ratio = days / usual_gap
-        change = np.where(previous > 0, recent / np.where(previous > 0, previous, 1.0) - 1, np.nan)
+        # recent / previous - 1 where previous > 0, else NaN (which no comparison passes).
+        positive_previous = previous > 0
+        change = np.full(n, np.nan)
+        np.divide(recent, previous, out=change, where=positive_previous)
+        change -= 1
 
-    in_scope = (recent > 0) | (previous > 0)
-    drop = in_scope & (previous > 0) & (change < -drop_alert)
-    overdue = in_scope & (gap_ratio > gap_alert)
+    in_scope = recent > 0
+    in_scope |= positive_previous
+    drop = change < -drop_alert  # implies previous > 0, hence in scope
+    overdue = gap_ratio > gap_alert
+    overdue &= in_scope
     both_windows = recent + previous
     top = np.zeros(n, dtype=bool)
     k = min(int(top_at_risk), n)
@@ -143,19 +152,25 @@ def customer_alerts(
     at_risk = np.where(drop, previous, recent)
 
     alerted = np.flatnonzero(drop | overdue)
-    if np.isnan(days[alerted]).any():
-        examples = ids.take(alerted[np.isnan(days[alerted])]).head(3).tolist()
+    alerted_days = days[alerted]
+    if np.isnan(alerted_days).any():
+        examples = ids.take(alerted[np.isnan(alerted_days)]).head(3).tolist()
         raise ValueError(
             f"risk alerts: customers with revenue but no last_purchase date (e.g. {examples}); "
             "pass Aggregates.customers, which dates every buyer's last purchase."
         )
-    if (days[alerted] < 0).any():
+    if (alerted_days < 0).any():
         raise ValueError(
             f"risk alerts: last purchases after as_of ({end:%Y-%m-%d}); pass the as_of used for "
             "the aggregation (Aggregates.as_of)."
         )
-    rows = _ranking(ids, at_risk, alerted)  # revenue at risk descending, then customer id
-    rows = np.concatenate([rows[top_alert[rows]], rows[~top_alert[rows]]])  # top accounts first
+    # Revenue at risk descending, then customer id; top accounts first. ``order`` ranks the
+    # alerted rows: each column is first cut down to them (ascending positions, a streaming
+    # read), then ordered within that smaller array, cheaper than gathering across the table.
+    order = _ranking_by_id(ids, at_risk, alerted)
+    flagged = top_alert[alerted][order]
+    order = np.concatenate([order[flagged], order[~flagged]])
+    rows = alerted[order]
 
     if "sales_rep" in customers.columns:
         reps = _column(customers, "sales_rep", analysis).take(rows).reset_index(drop=True)
@@ -173,17 +188,46 @@ def customer_alerts(
     )
     if "name" in customers.columns:
         out["name"] = _column(customers, "name", analysis).take(rows).reset_index(drop=True)
-    out["revenue_recent"] = recent[rows]
-    out["revenue_previous"] = previous[rows]
-    out["revenue_change"] = change[rows]
-    out["days_since_last"] = days[rows].astype(np.int64)
-    out["usual_gap_days"] = usual_gap[rows]
-    out["gap_ratio"] = gap_ratio[rows]
-    out["revenue_drop"] = drop[rows]
-    out["overdue"] = overdue[rows]
-    out["top_at_risk"] = top_alert[rows]
-    out["revenue_at_risk"] = at_risk[rows]
+    out["revenue_recent"] = recent[alerted][order]
+    out["revenue_previous"] = previous[alerted][order]
+    out["revenue_change"] = change[alerted][order]
+    out["days_since_last"] = alerted_days.astype(np.int64)[order]
+    out["usual_gap_days"] = usual_gap[alerted][order]
+    out["gap_ratio"] = gap_ratio[alerted][order]
+    out["revenue_drop"] = drop[alerted][order]
+    out["overdue"] = overdue[alerted][order]
+    out["top_at_risk"] = top_alert[alerted][order]
+    out["revenue_at_risk"] = at_risk[alerted][order]
     return out
+
+
+def _days_since(last: pd.Series, end: pd.Timestamp) -> np.ndarray:
+    """Whole days from each date to ``end`` as floats (``Timedelta.days``), NaN without a date."""
+    if not pd.api.types.is_datetime64_any_dtype(last):
+        last = pd.to_datetime(last)
+    if not isinstance(last.dtype, np.dtype):  # timezone-aware dates
+        return (end - last).dt.days.to_numpy(dtype=float, na_value=np.nan)
+    stamps = last.to_numpy()
+    # numpy on the dates, no Series of a million Timedeltas; NaT gives NaN afterwards.
+    with np.errstate(invalid="ignore"):
+        days = ((end.to_datetime64() - stamps) // np.timedelta64(1, "D")).astype(float)
+    days[np.isnat(stamps)] = np.nan
+    return days
+
+
+def _ranking_by_id(ids: pd.Series, values: np.ndarray, subset: np.ndarray) -> np.ndarray:
+    """Order of ``subset`` (ascending positions) by value descending, ties by customer id.
+
+    ``subset[_ranking_by_id(ids, values, subset)]`` is
+    :func:`portfolio_lib.balance._ranking` ``(ids, values, subset)``. On sorted ids (aggregated
+    tables) ties by id are ties by position: the stable descending order of
+    :func:`portfolio_lib.rfm._descending_order` (int64 keys) replaces the stable argsort of the
+    floats.
+    """
+    picked = values[subset]
+    if _is_sorted(ids) and not np.isnan(picked).any():
+        return _descending_order(picked)
+    return np.searchsorted(subset, _ranking(ids, values, subset))
 
 
 def alerts_by_rep(alerts: pd.DataFrame, *, reps: Iterable[str] | None = None) -> pd.DataFrame:
@@ -214,10 +258,13 @@ def alerts_by_rep(alerts: pd.DataFrame, *, reps: Iterable[str] | None = None) ->
     >>> alerts_by_rep(alerts).reset_index().to_numpy().tolist()
     [['Marc', 0, 1, 0, 1, 400.0], ['Léa', 2, 1, 1, 2, 350.0]]
     """
-    grouped = alerts.groupby("sales_rep", sort=True, observed=True)
-    out = grouped[list(ALERT_KINDS)].sum().astype(np.int64)
-    out["customers_alerted"] = grouped.size().astype(np.int64)
-    out["revenue_at_risk"] = grouped["revenue_at_risk"].sum()
+    if isinstance(alerts["sales_rep"].dtype, pd.CategoricalDtype):
+        out = _counts_by_category(alerts)
+    else:
+        grouped = alerts.groupby("sales_rep", sort=True, observed=True)
+        out = grouped[list(ALERT_KINDS)].sum().astype(np.int64)
+        out["customers_alerted"] = grouped.size().astype(np.int64)
+        out["revenue_at_risk"] = grouped["revenue_at_risk"].sum()
     if reps is not None:
         if isinstance(reps, (pd.Series, pd.Index, np.ndarray, pd.api.extensions.ExtensionArray)):
             reps = pd.unique(reps)  # the distinct reps, in order, without a string per customer
@@ -228,3 +275,37 @@ def alerts_by_rep(alerts: pd.DataFrame, *, reps: Iterable[str] | None = None) ->
         ["revenue_at_risk", "sales_rep"], ascending=[False, True], kind="stable"
     )
     return out.set_index("sales_rep")
+
+
+def _counts_by_category(alerts: pd.DataFrame) -> pd.DataFrame:
+    """The per-rep counts and sums of :func:`alerts_by_rep` for a categorical ``sales_rep``.
+
+    Equal to the ``groupby("sales_rep", sort=True, observed=True)`` sums and size (the
+    observed reps in category order, a CategoricalIndex): counts by ``np.bincount`` of the
+    category codes, the revenue summed by pandas' group sum on those codes (the same
+    compensated sum over the same rows in the same order), without recoding the categorical.
+    """
+    reps = alerts["sales_rep"].array
+    codes = np.asarray(reps.codes)
+    known = codes >= 0
+    if not known.all():  # missing reps form no group, as in groupby
+        alerts, codes = alerts[known], codes[known]
+    size = len(reps.categories)
+    counts = np.bincount(codes, minlength=size)
+    observed = np.flatnonzero(counts)
+    index = pd.CategoricalIndex(
+        pd.Categorical.from_codes(observed, dtype=reps.dtype), name="sales_rep"
+    )
+    out = pd.DataFrame(
+        {
+            kind: np.bincount(codes, weights=alerts[kind].to_numpy(dtype=float), minlength=size)[
+                observed
+            ].astype(np.int64)
+            for kind in ALERT_KINDS
+        },
+        index=index,
+    )
+    out["customers_alerted"] = counts[observed].astype(np.int64)
+    revenue = pd.Series(alerts["revenue_at_risk"].to_numpy()).groupby(codes, sort=True).sum()
+    out["revenue_at_risk"] = revenue.to_numpy()
+    return out

@@ -184,26 +184,50 @@ def rfm_table(
     >>> rfm_table(frame, as_of="2025-12-31").to_numpy().tolist()
     [['a', 30, 4, 900.0], ['b', 184, 1, 120.0]]
     """
+    return _rfm_table(
+        customers,
+        as_of=as_of,
+        last_purchase=last_purchase,
+        frequency=frequency,
+        monetary=monetary,
+    )[0]
+
+
+def _rfm_table(
+    customers: pd.DataFrame,
+    *,
+    as_of: object,
+    last_purchase: str = "last_purchase",
+    frequency: str = "orders",
+    monetary: str = "revenue",
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`rfm_table` and the positions in ``customers`` of its rows."""
     analysis = "RFM"
     keep, dates, counts = _buyers(customers, last_purchase=last_purchase, frequency=frequency)
     end = pd.Timestamp(as_of).normalize()
-    days = (end - dates.take(keep)).dt.days.to_numpy()
+    if isinstance(dates.dtype, np.dtype):
+        # Whole days, floored as Timedelta.days: numpy on the buyers' dates, no Series of
+        # Timedeltas.
+        days = (end.to_datetime64() - dates.to_numpy()[keep]) // np.timedelta64(1, "D")
+    else:  # timezone-aware dates
+        days = (end - dates.take(keep)).dt.days.to_numpy()
     if (days < 0).any():
         raise ValueError(
             f"RFM: {int((days < 0).sum())} customer(s) have a last purchase after as_of "
             f"({end:%Y-%m-%d}); pass the as_of used for the aggregation (Aggregates.as_of)."
         )
+    orders = counts[keep]
+    if np.all(orders == np.round(orders)):
+        orders = orders.astype(np.int64)
     frame = pd.DataFrame(
         {
             "customer_id": _ids(customers, analysis).take(keep).reset_index(drop=True),
-            "days_since_last": days.astype(np.int64),
-            "orders": counts[keep],
+            "days_since_last": days.astype(np.int64, copy=False),
+            "orders": orders,
             "monetary": _numbers(customers, monetary, analysis)[keep],
         }
     )
-    if np.all(frame["orders"] == np.round(frame["orders"])):
-        frame["orders"] = frame["orders"].astype(np.int64)
-    return frame
+    return frame, keep
 
 
 def _buyers(
@@ -222,15 +246,75 @@ def _buyers(
 
 
 def _scores(values: np.ndarray, bins: int) -> np.ndarray:
-    """Quantile score 1..bins: ceil(bins * rank / n), rank = 'min' rank (ties share a score)."""
+    """Quantile score 1..bins: ceil(bins * rank / n), rank = 'min' rank (ties share a score).
+
+    No ranking is needed: score <= s  <=>  bins * rank <= s * n  <=>  rank <= floor(s * n / bins)
+    =: k_s  <=>  fewer than k_s values are smaller  <=>  value <= the k_s-th smallest value
+    (never when k_s = 0). So the score is bins minus the number of those ``bins - 1``
+    thresholds the value does not exceed: a partition and a few comparisons instead of an
+    argsort of the million values (exact, integers only).
+    """
     n = values.size
-    # Any sort will do: every member of a tie group gets the group's first sorted position.
-    order = np.argsort(values)
-    ordered = values[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    rank_min = np.empty(n, dtype=np.int64)
-    rank_min[order] = np.repeat(starts, np.diff(np.r_[starts, n])) + 1
-    return (bins * rank_min + n - 1) // n  # integer ceil: no float rounding at bin edges
+    limits = np.arange(1, bins, dtype=np.int64) * n // bins  # k_s for s = 1 .. bins - 1
+    positions = limits[limits > 0] - 1  # 0-based position of the k_s-th smallest value
+    scores = np.full(n, bins, dtype=np.int64)
+    if positions.size:
+        partitioned = np.partition(values, np.unique(positions))
+        for threshold in partitioned[positions]:
+            scores -= values <= threshold
+    return scores
+
+
+def _codes(
+    r_score: np.ndarray, f_score: np.ndarray, m_score: np.ndarray, index: pd.Index | None = None
+) -> pd.Series:
+    """``rfm_code`` strings such as "545" (one digit per score), as the ``str`` dtype.
+
+    Equal to ``pd.Series(r * 100 + f * 10 + m).astype("str")``; with Arrow-backed strings the
+    three-byte codes are written straight into an Arrow buffer instead of formatting a
+    million Python integers.
+    """
+    dtype = pd.api.types.pandas_dtype("str")
+    n = r_score.size
+    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow") or n == 0:
+        return pd.Series(r_score * 100 + f_score * 10 + m_score, index=index).astype("str")
+    import pyarrow as pa
+
+    digits = np.empty((n, 3), dtype=np.uint8)
+    for column, score in enumerate((r_score, f_score, m_score)):
+        np.add(score, ord("0"), out=digits[:, column], casting="unsafe")
+    offsets = np.arange(0, 3 * n + 1, 3, dtype=np.int64)
+    strings = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(digits))
+    return pd.Series(pd.arrays.ArrowStringArray(strings, dtype=dtype), index=index, copy=False)
+
+
+def _descending_order(values: np.ndarray) -> np.ndarray:
+    """Positions by value descending, ties in position order (a stable descending sort).
+
+    Equal to ``np.argsort(-values, kind="stable")``, in a fraction of its time on a million
+    floats: sorting int64 keys is fast, a stable argsort of floats is not. Each key holds the
+    value's order-preserving bits, truncated, above the position, so the sorted keys give the
+    positions by truncated value, then by position: nearly the order wanted, only values so
+    close that their truncated bits are equal (float noise such as 0.1 + 0.2 against 0.3) may
+    come out of order. A stable sort of that nearly sorted sequence (a timsort, linear on
+    sorted runs) then puts them right; equal values, always in position order already, stay so.
+    """
+    values = np.asarray(values, dtype=np.float64) + 0.0  # + 0.0: -0.0 and 0.0 get one key
+    n = values.size
+    bits = max(1, (n - 1).bit_length())
+    keys = values.view(np.int64).copy()
+    # Order-preserving integer of a float: flip the magnitude bits of the negative ones; then ~
+    # reverses the order (descending) and the arithmetic shift keeps it, truncated.
+    keys ^= (keys >> 63) & np.int64(0x7FFFFFFFFFFFFFFF)
+    np.invert(keys, out=keys)
+    keys >>= bits
+    keys <<= bits
+    keys |= np.arange(n, dtype=np.int64)
+    keys.sort()
+    keys &= np.int64((1 << bits) - 1)
+    nearly = values[keys]
+    np.negative(nearly, out=nearly)
+    return keys[np.argsort(nearly, kind="stable")]
 
 
 def rfm_scores(rfm: pd.DataFrame, *, bins: int = DEFAULTS["rfm_bins"]) -> pd.DataFrame:
@@ -269,7 +353,7 @@ def rfm_scores(rfm: pd.DataFrame, *, bins: int = DEFAULTS["rfm_bins"]) -> pd.Dat
     missing = [c for c in ("days_since_last", "orders", "monetary") if c not in rfm.columns]
     if missing:
         raise ValueError(f"rfm_scores needs the output of rfm_table; missing columns {missing}")
-    out = rfm.copy()
+    out = rfm.copy(deep=False)  # copy-on-write: the new columns never reach ``rfm``
     out.attrs["bins"] = int(bins)
     if len(out) == 0:
         for column in ("r_score", "f_score", "m_score"):
@@ -282,9 +366,8 @@ def rfm_scores(rfm: pd.DataFrame, *, bins: int = DEFAULTS["rfm_bins"]) -> pd.Dat
         "m_score": _scores(_numbers(rfm, "monetary", "RFM"), bins),
     }
     for column, values in scores.items():
-        out[column] = values.astype(np.int64)
-    code = scores["r_score"] * 100 + scores["f_score"] * 10 + scores["m_score"]
-    out["rfm_code"] = pd.Series(code, index=out.index).astype("str")
+        out[column] = values
+    out["rfm_code"] = _codes(scores["r_score"], scores["f_score"], scores["m_score"], out.index)
     return out
 
 
@@ -387,7 +470,7 @@ def rfm_segments(
         )
     r = scores["r_score"].to_numpy()
     f = scores["f_score"].to_numpy()
-    outside = ~(np.isin(r, np.arange(1, 6)) & np.isin(f, np.arange(1, 6)))
+    outside = (r < 1) | (r > _N_SCORES) | (f < 1) | (f > _N_SCORES)
     if outside.any():
         raise ValueError(
             f"{int(outside.sum())} customer(s) have R or F scores outside 1..5; the segment grid "
@@ -399,7 +482,7 @@ def rfm_segments(
     lookup = np.zeros((_N_SCORES + 1, _N_SCORES + 1), dtype=np.int64)
     for (ri, fi), key in cells.items():
         lookup[ri, fi] = categories.index(key)
-    out = scores.copy()
+    out = scores.copy(deep=False)  # copy-on-write: the new column never reaches ``scores``
     out["rfm_segment"] = pd.Categorical.from_codes(lookup[r, f], categories=categories)
     return out
 

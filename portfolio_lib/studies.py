@@ -73,7 +73,8 @@ from .predictive import (
 )
 from .predictive import ltv_to_cac as channel_ltv_to_cac
 from .rfm import _buyers as _rfm_buyers
-from .rfm import rfm_scores, rfm_segments, rfm_summary, rfm_table
+from .rfm import _codes as _rfm_codes
+from .rfm import _descending_order, _rfm_table, rfm_scores, rfm_segments, rfm_summary
 from .weight import headline_kpis, weight_by, weight_over_time
 
 __all__ = [
@@ -772,8 +773,9 @@ def rfm_study(
     RfmStudy
     """
     notes: list[StudyNote] = []
-    computed_here = values is None
-    values = rfm_table(agg.customers, as_of=agg.as_of) if values is None else values
+    rows = None  # positions of the buyers in agg.customers, when the table is made here
+    if values is None:
+        values, rows = _rfm_table(agg.customers, as_of=agg.as_of)
     scores = rfm_scores(values, bins=bins)
     segments = summary = None
     if bins == 5:
@@ -782,9 +784,7 @@ def rfm_study(
     else:
         notes.append(Note("rfm_needs_5_bins", {"bins": bins}))
     customer_segments = _buyer_list(
-        agg.customers,
-        scores if segments is None else segments,
-        computed_here=computed_here,
+        agg.customers, scores if segments is None else segments, rows=rows
     )
     return RfmStudy(
         values=values,
@@ -797,21 +797,25 @@ def rfm_study(
 
 
 def _buyer_list(
-    customers: pd.DataFrame, scores: pd.DataFrame, *, computed_here: bool
+    customers: pd.DataFrame, scores: pd.DataFrame, *, rows: np.ndarray | None = None
 ) -> pd.DataFrame:
     """The buyers' attributes and scores, largest revenue first (the RFM hand-out list).
 
     ``customers[attributes].merge(scores, on="customer_id")`` sorted by monetary value
-    (stable). The scores of ``rfm_table(customers)`` are its buyers, in its order: the rows
-    are then taken by position, without matching a million ids (checked when the table was
-    made elsewhere).
+    (stable). ``scores`` come from :func:`portfolio_lib.rfm.rfm_scores`. ``rows``: the
+    positions in ``customers`` of the rows of ``rfm_table(customers)`` when the scores were
+    made from it here. The scores of ``rfm_table(customers)`` are its buyers, in its order: the
+    rows are then taken by position, without matching a million ids (checked when the table
+    was made elsewhere).
     """
     attributes = customers.filter(items=["customer_id", "name", "sales_rep", "segment", "region"])
-    try:
-        rows = _rfm_buyers(customers)[0] if "customer_id" in attributes else None
-    except (PortfolioDataError, ValueError):  # scores made from another table
-        rows = None
-    aligned = rows is not None and len(rows) == len(scores)
+    computed_here = rows is not None
+    if rows is None and "customer_id" in attributes:
+        try:
+            rows = _rfm_buyers(customers)[0]
+        except (PortfolioDataError, ValueError):  # scores made from another table
+            rows = None
+    aligned = rows is not None and len(rows) == len(scores) and "customer_id" in attributes
     if aligned and not computed_here:
         mine = attributes["customer_id"].take(rows).reset_index(drop=True)
         aligned = mine.equals(scores["customer_id"].reset_index(drop=True))
@@ -821,9 +825,28 @@ def _buyer_list(
             .sort_values("monetary", ascending=False, kind="stable")
             .reset_index(drop=True)
         )
-    order = scores["monetary"].reset_index(drop=True).sort_values(ascending=False, kind="stable")
-    order = order.index.to_numpy()
-    return _side_by_side(attributes, rows[order], scores.drop(columns="customer_id"), order)
+    monetary = scores["monetary"]
+    if pd.api.types.is_float_dtype(monetary.dtype) and not monetary.isna().any():
+        order = _descending_order(monetary.to_numpy(dtype=np.float64))
+    else:
+        order = monetary.reset_index(drop=True).sort_values(ascending=False, kind="stable")
+        order = order.index.to_numpy()
+    right = scores.drop(columns="customer_id")
+    digits = ["r_score", "f_score", "m_score"]
+    if "rfm_code" not in right or not all(
+        column in right and right[column].dtype == np.int64 for column in digits
+    ):
+        return _side_by_side(attributes, rows[order], right, order)
+    # rfm_code is written from the scores (rfm_scores): rewriting it from the sorted scores
+    # is much cheaper than gathering a million Arrow strings.
+    where = right.columns.get_loc("rfm_code")
+    out = _side_by_side(attributes, rows[order], right.drop(columns="rfm_code"), order)
+    out.insert(
+        len(attributes.columns) + where,
+        "rfm_code",
+        _rfm_codes(*(out[column].to_numpy() for column in digits), out.index),
+    )
+    return out
 
 
 def _side_by_side(

@@ -11,7 +11,14 @@ from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
 from portfolio_lib.aggregate import aggregate, window_totals
-from portfolio_lib.alerts import alerts_by_rep, customer_alerts
+from portfolio_lib.alerts import (
+    _counts_by_category,
+    _days_since,
+    _ranking_by_id,
+    alerts_by_rep,
+    customer_alerts,
+)
+from portfolio_lib.balance import _ranking
 from portfolio_lib.config import SAMPLE_FILES
 from portfolio_lib.io import load_portfolio
 
@@ -208,3 +215,106 @@ def test_sample_every_rep_has_alerts():
     assert 0 < alerts["top_at_risk"].sum() <= 20
     assert alerts["customer_id"].is_unique
     assert (alerts[["revenue_drop", "overdue"]].any(axis=1)).all()
+
+
+# ------------------------------------------------------------------ fast paths vs pandas
+# customer_alerts ranks with int64 keys, counts days in numpy and alerts_by_rep counts a
+# categorical rep by its codes: each is pinned against the plain pandas operation it replaces.
+
+
+def _pandas_by_rep(alerts):
+    """The former per-rep table: pandas groupby on the column as it is."""
+    grouped = alerts.groupby("sales_rep", sort=True, observed=True)
+    out = grouped[["revenue_drop", "overdue", "top_at_risk"]].sum().astype(np.int64)
+    out["customers_alerted"] = grouped.size().astype(np.int64)
+    out["revenue_at_risk"] = grouped["revenue_at_risk"].sum()
+    return out
+
+
+def test_counts_by_category_equal_pandas_groupby():
+    rng = np.random.default_rng(11)
+    n = 5000
+    # Unobserved category "Zoé", missing reps, categories not in lexical order; revenue at risk
+    # with float noise, so that the compensated group sums must match to the bit.
+    reps = pd.Categorical(
+        rng.choice(["Marc", "Léa", "Anne", None], n, p=[0.5, 0.3, 0.15, 0.05]),
+        categories=["Marc", "Zoé", "Léa", "Anne"],
+    )
+    alerts = pd.DataFrame(
+        {
+            "sales_rep": reps,
+            "revenue_drop": rng.random(n) < 0.4,
+            "overdue": rng.random(n) < 0.5,
+            "top_at_risk": rng.random(n) < 0.01,
+            "revenue_at_risk": rng.lognormal(6, 2, n) * 1.1 + 0.1,
+        }
+    )
+    expected = _pandas_by_rep(alerts)
+    got = _counts_by_category(alerts)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert expected.index.tolist() == ["Marc", "Léa", "Anne"]  # observed, in category order
+    # The whole table, with every rep of a customer table (one without alerts), as the study
+    # calls it: equal to the former pandas table, and the same as with string reps.
+    customers_reps = pd.Series(
+        pd.Categorical(list(reps) + ["Zoé"], categories=reps.categories)
+    ).cat.add_categories("unknown")
+    table = alerts_by_rep(alerts, reps=customers_reps.fillna("unknown"))
+    expected = _pandas_by_rep(alerts)
+    names = pd.Index(pd.unique(pd.Series(list(pd.unique(customers_reps)), dtype=object)))
+    expected = expected.reindex(expected.index.union(names.fillna("unknown")), fill_value=0)
+    expected.index.name = "sales_rep"
+    expected = expected.reset_index().sort_values(
+        ["revenue_at_risk", "sales_rep"], ascending=[False, True], kind="stable"
+    )
+    pd.testing.assert_frame_equal(table, expected.set_index("sales_rep"), check_exact=True)
+    assert table.loc["Zoé", "customers_alerted"] == 0 and "unknown" in table.index
+    known = alerts[alerts["sales_rep"].notna()]
+    strings = known.assign(sales_rep=known["sales_rep"].astype("str"))
+    pd.testing.assert_frame_equal(
+        alerts_by_rep(alerts).reset_index().astype({"sales_rep": "str"}),
+        alerts_by_rep(strings).reset_index(),
+        check_exact=True,
+    )
+
+
+def test_ranking_by_id_equals_balance_ranking():
+    rng = np.random.default_rng(5)
+    n = 3000
+    values = np.round(rng.lognormal(5, 1, n), 0)  # many ties
+    values[::7] = 0.0
+    values[1::7] = -0.0
+    subset = np.flatnonzero(rng.random(n) < 0.6)
+    sorted_ids = pd.Series(pd.Categorical([f"C{i:05d}" for i in range(n)]))
+    shuffled = pd.Series([f"C{i:05d}" for i in rng.permutation(n)], dtype="str")
+    for ids in (sorted_ids, shuffled):
+        np.testing.assert_array_equal(
+            subset[_ranking_by_id(ids, values, subset)], _ranking(ids, values, subset)
+        )
+
+
+def test_days_since_equals_pandas_timedelta_days():
+    end = pd.Timestamp("2025-12-31")
+    last = pd.Series(
+        pd.to_datetime(
+            ["2025-12-31 00:00", "2025-12-30 18:00", None, "2024-12-31 00:00", "2026-01-02 00:00"]
+        )
+    )
+    # 0; 18:00 the day before -> 0 days 06:00 -> 0; NaT -> NaN; 365; 2 days after -> -2.
+    expected = [0.0, 0.0, np.nan, 365.0, -2.0]
+    np.testing.assert_array_equal(_days_since(last, end), expected)
+    np.testing.assert_array_equal(
+        _days_since(last, end), (end - last).dt.days.to_numpy(dtype=float, na_value=np.nan)
+    )
+    np.testing.assert_array_equal(_days_since(last.astype("datetime64[s]"), end), expected)
+    np.testing.assert_array_equal(_days_since(last.dt.strftime("%Y-%m-%d %H:%M"), end), expected)
+    aware = last.dt.tz_localize("Europe/Paris")
+    np.testing.assert_array_equal(_days_since(aware, end.tz_localize("Europe/Paris")), expected)
+
+
+def test_customer_alerts_leave_the_customer_table_unchanged(agg):
+    before = agg.customers.copy(deep=True)
+    for k in (1, 20):
+        customer_alerts(
+            agg.monthly, agg.customers, months=agg.months, as_of=agg.as_of, top_at_risk=k
+        )
+    pd.testing.assert_frame_equal(agg.customers, before, check_exact=True)

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, seed, settings
 from hypothesis import strategies as st
+from pandas.testing import assert_series_equal
 
 from portfolio_lib import i18n
 from portfolio_lib.aggregate import aggregate
@@ -16,6 +17,9 @@ from portfolio_lib.rfm import (
     RFM_ACTIONS,
     RFM_GRID,
     RFM_SEGMENTS,
+    _codes,
+    _descending_order,
+    _scores,
     rfm_scores,
     rfm_segments,
     rfm_summary,
@@ -275,3 +279,106 @@ def test_sample_rfm(sample_customers):
     assert summary["customers"].sum() == len(rfm)
     assert summary["revenue"].sum() == pytest.approx(rfm["monetary"].sum())
     assert (summary["customers"] > 0).all()  # every segment is populated in the sample
+
+
+# ------------------------------------------------------------------ fast paths vs pandas
+# rfm_scores scores without ranking, the RFM study sorts its hand-out with int64 keys and writes
+# the codes into Arrow buffers: each is pinned against the plain pandas operation it replaces.
+
+
+def _min_rank_scores(values, bins):
+    """ceil(bins x rank / n) with pandas' min rank, in integers (no float rounding)."""
+    rank = pd.Series(values).rank(method="min").to_numpy().astype(np.int64)
+    return -((-bins * rank) // len(values))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [7.0],  # one customer: rank 1 of 1, score bins
+        [3.0, 3.0, 3.0, 3.0],  # all equal: rank 1, score ceil(bins / 4)
+        [0.0, -0.0, 0.0, 5.0, -2.5],  # zeros of both signs are one value
+        [1.0, 2.0],  # fewer customers than bins: the thresholds k_s = 0 never count
+        [-np.inf, -np.inf, 0.0, np.inf],
+    ],
+)
+@pytest.mark.parametrize("bins", [2, 3, 5, 9])
+def test_scores_without_ranking_equal_pandas_min_rank(values, bins):
+    values = np.array(values) + 0.0  # as _numbers gives them
+    np.testing.assert_array_equal(_scores(values, bins), _min_rank_scores(values, bins))
+
+
+def test_scores_by_hand_with_a_mass_of_ties():
+    # 10 customers, orders [1]*6 + [2, 2, 3, 9]: ones rank 1 -> ceil(5 x 1 / 10) = 1,
+    # twos rank 7 -> ceil(3.5) = 4, three rank 9 -> ceil(4.5) = 5, nine rank 10 -> 5.
+    orders = np.array([1, 1, 2, 1, 9, 1, 3, 1, 2, 1], dtype=float)
+    assert _scores(orders, 5).tolist() == [1, 1, 4, 1, 5, 1, 5, 1, 4, 1]
+
+
+@seed(20240612)
+@settings(max_examples=80, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(
+            st.integers(-3, 3).map(float),  # many ties
+            st.floats(-1e6, 1e6, allow_nan=False),
+            st.sampled_from([0.1 + 0.2, 0.3, 0.30000000000000004, -0.0, 1e-300, 5e-324]),
+        ),
+        min_size=1,
+        max_size=200,
+    ),
+    bins=st.integers(2, 9),
+)
+def test_fast_paths_equal_pandas(values, bins):
+    values = np.array(values, dtype=float)
+    normalised = values + 0.0
+    np.testing.assert_array_equal(_scores(normalised, bins), _min_rank_scores(normalised, bins))
+    expected = pd.Series(values).sort_values(ascending=False, kind="stable").index.to_numpy()
+    np.testing.assert_array_equal(_descending_order(values), expected)
+
+
+def test_descending_order_of_a_million_near_equal_floats():
+    # Float noise: distinct values closer than the int64 keys' truncated bits, in every order.
+    rng = np.random.default_rng(7)
+    base = np.round(rng.lognormal(8, 2, 200_000), 2)
+    values = np.concatenate([base, base * (1 + 1e-15), base + 0.1 - 0.1, np.zeros(1000)])
+    values = values[rng.permutation(values.size)]
+    expected = pd.Series(values).sort_values(ascending=False, kind="stable").index.to_numpy()
+    np.testing.assert_array_equal(_descending_order(values), expected)
+    assert _descending_order(np.array([])).size == 0
+    assert _descending_order(np.array([4.0])).tolist() == [0]
+
+
+def test_codes_equal_formatted_integers():
+    r, f, m = np.array([5, 1, 9, 2]), np.array([4, 1, 9, 3]), np.array([5, 1, 1, 9])
+    index = pd.Index([10, 11, 12, 13])
+    codes = _codes(r, f, m, index)
+    expected = pd.Series(r * 100 + f * 10 + m, index=index).astype("str")
+    assert_series_equal(codes, expected)
+    assert codes.tolist() == ["545", "111", "991", "239"]
+    assert_series_equal(_codes(r[:0], f[:0], m[:0]), pd.Series([], dtype="int64").astype("str"))
+
+
+@pytest.mark.parametrize("unit", ["ns", "us", "s"])
+def test_rfm_table_days_equal_pandas_timedelta_days(unit):
+    stamps = pd.to_datetime(
+        ["2025-12-31 00:00", "2025-12-30 23:59", "2024-02-29 12:00", "2025-01-01 00:00"]
+    ).as_unit(unit)
+    frame = pd.DataFrame(
+        {
+            "customer_id": list("abcd"),
+            "last_purchase": stamps,
+            "orders": [1, 2, 3, 4],
+            "revenue": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    days = rfm_table(frame, as_of="2025-12-31 18:00")["days_since_last"]
+    # 0; 00:01 -> 0; 2024-02-29 -> 2025-12-31 is 366 + 305 = 671 days, from noon 670.5 -> 670;
+    # 2025-01-01 -> 364.
+    assert days.tolist() == [0, 0, 670, 364]
+    end = pd.Timestamp("2025-12-31")
+    assert days.tolist() == (end - frame["last_purchase"]).dt.days.tolist()
+    aware = frame.assign(last_purchase=frame["last_purchase"].dt.tz_localize("UTC"))
+    assert rfm_table(aware, as_of=pd.Timestamp("2025-12-31", tz="UTC"))[
+        "days_since_last"
+    ].tolist() == [0, 0, 670, 364]

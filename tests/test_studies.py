@@ -380,6 +380,15 @@ def test_rfm_study_is_the_notebook(sample_aggregates):
 def test_rfm_study_without_5_bins_notes_the_missing_segments(sample_aggregates):
     study = studies.rfm_study(sample_aggregates, bins=4)
     assert study.segments is study.summary is None
+    listing = (
+        sample_aggregates.customers.filter(
+            items=["customer_id", "name", "sales_rep", "segment", "region"]
+        )
+        .merge(rfm_scores(study.values, bins=4), on="customer_id")
+        .sort_values("monetary", ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )
+    assert_frame_equal(study.customer_segments, listing)
     assert study.scores[["r_score", "f_score", "m_score"]].max().tolist() == [4, 4, 4]
     assert study.grid_data is study.scores
     assert _codes(study.notes) == ["rfm_needs_5_bins"]

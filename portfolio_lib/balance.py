@@ -193,8 +193,9 @@ def _numbers(frame: pd.DataFrame, column: str, analysis: str) -> np.ndarray:
             f"{analysis}: column {column!r} must hold numbers, found values of type "
             f"{values.dtype}; convert it (e.g. with pandas.to_numeric) or pick another column."
         )
-    out = values.to_numpy(dtype=float, na_value=0.0, copy=True)
-    out += 0.0  # turns -0.0 into 0.0, so that zeros compare and sort as one value
+    # A new array (pandas 3.1 hands out a view despite copy=True when nothing is missing);
+    # + 0.0 turns -0.0 into 0.0, so that zeros compare and sort as one value.
+    out = values.to_numpy(dtype=float, na_value=0.0) + 0.0
     return out
 
 

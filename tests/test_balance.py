@@ -564,3 +564,15 @@ def test_sample_lifecycle_and_potential(sample):
     assert matrix.loc["C00005", "penetration"] == pytest.approx(0.70, abs=0.01)
     assert matrix.loc["C00005", "potential_class"] == "high"
     assert matrix["vivier"].any()
+
+
+def test_numbers_never_write_into_the_table():
+    """The float copy of a column is the caller's own: changing it leaves the table alone."""
+    from portfolio_lib.balance import _numbers
+
+    frame = pd.DataFrame({"customer_id": ["a", "b", "c"], "revenue": [5.0, -0.0, 2.5]})
+    out = _numbers(frame, "revenue", "test")
+    assert out.tolist() == [5.0, 0.0, 2.5] and np.signbit(out).sum() == 0
+    out[:] = 99.0
+    assert frame["revenue"].tolist() == [5.0, -0.0, 2.5]
+    assert np.signbit(frame["revenue"].to_numpy()).tolist() == [False, True, False]

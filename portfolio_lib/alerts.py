@@ -11,10 +11,17 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from .balance import _aligned_windows, _column, _ids, _is_sorted, _numbers, _ranking
+from .balance import (
+    _aligned_windows,
+    _column,
+    _descending_order,
+    _ids,
+    _is_sorted,
+    _numbers,
+    _ranking,
+)
 from .config import DEFAULTS
 from .i18n import register
-from .rfm import _descending_order
 
 __all__ = ["ALERT_KINDS", "alerts_by_rep", "customer_alerts"]
 
@@ -221,7 +228,7 @@ def _ranking_by_id(ids: pd.Series, values: np.ndarray, subset: np.ndarray) -> np
     ``subset[_ranking_by_id(ids, values, subset)]`` is
     :func:`portfolio_lib.balance._ranking` ``(ids, values, subset)``. On sorted ids (aggregated
     tables) ties by id are ties by position: the stable descending order of
-    :func:`portfolio_lib.rfm._descending_order` (int64 keys) replaces the stable argsort of the
+    :func:`portfolio_lib.balance._descending_order` (int64 keys) replaces the stable argsort of the
     floats.
     """
     picked = values[subset]

@@ -223,25 +223,36 @@ def _ranking(ids: pd.Series, values: np.ndarray, subset: np.ndarray | None = Non
         by_id = ids.take(positions).argsort(kind="stable").to_numpy()
         positions = positions[by_id]
     # Positions are now in id order, so a stable sort on the value breaks ties by id.
-    return positions[_stable_descending(values[positions])]
+    return positions[_descending_order(values[positions])]
 
 
-def _stable_descending(values: np.ndarray) -> np.ndarray:
-    """``np.argsort(-values, kind="stable")`` (no NaN), three times faster on a million values.
+def _descending_order(values: np.ndarray) -> np.ndarray:
+    """Positions by value descending, ties in position order (a stable descending sort).
 
-    numpy's stable sort of floats is a merge sort; its default sort is much faster but leaves
-    equal values in any order. So sort with the default, then put each run of equal values
-    back in position order (ties are few in money amounts: only they are sorted again).
+    Equal to ``np.argsort(-values, kind="stable")``, in a fraction of its time on a million
+    floats: sorting int64 keys is fast, a stable argsort of floats is not. Each key holds the
+    value's order-preserving bits, truncated, above the position, so the sorted keys give the
+    positions by truncated value, then by position: nearly the order wanted, only values so
+    close that their truncated bits are equal (float noise such as 0.1 + 0.2 against 0.3) may
+    come out of order. A stable sort of that nearly sorted sequence (a timsort, linear on
+    sorted runs) then puts them right; equal values, always in position order already, stay so.
     """
-    order = np.argsort(-values)
-    ranked = values[order]
-    tie = ranked[1:] == ranked[:-1]
-    if tie.any():
-        in_run = np.r_[tie, False] | np.r_[False, tie]
-        run = np.cumsum(np.r_[True, ~tie])  # run number of each sorted position
-        tied = np.flatnonzero(in_run)
-        order[tied] = order[tied][np.lexsort((order[tied], run[tied]))]
-    return order
+    values = np.asarray(values, dtype=np.float64) + 0.0  # + 0.0: -0.0 and 0.0 get one key
+    n = values.size
+    bits = max(1, (n - 1).bit_length())
+    keys = values.view(np.int64).copy()
+    # Order-preserving integer of a float: flip the magnitude bits of the negative ones; then ~
+    # reverses the order (descending) and the arithmetic shift keeps it, truncated.
+    keys ^= (keys >> 63) & np.int64(0x7FFFFFFFFFFFFFFF)
+    np.invert(keys, out=keys)
+    keys >>= bits
+    keys <<= bits
+    keys |= np.arange(n, dtype=np.int64)
+    keys.sort()
+    keys &= np.int64((1 << bits) - 1)
+    nearly = values[keys]
+    np.negative(nearly, out=nearly)
+    return keys[np.argsort(nearly, kind="stable")]
 
 
 def _positive_share(values: np.ndarray) -> tuple[np.ndarray, float]:

@@ -41,6 +41,7 @@ from . import i18n
 from .aggregate import Aggregates, Period, _grid_key, _same_customers, _views, window_totals
 from .alerts import alerts_by_rep, customer_alerts
 from .balance import (
+    _descending_order,
     abc_classes,
     class_summary,
     concentration,
@@ -74,7 +75,7 @@ from .predictive import (
 from .predictive import ltv_to_cac as channel_ltv_to_cac
 from .rfm import _buyers as _rfm_buyers
 from .rfm import _codes as _rfm_codes
-from .rfm import _descending_order, _rfm_table, rfm_scores, rfm_segments, rfm_summary
+from .rfm import _rfm_table, rfm_scores, rfm_segments, rfm_summary
 from .weight import headline_kpis, weight_by, weight_over_time
 
 __all__ = [

@@ -282,13 +282,13 @@ def test_window_revenue_needs_only_the_last_month(lifecycle_agg):
 @pytest.mark.parametrize("n, distinct", [(1, 1), (7, 2), (5_000, 40), (5_000, 5_000)])
 def test_ranking_is_numpys_stable_sort(n, distinct):
     """Value descending, ties in position order: np.argsort(-values, kind='stable')."""
-    from portfolio_lib.balance import _stable_descending
+    from portfolio_lib.balance import _descending_order
 
     rng = np.random.default_rng(n + distinct)
     values = rng.choice(rng.normal(size=distinct) * 1e3, size=n)  # many ties when few distinct
     values[rng.random(n) < 0.1] = 0.0
     expected = np.argsort(-values, kind="stable")
-    np.testing.assert_array_equal(_stable_descending(values), expected)
+    np.testing.assert_array_equal(_descending_order(values), expected)
 
 
 def test_lifecycle_phases_by_hand(lifecycle_agg):

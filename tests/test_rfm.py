@@ -11,6 +11,7 @@ from pandas.testing import assert_series_equal
 
 from portfolio_lib import i18n
 from portfolio_lib.aggregate import aggregate
+from portfolio_lib.balance import _descending_order
 from portfolio_lib.config import SAMPLE_FILES
 from portfolio_lib.io import load_portfolio
 from portfolio_lib.rfm import (
@@ -18,7 +19,6 @@ from portfolio_lib.rfm import (
     RFM_GRID,
     RFM_SEGMENTS,
     _codes,
-    _descending_order,
     _scores,
     rfm_scores,
     rfm_segments,

@@ -1050,6 +1050,20 @@ def window_totals(
         ``revenue``, ``margin`` (missing when the log has none), ``orders`` and ``active``
         (revenue > 0).
     """
+    index, totals = _window_arrays(monthly, months, window=window, end=end)
+    out = pd.DataFrame(totals, index=pd.Index(index, name="customer_id"))  # copies: callers own it
+    if not _views(monthly).has_values("margin"):
+        out["margin"] = np.nan
+    out["orders"] = out["orders"].astype("int64")
+    out["active"] = out["revenue"] > 0
+    return out
+
+
+def _window_arrays(
+    monthly: pd.DataFrame, months: pd.DatetimeIndex, *, window: int, end: object = None
+) -> tuple[pd.Index, dict[str, np.ndarray]]:
+    """:func:`window_totals` as the table's cached read-only arrays (revenue rounded to 1e-9,
+    margin and orders as floats; missing values count 0), and the customers they follow."""
     last = months[-1] if end is None else pd.Timestamp(end).to_period("M").to_timestamp()
     in_window = (months <= last) & (months > last - pd.DateOffset(months=window))
     views = _views(monthly)
@@ -1072,13 +1086,7 @@ def window_totals(
         totals["revenue"] = totals["revenue"].round(9)
         return index, {name: _read_only(values) for name, values in totals.items()}
 
-    index, totals = views.get(("window_totals", _grid_key(months), int(window), last), compute)
-    out = pd.DataFrame(totals, index=pd.Index(index, name="customer_id"))  # copies: callers own it
-    if not views.has_values("margin"):
-        out["margin"] = np.nan
-    out["orders"] = out["orders"].astype("int64")
-    out["active"] = out["revenue"] > 0
-    return out
+    return views.get(("window_totals", _grid_key(months), int(window), last), compute)
 
 
 def trailing_sum(matrix: pd.DataFrame, window: int) -> pd.DataFrame:

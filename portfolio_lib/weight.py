@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .aggregate import Period, _same_customers, _views, window_totals
+from .aggregate import Period, _same_customers, _views, _window_arrays
 from .config import DEFAULTS
 from .i18n import register
 from .movements import (
@@ -190,31 +190,35 @@ def weight_by(
     _require_attribute(customers, by, "weight by group")
     grid = _month_grid(months)
     last = _window_end(grid, end)
-    totals = window_totals(monthly, grid, window=window, end=last)
+    index, arrays = _window_arrays(monthly, grid, window=window, end=last)
     # Every customer of the log and of the customer table (prospects count for potential).
-    ids = pd.Index(customers["customer_id"])
-    extra = ids[:0] if _same_customers(totals.index, ids) else ids.difference(totals.index)
-    index = totals.index.append(extra) if len(extra) else totals.index
-    totals = totals.reindex(index)
+    ids = customers["customer_id"]
+    if _same_customers(index, ids):  # Aggregates: the cached arrays, in the table's order
+        totals = {name: arrays[name] for name in ("revenue", "margin")}
+    else:
+        ids = pd.Index(ids)
+        extra = ids.difference(index)
+        frame = pd.DataFrame(arrays, index=index)
+        index = index.append(extra) if len(extra) else index
+        frame = frame.reindex(index).fillna(0.0)  # customers without a row: nothing
+        totals = {name: frame[name].to_numpy() for name in ("revenue", "margin")}
     group, groups = _groups(customers, by, index, "weight by group")
     n_groups = len(groups)
 
-    def group_sum(values: pd.Series) -> np.ndarray:
-        weights = values.fillna(0).to_numpy(dtype=float)
-        return np.bincount(group, weights=weights, minlength=n_groups)
+    def group_sum(values: np.ndarray) -> np.ndarray:
+        return np.bincount(group, weights=values, minlength=n_groups)
 
     out = pd.DataFrame(
         {
-            "customers": group_sum(totals["active"].astype(float)).astype(np.int64),
+            "customers": group_sum((totals["revenue"] > 0).astype(float)).astype(np.int64),
             "revenue": np.round(group_sum(totals["revenue"]), 9),
             "margin": group_sum(totals["margin"]) if _has_margin(monthly) else np.nan,
         },
         index=pd.Index(groups, name=by, dtype=object),
     )
     if "potential" in customers:
-        out["potential"] = group_sum(
-            _aligned(customers["potential"], customers["customer_id"], index)
-        )
+        potential = _aligned(customers["potential"], customers["customer_id"], index)
+        out["potential"] = group_sum(potential.fillna(0).to_numpy(dtype=float))
     total_customers, total_revenue = out["customers"].sum(), out["revenue"].sum()
     out["customer_share"] = _ratio(out["customers"], total_customers)
     out["revenue_share"] = _ratio(out["revenue"], total_revenue)

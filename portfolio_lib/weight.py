@@ -7,12 +7,13 @@ net revenue > 0 over the ``activity_window`` months ending with t).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
-from .aggregate import Period, _same_customers, _views, _window_arrays
+from .aggregate import Period, _grid_key, _same_customers, _views, _window_arrays
 from .config import DEFAULTS
 from .i18n import register
 from .movements import (
@@ -287,6 +288,25 @@ def headline_kpis(
         and ``penetration`` (revenue / potential).
     """
     grid = _month_grid(months)
+    # The figures of the monthly table are kept with it: the overview and the weight study
+    # both show them.
+    kpis = dict(
+        _views(monthly).get(
+            ("headline_kpis", _grid_key(grid), int(window)),
+            lambda: _monthly_kpis(monthly, grid, window),
+        )
+    )
+    if customers is not None and "potential" in customers:
+        potential = float(customers["potential"].sum())
+        kpis["potential"] = potential
+        kpis["penetration"] = _ratio(kpis["revenue"], potential, positive=True)
+    return pd.Series(kpis, dtype=float, name="value")
+
+
+def _monthly_kpis(
+    monthly: pd.DataFrame, grid: pd.DatetimeIndex, window: int
+) -> Mapping[str, float]:
+    """The tiles of :func:`headline_kpis` that only need the monthly table."""
     last = len(grid) - 1
     # The window and everything before it as two periods of the movements machinery (the
     # panel of annual_churn): the trailing sums at their ends are the revenue of the window
@@ -307,7 +327,7 @@ def headline_kpis(
     everyone = np.zeros(len(panel.index), dtype=np.int64)  # a single group
     counts = _movement_counts(panel, everyone, 1)
     moves = {name: int(n[-1, 0]) for name, n in counts.items()}
-    kpis = {
+    kpis: dict[str, float] = {
         "active_customers": active,
         "revenue": revenue,
         "revenue_previous": revenue_previous,
@@ -319,8 +339,4 @@ def headline_kpis(
         "lost_customers": moves["lost"],
         "churn_rate": float(_churn_of_last_period(counts)[0]),
     }
-    if customers is not None and "potential" in customers:
-        potential = float(customers["potential"].sum())
-        kpis["potential"] = potential
-        kpis["penetration"] = _ratio(revenue, potential, positive=True)
-    return pd.Series(kpis, dtype=float, name="value")
+    return MappingProxyType(kpis)

@@ -283,3 +283,15 @@ def test_sample_weights_add_up_to_the_headline(sample):
     over_time = weight_over_time(sample.monthly, months=sample.months, period="year")
     assert over_time["revenue"].iat[-1] == pytest.approx(kpis["revenue"])
     assert over_time["active_customers"].iat[-1] == kpis["active_customers"]
+
+
+def test_headline_kpis_are_kept_with_the_table_and_follow_its_changes(agg):
+    """A second call reads the kept figures; a changed table gets new ones."""
+    first = headline_kpis(agg.monthly, months=agg.months, window=12)
+    first["revenue"] = -1.0  # the caller's copy: the kept figures are untouched
+    again = headline_kpis(agg.monthly, months=agg.months, window=12)
+    assert again["revenue"] != -1.0
+    changed = agg.monthly.assign(revenue=agg.monthly["revenue"] * 2)
+    doubled = headline_kpis(changed, months=agg.months, window=12)
+    assert doubled["revenue"] == pytest.approx(2 * again["revenue"])
+    assert doubled["active_customers"] == again["active_customers"]

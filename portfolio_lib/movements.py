@@ -418,13 +418,15 @@ def _sum_by_group(values: Sequence[np.ndarray], group: np.ndarray, n_groups: int
 def _masked_sum_by_group(
     mask: np.ndarray, values: np.ndarray, group: np.ndarray, n_groups: int
 ) -> np.ndarray:
-    """Per period and group, the sum of ``values`` (one per customer) where ``mask`` holds."""
-    if n_groups == 1:
-        return np.stack([np.dot(row, values) for row in mask])[:, None]
+    """Per period and group, the sum of ``values`` (one per customer) where ``mask`` holds.
+
+    Sums add the customers in their order (a bincount), with one group as with several.
+    """
     out = np.empty((len(mask), n_groups))
     for period, row in enumerate(mask):
         # Only the customers the mask holds (the others would add zeros), in customer order:
-        # the sums of the full bincount, bit for bit, in half the time.
+        # the sums of the full bincount, bit for bit, in half the time (and without the
+        # float copy of every boolean row a dot product makes).
         kept = np.flatnonzero(row)
         out[period] = np.bincount(group[kept], weights=values[kept], minlength=n_groups)
     return out

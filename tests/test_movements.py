@@ -582,6 +582,14 @@ def test_masked_sum_by_group_is_the_full_bincount():
     got = _masked_sum_by_group(mask, values, group, 4)
     np.testing.assert_array_equal(got, expected)
     assert got.dtype == np.float64 and not got[2].any()
+    # One group: the same sequential sums.
+    one = np.stack(
+        [
+            np.bincount(np.zeros(2_000, dtype=np.int64), weights=np.where(row, values, 0.0))
+            for row in mask
+        ]
+    )
+    np.testing.assert_array_equal(_masked_sum_by_group(mask, values, np.zeros(2_000, int), 1), one)
 
 
 @pytest.mark.parametrize("period", ["month", "quarter", "year"])

@@ -210,18 +210,21 @@ def _first_purchase_positions(
 
     def compute() -> np.ndarray:
         month = views.frame["month"].to_numpy(dtype="datetime64[ns]")
-        position = views.positions(months).copy()  # -1 off the grid
+        position = views.positions(months)  # -1 off the grid (read-only, shared)
         before = month < months[0].to_datetime64()
-        position[before] = _BEFORE_GRID
         keep = (views.frame["orders"].to_numpy() > 0) & ((position >= 0) | before)
         first = np.full(n_customers, _NO_PURCHASE, dtype=np.int64)
         if views.sorted_cells():
             # Rows run by customer, months increasing: each customer's first kept row is
             # their earliest month (np.minimum.at gives the same, several times slower).
-            kept, at = codes[keep], position[keep]
-            starts = np.flatnonzero(np.r_[True, kept[1:] != kept[:-1]]) if len(kept) else kept
-            first[kept[starts]] = at[starts]
+            rows = np.flatnonzero(keep)
+            kept = codes[rows]
+            rows = rows[np.flatnonzero(np.r_[True, kept[1:] != kept[:-1]])] if len(rows) else rows
+            at = position[rows]
+            at[before[rows]] = _BEFORE_GRID
+            first[codes[rows]] = at
         else:
+            position = np.where(before, _BEFORE_GRID, position)
             np.minimum.at(first, codes[keep], position[keep])
         first.flags.writeable = False
         return first

@@ -626,3 +626,19 @@ def test_cohort_cells_equal_the_dense_customer_period_sums(sample_aggregates, pe
         check_exact=False,
         rtol=1e-12,
     )
+
+
+@pytest.mark.parametrize("skip", [0, 3])
+def test_first_purchase_positions_same_on_sorted_and_shuffled_rows(sample_aggregates, skip):
+    """The sorted-rows path (first kept row per customer) equals np.minimum.at's."""
+    from portfolio_lib.movements import _BEFORE_GRID, _customer_codes, _first_purchase_positions
+
+    agg = sample_aggregates
+    grid = agg.months[skip:]
+    codes, index = _customer_codes(agg.monthly)
+    fast = _first_purchase_positions(agg.monthly, grid, codes, len(index))
+    shuffled = agg.monthly.sample(frac=1.0, random_state=2).reset_index(drop=True)
+    codes2, index2 = _customer_codes(shuffled)
+    slow = _first_purchase_positions(shuffled, grid, codes2, len(index2))
+    np.testing.assert_array_equal(fast, slow)
+    assert (fast == _BEFORE_GRID).any() == (skip > 0)

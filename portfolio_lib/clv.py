@@ -101,8 +101,15 @@ def _numbers_of(
     customers: pd.DataFrame, column: str, analysis: str, rows: np.ndarray
 ) -> np.ndarray:
     """``_numbers(customers, column, analysis)[rows]``, converting only those rows."""
-    values = _column(customers, column, analysis)[rows]
-    return _numbers(pd.DataFrame({column: values}), column, analysis)
+    values = _column(customers, column, analysis)
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "biuf":
+        # Plain numbers: the rows taken from the array (a Series mask is several times slower).
+        out = values.to_numpy()[rows].astype(float)  # a copy, as _numbers makes
+        if values.dtype.kind == "f":
+            out[np.isnan(out)] = 0.0
+        out += 0.0  # -0.0 as 0.0, as _numbers
+        return out
+    return _numbers(pd.DataFrame({column: values[rows]}), column, analysis)
 
 
 def _sums_by_category(
@@ -196,8 +203,11 @@ def simple_clv(
         {"revenue": rev, "orders": _numbers_of(customers, orders, analysis, active)}, copy=False
     )
     if margin in customers.columns:
-        known = _column(customers, margin, analysis)[active]
-        known = known.to_numpy(dtype=float, na_value=np.nan)
+        column = _column(customers, margin, analysis)
+        if column.dtype == np.float64:
+            known = column.to_numpy()[active]
+        else:
+            known = column[active].to_numpy(dtype=float, na_value=np.nan)
         unknown = np.isnan(known)
         frame["margin"] = np.nan_to_num(known)
         frame["margin_revenue"] = np.where(unknown, 0.0, rev)

@@ -31,6 +31,7 @@ from .errors import PortfolioDataError
 from .i18n import register
 from .movements import (
     _aligned,
+    _check_monthly,
     _customer_codes,
     _date_positions,
     _month_grid,
@@ -38,7 +39,6 @@ from .movements import (
     _periods,
     _require_attribute,
 )
-from .movements import movements as _movements
 
 __all__ = [
     "acquisition_costs",
@@ -244,7 +244,8 @@ class _Inputs:
 
         Returns the first-purchase month of each customer of the monthly table (-1: none),
         and, for the monthly rows inside their customer's first ``horizon_months`` months in
-        row order, that first month and the row's margin.
+        row order, that first month (``intp``: the index type ``np.bincount`` and lookups
+        take without a conversion per call) and the row's margin.
         """
         key = (int(horizon_months), margin_rate)
         if key not in self._payback:
@@ -278,7 +279,7 @@ class _Inputs:
         else:
             rate = DEFAULTS["default_margin_rate"] if margin_rate is None else float(margin_rate)
             margin = views.values("revenue")[inside] * rate
-        return first_position, row_first[inside], margin
+        return first_position, row_first[inside].astype(np.intp), margin
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -440,8 +441,7 @@ def retention_costs(
     grid = _month_grid(months)
     periods = _periods(grid, period)
     spend = _spend(costs, "retention", grid, periods)[:, 0]
-    moves = _movements(monthly, months=grid, period=period, activity_window=activity_window)
-    retained = moves["retained"].to_numpy()
+    retained = _retained_customers(monthly, grid, periods, activity_window)
     return pd.DataFrame(
         {
             **_period_columns(periods),
@@ -450,6 +450,25 @@ def retention_costs(
             "crc": _ratio(spend, retained),
         }
     )
+
+
+def _retained_customers(
+    monthly: pd.DataFrame, grid: pd.DatetimeIndex, periods: _Periods, activity_window: int
+) -> np.ndarray:
+    """Customers active at the start and at the end of each period (``movements``' retained).
+
+    Read on the activity panel :func:`portfolio_lib.movements.movements` reads (shared with
+    the table, ``aggregate._views``), without the other movements: activity at the start of a
+    period is activity at the end of the one before, and nobody is active at the start of the
+    first period.
+    """
+    _check_monthly(monthly)
+    active = _views(monthly).panel(grid, activity_window).active
+    retained = np.zeros(len(periods), dtype=np.int64)
+    ends = periods.ends
+    for p in range(1, len(periods)):
+        retained[p] = np.count_nonzero(active[ends[p - 1]] & active[ends[p]])
+    return retained
 
 
 def _cac_by_period(cac: object, labels: list[str]) -> np.ndarray:
@@ -545,10 +564,11 @@ def _cac_payback(
     size = np.bincount(cohort, minlength=n_periods)
     observed = np.minimum(horizon_months, len(grid) - first_position[members])
     customer_months = np.bincount(cohort, weights=observed, minlength=n_periods)
-    # Margin of the monthly rows inside each member's first horizon_months months.
-    cohort_margin = np.round(
-        np.bincount(periods.of_month[row_first], weights=row_margin, minlength=n_periods), 9
-    )
+    # Margin of the monthly rows inside each member's first horizon_months months, summed in
+    # row order per period (monthly periods: the months themselves, no lookup per row).
+    monthly_periods = n_periods == len(grid)
+    row_period = row_first if monthly_periods else periods.of_month[row_first]
+    cohort_margin = np.round(np.bincount(row_period, weights=row_margin, minlength=n_periods), 9)
     per_month = _ratio(cohort_margin, customer_months)
     cac_values = _cac_by_period(cac, periods.labels)
     payback = np.where(per_month > 0, cac_values / np.where(per_month > 0, per_month, 1), np.nan)

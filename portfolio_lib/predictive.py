@@ -801,20 +801,49 @@ def _alive_expectation_series(
     term = (r + x) * k
     total = term.copy()
     largest = np.abs(term)
-    active = np.arange(len(x))  # entries still summing
     converged = np.zeros(len(x), dtype=bool)
-    xa, ka, terms = x, k, term
+    # The entries still summing, compacted (position, r + x, a + b + x, k, their running sum
+    # and largest term), each step in preallocated buffers. Every entry goes through the
+    # operations of term_n = -term_(n-1) (r + x + n) (a + n - 1) k / ((a + b + x + n - 1)
+    # (n + 1)) in that order (r + x + n is (r + x) + n; negating is exact, whatever its
+    # place): the same values bit for bit, without gathering and scattering the totals at
+    # every step.
+    active = np.arange(len(x))
+    rx, abx, ka = r + x, a + b + x, k
+    running, peak = total.copy(), largest.copy()
+    buffers = (term.copy(), np.empty(len(x)))
+    current = 0  # buffers[current] holds the latest terms
+    denominator, size = np.empty(len(x)), np.empty(len(x))
     for n in range(1, _SERIES_TERMS):
-        terms = -terms * (r + xa + n) * (a + n - 1.0) * ka / ((a + b + xa + n - 1.0) * (n + 1.0))
-        total[active] += terms
-        largest[active] = np.maximum(largest[active], np.abs(terms))
-        done = np.abs(terms) <= 1e-17 * np.abs(total[active])
+        m = len(active)
+        previous, terms = buffers[current][:m], buffers[1 - current][:m]
+        below, magnitude = denominator[:m], size[:m]
+        np.add(rx, n, out=terms)
+        np.multiply(previous, terms, out=terms)
+        terms *= -(a + n - 1.0)
+        terms *= ka
+        np.add(abx, n, out=below)
+        below -= 1.0
+        below *= n + 1.0
+        terms /= below
+        current = 1 - current
+        running += terms
+        np.abs(terms, out=magnitude)
+        np.maximum(peak, magnitude, out=peak)
+        np.abs(running, out=below)
+        below *= 1e-17
+        done = magnitude <= below
         if done.any():
-            converged[active[done]] = True
+            finished = active[done]
+            total[finished], largest[finished] = running[done], peak[done]
+            converged[finished] = True
             keep = ~done
-            active, xa, ka, terms = active[keep], xa[keep], ka[keep], terms[keep]
+            active, rx, abx, ka = active[keep], rx[keep], abx[keep], ka[keep]
+            running, peak = running[keep], peak[keep]
+            buffers[current][: len(active)] = terms[keep]
             if not len(active):
                 break
+    total[active], largest[active] = running, peak
     return total, converged & (largest <= 1e3 * np.abs(total))
 
 

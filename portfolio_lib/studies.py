@@ -499,6 +499,34 @@ def _annual_churn(agg: Aggregates, activity_window: int, notes: list[StudyNote])
     return churn
 
 
+def _portfolio_simple_clv(
+    agg: Aggregates, window: int, churn: float, max_lifetime_years: float
+) -> pd.DataFrame:
+    """``simple_clv`` of the whole table's totals over the last ``window`` months (a copy).
+
+    The costs study's LTV and the CLV study's simple total are this same figure (the CLV
+    study's totals only add the customers' attributes, which a total does not read): the
+    second takes the first's, kept with the monthly table (``aggregate._views``: recomputed
+    whenever the table changes).
+    """
+    key = (
+        "simple_clv_total",
+        _grid_key(agg.months),
+        int(window),
+        float(churn),
+        float(max_lifetime_years),
+    )
+    total = _views(agg.monthly).get(
+        key,
+        lambda: simple_clv(
+            window_totals(agg.monthly, agg.months, window=window),
+            annual_churn=churn,
+            max_lifetime_years=max_lifetime_years,
+        ),
+    )
+    return total.copy()
+
+
 def costs_study(
     full_agg: Aggregates,
     costs: pd.DataFrame | None,
@@ -554,7 +582,9 @@ def costs_study(
     churn = _annual_churn(full_agg, activity_window, notes)
     clv = ltv = ratio = None
     if churn is not None:
-        clv = simple_clv(window_totals(full_agg.monthly, full_agg.months), annual_churn=churn)
+        clv = _portfolio_simple_clv(
+            full_agg, DEFAULTS["activity_window"], churn, DEFAULTS["clv_max_lifetime_years"]
+        )
         ltv = float(clv.loc["total", "clv"])
         if yearly is not None:
             ratio = ltv_to_cac(ltv, yearly["cac"].iloc[-1])
@@ -1221,8 +1251,12 @@ def clv_study(
     if churn is not None:
         simple_total = once(
             "simple_total",
-            lambda _: simple_clv(
-                customers, annual_churn=churn, max_lifetime_years=max_lifetime_years
+            lambda _: (
+                _portfolio_simple_clv(agg, activity_window, churn, max_lifetime_years)
+                if totals is None  # customer_totals(agg): the costs study's totals
+                else simple_clv(
+                    customers, annual_churn=churn, max_lifetime_years=max_lifetime_years
+                )
             ),
         )
         # Yearly margin of an average customer (CLV / lifetime), discounted with the survival.

@@ -246,3 +246,23 @@ def test_simple_clv_matches_the_pandas_definition_on_many_customers(dtype, with_
         expected = _simple_clv_by_definition(customers, 0.25, by)
         got = simple_clv(customers, annual_churn=0.25, by=by)
         pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+
+@pytest.mark.parametrize("orders_dtype", ["int64", "Int64", "float32", "bool"])
+def test_simple_clv_reads_orders_and_margins_of_any_numeric_dtype(orders_dtype):
+    # The active rows are taken from the arrays of plain numpy columns, the other dtypes
+    # through pandas: the same figures as the pandas definition either way (nullable orders
+    # with missing values included).
+    rng = np.random.default_rng(11)
+    n = 2_000
+    orders = pd.Series(rng.integers(0, 2 if orders_dtype == "bool" else 40, n)).astype(orders_dtype)
+    if orders_dtype == "Int64":
+        orders[rng.random(n) < 0.05] = pd.NA
+    revenue = rng.lognormal(6, 1.0, n) * rng.choice([1.0, 0.0], n, p=[0.9, 0.1])
+    margin = pd.Series(revenue * rng.uniform(0.1, 0.5, n))
+    margin[rng.random(n) < 0.2] = np.nan
+    customers = pd.DataFrame({"revenue": revenue, "margin": margin, "orders": orders})
+    expected = _simple_clv_by_definition(customers, 0.2, None)
+    got = simple_clv(customers, annual_churn=0.2)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert got.loc["total", "customers"] == (revenue > 0).sum()

@@ -31,6 +31,7 @@ from portfolio_lib.costs import (
 )
 from portfolio_lib.errors import PortfolioDataError
 from portfolio_lib.io import load_portfolio
+from portfolio_lib.movements import movements
 from portfolio_lib.sample import _CHANNELS
 
 NAN = np.nan
@@ -391,3 +392,29 @@ def test_cost_tables_on_shared_inputs_match_a_direct_computation():
     ).set_index("period")["cohort_margin"]
     np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=1e-12)
     assert [int(p) for p in got.index] == expected.index.tolist()
+
+
+def test_retained_customers_are_the_movements_retained():
+    # retention_costs reads the retained customers off the shared activity panel: the
+    # "retained" of movements (reference) for every period and activity window.
+    portfolio = load_portfolio(
+        SAMPLE_FILES["transactions"], SAMPLE_FILES["customers"], SAMPLE_FILES["costs"]
+    )
+    agg = aggregate(portfolio.transactions, portfolio.customers)
+    for period in ("month", "quarter", "year"):
+        for window in (1, 3, 12):
+            got = retention_costs(
+                portfolio.costs,
+                agg.monthly,
+                months=agg.months,
+                period=period,
+                activity_window=window,
+            )
+            expected = movements(
+                agg.monthly, months=agg.months, period=period, activity_window=window
+            )
+            assert got["retained_customers"].dtype == np.int64
+            assert got["retained_customers"].tolist() == expected["retained"].tolist()
+            assert got["retained_customers"].sum() > 0
+    with pytest.raises(ValueError, match="at least 1 month"):
+        retention_costs(portfolio.costs, agg.monthly, months=agg.months, activity_window=0)

@@ -1057,3 +1057,46 @@ def test_predictive_clv_matches_a_customer_by_customer_evaluation(sample_aggrega
     # The categorical ids of Aggregates.customers are kept as they are (no string per row).
     assert fast["customer_id"].dtype == agg.customers["customer_id"].dtype
     assert fast["customer_id"].tolist() == agg.customers["customer_id"].tolist()
+
+
+def _series_step_by_step(params, x, T, t):
+    """The short-horizon power series, entry by entry, in plain Python floats (reference)."""
+    r, alpha, a, b = params
+    totals, reliable = np.empty(len(x)), np.empty(len(x), dtype=bool)
+    for i, (xi, Ti, ti) in enumerate(zip(x.tolist(), T.tolist(), t.tolist(), strict=True)):
+        k = ti / (alpha + Ti)
+        term = (r + xi) * k
+        total, largest, converged = term, abs(term), False
+        for n in range(1, pred._SERIES_TERMS):
+            term = -term * (r + xi + n) * (a + n - 1.0) * k / ((a + b + xi + n - 1.0) * (n + 1.0))
+            total += term
+            largest = max(largest, abs(term))
+            if abs(term) <= 1e-17 * abs(total):
+                converged = True
+                break
+        totals[i], reliable[i] = total, converged and largest <= 1e3 * abs(total)
+    return totals, reliable
+
+
+@pytest.mark.parametrize(
+    "params",
+    [(0.55, 2.7, 1.25, 38.8), (0.2, 3.0, 0.5, 2.0), (2.0, 0.5, 3.0, 0.7), (60.0, 0.5, 5.0, 0.5)],
+)
+def test_alive_expectation_series_is_the_step_by_step_sum(params):
+    # The vectorised series (compacted running entries, in-place steps) against each entry's
+    # own loop in Python floats: the same operations, so the same bits. Some horizons beyond
+    # the series' range (k near 1: the 200 terms run out) and a large r (huge intermediate
+    # terms) give unreliable entries too.
+    rng = np.random.default_rng(5)
+    n = 3_000
+    x = np.concatenate([rng.integers(0, 60, n - 200), rng.integers(500, 5_000, 200)]).astype(float)
+    T = rng.uniform(0.0, 300.0, n)
+    t = np.concatenate([rng.uniform(0.0, 0.5, n - 300), rng.uniform(0.9, 0.99, 300)])
+    t *= params[1] + T
+    got, reliable = pred._alive_expectation_series(params, x, T, t)
+    expected, expected_reliable = _series_step_by_step(params, x, T, t)
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(reliable, expected_reliable)
+    assert reliable.sum() > n // 2 and (~reliable).sum() > 0
+    empty = pred._alive_expectation_series(params, np.array([]), np.array([]), np.array([]))
+    assert empty[0].shape == empty[1].shape == (0,)

@@ -655,3 +655,50 @@ def test_costs_and_clv_studies_share_the_portfolio_churn(
     changed = studies._annual_churn(dataclasses.replace(agg, monthly=monthly), 12, [])
     assert calls.count(None) == 3
     assert changed == original(monthly, months=agg.months) > clv.annual_churn
+
+
+def test_costs_and_clv_studies_share_the_simple_clv_total(
+    sample_aggregates, sample_portfolio, models, monkeypatch
+):
+    # The costs study's LTV table and the CLV study's simple total are one computation for a
+    # monthly table (kept with it), equal to simple_clv of the notebooks' yearly totals; the
+    # callers get copies. Given totals (an explorer's) are read as given.
+    agg, costs = sample_aggregates, sample_portfolio.costs
+    clear_cache()
+    calls = []
+    original = studies.simple_clv
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs.get("by"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(studies, "simple_clv", counted)
+    cost_study = studies.costs_study(agg, costs)
+    clv = studies.clv_study(agg, costs, models=models)
+    assert calls.count(None) == 1
+    churn = annual_churn(agg.monthly, months=agg.months)
+    expected = original(_yearly_totals(agg), annual_churn=churn)
+    assert_frame_equal(cost_study.clv, expected, check_exact=True)
+    assert_frame_equal(clv.simple_total, expected, check_exact=True)
+    assert cost_study.clv is not clv.simple_total
+    cost_study.clv.loc["total", "clv"] = -1.0  # the caller's copy: the kept one is untouched
+    again = studies.clv_study(agg, costs, models=models)
+    assert calls.count(None) == 1
+    assert_frame_equal(again.simple_total, expected, check_exact=True)
+    # Another window or lifetime cap is another figure.
+    six = studies.clv_study(agg, models=models, activity_window=6, max_lifetime_years=4.0)
+    assert calls.count(None) == 2
+    six_churn = annual_churn(agg.monthly, months=agg.months, activity_window=6)
+    assert_frame_equal(
+        six.simple_total,
+        original(_yearly_totals(agg, 6), annual_churn=six_churn, max_lifetime_years=4.0),
+        check_exact=True,
+    )
+    # Totals passed by the caller are the ones read (here every revenue doubled).
+    doubled = studies.customer_totals(agg)
+    doubled["revenue"] *= 2
+    given = studies.clv_study(agg, models=models, totals=doubled)
+    assert calls.count(None) == 3
+    assert given.simple_total.loc["total", "average_basket"] == pytest.approx(
+        2 * expected.loc["total", "average_basket"], rel=1e-12
+    )

@@ -402,6 +402,21 @@ def _window_panel(
     return _panel(monthly, grid, periods, activity_window)
 
 
+def _last_period_counts(panel: _Panel, group: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
+    """``lost`` and ``active_start`` of :func:`_movement_counts` for the last period only
+    (what a churn rate reads), without the other periods and the new customers."""
+    start = panel.active[-2] if len(panel.periods) > 1 else np.zeros_like(panel.active[-1])
+    end = panel.active[-1]
+    if n_groups == 1:
+        at_start = np.count_nonzero(start)
+        lost = at_start - np.count_nonzero(start & end)
+        return {"lost": np.array([[lost]]), "active_start": np.array([[at_start]])}
+    transition = end.astype(np.uint8)
+    transition += np.uint8(2) * start
+    counts = np.bincount(group * 4 + transition, minlength=n_groups * 4).reshape(n_groups, 4)
+    return {"lost": counts[None, :, 2], "active_start": counts[None, :, 2] + counts[None, :, 3]}
+
+
 def _churn_of_last_period(counts: dict[str, np.ndarray]) -> np.ndarray:
     """lost / active at start of the last period, per group (NaN where nobody was active)."""
     lost, start = counts["lost"][-1].astype(float), counts["active_start"][-1]
@@ -647,7 +662,7 @@ def annual_churn(
         )
     panel = _window_panel(monthly, grid, _YEAR, activity_window)
     group, groups = _groups(customers, by, panel.index, "annual churn")
-    churn = _churn_of_last_period(_movement_counts(panel, group, len(groups)))
+    churn = _churn_of_last_period(_last_period_counts(panel, group, len(groups)))
     if by is None:
         return float(churn[0])
     return pd.Series(churn, index=pd.Index(groups, name=by, dtype=object), name="annual_churn")

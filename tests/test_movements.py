@@ -642,3 +642,23 @@ def test_first_purchase_positions_same_on_sorted_and_shuffled_rows(sample_aggreg
     slow = _first_purchase_positions(shuffled, grid, codes2, len(index2))
     np.testing.assert_array_equal(fast, slow)
     assert (fast == _BEFORE_GRID).any() == (skip > 0)
+
+
+@pytest.mark.parametrize("by", [None, "segment", "sales_rep"])
+def test_last_period_counts_are_the_movement_counts(sample_aggregates, by):
+    """The churn's shortcut counts what the full movement counts give for the last period."""
+    from portfolio_lib.movements import (
+        _groups,
+        _last_period_counts,
+        _movement_counts,
+        _window_panel,
+    )
+
+    agg = sample_aggregates
+    panel = _window_panel(agg.monthly, agg.months, 12, 12)
+    group, groups = _groups(agg.customers, by, panel.index, "test")
+    full = _movement_counts(panel, group, len(groups))
+    short = _last_period_counts(panel, group, len(groups))
+    for name in ("lost", "active_start"):
+        np.testing.assert_array_equal(short[name][-1], full[name][-1])
+    assert full["lost"][-1].sum() > 0

@@ -51,6 +51,7 @@ __all__ = [
 
 Period = Literal["month", "quarter", "year"]
 _T = TypeVar("_T")
+_T_in = TypeVar("_T_in")
 PERIOD_MONTHS: dict[str, int] = {"month": 1, "quarter": 3, "year": 12}
 TransactionSource = pd.DataFrame | str | os.PathLike
 
@@ -551,8 +552,40 @@ _MAX_ITEMS = 32  # small results kept per table (positions, totals, first purcha
 _MAX_PANELS = 2  # trailing panels kept per table (one per activity window)
 _MAX_KEPT_ROWS = 16  # full months of trailing revenue a panel keeps
 _BLOCK_BYTES = 2**24  # one block of the trailing computation: 16 MiB of float64
-# Threads computing the blocks of a trailing panel (at most the machine's cores); 1 turns it off.
-PANEL_THREADS = 2
+# Threads of the array work that splits into independent parts (blocks of a trailing panel,
+# periods, columns), at most the machine's cores; 1 turns it off.
+THREADS = 2
+_POOL: ThreadPoolExecutor | None = None
+_IN_WORKER = threading.local()
+
+
+def _parallel_map(function: Callable[[_T_in], _T], items: Sequence[_T_in]) -> list[_T]:
+    """``[function(item) for item in items]``, on up to :data:`THREADS` threads.
+
+    For numpy work that releases the GIL (arithmetic, gathers, bincounts on large arrays):
+    the machine's second core then halves the wall time. Calls made from a worker run
+    in it, one after the other (a nested pool could wait on itself). ``function`` must not
+    use the tables' cache (``_views``): its caller may hold the cache's lock.
+    """
+    global _POOL
+    threads = min(THREADS, os.cpu_count() or 1)
+    if threads < 2 or len(items) < 2 or getattr(_IN_WORKER, "active", False):
+        return [function(item) for item in items]
+    with _CACHE_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="portfolio")
+        pool = _POOL
+
+    def run(item: _T_in) -> _T:
+        _IN_WORKER.active = True
+        try:
+            return function(item)
+        finally:
+            _IN_WORKER.active = False
+
+    return list(pool.map(run, items))
+
+
 _CACHE_LOCK = threading.RLock()
 _TABLES: dict[int, _TableViews] = {}
 
@@ -905,7 +938,7 @@ class _TrailingPanel:
         so the machine's second core halves the wall time; ``work`` must only write to its
         block's own slice of its outputs.
         """
-        threads = min(PANEL_THREADS, os.cpu_count() or 1)
+        threads = min(THREADS, os.cpu_count() or 1)
         if not self._sorted_cells or threads < 2:
             for start, stop, block in self._blocks():
                 work(start, stop, block)
@@ -918,9 +951,7 @@ class _TrailingPanel:
             for k in range(first, len(leaves), threads):
                 work(*self._fill(leaves, bounds, k, buffer))
 
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            for done in [pool.submit(run, first) for first in range(threads)]:
-                done.result()  # re-raises a worker's error
+        _parallel_map(run, range(threads))
 
     def rows(self, positions: Sequence[int]) -> list[np.ndarray]:
         """Trailing revenue of every customer at each month of ``positions`` (read-only)."""
@@ -1078,11 +1109,13 @@ def _window_arrays(
             keep = (_month_positions(monthly["month"], months[in_window]) >= 0) & (rows >= 0)
         codes = rows[keep]
 
-        def total(value: str) -> np.ndarray:
-            sums = np.bincount(codes, weights=views.values(value)[keep], minlength=len(index))
+        def total(values: np.ndarray) -> np.ndarray:
+            sums = np.bincount(codes, weights=values[keep], minlength=len(index))
             return sums.astype(float, copy=False)  # bincount of no row gives integers
 
-        totals = {"revenue": total("revenue"), "margin": total("margin"), "orders": total("orders")}
+        names = ("revenue", "margin", "orders")
+        columns = [views.values(name) for name in names]  # here: workers must not lock views
+        totals = dict(zip(names, _parallel_map(total, columns), strict=True))
         totals["revenue"] = totals["revenue"].round(9)
         return index, {name: _read_only(values) for name, values in totals.items()}
 

@@ -398,7 +398,7 @@ def test_trailing_panel_by_blocks_equals_the_dense_matrix_bit_for_bit(
 ):
     import portfolio_lib.aggregate as module
 
-    monkeypatch.setattr(module, "PANEL_THREADS", threads)
+    monkeypatch.setattr(module, "THREADS", threads)
     monkeypatch.setattr(module.os, "cpu_count", lambda: 2)  # two threads even on one core
 
     monthly, months = sample_agg.monthly, sample_agg.months

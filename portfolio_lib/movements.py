@@ -885,20 +885,28 @@ def _cohort_cells(
     # bincount), and the cells add those sums in customer order, as its per-period bincounts
     # do (without the customers' zeros, and without the dense matrix: 360 MB on a million).
     position = views.positions(months)
-    kept = np.flatnonzero(position >= 0)
-    customer = codes[kept]
-    period = periods.of_month[position[kept]]
-    values = views.values("revenue")[kept]
-    if len(kept) and n_periods < len(months):  # several months per period: sum the runs
+    values = views.values("revenue")
+    if len(position) and position.min() >= 0:  # every row on the grid (Aggregates): no copy
+        customer = codes
+    else:
+        kept = np.flatnonzero(position >= 0)
+        customer, position, values = codes[kept], position[kept], values[kept]
+    monthly_periods = n_periods == len(months)  # a period per month: positions are periods
+    period = position if monthly_periods else periods.of_month[position]
+    if len(period) and not monthly_periods:  # several months per period: sum the runs
         new_run = np.r_[True, (customer[1:] != customer[:-1]) | (period[1:] != period[:-1])]
         # bincount adds in row order from 0, as the dense matrix's (add.reduceat would not).
         values = np.bincount(np.cumsum(new_run) - 1, weights=values)
         start = np.flatnonzero(new_run)
         customer, period = customer[start], period[start]
-    cell = slot[customer].astype(np.int64) * n_periods + period
+    cell = slot[customer].astype(np.int64)
+    cell *= n_periods
+    cell += period
     size = shape[0] * shape[1]
-    active = np.bincount(cell, weights=values > _NOISE, minlength=size).reshape(shape)
-    revenue = np.bincount(cell, weights=values, minlength=size).reshape(shape)
+    active, revenue = _parallel_map(
+        lambda weights: np.bincount(cell, weights=weights, minlength=size).reshape(shape),
+        [values > _NOISE, values],
+    )
     return active[1:].astype(float, copy=False), revenue[1:].astype(float, copy=False)
 
 

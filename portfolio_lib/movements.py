@@ -310,7 +310,9 @@ def _movement_counts(panel: _Panel, group: np.ndarray, n_groups: int) -> dict[st
     # Per period, customers by transition (2 x active at start + active at end): 1 entered,
     # 2 lost, 3 retained. A loop over periods (tens), never over customers.
     by_transition = np.zeros((n_periods, n_groups, 4), dtype=np.int64)
-    for p in range(n_periods):
+    slots = group * 4 if n_groups > 1 else None  # group x transition slot, once
+
+    def count(p: int) -> None:
         end = active[p]
         if n_groups == 1:
             at_end = np.count_nonzero(end)
@@ -324,9 +326,15 @@ def _movement_counts(panel: _Panel, group: np.ndarray, n_groups: int) -> dict[st
             transition = end.astype(np.uint8)
             if p:
                 transition += np.uint8(2) * active[p - 1]
-            by_transition[p] = np.bincount(group * 4 + transition, minlength=n_groups * 4).reshape(
+            by_transition[p] = np.bincount(slots + transition, minlength=n_groups * 4).reshape(
                 n_groups, 4
             )
+
+    if n_groups == 1:  # counting is quick: threads would cost more than they save
+        for p in range(n_periods):
+            count(p)
+    else:
+        _parallel_map(count, range(n_periods))
     rows = _new_rows(panel)
     new = np.bincount(
         panel.first_period[rows] * n_groups + group[rows], minlength=n_periods * n_groups

@@ -53,13 +53,13 @@ def _has_margin(monthly: pd.DataFrame) -> bool:
 
 
 def _group_period_sums(
-    values: pd.Series, key: np.ndarray, keep: np.ndarray, shape: tuple[int, int]
+    values: np.ndarray, key: np.ndarray, keep: np.ndarray | None, shape: tuple[int, int]
 ) -> np.ndarray:
-    """(periods, groups) sums of a column of the long table, rows keyed period x group."""
-    sums = np.bincount(
-        key, weights=values.fillna(0).to_numpy(dtype=float)[keep], minlength=shape[0] * shape[1]
-    )
-    return np.round(sums, 9).reshape(shape)
+    """(periods, groups) sums of a column of the long table (missing values 0), rows keyed
+    period x group; ``keep``: the rows on the grid (None: all of them)."""
+    weights = values if keep is None else values[keep]
+    sums = np.bincount(key, weights=weights, minlength=shape[0] * shape[1])
+    return np.round(sums.astype(float, copy=False), 9).reshape(shape)
 
 
 def weight_over_time(
@@ -108,17 +108,18 @@ def weight_over_time(
     group, groups = _groups(customers, by, panel.index, "weight over time")
     n_groups = len(groups)
     # Revenue and margin within each period, straight from the long table.
-    position = _views(monthly).positions(grid)
-    keep = position >= 0
-    key = periods.of_month[position[keep]]
+    views = _views(monthly)
+    position = views.positions(grid)
+    keep = None if len(position) and position.min() >= 0 else position >= 0  # None: all rows
+    key = periods.of_month[position if keep is None else position[keep]]
     if n_groups > 1:
-        key = key * n_groups + group[panel.rows[keep]]
+        key = key * n_groups + group[panel.rows if keep is None else panel.rows[keep]]
     shape = (len(periods), n_groups)
     columns: dict[str, np.ndarray] = {
         "active_customers": _movement_counts(panel, group, n_groups)["active_end"],
-        "revenue": _group_period_sums(monthly["revenue"], key, keep, shape),
+        "revenue": _group_period_sums(views.values("revenue"), key, keep, shape),
         "margin": (
-            _group_period_sums(monthly["margin"], key, keep, shape)
+            _group_period_sums(views.values("margin"), key, keep, shape)
             if _has_margin(monthly)
             else np.full(shape, np.nan)
         ),

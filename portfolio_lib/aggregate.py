@@ -1006,8 +1006,15 @@ def _month_positions(values: pd.Series, months: pd.DatetimeIndex) -> np.ndarray:
     if not (months.is_monotonic_increasing and months.is_unique) or not len(grid):
         return months.get_indexer(values)
     stamps = values.to_numpy(dtype=grid.dtype)
-    position = np.minimum(np.searchsorted(grid, stamps), len(grid) - 1)
-    return np.where(grid[position] == stamps, position, -1)
+    out = np.empty(len(stamps), dtype=np.int64)
+
+    def search(part: slice) -> None:  # halves of the rows on two threads
+        position = np.minimum(np.searchsorted(grid, stamps[part]), len(grid) - 1)
+        out[part] = np.where(grid[position] == stamps[part], position, -1)
+
+    half = len(stamps) // 2
+    _parallel_map(search, [slice(0, half), slice(half, None)])
+    return out
 
 
 def revenue_matrix(

@@ -81,10 +81,14 @@ class Aggregates:
         (days; lifetimes' ``summary_data_from_transaction_data`` semantics at ``as_of``), then
         the attributes of the customer table. Customers of the customer table with no
         transaction (prospects) are included with zero revenue and no purchase dates.
+        ``customer_id`` is categorical, with the monthly table's dtype: the categories are the
+        ids in this order and each row's code is its position, so reordering or joining
+        customers moves integers, not a million strings (``.astype(str)`` gives plain text).
+        Text attributes (sales rep, segment, region, channel...) are categorical too.
     monthly : pandas.DataFrame
-        ``customer_id`` (categorical, categories = ``customers.customer_id``), ``month`` (first
-        day), ``revenue``, ``margin``, ``orders``: one row per customer and month with a
-        transaction.
+        ``customer_id`` (categorical, categories = the ids of ``customers``, in order),
+        ``month`` (first day), ``revenue``, ``margin``, ``orders``: one row per customer and
+        month with a transaction.
     months : pandas.DatetimeIndex
         Every month from the first transaction to ``as_of``.
     as_of : pandas.Timestamp

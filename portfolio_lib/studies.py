@@ -41,6 +41,7 @@ from . import i18n
 from .aggregate import Aggregates, Period, _grid_key, _same_customers, _views, window_totals
 from .alerts import alerts_by_rep, customer_alerts
 from .balance import (
+    _concentration,
     _descending_order,
     abc_classes,
     class_summary,
@@ -733,13 +734,31 @@ def balance_study(
         pmg=pmg,
         pmg_mix=class_summary(pmg, by="pmg"),
         pmg_thresholds=tuple(float(t) for t in pmg.attrs["thresholds"]),
-        concentration=concentration(buyers, top_n=top_n, dependence_alert=dependence_alert),
+        concentration=_ranked_concentration(abc, top_n=top_n, dependence_alert=dependence_alert),
         dependent=dependence_alerts(buyers, dependence_alert=dependence_alert),
         phases=phases,
         lifecycle=lifecycle_summary(phases),
         matrix=matrix,
         matrix_cells=None if matrix is None else potential_matrix_summary(matrix),
         notes=tuple(notes),
+    )
+
+
+def _ranked_concentration(
+    abc: pd.DataFrame, *, top_n: Sequence[int], dependence_alert: float
+) -> pd.Series:
+    """``concentration(buyers)`` from the buyers' values ranked by ``abc_classes``.
+
+    The ranking sorts the buyers' revenue (descending); its positive head, reversed, is the
+    ascending sort ``concentration`` would make again.
+    """
+    ranked = abc["revenue"].to_numpy()
+    head = ranked[: int(np.count_nonzero(ranked > 0))]
+    return _concentration(
+        np.ascontiguousarray(head[::-1]),
+        value="revenue",
+        top_n=top_n,
+        dependence_alert=dependence_alert,
     )
 
 

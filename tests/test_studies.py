@@ -702,3 +702,38 @@ def test_costs_and_clv_studies_share_the_simple_clv_total(
     assert given.simple_total.loc["total", "average_basket"] == pytest.approx(
         2 * expected.loc["total", "average_basket"], rel=1e-12
     )
+
+
+def test_balance_concentration_read_off_the_abc_ranking_is_concentrations():
+    """The study's concentration (from the ABC ranking) is concentration(buyers), to the bit."""
+    frames = {
+        "ties, credit and zeros": pd.DataFrame(
+            {"customer_id": list("abcdefg"), "revenue": [10.0, 30.0, 10.0, -5.0, 0.0, 50.0, 10.0]}
+        ),
+        "float noise": pd.DataFrame(
+            {"customer_id": list("xyz"), "revenue": [0.1 + 0.2, 0.3, 1e-300]}
+        ),
+        "one customer": pd.DataFrame({"customer_id": ["a"], "revenue": [12.5]}),
+        "nobody positive": pd.DataFrame({"customer_id": ["a", "b"], "revenue": [0.0, -3.0]}),
+        "empty": pd.DataFrame({"customer_id": pd.Series([], dtype="str"), "revenue": []}),
+    }
+    for name, frame in frames.items():
+        got = studies._ranked_concentration(
+            abc_classes(frame), top_n=(1, 2, 10), dependence_alert=0.2
+        )
+        expected = concentration(frame, top_n=(1, 2, 10), dependence_alert=0.2)
+        assert_series_equal(got, expected, check_exact=True, obj=name)
+    # 7 customers, positive 10 + 30 + 10 + 50 + 10 = 110: top-1 50/110, dependent above 20 %:
+    # 50/110 = 0.45 and 30/110 = 0.27.
+    figures = studies._ranked_concentration(
+        abc_classes(frames["ties, credit and zeros"]), top_n=(1,), dependence_alert=0.2
+    )
+    assert figures["top_1_share"] == 50 / 110 and figures["dependent_customers"] == 2
+    with pytest.raises(ValueError, match="dependence_alert"):
+        studies._ranked_concentration(abc_classes(frames["one customer"]), top_n=(1,),
+                                      dependence_alert=1.5)  # fmt: skip
+
+
+def test_balance_study_concentration_is_exactly_the_buyers(sample_aggregates):
+    study = studies.balance_study(sample_aggregates)
+    assert_series_equal(study.concentration, concentration(study.buyers), check_exact=True)

@@ -1030,20 +1030,41 @@ def potential_matrix(
     cut1, cut2 = penetration_cuts
     pen_codes = np.where(penetration >= cut2, 2, np.where(penetration >= cut1, 1, 0))
     ids = _ids(customers, "potential matrix")
-    out = pd.DataFrame({"customer_id": ids.take(keep).reset_index(drop=True)})
+    columns: dict[str, object] = {"customer_id": ids.take(keep).reset_index(drop=True)}
     for column in ("name", "sales_rep"):
         if column in customers.columns:
-            out[column] = (
-                _column(customers, column, "potential matrix").take(keep).reset_index(drop=True)
-            )
-    out[revenue] = rev
-    out[potential] = pot
-    out["penetration"] = penetration
-    out["potential_class"] = _categorical(pot_codes, LEVELS)
-    out["penetration_class"] = _categorical(pen_codes, LEVELS)
-    out["vivier"] = (pot_codes == 2) & (pen_codes == 0)
-    out["gap"] = np.clip(pot - rev, 0, None)
-    return out
+            taken = _column(customers, column, "potential matrix").take(keep)
+            columns[column] = taken.reset_index(drop=True)
+    # revenue and potential may share a name: the later column wins, as with assignments.
+    columns[revenue] = rev
+    columns[potential] = pot
+    columns["penetration"] = penetration
+    columns["potential_class"] = _categorical(pot_codes, LEVELS)
+    columns["penetration_class"] = _categorical(pen_codes, LEVELS)
+    columns["vivier"] = (pot_codes == 2) & (pen_codes == 0)
+    columns["gap"] = np.clip(pot - rev, 0, None)
+    return _frame(columns)
+
+
+def _cell_codes(matrix: pd.DataFrame) -> pd.Categorical | None:
+    """Cell of each row as one categorical of 9 codes (potential x 3 + penetration).
+
+    None unless both class columns are the low/medium/high categoricals of
+    :func:`potential_matrix` with every row classed.
+    """
+    codes = []
+    for column in ("potential_class", "penetration_class"):
+        values = matrix[column] if column in matrix.columns else None
+        if values is None or not isinstance(values.dtype, pd.CategoricalDtype):
+            return None
+        if list(values.cat.categories) != list(LEVELS) or not values.cat.ordered:
+            return None
+        column_codes = values.cat.codes.to_numpy()
+        if column_codes.size and column_codes.min() < 0:
+            return None
+        codes.append(column_codes.astype(np.int8))
+    cell = codes[0] * np.int8(len(LEVELS)) + codes[1]
+    return pd.Categorical.from_codes(cell, categories=range(len(LEVELS) ** 2))
 
 
 def potential_matrix_summary(
@@ -1065,7 +1086,17 @@ def potential_matrix_summary(
         ``penetration_class``) with measures ``customers``, ``revenue``, ``potential``,
         ``gap``; empty cells hold 0. The (high, low) cell is the *vivier*.
     """
-    grouped = matrix.groupby(["potential_class", "penetration_class"], observed=False)
+    full = pd.MultiIndex.from_product(
+        [pd.CategoricalIndex(LEVELS, categories=LEVELS, ordered=True)] * 2,
+        names=["potential_class", "penetration_class"],
+    )
+    cell = _cell_codes(matrix)
+    if cell is None:
+        grouped = matrix.groupby(["potential_class", "penetration_class"], observed=False)
+    else:
+        # One key of 9 codes, in the order of ``full``: the same rows summed in the same order
+        # per cell as grouping by the two columns, without pandas combining two keys.
+        grouped = matrix.groupby(cell, observed=False)
     cells = pd.DataFrame(
         {
             "customers": grouped.size(),
@@ -1074,10 +1105,8 @@ def potential_matrix_summary(
             "gap": grouped["gap"].sum(),
         }
     )
-    full = pd.MultiIndex.from_product(
-        [pd.CategoricalIndex(LEVELS, categories=LEVELS, ordered=True)] * 2,
-        names=["potential_class", "penetration_class"],
-    )
+    if cell is not None:
+        cells.index = full
     cells = cells.reindex(full, fill_value=0)
     cells["customers"] = cells["customers"].astype(np.int64)
     out = cells.unstack("penetration_class")

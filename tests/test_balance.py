@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from portfolio_lib import i18n
 from portfolio_lib.aggregate import aggregate, window_totals
 from portfolio_lib.balance import (
+    LEVELS,
     LIFECYCLE_ACTIONS,
     PHASE_ACTIONS,
     abc_classes,
@@ -653,3 +654,51 @@ def test_abc_reads_the_pareto_table():
     assert classes["abc"].tolist() == ["A", "A", "A", "B", "B", "C", "C"]
     none = abc_classes(frame.assign(revenue=0.0))
     assert none["cumulative_share"].isna().all() and set(none["abc"]) == {"C"}
+
+
+def _two_key_summary(matrix):
+    """potential_matrix_summary the straightforward way: pandas grouping by both classes."""
+    grouped = matrix.groupby(["potential_class", "penetration_class"], observed=False)
+    cells = pd.DataFrame(
+        {
+            "customers": grouped.size(),
+            "revenue": grouped["revenue"].sum(),
+            "potential": grouped["potential"].sum(),
+            "gap": grouped["gap"].sum(),
+        }
+    )
+    full = pd.MultiIndex.from_product(
+        [pd.CategoricalIndex(LEVELS, categories=LEVELS, ordered=True)] * 2,
+        names=["potential_class", "penetration_class"],
+    )
+    cells = cells.reindex(full, fill_value=0)
+    cells["customers"] = cells["customers"].astype(np.int64)
+    out = cells.unstack("penetration_class")
+    out.columns.names = [None, "penetration_class"]
+    return out
+
+
+def test_matrix_summary_on_one_key_is_the_two_key_groupby(sample):
+    _, last_year = sample
+    rng = np.random.default_rng(5)
+    noisy = last_year.assign(revenue=last_year["revenue"] + rng.normal(0, 1e-3, len(last_year)))
+    for customers in (last_year, noisy, last_year.head(1), last_year.head(0)):
+        matrix = potential_matrix(customers)
+        pd.testing.assert_frame_equal(
+            potential_matrix_summary(matrix), _two_key_summary(matrix), check_exact=True
+        )
+    # Three customers by hand: potentials 10, 20, 90 -> classes low, medium, high (q1 = 16.7,
+    # q2 = 43.3); penetrations 0.9 high, 0.05 low, 0 low.
+    frame = pd.DataFrame(
+        {"customer_id": list("abc"), "revenue": [9.0, 1.0, 0.0], "potential": [10.0, 20.0, 90.0]}
+    )
+    summary = potential_matrix_summary(potential_matrix(frame))
+    assert summary["customers"].to_numpy().tolist() == [[0, 0, 1], [1, 0, 0], [1, 0, 0]]
+    assert summary[("gap", "low")].tolist() == [0.0, 19.0, 90.0]
+    # A class left unset (NaN) goes through pandas' own two-key grouping.
+    matrix = potential_matrix(frame)
+    matrix.loc[0, "penetration_class"] = np.nan
+    pd.testing.assert_frame_equal(
+        potential_matrix_summary(matrix), _two_key_summary(matrix), check_exact=True
+    )
+    assert potential_matrix_summary(matrix)["customers"].to_numpy().sum() == 2

@@ -219,13 +219,16 @@ def _rfm_table(
     orders = counts[keep]
     if np.all(orders == np.round(orders)):
         orders = orders.astype(np.int64)
+    # New arrays (days, orders and the values are computed or gathered here): the frame keeps
+    # them as they are instead of copying the two integer columns into one block.
     frame = pd.DataFrame(
         {
             "customer_id": _ids(customers, analysis).take(keep).reset_index(drop=True),
             "days_since_last": days.astype(np.int64, copy=False),
             "orders": orders,
             "monetary": _numbers(customers, monetary, analysis)[keep],
-        }
+        },
+        copy=False,
     )
     return frame, keep
 
@@ -355,9 +358,21 @@ def rfm_scores(rfm: pd.DataFrame, *, bins: int = DEFAULTS["rfm_bins"]) -> pd.Dat
         "f_score": _scores(_numbers(rfm, "orders", "RFM"), bins),
         "m_score": _scores(_numbers(rfm, "monetary", "RFM"), bins),
     }
+    codes = _codes(scores["r_score"], scores["f_score"], scores["m_score"], out.index)
+    new = [*scores, "rfm_code"]
+    if out.columns.is_unique and not out.columns.isin(new).any():
+        # The columns of ``rfm`` (shared, copy-on-write) and the new score arrays as they are:
+        # assigning them would copy each million-row array once more.
+        columns = {name: out[name] for name in out.columns}
+        columns.update(scores)
+        columns["rfm_code"] = codes
+        attrs = dict(out.attrs)
+        out = pd.DataFrame(columns, index=out.index, copy=False)
+        out.attrs.update(attrs)
+        return out
     for column, values in scores.items():
         out[column] = values
-    out["rfm_code"] = _codes(scores["r_score"], scores["f_score"], scores["m_score"], out.index)
+    out["rfm_code"] = codes
     return out
 
 

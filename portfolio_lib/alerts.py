@@ -121,9 +121,7 @@ def customer_alerts(
     if int(top_at_risk) < 0:
         raise ValueError(f"top_at_risk must be >= 0, got {top_at_risk!r}")
     analysis = "risk alerts"
-    windows = _aligned_windows(monthly, customers, months, window, analysis)
-    recent = windows["revenue_recent"].to_numpy()
-    previous = windows["revenue_previous"].to_numpy()
+    recent, previous = _aligned_windows(monthly, customers, months, window, analysis)
     ids = _ids(customers, analysis)
     n = len(ids)
 

@@ -267,6 +267,16 @@ def _categorical(codes: np.ndarray, categories: Sequence[str]) -> pd.Categorical
     return pd.Categorical.from_codes(codes, categories=list(categories), ordered=True)
 
 
+def _frame(columns: dict[str, object]) -> pd.DataFrame:
+    """A DataFrame of freshly computed columns, each kept as its own block.
+
+    ``pd.DataFrame(columns)`` copies every float column of a million rows into one 2-D block;
+    here the arrays are used as they are. Only for arrays made by the caller and handed to
+    no other frame (a user writing into the frame writes into them).
+    """
+    return pd.DataFrame(columns, copy=False)
+
+
 # --------------------------------------------------------------------------------------------
 # Pareto and Lorenz
 
@@ -298,23 +308,35 @@ def pareto_table(customers: pd.DataFrame, *, value: str = "revenue") -> pd.DataF
     >>> pareto_table(frame)[["customer_id", "share", "cumulative_share"]].to_numpy().tolist()
     [['b', 0.5, 0.5], ['d', 0.3, 0.8], ['a', 0.15, 0.95], ['c', 0.05, 1.0]]
     """
+    ranked_ids, ranked, share, cumulative = _pareto(customers, value)
+    n = len(ranked)
+    return _frame(
+        {
+            "customer_id": ranked_ids,
+            "rank": np.arange(1, n + 1),
+            value: ranked,
+            "share": share,
+            "cumulative_share": cumulative,
+            "customer_share": np.arange(1, n + 1) / n if n else np.empty(0),
+        }
+    )
+
+
+def _pareto(
+    customers: pd.DataFrame, value: str
+) -> tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray]:
+    """Ranked ids, values, shares and cumulative shares of :func:`pareto_table` (new arrays)."""
     ids = _ids(customers, "Pareto")
     values = _numbers(customers, value, "Pareto")
     order = _ranking(ids, values)
     ranked = values[order]
     share, total = _positive_share(ranked)
-    cumulative = np.cumsum(np.clip(ranked, 0, None)) / total if total > 0 else share
-    n = len(ranked)
-    return pd.DataFrame(
-        {
-            "customer_id": ids.take(order).reset_index(drop=True),
-            "rank": np.arange(1, n + 1),
-            value: ranked,
-            "share": share,
-            "cumulative_share": np.minimum(cumulative, 1.0),
-            "customer_share": np.arange(1, n + 1) / n if n else np.empty(0),
-        }
-    )
+    if total > 0:
+        cumulative = np.cumsum(np.clip(ranked, 0, None)) / total
+        np.minimum(cumulative, 1.0, out=cumulative)
+    else:
+        cumulative = share.copy()  # NaN, but its own array (share is a column too)
+    return ids.take(order).reset_index(drop=True), ranked, share, cumulative
 
 
 def lorenz_curve(customers: pd.DataFrame, *, value: str = "revenue") -> pd.DataFrame:
@@ -441,15 +463,13 @@ def abc_classes(
     _check_fraction("b_cut", b_cut)
     if a_cut > b_cut:
         raise ValueError(f"a_cut ({a_cut}) must not exceed b_cut ({b_cut})")
-    table = pareto_table(customers, value=value)
-    ranked = table[value].to_numpy()
-    cumulative = table["cumulative_share"].to_numpy()
-    before = cumulative - np.clip(table["share"].to_numpy(), 0, None)
+    ranked_ids, ranked, share, cumulative = _pareto(customers, value)
+    before = cumulative - np.clip(share, 0, None)
     codes = np.where(before < a_cut - _EPS, 0, np.where(before < b_cut - _EPS, 1, 2))
     codes[~(ranked > 0)] = 2
-    return pd.DataFrame(
+    return _frame(
         {
-            "customer_id": table["customer_id"],
+            "customer_id": ranked_ids,
             value: ranked,
             "cumulative_share": cumulative,
             "abc": _categorical(codes, ABC_CLASSES),
@@ -502,9 +522,9 @@ def pmg_classes(
         _check_fraction("quantiles[1]", high)
         if low > high:
             raise ValueError(f"quantiles must be increasing, got {quantiles!r}")
-        positive = values[values > 0]
+        positive = values[values > 0]  # a new array: np.quantile may partition it in place
         medium_from, large_from = (
-            (float(np.quantile(positive, low)), float(np.quantile(positive, high)))
+            (float(q) for q in np.quantile(positive, [low, high], overwrite_input=True))
             if positive.size
             else (np.inf, np.inf)
         )
@@ -517,7 +537,7 @@ def pmg_classes(
             )
     codes = np.where(values >= large_from, 2, np.where(values >= medium_from, 1, 0))
     codes[~(values > 0)] = 0
-    out = pd.DataFrame({"customer_id": ids, value: values, "pmg": _categorical(codes, PMG_CLASSES)})
+    out = _frame({"customer_id": ids, value: values, "pmg": _categorical(codes, PMG_CLASSES)})
     out.attrs["thresholds"] = (medium_from, large_from)
     return out
 
@@ -605,7 +625,16 @@ def concentration(
     """
     _check_fraction("dependence_alert", dependence_alert)
     values = _numbers(customers, value, "concentration")
-    positive = np.sort(values[values > 0])
+    return _concentration(
+        np.sort(values[values > 0]), value=value, top_n=top_n, dependence_alert=dependence_alert
+    )
+
+
+def _concentration(
+    positive: np.ndarray, *, value: str, top_n: Sequence[int], dependence_alert: float
+) -> pd.Series:
+    """:func:`concentration` from the positive values in ascending order (a contiguous array)."""
+    _check_fraction("dependence_alert", dependence_alert)
     n = positive.size
     total = positive.sum()
     shares = positive / total if n else positive
@@ -680,6 +709,25 @@ def _month_number(dates: np.ndarray) -> np.ndarray:
     return np.asarray(dates, dtype="datetime64[ns]").astype("datetime64[M]").astype(np.int64)
 
 
+def _day_month_number(dates: np.ndarray) -> np.ndarray:
+    """:func:`_month_number` of dates without NaT, read from a table of their days.
+
+    Converting a million dates to months goes through the calendar one by one; the dates span
+    a few thousand days, whose months are converted once and looked up.
+    """
+    dates = np.asarray(dates, dtype="datetime64[ns]")
+    if dates.size == 0:
+        return np.empty(0, dtype=np.int64)
+    days = dates.view(np.int64) // np.int64(86_400_000_000_000)  # floor: the date's day
+    first, last = int(days.min()), int(days.max())
+    if last - first > 4 * days.size:  # a few dates over a long span: convert them directly
+        return _month_number(dates)
+    table = np.arange(first, last + 1, dtype=np.int64).astype("datetime64[D]")
+    months = table.astype("datetime64[M]").astype(np.int64)
+    days -= first
+    return months[days]
+
+
 def window_revenue(
     monthly: pd.DataFrame,
     months: pd.DatetimeIndex,
@@ -707,6 +755,20 @@ def window_revenue(
         :func:`portfolio_lib.aggregate.revenue_matrix`): ``revenue_recent`` and
         ``revenue_previous``.
     """
+    index, totals = _window_arrays(monthly, months, window=window)
+    return pd.DataFrame(
+        {"revenue_recent": totals[:, 1], "revenue_previous": totals[:, 0]},
+        index=pd.Index(index, name="customer_id"),
+    )
+
+
+def _window_arrays(
+    monthly: pd.DataFrame, months: pd.DatetimeIndex, *, window: int
+) -> tuple[pd.Index, np.ndarray]:
+    """The customers and a read-only (customers x 2) array of previous and recent revenue.
+
+    What :func:`window_revenue` shows, cached with the monthly table.
+    """
     if int(window) < 1:
         raise ValueError(f"window must be at least 1 month, got {window!r}")
     if len(months) == 0:
@@ -728,19 +790,20 @@ def window_revenue(
         # Months before the start of the grid are months without revenue.
         last = len(grid) - 1
         position = views.positions(grid)
-        rows = np.flatnonzero((position >= max(last - 2 * window + 1, 0)) & (codes >= 0))
-        slots = 2 * codes[rows].astype(np.int64) + (position[rows] > last - window)
-        totals = np.bincount(slots, weights=views.values("revenue")[rows], minlength=2 * len(index))
-        totals = totals.astype(float, copy=False)  # bincount of no row gives integers
+        # Nearly every row is in the two windows: rather than gathering them, the others go
+        # to one extra slot, dropped. Each slot sums the same rows in the same order.
+        slots = codes.astype(np.int64)
+        slots *= 2
+        slots += position > last - window
+        dump = 2 * len(index)
+        slots[(position < max(last - 2 * window + 1, 0)) | (codes < 0)] = dump
+        totals = np.bincount(slots, weights=views.values("revenue"), minlength=dump + 1)
+        totals = totals[:dump].astype(float, copy=False)  # bincount of no row gives integers
         totals = np.round(totals.reshape(-1, 2), 9)  # 1e-9 € of float noise is not revenue
         totals.flags.writeable = False
         return index, totals
 
-    index, totals = views.get(("window_revenue", _grid_key(grid), int(window)), compute)
-    return pd.DataFrame(
-        {"revenue_recent": totals[:, 1], "revenue_previous": totals[:, 0]},
-        index=pd.Index(index, name="customer_id"),
-    )
+    return views.get(("window_revenue", _grid_key(grid), int(window)), compute)
 
 
 def _aligned_windows(
@@ -749,13 +812,17 @@ def _aligned_windows(
     months: pd.DatetimeIndex,
     window: int,
     analysis: str,
-) -> pd.DataFrame:
-    """window_revenue in the row order of ``customers`` (customers absent from monthly: 0)."""
-    windows = window_revenue(monthly, months, window=window)
+) -> tuple[np.ndarray, np.ndarray]:
+    """Recent and previous window revenue in the row order of ``customers`` (absent: 0).
+
+    Read-only arrays when the customers are the monthly table's (the cached totals).
+    """
+    index, totals = _window_arrays(monthly, months, window=window)
     ids = _ids(customers, analysis)
-    if not _same_customers(windows.index, ids):
-        windows = windows.reindex(ids, fill_value=0.0)
-    return windows.reset_index(drop=True)
+    if _same_customers(index, ids):
+        return totals[:, 1], totals[:, 0]
+    windows = window_revenue(monthly, months, window=window).reindex(ids, fill_value=0.0)
+    return windows["revenue_recent"].to_numpy(), windows["revenue_previous"].to_numpy()
 
 
 def lifecycle_phases(
@@ -810,9 +877,7 @@ def lifecycle_phases(
     """
     if growth < 0:
         raise ValueError(f"growth must be >= 0, got {growth!r}")
-    windows = _aligned_windows(monthly, customers, months, window_months, "lifecycle")
-    recent = windows["revenue_recent"].to_numpy()
-    previous = windows["revenue_previous"].to_numpy()
+    recent, previous = _aligned_windows(monthly, customers, months, window_months, "lifecycle")
     keep = np.flatnonzero((recent > 0) | (previous > 0))
     first = _column(customers, "first_purchase", "lifecycle").to_numpy()[keep]
     first = np.asarray(first, dtype="datetime64[ns]")
@@ -822,7 +887,7 @@ def lifecycle_phases(
             f"lifecycle: customers with revenue but no first_purchase date (e.g. {examples}); "
             "pass Aggregates.customers, which dates every buyer's first purchase."
         )
-    tenure = np.maximum(_month_number(months[-1:].to_numpy())[0] - _month_number(first), 0)
+    tenure = np.maximum(_month_number(months[-1:].to_numpy())[0] - _day_month_number(first), 0)
     recent, previous = recent[keep], previous[keep]
     no_base = ~(previous > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -832,7 +897,7 @@ def lifecycle_phases(
         [0, 1, 3],
         default=2,
     )
-    return pd.DataFrame(
+    return _frame(
         {
             "customer_id": _ids(customers, "lifecycle").take(keep).reset_index(drop=True),
             "tenure_months": tenure.astype(np.int64),
@@ -965,20 +1030,41 @@ def potential_matrix(
     cut1, cut2 = penetration_cuts
     pen_codes = np.where(penetration >= cut2, 2, np.where(penetration >= cut1, 1, 0))
     ids = _ids(customers, "potential matrix")
-    out = pd.DataFrame({"customer_id": ids.take(keep).reset_index(drop=True)})
+    columns: dict[str, object] = {"customer_id": ids.take(keep).reset_index(drop=True)}
     for column in ("name", "sales_rep"):
         if column in customers.columns:
-            out[column] = (
-                _column(customers, column, "potential matrix").take(keep).reset_index(drop=True)
-            )
-    out[revenue] = rev
-    out[potential] = pot
-    out["penetration"] = penetration
-    out["potential_class"] = _categorical(pot_codes, LEVELS)
-    out["penetration_class"] = _categorical(pen_codes, LEVELS)
-    out["vivier"] = (pot_codes == 2) & (pen_codes == 0)
-    out["gap"] = np.clip(pot - rev, 0, None)
-    return out
+            taken = _column(customers, column, "potential matrix").take(keep)
+            columns[column] = taken.reset_index(drop=True)
+    # revenue and potential may share a name: the later column wins, as with assignments.
+    columns[revenue] = rev
+    columns[potential] = pot
+    columns["penetration"] = penetration
+    columns["potential_class"] = _categorical(pot_codes, LEVELS)
+    columns["penetration_class"] = _categorical(pen_codes, LEVELS)
+    columns["vivier"] = (pot_codes == 2) & (pen_codes == 0)
+    columns["gap"] = np.clip(pot - rev, 0, None)
+    return _frame(columns)
+
+
+def _cell_codes(matrix: pd.DataFrame) -> pd.Categorical | None:
+    """Cell of each row as one categorical of 9 codes (potential x 3 + penetration).
+
+    None unless both class columns are the low/medium/high categoricals of
+    :func:`potential_matrix` with every row classed.
+    """
+    codes = []
+    for column in ("potential_class", "penetration_class"):
+        values = matrix[column] if column in matrix.columns else None
+        if values is None or not isinstance(values.dtype, pd.CategoricalDtype):
+            return None
+        if list(values.cat.categories) != list(LEVELS) or not values.cat.ordered:
+            return None
+        column_codes = values.cat.codes.to_numpy()
+        if column_codes.size and column_codes.min() < 0:
+            return None
+        codes.append(column_codes.astype(np.int8))
+    cell = codes[0] * np.int8(len(LEVELS)) + codes[1]
+    return pd.Categorical.from_codes(cell, categories=range(len(LEVELS) ** 2))
 
 
 def potential_matrix_summary(
@@ -1000,7 +1086,17 @@ def potential_matrix_summary(
         ``penetration_class``) with measures ``customers``, ``revenue``, ``potential``,
         ``gap``; empty cells hold 0. The (high, low) cell is the *vivier*.
     """
-    grouped = matrix.groupby(["potential_class", "penetration_class"], observed=False)
+    full = pd.MultiIndex.from_product(
+        [pd.CategoricalIndex(LEVELS, categories=LEVELS, ordered=True)] * 2,
+        names=["potential_class", "penetration_class"],
+    )
+    cell = _cell_codes(matrix)
+    if cell is None:
+        grouped = matrix.groupby(["potential_class", "penetration_class"], observed=False)
+    else:
+        # One key of 9 codes, in the order of ``full``: the same rows summed in the same order
+        # per cell as grouping by the two columns, without pandas combining two keys.
+        grouped = matrix.groupby(cell, observed=False)
     cells = pd.DataFrame(
         {
             "customers": grouped.size(),
@@ -1009,10 +1105,8 @@ def potential_matrix_summary(
             "gap": grouped["gap"].sum(),
         }
     )
-    full = pd.MultiIndex.from_product(
-        [pd.CategoricalIndex(LEVELS, categories=LEVELS, ordered=True)] * 2,
-        names=["potential_class", "penetration_class"],
-    )
+    if cell is not None:
+        cells.index = full
     cells = cells.reindex(full, fill_value=0)
     cells["customers"] = cells["customers"].astype(np.int64)
     out = cells.unstack("penetration_class")

@@ -219,13 +219,16 @@ def _rfm_table(
     orders = counts[keep]
     if np.all(orders == np.round(orders)):
         orders = orders.astype(np.int64)
+    # New arrays (days, orders and the values are computed or gathered here): the frame keeps
+    # them as they are instead of copying the two integer columns into one block.
     frame = pd.DataFrame(
         {
             "customer_id": _ids(customers, analysis).take(keep).reset_index(drop=True),
             "days_since_last": days.astype(np.int64, copy=False),
             "orders": orders,
             "monetary": _numbers(customers, monetary, analysis)[keep],
-        }
+        },
+        copy=False,
     )
     return frame, keep
 
@@ -259,10 +262,29 @@ def _scores(values: np.ndarray, bins: int) -> np.ndarray:
     positions = limits[limits > 0] - 1  # 0-based position of the k_s-th smallest value
     scores = np.full(n, bins, dtype=np.int64)
     if positions.size:
-        partitioned = np.partition(values, np.unique(positions))
-        for threshold in partitioned[positions]:
+        for threshold in _smallest(values, positions):
             scores -= values <= threshold
     return scores
+
+
+def _smallest(values: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """The values at ``positions`` (ascending) of ``values`` sorted: ``np.partition``'s.
+
+    Days and order counts are whole numbers over a short range: a count of each number (one
+    pass) then gives them without partitioning a million values.
+    """
+    n = values.size
+    with np.errstate(invalid="ignore"):  # NaN, inf or huge values: caught by the check below
+        whole = values.astype(np.int64)
+    if np.array_equal(whole, values):
+        low, high = int(whole.min()), int(whole.max())
+        if high - low <= 4 * n:
+            whole -= low
+            below = np.cumsum(np.bincount(whole))  # how many values are <= low + i
+            # The p-th smallest (0-based) is the first number with more than p values <= it.
+            found = np.searchsorted(below, positions, side="right") + low
+            return found.astype(values.dtype)
+    return np.partition(values, np.unique(positions))[positions]
 
 
 def _codes(
@@ -336,9 +358,21 @@ def rfm_scores(rfm: pd.DataFrame, *, bins: int = DEFAULTS["rfm_bins"]) -> pd.Dat
         "f_score": _scores(_numbers(rfm, "orders", "RFM"), bins),
         "m_score": _scores(_numbers(rfm, "monetary", "RFM"), bins),
     }
+    codes = _codes(scores["r_score"], scores["f_score"], scores["m_score"], out.index)
+    new = [*scores, "rfm_code"]
+    if out.columns.is_unique and not out.columns.isin(new).any():
+        # The columns of ``rfm`` (shared, copy-on-write) and the new score arrays as they are:
+        # assigning them would copy each million-row array once more.
+        columns = {name: out[name] for name in out.columns}
+        columns.update(scores)
+        columns["rfm_code"] = codes
+        attrs = dict(out.attrs)
+        out = pd.DataFrame(columns, index=out.index, copy=False)
+        out.attrs.update(attrs)
+        return out
     for column, values in scores.items():
         out[column] = values
-    out["rfm_code"] = _codes(scores["r_score"], scores["f_score"], scores["m_score"], out.index)
+    out["rfm_code"] = codes
     return out
 
 

@@ -41,6 +41,7 @@ from . import i18n
 from .aggregate import Aggregates, Period, _grid_key, _same_customers, _views, window_totals
 from .alerts import alerts_by_rep, customer_alerts
 from .balance import (
+    _concentration,
     _descending_order,
     abc_classes,
     class_summary,
@@ -733,13 +734,31 @@ def balance_study(
         pmg=pmg,
         pmg_mix=class_summary(pmg, by="pmg"),
         pmg_thresholds=tuple(float(t) for t in pmg.attrs["thresholds"]),
-        concentration=concentration(buyers, top_n=top_n, dependence_alert=dependence_alert),
+        concentration=_ranked_concentration(abc, top_n=top_n, dependence_alert=dependence_alert),
         dependent=dependence_alerts(buyers, dependence_alert=dependence_alert),
         phases=phases,
         lifecycle=lifecycle_summary(phases),
         matrix=matrix,
         matrix_cells=None if matrix is None else potential_matrix_summary(matrix),
         notes=tuple(notes),
+    )
+
+
+def _ranked_concentration(
+    abc: pd.DataFrame, *, top_n: Sequence[int], dependence_alert: float
+) -> pd.Series:
+    """``concentration(buyers)`` from the buyers' values ranked by ``abc_classes``.
+
+    The ranking sorts the buyers' revenue (descending); its positive head, reversed, is the
+    ascending sort ``concentration`` would make again.
+    """
+    ranked = abc["revenue"].to_numpy()
+    head = ranked[: int(np.count_nonzero(ranked > 0))]
+    return _concentration(
+        np.ascontiguousarray(head[::-1]),
+        value="revenue",
+        top_n=top_n,
+        dependence_alert=dependence_alert,
     )
 
 
@@ -883,14 +902,30 @@ def _buyer_list(
 def _side_by_side(
     left: pd.DataFrame, left_rows: np.ndarray, right: pd.DataFrame, right_rows: np.ndarray
 ) -> pd.DataFrame:
-    """Rows of ``left`` and of ``right`` taken by position and put side by side (new index)."""
-    return pd.concat(
-        [
-            left.take(left_rows).reset_index(drop=True),
-            right.take(right_rows).reset_index(drop=True),
-        ],
-        axis=1,
-    )
+    """Rows of ``left`` and of ``right`` taken by position and put side by side (new index).
+
+    ``pd.concat([left.take(left_rows), right.take(right_rows)], axis=1)`` with a new index,
+    column by column: taking a block of several columns and then concatenating copies the
+    million rows twice; each column's own array is taken once and kept as it is.
+    """
+    names = [*left.columns, *right.columns]
+    # Repeated names (a dict cannot hold them) or unequal lengths (concat aligns): pandas.
+    if len(set(names)) != len(names) or len(left_rows) != len(right_rows):
+        return pd.concat(
+            [
+                left.take(left_rows).reset_index(drop=True),
+                right.take(right_rows).reset_index(drop=True),
+            ],
+            axis=1,
+        )
+    columns: dict[object, object] = {}
+    for frame, rows in ((left, left_rows), (right, right_rows)):
+        for name, column in frame.items():
+            if isinstance(column.dtype, np.dtype):
+                columns[name] = column.to_numpy().take(rows)
+            else:  # extension arrays (categoricals, Arrow strings) take their own way
+                columns[name] = column.array.take(rows)
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(left_rows)), copy=False)
 
 
 # --------------------------------------------------------------------------------------------

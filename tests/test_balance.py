@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from portfolio_lib import i18n
 from portfolio_lib.aggregate import aggregate, window_totals
 from portfolio_lib.balance import (
+    LEVELS,
     LIFECYCLE_ACTIONS,
     PHASE_ACTIONS,
     abc_classes,
@@ -576,3 +577,128 @@ def test_numbers_never_write_into_the_table():
     out[:] = 99.0
     assert frame["revenue"].tolist() == [5.0, -0.0, 2.5]
     assert np.signbit(frame["revenue"].to_numpy()).tolist() == [False, True, False]
+
+
+def test_day_month_number_is_numpys_calendar():
+    """The day table gives numpy's own month of every date (before 1970, times of day too)."""
+    from portfolio_lib.balance import _day_month_number, _month_number
+
+    near = pd.to_datetime(
+        ["1969-12-31 23:59:59", "1970-01-01", "1970-02-28 12:00", "1969-11-30", "1970-03-01"],
+        format="ISO8601",
+    )
+    dates = np.tile(near.as_unit("ns").to_numpy(), 40)  # 90 days spanned by 200 dates: table
+    # 1969-12 is month -1, 1970-01 month 0, 1970-02 month 1, 1969-11 month -2, 1970-03 month 2.
+    assert _day_month_number(dates)[:5].tolist() == [-1, 0, 1, -2, 2]
+    np.testing.assert_array_equal(_day_month_number(dates), _month_number(dates))
+    rng = np.random.default_rng(7)
+    days = rng.integers(18_000, 21_000, 5_000).astype("datetime64[D]").astype("datetime64[ns]")
+    days[::3] += np.timedelta64(86_399_999_999_999, "ns")  # the last nanosecond of the day
+    np.testing.assert_array_equal(_day_month_number(days), _month_number(days))
+    spread = pd.to_datetime(["1900-01-01", "2024-02-29"]).as_unit("ns").to_numpy()  # direct
+    assert _day_month_number(spread).tolist() == _month_number(spread).tolist() == [-840, 649]
+    assert _day_month_number(days[:1]).tolist() == _month_number(days[:1]).tolist()
+    assert _day_month_number(days[:0]).dtype == np.int64 and _day_month_number(days[:0]).size == 0
+
+
+def test_window_revenue_sums_the_rows_of_each_window_as_the_row_gather(sample):
+    """The extra-slot bincount is bit for bit the bincount of the gathered window rows."""
+    from portfolio_lib.aggregate import _views, clear_cache
+
+    agg, _ = sample
+    clear_cache()
+    windows = window_revenue(agg.monthly, agg.months, window=6)
+    views = _views(agg.monthly)
+    codes, index = views.customers()
+    position = views.positions(pd.DatetimeIndex(agg.months).as_unit("ns"))
+    last = len(agg.months) - 1
+    rows = np.flatnonzero((position >= last - 11) & (codes >= 0))
+    slots = 2 * codes[rows].astype(np.int64) + (position[rows] > last - 6)
+    weights = agg.monthly["revenue"].to_numpy()[rows]
+    totals = np.round(np.bincount(slots, weights=weights, minlength=2 * len(index)), 9)
+    np.testing.assert_array_equal(windows["revenue_recent"].to_numpy(), totals[1::2])
+    np.testing.assert_array_equal(windows["revenue_previous"].to_numpy(), totals[0::2])
+    assert (windows["revenue_previous"] > 0).any() and (windows["revenue_recent"] > 0).any()
+
+
+def test_pmg_quantiles_are_numpys_one_by_one():
+    """One np.quantile call for both thresholds gives each quantile as its own call (ties)."""
+    rng = np.random.default_rng(3)
+    values = np.round(rng.lognormal(6, 1.5, 20_001), 0)  # many tied amounts
+    values[::7] = 0.0
+    frame = pd.DataFrame({"customer_id": np.arange(values.size), "revenue": values})
+    positive = values[values > 0]
+    for quantiles in ((0.5, 0.8), (0.0, 1.0), (1 / 3, 1 / 3)):
+        got = pmg_classes(frame, quantiles=quantiles).attrs["thresholds"]
+        assert got == tuple(float(np.quantile(positive, q)) for q in quantiles)
+    one = pmg_classes(frame.head(1).assign(revenue=[42.0]))
+    assert one.attrs["thresholds"] == (42.0, 42.0) and one["pmg"].tolist() == ["large"]
+    assert pmg_classes(frame.head(0)).attrs["thresholds"] == (np.inf, np.inf)
+
+
+def test_abc_reads_the_pareto_table():
+    """abc_classes' ranking and cumulative shares are pareto_table's (ties, credit, zeros)."""
+    frame = pd.DataFrame(
+        {"customer_id": list("fedcbag"), "revenue": [10.0, 30.0, 10.0, -5.0, 0.0, 50.0, 10.0]}
+    )
+    table = pareto_table(frame)
+    classes = abc_classes(frame)
+    assert classes["customer_id"].tolist() == ["a", "e", "d", "f", "g", "b", "c"]
+    pd.testing.assert_frame_equal(
+        classes[["customer_id", "revenue", "cumulative_share"]],
+        table[["customer_id", "revenue", "cumulative_share"]],
+        check_exact=True,
+    )
+    # Positive total 110: cumulative before each = 0, 50/110, 80/110 = 0.727 (A), 90/110 =
+    # 0.818 (B), 100/110 = 0.909 (B); zero and credit are C.
+    assert classes["abc"].tolist() == ["A", "A", "A", "B", "B", "C", "C"]
+    none = abc_classes(frame.assign(revenue=0.0))
+    assert none["cumulative_share"].isna().all() and set(none["abc"]) == {"C"}
+
+
+def _two_key_summary(matrix):
+    """potential_matrix_summary the straightforward way: pandas grouping by both classes."""
+    grouped = matrix.groupby(["potential_class", "penetration_class"], observed=False)
+    cells = pd.DataFrame(
+        {
+            "customers": grouped.size(),
+            "revenue": grouped["revenue"].sum(),
+            "potential": grouped["potential"].sum(),
+            "gap": grouped["gap"].sum(),
+        }
+    )
+    full = pd.MultiIndex.from_product(
+        [pd.CategoricalIndex(LEVELS, categories=LEVELS, ordered=True)] * 2,
+        names=["potential_class", "penetration_class"],
+    )
+    cells = cells.reindex(full, fill_value=0)
+    cells["customers"] = cells["customers"].astype(np.int64)
+    out = cells.unstack("penetration_class")
+    out.columns.names = [None, "penetration_class"]
+    return out
+
+
+def test_matrix_summary_on_one_key_is_the_two_key_groupby(sample):
+    _, last_year = sample
+    rng = np.random.default_rng(5)
+    noisy = last_year.assign(revenue=last_year["revenue"] + rng.normal(0, 1e-3, len(last_year)))
+    for customers in (last_year, noisy, last_year.head(1), last_year.head(0)):
+        matrix = potential_matrix(customers)
+        pd.testing.assert_frame_equal(
+            potential_matrix_summary(matrix), _two_key_summary(matrix), check_exact=True
+        )
+    # Three customers by hand: potentials 10, 20, 90 -> classes low, medium, high (q1 = 16.7,
+    # q2 = 43.3); penetrations 0.9 high, 0.05 low, 0 low.
+    frame = pd.DataFrame(
+        {"customer_id": list("abc"), "revenue": [9.0, 1.0, 0.0], "potential": [10.0, 20.0, 90.0]}
+    )
+    summary = potential_matrix_summary(potential_matrix(frame))
+    assert summary["customers"].to_numpy().tolist() == [[0, 0, 1], [1, 0, 0], [1, 0, 0]]
+    assert summary[("gap", "low")].tolist() == [0.0, 19.0, 90.0]
+    # A class left unset (NaN) goes through pandas' own two-key grouping.
+    matrix = potential_matrix(frame)
+    matrix.loc[0, "penetration_class"] = np.nan
+    pd.testing.assert_frame_equal(
+        potential_matrix_summary(matrix), _two_key_summary(matrix), check_exact=True
+    )
+    assert potential_matrix_summary(matrix)["customers"].to_numpy().sum() == 2

@@ -382,3 +382,64 @@ def test_rfm_table_days_equal_pandas_timedelta_days(unit):
     assert rfm_table(aware, as_of=pd.Timestamp("2025-12-31", tz="UTC"))[
         "days_since_last"
     ].tolist() == [0, 0, 670, 364]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [4.0, 1.0, 1.0, 9.0, 1.0, 2.0, 2.0, 30.0],  # order counts: many ties, counted
+        [-0.0, -120.0, -3.0, -3.0, -0.0, -400.0],  # minus the days since the last purchase
+        [5.0],  # one customer
+        [0.0, 1e12],  # whole numbers over too wide a range: partitioned
+        [2.0**60, 2.0**60 + 2.0**9, 1.0],  # beyond float precision, wide: partitioned
+        [1.5, 1.0, 2.0],  # not whole: partitioned
+        [np.inf, 1.0, 2.0, 3.0],  # inf: partitioned
+    ],
+)
+def test_smallest_values_are_numpys_partition(values):
+    from portfolio_lib.rfm import _smallest
+
+    values = np.array(values) + 0.0
+    positions = np.arange(values.size)  # every rank
+    expected = np.partition(values, positions)[positions]
+    got = _smallest(values, positions)
+    assert got.dtype == np.float64
+    np.testing.assert_array_equal(got, expected)  # -0.0 == 0.0: the same comparisons
+    # Order counts [1, 1, 1, 2, 2, 4, 9, 30]: the 4th smallest (position 3) is 2.
+    if values.size == 8:
+        assert _smallest(values, np.array([0, 3, 7])).tolist() == [1.0, 2.0, 30.0]
+
+
+def test_scores_of_a_million_days_and_orders_equal_pandas_min_rank():
+    rng = np.random.default_rng(11)
+    days = -rng.integers(0, 1_100, 1_000_000).astype(float) + 0.0
+    orders = rng.geometric(0.4, 1_000_000).astype(float)
+    for values in (days, orders):
+        np.testing.assert_array_equal(_scores(values, 5), _min_rank_scores(values, 5))
+
+
+def test_scores_frame_is_the_assigned_copy_and_leaves_the_table_alone():
+    """Built from the table's columns and the new arrays: equal to assigning them on a copy."""
+    rfm = pd.DataFrame(
+        {"customer_id": list("abcde"), "days_since_last": [5, 40, 40, 200, 10],
+         "orders": [9, 1, 1, 1, 3], "monetary": [900.0, 50.0, 60.0, 30.0, 400.0]},
+        index=[3, 1, 4, 1, 5],
+    )  # fmt: skip
+    rfm.attrs["source"] = "test"
+    scores = rfm_scores(rfm)
+    # The docstring's example: R of days [5, 40, 40, 200, 10] reversed ...: codes 555, 212...
+    expected = rfm.assign(
+        r_score=[5, 2, 2, 1, 4], f_score=[5, 1, 1, 1, 4], m_score=[5, 2, 3, 1, 4]
+    ).assign(rfm_code=pd.Series(["555", "212", "213", "111", "444"], dtype="str", index=rfm.index))
+    pd.testing.assert_frame_equal(scores, expected, check_exact=True)
+    assert scores.attrs == {"source": "test", "bins": 5} and rfm.attrs == {"source": "test"}
+    scores.loc[3, "monetary"] = -1.0
+    scores.iloc[0, scores.columns.get_loc("r_score")] = 0
+    assert rfm["monetary"].tolist() == [900.0, 50.0, 60.0, 30.0, 400.0]
+    assert "r_score" not in rfm
+    # Scoring the scores again (names already there) replaces them in place, as before.
+    again = rfm_scores(expected, bins=2)
+    assert again.columns.tolist() == expected.columns.tolist()
+    # bins=2: threshold = 2nd smallest (k = 5 // 2 = 2): days -40, orders 1, monetary 50; a value
+    # at or below it scores 1: R [2, 1, 1, 1, 2], F [2, 1, 1, 1, 2], M [2, 1, 2, 1, 2].
+    assert again["rfm_code"].tolist() == ["222", "111", "112", "111", "222"]

@@ -702,3 +702,82 @@ def test_costs_and_clv_studies_share_the_simple_clv_total(
     assert given.simple_total.loc["total", "average_basket"] == pytest.approx(
         2 * expected.loc["total", "average_basket"], rel=1e-12
     )
+
+
+def test_balance_concentration_read_off_the_abc_ranking_is_concentrations():
+    """The study's concentration (from the ABC ranking) is concentration(buyers), to the bit."""
+    frames = {
+        "ties, credit and zeros": pd.DataFrame(
+            {"customer_id": list("abcdefg"), "revenue": [10.0, 30.0, 10.0, -5.0, 0.0, 50.0, 10.0]}
+        ),
+        "float noise": pd.DataFrame(
+            {"customer_id": list("xyz"), "revenue": [0.1 + 0.2, 0.3, 1e-300]}
+        ),
+        "one customer": pd.DataFrame({"customer_id": ["a"], "revenue": [12.5]}),
+        "nobody positive": pd.DataFrame({"customer_id": ["a", "b"], "revenue": [0.0, -3.0]}),
+        "empty": pd.DataFrame({"customer_id": pd.Series([], dtype="str"), "revenue": []}),
+    }
+    for name, frame in frames.items():
+        got = studies._ranked_concentration(
+            abc_classes(frame), top_n=(1, 2, 10), dependence_alert=0.2
+        )
+        expected = concentration(frame, top_n=(1, 2, 10), dependence_alert=0.2)
+        assert_series_equal(got, expected, check_exact=True, obj=name)
+    # 7 customers, positive 10 + 30 + 10 + 50 + 10 = 110: top-1 50/110, dependent above 20 %:
+    # 50/110 = 0.45 and 30/110 = 0.27.
+    figures = studies._ranked_concentration(
+        abc_classes(frames["ties, credit and zeros"]), top_n=(1,), dependence_alert=0.2
+    )
+    assert figures["top_1_share"] == 50 / 110 and figures["dependent_customers"] == 2
+    with pytest.raises(ValueError, match="dependence_alert"):
+        studies._ranked_concentration(abc_classes(frames["one customer"]), top_n=(1,),
+                                      dependence_alert=1.5)  # fmt: skip
+
+
+def test_balance_study_concentration_is_exactly_the_buyers(sample_aggregates):
+    study = studies.balance_study(sample_aggregates)
+    assert_series_equal(study.concentration, concentration(study.buyers), check_exact=True)
+
+
+def test_side_by_side_is_the_concat_of_the_taken_rows():
+    """Column by column takes give pandas' concat of the two taken frames (every dtype)."""
+    left = pd.DataFrame(
+        {
+            "customer_id": pd.Categorical(["c", "a", "b", "d"]),
+            "name": pd.array(["Cé", None, "Bo", "Di"], dtype="str"),
+            "since": pd.to_datetime(["2024-01-02", None, "2023-05-06", "2025-01-01"]),
+        },
+        index=[10, 11, 12, 13],
+    )
+    right = pd.DataFrame(
+        {
+            "orders": np.array([3, 1, 7], dtype=np.int64),
+            "monetary": [np.nan, -0.0, 0.1 + 0.2],
+            "flag": [True, False, True],
+            "score": np.array([5, 1, 2], dtype=np.int8),
+            "tz": pd.to_datetime(["2024-01-01", "2024-06-01", None]).tz_localize("Europe/Paris"),
+        },
+        index=[7, 8, 9],
+    )
+
+    def concat(left_rows, right_rows):
+        return pd.concat(
+            [
+                left.take(left_rows).reset_index(drop=True),
+                right.take(right_rows).reset_index(drop=True),
+            ],
+            axis=1,
+        )
+
+    for left_rows, right_rows in (([3, 0, 0], [2, 0, 1]), ([1], [2]), ([], [])):
+        left_rows, right_rows = np.array(left_rows, dtype=np.intp), np.array(right_rows, np.intp)
+        got = studies._side_by_side(left, left_rows, right, right_rows)
+        assert_frame_equal(got, concat(left_rows, right_rows), check_exact=True)
+    got = studies._side_by_side(left, np.array([3, 0]), right, np.array([2, 1]))
+    # Row 3 of left with row 2 of right: ("d", "Di", 2025-01-01) and (7, 0.1 + 0.2, True, 2).
+    assert got.iloc[0].tolist()[:5] == ["d", "Di", pd.Timestamp("2025-01-01"), 7, 0.1 + 0.2]
+    assert np.signbit(got["monetary"].to_numpy()[1])  # -0.0 stays -0.0
+    # A name on both sides: pandas' concat keeps both columns.
+    twice = studies._side_by_side(left, np.array([0]), left, np.array([1]))
+    assert twice.columns.tolist() == ["customer_id", "name", "since"] * 2
+    assert twice["customer_id"].iloc[0].tolist() == ["c", "a"]

@@ -1161,8 +1161,33 @@ def _top_customers(predicted: pd.DataFrame, customers: pd.DataFrame) -> pd.DataF
             .nlargest(_TOP_CUSTOMERS, "clv")
             .reset_index(drop=True)
         )
-    rows = predicted[["clv"]].nlargest(_TOP_CUSTOMERS, "clv").index.to_numpy()
+    rows = _largest_positions(predicted["clv"].to_numpy(), _TOP_CUSTOMERS)
+    if rows is None:
+        rows = predicted[["clv"]].nlargest(_TOP_CUSTOMERS, "clv").index.to_numpy()
     return _side_by_side(attributes, rows, predicted.drop(columns="customer_id"), rows)
+
+
+def _largest_positions(values: np.ndarray, n: int) -> np.ndarray | None:
+    """Positions of ``pd.Series(values).nlargest(n)`` (keep='first'), largest first.
+
+    pandas' selection (the n-th largest by a partial sort, then the values at least as large
+    in a stable sort, ties in row order) without its copies of the whole column (reset index,
+    dropna, negation). None when fewer than ``n`` values are known or the values are not
+    float64 (pandas then pads with missing values or converts): take ``nlargest``.
+    """
+    if values.dtype != np.float64 or n <= 0:
+        return None
+    known = ~np.isnan(values)
+    count = int(np.count_nonzero(known))
+    if count <= n:
+        return None
+    pool = values if count == len(values) else values[known]
+    # np.partition leaves the (count - n)-th smallest in place: the n-th largest.
+    nth_largest = np.partition(pool, count - n)[count - n]
+    candidates = np.flatnonzero(values >= nth_largest)  # NaN compares False
+    # Descending and stable: ties keep the row order, as pandas' stable sort of -values.
+    order = np.argsort(-values[candidates], kind="stable")
+    return candidates[order[:n]]
 
 
 def clv_study(

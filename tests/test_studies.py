@@ -702,3 +702,32 @@ def test_costs_and_clv_studies_share_the_simple_clv_total(
     assert given.simple_total.loc["total", "average_basket"] == pytest.approx(
         2 * expected.loc["total", "average_basket"], rel=1e-12
     )
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_largest_positions_are_pandas_nlargest(seed):
+    # Many ties (values on a coarse grid), NaNs, -0.0 next to 0.0 and infinities: the rows
+    # (and their order) must be those of Series.nlargest(15) with keep='first'.
+    rng = np.random.default_rng(seed)
+    values = rng.integers(-5, 6, size=2_000).astype(float) * 0.5
+    values[rng.random(2_000) < 0.2] = np.nan
+    values[rng.random(2_000) < 0.05] = -0.0
+    values[rng.random(2_000) < 0.003] = np.inf
+    values[rng.random(2_000) < 0.003] = -np.inf
+    for n in (1, 15, 40):
+        expected = pd.Series(values).nlargest(n).index.to_numpy()
+        np.testing.assert_array_equal(studies._largest_positions(values, n), expected)
+    # Without missing values, and when ties straddle the n-th place.
+    dense = np.nan_to_num(values, nan=2.5)
+    expected = pd.Series(dense).nlargest(15).index.to_numpy()
+    np.testing.assert_array_equal(studies._largest_positions(dense, 15), expected)
+    # The largest values are 0.0 and -0.0 (equal: row order decides).
+    signed = np.where(values > 0, -values, values)
+    expected = pd.Series(signed).nlargest(15).index.to_numpy()
+    np.testing.assert_array_equal(studies._largest_positions(signed, 15), expected)
+
+
+def test_largest_positions_leave_short_columns_to_pandas():
+    # 3 known values for 15 places: pandas pads with the missing rows; not the fast path.
+    assert studies._largest_positions(np.array([1.0, np.nan, 3.0, 2.0]), 15) is None
+    assert studies._largest_positions(np.array([1, 2, 3]), 1) is None  # integers

@@ -1218,7 +1218,8 @@ def _margin_rates(
                 return np.full(n, float(summary.loc[rows, "margin"].sum()) / revenue)
         return np.full(n, float(DEFAULTS["default_margin_rate"]))
     if isinstance(margin_rate, pd.Series):
-        return margin_rate.reindex(summary.index).to_numpy(float)
+        # A copy: the result's column must not be a view of the caller's Series.
+        return margin_rate.reindex(summary.index).to_numpy(float, copy=True)
     return np.full(n, float(margin_rate))
 
 
@@ -1402,6 +1403,9 @@ def predictive_clv(
             "clv": margin * spend * discounted,
         },
         index=summary.index,
+        # The arrays are this function's own: kept as they are, not stacked into one block
+        # (a copy of every column, slow on a million rows of fresh memory).
+        copy=False,
     )
     if customer_col in summary.columns:
         ids = summary[customer_col]

@@ -731,3 +731,60 @@ def test_largest_positions_leave_short_columns_to_pandas():
     # 3 known values for 15 places: pandas pads with the missing rows; not the fast path.
     assert studies._largest_positions(np.array([1.0, np.nan, 3.0, 2.0]), 15) is None
     assert studies._largest_positions(np.array([1, 2, 3]), 1) is None  # integers
+
+
+def _same_clv_studies(one, other):
+    assert one.annual_churn == other.annual_churn
+    assert one.retention_total == other.retention_total
+    for name in ("simple_total", "simple", "predicted", "predictive_by_group", "top_customers"):
+        a, b = getattr(one, name), getattr(other, name)
+        assert (a is None) == (b is None), name
+        if a is not None:
+            assert_frame_equal(a, b, check_exact=True, obj=name)
+    for name in ("group_churn", "retention"):
+        a, b = getattr(one, name), getattr(other, name)
+        assert (a is None) == (b is None), name
+        if a is not None:
+            assert_series_equal(a, b, check_exact=True, obj=name)
+    assert (one.ltv_cac is None) == (other.ltv_cac is None)
+    if one.ltv_cac is not None:
+        assert_frame_equal(one.ltv_cac, other.ltv_cac, check_exact=True)
+    assert _codes(one.notes) == _codes(other.notes)  # same notes, same order
+
+
+@pytest.mark.parametrize("by", ["segment", "no_such_attribute"])
+def test_clv_study_group_tables_on_a_second_thread_are_the_serial_ones(
+    sample_aggregates, sample_portfolio, models, monkeypatch, by
+):
+    # The sample is below the threshold: the study runs serially; with the threshold at 0
+    # the simple CLV by group and the LTV / CAC are computed on the background thread. The
+    # same tables to the bit and the same notes in the same order (a missing attribute is
+    # noted by the group table computed on the thread).
+    agg, costs = sample_aggregates, sample_portfolio.costs
+    serial = studies.clv_study(agg, costs, models=models, by=by)
+    monkeypatch.setattr(studies, "_BACKGROUND_MIN_CUSTOMERS", 0)
+    threaded = studies.clv_study(agg, costs, models=models, by=by)
+    _same_clv_studies(threaded, serial)
+    assert (threaded.simple is None) is (by == "no_such_attribute")
+    assert threaded.ltv_cac is not None
+
+
+def test_clv_study_background_errors_are_raised(
+    sample_aggregates, sample_portfolio, models, monkeypatch
+):
+    # An error that is not a data note, raised on the thread, reaches the caller.
+    monkeypatch.setattr(studies, "_BACKGROUND_MIN_CUSTOMERS", 0)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("group table failed")
+
+    monkeypatch.setattr(studies, "_group_clv", broken)
+    with pytest.raises(RuntimeError, match="group table failed"):
+        studies.clv_study(sample_aggregates, sample_portfolio.costs, models=models)
+
+
+def test_clv_study_on_the_edge_set_with_a_second_thread(edge, monkeypatch):
+    serial = studies.clv_study(edge.agg, edge.costs, transactions=edge.data.transactions)
+    monkeypatch.setattr(studies, "_BACKGROUND_MIN_CUSTOMERS", 0)
+    threaded = studies.clv_study(edge.agg, edge.costs, transactions=edge.data.transactions)
+    _same_clv_studies(threaded, serial)

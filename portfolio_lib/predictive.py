@@ -1506,7 +1506,12 @@ def _totals_by_key(clv: pd.DataFrame, keys: pd.Series, name: str) -> pd.DataFram
         c not in clv.columns or clv[c].dtype != np.float64 for c in columns
     ):
         return None
-    codes, uniques = pd.factorize(keys)
+    if isinstance(keys.dtype, pd.CategoricalDtype):
+        # Already integers: grouped in their order of first appearance, as the factorized
+        # keys would be, without hashing a million codes once more.
+        codes, uniques = keys.array.codes, keys.dtype.categories
+    else:
+        codes, uniques = pd.factorize(keys)
     if (codes < 0).any():  # missing values: the general path names them 'unknown'
         return None
     values = {c: clv[c].to_numpy() for c in columns}

@@ -823,7 +823,17 @@ def test_p_alive_and_expected_spend_equal_their_formulas_to_the_bit():
         np.testing.assert_array_equal(expected_spend(spend, x, m), formula)
 
 
-@pytest.mark.parametrize("dtype", ["str", "object", "category"])
+@pytest.mark.parametrize(
+    "dtype",
+    [
+        "str",
+        "object",
+        "category",
+        # Categories in another order than the rows', one never used: grouped on the codes.
+        pd.CategoricalDtype(["GE", "unused", "PME", "Artisan", "ETI"]),
+    ],
+    ids=["str", "object", "category", "category-reordered"],
+)
 def test_clv_by_segment_from_its_own_column_matches_the_merge(dtype):
     # 3,000 seeded customers, some without CLV (prospects): grouped from a column of the CLV
     # table (factorized keys, no copy) and through the customer table (merge, then pandas

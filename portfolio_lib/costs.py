@@ -215,6 +215,7 @@ class _Inputs:
         self.months = months
         self._grid: pd.DatetimeIndex | None = None
         self._first: np.ndarray | None = None
+        self._first_periods: dict[bytes, np.ndarray] = {}
         self._payback: dict[tuple[int, float | None], tuple[np.ndarray, np.ndarray, np.ndarray]]
         self._payback = {}
 
@@ -233,9 +234,18 @@ class _Inputs:
         return self._first
 
     def first_periods(self, periods: _Periods) -> np.ndarray:
-        """Period index of each customer's first purchase (-1: none, or outside the grid)."""
-        position = self.first_months()
-        return np.where(position >= 0, periods.of_month[position], -1)
+        """Period index of each customer's first purchase (-1: none, or outside the grid).
+
+        Read-only, kept per period division (a study asks for the years twice: summary and
+        CAC by channel).
+        """
+        key = periods.of_month.tobytes()
+        if key not in self._first_periods:
+            position = self.first_months()
+            found = np.where(position >= 0, periods.of_month[position], -1)
+            found.flags.writeable = False
+            self._first_periods[key] = found
+        return self._first_periods[key]
 
     def payback_rows(
         self, horizon_months: int, margin_rate: float | None

@@ -1218,7 +1218,8 @@ def _margin_rates(
                 return np.full(n, float(summary.loc[rows, "margin"].sum()) / revenue)
         return np.full(n, float(DEFAULTS["default_margin_rate"]))
     if isinstance(margin_rate, pd.Series):
-        return margin_rate.reindex(summary.index).to_numpy(float)
+        # A copy: the result's column must not be a view of the caller's Series.
+        return margin_rate.reindex(summary.index).to_numpy(float, copy=True)
     return np.full(n, float(margin_rate))
 
 
@@ -1402,6 +1403,9 @@ def predictive_clv(
             "clv": margin * spend * discounted,
         },
         index=summary.index,
+        # The arrays are this function's own: kept as they are, not stacked into one block
+        # (a copy of every column, slow on a million rows of fresh memory).
+        copy=False,
     )
     if customer_col in summary.columns:
         ids = summary[customer_col]
@@ -1502,7 +1506,12 @@ def _totals_by_key(clv: pd.DataFrame, keys: pd.Series, name: str) -> pd.DataFram
         c not in clv.columns or clv[c].dtype != np.float64 for c in columns
     ):
         return None
-    codes, uniques = pd.factorize(keys)
+    if isinstance(keys.dtype, pd.CategoricalDtype):
+        # Already integers: grouped in their order of first appearance, as the factorized
+        # keys would be, without hashing a million codes once more.
+        codes, uniques = keys.array.codes, keys.dtype.categories
+    else:
+        codes, uniques = pd.factorize(keys)
     if (codes < 0).any():  # missing values: the general path names them 'unknown'
         return None
     values = {c: clv[c].to_numpy() for c in columns}

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import TypeVar
@@ -117,6 +118,10 @@ PURCHASES_GRID_DAYS = 365.25
 WEIGHT_GROUPS: tuple[str, ...] = ("segment", "sales_rep", "region")
 # Rows of the predictive CLV's "largest customers" table (notebook 06).
 _TOP_CUSTOMERS = 15
+# From this many customers the CLV study computes its group tables (simple CLV by group, LTV /
+# CAC) on a second thread while the predictive CLV runs: pandas' group kernels and numpy's
+# loops release the GIL, and the serial parts of either side fill the other's idle core.
+_BACKGROUND_MIN_CUSTOMERS = 100_000
 
 # Sentences of the notes (the notebooks and the explorers show them as they are).
 i18n.register(
@@ -1196,8 +1201,33 @@ def _top_customers(predicted: pd.DataFrame, customers: pd.DataFrame) -> pd.DataF
             .nlargest(_TOP_CUSTOMERS, "clv")
             .reset_index(drop=True)
         )
-    rows = predicted[["clv"]].nlargest(_TOP_CUSTOMERS, "clv").index.to_numpy()
+    rows = _largest_positions(predicted["clv"].to_numpy(), _TOP_CUSTOMERS)
+    if rows is None:
+        rows = predicted[["clv"]].nlargest(_TOP_CUSTOMERS, "clv").index.to_numpy()
     return _side_by_side(attributes, rows, predicted.drop(columns="customer_id"), rows)
+
+
+def _largest_positions(values: np.ndarray, n: int) -> np.ndarray | None:
+    """Positions of ``pd.Series(values).nlargest(n)`` (keep='first'), largest first.
+
+    pandas' selection (the n-th largest by a partial sort, then the values at least as large
+    in a stable sort, ties in row order) without its copies of the whole column (reset index,
+    dropna, negation). None when fewer than ``n`` values are known or the values are not
+    float64 (pandas then pads with missing values or converts): take ``nlargest``.
+    """
+    if values.dtype != np.float64 or n <= 0:
+        return None
+    known = ~np.isnan(values)
+    count = int(np.count_nonzero(known))
+    if count <= n:
+        return None
+    pool = values if count == len(values) else values[known]
+    # np.partition leaves the (count - n)-th smallest in place: the n-th largest.
+    nth_largest = np.partition(pool, count - n)[count - n]
+    candidates = np.flatnonzero(values >= nth_largest)  # NaN compares False
+    # Descending and stable: ties keep the row order, as pandas' stable sort of -values.
+    order = np.argsort(-values[candidates], kind="stable")
+    return candidates[order[:n]]
 
 
 def clv_study(
@@ -1262,15 +1292,58 @@ def clv_study(
             min_repeat_customers=min_repeat_customers,
             holdout_months=holdout_months,
         )
+    with ThreadPoolExecutor(max_workers=1) as background:
+        return _clv_study(
+            agg,
+            costs,
+            models=models,
+            by=by,
+            activity_window=activity_window,
+            discount_rate=discount_rate,
+            horizon_months=horizon_months,
+            max_lifetime_years=max_lifetime_years,
+            totals=totals,
+            memo={} if memo is None else memo,
+            background=background if len(agg.customers) >= _BACKGROUND_MIN_CUSTOMERS else None,
+        )
+
+
+def _clv_study(
+    agg: Aggregates,
+    costs: pd.DataFrame | None,
+    *,
+    models: ClvModels,
+    by: str,
+    activity_window: int,
+    discount_rate: float,
+    horizon_months: int,
+    max_lifetime_years: float,
+    totals: pd.DataFrame | None,
+    memo: dict[object, object],
+    background: ThreadPoolExecutor | None,
+) -> ClvStudy:
+    """:func:`clv_study` with fitted models; group tables on ``background`` when given."""
     notes: list[StudyNote] = []
-    memo = {} if memo is None else memo
+    started: dict[object, Future] = {}
+
+    def key_of(key: object) -> tuple[object, ...]:
+        return (key, activity_window, max_lifetime_years)
+
+    def found_with(compute: Callable[[list[StudyNote]], _T]) -> tuple[_T, tuple[StudyNote, ...]]:
+        found: list[StudyNote] = []
+        return compute(found), tuple(found)
+
+    def ahead(key: object, compute: Callable[[list[StudyNote]], _T]) -> None:
+        """Start ``once(key, compute)``'s computation on the background thread, if any."""
+        if background is not None and key_of(key) not in memo:
+            started[key_of(key)] = background.submit(found_with, compute)
 
     def once(key: object, compute: Callable[[list[StudyNote]], _T]) -> _T:
         """``compute(notes)``, or what it gave the last time, with the same notes."""
-        key = (key, activity_window, max_lifetime_years)
+        key = key_of(key)
         if key not in memo:
-            found: list[StudyNote] = []
-            memo[key] = (compute(found), tuple(found))
+            # Started ahead: its value and notes (an error raised there is raised here).
+            memo[key] = started.pop(key).result() if key in started else found_with(compute)
         value, found_notes = memo[key]
         notes.extend(found_notes)
         return value
@@ -1283,6 +1356,26 @@ def clv_study(
         "activity_window": activity_window,
         "max_lifetime_years": max_lifetime_years,
     }
+
+    # The group tables need neither the predictive CLV nor each other: computed on the
+    # background thread (when there is one) while this one computes the predictive CLV.
+    def group_compute(found: list[StudyNote]) -> tuple[pd.Series, pd.DataFrame] | None:
+        return _attempt(found, lambda: _group_clv(agg, customers, by=by, **group_options))
+
+    def ltv_cac_compute(found: list[StudyNote]) -> pd.DataFrame | None:
+        return _attempt(
+            found,
+            lambda: channel_ltv_to_cac(
+                _group_clv(agg, customers, by="acquisition_channel", **group_options)[1],
+                acquisition_costs(costs, agg.customers, months=agg.months, by_channel=True),
+                ltv_col="clv",
+            ),
+        )
+
+    if churn is not None:
+        ahead(("by", by), group_compute)
+        if costs is not None:
+            ahead("ltv_cac", ltv_cac_compute)
     if churn is not None:
         simple_total = once(
             "simple_total",
@@ -1300,12 +1393,7 @@ def clv_study(
             retention=1 - churn,
             discount_rate=discount_rate,
         )
-        grouped = once(
-            ("by", by),
-            lambda found: _attempt(
-                found, lambda: _group_clv(agg, customers, by=by, **group_options)
-            ),
-        )
+        grouped = once(("by", by), group_compute)
         if grouped is not None:
             group_churn, simple = grouped
             retention = retention_clv(
@@ -1332,17 +1420,7 @@ def clv_study(
     if costs is None:
         notes.append(PortfolioDataError("no_costs", analysis="LTV / CAC"))
     elif churn is not None:
-        ltv_cac = once(
-            "ltv_cac",
-            lambda found: _attempt(
-                found,
-                lambda: channel_ltv_to_cac(
-                    _group_clv(agg, customers, by="acquisition_channel", **group_options)[1],
-                    acquisition_costs(costs, agg.customers, months=agg.months, by_channel=True),
-                    ltv_col="clv",
-                ),
-            ),
-        )
+        ltv_cac = once("ltv_cac", ltv_cac_compute)
     return ClvStudy(
         annual_churn=churn,
         simple_total=simple_total,

@@ -20,6 +20,7 @@ from portfolio_lib import i18n
 from portfolio_lib.aggregate import aggregate
 from portfolio_lib.config import SAMPLE_FILES
 from portfolio_lib.costs import (
+    _acquisition_costs,
     _cost_summary,
     _Inputs,
     acquisition_costs,
@@ -374,6 +375,15 @@ def test_cost_tables_on_shared_inputs_match_a_direct_computation():
             portfolio.costs, agg.monthly, agg.customers, months=agg.months, period=period
         )
         pd.testing.assert_frame_equal(shared, alone, check_exact=True)
+    # The CAC by channel per year reads the years' first purchases kept by the summary above
+    # (read-only, so no table can change them for the next).
+    by_channel = _acquisition_costs(portfolio.costs, inputs, period="year", by_channel=True)
+    alone = acquisition_costs(
+        portfolio.costs, agg.customers, months=agg.months, period="year", by_channel=True
+    )
+    pd.testing.assert_frame_equal(by_channel, alone, check_exact=True)
+    assert len(inputs._first_periods) == 3  # month, quarter, year
+    assert not any(found.flags.writeable for found in inputs._first_periods.values())
     # The payback's cohort margin, recomputed with pandas from the definition: margin of each
     # new customer's rows in the 12 months from its first purchase month, summed by the year
     # of that month.

@@ -483,6 +483,28 @@ def test_clv_margin_rate_from_the_margin_column_and_prospects():
     assert (without_margin["margin_rate"] == DEFAULTS["default_margin_rate"]).all()
 
 
+def test_clv_with_a_margin_rate_series_owns_its_columns():
+    # The result keeps its arrays as built (no stacking copy): a rate given as a Series is
+    # copied, so writing into the result leaves the caller's Series alone. Rates per customer:
+    # clv scales with them (0.5 / 0.25 = 2 times the CLV of the same history).
+    summary = pd.DataFrame(
+        {
+            "customer_id": ["a", "b"],
+            "frequency": [2.0, 2.0],
+            "recency": [50.0, 50.0],
+            "T": [100.0, 100.0],
+            "monetary_value": [50.0, 50.0],
+        }
+    )
+    rates = pd.Series([0.25, 0.5])
+    out = predictive_clv(summary, _fit_of(TRUE_BGNBD), _spend_fit(TRUE_GG), margin_rate=rates)
+    assert out.loc[1, "clv"] == pytest.approx(2 * out.loc[0, "clv"], rel=1e-15)
+    out.iloc[0, out.columns.get_loc("margin_rate")] = 9.0
+    out.iloc[0, out.columns.get_loc("clv")] = -1.0
+    assert rates.tolist() == [0.25, 0.5]
+    assert out["margin_rate"].tolist() == [9.0, 0.5]
+
+
 # --------------------------------------------------------------------------------------------
 # Published values and lifetimes (an independent implementation)
 
@@ -801,7 +823,17 @@ def test_p_alive_and_expected_spend_equal_their_formulas_to_the_bit():
         np.testing.assert_array_equal(expected_spend(spend, x, m), formula)
 
 
-@pytest.mark.parametrize("dtype", ["str", "object", "category"])
+@pytest.mark.parametrize(
+    "dtype",
+    [
+        "str",
+        "object",
+        "category",
+        # Categories in another order than the rows', one never used: grouped on the codes.
+        pd.CategoricalDtype(["GE", "unused", "PME", "Artisan", "ETI"]),
+    ],
+    ids=["str", "object", "category", "category-reordered"],
+)
 def test_clv_by_segment_from_its_own_column_matches_the_merge(dtype):
     # 3,000 seeded customers, some without CLV (prospects): grouped from a column of the CLV
     # table (factorized keys, no copy) and through the customer table (merge, then pandas

@@ -781,3 +781,89 @@ def test_side_by_side_is_the_concat_of_the_taken_rows():
     twice = studies._side_by_side(left, np.array([0]), left, np.array([1]))
     assert twice.columns.tolist() == ["customer_id", "name", "since"] * 2
     assert twice["customer_id"].iloc[0].tolist() == ["c", "a"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_largest_positions_are_pandas_nlargest(seed):
+    # Many ties (values on a coarse grid), NaNs, -0.0 next to 0.0 and infinities: the rows
+    # (and their order) must be those of Series.nlargest(15) with keep='first'.
+    rng = np.random.default_rng(seed)
+    values = rng.integers(-5, 6, size=2_000).astype(float) * 0.5
+    values[rng.random(2_000) < 0.2] = np.nan
+    values[rng.random(2_000) < 0.05] = -0.0
+    values[rng.random(2_000) < 0.003] = np.inf
+    values[rng.random(2_000) < 0.003] = -np.inf
+    for n in (1, 15, 40):
+        expected = pd.Series(values).nlargest(n).index.to_numpy()
+        np.testing.assert_array_equal(studies._largest_positions(values, n), expected)
+    # Without missing values, and when ties straddle the n-th place.
+    dense = np.nan_to_num(values, nan=2.5)
+    expected = pd.Series(dense).nlargest(15).index.to_numpy()
+    np.testing.assert_array_equal(studies._largest_positions(dense, 15), expected)
+    # The largest values are 0.0 and -0.0 (equal: row order decides).
+    signed = np.where(values > 0, -values, values)
+    expected = pd.Series(signed).nlargest(15).index.to_numpy()
+    np.testing.assert_array_equal(studies._largest_positions(signed, 15), expected)
+
+
+def test_largest_positions_leave_short_columns_to_pandas():
+    # 3 known values for 15 places: pandas pads with the missing rows; not the fast path.
+    assert studies._largest_positions(np.array([1.0, np.nan, 3.0, 2.0]), 15) is None
+    assert studies._largest_positions(np.array([1, 2, 3]), 1) is None  # integers
+
+
+def _same_clv_studies(one, other):
+    assert one.annual_churn == other.annual_churn
+    assert one.retention_total == other.retention_total
+    for name in ("simple_total", "simple", "predicted", "predictive_by_group", "top_customers"):
+        a, b = getattr(one, name), getattr(other, name)
+        assert (a is None) == (b is None), name
+        if a is not None:
+            assert_frame_equal(a, b, check_exact=True, obj=name)
+    for name in ("group_churn", "retention"):
+        a, b = getattr(one, name), getattr(other, name)
+        assert (a is None) == (b is None), name
+        if a is not None:
+            assert_series_equal(a, b, check_exact=True, obj=name)
+    assert (one.ltv_cac is None) == (other.ltv_cac is None)
+    if one.ltv_cac is not None:
+        assert_frame_equal(one.ltv_cac, other.ltv_cac, check_exact=True)
+    assert _codes(one.notes) == _codes(other.notes)  # same notes, same order
+
+
+@pytest.mark.parametrize("by", ["segment", "no_such_attribute"])
+def test_clv_study_group_tables_on_a_second_thread_are_the_serial_ones(
+    sample_aggregates, sample_portfolio, models, monkeypatch, by
+):
+    # The sample is below the threshold: the study runs serially; with the threshold at 0
+    # the simple CLV by group and the LTV / CAC are computed on the background thread. The
+    # same tables to the bit and the same notes in the same order (a missing attribute is
+    # noted by the group table computed on the thread).
+    agg, costs = sample_aggregates, sample_portfolio.costs
+    serial = studies.clv_study(agg, costs, models=models, by=by)
+    monkeypatch.setattr(studies, "_BACKGROUND_MIN_CUSTOMERS", 0)
+    threaded = studies.clv_study(agg, costs, models=models, by=by)
+    _same_clv_studies(threaded, serial)
+    assert (threaded.simple is None) is (by == "no_such_attribute")
+    assert threaded.ltv_cac is not None
+
+
+def test_clv_study_background_errors_are_raised(
+    sample_aggregates, sample_portfolio, models, monkeypatch
+):
+    # An error that is not a data note, raised on the thread, reaches the caller.
+    monkeypatch.setattr(studies, "_BACKGROUND_MIN_CUSTOMERS", 0)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("group table failed")
+
+    monkeypatch.setattr(studies, "_group_clv", broken)
+    with pytest.raises(RuntimeError, match="group table failed"):
+        studies.clv_study(sample_aggregates, sample_portfolio.costs, models=models)
+
+
+def test_clv_study_on_the_edge_set_with_a_second_thread(edge, monkeypatch):
+    serial = studies.clv_study(edge.agg, edge.costs, transactions=edge.data.transactions)
+    monkeypatch.setattr(studies, "_BACKGROUND_MIN_CUSTOMERS", 0)
+    threaded = studies.clv_study(edge.agg, edge.costs, transactions=edge.data.transactions)
+    _same_clv_studies(threaded, serial)

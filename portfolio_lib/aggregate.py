@@ -1118,11 +1118,14 @@ def _window_arrays(
             keep = inside[views.positions(months)] & (rows >= 0)
         else:
             keep = (_month_positions(monthly["month"], months[in_window]) >= 0) & (rows >= 0)
-        codes = rows[keep]
+        # Rows outside the window add to one extra slot, dropped: no copy of the kept rows of
+        # every column, and each customer's slot adds the same rows in the same order.
+        n = len(index)
+        slots = np.where(keep, rows, n)
 
         def total(values: np.ndarray) -> np.ndarray:
-            sums = np.bincount(codes, weights=values[keep], minlength=len(index))
-            return sums.astype(float, copy=False)  # bincount of no row gives integers
+            sums = np.bincount(slots, weights=values, minlength=n + 1)[:n]
+            return sums.astype(float)  # its own array (bincount of no row gives integers)
 
         names = ("revenue", "margin", "orders")
         columns = [views.values(name) for name in names]  # here: workers must not lock views

@@ -715,11 +715,31 @@ def p_alive(fit: BGNBDFit, frequency: ArrayLike, recency: ArrayLike, T: ArrayLik
     [1.0, 0.5654]
     """
     x, tx, T = np.broadcast_arrays(_as_float(frequency), _as_float(recency), _as_float(T))
+    out = np.empty(x.shape)
+    if _WORKERS > 1 and x.ndim == 1 and len(x) >= _PARALLEL_MIN_VALUES:
+        # Elementwise: two halves on two threads (numpy's loops release the GIL), same values.
+        half = len(x) // 2
+        parts = (slice(0, half), slice(half, None))
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(
+                pool.map(
+                    lambda part: _p_alive_into(fit, x[part], tx[part], T[part], out[part]), parts
+                )
+            )
+    else:
+        _p_alive_into(fit, x, tx, T, out)
+    return out
+
+
+def _p_alive_into(
+    fit: BGNBDFit, x: FloatArray, tx: FloatArray, T: FloatArray, work: FloatArray
+) -> None:
+    """:func:`p_alive` of same-shape float arrays, written into ``work``."""
     unit = fit.time_unit_days
     r, alpha, a, b = fit._values()
     # expit(-_log_odds_dead(fit._values(), x, tx / unit, T / unit)), each operation the same
     # (sums and products swapped only), on two buffers instead of a dozen temporaries.
-    value, work = np.empty(x.shape), np.empty(x.shape)
+    value = np.empty(x.shape)
     with np.errstate(divide="ignore", over="ignore"):
         np.divide(T, unit, out=value)
         value += alpha
@@ -739,7 +759,6 @@ def p_alive(fit: BGNBDFit, frequency: ArrayLike, recency: ArrayLike, T: ArrayLik
         np.negative(work, out=work)
         expit(work, out=work)
     work[~(x > 0)] = 1.0
-    return work
 
 
 def _softplus(value: float) -> float:

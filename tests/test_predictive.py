@@ -823,6 +823,32 @@ def test_p_alive_and_expected_spend_equal_their_formulas_to_the_bit():
         np.testing.assert_array_equal(expected_spend(spend, x, m), formula)
 
 
+def test_p_alive_on_two_threads_equals_one_thread_to_the_bit(monkeypatch):
+    # Halves on two threads (an odd length: unequal halves), against one thread and the
+    # textbook expression: elementwise work, so equal to the bit.
+    rng = np.random.default_rng(12)
+    n = 20_001
+    x = rng.integers(0, 40, n).astype(float)
+    T = rng.uniform(1, 1_000, n)
+    tx = np.where(x > 0, T * rng.uniform(0, 1, n), 0.0)
+    fit = _fit_of(TRUE_BGNBD)
+    r, alpha, a, b = fit._values()
+    xw, txw, Tw = x, tx / 7.0, T / 7.0
+    odds = (
+        math.log(a)
+        - np.log(b + np.maximum(xw, 1.0) - 1.0)
+        + (r + xw) * (np.log(alpha + Tw) - np.log(alpha + txw))
+    )
+    monkeypatch.setattr(pred, "_WORKERS", 1)
+    serial = p_alive(fit, x, tx, T)
+    monkeypatch.setattr(pred, "_WORKERS", 2)
+    monkeypatch.setattr(pred, "_PARALLEL_MIN_VALUES", 0)
+    threaded = p_alive(fit, x, tx, T)
+    np.testing.assert_array_equal(threaded, serial)
+    np.testing.assert_array_equal(threaded, np.where(x > 0, expit(-odds), 1.0))
+    assert (threaded[x == 0] == 1.0).all() and (threaded[x > 0] < 1.0).all()
+
+
 @pytest.mark.parametrize(
     "dtype",
     [

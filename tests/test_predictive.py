@@ -1046,12 +1046,13 @@ def test_predictive_clv_reuses_the_monthly_purchases_across_discount_rates(
 
 @pytest.mark.parametrize(
     ("t_high", "t_step"),
-    [(2.0**31 - 1, 1.0), (900, 0.5)],
-    ids=["whole-days", "fractional-days"],
+    [(2.0**31 - 1, 1.0), (900, 0.5), (1_200, 1.0)],
+    ids=["whole-days", "fractional-days", "table-of-pairs"],
 )
 def test_distinct_pairs_give_back_every_history(t_high, t_step):
     # 20,000 seeded histories with many repeats: whole ages up to 2^31 - 1 (one packed
-    # factorization), half days (three factorizations). Each customer's pair read back through
+    # factorization), half days (three factorizations), whole ages up to 1,200 days (a table
+    # of the 40 x 1,201 pairs, under 4 cells per history). Each customer's pair read back through
     # its code is its own, the pairs are exactly the distinct ones (as drop_duplicates finds
     # them) in their order of first appearance.
     rng = np.random.default_rng(11)
@@ -1065,6 +1066,12 @@ def test_distinct_pairs_give_back_every_history(t_high, t_step):
     expected = pd.DataFrame({"x": x, "T": T}).drop_duplicates()
     np.testing.assert_array_equal(ux, expected["x"].to_numpy())
     np.testing.assert_array_equal(uT, expected["T"].to_numpy())
+    # The same codes and pairs (dtypes included) as the packed factorization.
+    packed_codes, packed = pd.factorize(x.astype(np.int64) * 2**32 + T.astype(np.int64))
+    if t_step == 1.0:
+        assert codes.dtype == packed_codes.dtype and ux.dtype == uT.dtype == np.float64
+        np.testing.assert_array_equal(codes, packed_codes)
+        np.testing.assert_array_equal(uT, (packed % 2**32).astype(float))
 
 
 def test_predictive_clv_matches_a_customer_by_customer_evaluation(sample_aggregates, monkeypatch):

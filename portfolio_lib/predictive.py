@@ -1569,13 +1569,35 @@ def _totals_by_key(clv: pd.DataFrame, keys: pd.Series, name: str) -> pd.DataFram
     if not with_clv.all():
         values = {c: v[with_clv] for c, v in values.items()}
         codes = codes[with_clv]
-    grouped = pd.DataFrame(values, copy=False).groupby(codes, sort=False)
-    out = grouped.agg(
-        customers=("clv", "size"),
-        clv=("clv", "sum"),
-        clv_mean=("clv", "mean"),
-        expected_purchases=("expected_purchases", "sum"),
-        p_alive_mean=("p_alive", "mean"),
+
+    def aggregate(named: dict[str, tuple[str, str]]) -> pd.DataFrame:
+        columns = {column: values[column] for column, _ in named.values()}
+        return pd.DataFrame(columns, copy=False).groupby(codes, sort=False).agg(**named)
+
+    parts = (
+        {
+            "customers": ("clv", "size"),
+            "clv": ("clv", "sum"),
+            "expected_purchases": ("expected_purchases", "sum"),
+        },
+        {"clv_mean": ("clv", "mean"), "p_alive_mean": ("p_alive", "mean")},
+    )
+    if _WORKERS > 1 and len(codes) >= _PARALLEL_MIN_VALUES:
+        # The sums and the means on two threads (pandas' group kernels release the GIL): the
+        # same kernels over the same values, groups in the same order.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            totals, means = pool.map(aggregate, parts)
+    else:
+        totals, means = map(aggregate, parts)
+    out = pd.DataFrame(
+        {
+            "customers": totals["customers"],
+            "clv": totals["clv"],
+            "clv_mean": means["clv_mean"],
+            "expected_purchases": totals["expected_purchases"],
+            "p_alive_mean": means["p_alive_mean"],
+        },
+        index=totals.index,
     )
     out.index = pd.Index([uniques[code] for code in out.index], name=name)
     total = float(values["clv"].sum())

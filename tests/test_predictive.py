@@ -860,11 +860,14 @@ def test_p_alive_on_two_threads_equals_one_thread_to_the_bit(monkeypatch):
     ],
     ids=["str", "object", "category", "category-reordered"],
 )
-def test_clv_by_segment_from_its_own_column_matches_the_merge(dtype):
+@pytest.mark.parametrize("workers", [1, 2], ids=["one-thread", "two-threads"])
+def test_clv_by_segment_from_its_own_column_matches_the_merge(dtype, workers, monkeypatch):
     # 3,000 seeded customers, some without CLV (prospects): grouped from a column of the CLV
-    # table (factorized keys, no copy) and through the customer table (merge, then pandas
-    # groupby on the keys as objects), the tables are the same to the bit, groups in the
-    # same order.
+    # table (factorized keys, no copy; sums and means on one or two threads) and through the
+    # customer table (merge, then pandas groupby on the keys as objects), the tables are the
+    # same to the bit, groups in the same order.
+    monkeypatch.setattr(pred, "_WORKERS", workers)
+    monkeypatch.setattr(pred, "_PARALLEL_MIN_VALUES", 0)
     rng = np.random.default_rng(3)
     n = 3_000
     ids = [f"c{i:04d}" for i in range(n)]

@@ -1213,9 +1213,8 @@ def expected_spend(
         spend *= m
         spend += p * v
         spend /= weight
-    no_mean = ~(weight > 0)
-    spend[no_mean] = m[no_mean]
-    spend[~((x > 0) & (m > 0))] = fit.mean_spend
+    np.copyto(spend, m, where=~(weight > 0))  # no posterior mean: the customer's average
+    np.copyto(spend, fit.mean_spend, where=~((x > 0) & (m > 0)))
     return spend
 
 
@@ -1360,6 +1359,13 @@ def _monthly_increments(
     return increments
 
 
+def _spread(values: FloatArray, rows: np.ndarray) -> FloatArray:
+    """``values`` at the ``rows`` (a boolean mask) of a NaN-filled array."""
+    out = np.full(len(rows), np.nan)
+    out[rows] = values
+    return out
+
+
 # The dtype pandas infers for an array of Python strings (the default string dtype).
 _INFERRED_STRINGS = pd.Series(np.array(["id"], dtype=object)).dtype
 
@@ -1425,32 +1431,43 @@ def predictive_clv(
     )
     m = _column(summary, monetary_value_col, analysis="predictive CLV").to_numpy()
     n = len(summary)
-    alive = np.full(n, np.nan)
-    purchases = np.full(n, np.nan)
-    discounted = np.full(n, np.nan)
     if known.any():
         everyone = bool(known.all())  # no prospect: the arrays themselves, no copies
         xk = x if everyone else x[known]
         Tk = T if everyone else T[known]
         alive_k = p_alive(bgnbd, xk, tx if everyone else tx[known], Tk)
-        alive[known] = alive_k
         # The alive expectation depends on (x, T) only: evaluate it once per distinct pair.
         codes, ux, uT = _distinct_pairs(xk, Tk)
         increments = _monthly_increments(bgnbd, ux, uT / bgnbd.time_unit_days, int(horizon_months))
         monthly_factor = (1.0 + discount_rate) ** (1.0 / 12.0)
         discount = monthly_factor ** -np.arange(1.0, int(horizon_months) + 1)
-        purchases[known] = alive_k * increments.sum(axis=1)[codes]
-        discounted[known] = alive_k * (increments @ discount)[codes]
+        # alive * per-pair value, multiplied in place into the gathered values (a product
+        # does not depend on the order of its two factors).
+        purchases_k = np.take(increments.sum(axis=1), codes)
+        purchases_k *= alive_k
+        discounted_k = np.take(increments @ discount, codes)
+        discounted_k *= alive_k
+        if everyone:
+            alive, purchases, discounted = alive_k, purchases_k, discounted_k
+        else:
+            alive, purchases, discounted = (
+                _spread(values, known) for values in (alive_k, purchases_k, discounted_k)
+            )
+    else:
+        alive, purchases, discounted = (np.full(n, np.nan) for _ in range(3))
     spend = expected_spend(gamma_gamma, np.nan_to_num(x), m)
-    spend[~known] = np.nan
+    if not known.all():
+        np.copyto(spend, np.nan, where=~known)
     margin = _margin_rates(summary, margin_rate, n)
+    clv = np.multiply(margin, spend)  # margin * spend * discounted, one buffer
+    clv *= discounted
     out = pd.DataFrame(
         {
             "p_alive": alive,
             "expected_purchases": purchases,
             "expected_spend": spend,
             "margin_rate": margin,
-            "clv": margin * spend * discounted,
+            "clv": clv,
         },
         index=summary.index,
         # The arrays are this function's own: kept as they are, not stacked into one block

@@ -1117,6 +1117,18 @@ def test_predictive_clv_matches_a_customer_by_customer_evaluation(sample_aggrega
         fast["clv"].to_numpy()[known], clv[known] * discounted, rtol=1e-14, atol=0
     )
     assert fast["clv"].isna().to_numpy().tolist() == (~known).tolist()
+    # Prospects (no history) appended after the buyers: NaN rows, the buyers' rows the same
+    # (the arrays spread around the prospects, not kept as computed).
+    columns = ["frequency", "recency", "T", "monetary_value"]
+    prospects = pd.DataFrame(np.nan, index=[-1, -2, -3], columns=columns)
+    options = {"discount_rate": 0.07, "margin_rate": 0.3}
+    buyers = pred.predictive_clv(agg.customers[columns], bgnbd, spend, **options)
+    mixed = pred.predictive_clv(
+        pd.concat([agg.customers[columns], prospects]), bgnbd, spend, **options
+    )
+    pd.testing.assert_frame_equal(mixed.iloc[:-3], buyers, check_exact=True)
+    assert mixed.iloc[-3:].drop(columns="margin_rate").isna().all(axis=None)
+    np.testing.assert_array_equal(buyers["p_alive"].to_numpy(), fast["p_alive"].to_numpy())
     # One thread gives the same table.
     monkeypatch.setattr(pred, "_WORKERS", 1)
     pred.clear_cache()

@@ -1376,6 +1376,21 @@ def _clv_study(
         ahead(("by", by), group_compute)
         if costs is not None:
             ahead("ltv_cac", ltv_cac_compute)
+    # The predictive CLV (the longest part) is computed now, while the background thread works,
+    # rather than after waiting for the group tables; consumed below in the serial order (an
+    # error it raised is raised there).
+    predicted_or_error: pd.DataFrame | Exception | None = None
+    if models.bgnbd is not None and models.gamma_gamma is not None:
+        try:
+            predicted_or_error = predictive_clv(
+                agg.customers,
+                models.bgnbd,
+                models.gamma_gamma,
+                horizon_months=horizon_months,
+                discount_rate=discount_rate,
+            )
+        except Exception as error:  # re-raised where the serial study raised it
+            predicted_or_error = error
     if churn is not None:
         simple_total = once(
             "simple_total",
@@ -1404,14 +1419,10 @@ def _clv_study(
 
     notes += models.notes
     predicted = by_group = top = None
-    if models.bgnbd is not None and models.gamma_gamma is not None:
-        predicted = predictive_clv(
-            agg.customers,
-            models.bgnbd,
-            models.gamma_gamma,
-            horizon_months=horizon_months,
-            discount_rate=discount_rate,
-        )
+    if predicted_or_error is not None:
+        if isinstance(predicted_or_error, Exception):
+            raise predicted_or_error
+        predicted = predicted_or_error
         by_group = _attempt(notes, lambda: _predictive_by_group(predicted, agg.customers, by))
         top = _top_customers(predicted, agg.customers)
 

@@ -862,6 +862,30 @@ def test_clv_study_background_errors_are_raised(
         studies.clv_study(sample_aggregates, sample_portfolio.costs, models=models)
 
 
+@pytest.mark.parametrize("background", [False, True], ids=["serial", "second-thread"])
+def test_clv_study_raises_in_the_serial_order(
+    sample_aggregates, sample_portfolio, models, monkeypatch, background
+):
+    # The predictive CLV is computed before the group tables are collected, its error kept
+    # until its turn: with both failing, the group table's error (consumed first) is raised;
+    # with only the predictive CLV failing, its own.
+    if background:
+        monkeypatch.setattr(studies, "_BACKGROUND_MIN_CUSTOMERS", 0)
+
+    def failing(message, error):
+        def fail(*_args, **_kwargs):
+            raise error(message)
+
+        return fail
+
+    monkeypatch.setattr(studies, "predictive_clv", failing("predictive failed", ValueError))
+    with pytest.raises(ValueError, match="predictive failed"):
+        studies.clv_study(sample_aggregates, sample_portfolio.costs, models=models)
+    monkeypatch.setattr(studies, "_group_clv", failing("group table failed", RuntimeError))
+    with pytest.raises(RuntimeError, match="group table failed"):
+        studies.clv_study(sample_aggregates, sample_portfolio.costs, models=models)
+
+
 def test_clv_study_on_the_edge_set_with_a_second_thread(edge, monkeypatch):
     serial = studies.clv_study(edge.agg, edge.costs, transactions=edge.data.transactions)
     monkeypatch.setattr(studies, "_BACKGROUND_MIN_CUSTOMERS", 0)

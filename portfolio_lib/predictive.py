@@ -35,11 +35,9 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 import threading
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -50,7 +48,7 @@ from scipy.optimize import minimize
 from scipy.special import betainc, betaln, digamma, expit, gammaln, hyp2f1, xlogy
 
 from . import i18n
-from .aggregate import customer_summary
+from .aggregate import _parallel_map, customer_summary
 from .config import DEFAULTS
 from .errors import DataQualityWarning, PortfolioDataError
 
@@ -91,8 +89,7 @@ _NEAR_ONE = 1e-3
 # Horizons below _SERIES_MAX_K (alpha + T) use the power series (at most _SERIES_TERMS terms).
 _SERIES_MAX_K = 0.5
 _SERIES_TERMS = 200
-# Threads for the monthly expected purchases of a CLV, used from this many values on.
-_WORKERS = min(2, os.cpu_count() or 1)
+# Elementwise work is split over threads (aggregate.THREADS) from this many values on.
 _PARALLEL_MIN_VALUES = 200_000
 # warnings.catch_warnings is not thread-safe: the quadrature fallback holds this lock.
 _QUADRATURE_LOCK = threading.Lock()
@@ -716,16 +713,13 @@ def p_alive(fit: BGNBDFit, frequency: ArrayLike, recency: ArrayLike, T: ArrayLik
     """
     x, tx, T = np.broadcast_arrays(_as_float(frequency), _as_float(recency), _as_float(T))
     out = np.empty(x.shape)
-    if _WORKERS > 1 and x.ndim == 1 and len(x) >= _PARALLEL_MIN_VALUES:
+    if x.ndim == 1 and len(x) >= _PARALLEL_MIN_VALUES:
         # Elementwise: two halves on two threads (numpy's loops release the GIL), same values.
         half = len(x) // 2
-        parts = (slice(0, half), slice(half, None))
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            list(
-                pool.map(
-                    lambda part: _p_alive_into(fit, x[part], tx[part], T[part], out[part]), parts
-                )
-            )
+        _parallel_map(
+            lambda part: _p_alive_into(fit, x[part], tx[part], T[part], out[part]),
+            [slice(0, half), slice(half, None)],
+        )
     else:
         _p_alive_into(fit, x, tx, T, out)
     return out
@@ -1343,9 +1337,8 @@ def _monthly_increments(
     # The months are independent elementwise computations, spread over the cores (numpy's
     # loops release the GIL): the same values in any order.
     horizons = range(1, horizon_months + 1)
-    if _WORKERS > 1 and len(x) * horizon_months >= _PARALLEL_MIN_VALUES:
-        with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
-            expectations = list(pool.map(expected, horizons))
+    if len(x) * horizon_months >= _PARALLEL_MIN_VALUES:
+        expectations = _parallel_map(expected, horizons)
     else:
         expectations = [expected(k) for k in horizons]
     increments = np.empty((len(x), horizon_months))
@@ -1599,11 +1592,10 @@ def _totals_by_key(clv: pd.DataFrame, keys: pd.Series, name: str) -> pd.DataFram
         },
         {"clv_mean": ("clv", "mean"), "p_alive_mean": ("p_alive", "mean")},
     )
-    if _WORKERS > 1 and len(codes) >= _PARALLEL_MIN_VALUES:
+    if len(codes) >= _PARALLEL_MIN_VALUES:
         # The sums and the means on two threads (pandas' group kernels release the GIL): the
         # same kernels over the same values, groups in the same order.
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            totals, means = pool.map(aggregate, parts)
+        totals, means = _parallel_map(aggregate, parts)
     else:
         totals, means = map(aggregate, parts)
     out = pd.DataFrame(

@@ -50,6 +50,14 @@ HOLDOUT_DAYS = 182.0
 N_SIMULATED = 15_000
 
 
+def _use_threads(monkeypatch, threads: int) -> None:
+    """Run the library's threaded work on ``threads`` threads (two even on a one-core runner)."""
+    import portfolio_lib.aggregate as aggregate_module
+
+    monkeypatch.setattr(aggregate_module, "THREADS", threads)
+    monkeypatch.setattr(aggregate_module.os, "cpu_count", lambda: 2)
+
+
 def _fit_of(params: dict[str, float], unit: float = 7.0) -> BGNBDFit:
     return BGNBDFit(
         **params,
@@ -839,9 +847,9 @@ def test_p_alive_on_two_threads_equals_one_thread_to_the_bit(monkeypatch):
         - np.log(b + np.maximum(xw, 1.0) - 1.0)
         + (r + xw) * (np.log(alpha + Tw) - np.log(alpha + txw))
     )
-    monkeypatch.setattr(pred, "_WORKERS", 1)
+    _use_threads(monkeypatch, 1)
     serial = p_alive(fit, x, tx, T)
-    monkeypatch.setattr(pred, "_WORKERS", 2)
+    _use_threads(monkeypatch, 2)
     monkeypatch.setattr(pred, "_PARALLEL_MIN_VALUES", 0)
     threaded = p_alive(fit, x, tx, T)
     np.testing.assert_array_equal(threaded, serial)
@@ -866,7 +874,7 @@ def test_clv_by_segment_from_its_own_column_matches_the_merge(dtype, workers, mo
     # table (factorized keys, no copy; sums and means on one or two threads) and through the
     # customer table (merge, then pandas groupby on the keys as objects), the tables are the
     # same to the bit, groups in the same order.
-    monkeypatch.setattr(pred, "_WORKERS", workers)
+    _use_threads(monkeypatch, workers)
     monkeypatch.setattr(pred, "_PARALLEL_MIN_VALUES", 0)
     rng = np.random.default_rng(3)
     n = 3_000
@@ -1085,7 +1093,7 @@ def test_predictive_clv_matches_a_customer_by_customer_evaluation(sample_aggrega
     bgnbd = pred.fit_bgnbd(agg.customers)
     with pytest.warns(pred.DataQualityWarning):
         spend = pred.fit_gamma_gamma(agg.customers, on_nonpositive="exclude")
-    monkeypatch.setattr(pred, "_WORKERS", 2)
+    _use_threads(monkeypatch, 2)
     monkeypatch.setattr(pred, "_PARALLEL_MIN_VALUES", 0)
     pred.clear_cache()
     fast = pred.predictive_clv(agg.customers, bgnbd, spend, discount_rate=0.07)
@@ -1130,7 +1138,7 @@ def test_predictive_clv_matches_a_customer_by_customer_evaluation(sample_aggrega
     assert mixed.iloc[-3:].drop(columns="margin_rate").isna().all(axis=None)
     np.testing.assert_array_equal(buyers["p_alive"].to_numpy(), fast["p_alive"].to_numpy())
     # One thread gives the same table.
-    monkeypatch.setattr(pred, "_WORKERS", 1)
+    _use_threads(monkeypatch, 1)
     pred.clear_cache()
     serial = pred.predictive_clv(agg.customers, bgnbd, spend, discount_rate=0.07)
     pd.testing.assert_frame_equal(serial, fast, check_exact=True)

@@ -803,15 +803,16 @@ def test_clv_by_segment_sums_and_means():
     assert error.value.code == "missing_attribute" and error.value.column == "region"
 
 
-def test_p_alive_and_expected_spend_equal_their_formulas_to_the_bit():
-    # Written in place for speed: each value must still be the textbook expression, bit for
-    # bit, on seeded histories (zero and repeat buyers, spends <= 0, q - 1 + p x <= 0).
-    rng = np.random.default_rng(11)
-    n = 20_000
+def _histories(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Seeded (frequency, recency, T) in days: zero and repeat buyers, recency <= T."""
     x = rng.integers(0, 40, n).astype(float)
     T = rng.uniform(1, 1_000, n)
     tx = np.where(x > 0, T * rng.uniform(0, 1, n), 0.0)
-    fit = _fit_of(TRUE_BGNBD)
+    return x, tx, T
+
+
+def _textbook_p_alive(fit, x, tx, T) -> np.ndarray:
+    """P(alive) of the BG/NBD as the paper writes it (weekly units), 1 without repeat."""
     r, alpha, a, b = fit._values()
     xw, txw, Tw = x, tx / 7.0, T / 7.0
     odds = (
@@ -819,7 +820,17 @@ def test_p_alive_and_expected_spend_equal_their_formulas_to_the_bit():
         - np.log(b + np.maximum(xw, 1.0) - 1.0)
         + (r + xw) * (np.log(alpha + Tw) - np.log(alpha + txw))
     )
-    np.testing.assert_array_equal(p_alive(fit, x, tx, T), np.where(x > 0, expit(-odds), 1.0))
+    return np.where(x > 0, expit(-odds), 1.0)
+
+
+def test_p_alive_and_expected_spend_equal_their_formulas_to_the_bit():
+    # Written in place for speed: each value must still be the textbook expression, bit for
+    # bit, on seeded histories (zero and repeat buyers, spends <= 0, q - 1 + p x <= 0).
+    rng = np.random.default_rng(11)
+    n = 20_000
+    x, tx, T = _histories(rng, n)
+    fit = _fit_of(TRUE_BGNBD)
+    np.testing.assert_array_equal(p_alive(fit, x, tx, T), _textbook_p_alive(fit, x, tx, T))
     m = rng.normal(50, 30, n)
     for params in (TRUE_GG, {"p": 0.02, "q": 0.5, "v": 15.0}):
         spend = _spend_fit(params)
@@ -834,26 +845,15 @@ def test_p_alive_and_expected_spend_equal_their_formulas_to_the_bit():
 def test_p_alive_on_two_threads_equals_one_thread_to_the_bit(monkeypatch):
     # Halves on two threads (an odd length: unequal halves), against one thread and the
     # textbook expression: elementwise work, so equal to the bit.
-    rng = np.random.default_rng(12)
-    n = 20_001
-    x = rng.integers(0, 40, n).astype(float)
-    T = rng.uniform(1, 1_000, n)
-    tx = np.where(x > 0, T * rng.uniform(0, 1, n), 0.0)
+    x, tx, T = _histories(np.random.default_rng(12), 20_001)
     fit = _fit_of(TRUE_BGNBD)
-    r, alpha, a, b = fit._values()
-    xw, txw, Tw = x, tx / 7.0, T / 7.0
-    odds = (
-        math.log(a)
-        - np.log(b + np.maximum(xw, 1.0) - 1.0)
-        + (r + xw) * (np.log(alpha + Tw) - np.log(alpha + txw))
-    )
     _use_threads(monkeypatch, 1)
     serial = p_alive(fit, x, tx, T)
     _use_threads(monkeypatch, 2)
     monkeypatch.setattr(pred, "_PARALLEL_MIN_VALUES", 0)
     threaded = p_alive(fit, x, tx, T)
     np.testing.assert_array_equal(threaded, serial)
-    np.testing.assert_array_equal(threaded, np.where(x > 0, expit(-odds), 1.0))
+    np.testing.assert_array_equal(threaded, _textbook_p_alive(fit, x, tx, T))
     assert (threaded[x == 0] == 1.0).all() and (threaded[x > 0] < 1.0).all()
 
 

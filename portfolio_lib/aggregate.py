@@ -563,6 +563,11 @@ _POOL: ThreadPoolExecutor | None = None
 _IN_WORKER = threading.local()
 
 
+def _thread_count() -> int:
+    """Threads the library may use: :data:`THREADS`, at most the machine's cores."""
+    return min(THREADS, os.cpu_count() or 1)
+
+
 def _parallel_map(function: Callable[[_T_in], _T], items: Sequence[_T_in]) -> list[_T]:
     """``[function(item) for item in items]``, on up to :data:`THREADS` threads.
 
@@ -572,7 +577,7 @@ def _parallel_map(function: Callable[[_T_in], _T], items: Sequence[_T_in]) -> li
     use the tables' cache (``_views``): its caller may hold the cache's lock.
     """
     global _POOL
-    threads = min(THREADS, os.cpu_count() or 1)
+    threads = _thread_count()
     if threads < 2 or len(items) < 2 or getattr(_IN_WORKER, "active", False):
         return [function(item) for item in items]
     with _CACHE_LOCK:
@@ -942,7 +947,7 @@ class _TrailingPanel:
         so the machine's second core halves the wall time; ``work`` must only write to its
         block's own slice of its outputs.
         """
-        threads = min(THREADS, os.cpu_count() or 1)
+        threads = _thread_count()
         if not self._sorted_cells or threads < 2:
             for start, stop, block in self._blocks():
                 work(start, stop, block)

@@ -39,7 +39,15 @@ import numpy as np
 import pandas as pd
 
 from . import i18n
-from .aggregate import Aggregates, Period, _grid_key, _same_customers, _views, window_totals
+from .aggregate import (
+    Aggregates,
+    Period,
+    _grid_key,
+    _same_customers,
+    _thread_count,
+    _views,
+    window_totals,
+)
 from .alerts import alerts_by_rep, customer_alerts
 from .balance import (
     _concentration,
@@ -1304,7 +1312,11 @@ def clv_study(
             max_lifetime_years=max_lifetime_years,
             totals=totals,
             memo={} if memo is None else memo,
-            background=background if len(agg.customers) >= _BACKGROUND_MIN_CUSTOMERS else None,
+            background=(
+                background
+                if len(agg.customers) >= _BACKGROUND_MIN_CUSTOMERS and _thread_count() > 1
+                else None
+            ),
         )
 
 

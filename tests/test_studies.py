@@ -831,6 +831,15 @@ def _same_clv_studies(one, other):
     assert _codes(one.notes) == _codes(other.notes)  # same notes, same order
 
 
+def _on_background_thread(monkeypatch) -> None:
+    """Let clv_study compute its group tables on its second thread whatever the size and cores."""
+    import portfolio_lib.aggregate as aggregate_module
+
+    monkeypatch.setattr(studies, "_BACKGROUND_MIN_CUSTOMERS", 0)
+    monkeypatch.setattr(aggregate_module.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(aggregate_module, "THREADS", 2)
+
+
 @pytest.mark.parametrize("by", ["segment", "no_such_attribute"])
 def test_clv_study_group_tables_on_a_second_thread_are_the_serial_ones(
     sample_aggregates, sample_portfolio, models, monkeypatch, by
@@ -841,7 +850,7 @@ def test_clv_study_group_tables_on_a_second_thread_are_the_serial_ones(
     # noted by the group table computed on the thread).
     agg, costs = sample_aggregates, sample_portfolio.costs
     serial = studies.clv_study(agg, costs, models=models, by=by)
-    monkeypatch.setattr(studies, "_BACKGROUND_MIN_CUSTOMERS", 0)
+    _on_background_thread(monkeypatch)
     threaded = studies.clv_study(agg, costs, models=models, by=by)
     _same_clv_studies(threaded, serial)
     assert (threaded.simple is None) is (by == "no_such_attribute")
@@ -852,7 +861,7 @@ def test_clv_study_background_errors_are_raised(
     sample_aggregates, sample_portfolio, models, monkeypatch
 ):
     # An error that is not a data note, raised on the thread, reaches the caller.
-    monkeypatch.setattr(studies, "_BACKGROUND_MIN_CUSTOMERS", 0)
+    _on_background_thread(monkeypatch)
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("group table failed")
@@ -870,7 +879,7 @@ def test_clv_study_raises_in_the_serial_order(
     # until its turn: with both failing, the group table's error (consumed first) is raised;
     # with only the predictive CLV failing, its own.
     if background:
-        monkeypatch.setattr(studies, "_BACKGROUND_MIN_CUSTOMERS", 0)
+        _on_background_thread(monkeypatch)
 
     def failing(message, error):
         def fail(*_args, **_kwargs):
@@ -888,6 +897,6 @@ def test_clv_study_raises_in_the_serial_order(
 
 def test_clv_study_on_the_edge_set_with_a_second_thread(edge, monkeypatch):
     serial = studies.clv_study(edge.agg, edge.costs, transactions=edge.data.transactions)
-    monkeypatch.setattr(studies, "_BACKGROUND_MIN_CUSTOMERS", 0)
+    _on_background_thread(monkeypatch)
     threaded = studies.clv_study(edge.agg, edge.costs, transactions=edge.data.transactions)
     _same_clv_studies(threaded, serial)

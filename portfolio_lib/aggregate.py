@@ -128,7 +128,7 @@ class Aggregates:
         customers = self.customers[kept].reset_index(drop=True)
         ids = self.monthly["customer_id"]
         mine = self.customers["customer_id"]
-        if isinstance(ids.dtype, pd.CategoricalDtype) and _same_ids(ids.dtype, mine):
+        if isinstance(ids.dtype, pd.CategoricalDtype) and _same_customers(ids.cat.categories, mine):
             # Categories = the customer table's ids in its order: filtering the long table is
             # a lookup of integer codes, with no string compared or converted.
             dtype = pd.CategoricalDtype(ids.cat.categories[kept], ordered=False)
@@ -149,11 +149,6 @@ class Aggregates:
                 categories=customers["customer_id"].astype(object),
             )
         return replace(self, customers=customers, monthly=monthly.reset_index(drop=True))
-
-
-def _same_ids(dtype: pd.CategoricalDtype, ids: pd.Series) -> bool:
-    """Whether the categories are the customer table's ids, in its order."""
-    return _same_customers(dtype.categories, ids)
 
 
 def _same_customers(index: pd.Index, ids: pd.Series | pd.Index) -> bool:

@@ -995,11 +995,6 @@ class _TrailingPanel:
 # Dense views of the monthly table (cheap: used by every analysis and every widget change)
 
 
-def _customer_rows(monthly: pd.DataFrame, customer_col: str) -> tuple[np.ndarray, pd.Index]:
-    """Row code of every monthly row (-1 without an id) and the customers, in category order."""
-    return _views(monthly).customers(customer_col)
-
-
 def _month_positions(values: pd.Series, months: pd.DatetimeIndex) -> np.ndarray:
     """``months.get_indexer(values)`` (-1 where absent), by binary search on a sorted grid.
 

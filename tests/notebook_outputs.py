@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from portfolio_lib.config import SAMPLE_FILES
+
+# The sample's files as notebook parameters, and one of its sales reps.
+SAMPLE = {name: str(SAMPLE_FILES[name]) for name in ("transactions", "customers", "costs")}
+REP = "Julie Petit"
+
 
 def errors(notebook) -> list[str]:
     """``'Name: message'`` of every error output of an executed notebook."""
@@ -10,4 +16,14 @@ def errors(notebook) -> list[str]:
         for c in notebook.cells
         for o in c.get("outputs", [])
         if o.get("output_type") == "error"
+    ]
+
+
+def outputs(notebook, mimetype: str) -> list:
+    """The ``mimetype`` data of every output of an executed notebook, in order."""
+    return [
+        o["data"][mimetype]
+        for c in notebook.cells
+        for o in c.get("outputs", [])
+        if mimetype in o.get("data", {})
     ]

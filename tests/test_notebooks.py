@@ -14,7 +14,7 @@ import math
 import nbformat
 import papermill
 import pytest
-from notebook_outputs import errors
+from notebook_outputs import errors, outputs
 
 from portfolio_lib import widgets  # noqa: F401  (registers the control labels)
 from portfolio_lib.config import DEFAULTS, NOTEBOOKS_DIR
@@ -99,12 +99,7 @@ def test_runs_headless_and_draws_charts_as_outputs(executed_notebook, name, data
 
 
 def _widget_views(notebook) -> list[dict]:
-    return [
-        o["data"]["application/vnd.jupyter.widget-view+json"]
-        for c in notebook.cells
-        for o in c.get("outputs", [])
-        if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
-    ]
+    return outputs(notebook, "application/vnd.jupyter.widget-view+json")
 
 
 @pytest.mark.notebooks

@@ -13,7 +13,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from notebook_outputs import errors
+from notebook_outputs import errors, outputs
 
 from portfolio_lib.aggregate import active_matrix, window_totals
 from portfolio_lib.alerts import alerts_by_rep, customer_alerts
@@ -53,11 +53,9 @@ FIT_RTOL = 1e-6
 def _notes(notebook) -> list[str]:
     """Texts of the messages shown with present.show_message."""
     return [
-        o["data"]["text/markdown"]
-        for c in notebook.cells
-        for o in c.get("outputs", [])
-        if "text/markdown" in o.get("data", {})
-        and o["data"]["text/markdown"].startswith(("> **Note**", "> **Attention**"))
+        text
+        for text in outputs(notebook, "text/markdown")
+        if text.startswith(("> **Note**", "> **Attention**"))
     ]
 
 

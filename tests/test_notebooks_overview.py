@@ -12,34 +12,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from notebook_outputs import errors
+from notebook_outputs import REP, SAMPLE, errors, outputs
 
 from portfolio_lib.aggregate import window_totals
 from portfolio_lib.alerts import alerts_by_rep, customer_alerts
 from portfolio_lib.balance import concentration, dependence_alerts
-from portfolio_lib.config import SAMPLE_DIR
 from portfolio_lib.prepare import prepare
 from portfolio_lib.present import read_records
 from portfolio_lib.weight import headline_kpis, weight_over_time
 
 pytestmark = pytest.mark.notebooks
 
-SAMPLE = {
-    "transactions": str(SAMPLE_DIR / "transactions.csv"),
-    "customers": str(SAMPLE_DIR / "customers.csv"),
-    "costs": str(SAMPLE_DIR / "costs.csv"),
-}
-REP = "Julie Petit"
-
 
 def _notes(notebook) -> str:
     """Texts of the boxes shown with present.show_message."""
-    return "\n".join(
-        o["data"]["text/markdown"]
-        for c in notebook.cells
-        for o in c.get("outputs", [])
-        if "text/markdown" in o.get("data", {})
-    )
+    return "\n".join(outputs(notebook, "text/markdown"))
 
 
 def _run(executed_notebook, dataset="sample", **parameters):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from notebook_outputs import errors
+from notebook_outputs import REP, SAMPLE, errors
 
 from portfolio_lib.aggregate import active_matrix, window_totals
 from portfolio_lib.clv import simple_clv
@@ -29,13 +29,6 @@ from portfolio_lib.present import read_records
 from portfolio_lib.weight import headline_kpis, weight_by, weight_over_time
 
 pytestmark = pytest.mark.notebooks
-
-SAMPLE = {
-    "transactions": str(SAMPLE_DIR / "transactions.csv"),
-    "customers": str(SAMPLE_DIR / "customers.csv"),
-    "costs": str(SAMPLE_DIR / "costs.csv"),
-}
-REP = "Julie Petit"
 
 
 def _floats(values) -> np.ndarray:

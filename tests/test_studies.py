@@ -624,6 +624,19 @@ def test_bad_parameters_raise(sample_aggregates):
         studies.alerts_study(sample_aggregates, drop_alert=-0.1)
 
 
+def _count_calls(monkeypatch, name: str):
+    """Wrap ``studies.<name>``: the list of each call's ``by`` keyword, and the original."""
+    calls = []
+    original = getattr(studies, name)
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs.get("by"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(studies, name, counted)
+    return calls, original
+
+
 def test_costs_and_clv_studies_share_the_portfolio_churn(
     sample_aggregates, sample_portfolio, models, monkeypatch
 ):
@@ -631,14 +644,7 @@ def test_costs_and_clv_studies_share_the_portfolio_churn(
     # is annual_churn's value; a changed table gets its own.
     agg, costs = sample_aggregates, sample_portfolio.costs
     clear_cache()
-    calls = []
-    original = studies.annual_churn
-
-    def counted(*args, **kwargs):
-        calls.append(kwargs.get("by"))
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(studies, "annual_churn", counted)
+    calls, original = _count_calls(monkeypatch, "annual_churn")
     cost_study = studies.costs_study(agg, costs)
     clv = studies.clv_study(agg, costs, models=models)
     assert calls.count(None) == 1
@@ -665,14 +671,7 @@ def test_costs_and_clv_studies_share_the_simple_clv_total(
     # callers get copies. Given totals (an explorer's) are read as given.
     agg, costs = sample_aggregates, sample_portfolio.costs
     clear_cache()
-    calls = []
-    original = studies.simple_clv
-
-    def counted(*args, **kwargs):
-        calls.append(kwargs.get("by"))
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(studies, "simple_clv", counted)
+    calls, original = _count_calls(monkeypatch, "simple_clv")
     cost_study = studies.costs_study(agg, costs)
     clv = studies.clv_study(agg, costs, models=models)
     assert calls.count(None) == 1

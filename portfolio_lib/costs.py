@@ -284,7 +284,7 @@ class _Inputs:
         row_month -= row_first
         inside = (row_first >= 0) & (row_month >= 0) & (row_month < horizon_months)
         del row_month
-        if margin_rate is None and not monthly["margin"].isna().all():
+        if margin_rate is None and views.has_values("margin"):
             margin = views.values("margin")[inside]
         else:
             rate = DEFAULTS["default_margin_rate"] if margin_rate is None else float(margin_rate)

@@ -758,6 +758,35 @@ class _TableViews:
 
         return self.get(("sorted_cells",), compute)
 
+    def row_bounds(self) -> np.ndarray:
+        """Where each customer's rows start, then the number of rows (customers + 1 values).
+
+        Only for tables whose :meth:`sorted_cells` holds: customer ``c``'s rows are then
+        ``bounds[c]:bounds[c + 1]`` (empty for prospects), months increasing.
+        """
+
+        def compute() -> np.ndarray:
+            codes, index = self.customers()
+            starts = np.flatnonzero(codes[1:] != codes[:-1])
+            starts += 1
+            starts = np.concatenate([np.zeros(min(len(codes), 1), dtype=np.int64), starts])
+            bounds = np.full(len(index) + 1, len(codes), dtype=np.int64)
+            bounds[codes[starts]] = starts
+            # Customers without rows start where the next customer with rows does.
+            np.minimum.accumulate(bounds[::-1], out=bounds[::-1])
+            return _read_only(bounds)
+
+        return self.get(("row_bounds",), compute)
+
+    def on_grid(self, months: pd.DatetimeIndex) -> bool:
+        """Whether every row's month is on the grid (as in ``Aggregates``): no row to drop."""
+
+        def compute() -> bool:
+            position = self.positions(months)
+            return not len(position) or bool(position.min() >= 0)
+
+        return self.get(("on_grid", _grid_key(months)), compute)
+
     def panel(self, months: pd.DatetimeIndex, window: int) -> _TrailingPanel:
         """Trailing net revenue over ``window`` months on the grid ``months`` (see above)."""
         if window < 1:
@@ -874,6 +903,8 @@ class _TrailingPanel:
         self._inputs = (codes, columns, revenue)
         self.n_customers, self.n_months, self.window = n_customers, n_months, window
         self._sorted_cells = sorted_cells
+        # Every row on the grid (Aggregates.monthly): no filtering of the rows of each block.
+        self._on_grid = not len(columns) or bool(columns.min() >= 0)
         limit = max(_BLOCK_BYTES // (8 * max(n_months, 1)), _PAIRWISE_BLOCK)
         if not (sorted_cells and _pairwise_matches_numpy()):
             limit = n_customers  # one block: the dense computation
@@ -928,10 +959,17 @@ class _TrailingPanel:
         block = buffer[:, : stop - start]
         block.fill(0.0)
         rows = slice(bounds[k], bounds[k + 1])
-        month, code = columns[rows], codes[rows]
-        inside = month >= 0
+        # Cells by their offset in the whole buffer (rows of buffer.shape[1] values): one flat
+        # assignment, several times faster than indexing the block with two arrays.
+        cell = columns[rows] * buffer.shape[1]
+        cell += codes[rows]
+        cell -= start
         # + 0.0: a -0.0 amount becomes 0.0, as the sums of revenue_matrix make it.
-        block[month[inside], code[inside] - start] = revenue[rows][inside] + 0.0
+        amount = revenue[rows] + 0.0
+        if not self._on_grid:
+            inside = columns[rows] >= 0
+            cell, amount = cell[inside], amount[inside]
+        buffer.reshape(-1)[cell] = amount
         _trailing_in_place(block, self.window)
         return start, stop, block
 
@@ -995,19 +1033,50 @@ class _TrailingPanel:
 # Dense views of the monthly table (cheap: used by every analysis and every widget change)
 
 
-def _month_positions(values: pd.Series, months: pd.DatetimeIndex) -> np.ndarray:
-    """``months.get_indexer(values)`` (-1 where absent), by binary search on a sorted grid.
+_DAY_NS = 86_400 * 10**9
+_MAX_TABLE_DAYS = 2**20  # a lookup table of at most 8 MiB (over 2,800 years of days)
 
-    The grid has a few dozen months and the long table millions of rows: a search in the
-    sorted integers is several times faster than hashing every timestamp.
+
+def _month_positions(values: pd.Series, months: pd.DatetimeIndex) -> np.ndarray:
+    """``months.get_indexer(values)`` (-1 where absent), without hashing every timestamp.
+
+    The grid has a few dozen months and the long table millions of rows. On a grid of whole
+    days (midnights, as month starts are) each row's day indexes a table of the grid's
+    positions, checked against the row's exact timestamp: a few passes over the rows, faster
+    than a binary search in the grid (itself several times faster than hashing, the
+    fallback for unsorted grids).
     """
     grid = months.to_numpy()
     if not (months.is_monotonic_increasing and months.is_unique) or not len(grid):
         return months.get_indexer(values)
     stamps = values.to_numpy(dtype=grid.dtype)
     out = np.empty(len(stamps), dtype=np.int64)
+    ticks = grid.view(np.int64)
+    first_day, last_day = int(ticks[0] // _DAY_NS), int(ticks[-1] // _DAY_NS)
+    by_day = (
+        grid.dtype == np.dtype("datetime64[ns]")
+        and not (ticks % _DAY_NS).any()
+        and last_day - first_day < _MAX_TABLE_DAYS
+    )
+    if by_day:
+        # Position of the month starting on each day of the grid's span, -1 for other days;
+        # first and last slots (-1) for the days before and after it.
+        table = np.full(last_day - first_day + 3, -1, dtype=np.int64)
+        table[ticks // _DAY_NS - first_day + 1] = np.arange(len(ticks))
 
     def search(part: slice) -> None:  # halves of the rows on two threads
+        if by_day:
+            rows, position = stamps[part].view(np.int64), out[part]
+            day = rows // _DAY_NS
+            day -= first_day - 1
+            # mode="clip": days off the span read the -1 of the first or last slot (and
+            # np.take needs no buffer for ``out``, as it does with the default mode).
+            np.take(table, day, out=position, mode="clip")
+            # The found month's timestamp (in day's buffer), for the rows' exact timestamps;
+            # position -1 reads the first month, harmlessly: the position stays -1.
+            np.take(ticks, position, out=day, mode="clip")
+            position[day != rows] = -1
+            return
         position = np.minimum(np.searchsorted(grid, stamps[part]), len(grid) - 1)
         out[part] = np.where(grid[position] == stamps[part], position, -1)
 

@@ -210,27 +210,49 @@ def _first_purchase_positions(
     views = _views(monthly)
 
     def compute() -> np.ndarray:
-        month = views.frame["month"].to_numpy(dtype="datetime64[ns]")
         position = views.positions(months)  # -1 off the grid (read-only, shared)
-        before = month < months[0].to_datetime64()
-        keep = (views.frame["orders"].to_numpy() > 0) & ((position >= 0) | before)
+        keep = views.frame["orders"].to_numpy() > 0
+        before = None  # rows before the grid: none when every row is on it (Aggregates)
+        if not views.on_grid(months):
+            month = views.frame["month"].to_numpy(dtype="datetime64[ns]")
+            before = month < months[0].to_datetime64()
+            keep &= (position >= 0) | before
         first = np.full(n_customers, _NO_PURCHASE, dtype=np.int64)
         if views.sorted_cells():
             # Rows run by customer, months increasing: each customer's first kept row is
-            # their earliest month (np.minimum.at gives the same, several times slower).
-            rows = np.flatnonzero(keep)
-            kept = codes[rows]
-            rows = rows[np.flatnonzero(np.r_[True, kept[1:] != kept[:-1]])] if len(rows) else rows
-            at = position[rows]
-            at[before[rows]] = _BEFORE_GRID
-            first[codes[rows]] = at
+            # their earliest month (np.minimum.at gives the same, many times slower).
+            row = _first_rows(keep, views.row_bounds())
+            found = np.flatnonzero(row >= 0)
+            row = row[found]
+            at = position[row]
+            if before is not None:
+                at[before[row]] = _BEFORE_GRID
+            first[found] = at
         else:
-            position = np.where(before, _BEFORE_GRID, position)
+            if before is not None:
+                position = np.where(before, _BEFORE_GRID, position)
             np.minimum.at(first, codes[keep], position[keep])
         first.flags.writeable = False
         return first
 
     return views.get(("first_purchase", _grid_key(months), n_customers), compute)
+
+
+def _first_rows(keep: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Each customer's first row where ``keep`` holds (-1: none); rows run by customer, those
+    of customer ``c`` are ``bounds[c]:bounds[c + 1]``.
+
+    Starts from each customer's first row and moves on only the customers whose current row
+    is not kept: a few steps over a few customers, not a pass over every row.
+    """
+    row, end = bounds[:-1].copy(), bounds[1:]
+    pending = np.flatnonzero(row < end)
+    while len(pending):
+        pending = pending[~keep[row[pending]]]
+        row[pending] += 1
+        pending = pending[row[pending] < end[pending]]
+    row[row >= end] = -1  # past their rows (or none): nothing kept
+    return row
 
 
 @dataclass(frozen=True)

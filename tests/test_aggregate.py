@@ -476,3 +476,79 @@ def test_derived_arrays_go_with_the_table(tx):
     assert key not in module._TABLES
     module.clear_cache()
     assert not module._TABLES
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_month_positions_equal_get_indexer(monkeypatch, threads):
+    """The day-table lookup gives what hashing every timestamp gives, odd rows included."""
+    import portfolio_lib.aggregate as module
+
+    monkeypatch.setattr(module, "THREADS", threads)
+    monkeypatch.setattr(module.os, "cpu_count", lambda: 2)
+    months = pd.date_range("2024-01-01", periods=5, freq="MS").as_unit("ns")
+    stamps = [
+        "2023-12-01",  # before the grid
+        "2024-01-01",
+        "2024-01-01T00:00:01",  # the right day, not the month's timestamp
+        "2024-02-15",  # inside the grid, not a month start
+        "2024-03-01",
+        "2024-05-01",  # the last month
+        "2024-06-01",  # after the grid
+        "1677-09-22",  # near the smallest nanosecond timestamp
+        "2262-04-01",  # near the largest
+        None,  # NaT
+    ]
+    values = pd.Series(pd.to_datetime(stamps, format="ISO8601").as_unit("ns"))
+    expected = months.get_indexer(values)
+    assert expected.tolist() == [-1, 0, -1, -1, 2, 4, -1, -1, -1, -1]
+    assert module._month_positions(values, months).tolist() == expected.tolist()
+    # A grid that is not made of midnights takes the binary search: the same answer.
+    shifted = months + pd.Timedelta(hours=1)
+    moved = values + pd.Timedelta(hours=1)
+    assert module._month_positions(moved, shifted).tolist() == expected.tolist()
+    # Random rows of the grid's span, every one checked against get_indexer.
+    rng = np.random.default_rng(3)
+    days = rng.integers(-40, 200, size=5_000)
+    random = pd.Series(months[0] + pd.to_timedelta(days, unit="D"))
+    got = module._month_positions(random, months)
+    assert got.tolist() == months.get_indexer(random).tolist()
+    assert (got >= 0).sum() > 50  # month starts do come up
+
+
+def test_row_bounds_of_sorted_tables_by_hand():
+    import portfolio_lib.aggregate as module
+
+    months = pd.date_range("2024-01-01", periods=3, freq="MS")
+    monthly = pd.DataFrame(
+        {
+            # Customers a and d have no row (prospects), c has three.
+            "customer_id": pd.Categorical(["b", "b", "c", "c", "c"], categories=list("abcd")),
+            "month": months[[0, 2, 0, 1, 2]],
+            "revenue": [1.0, 2.0, 3.0, 4.0, 5.0],
+        }
+    )
+    views = module._views(monthly)
+    assert views.sorted_cells()
+    # a: rows 0:0, b: 0:2, c: 2:5, d: 5:5.
+    assert views.row_bounds().tolist() == [0, 0, 2, 5, 5]
+    assert views.on_grid(months) and not views.on_grid(months[1:])
+
+
+@pytest.mark.parametrize("window", [1, 4])
+def test_trailing_panel_drops_rows_off_the_grid_like_the_dense_matrix(
+    sample_agg, monkeypatch, window
+):
+    """Blocks of a table with rows before and after the grid: the dense matrix's values."""
+    import portfolio_lib.aggregate as module
+
+    monthly, months = sample_agg.monthly, sample_agg.months[3:-2]
+    active, trailing = _dense_active_and_trailing(monthly, months, window)
+    monkeypatch.setattr(module, "_BLOCK_BYTES", 8 * len(months) * 128)
+    module.clear_cache()
+    views = module._views(monthly)
+    assert views.sorted_cells() and not views.on_grid(months)
+    panel = views.panel(months, window)
+    assert len(module._tree_leaves(panel._tree)) > 8
+    np.testing.assert_array_equal(panel.active, active)
+    assert panel.totals.tolist() == trailing.sum(axis=1).tolist()
+    module.clear_cache()

@@ -662,3 +662,13 @@ def test_last_period_counts_are_the_movement_counts(sample_aggregates, by):
     for name in ("lost", "active_start"):
         np.testing.assert_array_equal(short[name][-1], full[name][-1])
     assert full["lost"][-1].sum() > 0
+
+
+def test_first_rows_walk_each_customers_rows_by_hand():
+    from portfolio_lib.movements import _first_rows
+
+    # Customers' rows: 0:2, 2:2 (none), 2:5, 5:6.
+    bounds = np.array([0, 2, 2, 5, 6])
+    keep = np.array([False, True, False, False, True, False])
+    # First: row 1 kept; second: no row; third: rows 2, 3 skipped, row 4; fourth: none kept.
+    assert _first_rows(keep, bounds).tolist() == [1, -1, 4, -1]

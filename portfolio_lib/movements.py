@@ -159,7 +159,18 @@ def _aligned_codes(
     Factorized on the column itself (Arrow strings are encoded without a Python string per
     customer), then aligned by position; only the values of customers in ``index`` are kept.
     """
-    codes, uniques = pd.factorize(values)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        # The codes the column holds, with the categories some customer has (as factorize
+        # keeps only the values present, in another order: callers sort the values).
+        codes = values.array.codes.astype(np.int64)
+        uniques = values.cat.categories
+        used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(uniques)))
+        if len(used) < len(uniques):
+            recode = np.full(len(uniques) + 1, -1, dtype=np.int64)
+            recode[used] = np.arange(len(used))
+            codes, uniques = recode[codes], uniques[used]
+    else:
+        codes, uniques = pd.factorize(values)
     if _same_customers(index, ids):  # the usual case: Aggregates.customers
         return codes, list(uniques)
     position = pd.Series(np.arange(len(ids)), index=ids.to_numpy()).reindex(index)
@@ -268,6 +279,7 @@ class _Panel:
     # read-only (shared).
     active: np.ndarray  # trailing net revenue > 0 at each period end
     trailing_source: _TrailingPanel
+    key: tuple  # what the panel derives from: month grid, activity window, period ends
 
     def trailing(self) -> list[np.ndarray]:
         """Trailing net revenue of every customer at each period end (read-only rows)."""
@@ -289,7 +301,8 @@ def _panel(
     source = _views(monthly).panel(months, window)
     # Monthly periods read every month: the shared matrix itself, no copy.
     active = source.active if len(periods) == len(months) else source.active[periods.ends]
-    return _Panel(index, rows, periods, first_period, active, source)
+    key = (_grid_key(months), int(window), periods.ends.tobytes())
+    return _Panel(index, rows, periods, first_period, active, source, key)
 
 
 def _transitions(active: np.ndarray) -> np.ndarray:
@@ -370,6 +383,19 @@ def _movement_counts(panel: _Panel, group: np.ndarray, n_groups: int) -> dict[st
         "lost": lost,
         "active_end": entered + retained,
     }
+
+
+def _counts_of(
+    monthly: pd.DataFrame, panel: _Panel, group: np.ndarray, n_groups: int
+) -> dict[str, np.ndarray]:
+    """:func:`_movement_counts` of ``panel`` (a panel of ``monthly``), the portfolio's (one
+    group) kept with the table: weight and movements both count the same monthly panel."""
+    if n_groups > 1:
+        return _movement_counts(panel, group, n_groups)
+    counts = _views(monthly).get(
+        ("movement_counts", *panel.key), lambda: _movement_counts(panel, group, 1)
+    )
+    return {name: values.copy() for name, values in counts.items()}  # the caller's own
 
 
 def _check_monthly(monthly: pd.DataFrame) -> None:
@@ -617,7 +643,7 @@ def movements(
     periods = _periods(grid, period)
     panel = _panel(monthly, grid, periods, activity_window)
     group, groups = _groups(customers, by, panel.index, "movements")
-    counts = _movement_counts(panel, group, len(groups))
+    counts = _counts_of(monthly, panel, group, len(groups))
     active_start, lost = counts["active_start"], counts["lost"]
     with np.errstate(divide="ignore", invalid="ignore"):
         churn = np.where(active_start > 0, lost / np.maximum(active_start, 1), np.nan)
@@ -922,11 +948,24 @@ def _cohort_cells(
         kept = np.flatnonzero(position >= 0)
         customer, position, values = codes[kept], position[kept], values[kept]
     monthly_periods = n_periods == len(months)  # a period per month: positions are periods
-    period = position if monthly_periods else periods.of_month[position]
+    if monthly_periods:
+        period = position
+    else:  # the narrowest integers: a row-sized array (millions of rows) a quarter as large
+        period = periods.of_month.astype(np.min_scalar_type(n_periods))[position]
     if len(period) and not monthly_periods:  # several months per period: sum the runs
-        new_run = np.r_[True, (customer[1:] != customer[:-1]) | (period[1:] != period[:-1])]
+        new_run = np.empty(len(period), dtype=bool)
+        new_run[0] = True
+        np.not_equal(period[1:], period[:-1], out=new_run[1:])
+        if customer is codes:  # every row kept: the customers' first rows are known
+            first_rows = views.row_bounds()[:-1]
+            new_run[first_rows[first_rows < len(new_run)]] = True
+        else:
+            new_run[1:] |= customer[1:] != customer[:-1]
+        run = np.cumsum(new_run, dtype=np.intp)  # run number + 1 of every row
+        run -= 1
         # bincount adds in row order from 0, as the dense matrix's (add.reduceat would not).
-        values = np.bincount(np.cumsum(new_run) - 1, weights=values)
+        values = np.bincount(run, weights=values)
+        del run
         start = np.flatnonzero(new_run)
         customer, period = customer[start], period[start]
     cell = slot[customer].astype(np.int64)

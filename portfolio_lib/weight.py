@@ -19,10 +19,10 @@ from .i18n import register
 from .movements import (
     _aligned,
     _churn_of_last_period,
+    _counts_of,
     _groups,
     _masked_sum_by_group,
     _month_grid,
-    _movement_counts,
     _panel,
     _period_frame,
     _periods,
@@ -116,7 +116,7 @@ def weight_over_time(
         key = key * n_groups + group[panel.rows if keep is None else panel.rows[keep]]
     shape = (len(periods), n_groups)
     columns: dict[str, np.ndarray] = {
-        "active_customers": _movement_counts(panel, group, n_groups)["active_end"],
+        "active_customers": _counts_of(monthly, panel, group, n_groups)["active_end"],
         "revenue": _group_period_sums(views.values("revenue"), key, keep, shape),
         "margin": (
             _group_period_sums(views.values("margin"), key, keep, shape)
@@ -212,7 +212,7 @@ def weight_by(
 
     out = pd.DataFrame(
         {
-            "customers": group_sum((totals["revenue"] > 0).astype(float)).astype(np.int64),
+            "customers": np.bincount(group[totals["revenue"] > 0], minlength=n_groups),
             "revenue": np.round(group_sum(totals["revenue"]), 9),
             "margin": group_sum(totals["margin"]) if _has_margin(monthly) else np.nan,
         },
@@ -326,7 +326,7 @@ def _monthly_kpis(
         in_window = views.positions(grid) > max(split, -1)  # -1: off the grid
         margin = round(float(views.values("margin")[in_window].sum()), 9)
     everyone = np.zeros(len(panel.index), dtype=np.int64)  # a single group
-    counts = _movement_counts(panel, everyone, 1)
+    counts = _counts_of(monthly, panel, everyone, 1)
     moves = {name: int(n[-1, 0]) for name, n in counts.items()}
     kpis: dict[str, float] = {
         "active_customers": active,

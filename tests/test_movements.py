@@ -672,3 +672,24 @@ def test_first_rows_walk_each_customers_rows_by_hand():
     keep = np.array([False, True, False, False, True, False])
     # First: row 1 kept; second: no row; third: rows 2, 3 skipped, row 4; fourth: none kept.
     assert _first_rows(keep, bounds).tolist() == [1, -1, 4, -1]
+
+
+def test_groups_of_a_categorical_column_equal_the_factorized_path():
+    """Categorical codes (unused categories, missing values) give factorize's groups."""
+    from portfolio_lib.movements import _groups
+
+    index = pd.Index(["a", "b", "c", "d", "e"], name="customer_id")
+    values = ["Sud", None, "Nord", "Sud", "unknown"]
+    plain = pd.DataFrame({"customer_id": list(index), "region": pd.Series(values, dtype=object)})
+    categorical = plain.assign(
+        region=pd.Categorical(values, categories=["Est", "Nord", "Sud", "unknown"])
+    )
+    codes, groups = _groups(categorical, "region", index, "test")
+    expected_codes, expected_groups = _groups(plain, "region", index, "test")
+    # Est is used by nobody: no group; b (missing) and e ("unknown") share the last group.
+    assert groups == expected_groups == ["Nord", "Sud", "unknown"]
+    assert codes.tolist() == expected_codes.tolist() == [1, 2, 0, 1, 2]
+    # Customers in another order than the table's: aligned by id, the same way.
+    shuffled = categorical.iloc[[3, 0, 4, 1, 2]]
+    codes, groups = _groups(shuffled, "region", index, "test")
+    assert (codes.tolist(), groups) == ([1, 2, 0, 1, 2], ["Nord", "Sud", "unknown"])

@@ -34,6 +34,7 @@ from .movements import (
     _check_monthly,
     _customer_codes,
     _date_positions,
+    _factorize,
     _month_grid,
     _Periods,
     _periods,
@@ -215,6 +216,7 @@ class _Inputs:
         self.months = months
         self._grid: pd.DatetimeIndex | None = None
         self._first: np.ndarray | None = None
+        self._first_counts: np.ndarray | None = None
         self._first_periods: dict[bytes, np.ndarray] = {}
         self._payback: dict[tuple[int, float | None], tuple[np.ndarray, np.ndarray, np.ndarray]]
         self._payback = {}
@@ -232,6 +234,15 @@ class _Inputs:
             self._first = _first_purchase_months(self.customers, self.grid)
             self._first.flags.writeable = False
         return self._first
+
+    def first_month_counts(self) -> np.ndarray:
+        """Customers whose first purchase falls in each month of the grid (read-only).
+
+        Per period, the sums of these integers over its months are the new customers, exactly.
+        """
+        if self._first_counts is None:
+            self._first_counts = _acquired_by_month(self.first_months(), len(self.grid))
+        return self._first_counts
 
     def first_periods(self, periods: _Periods) -> np.ndarray:
         """Period index of each customer's first purchase (-1: none, or outside the grid).
@@ -252,10 +263,10 @@ class _Inputs:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """What :func:`cac_payback` needs whatever the period (see there).
 
-        Returns the first-purchase month of each customer of the monthly table (-1: none),
-        and, for the monthly rows inside their customer's first ``horizon_months`` months in
-        row order, that first month (``intp``: the index type ``np.bincount`` and lookups
-        take without a conversion per call) and the row's margin.
+        Returns the number of customers of the monthly table whose first purchase falls in
+        each month of the grid, and, for the monthly rows inside their customer's first
+        ``horizon_months`` months in row order, that first month (``intp``: the index type
+        ``np.bincount`` and lookups take without a conversion per call) and the row's margin.
         """
         key = (int(horizon_months), margin_rate)
         if key not in self._payback:
@@ -289,7 +300,15 @@ class _Inputs:
         else:
             rate = DEFAULTS["default_margin_rate"] if margin_rate is None else float(margin_rate)
             margin = views.values("revenue")[inside] * rate
-        return first_position, row_first[inside].astype(np.intp), margin
+        acquired = _acquired_by_month(first_position, len(self.grid))
+        return acquired, row_first[inside].astype(np.intp), margin
+
+
+def _acquired_by_month(first_month: np.ndarray, n_months: int) -> np.ndarray:
+    """Customers per first-purchase month (grid positions; -1, no purchase, is not counted)."""
+    counts = np.bincount(first_month[first_month >= 0], minlength=n_months)
+    counts.flags.writeable = False
+    return counts
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -366,10 +385,9 @@ def _acquisition_costs(
     _check_costs(costs)
     customers, grid = inputs.customers, inputs.grid
     periods = _periods(grid, period)
-    acquired = inputs.first_periods(periods)
     if not by_channel:
         spend = _spend(costs, "acquisition", grid, periods)[:, 0]
-        new = np.bincount(acquired[acquired >= 0], minlength=len(periods))
+        new = np.add.reduceat(inputs.first_month_counts(), periods.starts)
         return pd.DataFrame(
             {
                 **_period_columns(periods),
@@ -387,8 +405,7 @@ def _acquisition_costs(
     cost_channel = cost_channel.where(cost_channel.notna(), "unallocated")
     # The customers' channels are factorized (no Python object per customer): missing values
     # (code -1) are the channel 'unknown'.
-    value_code, values = pd.factorize(customers["acquisition_channel"])
-    values = list(values)
+    value_code, values = _factorize(customers["acquisition_channel"])
     customer_values = values + (["unknown"] if (value_code < 0).any() else [])
     special = ["unknown", "unallocated"]
     known = set(pd.unique(cost_channel[costs["kind"].eq("acquisition")].to_numpy()))
@@ -402,6 +419,7 @@ def _acquisition_costs(
     customer_code = value_channel.astype(np.int64)[value_code]
     n_channels = len(channels)
     spend = _spend(costs, "acquisition", grid, periods, cost_code, n_channels)
+    acquired = inputs.first_periods(periods)
     keep = acquired >= 0
     new = np.bincount(
         acquired[keep] * n_channels + customer_code[keep], minlength=len(periods) * n_channels
@@ -567,13 +585,13 @@ def _cac_payback(
         raise ValueError(f"horizon_months must be at least 1, got {horizon_months}")
     grid = inputs.grid
     periods = _periods(grid, period)
-    first_position, row_first, row_margin = inputs.payback_rows(horizon_months, margin_rate)
-    members = first_position >= 0
+    acquired, row_first, row_margin = inputs.payback_rows(horizon_months, margin_rate)
     n_periods = len(periods)
-    cohort = periods.of_month[first_position[members]]
-    size = np.bincount(cohort, minlength=n_periods)
-    observed = np.minimum(horizon_months, len(grid) - first_position[members])
-    customer_months = np.bincount(cohort, weights=observed, minlength=n_periods)
+    # Counts per first-purchase month, summed per period: integers, so exactly the sums per
+    # customer (each observed for the horizon, or until the last month of the grid).
+    size = np.add.reduceat(acquired, periods.starts)
+    observed = np.minimum(horizon_months, len(grid) - np.arange(len(grid)))
+    customer_months = np.add.reduceat(acquired * observed, periods.starts).astype(float)
     # Margin of the monthly rows inside each member's first horizon_months months, summed in
     # row order per period (monthly periods: the months themselves, no lookup per row).
     monthly_periods = n_periods == len(grid)

@@ -151,6 +151,26 @@ def _aligned(values: pd.Series, ids: pd.Series, index: pd.Index) -> pd.Series:
     return pd.Series(values.to_numpy(), index=ids.to_numpy()).reindex(index)
 
 
+def _factorize(values: pd.Series) -> tuple[np.ndarray, list[object]]:
+    """Codes (-1 missing) and the distinct values, as ``pd.factorize`` but in any order.
+
+    A categorical column gives its own codes, recoded to the categories some row has (those
+    ``pd.factorize`` keeps): no pass over the values. Callers must not rely on the order of
+    the values (``pd.factorize`` lists them by first appearance, categories in their order).
+    """
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        codes, uniques = pd.factorize(values)
+        return codes, list(uniques)
+    codes = values.array.codes.astype(np.int64)
+    categories = values.cat.categories
+    used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(categories)))
+    if len(used) < len(categories):
+        recode = np.full(len(categories) + 1, -1, dtype=np.int64)  # the last slot: code -1
+        recode[used] = np.arange(len(used))
+        codes, categories = recode[codes], categories[used]
+    return codes, list(categories)
+
+
 def _aligned_codes(
     values: pd.Series, ids: pd.Series, index: pd.Index
 ) -> tuple[np.ndarray, list[object]]:
@@ -159,20 +179,9 @@ def _aligned_codes(
     Factorized on the column itself (Arrow strings are encoded without a Python string per
     customer), then aligned by position; only the values of customers in ``index`` are kept.
     """
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        # The codes the column holds, with the categories some customer has (as factorize
-        # keeps only the values present, in another order: callers sort the values).
-        codes = values.array.codes.astype(np.int64)
-        uniques = values.cat.categories
-        used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(uniques)))
-        if len(used) < len(uniques):
-            recode = np.full(len(uniques) + 1, -1, dtype=np.int64)
-            recode[used] = np.arange(len(used))
-            codes, uniques = recode[codes], uniques[used]
-    else:
-        codes, uniques = pd.factorize(values)
+    codes, uniques = _factorize(values)
     if _same_customers(index, ids):  # the usual case: Aggregates.customers
-        return codes, list(uniques)
+        return codes, uniques
     position = pd.Series(np.arange(len(ids)), index=ids.to_numpy()).reindex(index)
     position = position.fillna(-1).to_numpy(dtype=np.int64)
     codes = np.where(position >= 0, codes[position], -1)

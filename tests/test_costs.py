@@ -32,7 +32,7 @@ from portfolio_lib.costs import (
 )
 from portfolio_lib.errors import PortfolioDataError
 from portfolio_lib.io import load_portfolio
-from portfolio_lib.movements import movements
+from portfolio_lib.movements import _periods, movements
 from portfolio_lib.sample import _CHANNELS
 
 NAN = np.nan
@@ -382,8 +382,28 @@ def test_cost_tables_on_shared_inputs_match_a_direct_computation():
         portfolio.costs, agg.customers, months=agg.months, period="year", by_channel=True
     )
     pd.testing.assert_frame_equal(by_channel, alone, check_exact=True)
-    assert len(inputs._first_periods) == 3  # month, quarter, year
+    # The summaries count new customers per month once; only the channels need each
+    # customer's year (read-only, so no table can change them for the next).
+    assert len(inputs._first_periods) == 1
     assert not any(found.flags.writeable for found in inputs._first_periods.values())
+    assert not inputs.first_month_counts().flags.writeable
+    # Per period, the month counts add up to the new customers counted customer by customer,
+    # and to the payback's cohort sizes.
+    first = inputs.first_months()
+    for period in ("month", "quarter", "year"):
+        periods = _periods(agg.months, period)
+        per_customer = np.bincount(periods.of_month[first[first >= 0]], minlength=len(periods))
+        summary = cost_summary(
+            portfolio.costs, agg.monthly, agg.customers, months=agg.months, period=period
+        )
+        assert summary["new_customers"].tolist() == per_customer.tolist()
+        payback = cac_payback(agg.monthly, agg.customers, months=agg.months, cac=1.0, period=period)
+        assert payback["new_customers"].tolist() == per_customer.tolist()
+        observed = np.minimum(12, len(agg.months) - first[first >= 0])
+        expected_months = np.bincount(
+            periods.of_month[first[first >= 0]], weights=observed, minlength=len(periods)
+        )
+        assert payback["customer_months"].tolist() == expected_months.astype(np.int64).tolist()
     # The payback's cohort margin, recomputed with pandas from the definition: margin of each
     # new customer's rows in the 12 months from its first purchase month, summed by the year
     # of that month.

@@ -1177,18 +1177,25 @@ def _window_arrays(
     def compute() -> tuple[pd.Index, dict[str, np.ndarray]]:
         rows, index = views.customers("customer_id")
         if months.is_monotonic_increasing and months.is_unique:
-            # Rows whose month is one of the window's: a lookup of their (cached) position.
-            inside = np.append(in_window, False)  # position -1: off the grid
-            keep = inside[views.positions(months)] & (rows >= 0)
+            # Rows whose month is one of the window's: consecutive (cached) grid positions.
+            first, last_in = np.flatnonzero(in_window)[[0, -1]] if in_window.any() else (1, 0)
+            position = views.positions(months)
+            keep = position >= first
+            if last_in < len(months) - 1:
+                keep &= position <= last_in
         else:
-            keep = (_month_positions(monthly["month"], months[in_window]) >= 0) & (rows >= 0)
-        # Rows outside the window add to one extra slot, dropped: no copy of the kept rows of
-        # every column, and each customer's slot adds the same rows in the same order.
+            keep = _month_positions(monthly["month"], months[in_window]) >= 0
+        if not views.sorted_cells():  # rows without a customer (sorted tables have none)
+            keep &= rows >= 0
+        # Only the window's rows, in row order: each customer's sum adds the same rows in the
+        # same order as a bincount over every row would, at a fraction of the work.
+        kept = np.flatnonzero(keep)
+        del keep
+        slots = rows[kept].astype(np.intp)
         n = len(index)
-        slots = np.where(keep, rows, n)
 
         def total(values: np.ndarray) -> np.ndarray:
-            sums = np.bincount(slots, weights=values, minlength=n + 1)[:n]
+            sums = np.bincount(slots, weights=values[kept], minlength=n)
             return sums.astype(float)  # its own array (bincount of no row gives integers)
 
         names = ("revenue", "margin", "orders")

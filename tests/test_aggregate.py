@@ -552,3 +552,33 @@ def test_trailing_panel_drops_rows_off_the_grid_like_the_dense_matrix(
     np.testing.assert_array_equal(panel.active, active)
     assert panel.totals.tolist() == trailing.sum(axis=1).tolist()
     module.clear_cache()
+
+
+@pytest.mark.parametrize("end", [None, -4])
+def test_window_totals_add_each_customers_rows_in_order(sample_agg, end):
+    """Sums over the window's rows only: a customer's rows added one by one, from 0."""
+    import portfolio_lib.aggregate as module
+
+    monthly, months = sample_agg.monthly, sample_agg.months
+    last = months[-1 if end is None else end]
+    module.clear_cache()
+    got = window_totals(monthly, months, window=5, end=None if end is None else last)
+    inside = (monthly["month"] <= last) & (monthly["month"] > last - pd.DateOffset(months=5))
+    expected = dict.fromkeys(got.index, 0.0)
+    orders = dict.fromkeys(got.index, 0)
+    for customer, revenue, count in zip(
+        monthly["customer_id"][inside],
+        monthly["revenue"][inside],
+        monthly["orders"][inside],
+        strict=True,
+    ):
+        expected[customer] += revenue
+        orders[customer] += count
+    sums = np.array([expected[c] for c in got.index])
+    assert got["revenue"].tolist() == np.round(sums, 9).tolist()
+    assert got["orders"].tolist() == [orders[c] for c in got.index]
+    assert got["active"].sum() > 100
+    # A month grid in another order takes the general path: the same totals.
+    shuffled = months[::-1]
+    assert window_totals(monthly, shuffled, window=5, end=last).equals(got)
+    module.clear_cache()

@@ -747,16 +747,7 @@ class _TableViews:
         True for ``Aggregates.monthly``; the fast paths that walk customers by blocks of
         rows, or months within a customer, rely on it (other tables take the general path).
         """
-
-        def compute() -> bool:
-            codes, _ = self.customers()
-            month = self.frame["month"].to_numpy(dtype="datetime64[ns]").view(np.int64)
-            if len(codes) and codes[0] < 0:
-                return False
-            same = codes[1:] == codes[:-1]
-            return bool(np.all((codes[1:] > codes[:-1]) | (same & (month[1:] > month[:-1]))))
-
-        return self.get(("sorted_cells",), compute)
+        return self._customer_runs() is not None
 
     def row_bounds(self) -> np.ndarray:
         """Where each customer's rows start, then the number of rows (customers + 1 values).
@@ -764,10 +755,25 @@ class _TableViews:
         Only for tables whose :meth:`sorted_cells` holds: customer ``c``'s rows are then
         ``bounds[c]:bounds[c + 1]`` (empty for prospects), months increasing.
         """
+        bounds = self._customer_runs()
+        if bounds is None:
+            raise ValueError("row_bounds needs rows sorted by customer, then month")
+        return bounds
 
-        def compute() -> np.ndarray:
+    def _customer_runs(self) -> np.ndarray | None:
+        """:meth:`row_bounds` when :meth:`sorted_cells` holds, else None (one pass for both)."""
+
+        def compute() -> np.ndarray | None:
             codes, index = self.customers()
-            starts = np.flatnonzero(codes[1:] != codes[:-1])
+            if len(codes) and codes[0] < 0:
+                return None
+            new = codes[1:] != codes[:-1]  # a new customer's first row (but row 0)
+            if not np.all(codes[1:] >= codes[:-1]):
+                return None
+            month = self.frame["month"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+            if not np.all(new | (month[1:] > month[:-1])):
+                return None
+            starts = np.flatnonzero(new)
             starts += 1
             starts = np.concatenate([np.zeros(min(len(codes), 1), dtype=np.int64), starts])
             bounds = np.full(len(index) + 1, len(codes), dtype=np.int64)
@@ -776,7 +782,7 @@ class _TableViews:
             np.minimum.accumulate(bounds[::-1], out=bounds[::-1])
             return _read_only(bounds)
 
-        return self.get(("row_bounds",), compute)
+        return self.get(("customer_runs",), compute)
 
     def on_grid(self, months: pd.DatetimeIndex) -> bool:
         """Whether every row's month is on the grid (as in ``Aggregates``): no row to drop."""

@@ -13,7 +13,14 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from .aggregate import Period, _grid_key, _same_customers, _views, _window_arrays
+from .aggregate import (
+    Period,
+    _grid_key,
+    _parallel_map,
+    _same_customers,
+    _views,
+    _window_arrays,
+)
 from .config import DEFAULTS
 from .i18n import register
 from .movements import (
@@ -110,19 +117,22 @@ def weight_over_time(
     # Revenue and margin within each period, straight from the long table.
     views = _views(monthly)
     position = views.positions(grid)
-    keep = None if len(position) and position.min() >= 0 else position >= 0  # None: all rows
-    key = periods.of_month[position if keep is None else position[keep]]
+    keep = None if views.on_grid(grid) else position >= 0  # None: all rows
+    key = position if keep is None else position[keep]
+    if len(periods) < len(grid):  # monthly periods: the positions are the periods
+        key = periods.of_month[key]
     if n_groups > 1:
         key = key * n_groups + group[panel.rows if keep is None else panel.rows[keep]]
     shape = (len(periods), n_groups)
+    names = ["revenue", "margin"] if _has_margin(monthly) else ["revenue"]
+    sums = _parallel_map(  # two columns, two threads
+        lambda values: _group_period_sums(values, key, keep, shape),
+        [views.values(name) for name in names],  # here: workers must not lock views
+    )
     columns: dict[str, np.ndarray] = {
         "active_customers": _counts_of(monthly, panel, group, n_groups)["active_end"],
-        "revenue": _group_period_sums(views.values("revenue"), key, keep, shape),
-        "margin": (
-            _group_period_sums(views.values("margin"), key, keep, shape)
-            if _has_margin(monthly)
-            else np.full(shape, np.nan)
-        ),
+        "revenue": sums[0],
+        "margin": sums[1] if len(sums) > 1 else np.full(shape, np.nan),
         "revenue_window": np.round(panel.trailing_totals(group, n_groups), 9),
     }
     if customers is not None and "potential" in customers:

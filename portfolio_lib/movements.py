@@ -144,9 +144,16 @@ def _date_positions(dates: object, grid: pd.DatetimeIndex) -> np.ndarray:
     return np.where((values >= grid[0].to_datetime64()) & (values < end), position, -1)
 
 
-def _aligned(values: pd.Series, ids: pd.Series, index: pd.Index) -> pd.Series:
-    """``values`` (one per id of ``ids``) in the order of ``index``; NaN for missing ids."""
-    if _same_customers(index, ids):  # the usual case: Aggregates.customers
+def _aligned(
+    values: pd.Series, ids: pd.Series, index: pd.Index, *, same: bool | None = None
+) -> pd.Series:
+    """``values`` (one per id of ``ids``) in the order of ``index``; NaN for missing ids.
+
+    ``same``: whether ``ids`` are ``index`` in its order, when the caller knows (None: check).
+    """
+    if same is None:
+        same = _same_customers(index, ids)
+    if same:  # the usual case: Aggregates.customers
         return pd.Series(values.to_numpy(), index=index)
     return pd.Series(values.to_numpy(), index=ids.to_numpy()).reindex(index)
 
@@ -172,15 +179,18 @@ def _factorize(values: pd.Series) -> tuple[np.ndarray, list[object]]:
 
 
 def _aligned_codes(
-    values: pd.Series, ids: pd.Series, index: pd.Index
+    values: pd.Series, ids: pd.Series, index: pd.Index, *, same: bool | None = None
 ) -> tuple[np.ndarray, list[object]]:
     """``pd.factorize`` of ``_aligned(values, ids, index)``: codes (-1 missing) and values.
 
     Factorized on the column itself (Arrow strings are encoded without a Python string per
     customer), then aligned by position; only the values of customers in ``index`` are kept.
+    ``same`` as in :func:`_aligned`.
     """
     codes, uniques = _factorize(values)
-    if _same_customers(index, ids):  # the usual case: Aggregates.customers
+    if same is None:
+        same = _same_customers(index, ids)
+    if same:  # the usual case: Aggregates.customers
         return codes, uniques
     position = pd.Series(np.arange(len(ids)), index=ids.to_numpy()).reindex(index)
     position = position.fillna(-1).to_numpy(dtype=np.int64)
@@ -417,16 +427,22 @@ def _check_monthly(monthly: pd.DataFrame) -> None:
 
 
 def _groups(
-    customers: pd.DataFrame | None, by: str | None, index: pd.Index, analysis: str
+    customers: pd.DataFrame | None,
+    by: str | None,
+    index: pd.Index,
+    analysis: str,
+    *,
+    same: bool | None = None,
 ) -> tuple[np.ndarray, list[object]]:
     """Group code of every customer of ``index`` and the group values (``unknown`` last).
 
     Customers without a value (or missing from ``customers``) are in the group "unknown".
+    ``same``: whether the customer table's ids are ``index`` in its order (None: check).
     """
     if by is None:
         return np.zeros(len(index), dtype=np.int64), [None]
     _require_attribute(customers, by, analysis)
-    codes, names = _aligned_codes(customers[by], customers["customer_id"], index)
+    codes, names = _aligned_codes(customers[by], customers["customer_id"], index, same=same)
     try:
         order = sorted(range(len(names)), key=lambda i: names[i])
     except TypeError:  # mixed types: sort by their text

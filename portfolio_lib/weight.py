@@ -205,16 +205,16 @@ def weight_by(
     index, arrays = _window_arrays(monthly, grid, window=window, end=last)
     # Every customer of the log and of the customer table (prospects count for potential).
     ids = customers["customer_id"]
-    if _same_customers(index, ids):  # Aggregates: the cached arrays, in the table's order
+    same = _same_customers(index, ids)
+    if same:  # Aggregates: the cached arrays, in the table's order
         totals = {name: arrays[name] for name in ("revenue", "margin")}
     else:
-        ids = pd.Index(ids)
-        extra = ids.difference(index)
+        extra = pd.Index(ids).difference(index)
         frame = pd.DataFrame(arrays, index=index)
         index = index.append(extra) if len(extra) else index
         frame = frame.reindex(index).fillna(0.0)  # customers without a row: nothing
         totals = {name: frame[name].to_numpy() for name in ("revenue", "margin")}
-    group, groups = _groups(customers, by, index, "weight by group")
+    group, groups = _groups(customers, by, index, "weight by group", same=same)
     n_groups = len(groups)
 
     def group_sum(values: np.ndarray) -> np.ndarray:
@@ -229,7 +229,7 @@ def weight_by(
         index=pd.Index(groups, name=by, dtype=object),
     )
     if "potential" in customers:
-        potential = _aligned(customers["potential"], customers["customer_id"], index)
+        potential = _aligned(customers["potential"], ids, index, same=same)
         out["potential"] = group_sum(potential.fillna(0).to_numpy(dtype=float))
     total_customers, total_revenue = out["customers"].sum(), out["revenue"].sum()
     out["customer_share"] = _ratio(out["customers"], total_customers)

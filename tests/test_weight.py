@@ -295,3 +295,17 @@ def test_headline_kpis_are_kept_with_the_table_and_follow_its_changes(agg):
     doubled = headline_kpis(changed, months=agg.months, window=12)
     assert doubled["revenue"] == pytest.approx(2 * again["revenue"])
     assert doubled["active_customers"] == again["active_customers"]
+
+
+@pytest.mark.parametrize("by", ["sales_rep", "segment"])
+def test_weight_tables_same_with_customers_in_another_order(sample, by):
+    """The Aggregates fast paths (customer table in the index's order, categorical codes)
+    give what aligning a shuffled customer table by id gives, to the last bit."""
+    shuffled = sample.customers.sample(frac=1.0, random_state=4).reset_index(drop=True)
+    shuffled[by] = shuffled[by].astype(object)  # factorized, not read from the codes
+    fast = weight_by(sample.monthly, months=sample.months, customers=sample.customers, by=by)
+    general = weight_by(sample.monthly, months=sample.months, customers=shuffled, by=by)
+    pd.testing.assert_frame_equal(fast, general, check_exact=True)
+    fast = weight_over_time(sample.monthly, months=sample.months, customers=sample.customers, by=by)
+    general = weight_over_time(sample.monthly, months=sample.months, customers=shuffled, by=by)
+    pd.testing.assert_frame_equal(fast, general, check_exact=True)

@@ -726,10 +726,16 @@ class _TableViews:
         """A numeric column as float64, missing values as 0 (read-only)."""
 
         def compute() -> np.ndarray:
-            values = self.frame[column].to_numpy(dtype=float, na_value=np.nan)
+            column_values = self.frame[column]
+            if column_values.dtype == np.float64:
+                # The column's own (read-only) data, no copy: the table is copy-on-write, so a
+                # later change to it copies the column first (see _TableViews).
+                values = column_values.to_numpy()
+            else:
+                values = column_values.to_numpy(dtype=float, na_value=np.nan)
             if np.isnan(values).any():
                 values = np.nan_to_num(values)
-            return _read_only(values)
+            return _read_only(values) if values.flags.writeable else values
 
         return self.get(("values", column), compute)
 
@@ -951,7 +957,8 @@ class _TrailingPanel:
         """The blocks of customers and the rows where each starts (rows run by customer)."""
         codes = self._inputs[0]
         leaves = _tree_leaves(self._tree) if self.n_customers else []
-        starts = np.array([start for start, _ in leaves], dtype=np.int64)
+        # In the codes' own type: searchsorted would otherwise convert the millions of codes.
+        starts = np.array([start for start, _ in leaves], dtype=codes.dtype)
         return leaves, np.append(np.searchsorted(codes, starts), len(codes))
 
     def _fill(

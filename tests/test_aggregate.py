@@ -582,3 +582,29 @@ def test_window_totals_add_each_customers_rows_in_order(sample_agg, end):
     shuffled = months[::-1]
     assert window_totals(monthly, shuffled, window=5, end=last).equals(got)
     module.clear_cache()
+
+
+def test_values_read_the_column_without_copy_and_never_change():
+    import portfolio_lib.aggregate as module
+
+    months = pd.date_range("2024-01-01", periods=2, freq="MS")
+    monthly = pd.DataFrame(
+        {
+            "customer_id": pd.Categorical(["a", "b"], categories=["a", "b"]),
+            "month": months,
+            "revenue": [10.0, 20.0],
+            "margin": [np.nan, 5.0],  # missing: 0
+            "orders": [1, 2],
+        }
+    )
+    views = module._views(monthly)
+    revenue = views.values("revenue")
+    assert np.shares_memory(revenue, monthly["revenue"].to_numpy())  # no copy
+    assert views.values("margin").tolist() == [0.0, 5.0]
+    assert views.values("orders").tolist() == [1.0, 2.0]
+    assert not any(views.values(c).flags.writeable for c in ("revenue", "margin", "orders"))
+    # Changed in place, the table gets its own copy: what was handed out stays as it was.
+    monthly.loc[0, "revenue"] = -1.0
+    assert revenue.tolist() == [10.0, 20.0]
+    assert module._views(monthly).values("revenue").tolist() == [-1.0, 20.0]
+    module.clear_cache()

@@ -346,7 +346,11 @@ def _new_rows(panel: _Panel) -> np.ndarray:
     customers are inactive at the start of that period: new only splits "reactivated".
     """
     rows = np.flatnonzero(panel.first_period >= 0)
-    return rows[panel.active[panel.first_period[rows], rows]]
+    # Each one's cell (first period, customer) in the flat matrix: one gather, cheaper than
+    # indexing its two axes with two arrays.
+    cell = panel.first_period[rows] * panel.active.shape[1]
+    cell += rows
+    return rows[panel.active.reshape(-1)[cell]]
 
 
 def _status_codes(panel: _Panel) -> np.ndarray:
@@ -390,9 +394,10 @@ def _movement_counts(panel: _Panel, group: np.ndarray, n_groups: int) -> dict[st
     else:
         _parallel_map(count, range(n_periods))
     rows = _new_rows(panel)
-    new = np.bincount(
-        panel.first_period[rows] * n_groups + group[rows], minlength=n_periods * n_groups
-    ).reshape(n_periods, n_groups)
+    slot = panel.first_period[rows]
+    if n_groups > 1:
+        slot = slot * n_groups + group[rows]
+    new = np.bincount(slot, minlength=n_periods * n_groups).reshape(n_periods, n_groups)
     entered, lost, retained = (by_transition[..., k] for k in (1, 2, 3))
     return {
         "active_start": lost + retained,
@@ -523,13 +528,19 @@ def _masked_sum_by_group(
     Sums add the customers in their order (a bincount), with one group as with several.
     """
     out = np.empty((len(mask), n_groups))
+    one_group = np.zeros(len(values) if n_groups == 1 else 0, dtype=np.intp)
 
     def period_sums(period: int) -> None:
         # Only the customers the mask holds (the others would add zeros), in customer order:
         # the sums of the full bincount, bit for bit, in half the time (and without the
         # float copy of every boolean row a dot product makes).
-        kept = np.flatnonzero(mask[period])
-        out[period] = np.bincount(group[kept], weights=values[kept], minlength=n_groups)
+        if n_groups == 1:  # no group to look up: the kept values, keyed by a shared 0
+            kept_values = values[mask[period]]
+            keys = one_group[: len(kept_values)]
+        else:
+            kept = np.flatnonzero(mask[period])
+            kept_values, keys = values[kept], group[kept]
+        out[period] = np.bincount(keys, weights=kept_values, minlength=n_groups)
 
     _parallel_map(period_sums, range(len(mask)))  # periods are independent
     return out
@@ -993,7 +1004,7 @@ def _cohort_cells(
         del run
         start = np.flatnonzero(new_run)
         customer, period = customer[start], period[start]
-    cell = slot[customer].astype(np.int64)
+    cell = slot[customer].astype(np.int64, copy=False)  # its own array (a gather)
     cell *= n_periods
     cell += period
     size = shape[0] * shape[1]

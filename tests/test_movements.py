@@ -693,3 +693,21 @@ def test_groups_of_a_categorical_column_equal_the_factorized_path():
     shuffled = categorical.iloc[[3, 0, 4, 1, 2]]
     codes, groups = _groups(shuffled, "region", index, "test")
     assert (codes.tolist(), groups) == ([1, 2, 0, 1, 2], ["Nord", "Sud", "unknown"])
+
+
+def test_masked_sums_of_one_group_equal_the_grouped_path_bit_for_bit():
+    from portfolio_lib.movements import _masked_sum_by_group
+
+    rng = np.random.default_rng(5)
+    mask = rng.random((6, 1_000)) < 0.4
+    values = rng.normal(size=1_000) * 1e4
+    one = _masked_sum_by_group(mask, values, np.zeros(1_000, dtype=np.int64), 1)
+    # Two groups, the second empty: the first adds the same customers in the same order.
+    two = _masked_sum_by_group(mask, values, np.zeros(1_000, dtype=np.int64), 2)
+    assert one[:, 0].tolist() == two[:, 0].tolist() and not two[:, 1].any()
+    # Hand-made: the kept values added one by one from 0, in customer order.
+    for period in range(6):
+        total = 0.0
+        for value in values[mask[period]]:
+            total += value
+        assert one[period, 0] == total

@@ -264,10 +264,9 @@ class _Inputs:
         """What :func:`cac_payback` needs whatever the period (see there).
 
         Returns the number of customers of the monthly table whose first purchase falls in
-        each month of the grid, and for every monthly row its key and margin: the key is the
-        first month of the row's customer when the row is inside their first
-        ``horizon_months`` months, else ``len(grid)``, a slot summed and dropped (``intp``:
-        the index type ``np.bincount`` and lookups take without a conversion per call).
+        each month of the grid, and, for the monthly rows inside their customer's first
+        ``horizon_months`` months in row order, that first month (``intp``: the index type
+        ``np.bincount`` and lookups take without a conversion per call) and the row's margin.
         """
         key = (int(horizon_months), margin_rate)
         if key not in self._payback:
@@ -296,17 +295,13 @@ class _Inputs:
         row_month -= row_first
         inside = (row_first >= 0) & (row_month >= 0) & (row_month < horizon_months)
         del row_month
-        # Keys of all rows, the others on a slot of their own: no compressed copies of the
-        # millions of rows inside (the table's margins are read as they are).
-        row_key = np.full(len(inside), len(self.grid), dtype=np.intp)
-        np.copyto(row_key, row_first, where=inside)
         if margin_rate is None and views.has_values("margin"):
-            margin = views.values("margin")
+            margin = views.values("margin")[inside]
         else:
             rate = DEFAULTS["default_margin_rate"] if margin_rate is None else float(margin_rate)
-            margin = views.values("revenue") * rate
+            margin = views.values("revenue")[inside] * rate
         acquired = _acquired_by_month(first_position, len(self.grid))
-        return acquired, row_key, margin
+        return acquired, row_first[inside].astype(np.intp), margin
 
 
 def _acquired_by_month(first_month: np.ndarray, n_months: int) -> np.ndarray:
@@ -590,7 +585,7 @@ def _cac_payback(
         raise ValueError(f"horizon_months must be at least 1, got {horizon_months}")
     grid = inputs.grid
     periods = _periods(grid, period)
-    acquired, row_key, row_margin = inputs.payback_rows(horizon_months, margin_rate)
+    acquired, row_first, row_margin = inputs.payback_rows(horizon_months, margin_rate)
     n_periods = len(periods)
     # Counts per first-purchase month, summed per period: integers, so exactly the sums per
     # customer (each observed for the horizon, or until the last month of the grid).
@@ -598,12 +593,10 @@ def _cac_payback(
     observed = np.minimum(horizon_months, len(grid) - np.arange(len(grid)))
     customer_months = np.add.reduceat(acquired * observed, periods.starts).astype(float)
     # Margin of the monthly rows inside each member's first horizon_months months, summed in
-    # row order per period (monthly periods: the months themselves, no lookup per row); the
-    # last slot gathers the rows outside the horizons, dropped.
+    # row order per period (monthly periods: the months themselves, no lookup per row).
     monthly_periods = n_periods == len(grid)
-    row_period = row_key if monthly_periods else np.append(periods.of_month, n_periods)[row_key]
-    margins = np.bincount(row_period, weights=row_margin, minlength=n_periods + 1)
-    cohort_margin = np.round(margins[:n_periods], 9)
+    row_period = row_first if monthly_periods else periods.of_month[row_first]
+    cohort_margin = np.round(np.bincount(row_period, weights=row_margin, minlength=n_periods), 9)
     per_month = _ratio(cohort_margin, customer_months)
     cac_values = _cac_by_period(cac, periods.labels)
     payback = np.where(per_month > 0, cac_values / np.where(per_month > 0, per_month, 1), np.nan)

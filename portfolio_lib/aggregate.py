@@ -590,6 +590,38 @@ def _parallel_map(function: Callable[[_T_in], _T], items: Sequence[_T_in]) -> li
     return list(pool.map(run, items))
 
 
+class _WriteableAlias:
+    """The array interface of a read-only array, declared writeable (see :func:`_bincount`)."""
+
+    def __init__(self, values: np.ndarray):
+        self.values = values  # keeps the memory alive as long as the alias
+        interface = dict(values.__array_interface__)
+        interface["data"] = (interface["data"][0], False)  # (address, read-only flag)
+        self.__array_interface__ = interface
+
+
+def _bincount(
+    keys: np.ndarray, weights: np.ndarray | None = None, minlength: int = 0
+) -> np.ndarray:
+    """``np.bincount(keys, weights, minlength)``, without copying read-only inputs first.
+
+    ``np.bincount`` takes its inputs with numpy's default requirements, which include being
+    writeable, so it copies a read-only array (the cached arrays of a table, the columns of
+    a copy-on-write DataFrame) before counting: on millions of rows the copies cost more
+    than the counting. It never writes to them; read-only inputs are handed to it as
+    writeable aliases of the same memory, which live only for the call.
+    """
+
+    def alias(values: np.ndarray) -> np.ndarray:
+        if values.flags.writeable or not isinstance(values, np.ndarray):
+            return values
+        return np.asarray(_WriteableAlias(values))
+
+    if weights is None:
+        return np.bincount(alias(keys), minlength=minlength)
+    return np.bincount(alias(keys), weights=alias(weights), minlength=minlength)
+
+
 _CACHE_LOCK = threading.RLock()
 _TABLES: dict[int, _TableViews] = {}
 

@@ -43,6 +43,7 @@ import pandas as pd
 from .aggregate import (
     PERIOD_MONTHS,
     Period,
+    _bincount,
     _grid_key,
     _parallel_map,
     _same_customers,
@@ -516,7 +517,7 @@ def _sum_by_group(values: Sequence[np.ndarray], group: np.ndarray, n_groups: int
     if n_groups == 1:
         return np.array([row.sum(dtype=float) for row in values]).reshape(len(values), 1)
     return np.stack(
-        [np.bincount(group, weights=row, minlength=n_groups) for row in values]
+        [_bincount(group, weights=row, minlength=n_groups) for row in values]  # read-only rows
     ).reshape(len(values), n_groups)
 
 
@@ -999,8 +1000,9 @@ def _cohort_cells(
             new_run[1:] |= customer[1:] != customer[:-1]
         run = np.cumsum(new_run, dtype=np.intp)  # run number + 1 of every row
         run -= 1
-        # bincount adds in row order from 0, as the dense matrix's (add.reduceat would not).
-        values = np.bincount(run, weights=values)
+        # bincount adds in row order from 0, as the dense matrix's (add.reduceat would not);
+        # the values may be the table's cached, read-only ones.
+        values = _bincount(run, weights=values)
         del run
         start = np.flatnonzero(new_run)
         customer, period = customer[start], period[start]

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .aggregate import (
     Period,
+    _bincount,
     _grid_key,
     _parallel_map,
     _same_customers,
@@ -65,7 +66,7 @@ def _group_period_sums(
     """(periods, groups) sums of a column of the long table (missing values 0), rows keyed
     period x group; ``keep``: the rows on the grid (None: all of them)."""
     weights = values if keep is None else values[keep]
-    sums = np.bincount(key, weights=weights, minlength=shape[0] * shape[1])
+    sums = _bincount(key, weights=weights, minlength=shape[0] * shape[1])
     return np.round(sums.astype(float, copy=False), 9).reshape(shape)
 
 
@@ -217,8 +218,8 @@ def weight_by(
     group, groups = _groups(customers, by, index, "weight by group", same=same)
     n_groups = len(groups)
 
-    def group_sum(values: np.ndarray) -> np.ndarray:
-        return np.bincount(group, weights=values, minlength=n_groups)
+    def group_sum(values: np.ndarray) -> np.ndarray:  # the cached totals: read-only
+        return _bincount(group, weights=values, minlength=n_groups)
 
     out = pd.DataFrame(
         {

@@ -608,3 +608,29 @@ def test_values_read_the_column_without_copy_and_never_change():
     assert revenue.tolist() == [10.0, 20.0]
     assert module._views(monthly).values("revenue").tolist() == [-1.0, 20.0]
     module.clear_cache()
+
+
+def test_bincount_reads_read_only_inputs_in_place():
+    """The same counts as np.bincount, from read-only arrays, which stay as they were."""
+    from portfolio_lib.aggregate import _bincount
+
+    rng = np.random.default_rng(8)
+    keys = rng.integers(0, 7, size=1_000)
+    weights = rng.normal(size=1_000)
+    expected = np.bincount(keys, weights=weights, minlength=9)
+    counts = np.bincount(keys, minlength=9)
+    keys.flags.writeable = weights.flags.writeable = False
+    before = (keys.copy(), weights.copy())
+    assert _bincount(keys, weights=weights, minlength=9).tolist() == expected.tolist()
+    assert _bincount(keys, minlength=9).tolist() == counts.tolist()
+    # Writeable and non-contiguous inputs (numpy converts those itself), a read-only slice.
+    assert (
+        _bincount(keys[::2].copy(), weights=weights[::2]).tolist()
+        == np.bincount(keys[::2], weights=weights[::2]).tolist()
+    )
+    assert (
+        _bincount(keys[10:20], weights=weights[10:20]).tolist()
+        == np.bincount(keys[10:20], weights=weights[10:20]).tolist()
+    )
+    assert not keys.flags.writeable and not weights.flags.writeable
+    assert keys.tolist() == before[0].tolist() and weights.tolist() == before[1].tolist()

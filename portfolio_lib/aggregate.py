@@ -763,6 +763,8 @@ class _TableViews:
                 # The column's own (read-only) data, no copy: the table is copy-on-write, so a
                 # later change to it copies the column first (see _TableViews).
                 values = column_values.to_numpy()
+            elif isinstance(column_values.dtype, np.dtype) and column_values.dtype.kind in "iub":
+                values = column_values.to_numpy().astype(float)  # no missing value to map
             else:
                 values = column_values.to_numpy(dtype=float, na_value=np.nan)
             if np.isnan(values).any():

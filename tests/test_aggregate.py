@@ -433,6 +433,8 @@ def test_unsorted_monthly_tables_take_the_dense_path():
         }
     )
     assert not module._views(monthly).sorted_cells()
+    with pytest.raises(ValueError, match="sorted by customer"):
+        module._views(monthly).row_bounds()
     active = active_matrix(monthly, months, activity_window=2)
     # a: 3 in January (1 + 2), b: 3 in February, -3 in April.
     assert active.to_numpy().tolist() == [[True, True, False, False], [False, True, True, False]]

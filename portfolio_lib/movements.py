@@ -47,6 +47,7 @@ from .aggregate import (
     _grid_key,
     _parallel_map,
     _same_customers,
+    _TableViews,
     _TrailingPanel,
     _views,
     period_ends,
@@ -224,21 +225,33 @@ def _periods_ending(months: pd.DatetimeIndex, ends: np.ndarray, labels: list[str
     )
 
 
-def _customer_codes(monthly: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
-    """Row codes and customer index, in the order of :func:`revenue_matrix`."""
-    codes, index = _views(monthly).customers("customer_id")
+def _customer_codes(
+    monthly: pd.DataFrame, *, views: _TableViews | None = None
+) -> tuple[np.ndarray, pd.Index]:
+    """Row codes and customer index, in the order of :func:`revenue_matrix`.
+
+    ``views``: the table's ``_views(monthly)`` when the caller has it (each lookup checks the
+    table's fingerprint, most of a millisecond).
+    """
+    codes, index = (views or _views(monthly)).customers("customer_id")
     return codes, pd.Index(index, name="customer_id")
 
 
 def _first_purchase_positions(
-    monthly: pd.DataFrame, months: pd.DatetimeIndex, codes: np.ndarray, n_customers: int
+    monthly: pd.DataFrame,
+    months: pd.DatetimeIndex,
+    codes: np.ndarray,
+    n_customers: int,
+    *,
+    views: _TableViews | None = None,
 ) -> np.ndarray:
     """Grid position of each customer's first month with orders > 0 (read-only, cached).
 
     ``_BEFORE_GRID`` when it precedes the grid, ``_NO_PURCHASE`` when there is none (prospects,
-    customers with only credit notes, first purchase after the grid).
+    customers with only credit notes, first purchase after the grid). ``views`` as in
+    :func:`_customer_codes`.
     """
-    views = _views(monthly)
+    views = views or _views(monthly)
 
     def compute() -> np.ndarray:
         position = views.positions(months)  # -1 off the grid (read-only, shared)
@@ -314,11 +327,12 @@ def _panel(
     monthly: pd.DataFrame, months: pd.DatetimeIndex, periods: _Periods, window: int
 ) -> _Panel:
     _check_monthly(monthly)
-    rows, index = _customer_codes(monthly)
-    first = _first_purchase_positions(monthly, months, rows, len(index))
+    views = _views(monthly)
+    rows, index = _customer_codes(monthly, views=views)
+    first = _first_purchase_positions(monthly, months, rows, len(index), views=views)
     in_grid = (first >= 0) & (first < len(months))
     first_period = np.where(in_grid, periods.of_month[np.where(in_grid, first, 0)], -1)
-    source = _views(monthly).panel(months, window)
+    source = views.panel(months, window)
     # Monthly periods read every month: the shared matrix itself, no copy.
     active = source.active if len(periods) == len(months) else source.active[periods.ends]
     key = (_grid_key(months), int(window), periods.ends.tobytes())
@@ -902,8 +916,9 @@ def cohort_table(
     grid = _month_grid(months)
     _check_monthly(monthly)
     periods = _periods(grid, period)
-    codes, index = _customer_codes(monthly)
-    first = _first_purchase_positions(monthly, grid, codes, len(index))
+    views = _views(monthly)
+    codes, index = _customer_codes(monthly, views=views)
+    first = _first_purchase_positions(monthly, grid, codes, len(index), views=views)
     in_grid = (first >= 0) & (first < len(grid))
     # Cohort + 1 of every customer, 0 for customers in no cohort (dropped after counting).
     slot = np.where(in_grid, periods.of_month[np.where(in_grid, first, 0)] + 1, 0)

@@ -125,7 +125,7 @@ def weight_over_time(
     if n_groups > 1:
         key = key * n_groups + group[panel.rows if keep is None else panel.rows[keep]]
     shape = (len(periods), n_groups)
-    names = ["revenue", "margin"] if _has_margin(monthly) else ["revenue"]
+    names = ["revenue", "margin"] if views.has_values("margin") else ["revenue"]
     sums = _parallel_map(  # two columns, two threads
         lambda values: _group_period_sums(values, key, keep, shape),
         [views.values(name) for name in names],  # here: workers must not lock views
@@ -332,8 +332,8 @@ def _monthly_kpis(
     complete = split - window + 1 >= 0
     revenue_previous = round(float(trailing[0].sum()), 9) if complete else np.nan
     margin = np.nan
-    if _has_margin(monthly):
-        views = _views(monthly)
+    views = _views(monthly)
+    if views.has_values("margin"):
         in_window = views.positions(grid) > max(split, -1)  # -1: off the grid
         margin = round(float(views.values("margin")[in_window].sum()), 9)
     everyone = np.zeros(len(panel.index), dtype=np.int64)  # a single group

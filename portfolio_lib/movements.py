@@ -172,7 +172,8 @@ def _factorize(values: pd.Series) -> tuple[np.ndarray, list[object]]:
         return codes, list(uniques)
     codes = values.array.codes.astype(np.int64)
     categories = values.cat.categories
-    used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(categories)))
+    # Counts of code + 1: missing values (-1) in the first slot, no compression of the codes.
+    used = np.flatnonzero(np.bincount(codes + 1, minlength=len(categories) + 1)[1:])
     if len(used) < len(categories):
         recode = np.full(len(categories) + 1, -1, dtype=np.int64)  # the last slot: code -1
         recode[used] = np.arange(len(used))

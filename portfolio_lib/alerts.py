@@ -152,7 +152,7 @@ def customer_alerts(
     if k > 0:
         kth = np.partition(both_windows, n - k)[n - k]
         # The k largest, plus any ties with the k-th, ranked with ties broken by customer id.
-        top[_ranking(ids, both_windows, np.flatnonzero(both_windows >= kth))[:k]] = True
+        top[_ranking(ids, both_windows, np.flatnonzero(both_windows >= kth))[0][:k]] = True
     top_alert = top & (both_windows > 0) & (drop | overdue)
     at_risk = np.where(drop, previous, recent)
 
@@ -232,7 +232,7 @@ def _ranking_by_id(ids: pd.Series, values: np.ndarray, subset: np.ndarray) -> np
     picked = values[subset]
     if _is_sorted(ids) and not np.isnan(picked).any():
         return _descending_order(picked)
-    return np.searchsorted(subset, _ranking(ids, values, subset))
+    return np.searchsorted(subset, _ranking(ids, values, subset)[0])
 
 
 def alerts_by_rep(alerts: pd.DataFrame, *, reps: Iterable[str] | None = None) -> pd.DataFrame:

@@ -43,6 +43,7 @@ from .aggregate import (
     Aggregates,
     Period,
     _grid_key,
+    _parallel_map,
     _same_customers,
     _thread_count,
     _views,
@@ -717,7 +718,7 @@ def balance_study(
     """
     notes: list[StudyNote] = []
     customers = customer_totals(agg, window=activity_window) if totals is None else totals
-    buyers = customers[customers["active"]]
+    buyers = _rows(customers, np.flatnonzero(customers["active"].to_numpy(dtype=bool)))
     abc = abc_classes(buyers, a_cut=a_cut, b_cut=b_cut)
     pmg = pmg_classes(
         buyers,
@@ -931,14 +932,35 @@ def _side_by_side(
             ],
             axis=1,
         )
-    columns: dict[object, object] = {}
-    for frame, rows in ((left, left_rows), (right, right_rows)):
-        for name, column in frame.items():
-            if isinstance(column.dtype, np.dtype):
-                columns[name] = column.to_numpy().take(rows)
-            else:  # extension arrays (categoricals, Arrow strings) take their own way
-                columns[name] = column.array.take(rows)
+    columns = dict(zip(names, _taken((left, left_rows), (right, right_rows)), strict=True))
     return pd.DataFrame(columns, index=pd.RangeIndex(len(left_rows)), copy=False)
+
+
+def _rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """``frame.take(rows)`` (positions, ascending or not; index labels kept), column by column.
+
+    Taking a block of several columns gathers it row by row; each column's own array is
+    taken instead, on two threads, and kept as it is.
+    """
+    if not frame.columns.is_unique:  # a dict cannot hold repeated names: pandas
+        return frame.take(rows)
+    columns = dict(zip(frame.columns, _taken((frame, rows)), strict=True))
+    return pd.DataFrame(columns, index=frame.index.take(rows), copy=False)
+
+
+def _taken(*parts: tuple[pd.DataFrame, np.ndarray]) -> list[object]:
+    """The array of every column of each ``(frame, rows)`` taken at its rows (new arrays).
+
+    In column order, frame after frame. The gathers are independent and release the GIL: on
+    two threads they take about half the time.
+    """
+    work = [
+        (column.to_numpy() if isinstance(column.dtype, np.dtype) else column.array, rows)
+        for frame, rows in parts
+        for _, column in frame.items()
+    ]
+    # Extension arrays (categoricals, Arrow strings) take their own way, without filling.
+    return _parallel_map(lambda item: item[0].take(item[1]), work)
 
 
 # --------------------------------------------------------------------------------------------

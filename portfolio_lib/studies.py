@@ -53,6 +53,7 @@ from .alerts import alerts_by_rep, customer_alerts
 from .balance import (
     _concentration,
     _descending_order,
+    _descending_sort,
     abc_classes,
     class_summary,
     concentration,
@@ -86,7 +87,7 @@ from .predictive import (
 from .predictive import ltv_to_cac as channel_ltv_to_cac
 from .rfm import _buyers as _rfm_buyers
 from .rfm import _codes as _rfm_codes
-from .rfm import _rfm_table, rfm_scores, rfm_segments, rfm_summary
+from .rfm import _rfm_scores, _rfm_table, rfm_segments, rfm_summary
 from .weight import headline_kpis, weight_by, weight_over_time
 
 __all__ = [
@@ -840,7 +841,13 @@ def rfm_study(
     rows = None  # positions of the buyers in agg.customers, when the table is made here
     if values is None:
         values, rows = _rfm_table(agg.customers, as_of=agg.as_of)
-    scores = rfm_scores(values, bins=bins)
+    # The hand-out list ranks the buyers by monetary value: that sort also gives the M
+    # score's thresholds (no partition of the values).
+    order = ascending = None
+    if _ranks_by_keys(values["monetary"]):
+        order, descending = _descending_sort(values["monetary"].to_numpy(dtype=np.float64))
+        ascending = descending[::-1]
+    scores = _rfm_scores(values, bins=bins, monetary_ascending=ascending)
     segments = summary = None
     if bins == 5:
         segments = rfm_segments(scores)
@@ -848,7 +855,7 @@ def rfm_study(
     else:
         notes.append(Note("rfm_needs_5_bins", {"bins": bins}))
     customer_segments = _buyer_list(
-        agg.customers, scores if segments is None else segments, rows=rows
+        agg.customers, scores if segments is None else segments, rows=rows, order=order
     )
     return RfmStudy(
         values=values,
@@ -861,7 +868,11 @@ def rfm_study(
 
 
 def _buyer_list(
-    customers: pd.DataFrame, scores: pd.DataFrame, *, rows: np.ndarray | None = None
+    customers: pd.DataFrame,
+    scores: pd.DataFrame,
+    *,
+    rows: np.ndarray | None = None,
+    order: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """The buyers' attributes and scores, largest revenue first (the RFM hand-out list).
 
@@ -870,7 +881,8 @@ def _buyer_list(
     positions in ``customers`` of the rows of ``rfm_table(customers)`` when the scores were
     made from it here. The scores of ``rfm_table(customers)`` are its buyers, in its order: the
     rows are then taken by position, without matching a million ids (checked when the table
-    was made elsewhere).
+    was made elsewhere). ``order``: ``_descending_order`` of the scores' monetary values when
+    the caller has it (:func:`_ranks_by_keys` values).
     """
     attributes = customers.filter(items=["customer_id", "name", "sales_rep", "segment", "region"])
     computed_here = rows is not None
@@ -890,9 +902,9 @@ def _buyer_list(
             .reset_index(drop=True)
         )
     monetary = scores["monetary"]
-    if pd.api.types.is_float_dtype(monetary.dtype) and not monetary.isna().any():
+    if order is None and _ranks_by_keys(monetary):
         order = _descending_order(monetary.to_numpy(dtype=np.float64))
-    else:
+    elif order is None:
         order = monetary.reset_index(drop=True).sort_values(ascending=False, kind="stable")
         order = order.index.to_numpy()
     right = scores.drop(columns="customer_id")
@@ -911,6 +923,12 @@ def _buyer_list(
         _rfm_codes(*(out[column].to_numpy() for column in digits), out.index),
     )
     return out
+
+
+def _ranks_by_keys(monetary: pd.Series) -> bool:
+    """Whether ``_descending_order`` ranks these values as pandas' stable sort does: floats
+    without NaN (pandas puts NaN last, the int64 keys would not)."""
+    return pd.api.types.is_float_dtype(monetary.dtype) and not monetary.isna().any()
 
 
 def _side_by_side(

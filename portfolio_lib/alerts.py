@@ -11,14 +11,17 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from .aggregate import _parallel_map
 from .balance import (
     _aligned_windows,
+    _change,
     _column,
     _descending_order,
     _ids,
     _is_sorted,
     _numbers,
     _ranking,
+    _take,
 )
 from .config import DEFAULTS
 from .i18n import register
@@ -130,19 +133,16 @@ def customer_alerts(
     days = _days_since(last, end)
     frequency = _numbers(customers, "frequency", analysis)
     recency = _numbers(customers, "recency", analysis)  # may share the table's memory
+    # recency / frequency where frequency >= 2 (no NaN: _numbers gives 0 for missing).
+    usual_gap = np.full(n, np.nan)
+    np.divide(recency, frequency, out=usual_gap, where=frequency >= 2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        # recency / frequency where frequency >= 2 (no NaN: _numbers gives 0 for missing).
-        usual_gap = recency / frequency
-        usual_gap[frequency < 2] = np.nan
         gap_ratio = days / usual_gap
-        # recent / previous - 1 where previous > 0, else NaN (which no comparison passes).
-        positive_previous = previous > 0
-        change = np.full(n, np.nan)
-        np.divide(recent, previous, out=change, where=positive_previous)
-        change -= 1
+    # recent / previous - 1 where previous > 0, else NaN (which no comparison passes).
+    change = _change(recent, previous)
 
     in_scope = recent > 0
-    in_scope |= positive_previous
+    in_scope |= previous > 0
     drop = change < -drop_alert  # implies previous > 0, hence in scope
     overdue = gap_ratio > gap_alert
     overdue &= in_scope
@@ -170,40 +170,45 @@ def customer_alerts(
             "the aggregation (Aggregates.as_of)."
         )
     # Revenue at risk descending, then customer id; top accounts first. ``order`` ranks the
-    # alerted rows: each column is first cut down to them (ascending positions, a streaming
-    # read), then ordered within that smaller array, cheaper than gathering across the table.
+    # alerted rows.
     order = _ranking_by_id(ids, at_risk, alerted)
     flagged = top_alert[alerted][order]
     order = np.concatenate([order[flagged], order[~flagged]])
     rows = alerted[order]
 
     if "sales_rep" in customers.columns:
-        reps = _column(customers, "sales_rep", analysis).take(rows).reset_index(drop=True)
+        reps = _take(_column(customers, "sales_rep", analysis), rows)
         if isinstance(reps.dtype, pd.CategoricalDtype) and "unknown" not in reps.cat.categories:
             reps = reps.cat.add_categories("unknown")
         reps = reps.fillna("unknown")
     else:
         reps = pd.Series("unknown", index=range(rows.size), dtype="str")
-    out = pd.DataFrame(
-        {
-            "priority": np.arange(1, rows.size + 1),
-            "sales_rep": reps,
-            "customer_id": ids.take(rows).reset_index(drop=True),
-        }
-    )
+    columns = {
+        "priority": np.arange(1, rows.size + 1),
+        "sales_rep": reps,
+        "customer_id": _take(ids, rows),
+    }
     if "name" in customers.columns:
-        out["name"] = _column(customers, "name", analysis).take(rows).reset_index(drop=True)
-    out["revenue_recent"] = recent[alerted][order]
-    out["revenue_previous"] = previous[alerted][order]
-    out["revenue_change"] = change[alerted][order]
-    out["days_since_last"] = alerted_days.astype(np.int64)[order]
-    out["usual_gap_days"] = usual_gap[alerted][order]
-    out["gap_ratio"] = gap_ratio[alerted][order]
-    out["revenue_drop"] = drop[alerted][order]
-    out["overdue"] = overdue[alerted][order]
-    out["top_at_risk"] = top_alert[alerted][order]
-    out["revenue_at_risk"] = at_risk[alerted][order]
-    return out
+        columns["name"] = _take(_column(customers, "name", analysis), rows)
+    figures = {
+        "revenue_recent": recent,
+        "revenue_previous": previous,
+        "revenue_change": change,
+        "days_since_last": days,
+        "usual_gap_days": usual_gap,
+        "gap_ratio": gap_ratio,
+        "revenue_drop": drop,
+        "overdue": overdue,
+        "top_at_risk": top_alert,
+        "revenue_at_risk": at_risk,
+    }
+    # Each column is first cut down to the alerted rows (ascending positions, a streaming
+    # read), then ordered within that smaller array, cheaper than gathering across the table;
+    # the columns are independent: on two threads.
+    taken = _parallel_map(lambda values: values[alerted][order], list(figures.values()))
+    columns.update(zip(figures, taken, strict=True))
+    columns["days_since_last"] = columns["days_since_last"].astype(np.int64)
+    return pd.DataFrame(columns, copy=False)  # new arrays, each kept as it is
 
 
 def _days_since(last: pd.Series, end: pd.Timestamp) -> np.ndarray:

@@ -560,17 +560,8 @@ def pmg_classes(
     ids = _ids(customers, "PMG")
     values = _numbers(customers, value, "PMG")
     if thresholds is None:
-        low, high = quantiles
-        _check_fraction("quantiles[0]", low)
-        _check_fraction("quantiles[1]", high)
-        if low > high:
-            raise ValueError(f"quantiles must be increasing, got {quantiles!r}")
-        positive = values[values > 0]  # a new array: np.quantile may partition it in place
-        medium_from, large_from = (
-            (float(q) for q in np.quantile(positive, [low, high], overwrite_input=True))
-            if positive.size
-            else (np.inf, np.inf)
-        )
+        # A new array: np.quantile may partition it in place.
+        medium_from, large_from = _pmg_thresholds(values[values > 0], quantiles, scratch=True)
     else:
         medium_from, large_from = (float(t) for t in thresholds)
         if medium_from > large_from:
@@ -583,6 +574,26 @@ def pmg_classes(
     out = _frame({"customer_id": ids, value: values, "pmg": _categorical(codes, PMG_CLASSES)})
     out.attrs["thresholds"] = (medium_from, large_from)
     return out
+
+
+def _pmg_thresholds(
+    positive: np.ndarray, quantiles: tuple[float, float], *, scratch: bool = False
+) -> tuple[float, float]:
+    """``(medium_from, large_from)`` of :func:`pmg_classes`: the ``quantiles`` (checked) of the
+    positive values, (inf, inf) without any.
+
+    The values in any order give the same; sorted ones are partitioned fastest. ``scratch``:
+    the array is the caller's to reorder (no copy).
+    """
+    low, high = quantiles
+    _check_fraction("quantiles[0]", low)
+    _check_fraction("quantiles[1]", high)
+    if low > high:
+        raise ValueError(f"quantiles must be increasing, got {quantiles!r}")
+    if not positive.size:
+        return np.inf, np.inf
+    medium_from, large_from = np.quantile(positive, [low, high], overwrite_input=scratch)
+    return float(medium_from), float(large_from)
 
 
 def class_summary(

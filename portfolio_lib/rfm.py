@@ -255,18 +255,45 @@ def _scores(values: np.ndarray, bins: int, ascending: np.ndarray | None = None) 
     =: k_s  <=>  fewer than k_s values are smaller  <=>  value <= the k_s-th smallest value
     (never when k_s = 0). So the score is bins minus the number of those ``bins - 1``
     thresholds the value does not exceed: a partition and a few comparisons instead of an
-    argsort of the million values (exact, integers only). ``ascending``: the values sorted,
-    when the caller has them; the thresholds are then read off it.
+    argsort of the million values (exact, integers only). Whole numbers over a short range
+    (days, order counts) look their score up in a table of each number's. ``ascending``: the
+    values sorted, when the caller has them; the thresholds are then read off it.
     """
     n = values.size
     limits = np.arange(1, bins, dtype=np.int64) * n // bins  # k_s for s = 1 .. bins - 1
     positions = limits[limits > 0] - 1  # 0-based position of the k_s-th smallest value
+    if not positions.size:
+        return np.full(n, bins, dtype=np.int64)
+    counted = _counted(values) if ascending is None else None
+    if counted is not None:
+        numbers, _, below = counted
+        thresholds = np.searchsorted(below, positions, side="right")  # as numbers - low
+        # Number i exceeds searchsorted(thresholds, i) of them: bins minus the others.
+        exceeds = np.searchsorted(thresholds, np.arange(below.size), side="left")
+        score_of = bins - thresholds.size + exceeds
+        return score_of[numbers]
+    thresholds = _smallest(values, positions) if ascending is None else ascending[positions]
     scores = np.full(n, bins, dtype=np.int64)
-    if positions.size:
-        thresholds = _smallest(values, positions) if ascending is None else ascending[positions]
-        for threshold in thresholds:
-            scores -= values <= threshold
+    for threshold in thresholds:
+        scores -= values <= threshold
     return scores
+
+
+def _counted(values: np.ndarray) -> tuple[np.ndarray, int, np.ndarray] | None:
+    """Whole numbers over a short range (days, order counts) counted, else None.
+
+    ``(numbers, low, below)``: each value minus the smallest, ``low``, as int64; the smallest;
+    and how many values are <= low + i, for every i (a cumulative count of each number).
+    """
+    with np.errstate(invalid="ignore"):  # NaN, inf or huge values: caught by the check below
+        whole = values.astype(np.int64)
+    if not np.array_equal(whole, values):
+        return None
+    low, high = int(whole.min()), int(whole.max())
+    if high - low > 4 * values.size:
+        return None
+    whole -= low
+    return whole, low, np.cumsum(np.bincount(whole))
 
 
 def _smallest(values: np.ndarray, positions: np.ndarray) -> np.ndarray:
@@ -275,17 +302,12 @@ def _smallest(values: np.ndarray, positions: np.ndarray) -> np.ndarray:
     Days and order counts are whole numbers over a short range: a count of each number (one
     pass) then gives them without partitioning a million values.
     """
-    n = values.size
-    with np.errstate(invalid="ignore"):  # NaN, inf or huge values: caught by the check below
-        whole = values.astype(np.int64)
-    if np.array_equal(whole, values):
-        low, high = int(whole.min()), int(whole.max())
-        if high - low <= 4 * n:
-            whole -= low
-            below = np.cumsum(np.bincount(whole))  # how many values are <= low + i
-            # The p-th smallest (0-based) is the first number with more than p values <= it.
-            found = np.searchsorted(below, positions, side="right") + low
-            return found.astype(values.dtype)
+    counted = _counted(values)
+    if counted is not None:
+        _, low, below = counted
+        # The p-th smallest (0-based) is the first number with more than p values <= it.
+        found = np.searchsorted(below, positions, side="right") + low
+        return found.astype(values.dtype)
     return np.partition(values, np.unique(positions))[positions]
 
 

@@ -54,6 +54,7 @@ from .balance import (
     _concentration,
     _descending_order,
     _descending_sort,
+    _pmg_thresholds,
     abc_classes,
     class_summary,
     concentration,
@@ -721,11 +722,9 @@ def balance_study(
     customers = customer_totals(agg, window=activity_window) if totals is None else totals
     buyers = _rows(customers, np.flatnonzero(customers["active"].to_numpy(dtype=bool)))
     abc = abc_classes(buyers, a_cut=a_cut, b_cut=b_cut)
-    pmg = pmg_classes(
-        buyers,
-        thresholds=tuple(pmg_thresholds) if pmg_thresholds else None,
-        quantiles=tuple(pmg_quantiles),
-    )
+    if not pmg_thresholds:  # the quantiles of the buyers' revenue, sorted by the ABC ranking
+        pmg_thresholds = _pmg_thresholds(_ranked_positive(abc), tuple(pmg_quantiles), scratch=True)
+    pmg = pmg_classes(buyers, thresholds=tuple(pmg_thresholds), quantiles=tuple(pmg_quantiles))
     phases = lifecycle_phases(
         agg.monthly,
         agg.customers,
@@ -762,19 +761,22 @@ def balance_study(
 def _ranked_concentration(
     abc: pd.DataFrame, *, top_n: Sequence[int], dependence_alert: float
 ) -> pd.Series:
-    """``concentration(buyers)`` from the buyers' values ranked by ``abc_classes``.
+    """``concentration(buyers)`` from the buyers' values ranked by ``abc_classes``."""
+    return _concentration(
+        _ranked_positive(abc), value="revenue", top_n=top_n, dependence_alert=dependence_alert
+    )
+
+
+def _ranked_positive(abc: pd.DataFrame) -> np.ndarray:
+    """The buyers' positive revenue in ascending order, read off ``abc_classes`` (a new array).
 
     The ranking sorts the buyers' revenue (descending); its positive head, reversed, is the
-    ascending sort ``concentration`` would make again.
+    ascending sort ``concentration`` would make again, and the values whose quantiles the PMG
+    thresholds are (``pmg_classes`` would partition them again).
     """
     ranked = abc["revenue"].to_numpy()
     head = ranked[: int(np.count_nonzero(ranked > 0))]
-    return _concentration(
-        np.ascontiguousarray(head[::-1]),
-        value="revenue",
-        top_n=top_n,
-        dependence_alert=dependence_alert,
-    )
+    return np.ascontiguousarray(head[::-1])
 
 
 # --------------------------------------------------------------------------------------------

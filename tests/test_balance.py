@@ -698,6 +698,8 @@ def test_window_revenue_leaves_rows_without_a_customer_out(sample):
 
 def test_pmg_quantiles_are_numpys_one_by_one():
     """One np.quantile call for both thresholds gives each quantile as its own call (ties)."""
+    from portfolio_lib.balance import _pmg_thresholds
+
     rng = np.random.default_rng(3)
     values = np.round(rng.lognormal(6, 1.5, 20_001), 0)  # many tied amounts
     values[::7] = 0.0
@@ -706,6 +708,9 @@ def test_pmg_quantiles_are_numpys_one_by_one():
     for quantiles in ((0.5, 0.8), (0.0, 1.0), (1 / 3, 1 / 3)):
         got = pmg_classes(frame, quantiles=quantiles).attrs["thresholds"]
         assert got == tuple(float(np.quantile(positive, q)) for q in quantiles)
+        # The balance study passes the values sorted (by the ABC ranking): the same thresholds.
+        ascending = np.sort(positive)
+        assert _pmg_thresholds(ascending, quantiles, scratch=True) == got
     one = pmg_classes(frame.head(1).assign(revenue=[42.0]))
     assert one.attrs["thresholds"] == (42.0, 42.0) and one["pmg"].tolist() == ["large"]
     assert pmg_classes(frame.head(0)).attrs["thresholds"] == (np.inf, np.inf)

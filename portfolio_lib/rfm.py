@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import i18n
-from .balance import _column, _ids, _numbers
+from .balance import _column, _ids, _numbers, _take
 from .config import DEFAULTS
 
 __all__ = [
@@ -223,7 +223,7 @@ def _rfm_table(
     # them as they are instead of copying the two integer columns into one block.
     frame = pd.DataFrame(
         {
-            "customer_id": _ids(customers, analysis).take(keep).reset_index(drop=True),
+            "customer_id": _take(_ids(customers, analysis), keep),
             "days_since_last": days.astype(np.int64, copy=False),
             "orders": orders,
             "monetary": _numbers(customers, monetary, analysis)[keep],
@@ -578,7 +578,8 @@ def _group_mean(
     - ``monetary`` (floats, no NaN): pandas' group mean is its group sum over the count, and
       the sums (``monetary_sums``) and counts (``counts``, rows per segment) are made already;
     - integers whose sums stay below 2**53 (days, orders): float64 adds them exactly in any
-      order, so one ``np.bincount`` of the segment codes gives pandas' compensated sum.
+      order, so one ``np.bincount`` of the segment codes gives pandas' compensated sum, over
+      the same counts.
     """
     values = segments[column]
     if column == "monetary" and values.dtype == np.float64 and not values.isna().any():
@@ -592,10 +593,7 @@ def _group_mean(
             named = codes >= 0  # no segment: in no group, as in groupby
             if not named.all():
                 codes, numbers = codes[named], numbers[named]
-            size = len(key.cat.categories)
+            sums = np.bincount(codes, weights=numbers, minlength=len(counts))
             with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0: NaN, as pandas
-                means = np.bincount(codes, weights=numbers, minlength=size) / np.bincount(
-                    codes, minlength=size
-                )
-            return pd.Series(means, index=counts.index)
+                return pd.Series(sums / counts.to_numpy(), index=counts.index)
     return grouped[column].mean()

@@ -11,7 +11,6 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from .aggregate import _parallel_map
 from .balance import (
     _aligned_windows,
     _change,
@@ -136,16 +135,9 @@ def customer_alerts(
     # recency / frequency where frequency >= 2 (no NaN: _numbers gives 0 for missing).
     usual_gap = np.full(n, np.nan)
     np.divide(recency, frequency, out=usual_gap, where=frequency >= 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        gap_ratio = days / usual_gap
-    # recent / previous - 1 where previous > 0, else NaN (which no comparison passes).
-    change = _change(recent, previous)
-
-    in_scope = recent > 0
-    in_scope |= previous > 0
-    drop = change < -drop_alert  # implies previous > 0, hence in scope
-    overdue = gap_ratio > gap_alert
-    overdue &= in_scope
+    change, gap_ratio, drop, overdue = _risk_figures(
+        recent, previous, days, usual_gap, drop_alert=drop_alert, gap_alert=gap_alert
+    )
     both_windows = recent + previous
     top = np.zeros(n, dtype=bool)
     k = min(int(top_at_risk), n)
@@ -154,25 +146,33 @@ def customer_alerts(
         # The k largest, plus any ties with the k-th, ranked with ties broken by customer id.
         top[_ranking(ids, both_windows, np.flatnonzero(both_windows >= kth))[0][:k]] = True
     top_alert = top & (both_windows > 0) & (drop | overdue)
-    at_risk = np.where(drop, previous, recent)
 
     alerted = np.flatnonzero(drop | overdue)
-    alerted_days = days[alerted]
-    if np.isnan(alerted_days).any():
-        examples = ids.take(alerted[np.isnan(alerted_days)]).head(3).tolist()
+    # The alerted rows' inputs, cut down to them (ascending positions, a streaming read); their
+    # figures are computed again there (elementwise: the same numbers), cheaper than
+    # gathering each figure across the table.
+    recent, previous, days, usual_gap, top_alert = (
+        values[alerted] for values in (recent, previous, days, usual_gap, top_alert)
+    )
+    if np.isnan(days).any():
+        examples = ids.take(alerted[np.isnan(days)]).head(3).tolist()
         raise ValueError(
             f"risk alerts: customers with revenue but no last_purchase date (e.g. {examples}); "
             "pass Aggregates.customers, which dates every buyer's last purchase."
         )
-    if (alerted_days < 0).any():
+    if (days < 0).any():
         raise ValueError(
             f"risk alerts: last purchases after as_of ({end:%Y-%m-%d}); pass the as_of used for "
             "the aggregation (Aggregates.as_of)."
         )
+    change, gap_ratio, drop, overdue = _risk_figures(
+        recent, previous, days, usual_gap, drop_alert=drop_alert, gap_alert=gap_alert
+    )
+    at_risk = np.where(drop, previous, recent)
     # Revenue at risk descending, then customer id; top accounts first. ``order`` ranks the
     # alerted rows.
     order = _ranking_by_id(ids, at_risk, alerted)
-    flagged = top_alert[alerted][order]
+    flagged = top_alert[order]
     order = np.concatenate([order[flagged], order[~flagged]])
     rows = alerted[order]
 
@@ -190,25 +190,42 @@ def customer_alerts(
     }
     if "name" in customers.columns:
         columns["name"] = _take(_column(customers, "name", analysis), rows)
-    figures = {
-        "revenue_recent": recent,
-        "revenue_previous": previous,
-        "revenue_change": change,
-        "days_since_last": days,
-        "usual_gap_days": usual_gap,
-        "gap_ratio": gap_ratio,
-        "revenue_drop": drop,
-        "overdue": overdue,
-        "top_at_risk": top_alert,
-        "revenue_at_risk": at_risk,
+    columns |= {
+        "revenue_recent": recent[order],
+        "revenue_previous": previous[order],
+        "revenue_change": change[order],
+        "days_since_last": days.astype(np.int64)[order],
+        "usual_gap_days": usual_gap[order],
+        "gap_ratio": gap_ratio[order],
+        "revenue_drop": drop[order],
+        "overdue": overdue[order],
+        "top_at_risk": top_alert[order],
+        "revenue_at_risk": at_risk[order],
     }
-    # Each column is first cut down to the alerted rows (ascending positions, a streaming
-    # read), then ordered within that smaller array, cheaper than gathering across the table;
-    # the columns are independent: on two threads.
-    taken = _parallel_map(lambda values: values[alerted][order], list(figures.values()))
-    columns.update(zip(figures, taken, strict=True))
-    columns["days_since_last"] = columns["days_since_last"].astype(np.int64)
     return pd.DataFrame(columns, copy=False)  # new arrays, each kept as it is
+
+
+def _risk_figures(
+    recent: np.ndarray,
+    previous: np.ndarray,
+    days: np.ndarray,
+    usual_gap: np.ndarray,
+    *,
+    drop_alert: float,
+    gap_alert: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Revenue change, gap ratio and the drop and overdue alerts of each customer.
+
+    Elementwise (each customer's from its own values): the same on every row or on a subset.
+    """
+    # recent / previous - 1 where previous > 0, else NaN (which no comparison passes).
+    change = _change(recent, previous)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap_ratio = days / usual_gap
+    drop = change < -drop_alert  # implies previous > 0, hence in scope
+    overdue = gap_ratio > gap_alert
+    overdue &= (recent > 0) | (previous > 0)  # in scope
+    return change, gap_ratio, drop, overdue
 
 
 def _days_since(last: pd.Series, end: pd.Timestamp) -> np.ndarray:
@@ -226,18 +243,17 @@ def _days_since(last: pd.Series, end: pd.Timestamp) -> np.ndarray:
 
 
 def _ranking_by_id(ids: pd.Series, values: np.ndarray, subset: np.ndarray) -> np.ndarray:
-    """Order of ``subset`` (ascending positions) by value descending, ties by customer id.
+    """Order of ``subset`` (ascending positions) by ``values`` (theirs) descending, ties by id.
 
-    ``subset[_ranking_by_id(ids, values, subset)]`` is
+    ``subset[_ranking_by_id(ids, values[subset], subset)]`` is
     :func:`portfolio_lib.balance._ranking` ``(ids, values, subset)``. On sorted ids (aggregated
     tables) ties by id are ties by position: the stable descending order of
     :func:`portfolio_lib.balance._descending_order` (int64 keys) replaces the stable argsort of the
     floats.
     """
-    picked = values[subset]
-    if _is_sorted(ids) and not np.isnan(picked).any():
-        return _descending_order(picked)
-    return np.searchsorted(subset, _ranking(ids, values, subset)[0])
+    if _is_sorted(ids) and not np.isnan(values).any():
+        return _descending_order(values)
+    return _ranking(_take(ids, subset), values)[0]
 
 
 def alerts_by_rep(alerts: pd.DataFrame, *, reps: Iterable[str] | None = None) -> pd.DataFrame:

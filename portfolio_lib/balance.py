@@ -841,13 +841,13 @@ def _window_arrays(
         # The recent window is window_totals' (the same rows added in the same order, rounded
         # alike): the balance's customer totals have usually computed it already.
         index, totals = _window_totals(monthly, grid, window=int(window))
-        # The previous window is the grid positions first .. first + window - 1: its rows
-        # (about a third of the table) gathered, in order, so each customer adds the same
-        # rows in the same order as over the whole table. Unsigned, positions before it (and
-        # -1, off the grid) wrap around to huge numbers.
+        # The previous window is the grid positions first .. first + window - 1 (-1: off the
+        # grid): its rows (about a third of the table) gathered, in order, so each customer
+        # adds the same rows in the same order as over the whole table.
         codes, _ = views.customers()
+        position = views.positions(grid)
         first = len(grid) - 2 * int(window)
-        rows = np.flatnonzero((views.positions(grid) - first).view(np.uint64) < int(window))
+        rows = np.flatnonzero((position >= first) & (position < first + int(window)))
         customers = codes[rows]
         if customers.size and customers.min() < 0:  # rows without a customer id
             rows, customers = rows[customers >= 0], customers[customers >= 0]

@@ -521,7 +521,8 @@ def rfm_segments(
     for (ri, fi), key in cells.items():
         lookup[ri, fi] = categories.index(key)
     out = scores.copy(deep=False)  # copy-on-write: the new column never reaches ``scores``
-    out["rfm_segment"] = pd.Categorical.from_codes(lookup[r, f], categories=categories)
+    flat = r * (_N_SCORES + 1) + f  # each row's cell, flat in the table: a plain gather
+    out["rfm_segment"] = pd.Categorical.from_codes(lookup.ravel()[flat], categories=categories)
     return out
 
 

@@ -13,12 +13,14 @@ import pandas as pd
 
 from .balance import (
     _aligned_windows,
+    _change,
     _column,
     _descending_order,
     _ids,
     _is_sorted,
     _numbers,
     _ranking,
+    _take,
 )
 from .config import DEFAULTS
 from .i18n import register
@@ -130,80 +132,100 @@ def customer_alerts(
     days = _days_since(last, end)
     frequency = _numbers(customers, "frequency", analysis)
     recency = _numbers(customers, "recency", analysis)  # may share the table's memory
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # recency / frequency where frequency >= 2 (no NaN: _numbers gives 0 for missing).
-        usual_gap = recency / frequency
-        usual_gap[frequency < 2] = np.nan
-        gap_ratio = days / usual_gap
-        # recent / previous - 1 where previous > 0, else NaN (which no comparison passes).
-        positive_previous = previous > 0
-        change = np.full(n, np.nan)
-        np.divide(recent, previous, out=change, where=positive_previous)
-        change -= 1
-
-    in_scope = recent > 0
-    in_scope |= positive_previous
-    drop = change < -drop_alert  # implies previous > 0, hence in scope
-    overdue = gap_ratio > gap_alert
-    overdue &= in_scope
+    # recency / frequency where frequency >= 2 (no NaN: _numbers gives 0 for missing).
+    usual_gap = np.full(n, np.nan)
+    np.divide(recency, frequency, out=usual_gap, where=frequency >= 2)
+    change, gap_ratio, drop, overdue = _risk_figures(
+        recent, previous, days, usual_gap, drop_alert=drop_alert, gap_alert=gap_alert
+    )
     both_windows = recent + previous
     top = np.zeros(n, dtype=bool)
     k = min(int(top_at_risk), n)
     if k > 0:
         kth = np.partition(both_windows, n - k)[n - k]
         # The k largest, plus any ties with the k-th, ranked with ties broken by customer id.
-        top[_ranking(ids, both_windows, np.flatnonzero(both_windows >= kth))[:k]] = True
+        top[_ranking(ids, both_windows, np.flatnonzero(both_windows >= kth))[0][:k]] = True
     top_alert = top & (both_windows > 0) & (drop | overdue)
-    at_risk = np.where(drop, previous, recent)
 
     alerted = np.flatnonzero(drop | overdue)
-    alerted_days = days[alerted]
-    if np.isnan(alerted_days).any():
-        examples = ids.take(alerted[np.isnan(alerted_days)]).head(3).tolist()
+    # The alerted rows' inputs, cut down to them (ascending positions, a streaming read); their
+    # figures are computed again there (elementwise: the same numbers), cheaper than
+    # gathering each figure across the table.
+    recent, previous, days, usual_gap, top_alert = (
+        values[alerted] for values in (recent, previous, days, usual_gap, top_alert)
+    )
+    if np.isnan(days).any():
+        examples = ids.take(alerted[np.isnan(days)]).head(3).tolist()
         raise ValueError(
             f"risk alerts: customers with revenue but no last_purchase date (e.g. {examples}); "
             "pass Aggregates.customers, which dates every buyer's last purchase."
         )
-    if (alerted_days < 0).any():
+    if (days < 0).any():
         raise ValueError(
             f"risk alerts: last purchases after as_of ({end:%Y-%m-%d}); pass the as_of used for "
             "the aggregation (Aggregates.as_of)."
         )
+    change, gap_ratio, drop, overdue = _risk_figures(
+        recent, previous, days, usual_gap, drop_alert=drop_alert, gap_alert=gap_alert
+    )
+    at_risk = np.where(drop, previous, recent)
     # Revenue at risk descending, then customer id; top accounts first. ``order`` ranks the
-    # alerted rows: each column is first cut down to them (ascending positions, a streaming
-    # read), then ordered within that smaller array, cheaper than gathering across the table.
+    # alerted rows.
     order = _ranking_by_id(ids, at_risk, alerted)
-    flagged = top_alert[alerted][order]
+    flagged = top_alert[order]
     order = np.concatenate([order[flagged], order[~flagged]])
     rows = alerted[order]
 
     if "sales_rep" in customers.columns:
-        reps = _column(customers, "sales_rep", analysis).take(rows).reset_index(drop=True)
+        reps = _take(_column(customers, "sales_rep", analysis), rows)
         if isinstance(reps.dtype, pd.CategoricalDtype) and "unknown" not in reps.cat.categories:
             reps = reps.cat.add_categories("unknown")
         reps = reps.fillna("unknown")
     else:
         reps = pd.Series("unknown", index=range(rows.size), dtype="str")
-    out = pd.DataFrame(
-        {
-            "priority": np.arange(1, rows.size + 1),
-            "sales_rep": reps,
-            "customer_id": ids.take(rows).reset_index(drop=True),
-        }
-    )
+    columns = {
+        "priority": np.arange(1, rows.size + 1),
+        "sales_rep": reps,
+        "customer_id": _take(ids, rows),
+    }
     if "name" in customers.columns:
-        out["name"] = _column(customers, "name", analysis).take(rows).reset_index(drop=True)
-    out["revenue_recent"] = recent[alerted][order]
-    out["revenue_previous"] = previous[alerted][order]
-    out["revenue_change"] = change[alerted][order]
-    out["days_since_last"] = alerted_days.astype(np.int64)[order]
-    out["usual_gap_days"] = usual_gap[alerted][order]
-    out["gap_ratio"] = gap_ratio[alerted][order]
-    out["revenue_drop"] = drop[alerted][order]
-    out["overdue"] = overdue[alerted][order]
-    out["top_at_risk"] = top_alert[alerted][order]
-    out["revenue_at_risk"] = at_risk[alerted][order]
-    return out
+        columns["name"] = _take(_column(customers, "name", analysis), rows)
+    columns |= {
+        "revenue_recent": recent[order],
+        "revenue_previous": previous[order],
+        "revenue_change": change[order],
+        "days_since_last": days.astype(np.int64)[order],
+        "usual_gap_days": usual_gap[order],
+        "gap_ratio": gap_ratio[order],
+        "revenue_drop": drop[order],
+        "overdue": overdue[order],
+        "top_at_risk": top_alert[order],
+        "revenue_at_risk": at_risk[order],
+    }
+    return pd.DataFrame(columns, copy=False)  # new arrays, each kept as it is
+
+
+def _risk_figures(
+    recent: np.ndarray,
+    previous: np.ndarray,
+    days: np.ndarray,
+    usual_gap: np.ndarray,
+    *,
+    drop_alert: float,
+    gap_alert: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Revenue change, gap ratio and the drop and overdue alerts of each customer.
+
+    Elementwise (each customer's from its own values): the same on every row or on a subset.
+    """
+    # recent / previous - 1 where previous > 0, else NaN (which no comparison passes).
+    change = _change(recent, previous)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap_ratio = days / usual_gap
+    drop = change < -drop_alert  # implies previous > 0, hence in scope
+    overdue = gap_ratio > gap_alert
+    overdue &= (recent > 0) | (previous > 0)  # in scope
+    return change, gap_ratio, drop, overdue
 
 
 def _days_since(last: pd.Series, end: pd.Timestamp) -> np.ndarray:
@@ -221,18 +243,17 @@ def _days_since(last: pd.Series, end: pd.Timestamp) -> np.ndarray:
 
 
 def _ranking_by_id(ids: pd.Series, values: np.ndarray, subset: np.ndarray) -> np.ndarray:
-    """Order of ``subset`` (ascending positions) by value descending, ties by customer id.
+    """Order of ``subset`` (ascending positions) by ``values`` (theirs) descending, ties by id.
 
-    ``subset[_ranking_by_id(ids, values, subset)]`` is
+    ``subset[_ranking_by_id(ids, values[subset], subset)]`` is
     :func:`portfolio_lib.balance._ranking` ``(ids, values, subset)``. On sorted ids (aggregated
     tables) ties by id are ties by position: the stable descending order of
     :func:`portfolio_lib.balance._descending_order` (int64 keys) replaces the stable argsort of the
     floats.
     """
-    picked = values[subset]
-    if _is_sorted(ids) and not np.isnan(picked).any():
-        return _descending_order(picked)
-    return np.searchsorted(subset, _ranking(ids, values, subset))
+    if _is_sorted(ids) and not np.isnan(values).any():
+        return _descending_order(values)
+    return _ranking(_take(ids, subset), values)[0]
 
 
 def alerts_by_rep(alerts: pd.DataFrame, *, reps: Iterable[str] | None = None) -> pd.DataFrame:

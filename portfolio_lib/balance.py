@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .aggregate import _grid_key, _same_customers, _views
+from .aggregate import _window_arrays as _window_totals
 from .config import DEFAULTS
 from .errors import PortfolioDataError
 from .i18n import register
@@ -213,29 +214,53 @@ def _is_sorted(ids: pd.Series) -> bool:
     return bool(ids.is_monotonic_increasing)
 
 
-def _ranking(ids: pd.Series, values: np.ndarray, subset: np.ndarray | None = None) -> np.ndarray:
-    """Positions sorted by value descending, ties by customer id ascending.
+def _take(values: pd.Series, rows: np.ndarray) -> pd.Series:
+    """``values.take(rows).reset_index(drop=True)``: the values at ``rows``, a fresh RangeIndex.
 
-    ``subset`` (ascending positions) restricts the ranking to those rows.
+    Taken from the array alone: ``Series.take`` would gather the index too, only to drop it.
     """
+    return pd.Series(values.array.take(rows), name=values.name, copy=False)
+
+
+def _ranking(
+    ids: pd.Series, values: np.ndarray, subset: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions sorted by value descending, ties by customer id ascending, and those values.
+
+    ``subset`` (ascending positions) restricts the ranking to those rows. The values come in
+    the ranking's order (``values[positions]``, as :func:`_descending_sort` gives them).
+    """
+    if subset is None and _is_sorted(ids):
+        return _descending_sort(values)  # positions are in id order already
     positions = np.arange(len(ids)) if subset is None else np.asarray(subset, dtype=np.int64)
     if not _is_sorted(ids):
         by_id = ids.take(positions).argsort(kind="stable").to_numpy()
         positions = positions[by_id]
     # Positions are now in id order, so a stable sort on the value breaks ties by id.
-    return positions[_descending_order(values[positions])]
+    order, ranked = _descending_sort(values[positions])
+    return positions[order], ranked
 
 
 def _descending_order(values: np.ndarray) -> np.ndarray:
     """Positions by value descending, ties in position order (a stable descending sort).
 
-    Equal to ``np.argsort(-values, kind="stable")``, in a fraction of its time on a million
-    floats: sorting int64 keys is fast, a stable argsort of floats is not. Each key holds the
-    value's order-preserving bits, truncated, above the position, so the sorted keys give the
-    positions by truncated value, then by position: nearly the order wanted, only values so
-    close that their truncated bits are equal (float noise such as 0.1 + 0.2 against 0.3) may
-    come out of order. A stable sort of that nearly sorted sequence (a timsort, linear on
-    sorted runs) then puts them right; equal values, always in position order already, stay so.
+    Equal to ``np.argsort(-values, kind="stable")``; see :func:`_descending_sort`.
+    """
+    return _descending_sort(values)[0]
+
+
+def _descending_sort(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_descending_order` and the values in that order (new arrays, -0.0 read as 0.0).
+
+    ``np.argsort(-values, kind="stable")`` in a fraction of its time on a million floats:
+    sorting int64 keys is fast, a stable argsort of floats is not. Each key holds the value's
+    order-preserving bits, truncated, above the position, so the sorted keys give the
+    positions by truncated value, then by position: the order wanted, except where values so
+    close that their truncated bits are equal (float noise such as 0.1 + 0.2 against 0.3)
+    came out in position order. The values in that order tell: keys of different truncated
+    bits are in the right order, so a rise between neighbours can only be such a pair. Only
+    then does a stable sort of the nearly sorted sequence (a timsort, linear on sorted runs)
+    put them right; equal values, always in position order already, stay so.
     """
     values = np.asarray(values, dtype=np.float64) + 0.0  # + 0.0: -0.0 and 0.0 get one key
     n = values.size
@@ -250,9 +275,14 @@ def _descending_order(values: np.ndarray) -> np.ndarray:
     keys |= np.arange(n, dtype=np.int64)
     keys.sort()
     keys &= np.int64((1 << bits) - 1)
-    nearly = values[keys]
-    np.negative(nearly, out=nearly)
-    return keys[np.argsort(nearly, kind="stable")]
+    ranked = values[keys]
+    if not np.all(ranked[:-1] >= ranked[1:]):  # a rise between neighbours, or NaN
+        if np.isnan(ranked).any():  # NaN keys sort by their bits: numpy's own order
+            keys = np.argsort(-values, kind="stable")
+            return keys, values[keys]
+        fix = np.argsort(-ranked, kind="stable")
+        keys, ranked = keys[fix], ranked[fix]
+    return keys, ranked
 
 
 def _positive_share(values: np.ndarray) -> tuple[np.ndarray, float]:
@@ -265,6 +295,21 @@ def _positive_share(values: np.ndarray) -> tuple[np.ndarray, float]:
 
 def _categorical(codes: np.ndarray, categories: Sequence[str]) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=list(categories), ordered=True)
+
+
+def _level_codes(values: np.ndarray, medium_from: float, high_from: float) -> np.ndarray:
+    """0 below ``medium_from``, 1 from it, 2 from ``high_from`` (<= ``medium_from``: checked
+    by the callers); NaN is 0. int8, the codes pandas keeps for a few categories."""
+    return np.add(values >= medium_from, values >= high_from, dtype=np.int8)
+
+
+def _change(recent: np.ndarray, previous: np.ndarray) -> np.ndarray:
+    """``recent / previous - 1`` where ``previous > 0``, else NaN (a new array)."""
+    change = np.full(np.shape(recent), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.divide(recent, previous, out=change, where=previous > 0)
+    change -= 1
+    return change
 
 
 def _frame(columns: dict[str, object]) -> pd.DataFrame:
@@ -327,16 +372,14 @@ def _pareto(
 ) -> tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray]:
     """Ranked ids, values, shares and cumulative shares of :func:`pareto_table` (new arrays)."""
     ids = _ids(customers, "Pareto")
-    values = _numbers(customers, value, "Pareto")
-    order = _ranking(ids, values)
-    ranked = values[order]
+    order, ranked = _ranking(ids, _numbers(customers, value, "Pareto"))
     share, total = _positive_share(ranked)
     if total > 0:
         cumulative = np.cumsum(np.clip(ranked, 0, None)) / total
         np.minimum(cumulative, 1.0, out=cumulative)
     else:
         cumulative = share.copy()  # NaN, but its own array (share is a column too)
-    return ids.take(order).reset_index(drop=True), ranked, share, cumulative
+    return _take(ids, order), ranked, share, cumulative
 
 
 def lorenz_curve(customers: pd.DataFrame, *, value: str = "revenue") -> pd.DataFrame:
@@ -517,17 +560,8 @@ def pmg_classes(
     ids = _ids(customers, "PMG")
     values = _numbers(customers, value, "PMG")
     if thresholds is None:
-        low, high = quantiles
-        _check_fraction("quantiles[0]", low)
-        _check_fraction("quantiles[1]", high)
-        if low > high:
-            raise ValueError(f"quantiles must be increasing, got {quantiles!r}")
-        positive = values[values > 0]  # a new array: np.quantile may partition it in place
-        medium_from, large_from = (
-            (float(q) for q in np.quantile(positive, [low, high], overwrite_input=True))
-            if positive.size
-            else (np.inf, np.inf)
-        )
+        # A new array: np.quantile may partition it in place.
+        medium_from, large_from = _pmg_thresholds(values[values > 0], quantiles, scratch=True)
     else:
         medium_from, large_from = (float(t) for t in thresholds)
         if medium_from > large_from:
@@ -535,11 +569,31 @@ def pmg_classes(
                 f"thresholds must be (medium_from, large_from) with medium_from <= large_from, "
                 f"got {thresholds!r}"
             )
-    codes = np.where(values >= large_from, 2, np.where(values >= medium_from, 1, 0))
+    codes = _level_codes(values, medium_from, large_from)
     codes[~(values > 0)] = 0
     out = _frame({"customer_id": ids, value: values, "pmg": _categorical(codes, PMG_CLASSES)})
     out.attrs["thresholds"] = (medium_from, large_from)
     return out
+
+
+def _pmg_thresholds(
+    positive: np.ndarray, quantiles: tuple[float, float], *, scratch: bool = False
+) -> tuple[float, float]:
+    """``(medium_from, large_from)`` of :func:`pmg_classes`: the ``quantiles`` (checked) of the
+    positive values, (inf, inf) without any.
+
+    The values in any order give the same; sorted ones are partitioned fastest. ``scratch``:
+    the array is the caller's to reorder (no copy).
+    """
+    low, high = quantiles
+    _check_fraction("quantiles[0]", low)
+    _check_fraction("quantiles[1]", high)
+    if low > high:
+        raise ValueError(f"quantiles must be increasing, got {quantiles!r}")
+    if not positive.size:
+        return np.inf, np.inf
+    medium_from, large_from = np.quantile(positive, [low, high], overwrite_input=scratch)
+    return float(medium_from), float(large_from)
 
 
 def class_summary(
@@ -691,11 +745,11 @@ def dependence_alerts(
     ids = _ids(customers, "dependence alert")
     values = _numbers(customers, value, "dependence alert")
     share, _ = _positive_share(values)
-    above = _ranking(ids, values, np.flatnonzero(share > dependence_alert))
-    out = pd.DataFrame({"customer_id": ids.take(above).reset_index(drop=True)})
+    above, ranked = _ranking(ids, values, np.flatnonzero(share > dependence_alert))
+    out = pd.DataFrame({"customer_id": _take(ids, above)})
     if name in customers.columns:
-        out[name] = _column(customers, name, "dependence alert").take(above).reset_index(drop=True)
-    out[value] = values[above]
+        out[name] = _take(_column(customers, name, "dependence alert"), above)
+    out[value] = ranked
     out["share"] = share[above]
     return out
 
@@ -755,17 +809,17 @@ def window_revenue(
         :func:`portfolio_lib.aggregate.revenue_matrix`): ``revenue_recent`` and
         ``revenue_previous``.
     """
-    index, totals = _window_arrays(monthly, months, window=window)
+    index, recent, previous = _window_arrays(monthly, months, window=window)
     return pd.DataFrame(
-        {"revenue_recent": totals[:, 1], "revenue_previous": totals[:, 0]},
+        {"revenue_recent": recent, "revenue_previous": previous},
         index=pd.Index(index, name="customer_id"),
     )
 
 
 def _window_arrays(
     monthly: pd.DataFrame, months: pd.DatetimeIndex, *, window: int
-) -> tuple[pd.Index, np.ndarray]:
-    """The customers and a read-only (customers x 2) array of previous and recent revenue.
+) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """The customers and their recent and previous revenue (read-only arrays).
 
     What :func:`window_revenue` shows, cached with the monthly table.
     """
@@ -783,25 +837,27 @@ def _window_arrays(
         last_month = grid[-1].to_period("M").to_timestamp()
         grid = pd.date_range(end=last_month, periods=2 * int(window), freq="MS").as_unit("ns")
 
-    def compute() -> tuple[pd.Index, np.ndarray]:
-        codes, index = views.customers()
-        # Rows of the last 2 x window months of the grid, by their (cached) grid position: the
-        # previous window is positions last - 2w + 1 .. last - w, the recent one the w after.
-        # Months before the start of the grid are months without revenue.
-        last = len(grid) - 1
+    def compute() -> tuple[pd.Index, np.ndarray, np.ndarray]:
+        # The recent window is window_totals' (the same rows added in the same order, rounded
+        # alike): the balance's customer totals have usually computed it already.
+        index, totals = _window_totals(monthly, grid, window=int(window))
+        # The previous window is the grid positions first .. first + window - 1 (-1: off the
+        # grid): its rows (about a third of the table) gathered, in order, so each customer
+        # adds the same rows in the same order as over the whole table.
+        codes, _ = views.customers()
         position = views.positions(grid)
-        # Nearly every row is in the two windows: rather than gathering them, the others go
-        # to one extra slot, dropped. Each slot sums the same rows in the same order.
-        slots = codes.astype(np.int64)
-        slots *= 2
-        slots += position > last - window
-        dump = 2 * len(index)
-        slots[(position < max(last - 2 * window + 1, 0)) | (codes < 0)] = dump
-        totals = np.bincount(slots, weights=views.values("revenue"), minlength=dump + 1)
-        totals = totals[:dump].astype(float, copy=False)  # bincount of no row gives integers
-        totals = np.round(totals.reshape(-1, 2), 9)  # 1e-9 € of float noise is not revenue
-        totals.flags.writeable = False
-        return index, totals
+        first = len(grid) - 2 * int(window)
+        rows = np.flatnonzero((position >= first) & (position < first + int(window)))
+        customers = codes[rows]
+        if customers.size and customers.min() < 0:  # rows without a customer id
+            rows, customers = rows[customers >= 0], customers[customers >= 0]
+        previous = np.bincount(
+            customers, weights=views.values("revenue")[rows], minlength=len(index)
+        )
+        previous = previous.astype(float, copy=False)  # bincount of no row gives integers
+        previous = np.round(previous, 9)  # 1e-9 € of float noise is not revenue
+        previous.flags.writeable = False
+        return index, totals["revenue"], previous
 
     return views.get(("window_revenue", _grid_key(grid), int(window)), compute)
 
@@ -817,10 +873,10 @@ def _aligned_windows(
 
     Read-only arrays when the customers are the monthly table's (the cached totals).
     """
-    index, totals = _window_arrays(monthly, months, window=window)
+    index, recent, previous = _window_arrays(monthly, months, window=window)
     ids = _ids(customers, analysis)
     if _same_customers(index, ids):
-        return totals[:, 1], totals[:, 0]
+        return recent, previous
     windows = window_revenue(monthly, months, window=window).reindex(ids, fill_value=0.0)
     return windows["revenue_recent"].to_numpy(), windows["revenue_previous"].to_numpy()
 
@@ -889,18 +945,17 @@ def lifecycle_phases(
         )
     tenure = np.maximum(_month_number(months[-1:].to_numpy())[0] - _day_month_number(first), 0)
     recent, previous = recent[keep], previous[keep]
-    no_base = ~(previous > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        trend = np.where(no_base, np.nan, recent / np.where(no_base, 1.0, previous) - 1)
+    trend = _change(recent, previous)
+    # int8 choices: the categoricals' own codes, no int64 array to narrow.
     codes = np.select(
-        [tenure < childhood_months, no_base | (trend > growth), trend < -growth],
-        [0, 1, 3],
-        default=2,
+        [tenure < childhood_months, ~(previous > 0) | (trend > growth), trend < -growth],
+        [np.int8(0), np.int8(1), np.int8(3)],
+        default=np.int8(2),
     )
     return _frame(
         {
-            "customer_id": _ids(customers, "lifecycle").take(keep).reset_index(drop=True),
-            "tenure_months": tenure.astype(np.int64),
+            "customer_id": _take(_ids(customers, "lifecycle"), keep),
+            "tenure_months": tenure.astype(np.int64, copy=False),
             "revenue_recent": recent,
             "revenue_previous": previous,
             "trend": trend,
@@ -1026,15 +1081,13 @@ def potential_matrix(
         q1, q2 = np.quantile(pot, potential_quantiles)
     else:
         q1 = q2 = np.inf
-    pot_codes = np.where(pot >= q2, 2, np.where(pot >= q1, 1, 0))
-    cut1, cut2 = penetration_cuts
-    pen_codes = np.where(penetration >= cut2, 2, np.where(penetration >= cut1, 1, 0))
+    pot_codes = _level_codes(pot, q1, q2)
+    pen_codes = _level_codes(penetration, *penetration_cuts)
     ids = _ids(customers, "potential matrix")
-    columns: dict[str, object] = {"customer_id": ids.take(keep).reset_index(drop=True)}
+    columns: dict[str, object] = {"customer_id": _take(ids, keep)}
     for column in ("name", "sales_rep"):
         if column in customers.columns:
-            taken = _column(customers, column, "potential matrix").take(keep)
-            columns[column] = taken.reset_index(drop=True)
+            columns[column] = _take(_column(customers, column, "potential matrix"), keep)
     # revenue and potential may share a name: the later column wins, as with assignments.
     columns[revenue] = rev
     columns[potential] = pot
@@ -1042,7 +1095,8 @@ def potential_matrix(
     columns["potential_class"] = _categorical(pot_codes, LEVELS)
     columns["penetration_class"] = _categorical(pen_codes, LEVELS)
     columns["vivier"] = (pot_codes == 2) & (pen_codes == 0)
-    columns["gap"] = np.clip(pot - rev, 0, None)
+    gap = pot - rev
+    columns["gap"] = np.clip(gap, 0, None, out=gap)
     return _frame(columns)
 
 

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import i18n
-from .balance import _column, _ids, _numbers
+from .balance import _column, _ids, _numbers, _take
 from .config import DEFAULTS
 
 __all__ = [
@@ -223,7 +223,7 @@ def _rfm_table(
     # them as they are instead of copying the two integer columns into one block.
     frame = pd.DataFrame(
         {
-            "customer_id": _ids(customers, analysis).take(keep).reset_index(drop=True),
+            "customer_id": _take(_ids(customers, analysis), keep),
             "days_since_last": days.astype(np.int64, copy=False),
             "orders": orders,
             "monetary": _numbers(customers, monetary, analysis)[keep],
@@ -248,23 +248,52 @@ def _buyers(
     return np.flatnonzero((counts > 0) & dates.notna().to_numpy()), dates, counts
 
 
-def _scores(values: np.ndarray, bins: int) -> np.ndarray:
+def _scores(values: np.ndarray, bins: int, ascending: np.ndarray | None = None) -> np.ndarray:
     """Quantile score 1..bins: ceil(bins * rank / n), rank = 'min' rank (ties share a score).
 
     No ranking is needed: score <= s  <=>  bins * rank <= s * n  <=>  rank <= floor(s * n / bins)
     =: k_s  <=>  fewer than k_s values are smaller  <=>  value <= the k_s-th smallest value
     (never when k_s = 0). So the score is bins minus the number of those ``bins - 1``
     thresholds the value does not exceed: a partition and a few comparisons instead of an
-    argsort of the million values (exact, integers only).
+    argsort of the million values (exact, integers only). Whole numbers over a short range
+    (days, order counts) look their score up in a table of each number's. ``ascending``: the
+    values sorted, when the caller has them; the thresholds are then read off it.
     """
     n = values.size
     limits = np.arange(1, bins, dtype=np.int64) * n // bins  # k_s for s = 1 .. bins - 1
     positions = limits[limits > 0] - 1  # 0-based position of the k_s-th smallest value
+    if not positions.size:
+        return np.full(n, bins, dtype=np.int64)
+    counted = _counted(values) if ascending is None else None
+    if counted is not None:
+        numbers, _, below = counted
+        thresholds = np.searchsorted(below, positions, side="right")  # as numbers - low
+        # Number i exceeds searchsorted(thresholds, i) of them: bins minus the others.
+        exceeds = np.searchsorted(thresholds, np.arange(below.size), side="left")
+        score_of = bins - thresholds.size + exceeds
+        return score_of[numbers]
+    thresholds = _smallest(values, positions) if ascending is None else ascending[positions]
     scores = np.full(n, bins, dtype=np.int64)
-    if positions.size:
-        for threshold in _smallest(values, positions):
-            scores -= values <= threshold
+    for threshold in thresholds:
+        scores -= values <= threshold
     return scores
+
+
+def _counted(values: np.ndarray) -> tuple[np.ndarray, int, np.ndarray] | None:
+    """Whole numbers over a short range (days, order counts) counted, else None.
+
+    ``(numbers, low, below)``: each value minus the smallest, ``low``, as int64; the smallest;
+    and how many values are <= low + i, for every i (a cumulative count of each number).
+    """
+    with np.errstate(invalid="ignore"):  # NaN, inf or huge values: caught by the check below
+        whole = values.astype(np.int64)
+    if not np.array_equal(whole, values):
+        return None
+    low, high = int(whole.min()), int(whole.max())
+    if high - low > 4 * values.size:
+        return None
+    whole -= low
+    return whole, low, np.cumsum(np.bincount(whole))
 
 
 def _smallest(values: np.ndarray, positions: np.ndarray) -> np.ndarray:
@@ -273,17 +302,12 @@ def _smallest(values: np.ndarray, positions: np.ndarray) -> np.ndarray:
     Days and order counts are whole numbers over a short range: a count of each number (one
     pass) then gives them without partitioning a million values.
     """
-    n = values.size
-    with np.errstate(invalid="ignore"):  # NaN, inf or huge values: caught by the check below
-        whole = values.astype(np.int64)
-    if np.array_equal(whole, values):
-        low, high = int(whole.min()), int(whole.max())
-        if high - low <= 4 * n:
-            whole -= low
-            below = np.cumsum(np.bincount(whole))  # how many values are <= low + i
-            # The p-th smallest (0-based) is the first number with more than p values <= it.
-            found = np.searchsorted(below, positions, side="right") + low
-            return found.astype(values.dtype)
+    counted = _counted(values)
+    if counted is not None:
+        _, low, below = counted
+        # The p-th smallest (0-based) is the first number with more than p values <= it.
+        found = np.searchsorted(below, positions, side="right") + low
+        return found.astype(values.dtype)
     return np.partition(values, np.unique(positions))[positions]
 
 
@@ -341,6 +365,14 @@ def rfm_scores(rfm: pd.DataFrame, *, bins: int = DEFAULTS["rfm_bins"]) -> pd.Dat
     >>> rfm_scores(rfm)["rfm_code"].tolist()
     ['555', '212', '213', '111', '444']
     """
+    return _rfm_scores(rfm, bins=bins)
+
+
+def _rfm_scores(
+    rfm: pd.DataFrame, *, bins: int, monetary_ascending: np.ndarray | None = None
+) -> pd.DataFrame:
+    """:func:`rfm_scores`; ``monetary_ascending``: the monetary values (as :func:`_numbers`
+    reads them) sorted, when the caller has sorted them (the M thresholds are read off it)."""
     if not 2 <= int(bins) <= 9:
         raise ValueError(f"bins must be between 2 and 9, got {bins!r}")
     missing = [c for c in ("days_since_last", "orders", "monetary") if c not in rfm.columns]
@@ -356,7 +388,7 @@ def rfm_scores(rfm: pd.DataFrame, *, bins: int = DEFAULTS["rfm_bins"]) -> pd.Dat
     scores = {
         "r_score": _scores(-_numbers(rfm, "days_since_last", "RFM"), bins),
         "f_score": _scores(_numbers(rfm, "orders", "RFM"), bins),
-        "m_score": _scores(_numbers(rfm, "monetary", "RFM"), bins),
+        "m_score": _scores(_numbers(rfm, "monetary", "RFM"), bins, monetary_ascending),
     }
     codes = _codes(scores["r_score"], scores["f_score"], scores["m_score"], out.index)
     new = [*scores, "rfm_code"]
@@ -484,11 +516,13 @@ def rfm_segments(
     used = set(cells.values())
     categories = [key for key in RFM_SEGMENTS if key in used]
     categories += [key for key in dict.fromkeys(cells.values()) if key not in RFM_SEGMENTS]
-    lookup = np.zeros((_N_SCORES + 1, _N_SCORES + 1), dtype=np.int64)
+    # int8: the codes pandas keeps for at most 25 segments (no million-row cast).
+    lookup = np.zeros((_N_SCORES + 1, _N_SCORES + 1), dtype=np.int8)
     for (ri, fi), key in cells.items():
         lookup[ri, fi] = categories.index(key)
     out = scores.copy(deep=False)  # copy-on-write: the new column never reaches ``scores``
-    out["rfm_segment"] = pd.Categorical.from_codes(lookup[r, f], categories=categories)
+    flat = r * (_N_SCORES + 1) + f  # each row's cell, flat in the table: a plain gather
+    out["rfm_segment"] = pd.Categorical.from_codes(lookup.ravel()[flat], categories=categories)
     return out
 
 
@@ -514,13 +548,15 @@ def rfm_summary(segments: pd.DataFrame, *, lang: str | None = None) -> pd.DataFr
     lang = DEFAULTS["lang"] if lang is None else lang
     texts = i18n.labels(lang)  # also validates lang
     grouped = segments.groupby("rfm_segment", observed=False, sort=True)
+    customers, revenue = grouped.size(), grouped["monetary"].sum()
     out = pd.DataFrame(
         {
-            "customers": grouped.size(),
-            "revenue": grouped["monetary"].sum(),
-            "mean_days_since_last": grouped["days_since_last"].mean(),
-            "mean_orders": grouped["orders"].mean(),
-            "mean_monetary": grouped["monetary"].mean(),
+            "customers": customers,
+            "revenue": revenue,
+            **{
+                f"mean_{column}": _group_mean(segments, column, grouped, customers, revenue)
+                for column in ("days_since_last", "orders", "monetary")
+            },
         }
     )
     n, total = out["customers"].sum(), out["revenue"].sum()
@@ -528,3 +564,37 @@ def rfm_summary(segments: pd.DataFrame, *, lang: str | None = None) -> pd.DataFr
     out.insert(3, "revenue_share", out["revenue"] / total if total else np.nan)
     out["suggested_action"] = [texts.get(f"rfm_action_{key}", "") for key in out.index]
     return out
+
+
+def _group_mean(
+    segments: pd.DataFrame,
+    column: str,
+    grouped: pd.api.typing.DataFrameGroupBy,
+    counts: pd.Series,
+    monetary_sums: pd.Series,
+) -> pd.Series:
+    """``grouped[column].mean()``, without a pass of pandas' group kernel where its result is
+    known to the bit.
+
+    - ``monetary`` (floats, no NaN): pandas' group mean is its group sum over the count, and
+      the sums (``monetary_sums``) and counts (``counts``, rows per segment) are made already;
+    - integers whose sums stay below 2**53 (days, orders): float64 adds them exactly in any
+      order, so one ``np.bincount`` of the segment codes gives pandas' compensated sum, over
+      the same counts.
+    """
+    values = segments[column]
+    if column == "monetary" and values.dtype == np.float64 and not values.isna().any():
+        return monetary_sums / counts
+    key = segments["rfm_segment"]
+    if pd.api.types.is_integer_dtype(values.dtype) and isinstance(key.dtype, pd.CategoricalDtype):
+        numbers = values.to_numpy()
+        largest = max(abs(int(numbers.min())), abs(int(numbers.max()))) if numbers.size else 0
+        if largest * numbers.size < 2**53:
+            codes = key.cat.codes.to_numpy()
+            named = codes >= 0  # no segment: in no group, as in groupby
+            if not named.all():
+                codes, numbers = codes[named], numbers[named]
+            sums = np.bincount(codes, weights=numbers, minlength=len(counts))
+            with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0: NaN, as pandas
+                return pd.Series(sums / counts.to_numpy(), index=counts.index)
+    return grouped[column].mean()

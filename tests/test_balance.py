@@ -281,15 +281,70 @@ def test_window_revenue_needs_only_the_last_month(lifecycle_agg):
 
 
 @pytest.mark.parametrize("n, distinct", [(1, 1), (7, 2), (5_000, 40), (5_000, 5_000)])
-def test_ranking_is_numpys_stable_sort(n, distinct):
-    """Value descending, ties in position order: np.argsort(-values, kind='stable')."""
-    from portfolio_lib.balance import _descending_order
+@pytest.mark.parametrize("noise", [False, True])
+def test_ranking_is_numpys_stable_sort(n, distinct, noise):
+    """Value descending, ties in position order: np.argsort(-values, kind='stable').
+
+    With noise, equal amounts differ in their last bits (sums in another order, 0.1 + 0.2
+    against 0.3): values the truncated sort keys cannot tell apart, put right afterwards.
+    """
+    from portfolio_lib.balance import _descending_order, _descending_sort
 
     rng = np.random.default_rng(n + distinct)
     values = rng.choice(rng.normal(size=distinct) * 1e3, size=n)  # many ties when few distinct
+    if noise:
+        values = values + values * rng.choice([-2, -1, 0, 1, 2], size=n) * np.finfo(float).eps
     values[rng.random(n) < 0.1] = 0.0
+    values[rng.random(n) < 0.05] = -0.0
     expected = np.argsort(-values, kind="stable")
     np.testing.assert_array_equal(_descending_order(values), expected)
+    order, ranked = _descending_sort(values)
+    np.testing.assert_array_equal(order, expected)
+    np.testing.assert_array_equal(ranked, values[expected])
+    assert not np.signbit(ranked[ranked == 0]).any()  # -0.0 is ranked (and returned) as 0.0
+
+
+def test_ranking_with_nan_and_infinities_is_numpys():
+    """NaN (both signs) go last in position order, as in numpy's stable sort of -values."""
+    from portfolio_lib.balance import _descending_sort
+
+    values = np.array([1.0, np.nan, np.inf, -np.nan, 3.0, -np.inf, np.nan, 1.0, 0.1 + 0.2, 0.3])
+    expected = np.argsort(-values, kind="stable")
+    # inf, 3, 0.30000000000000004, 0.3, 1 (pos 0), 1 (pos 7), -inf, then the NaN at 1, 3, 6.
+    assert expected.tolist() == [2, 4, 0, 7, 8, 9, 5, 1, 3, 6]
+    order, ranked = _descending_sort(values)
+    np.testing.assert_array_equal(order, expected)
+    np.testing.assert_array_equal(ranked, values[expected])
+    assert _descending_sort(np.empty(0))[0].size == 0
+
+
+def test_take_is_series_take_with_a_new_index():
+    from portfolio_lib.balance import _take
+
+    for values in (
+        pd.Series(pd.Categorical(["b", "a", None, "c"]), index=[5, 6, 7, 8], name="customer_id"),
+        pd.Series(["Zoé", None, "Al", "Bo"], dtype="str", name="name"),
+        pd.Series([1.5, -0.0, np.nan, 2.0], index=list("wxyz")),
+    ):
+        for rows in ([2, 0, 0], [], [3, 1]):
+            expected = values.take(rows).reset_index(drop=True)
+            pd.testing.assert_series_equal(_take(values, np.array(rows, dtype=np.intp)), expected)
+
+
+def test_level_codes_are_the_nested_where():
+    """Classes low / medium / high by two cuts, as int8 codes: the nested np.where of the rule."""
+    from portfolio_lib.balance import _level_codes
+
+    rng = np.random.default_rng(11)
+    values = np.round(rng.normal(0.5, 0.4, 2_000), 2)  # values on the cuts too
+    values[::50] = np.nan
+    for low, high in ((0.25, 0.6), (0.3, 0.3), (-np.inf, np.inf), (np.inf, np.inf), (0.0, 0.6)):
+        codes = _level_codes(values, low, high)
+        expected = np.where(values >= high, 2, np.where(values >= low, 1, 0))
+        assert codes.dtype == np.int8
+        np.testing.assert_array_equal(codes, expected)
+    # By hand: 0.1 < 0.25 low, 0.25 medium (from the cut), 0.6 high, NaN low.
+    assert _level_codes(np.array([0.1, 0.25, 0.6, np.nan]), 0.25, 0.6).tolist() == [0, 1, 2, 0]
 
 
 def test_lifecycle_phases_by_hand(lifecycle_agg):
@@ -619,10 +674,32 @@ def test_window_revenue_sums_the_rows_of_each_window_as_the_row_gather(sample):
     np.testing.assert_array_equal(windows["revenue_recent"].to_numpy(), totals[1::2])
     np.testing.assert_array_equal(windows["revenue_previous"].to_numpy(), totals[0::2])
     assert (windows["revenue_previous"] > 0).any() and (windows["revenue_recent"] > 0).any()
+    # The recent window is window_totals' own (read from it), bit for bit.
+    recent = window_totals(agg.monthly, agg.months, window=6)["revenue"]
+    np.testing.assert_array_equal(windows["revenue_recent"].to_numpy(), recent.to_numpy())
+
+
+def test_window_revenue_leaves_rows_without_a_customer_out(sample):
+    """A row whose customer is missing (code -1) adds to no one, in either window."""
+    agg, _ = sample
+    monthly = agg.monthly.copy()
+    monthly.loc[monthly.index[-50:], "customer_id"] = None  # the last rows: recent months
+    windows = window_revenue(monthly, agg.months, window=6)
+    kept = agg.monthly.iloc[:-50]
+    last = pd.DatetimeIndex(agg.months)[-1]
+    for column, start, end in (
+        ("revenue_recent", last - pd.DateOffset(months=5), last),
+        ("revenue_previous", last - pd.DateOffset(months=11), last - pd.DateOffset(months=6)),
+    ):
+        inside = kept[(kept["month"] >= start) & (kept["month"] <= end)]
+        expected = inside.groupby("customer_id", observed=False)["revenue"].sum()
+        np.testing.assert_allclose(windows[column], expected.reindex(windows.index), atol=1e-6)
 
 
 def test_pmg_quantiles_are_numpys_one_by_one():
     """One np.quantile call for both thresholds gives each quantile as its own call (ties)."""
+    from portfolio_lib.balance import _pmg_thresholds
+
     rng = np.random.default_rng(3)
     values = np.round(rng.lognormal(6, 1.5, 20_001), 0)  # many tied amounts
     values[::7] = 0.0
@@ -631,6 +708,9 @@ def test_pmg_quantiles_are_numpys_one_by_one():
     for quantiles in ((0.5, 0.8), (0.0, 1.0), (1 / 3, 1 / 3)):
         got = pmg_classes(frame, quantiles=quantiles).attrs["thresholds"]
         assert got == tuple(float(np.quantile(positive, q)) for q in quantiles)
+        # The balance study passes the values sorted (by the ABC ranking): the same thresholds.
+        ascending = np.sort(positive)
+        assert _pmg_thresholds(ascending, quantiles, scratch=True) == got
     one = pmg_classes(frame.head(1).assign(revenue=[42.0]))
     assert one.attrs["thresholds"] == (42.0, 42.0) and one["pmg"].tolist() == ["large"]
     assert pmg_classes(frame.head(0)).attrs["thresholds"] == (np.inf, np.inf)

@@ -11,7 +11,7 @@ from pandas.testing import assert_series_equal
 
 from portfolio_lib import i18n
 from portfolio_lib.aggregate import aggregate
-from portfolio_lib.balance import _descending_order
+from portfolio_lib.balance import _descending_order, _descending_sort
 from portfolio_lib.config import SAMPLE_FILES
 from portfolio_lib.io import load_portfolio
 from portfolio_lib.rfm import (
@@ -333,6 +333,9 @@ def test_fast_paths_equal_pandas(values, bins):
     values = np.array(values, dtype=float)
     normalised = values + 0.0
     np.testing.assert_array_equal(_scores(normalised, bins), _min_rank_scores(normalised, bins))
+    # Thresholds read off the values sorted by the caller: the same scores.
+    ascending = _descending_sort(values)[1][::-1]
+    np.testing.assert_array_equal(_scores(normalised, bins, ascending), _scores(normalised, bins))
     expected = pd.Series(values).sort_values(ascending=False, kind="stable").index.to_numpy()
     np.testing.assert_array_equal(_descending_order(values), expected)
 
@@ -443,3 +446,66 @@ def test_scores_frame_is_the_assigned_copy_and_leaves_the_table_alone():
     # bins=2: threshold = 2nd smallest (k = 5 // 2 = 2): days -40, orders 1, monetary 50; a value
     # at or below it scores 1: R [2, 1, 1, 1, 2], F [2, 1, 1, 1, 2], M [2, 1, 2, 1, 2].
     assert again["rfm_code"].tolist() == ["222", "111", "112", "111", "222"]
+
+
+def _pandas_summary_means(segments):
+    """The means of rfm_summary as pandas' group kernel computes them."""
+    grouped = segments.groupby("rfm_segment", observed=False, sort=True)
+    return pd.DataFrame(
+        {
+            f"mean_{column}": grouped[column].mean()
+            for column in ("days_since_last", "orders", "monetary")
+        }
+    )
+
+
+@pytest.mark.parametrize("sorted_segments", [False, True])
+def test_summary_means_are_pandas_group_means(sorted_segments):
+    """Means from the sums and counts (monetary) or one bincount (integers): pandas', to the bit.
+
+    Float noise in the amounts (sums differ in their last bits by the order of addition),
+    empty segments, a segment missing (NaN); with the rows sorted by segment pandas adds by
+    np.add.reduceat instead of its compensated loop: the same means still.
+    """
+    rng = np.random.default_rng(17)
+    n = 30_000
+    rfm = pd.DataFrame(
+        {
+            "customer_id": [f"C{i:06d}" for i in range(n)],
+            "days_since_last": rng.integers(0, 1_200, n),
+            "orders": rng.integers(1, 60, n),
+            "monetary": np.round(rng.lognormal(6, 2, n), 2) * (1 + rng.normal(0, 1e-15, n)),
+        }
+    )
+    segments = rfm_segments(rfm_scores(rfm))
+    segments = segments[segments["rfm_segment"] != "new"].reset_index(drop=True)  # empty
+    if sorted_segments:
+        segments = segments.sort_values("rfm_segment", kind="stable").reset_index(drop=True)
+    summary = rfm_summary(segments)
+    means = ["mean_days_since_last", "mean_orders", "mean_monetary"]
+    pd.testing.assert_frame_equal(
+        summary[means], _pandas_summary_means(segments), check_exact=True, check_names=False
+    )
+    assert summary.loc["new", "customers"] == 0 and summary.loc["new", means].isna().all()
+    # A customer without a segment counts nowhere; a missing amount: pandas' mean (skips it).
+    segments.loc[3, "rfm_segment"] = np.nan
+    segments.loc[5, "monetary"] = np.nan
+    pd.testing.assert_frame_equal(
+        rfm_summary(segments)[means],
+        _pandas_summary_means(segments),
+        check_exact=True,
+        check_names=False,
+    )
+    # By hand: two champions with 10 and 20 days, 4 and 6 orders, 100.5 and 0.25 €.
+    two = pd.DataFrame(
+        {
+            "customer_id": ["a", "b"],
+            "days_since_last": [10, 20],
+            "orders": [4, 6],
+            "monetary": [100.5, 0.25],
+            "r_score": [5, 5],
+            "f_score": [5, 5],
+        }
+    )
+    by_hand = rfm_summary(rfm_segments(two.assign(m_score=5))).loc["champions"]
+    assert by_hand[means].tolist() == [15.0, 5.0, 50.375]

@@ -798,10 +798,10 @@ def _alive_expectation_quadrature(
     return out
 
 
-def _alive_expectation_series(
+def _alive_expectation_series_stepwise(
     params: tuple[float, float, float, float], x: FloatArray, T: FloatArray, t: FloatArray
 ) -> tuple[FloatArray, np.ndarray]:
-    """Short-horizon E[purchases | alive] as a power series in k = t / (alpha + T).
+    """Short-horizon E[purchases | alive] as a power series in k = t / (alpha + T), term by term.
 
     E[(1 - exp(-lambda p t)) / p] = sum_n>=1 (-1)^(n+1) t^n E[lambda^n] E[p^(n-1)] / n! with
     E[lambda^n] = (r+x)_n / (alpha+T)^n and E[p^(n-1)] = (a)_(n-1) / (a+b+x)_(n-1): terms of
@@ -858,6 +858,96 @@ def _alive_expectation_series(
                 break
     total[active], largest[active] = running, peak
     return total, converged & (largest <= 1e3 * np.abs(total))
+
+
+def _series_coefficients(params: tuple[float, float, float, float], x: FloatArray) -> FloatArray:
+    """Coefficients c_n of k^n (n = 1.._SERIES_TERMS, rows) of the short-horizon series, per x.
+
+    c_1 = r + x, c_(n+1) = -c_n (r + x + n) (a + n - 1) / ((a + b + x + n - 1) (n + 1)): the
+    term recursion of :func:`_alive_expectation_series_stepwise` without its factor k.
+    Coefficients that overflow (large r, small b) are inf or NaN: their entries fail the
+    checks of :func:`_alive_expectation_series` and go term by term.
+    """
+    r, _, a, b = params
+    out = np.empty((_SERIES_TERMS, len(x)))
+    out[0] = r + x
+    with np.errstate(all="ignore"):
+        for n in range(1, _SERIES_TERMS):
+            np.multiply(out[n - 1], -(a + n - 1.0) / (n + 1.0), out=out[n])
+            out[n] *= (r + x + n) / (a + b + x + n - 1.0)
+    return out
+
+
+def _alive_expectation_series(
+    params: tuple[float, float, float, float], x: FloatArray, T: FloatArray, t: FloatArray
+) -> tuple[FloatArray, np.ndarray]:
+    """:func:`_alive_expectation_series_stepwise` as polynomials in k, coefficients shared by x.
+
+    The coefficients depend on x alone (a few hundred distinct frequencies for a million
+    histories x months): computed once per x, each entry is then a Horner evaluation. The
+    entries are taken by octave of k, (K 2^-(j+1), K 2^-j] with K = _SERIES_MAX_K, where
+    E (increasing in k) is at least its value S at the octave's lower end; an x's polynomial
+    is cut after the last term above 1e-17 S at the octave's upper end (the terms beyond
+    cannot move the sum), its higher coefficients set to 0 (so Horner gives the same bits
+    whatever else is evaluated alongside). Where that bound is not met in _SERIES_TERMS terms,
+    or a term may exceed 1e3 S (the sum then loses digits), the entry is summed term by term,
+    with that routine's verdict on reliability. Agrees with the term-by-term sum to rounding
+    (Horner's order of operations).
+    """
+    r, alpha, a, b = params
+    values = np.empty(len(x))
+    reliable = np.zeros(len(x), dtype=bool)
+    if not len(x):
+        return values, reliable
+    inverse, distinct = pd.factorize(x)
+    coefficients = _series_coefficients(params, distinct)
+    k = t / (alpha + T)
+    with np.errstate(all="ignore"):
+        octave = np.floor(np.log2(_SERIES_MAX_K / k))
+    stepwise = ~(np.isfinite(octave) & (octave >= 0))
+    powers = np.arange(1, _SERIES_TERMS + 1, dtype=float)[:, None]
+    rank = np.arange(_SERIES_TERMS)[:, None]
+    for j in np.unique(octave[~stepwise]):
+        rows = np.flatnonzero(octave == j)
+        present = np.flatnonzero(np.bincount(inverse[rows], minlength=len(distinct)))
+        table = coefficients[:, present]
+        high = _SERIES_MAX_K * 2.0**-j
+        with np.errstate(all="ignore"):
+            low_sum = (table * (high / 2.0) ** powers).sum(axis=0)
+            sizes = np.abs(table) * high**powers
+            above = ~(sizes <= 1e-17 * low_sum)
+            used = _SERIES_TERMS - np.argmax(above[::-1], axis=0)  # 1 + last term above
+            usable = (
+                (low_sum > 0)
+                & ~above[-1]
+                & np.all(np.isfinite(table) | (rank >= used), axis=0)
+                & (np.max(np.where(rank < used, sizes, 0.0), axis=0) <= 1e3 * low_sum)
+            )
+        usable_x = np.zeros(len(distinct), dtype=bool)
+        usable_x[present[usable]] = True
+        rows_usable = rows[usable_x[inverse[rows]]]
+        stepwise[rows[~usable_x[inverse[rows]]]] = True
+        if not len(rows_usable):
+            continue
+        degree = int(used[usable].max())
+        cut = np.zeros((degree, len(distinct)))
+        cut[:, present[usable]] = np.where(
+            rank[:degree] < used[usable], table[:degree, usable], 0.0
+        )
+        codes, ks = inverse[rows_usable], k[rows_usable]
+        total = np.take(cut[degree - 1], codes)
+        term = np.empty(len(codes))
+        for n in range(degree - 2, -1, -1):
+            total *= ks
+            total += np.take(cut[n], codes, out=term)
+        total *= ks
+        values[rows_usable] = total
+        reliable[rows_usable] = True
+    if stepwise.any():
+        values[stepwise], reliable[stepwise] = _alive_expectation_series_stepwise(
+            params, x[stepwise], T[stepwise], t[stepwise]
+        )
+    return values, reliable
 
 
 def _alive_expectation(
@@ -1330,17 +1420,28 @@ def _monthly_increments(
     if cached is not None:
         return cached
     month = DAYS_PER_MONTH / bgnbd.time_unit_days
+    horizons = np.arange(1.0, horizon_months + 1) * month
+    expectations = np.empty((horizon_months, len(x)))
 
-    def expected(k: int) -> FloatArray:
-        return _alive_expectation(bgnbd._values(), x, T, np.full(len(x), k * month))
+    def expected(pairs: slice) -> None:
+        # Every month of these histories in one evaluation: the short-horizon series then
+        # computes its coefficients once per frequency for all the months.
+        xp, Tp = x[pairs], T[pairs]
+        flat = _alive_expectation(
+            bgnbd._values(),
+            np.tile(xp, horizon_months),
+            np.tile(Tp, horizon_months),
+            np.repeat(horizons, len(xp)),
+        )
+        expectations[:, pairs] = flat.reshape(horizon_months, len(xp))
 
-    # The months are independent elementwise computations, spread over the cores (numpy's
-    # loops release the GIL): the same values in any order.
-    horizons = range(1, horizon_months + 1)
+    # Elementwise values (each entry's own, whatever is evaluated alongside): two halves of
+    # the histories on the two cores (numpy's loops and scipy's 2F1 release the GIL).
     if len(x) * horizon_months >= _PARALLEL_MIN_VALUES:
-        expectations = _parallel_map(expected, horizons)
+        half = len(x) // 2
+        _parallel_map(expected, [slice(0, half), slice(half, None)])
     else:
-        expectations = [expected(k) for k in horizons]
+        expected(slice(0, len(x)))
     increments = np.empty((len(x), horizon_months))
     previous = np.zeros(len(x))
     for k, current in enumerate(expectations):

@@ -1042,7 +1042,7 @@ def test_predictive_clv_reuses_the_monthly_purchases_across_discount_rates(
     assert calls == []  # the rate only changes the discounting
     pred.clear_cache()
     cold = pred.predictive_clv(agg.customers, bgnbd, spend, discount_rate=0.05)
-    assert len(calls) == 36  # one per month of the default horizon
+    assert len(calls) == 1  # every month of every history at once (no second thread here)
     pd.testing.assert_frame_equal(warm, cold)
     # A customer's discounted sum by hand from its monthly expectations.
     row = int(warm["clv"].idxmax())
@@ -1175,16 +1175,58 @@ def test_alive_expectation_series_is_the_step_by_step_sum(params):
     # own loop in Python floats: the same operations, so the same bits. Some horizons beyond
     # the series' range (k near 1: the 200 terms run out) and a large r (huge intermediate
     # terms) give unreliable entries too.
-    rng = np.random.default_rng(5)
-    n = 3_000
-    x = np.concatenate([rng.integers(0, 60, n - 200), rng.integers(500, 5_000, 200)]).astype(float)
-    T = rng.uniform(0.0, 300.0, n)
-    t = np.concatenate([rng.uniform(0.0, 0.5, n - 300), rng.uniform(0.9, 0.99, 300)])
-    t *= params[1] + T
-    got, reliable = pred._alive_expectation_series(params, x, T, t)
+    x, T, t = _series_histories(params)
+    got, reliable = pred._alive_expectation_series_stepwise(params, x, T, t)
     expected, expected_reliable = _series_step_by_step(params, x, T, t)
     np.testing.assert_array_equal(got, expected)
     np.testing.assert_array_equal(reliable, expected_reliable)
-    assert reliable.sum() > n // 2 and (~reliable).sum() > 0
+    assert reliable.sum() > len(x) // 2 and (~reliable).sum() > 0
+    empty = pred._alive_expectation_series_stepwise(
+        params, np.array([]), np.array([]), np.array([])
+    )
+    assert empty[0].shape == empty[1].shape == (0,)
+
+
+def _series_histories(params, n=3_000, seed=5):
+    """Seeded (x, T, t): small and large x, ages 0..300, k = t / (alpha + T) mostly <= 1/2."""
+    rng = np.random.default_rng(seed)
+    x = np.concatenate([rng.integers(0, 60, n - 200), rng.integers(500, 5_000, 200)]).astype(float)
+    T = rng.uniform(0.0, 300.0, n)
+    t = np.concatenate([rng.uniform(0.0, 0.5, n - 300), rng.uniform(0.9, 0.99, 300)])
+    t[:100] = rng.uniform(1e-9, 1e-3, 100)  # a few very short horizons (octaves far below 1/2)
+    return x, T, t * (params[1] + T)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        (0.55, 2.7, 1.25, 38.8),  # the benchmark's fit
+        (0.2, 3.0, 0.5, 2.0),
+        (2.0, 0.5, 3.0, 0.7),
+        (60.0, 0.5, 5.0, 0.5),  # overflowing coefficients: term by term
+        (0.3, 20.0, 30.0, 40.0),  # large a: slow start
+        (0.5, 1.0, 1.0 + 3e-6, 2.0),  # a near 1 (the interpolation evaluates a = 1 +- h)
+        (0.5, 1.0, 1.0 - 2e-3, 2.0),
+    ],
+)
+def test_alive_expectation_series_by_frequency_is_the_step_by_step_sum(params):
+    # The Horner evaluation of the coefficients shared by frequency against the term-by-term
+    # sum: the same series summed in another order, so equal to a few ulps of the largest
+    # term (at most 1e3 times the sum), with the same verdict on every entry.
+    x, T, t = _series_histories(params)
+    got, reliable = pred._alive_expectation_series(params, x, T, t)
+    expected, expected_reliable = pred._alive_expectation_series_stepwise(params, x, T, t)
+    np.testing.assert_array_equal(reliable, expected_reliable)
+    np.testing.assert_allclose(got[reliable], expected[reliable], rtol=1e-12, atol=0)
+    # Against the quadrature as well, a few entries of each size of x and k.
+    picked = np.flatnonzero(reliable)[::150]
+    want = [_quad_reference(params, x[i], T[i], t[i]) for i in picked]
+    np.testing.assert_allclose(got[picked], want, rtol=1e-9)
+    # Each entry's value is its own: the same bits evaluated alone or with others.
+    alone = [
+        pred._alive_expectation_series(params, x[i : i + 1], T[i : i + 1], t[i : i + 1])[0]
+        for i in picked
+    ]
+    np.testing.assert_array_equal(np.concatenate(alone), got[picked])
     empty = pred._alive_expectation_series(params, np.array([]), np.array([]), np.array([]))
     assert empty[0].shape == empty[1].shape == (0,)

@@ -89,6 +89,18 @@ _NEAR_ONE = 1e-3
 # Horizons below _SERIES_MAX_K (alpha + T) use the power series (at most _SERIES_TERMS terms).
 _SERIES_MAX_K = 0.5
 _SERIES_TERMS = 200
+# Long horizons (k > _SERIES_MAX_K) of large evaluations: the 2F1 factor is a Taylor series
+# around centres evenly spaced in ln(1 + k), _TAYLOR_SPACING apart, so that |k - k0| <= (1 +
+# k0) / 4, a quarter of the radius of convergence (at most _TAYLOR_TERMS terms). From
+# _TAYLOR_MIN_VALUES entries on: below, scipy's 2F1 per entry costs less than the centres.
+_TAYLOR_SPACING = 2.0 * math.log(1.125)
+_TAYLOR_TERMS = 24
+# ... up to k = _TAYLOR_MAX_K: beyond, 2F1(.; z) at the centres (z = k0 / (1 + k0) > 0.985)
+# loses digits in scipy (~1e-10 for k0 in the thousands); each entry's own call does better.
+_TAYLOR_MAX_K = 64.0
+_TAYLOR_MIN_VALUES = 20_000
+# Entries per chunk of a Horner evaluation (three arrays of 128 kB: in the cache).
+_HORNER_CHUNK = 16_384
 # Elementwise work is split over threads (aggregate.THREADS) from this many values on.
 _PARALLEL_MIN_VALUES = 200_000
 # warnings.catch_warnings is not thread-safe: the quadrature fallback holds this lock.
@@ -860,6 +872,26 @@ def _alive_expectation_series_stepwise(
     return total, converged & (largest <= 1e3 * np.abs(total))
 
 
+def _horner(table: FloatArray, codes: np.ndarray, step: FloatArray) -> FloatArray:
+    """``sum_n table[n, codes] step^n`` by Horner's rule, polynomial ``codes`` per entry.
+
+    In chunks that stay in the CPU cache across the passes (a pass over a million entries per
+    coefficient would be bound by memory bandwidth); each entry's operations are the same.
+    """
+    out = np.empty(len(codes))
+    degree = len(table)
+    for start in range(0, len(codes), _HORNER_CHUNK):
+        part = slice(start, start + _HORNER_CHUNK)
+        chunk_codes, chunk_step = codes[part], step[part]
+        total = np.take(table[degree - 1], chunk_codes)
+        term = np.empty(len(chunk_codes))
+        for n in range(degree - 2, -1, -1):
+            total *= chunk_step
+            total += np.take(table[n], chunk_codes, out=term)
+        out[part] = total
+    return out
+
+
 def _series_coefficients(params: tuple[float, float, float, float], x: FloatArray) -> FloatArray:
     """Coefficients c_n of k^n (n = 1.._SERIES_TERMS, rows) of the short-horizon series, per x.
 
@@ -934,20 +966,81 @@ def _alive_expectation_series(
         cut[:, present[usable]] = np.where(
             rank[:degree] < used[usable], table[:degree, usable], 0.0
         )
-        codes, ks = inverse[rows_usable], k[rows_usable]
-        total = np.take(cut[degree - 1], codes)
-        term = np.empty(len(codes))
-        for n in range(degree - 2, -1, -1):
-            total *= ks
-            total += np.take(cut[n], codes, out=term)
-        total *= ks
-        values[rows_usable] = total
+        ks = k[rows_usable]
+        values[rows_usable] = _horner(cut, inverse[rows_usable], ks) * ks
         reliable[rows_usable] = True
     if stepwise.any():
         values[stepwise], reliable[stepwise] = _alive_expectation_series_stepwise(
             params, x[stepwise], T[stepwise], t[stepwise]
         )
     return values, reliable
+
+
+def _long_horizon_factor(
+    params: tuple[float, float, float, float], x: FloatArray, k: FloatArray
+) -> tuple[FloatArray, np.ndarray]:
+    """G = (1 + k)^(1-a) 2F1(a+b-1-r, a-1; a+b+x-1; k/(1+k)) by Taylor series, 1/2 < k <= 64.
+
+    G = 2F1(r+x, a-1; a+b+x-1; -k) (Pfaff) is analytic in k but for its branch point at
+    k = -1, so around a centre k0 its Taylor series converges for |k - k0| < 1 + k0. The
+    centres are evenly spaced in ln(1 + k), every entry within (1 + k0) / 8 of its own; the
+    coefficients depend on (x, k0) alone (a few thousand pairs for a million entries), each
+    from scipy's 2F1: G^(m)(k0) / m! = (-1)^m (r+x)_m (a-1)_m / ((a+b+x-1)_m m!)
+    (1+k0)^(1-a-m) 2F1(a+b-1-r, a-1+m; a+b+x-1+m; k0/(1+k0)) (derivatives of 2F1, and Pfaff
+    again). Each entry is then a Horner evaluation, cut as the short-horizon series where the
+    terms at the edge of the centre's range fall below 1e-17 G there (G decreases in k).
+    Returns G and where it was computed (k in range, a usable series); the caller takes
+    scipy's 2F1 for the others.
+    """
+    r, _, a, b = params
+    value = np.full(len(x), np.nan)
+    with np.errstate(all="ignore"):
+        centre = np.rint((np.log1p(k) - math.log1p(_SERIES_MAX_K)) / _TAYLOR_SPACING)
+    eligible = (k > _SERIES_MAX_K) & (k <= _TAYLOR_MAX_K) & np.isfinite(centre)
+    rows = None if eligible.all() else np.flatnonzero(eligible)
+    if rows is not None and not len(rows):
+        return value, eligible
+    xe, ke, ce = (x, k, centre) if rows is None else (x[rows], k[rows], centre[rows])
+    # One code per (x, centre) pair present, numbered in (x, centre) order.
+    x_codes, distinct = pd.factorize(xe)
+    first = float(ce.min())
+    span = int(ce.max() - first) + 1
+    cells = x_codes * span + (ce - first).astype(np.intp)
+    occupied = np.bincount(cells, minlength=len(distinct) * span) > 0
+    codes = (np.cumsum(occupied) - 1)[cells]
+    pairs = np.flatnonzero(occupied)
+    xp, scale = (
+        distinct[pairs // span],
+        np.exp(math.log1p(_SERIES_MAX_K) + (pairs % span + first) * _TAYLOR_SPACING),
+    )  # 1 + k0
+    k0 = scale - 1.0
+    m = np.arange(_TAYLOR_TERMS, dtype=float)[:, None]
+    c = a + b + xp - 1.0
+    with np.errstate(all="ignore"):
+        hyp = hyp2f1(a + b - 1.0 - r, a - 1.0 + m, c + m, k0 / scale)
+        ratios = -(r + xp + m[:-1]) * (a - 1.0 + m[:-1]) / ((c + m[:-1]) * (m[:-1] + 1.0) * scale)
+        table = np.vstack([scale ** (1.0 - a), ratios]).cumprod(axis=0) * hyp
+        reach = scale * (math.exp(_TAYLOR_SPACING / 2.0) - 1.0)  # largest |k - k0| in range
+        far_value = (table * reach**m).sum(axis=0)  # G at the far end of the range (G > 0)
+        sizes = np.abs(table) * reach**m
+        above = ~(sizes <= 1e-17 * far_value)
+        used = _TAYLOR_TERMS - np.argmax(above[::-1], axis=0)  # 1 + last term above
+        rank = np.arange(_TAYLOR_TERMS)[:, None]
+        usable = (far_value > 0) & ~above[-1] & np.all(np.isfinite(table) | (rank >= used), axis=0)
+    if not usable.any():
+        return value, np.zeros(len(x), dtype=bool)
+    degree = int(used[usable].max())
+    cut = np.where((rank[:degree] < used) & usable, table[:degree], 0.0)
+    found = _horner(cut, codes, ke - k0[codes])
+    done = usable[codes]
+    if not done.all():
+        found[~done] = np.nan
+    if rows is None:
+        value, done_all = found, done
+    else:
+        value[rows], done_all = found, np.zeros(len(x), dtype=bool)
+        done_all[rows] = done
+    return value, done_all
 
 
 def _alive_expectation(
@@ -997,8 +1090,21 @@ def _alive_expectation(
     xs, Ts, ts = x[todo], T[todo], t[todo]
     c = a + b + xs - 1.0
     with np.errstate(all="ignore"):
-        hyp = hyp2f1(a + b - 1.0 - r, a - 1.0, c, ts / (alpha + Ts + ts))
-        found = c / (a - 1.0) * -np.expm1(-(a - 1.0) * np.log1p(ts / (alpha + Ts)) + np.log(hyp))
+        # hyp: 2F1(...) of scipy, or (1 + k)^(1-a) 2F1(...) by Taylor series (positive both).
+        if len(xs) >= _TAYLOR_MIN_VALUES:
+            hyp, by_taylor = _long_horizon_factor(params, xs, ts / (alpha + Ts))
+            found = c / (a - 1.0) * (1.0 - hyp)
+        else:
+            hyp, found, by_taylor = np.empty(len(xs)), np.empty(len(xs)), np.zeros(len(xs), bool)
+        if not by_taylor.all():
+            rest = np.flatnonzero(~by_taylor)
+            Tr, tr, cr = Ts[rest], ts[rest], c[rest]
+            hyp[rest] = scipy_hyp = hyp2f1(a + b - 1.0 - r, a - 1.0, cr, tr / (alpha + Tr + tr))
+            found[rest] = (
+                cr
+                / (a - 1.0)
+                * -np.expm1(-(a - 1.0) * np.log1p(tr / (alpha + Tr)) + np.log(scipy_hyp))
+            )
         ceiling = (r + xs) / (alpha + Ts) * ts
     bad = ~np.isfinite(found) | ~(hyp > 0) | (found < 0) | (found > ceiling * (1 + 1e-9))
     if bad.any():

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import integrate
-from scipy.special import betaln, expit
+from scipy.special import betaln, expit, hyp2f1
 
 from portfolio_lib import predictive as pred
 from portfolio_lib.aggregate import aggregate
@@ -1086,15 +1086,19 @@ def test_distinct_pairs_give_back_every_history(t_high, t_step):
 
 
 def test_predictive_clv_matches_a_customer_by_customer_evaluation(sample_aggregates, monkeypatch):
-    # The fast path (distinct (x, T) pairs only, months computed on two threads) against the
-    # plain definition: every customer's own 36 monthly expectations computed in turn on one
-    # thread, then the same sums. Elementwise work, so equal to the bit.
+    # The fast path (distinct (x, T) pairs only, all months in one evaluation per half, on two
+    # threads) against the plain definition: every customer's own 36 monthly expectations
+    # computed month by month on one thread, then the same sums. Each entry's value is its own
+    # (the series and Taylor coefficients are shared, not the entries' arithmetic), so equal to
+    # the bit when both evaluations take the Taylor series (here from any size on; scipy's 2F1
+    # per entry below _TAYLOR_MIN_VALUES, the other test pins the two together).
     agg = sample_aggregates
     bgnbd = pred.fit_bgnbd(agg.customers)
     with pytest.warns(pred.DataQualityWarning):
         spend = pred.fit_gamma_gamma(agg.customers, on_nonpositive="exclude")
     _use_threads(monkeypatch, 2)
     monkeypatch.setattr(pred, "_PARALLEL_MIN_VALUES", 0)
+    monkeypatch.setattr(pred, "_TAYLOR_MIN_VALUES", 0)
     pred.clear_cache()
     fast = pred.predictive_clv(agg.customers, bgnbd, spend, discount_rate=0.07)
     x, tx, T = (agg.customers[c].to_numpy() for c in ("frequency", "recency", "T"))
@@ -1230,3 +1234,62 @@ def test_alive_expectation_series_by_frequency_is_the_step_by_step_sum(params):
     np.testing.assert_array_equal(np.concatenate(alone), got[picked])
     empty = pred._alive_expectation_series(params, np.array([]), np.array([]), np.array([]))
     assert empty[0].shape == empty[1].shape == (0,)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        (0.55, 2.7, 1.25, 38.8),  # the benchmark's fit
+        (0.243, 4.414, 0.793, 2.426),  # CDNOW: a < 1
+        (0.3, 20.0, 30.0, 40.0),  # large a
+        (2.0, 0.5, 3.0, 0.7),  # small b
+        (0.5, 1.0, 1.0 + 1e-3, 2.0),  # a near 1 (a node of the interpolation): 1 - G ~ 1e-3
+    ],
+)
+def test_long_horizon_taylor_series_matches_scipy_and_the_quadrature(params):
+    # The Taylor series around centres in ln(1 + k), coefficients from scipy's 2F1 by
+    # (x, centre), against scipy's 2F1 entry by entry: G = (1 + k)^(1-a) 2F1(a+b-1-r, a-1;
+    # a+b+x-1; k/(1+k)) to 2e-13 (4e-15 at the benchmark's fit). Seeded entries: x 0..60 and
+    # a few thousands, k from 1/2 (the series' end) to 1e4 (2000 years for a customer of a
+    # week; scipy's beyond k = 64).
+    r, alpha, a, b = params
+    rng = np.random.default_rng(8)
+    n = 30_000
+    x = np.concatenate([rng.integers(0, 60, n - 100), rng.integers(1_000, 5_000, 100)]).astype(
+        float
+    )
+    k = np.exp(rng.uniform(math.log(0.5), math.log(1e4), n))
+    k[:10] = 0.5 + 1e-12  # the lower end
+    want = np.exp(-(a - 1.0) * np.log1p(k)) * hyp2f1(
+        a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, k / (1 + k)
+    )
+    got, done = pred._long_horizon_factor(params, x, k)
+    # Beyond k = 64 scipy's 2F1 at the centres loses digits: those entries are left to it, as
+    # are those whose series needs more than _TAYLOR_TERMS terms (large a: (a-1)_m / m! grows).
+    assert not done[k > pred._TAYLOR_MAX_K].any()
+    assert done[k <= pred._TAYLOR_MAX_K].mean() > (0.1 if a > 10 else 0.9)
+    assert done[k <= pred._TAYLOR_MAX_K].all() or params != (0.55, 2.7, 1.25, 38.8)
+    assert np.isnan(got[~done]).all()
+    compared = done & np.isfinite(want)  # scipy's 2F1 is NaN for some integer parameters
+    assert compared.sum() > 0.9 * done.sum()
+    np.testing.assert_allclose(got[compared], want[compared], rtol=2e-13, atol=0)
+    # Through _alive_expectation (one large evaluation) against the same entries evaluated a
+    # few at a time (scipy's 2F1 per entry, below _TAYLOR_MIN_VALUES): E = (a+b+x-1)/(a-1)
+    # (1 - G) amplifies G's rounding by G / (1 - G), up to ~1e3 for a near 1; where scipy gives
+    # NaN, the quadrature (to ~1e-11) stands in.
+    T = rng.uniform(0.0, 200.0, n)
+    t = k * (alpha + T)
+    large = pred._alive_expectation(params, x, T, t, near_one=False)
+    small = np.concatenate(
+        [
+            pred._alive_expectation(
+                params, x[i : i + 500], T[i : i + 500], t[i : i + 500], near_one=False
+            )
+            for i in range(0, n, 500)
+        ]
+    )
+    np.testing.assert_allclose(large, small, rtol=1e-11, atol=0)
+    for i in range(0, n, 3_001):
+        assert large[i] == pytest.approx(_quad_reference(params, x[i], T[i], t[i]), rel=1e-9)
+    # No entry beyond the series (k <= 1/2): nothing done.
+    assert not pred._long_horizon_factor(params, x[:5], np.full(5, 0.4))[1].any()

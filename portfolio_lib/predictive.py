@@ -1747,6 +1747,13 @@ def clv_by_segment(
     for key in keys:
         values = frame[key].astype(object)
         frame[key] = values.where(values.notna(), "unknown")
+    columns = ("clv", "expected_purchases", "p_alive")
+    if len(keys) == 1 and all(frame[c].dtype == np.float64 for c in columns):
+        # One attribute: the sums of the fast path (the same table either way).
+        codes, uniques = pd.factorize(frame[keys[0]])
+        one_key = _group_totals(codes, uniques, {c: frame[c].to_numpy() for c in columns}, keys[0])
+        if one_key is not None:
+            return one_key
     grouped = frame.groupby(keys, observed=True, sort=False)
     out = grouped.agg(
         customers=("clv", "size"),
@@ -1765,8 +1772,9 @@ def _totals_by_key(clv: pd.DataFrame, keys: pd.Series, name: str) -> pd.DataFram
 
     Without copying the table nor making a Python object per customer: the groups are the
     factorized keys, in their order of first appearance among the customers with a CLV (what
-    ``groupby(sort=False)`` gives), summed by the same pandas kernels over the same values.
-    None when this does not apply (missing keys, non-float columns): take the general path.
+    ``groupby(sort=False)`` gives), summed by :func:`_group_totals` as the general path sums
+    them. None when this does not apply (missing keys, non-float columns): take the general
+    path.
     """
     columns = ("clv", "expected_purchases", "p_alive")
     if len(keys) != len(clv) or any(
@@ -1786,36 +1794,40 @@ def _totals_by_key(clv: pd.DataFrame, keys: pd.Series, name: str) -> pd.DataFram
     if not with_clv.all():
         values = {c: v[with_clv] for c, v in values.items()}
         codes = codes[with_clv]
+    return _group_totals(codes, uniques, values, name)
 
-    def aggregate(named: dict[str, tuple[str, str]]) -> pd.DataFrame:
-        columns = {column: values[column] for column, _ in named.values()}
-        return pd.DataFrame(columns, copy=False).groupby(codes, sort=False).agg(**named)
 
-    parts = (
-        {
-            "customers": ("clv", "size"),
-            "clv": ("clv", "sum"),
-            "expected_purchases": ("expected_purchases", "sum"),
-        },
-        {"clv_mean": ("clv", "mean"), "p_alive_mean": ("p_alive", "mean")},
-    )
-    if len(codes) >= _PARALLEL_MIN_VALUES:
-        # The sums and the means on two threads (pandas' group kernels release the GIL): the
-        # same kernels over the same values, groups in the same order.
-        totals, means = _parallel_map(aggregate, parts)
-    else:
-        totals, means = map(aggregate, parts)
+def _group_totals(
+    codes: np.ndarray, uniques: Sequence[object], values: Mapping[str, FloatArray], name: str
+) -> pd.DataFrame | None:
+    """The table of :func:`clv_by_segment` from group codes (>= 0) of the customers with a CLV.
+
+    Groups in their order of first appearance (``groupby(sort=False)``'s), each group's
+    ``clv``, ``expected_purchases`` and ``p_alive`` summed by ``np.bincount`` (one pass per
+    column, where pandas' grouped sums and means took ~90 ms on a million customers; sums in
+    row order, rounded otherwise than pandas' compensated sums: equal to ~1e-13). None when
+    ``expected_purchases`` or ``p_alive`` has missing values (pandas skips them: take it).
+    """
+    purchases, alive = values["expected_purchases"], values["p_alive"]
+    if np.isnan(purchases).any() or np.isnan(alive).any():
+        return None
+    order = pd.unique(codes)  # the groups, by first appearance
+
+    def per_group(weights: FloatArray | None) -> np.ndarray:
+        return np.bincount(codes, weights=weights, minlength=len(uniques))[order]
+
+    counts = per_group(None)
+    clv_sum = per_group(values["clv"])
     out = pd.DataFrame(
         {
-            "customers": totals["customers"],
-            "clv": totals["clv"],
-            "clv_mean": means["clv_mean"],
-            "expected_purchases": totals["expected_purchases"],
-            "p_alive_mean": means["p_alive_mean"],
+            "customers": counts.astype(np.int64),
+            "clv": clv_sum,
+            "clv_mean": clv_sum / counts,
+            "expected_purchases": per_group(purchases),
+            "p_alive_mean": per_group(alive) / counts,
         },
-        index=totals.index,
+        index=pd.Index([uniques[code] for code in order], name=name),
     )
-    out.index = pd.Index([uniques[code] for code in out.index], name=name)
     total = float(values["clv"].sum())
     out.insert(3, "clv_share", out["clv"] / total if total else np.nan)
     return out.sort_values("clv", ascending=False, kind="stable")

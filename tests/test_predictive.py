@@ -895,6 +895,27 @@ def test_clv_by_segment_from_its_own_column_matches_the_merge(dtype, workers, mo
     pd.testing.assert_frame_equal(own, merged, check_exact=True)
     assert own["customers"].sum() == clv["clv"].notna().sum()
     assert own["clv"].sum() == pytest.approx(clv["clv"].sum(), rel=1e-12)
+    # The bincount sums against pandas' grouped (compensated) sums and means: the same groups
+    # in the same order, counts exactly, sums to rounding.
+    with_clv = clv.assign(segment=segment.astype(object))[clv["clv"].notna()]
+    pandas = with_clv.groupby("segment", sort=False).agg(
+        customers=("clv", "size"),
+        clv=("clv", "sum"),
+        clv_mean=("clv", "mean"),
+        expected_purchases=("expected_purchases", "sum"),
+        p_alive_mean=("p_alive", "mean"),
+    )
+    pandas.insert(3, "clv_share", pandas["clv"] / with_clv["clv"].sum())
+    pandas = pandas.sort_values("clv", ascending=False, kind="stable")
+    assert own.index.tolist() == pandas.index.tolist()
+    assert own["customers"].tolist() == pandas["customers"].tolist()
+    np.testing.assert_allclose(own.to_numpy(float), pandas.to_numpy(float), rtol=1e-13, atol=0)
+    # A missing p_alive where the CLV is known: pandas skips it in the mean, so does the table.
+    holed = clv.assign(segment=segment)
+    holed.loc[holed["clv"].notna().idxmax(), "p_alive"] = np.nan
+    means = holed[holed["clv"].notna()].groupby("segment", observed=True)["p_alive"].mean()
+    got = clv_by_segment(holed, by="segment")["p_alive_mean"]
+    np.testing.assert_allclose(got.to_numpy(), means.reindex(got.index).to_numpy(), rtol=1e-13)
 
 
 def test_ltv_to_cac_by_channel():

@@ -99,8 +99,8 @@ _TAYLOR_TERMS = 24
 # loses digits in scipy (~1e-10 for k0 in the thousands); each entry's own call does better.
 _TAYLOR_MAX_K = 64.0
 _TAYLOR_MIN_VALUES = 20_000
-# Entries per chunk of a Horner evaluation (three arrays of 128 kB: in the cache).
-_HORNER_CHUNK = 16_384
+# Entries per chunk of a Horner evaluation (its arrays of 512 kB stay in the L3 cache).
+_HORNER_CHUNK = 65_536
 # Elementwise work is split over threads (aggregate.THREADS) from this many values on.
 _PARALLEL_MIN_VALUES = 200_000
 # warnings.catch_warnings is not thread-safe: the quadrature fallback holds this lock.
@@ -872,6 +872,20 @@ def _alive_expectation_series_stepwise(
     return total, converged & (largest <= 1e3 * np.abs(total))
 
 
+def _frequency_codes(x: FloatArray) -> tuple[np.ndarray, FloatArray]:
+    """Codes of the frequencies and the values they stand for (``values[codes] == x``).
+
+    Whole frequencies (the usual case) are their own codes, values 0..max(x): one conversion
+    instead of hashing a million floats; other values are factorized.
+    """
+    if len(x):
+        codes = x.astype(np.intp)
+        largest = int(codes.max())
+        if codes.min() >= 0 and largest <= 4 * len(x) + 1024 and np.array_equal(codes, x):
+            return codes, np.arange(largest + 1, dtype=float)
+    return pd.factorize(x)
+
+
 def _horner(table: FloatArray, codes: np.ndarray, step: FloatArray) -> FloatArray:
     """``sum_n table[n, codes] step^n`` by Horner's rule, polynomial ``codes`` per entry.
 
@@ -931,7 +945,7 @@ def _alive_expectation_series(
     reliable = np.zeros(len(x), dtype=bool)
     if not len(x):
         return values, reliable
-    inverse, distinct = pd.factorize(x)
+    inverse, distinct = _frequency_codes(x)
     coefficients = _series_coefficients(params, distinct)
     k = t / (alpha + T)
     with np.errstate(all="ignore"):
@@ -1002,7 +1016,7 @@ def _long_horizon_factor(
         return value, eligible
     xe, ke, ce = (x, k, centre) if rows is None else (x[rows], k[rows], centre[rows])
     # One code per (x, centre) pair present, numbered in (x, centre) order.
-    x_codes, distinct = pd.factorize(xe)
+    x_codes, distinct = _frequency_codes(xe)
     first = float(ce.min())
     span = int(ce.max() - first) + 1
     cells = x_codes * span + (ce - first).astype(np.intp)
@@ -1811,6 +1825,7 @@ def _group_totals(
     purchases, alive = values["expected_purchases"], values["p_alive"]
     if np.isnan(purchases).any() or np.isnan(alive).any():
         return None
+    codes = codes.astype(np.intp, copy=False)  # bincount's index type, converted once
     order = pd.unique(codes)  # the groups, by first appearance
 
     def per_group(weights: FloatArray | None) -> np.ndarray:

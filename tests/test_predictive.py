@@ -1314,3 +1314,17 @@ def test_long_horizon_taylor_series_matches_scipy_and_the_quadrature(params):
         assert large[i] == pytest.approx(_quad_reference(params, x[i], T[i], t[i]), rel=1e-9)
     # No entry beyond the series (k <= 1/2): nothing done.
     assert not pred._long_horizon_factor(params, x[:5], np.full(5, 0.4))[1].any()
+
+
+def test_frequency_codes_give_back_the_frequencies():
+    # Whole frequencies are their own codes (values 0..max); fractional, negative or sparse
+    # ones are factorized: either way values[codes] is x, bit for bit.
+    rng = np.random.default_rng(2)
+    whole = rng.integers(0, 40, 1_000).astype(float)
+    codes, values = pred._frequency_codes(whole)
+    np.testing.assert_array_equal(codes, whole.astype(np.intp))
+    np.testing.assert_array_equal(values, np.arange(whole.max() + 1))
+    for x in (whole + 0.5, np.append(whole, 1e7), -whole):
+        codes, values = pred._frequency_codes(x)
+        np.testing.assert_array_equal(np.asarray(values)[codes], x)
+    assert len(pred._frequency_codes(np.array([]))[0]) == 0

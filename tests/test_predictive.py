@@ -1328,3 +1328,17 @@ def test_frequency_codes_give_back_the_frequencies():
         codes, values = pred._frequency_codes(x)
         np.testing.assert_array_equal(np.asarray(values)[codes], x)
     assert len(pred._frequency_codes(np.array([]))[0]) == 0
+
+
+def test_shifted_series_are_the_taylor_coefficients_around_the_centre():
+    # k + 3 k^2 - k^3 around k0 = 1/2, with d = k - 1/2:
+    # (1/2 + d) + 3 (1/4 + d + d^2) - (1/8 + 3/4 d + 3/2 d^2 + d^3)
+    # = 9/8 + (1 + 3 - 3/4) d + (3 - 3/2) d^2 - d^3 = 1.125 + 3.25 d + 1.5 d^2 - d^3.
+    table = np.zeros((5, 2))
+    table[:3, 0] = [1.0, 3.0, -1.0]
+    table[0, 1] = 2.0  # 2 k = 1 + 2 d
+    got = pred._shifted_series(table, 0.5)
+    assert got.shape == (pred._TAYLOR_TERMS, 2)
+    assert got[:5, 0].tolist() == [1.125, 3.25, 1.5, -1.0, 0.0]
+    assert got[:3, 1].tolist() == [1.0, 2.0, 0.0]
+    assert not got[5:].any()

@@ -91,7 +91,8 @@ _SERIES_MAX_K = 0.5
 _SERIES_TERMS = 200
 # Long horizons (k > _SERIES_MAX_K) of large evaluations: the 2F1 factor is a Taylor series
 # around centres evenly spaced in ln(1 + k), _TAYLOR_SPACING apart, so that |k - k0| <= (1 +
-# k0) / 4, a quarter of the radius of convergence (at most _TAYLOR_TERMS terms). From
+# k0) / 8, an eighth of the radius of convergence (~17 of at most _TAYLOR_TERMS terms; the
+# short-horizon series re-expanded around its octaves' centres takes as many). From
 # _TAYLOR_MIN_VALUES entries on: below, scipy's 2F1 per entry costs less than the centres.
 _TAYLOR_SPACING = 2.0 * math.log(1.125)
 _TAYLOR_TERMS = 24
@@ -1105,7 +1106,9 @@ def _alive_expectation(
     z = t / (alpha+T+t). Euler's transformation 2F1(A,B;C;z) = (1-z)^(C-A-B) 2F1(C-A,C-B;C;z)
     turns the bracket into 1 - (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z), whose parameters stay
     small for large x (the original 2F1 overflows as z -> 1 while its factor underflows).
-    Short horizons use a power series instead, ``a`` near 1 an interpolation in ``a``; values
+    Short horizons use a power series instead, ``a`` near 1 an interpolation in ``a``; from
+    _TAYLOR_MIN_VALUES entries on, the long horizons' bracket factor comes from Taylor series
+    whose coefficients are shared by frequency (:func:`_long_horizon_factor`). Values
     that fail a sanity check (not finite, or outside 0 <= E <= E[lambda | data] t: scipy's 2F1
     returns NaN for some integer parameter combinations) are recomputed by quadrature.
     """

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import integrate
-from scipy.special import betaln, expit
+from scipy.special import betaln, expit, hyp2f1
 
 from portfolio_lib import predictive as pred
 from portfolio_lib.aggregate import aggregate
@@ -895,6 +895,27 @@ def test_clv_by_segment_from_its_own_column_matches_the_merge(dtype, workers, mo
     pd.testing.assert_frame_equal(own, merged, check_exact=True)
     assert own["customers"].sum() == clv["clv"].notna().sum()
     assert own["clv"].sum() == pytest.approx(clv["clv"].sum(), rel=1e-12)
+    # The bincount sums against pandas' grouped (compensated) sums and means: the same groups
+    # in the same order, counts exactly, sums to rounding.
+    with_clv = clv.assign(segment=segment.astype(object))[clv["clv"].notna()]
+    pandas = with_clv.groupby("segment", sort=False).agg(
+        customers=("clv", "size"),
+        clv=("clv", "sum"),
+        clv_mean=("clv", "mean"),
+        expected_purchases=("expected_purchases", "sum"),
+        p_alive_mean=("p_alive", "mean"),
+    )
+    pandas.insert(3, "clv_share", pandas["clv"] / with_clv["clv"].sum())
+    pandas = pandas.sort_values("clv", ascending=False, kind="stable")
+    assert own.index.tolist() == pandas.index.tolist()
+    assert own["customers"].tolist() == pandas["customers"].tolist()
+    np.testing.assert_allclose(own.to_numpy(float), pandas.to_numpy(float), rtol=1e-13, atol=0)
+    # A missing p_alive where the CLV is known: pandas skips it in the mean, so does the table.
+    holed = clv.assign(segment=segment)
+    holed.loc[holed["clv"].notna().idxmax(), "p_alive"] = np.nan
+    means = holed[holed["clv"].notna()].groupby("segment", observed=True)["p_alive"].mean()
+    got = clv_by_segment(holed, by="segment")["p_alive_mean"]
+    np.testing.assert_allclose(got.to_numpy(), means.reindex(got.index).to_numpy(), rtol=1e-13)
 
 
 def test_ltv_to_cac_by_channel():
@@ -1042,7 +1063,7 @@ def test_predictive_clv_reuses_the_monthly_purchases_across_discount_rates(
     assert calls == []  # the rate only changes the discounting
     pred.clear_cache()
     cold = pred.predictive_clv(agg.customers, bgnbd, spend, discount_rate=0.05)
-    assert len(calls) == 36  # one per month of the default horizon
+    assert len(calls) == 1  # every month of every history at once (no second thread here)
     pd.testing.assert_frame_equal(warm, cold)
     # A customer's discounted sum by hand from its monthly expectations.
     row = int(warm["clv"].idxmax())
@@ -1086,15 +1107,19 @@ def test_distinct_pairs_give_back_every_history(t_high, t_step):
 
 
 def test_predictive_clv_matches_a_customer_by_customer_evaluation(sample_aggregates, monkeypatch):
-    # The fast path (distinct (x, T) pairs only, months computed on two threads) against the
-    # plain definition: every customer's own 36 monthly expectations computed in turn on one
-    # thread, then the same sums. Elementwise work, so equal to the bit.
+    # The fast path (distinct (x, T) pairs only, all months in one evaluation per half, on two
+    # threads) against the plain definition: every customer's own 36 monthly expectations
+    # computed month by month on one thread, then the same sums. Each entry's value is its own
+    # (the series and Taylor coefficients are shared, not the entries' arithmetic), so equal to
+    # the bit when both evaluations take the Taylor series (here from any size on; scipy's 2F1
+    # per entry below _TAYLOR_MIN_VALUES, the other test pins the two together).
     agg = sample_aggregates
     bgnbd = pred.fit_bgnbd(agg.customers)
     with pytest.warns(pred.DataQualityWarning):
         spend = pred.fit_gamma_gamma(agg.customers, on_nonpositive="exclude")
     _use_threads(monkeypatch, 2)
     monkeypatch.setattr(pred, "_PARALLEL_MIN_VALUES", 0)
+    monkeypatch.setattr(pred, "_TAYLOR_MIN_VALUES", 0)
     pred.clear_cache()
     fast = pred.predictive_clv(agg.customers, bgnbd, spend, discount_rate=0.07)
     x, tx, T = (agg.customers[c].to_numpy() for c in ("frequency", "recency", "T"))
@@ -1175,16 +1200,145 @@ def test_alive_expectation_series_is_the_step_by_step_sum(params):
     # own loop in Python floats: the same operations, so the same bits. Some horizons beyond
     # the series' range (k near 1: the 200 terms run out) and a large r (huge intermediate
     # terms) give unreliable entries too.
-    rng = np.random.default_rng(5)
-    n = 3_000
-    x = np.concatenate([rng.integers(0, 60, n - 200), rng.integers(500, 5_000, 200)]).astype(float)
-    T = rng.uniform(0.0, 300.0, n)
-    t = np.concatenate([rng.uniform(0.0, 0.5, n - 300), rng.uniform(0.9, 0.99, 300)])
-    t *= params[1] + T
-    got, reliable = pred._alive_expectation_series(params, x, T, t)
+    x, T, t = _series_histories(params)
+    got, reliable = pred._alive_expectation_series_stepwise(params, x, T, t)
     expected, expected_reliable = _series_step_by_step(params, x, T, t)
     np.testing.assert_array_equal(got, expected)
     np.testing.assert_array_equal(reliable, expected_reliable)
-    assert reliable.sum() > n // 2 and (~reliable).sum() > 0
+    assert reliable.sum() > len(x) // 2 and (~reliable).sum() > 0
+    empty = pred._alive_expectation_series_stepwise(
+        params, np.array([]), np.array([]), np.array([])
+    )
+    assert empty[0].shape == empty[1].shape == (0,)
+
+
+def _series_histories(params, n=3_000, seed=5):
+    """Seeded (x, T, t): small and large x, ages 0..300, k = t / (alpha + T) mostly <= 1/2."""
+    rng = np.random.default_rng(seed)
+    x = np.concatenate([rng.integers(0, 60, n - 200), rng.integers(500, 5_000, 200)]).astype(float)
+    T = rng.uniform(0.0, 300.0, n)
+    t = np.concatenate([rng.uniform(0.0, 0.5, n - 300), rng.uniform(0.9, 0.99, 300)])
+    t[:100] = rng.uniform(1e-9, 1e-3, 100)  # a few very short horizons (octaves far below 1/2)
+    return x, T, t * (params[1] + T)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        (0.55, 2.7, 1.25, 38.8),  # the benchmark's fit
+        (0.2, 3.0, 0.5, 2.0),
+        (2.0, 0.5, 3.0, 0.7),
+        (60.0, 0.5, 5.0, 0.5),  # overflowing coefficients: term by term
+        (0.3, 20.0, 30.0, 40.0),  # large a: slow start
+        (0.5, 1.0, 1.0 + 3e-6, 2.0),  # a near 1 (the interpolation evaluates a = 1 +- h)
+        (0.5, 1.0, 1.0 - 2e-3, 2.0),
+    ],
+)
+def test_alive_expectation_series_by_frequency_is_the_step_by_step_sum(params):
+    # The Horner evaluation of the coefficients shared by frequency against the term-by-term
+    # sum: the same series summed in another order, so equal to a few ulps of the largest
+    # term (at most 1e3 times the sum), with the same verdict on every entry.
+    x, T, t = _series_histories(params)
+    got, reliable = pred._alive_expectation_series(params, x, T, t)
+    expected, expected_reliable = pred._alive_expectation_series_stepwise(params, x, T, t)
+    np.testing.assert_array_equal(reliable, expected_reliable)
+    np.testing.assert_allclose(got[reliable], expected[reliable], rtol=1e-12, atol=0)
+    # Against the quadrature as well, a few entries of each size of x and k.
+    picked = np.flatnonzero(reliable)[::150]
+    want = [_quad_reference(params, x[i], T[i], t[i]) for i in picked]
+    np.testing.assert_allclose(got[picked], want, rtol=1e-9)
+    # Each entry's value is its own: the same bits evaluated alone or with others.
+    alone = [
+        pred._alive_expectation_series(params, x[i : i + 1], T[i : i + 1], t[i : i + 1])[0]
+        for i in picked
+    ]
+    np.testing.assert_array_equal(np.concatenate(alone), got[picked])
     empty = pred._alive_expectation_series(params, np.array([]), np.array([]), np.array([]))
     assert empty[0].shape == empty[1].shape == (0,)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        (0.55, 2.7, 1.25, 38.8),  # the benchmark's fit
+        (0.243, 4.414, 0.793, 2.426),  # CDNOW: a < 1
+        (0.3, 20.0, 30.0, 40.0),  # large a
+        (2.0, 0.5, 3.0, 0.7),  # small b
+        (0.5, 1.0, 1.0 + 1e-3, 2.0),  # a near 1 (a node of the interpolation): 1 - G ~ 1e-3
+    ],
+)
+def test_long_horizon_taylor_series_matches_scipy_and_the_quadrature(params):
+    # The Taylor series around centres in ln(1 + k), coefficients from scipy's 2F1 by
+    # (x, centre), against scipy's 2F1 entry by entry: G = (1 + k)^(1-a) 2F1(a+b-1-r, a-1;
+    # a+b+x-1; k/(1+k)) to 2e-13 (4e-15 at the benchmark's fit). Seeded entries: x 0..60 and
+    # a few thousands, k from 1/2 (the series' end) to 1e4 (2000 years for a customer of a
+    # week; scipy's beyond k = 64).
+    r, alpha, a, b = params
+    rng = np.random.default_rng(8)
+    n = 30_000
+    x = np.concatenate([rng.integers(0, 60, n - 100), rng.integers(1_000, 5_000, 100)]).astype(
+        float
+    )
+    k = np.exp(rng.uniform(math.log(0.5), math.log(1e4), n))
+    k[:10] = 0.5 + 1e-12  # the lower end
+    want = np.exp(-(a - 1.0) * np.log1p(k)) * hyp2f1(
+        a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, k / (1 + k)
+    )
+    got, done = pred._long_horizon_factor(params, x, k)
+    # Beyond k = 64 scipy's 2F1 at the centres loses digits: those entries are left to it, as
+    # are those whose series needs more than _TAYLOR_TERMS terms (large a: (a-1)_m / m! grows).
+    assert not done[k > pred._TAYLOR_MAX_K].any()
+    assert done[k <= pred._TAYLOR_MAX_K].mean() > (0.1 if a > 10 else 0.9)
+    assert done[k <= pred._TAYLOR_MAX_K].all() or params != (0.55, 2.7, 1.25, 38.8)
+    assert np.isnan(got[~done]).all()
+    compared = done & np.isfinite(want)  # scipy's 2F1 is NaN for some integer parameters
+    assert compared.sum() > 0.9 * done.sum()
+    np.testing.assert_allclose(got[compared], want[compared], rtol=2e-13, atol=0)
+    # Through _alive_expectation (one large evaluation) against the same entries evaluated a
+    # few at a time (scipy's 2F1 per entry, below _TAYLOR_MIN_VALUES): E = (a+b+x-1)/(a-1)
+    # (1 - G) amplifies G's rounding by G / (1 - G), up to ~1e3 for a near 1; where scipy gives
+    # NaN, the quadrature (to ~1e-11) stands in.
+    T = rng.uniform(0.0, 200.0, n)
+    t = k * (alpha + T)
+    large = pred._alive_expectation(params, x, T, t, near_one=False)
+    small = np.concatenate(
+        [
+            pred._alive_expectation(
+                params, x[i : i + 500], T[i : i + 500], t[i : i + 500], near_one=False
+            )
+            for i in range(0, n, 500)
+        ]
+    )
+    np.testing.assert_allclose(large, small, rtol=1e-11, atol=0)
+    for i in range(0, n, 3_001):
+        assert large[i] == pytest.approx(_quad_reference(params, x[i], T[i], t[i]), rel=1e-9)
+    # No entry beyond the series (k <= 1/2): nothing done.
+    assert not pred._long_horizon_factor(params, x[:5], np.full(5, 0.4))[1].any()
+
+
+def test_frequency_codes_give_back_the_frequencies():
+    # Whole frequencies are their own codes (values 0..max); fractional, negative or sparse
+    # ones are factorized: either way values[codes] is x, bit for bit.
+    rng = np.random.default_rng(2)
+    whole = rng.integers(0, 40, 1_000).astype(float)
+    codes, values = pred._frequency_codes(whole)
+    np.testing.assert_array_equal(codes, whole.astype(np.intp))
+    np.testing.assert_array_equal(values, np.arange(whole.max() + 1))
+    for x in (whole + 0.5, np.append(whole, 1e7), -whole):
+        codes, values = pred._frequency_codes(x)
+        np.testing.assert_array_equal(np.asarray(values)[codes], x)
+    assert len(pred._frequency_codes(np.array([]))[0]) == 0
+
+
+def test_shifted_series_are_the_taylor_coefficients_around_the_centre():
+    # k + 3 k^2 - k^3 around k0 = 1/2, with d = k - 1/2:
+    # (1/2 + d) + 3 (1/4 + d + d^2) - (1/8 + 3/4 d + 3/2 d^2 + d^3)
+    # = 9/8 + (1 + 3 - 3/4) d + (3 - 3/2) d^2 - d^3 = 1.125 + 3.25 d + 1.5 d^2 - d^3.
+    table = np.zeros((5, 2))
+    table[:3, 0] = [1.0, 3.0, -1.0]
+    table[0, 1] = 2.0  # 2 k = 1 + 2 d
+    got = pred._shifted_series(table, 0.5)
+    assert got.shape == (pred._TAYLOR_TERMS, 2)
+    assert got[:5, 0].tolist() == [1.125, 3.25, 1.5, -1.0, 0.0]
+    assert got[:3, 1].tolist() == [1.0, 2.0, 0.0]
+    assert not got[5:].any()

@@ -464,6 +464,33 @@ def test_derived_arrays_follow_changes_of_the_table(tx):
     assert window_totals(monthly, agg.months, window=2).loc["a", "revenue"] == -5.0
 
 
+def test_table_fingerprint_reads_the_columns_as_their_public_accessors(tx, monkeypatch):
+    import portfolio_lib.aggregate as module
+
+    monthly = aggregate(tx, as_of="2024-03-31").monthly
+    tables = [
+        monthly,  # categorical ids, datetime months, float and integer columns
+        monthly.assign(customer_id=monthly["customer_id"].astype(str), orders=1.5),
+        monthly.assign(customer_id=monthly["customer_id"].astype(object)),
+    ]
+    fast = [module._table_state(table) for table in tables]
+    assert all(state is not None for state in fast)
+    assert len(set(fast)) == 3
+    # The same fingerprints through frame[name] (pandas' private accessor gone).
+    monkeypatch.delattr(pd.DataFrame, "_get_column_array")
+    assert [module._table_state(table) for table in tables] == fast
+    monkeypatch.undo()
+    # A column changed in place (copied by pandas: the views share it), or replaced, changes
+    # the fingerprint.
+    changed = monthly.copy()
+    before = module._views(changed).state
+    changed.loc[0, "revenue"] = 1.0
+    assert module._table_state(changed) != before
+    before = module._table_state(changed)
+    changed["month"] = changed["month"] + pd.Timedelta(0)
+    assert module._table_state(changed) != before
+
+
 def test_derived_arrays_go_with_the_table(tx):
     import gc
 

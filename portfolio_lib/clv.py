@@ -132,6 +132,32 @@ def _sums_by_category(
     return sums, counts
 
 
+def _total_sums(columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """One row ``"total"`` of the columns' sums: ``frame.groupby(<one key>).sum()``.
+
+    Taken without building the million-row frame. pandas sums a single sorted group as one
+    ``np.add.reduceat`` segment, which adds the first value to numpy's (pairwise) sum of the
+    others: the same additions here, so the same float sums; booleans counted as int64. No
+    row, no group (as the groupby).
+    """
+    rows = len(next(iter(columns.values())))
+    if not rows:
+        empty = {name: values.astype(_sum_dtype(values)) for name, values in columns.items()}
+        return pd.DataFrame(empty, index=pd.Index([], dtype="str"))
+    sums = {}
+    for name, values in columns.items():
+        if values.dtype.kind == "f":
+            sums[name] = [values[0] + values[1:].sum()]
+        else:  # integers and booleans: exact in any order
+            sums[name] = [values.sum(dtype=np.int64)]
+    return pd.DataFrame(sums, index=pd.Index(["total"], dtype="str"))
+
+
+def _sum_dtype(values: np.ndarray) -> np.dtype:
+    """The dtype pandas sums a column in (integers and booleans as 64 bits)."""
+    return np.dtype(np.int64) if values.dtype.kind in "bi" else values.dtype
+
+
 def simple_clv(
     customers: pd.DataFrame,
     *,
@@ -199,9 +225,7 @@ def simple_clv(
     analysis = "simple CLV"
     # Only the active customers' values are taken (a million rows: no full-size copies).
     rev, active = _active_revenue(customers, revenue, analysis)
-    frame = pd.DataFrame(
-        {"revenue": rev, "orders": _numbers_of(customers, orders, analysis, active)}, copy=False
-    )
+    columns = {"revenue": rev, "orders": _numbers_of(customers, orders, analysis, active)}
     if margin in customers.columns:
         column = _column(customers, margin, analysis)
         if column.dtype == np.float64:
@@ -209,20 +233,22 @@ def simple_clv(
         else:
             known = column[active].to_numpy(dtype=float, na_value=np.nan)
         unknown = np.isnan(known)
-        frame["margin"] = np.nan_to_num(known)
-        frame["margin_revenue"] = np.where(unknown, 0.0, rev)
-        frame["margin_known"] = ~unknown
+        if unknown.any():
+            columns["margin"] = np.nan_to_num(known)
+            columns["margin_revenue"] = np.where(unknown, 0.0, rev)
+        else:  # every margin known: the same values without the copies
+            columns["margin"], columns["margin_revenue"] = known, rev
+        columns["margin_known"] = ~unknown
     else:
-        frame["margin"] = frame["margin_revenue"] = 0.0
-        frame["margin_known"] = False
+        columns["margin"] = columns["margin_revenue"] = np.zeros(len(rev))
+        columns["margin_known"] = np.zeros(len(rev), dtype=bool)
     if by is None:
-        # One group: integer keys (a column of 'total' strings would cost a million objects).
-        sums = frame.groupby(np.zeros(len(frame), dtype=np.intp), sort=True).sum()
-        sums.index = pd.Index(pd.Series("total", index=range(len(sums))))
-        counts = pd.Series(len(frame), index=sums.index)
+        sums = _total_sums(columns)
+        counts = pd.Series(len(rev), index=sums.index)
     else:
         if by not in customers.columns:
             raise _missing(customers, by, analysis)
+        frame = pd.DataFrame(columns, copy=False)
         keys = _column(customers, by, analysis)
         if keys.isna().any():  # customers without the attribute form their own group
             keys = keys.astype(object).where(keys.notna(), "unknown")

@@ -266,3 +266,30 @@ def test_simple_clv_reads_orders_and_margins_of_any_numeric_dtype(orders_dtype):
     got = simple_clv(customers, annual_churn=0.2)
     pd.testing.assert_frame_equal(got, expected, check_exact=True)
     assert got.loc["total", "customers"] == (revenue > 0).sum()
+
+
+@pytest.mark.parametrize("margins", ["all known", "none known", "no column"])
+def test_simple_clv_total_equals_the_grouped_path_of_one_group(margins):
+    # The total sums the columns directly (the additions of pandas' one-group sum); a
+    # constant `by` column takes the groupby path. Every margin known reuses the arrays.
+    rng = np.random.default_rng(5)
+    n = 20_000
+    revenue = rng.normal(300, 900, n)  # a third credits or zero: left out
+    customers = pd.DataFrame(
+        {
+            "revenue": revenue,
+            "margin": revenue * rng.uniform(-0.2, 0.6, n),
+            "orders": rng.integers(0, 25, n),
+            "all": "total",
+        }
+    )
+    if margins == "none known":
+        customers["margin"] = np.nan
+    elif margins == "no column":
+        customers = customers.drop(columns="margin")
+    total = simple_clv(customers, annual_churn=0.3)
+    grouped = simple_clv(customers, annual_churn=0.3, by="all")
+    pd.testing.assert_frame_equal(total, grouped.rename_axis(None), check_exact=True)
+    if margins != "no column":  # the definition reads the margins
+        expected = _simple_clv_by_definition(customers.drop(columns="all"), 0.3, None)
+        pd.testing.assert_frame_equal(total, expected, check_exact=True)

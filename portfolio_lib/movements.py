@@ -204,12 +204,36 @@ def _aligned_codes(
     return recode[codes], [uniques[i] for i in present]
 
 
+# _periods of recent grids: the studies ask for the same few divisions ~20 times a run, at
+# ~1 ms each (period ends by a groupby, a label per period). Small: a grid has few periods.
+_PERIODS: dict[tuple, _Periods] = {}
+_MAX_PERIODS = 32
+
+
 def _periods(months: pd.DatetimeIndex, period: Period) -> _Periods:
-    """The calendar periods of the grid (:func:`portfolio_lib.aggregate.period_ends`)."""
+    """The calendar periods of the grid (:func:`portfolio_lib.aggregate.period_ends`).
+
+    Shared between calls on equal grids: the arrays are read-only, the labels not to be
+    changed.
+    """
+    try:
+        key = (_grid_key(months), str(months.dtype), months.name, months.freq, period)
+        found = _PERIODS.get(key)
+    except TypeError:  # a name that is not hashable: not kept
+        key, found = None, None
+    if found is not None:
+        return found
     end_months = period_ends(months, period)
-    return _periods_ending(
+    periods = _periods_ending(
         months, months.get_indexer(end_months), [period_label(m, period) for m in end_months]
     )
+    for values in (periods.starts, periods.ends, periods.of_month):
+        values.flags.writeable = False
+    if key is not None:
+        if len(_PERIODS) >= _MAX_PERIODS:
+            _PERIODS.clear()
+        _PERIODS[key] = periods
+    return periods
 
 
 def _periods_ending(months: pd.DatetimeIndex, ends: np.ndarray, labels: list[str]) -> _Periods:

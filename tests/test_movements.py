@@ -711,3 +711,34 @@ def test_masked_sums_of_one_group_equal_the_grouped_path_bit_for_bit():
         for value in values[mask[period]]:
             total += value
         assert one[period, 0] == total
+
+
+def test_periods_are_kept_per_grid_and_equal_a_fresh_division(monkeypatch):
+    # By hand: 2023-11 .. 2024-08 in quarters ends at 2023-12, 2024-03, 2024-06, 2024-08.
+    import portfolio_lib.movements as module
+
+    grid = pd.date_range("2023-11-01", "2024-08-01", freq="MS")
+    quarters = module._periods(grid, "quarter")
+    assert quarters.labels == ["2023-Q4", "2024-Q1", "2024-Q2", "2024-Q3"]
+    assert quarters.starts.tolist() == [0, 2, 5, 8]
+    assert quarters.ends.tolist() == [1, 4, 7, 9]
+    assert quarters.of_month.tolist() == [0, 0, 1, 1, 1, 2, 2, 2, 3, 3]
+    assert module._periods(grid.copy(), "quarter") is quarters  # an equal grid: kept
+    assert not quarters.of_month.flags.writeable
+    # Grids equal in values but not in name, frequency or unit are divided on their own.
+    for other in (grid.rename("month"), pd.DatetimeIndex(grid, freq=None), grid.as_unit("s")):
+        periods = module._periods(other, "quarter")
+        assert periods is not quarters
+        assert periods.start_months.equals(other[[0, 2, 5, 8]])
+        assert periods.start_months.name == other.name
+    # The kept division equals one computed afresh (the cache emptied).
+    for period in ("month", "quarter", "year"):
+        kept = module._periods(grid, period)
+        assert module._periods(grid, period) is kept
+        monkeypatch.setattr(module, "_PERIODS", {})
+        fresh = module._periods(grid, period)
+        assert fresh is not kept and fresh.labels == kept.labels
+        for name in ("starts", "ends", "of_month"):
+            np.testing.assert_array_equal(getattr(kept, name), getattr(fresh, name))
+        assert kept.start_months.equals(fresh.start_months)
+        assert kept.end_months.equals(fresh.end_months)

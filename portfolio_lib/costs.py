@@ -288,13 +288,19 @@ class _Inputs:
         )
         # Positions are below len(grid): the narrowest integers that hold them keep the
         # row-sized temporaries (millions of rows) small.
-        small = np.int16 if len(self.grid) < 2**14 else np.int64
-        row_first = first_position.astype(small)[codes]
-        row_month = views.positions(self.grid).astype(small)
-        # row_first <= row_month < row_first + horizon_months, rows of acquired customers.
-        row_month -= row_first
-        inside = (row_first >= 0) & (row_month >= 0) & (row_month < horizon_months)
-        del row_month
+        small, unsigned = (np.int16, np.uint16) if len(self.grid) < 2**14 else (np.int64, np.uint64)
+        # Customers never acquired: a first month so far before the grid (half the integers'
+        # range) that every row of theirs is past any horizon, without overflowing.
+        never = -(np.iinfo(small).max // 2 + 1)
+        row_first = np.where(first_position >= 0, first_position, never).astype(small)[codes]
+        # Months since the first purchase: negative before it (rows off the grid: -1 - first).
+        since = views.positions(self.grid).astype(small)
+        since -= row_first
+        # 0 <= since < horizon in one unsigned comparison (negative values wrap above any
+        # horizon; a horizon past the grid keeps the same rows as the grid's length).
+        horizon = min(int(horizon_months), len(self.grid))
+        inside = since.view(unsigned) < horizon
+        del since
         if margin_rate is None and views.has_values("margin"):
             margin = views.values("margin")[inside]
         else:

@@ -448,3 +448,23 @@ def test_retained_customers_are_the_movements_retained():
             assert got["retained_customers"].sum() > 0
     with pytest.raises(ValueError, match="at least 1 month"):
         retention_costs(portfolio.costs, agg.monthly, months=agg.months, activity_window=0)
+
+
+@pytest.mark.parametrize("cut", [0, 2])
+def test_payback_rows_are_the_rows_inside_each_horizon(cut):
+    # Rows of acquired customers whose month is 0..horizon-1 months after the first purchase
+    # month, by the plain comparisons; horizons past the grid, and a grid shorter than the
+    # data (rows and first purchases off it) included.
+    portfolio = load_portfolio(SAMPLE_FILES["transactions"], SAMPLE_FILES["customers"])
+    agg = aggregate(portfolio.transactions, portfolio.customers)
+    grid = agg.months[cut : len(agg.months) - cut]
+    inputs = _Inputs(agg.customers, grid, agg.monthly)
+    first = inputs.first_months()[agg.monthly["customer_id"].cat.codes.to_numpy()]
+    month = pd.Index(grid).get_indexer(agg.monthly["month"])
+    for horizon in (1, 3, 12, len(grid), len(grid) + 5, 40_000):
+        for rate in (None, 0.4):
+            _, row_first, margin = inputs.payback_rows(horizon, rate)
+            inside = (first >= 0) & (month >= 0) & (month - first >= 0) & (month - first < horizon)
+            assert row_first.tolist() == first[inside].tolist()
+            source = agg.monthly["margin"] if rate is None else agg.monthly["revenue"] * rate
+            assert margin.tolist() == source.to_numpy()[inside].tolist()

@@ -47,6 +47,7 @@ from .aggregate import (
     _same_customers,
     _thread_count,
     _views,
+    _window_arrays,
     window_totals,
 )
 from .alerts import alerts_by_rep, customer_alerts
@@ -536,12 +537,21 @@ def _portfolio_simple_clv(
     total = _views(agg.monthly).get(
         key,
         lambda: simple_clv(
-            window_totals(agg.monthly, agg.months, window=window),
-            annual_churn=churn,
-            max_lifetime_years=max_lifetime_years,
+            _window_frame(agg, window), annual_churn=churn, max_lifetime_years=max_lifetime_years
         ),
     )
     return total.copy()
+
+
+def _window_frame(agg: Aggregates, window: int) -> pd.DataFrame:
+    """What ``simple_clv`` reads of ``window_totals`` (revenue, orders, margin if known), as
+    a frame over the table's kept read-only arrays: no copies, no index of a million ids.
+
+    Orders are the kept floats (``simple_clv`` reads them as floats: the same numbers).
+    """
+    _, arrays = _window_arrays(agg.monthly, agg.months, window=window)
+    names = ["revenue", "orders"] + (["margin"] if _views(agg.monthly).has_values("margin") else [])
+    return pd.DataFrame({name: arrays[name] for name in names}, copy=False)
 
 
 def costs_study(

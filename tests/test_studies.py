@@ -924,3 +924,19 @@ def test_clv_study_on_the_edge_set_with_a_second_thread(edge, monkeypatch):
     _on_background_thread(monkeypatch)
     threaded = studies.clv_study(edge.agg, edge.costs, transactions=edge.data.transactions)
     _same_clv_studies(threaded, serial)
+
+
+@pytest.mark.parametrize("with_margin", [True, False])
+def test_portfolio_simple_clv_reads_the_window_totals(sample_aggregates, with_margin):
+    # The kept arrays of the window (float orders, margin left out when the log has none)
+    # give simple_clv of window_totals (int orders, NaN margins) exactly.
+    agg = sample_aggregates
+    if not with_margin:
+        agg = dataclasses.replace(agg, monthly=agg.monthly.assign(margin=np.nan))
+    clear_cache()
+    for window, churn, cap in ((12, 0.2, 10.0), (6, 0.05, 4.0)):
+        got = studies._portfolio_simple_clv(agg, window, churn, cap)
+        totals = window_totals(agg.monthly, agg.months, window=window)
+        assert totals["margin"].isna().all() != with_margin
+        expected = simple_clv(totals, annual_churn=churn, max_lifetime_years=cap)
+        assert_frame_equal(got, expected, check_exact=True)

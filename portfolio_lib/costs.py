@@ -220,6 +220,7 @@ class _Inputs:
         self._first_periods: dict[bytes, np.ndarray] = {}
         self._payback: dict[tuple[int, float | None], tuple[np.ndarray, np.ndarray, np.ndarray]]
         self._payback = {}
+        self._margin_by_month: dict[tuple[int, float | None], np.ndarray] = {}
 
     @property
     def grid(self) -> pd.DatetimeIndex:
@@ -272,6 +273,17 @@ class _Inputs:
         if key not in self._payback:
             self._payback[key] = self._compute_payback_rows(horizon_months, margin_rate)
         return self._payback[key]
+
+    def cohort_margin_by_month(self, horizon_months: int, margin_rate: float | None) -> np.ndarray:
+        """Margin of the payback rows (:meth:`payback_rows`) summed per first month in row
+        order, not rounded (read-only): the sums of every period division derive from it."""
+        key = (int(horizon_months), margin_rate)
+        if key not in self._margin_by_month:
+            _, row_first, row_margin = self.payback_rows(horizon_months, margin_rate)
+            sums = np.bincount(row_first, weights=row_margin, minlength=len(self.grid))
+            sums.flags.writeable = False
+            self._margin_by_month[key] = sums
+        return self._margin_by_month[key]
 
     def _compute_payback_rows(
         self, horizon_months: int, margin_rate: float | None
@@ -591,18 +603,18 @@ def _cac_payback(
         raise ValueError(f"horizon_months must be at least 1, got {horizon_months}")
     grid = inputs.grid
     periods = _periods(grid, period)
-    acquired, row_first, row_margin = inputs.payback_rows(horizon_months, margin_rate)
-    n_periods = len(periods)
+    acquired, _, _ = inputs.payback_rows(horizon_months, margin_rate)
     # Counts per first-purchase month, summed per period: integers, so exactly the sums per
     # customer (each observed for the horizon, or until the last month of the grid).
     size = np.add.reduceat(acquired, periods.starts)
     observed = np.minimum(horizon_months, len(grid) - np.arange(len(grid)))
     customer_months = np.add.reduceat(acquired * observed, periods.starts).astype(float)
-    # Margin of the monthly rows inside each member's first horizon_months months, summed in
-    # row order per period (monthly periods: the months themselves, no lookup per row).
-    monthly_periods = n_periods == len(grid)
-    row_period = row_first if monthly_periods else periods.of_month[row_first]
-    cohort_margin = np.round(np.bincount(row_period, weights=row_margin, minlength=n_periods), 9)
+    # Margin of the monthly rows inside each member's first horizon_months months, summed per
+    # first month in row order (once for every division), then over each period's months:
+    # monthly periods are those sums; longer ones equal the sums of their rows in row order
+    # to rounding (~1e-14 relative), without a pass over the rows per division.
+    by_month = inputs.cohort_margin_by_month(horizon_months, margin_rate)
+    cohort_margin = np.round(np.add.reduceat(by_month, periods.starts), 9)
     per_month = _ratio(cohort_margin, customer_months)
     cac_values = _cac_by_period(cac, periods.labels)
     payback = np.where(per_month > 0, cac_values / np.where(per_month > 0, per_month, 1), np.nan)

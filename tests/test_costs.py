@@ -468,3 +468,24 @@ def test_payback_rows_are_the_rows_inside_each_horizon(cut):
             assert row_first.tolist() == first[inside].tolist()
             source = agg.monthly["margin"] if rate is None else agg.monthly["revenue"] * rate
             assert margin.tolist() == source.to_numpy()[inside].tolist()
+
+
+def test_payback_margins_of_longer_periods_add_the_months_sums():
+    # The cohort margin of a period adds its months' sums (each summed in row order): the
+    # months' are the rows' sums bit for bit, quarters' and years' the sums of their rows in
+    # row order to rounding.
+    portfolio = load_portfolio(SAMPLE_FILES["transactions"], SAMPLE_FILES["customers"])
+    agg = aggregate(portfolio.transactions, portfolio.customers)
+    inputs = _Inputs(agg.customers, agg.months, agg.monthly)
+    _, row_first, margin = inputs.payback_rows(12, None)
+    for period in ("month", "quarter", "year"):
+        periods = _periods(agg.months, period)
+        by_rows = np.round(
+            np.bincount(periods.of_month[row_first], weights=margin, minlength=len(periods)), 9
+        )
+        got = cac_payback(agg.monthly, agg.customers, months=agg.months, cac=1.0, period=period)
+        if period == "month":
+            assert got["cohort_margin"].tolist() == by_rows.tolist()
+        else:
+            np.testing.assert_allclose(got["cohort_margin"], by_rows, rtol=1e-13, atol=0)
+    assert not inputs.cohort_margin_by_month(12, None).flags.writeable

@@ -102,6 +102,14 @@ _TAYLOR_MAX_K = 64.0
 _TAYLOR_MIN_VALUES = 20_000
 # Entries per chunk of a Horner evaluation (its arrays of 512 kB stay in the L3 cache).
 _HORNER_CHUNK = 65_536
+# From _CHEBYSHEV_MIN_VALUES (histories x months) on, the monthly expectations are interpolated:
+# per frequency, E / k at _CHEBYSHEV_NODES Chebyshev nodes in ln(1 + k) (the coefficients of
+# the last eight nodes below _CHEBYSHEV_TOLERANCE of E / k: converged well below the 2F1's own
+# rounding), the bases of _CHEBYSHEV_BLOCK distinct ages T at a time.
+_CHEBYSHEV_MIN_VALUES = 20_000
+_CHEBYSHEV_NODES = 32
+_CHEBYSHEV_TOLERANCE = 1e-13
+_CHEBYSHEV_BLOCK = 512
 # Elementwise work is split over threads (aggregate.THREADS) from this many values on.
 _PARALLEL_MIN_VALUES = 200_000
 # warnings.catch_warnings is not thread-safe: the quadrature fallback holds this lock.
@@ -1575,38 +1583,154 @@ def _monthly_increments(
     cached = _INCREMENTS_CACHE.get(key)
     if cached is not None:
         return cached
-    month = DAYS_PER_MONTH / bgnbd.time_unit_days
-    horizons = np.arange(1.0, horizon_months + 1) * month
-    expectations = np.empty((horizon_months, len(x)))
+    params = bgnbd._values()
+    horizons = np.arange(1.0, horizon_months + 1) * (DAYS_PER_MONTH / bgnbd.time_unit_days)
+    if len(x) * horizon_months >= _CHEBYSHEV_MIN_VALUES:
+        increments, done = _interpolated_increments(params, x, T, horizons)
+        if not done.all():
+            rest = np.flatnonzero(~done)
+            increments[rest] = _evaluated_increments(params, x[rest], T[rest], horizons)
+    else:
+        increments = _evaluated_increments(params, x, T, horizons)
+    if len(_INCREMENTS_CACHE) >= _INCREMENTS_CACHE_SIZE:
+        del _INCREMENTS_CACHE[next(iter(_INCREMENTS_CACHE))]
+    _INCREMENTS_CACHE[key] = increments
+    return increments
+
+
+def _evaluated_increments(
+    params: tuple[float, float, float, float], x: FloatArray, T: FloatArray, horizons: FloatArray
+) -> FloatArray:
+    """:func:`_monthly_increments` by :func:`_alive_expectation` at every (history, horizon)."""
+    expectations = np.empty((len(horizons), len(x)))
 
     def expected(pairs: slice) -> None:
         # Every month of these histories in one evaluation: the short-horizon series then
         # computes its coefficients once per frequency for all the months.
         xp, Tp = x[pairs], T[pairs]
         flat = _alive_expectation(
-            bgnbd._values(),
-            np.tile(xp, horizon_months),
-            np.tile(Tp, horizon_months),
+            params,
+            np.tile(xp, len(horizons)),
+            np.tile(Tp, len(horizons)),
             np.repeat(horizons, len(xp)),
         )
-        expectations[:, pairs] = flat.reshape(horizon_months, len(xp))
+        expectations[:, pairs] = flat.reshape(len(horizons), len(xp))
 
     # Elementwise values (each entry's own, whatever is evaluated alongside): two halves of
     # the histories on the two cores (numpy's loops and scipy's 2F1 release the GIL).
-    if len(x) * horizon_months >= _PARALLEL_MIN_VALUES:
+    if len(x) * len(horizons) >= _PARALLEL_MIN_VALUES:
         half = len(x) // 2
         _parallel_map(expected, [slice(0, half), slice(half, None)])
     else:
         expected(slice(0, len(x)))
-    increments = np.empty((len(x), horizon_months))
+    increments = np.empty((len(x), len(horizons)))
     previous = np.zeros(len(x))
     for k, current in enumerate(expectations):
         np.subtract(current, previous, out=increments[:, k])
         previous = current
-    if len(_INCREMENTS_CACHE) >= _INCREMENTS_CACHE_SIZE:
-        del _INCREMENTS_CACHE[next(iter(_INCREMENTS_CACHE))]
-    _INCREMENTS_CACHE[key] = increments
     return increments
+
+
+def _interpolated_increments(
+    params: tuple[float, float, float, float], x: FloatArray, T: FloatArray, horizons: FloatArray
+) -> tuple[FloatArray, np.ndarray]:
+    """:func:`_evaluated_increments` from one Chebyshev interpolant of E per frequency.
+
+    E depends on the history and the horizon through x and k = t / (alpha + T) alone, and
+    E / k is smooth in w = ln(1 + k) (the 2F1's branch point k = -1 is sent to w = -inf): on
+    the interval of w that the histories' horizons span, its interpolant at _CHEBYSHEV_NODES
+    Chebyshev nodes (values from :func:`_alive_expectation`) reaches the values' rounding
+    within ~25 terms at the benchmark's fit. Accepted for a frequency when its values at the
+    nodes are positive and its last eight coefficients below _CHEBYSHEV_TOLERANCE times the
+    smallest value (the interpolation error is of their size); the rows of the other
+    frequencies are left for :func:`_evaluated_increments` (``done`` False).
+
+    Then every entry is a sum of coefficients (by x) times k T_n(u) (by T and month, u the
+    node variable): for each distinct T, one matrix product of its histories' coefficients
+    and the basis, differenced by month beforehand (k T_n(u) at month m less at m - 1) so
+    that the product gives the increments. Agrees with the evaluation entry by entry to
+    the 2F1's own rounding (~5e-13 relative where E = (a+b+x-1)/(a-1) (1 - G) cancels).
+    """
+    _, alpha, _, _ = params
+    increments = np.zeros((len(x), len(horizons)))
+    done = np.zeros(len(x), dtype=bool)
+    if not len(x) or not len(horizons):
+        return increments, done
+    T_codes, T_values = pd.factorize(T)
+    x_codes, frequencies = _frequency_codes(x)
+    # k of the histories' first and last months (division rounds monotonically): the interval.
+    low = math.log1p(horizons.min() / (alpha + T_values.max()))
+    high = math.log1p(horizons.max() / (alpha + T_values.min()))
+    if not (math.isfinite(low) and math.isfinite(high) and high > low):
+        return increments, done
+    coefficients, accurate = _expectation_interpolants(params, frequencies, low, high)
+    done = accurate[x_codes]
+    order = np.argsort(T_codes, kind="stable")
+    order = order[done[order]]
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(T_codes[order], minlength=len(T_values)))))
+    for block in range(0, len(T_values), _CHEBYSHEV_BLOCK):
+        values = T_values[block : block + _CHEBYSHEV_BLOCK]
+        basis = _chebyshev_basis(horizons / (alpha + values[:, None]), low, high)
+        for j in range(len(values)):
+            start, end = bounds[block + j], bounds[block + j + 1]
+            if end > start:
+                rows = order[start:end]
+                increments[rows] = coefficients[x_codes[rows]] @ basis[j]
+    return increments, done
+
+
+def _expectation_interpolants(
+    params: tuple[float, float, float, float], frequencies: FloatArray, low: float, high: float
+) -> tuple[FloatArray, np.ndarray]:
+    """Chebyshev coefficients of E / k in w = ln(1 + k) on [low, high], one row per frequency.
+
+    Returns the (len(frequencies), _CHEBYSHEV_NODES) coefficients and which rows are accurate
+    (see :func:`_interpolated_increments`).
+    """
+    _, alpha, _, _ = params
+    nodes = _CHEBYSHEV_NODES
+    angles = math.pi * (np.arange(nodes) + 0.5) / nodes
+    k = np.expm1(0.5 * (low + high) + 0.5 * (high - low) * np.cos(angles))
+    # E depends on T and t through t / (alpha + T) alone: T = 0, t = k alpha.
+    values = _alive_expectation(
+        params,
+        np.repeat(frequencies, nodes),
+        np.zeros(len(frequencies) * nodes),
+        np.tile(k * alpha, len(frequencies)),
+    ).reshape(len(frequencies), nodes)
+    values /= k
+    # c_n = (2 - [n = 0]) / N sum_j f(w_j) cos(n theta_j), the discrete cosine transform.
+    coefficients = values @ np.cos(np.outer(np.arange(nodes), angles)).T
+    coefficients *= 2.0 / nodes
+    coefficients[:, 0] /= 2.0
+    with np.errstate(invalid="ignore"):
+        accurate = np.all(np.isfinite(values) & (values > 0), axis=1) & (
+            np.abs(coefficients[:, -8:]).max(axis=1) <= _CHEBYSHEV_TOLERANCE * values.min(axis=1)
+        )
+    return coefficients, accurate
+
+
+def _chebyshev_basis(k: FloatArray, low: float, high: float) -> FloatArray:
+    """k T_n(u), u = (2 ln(1 + k) - low - high) / (high - low), differenced along the months.
+
+    ``k``: (values, months) -> (values, _CHEBYSHEV_NODES, months): at month m, k T_n(u) less
+    its value at month m - 1 (nothing before the first), so that coefficients times the
+    basis give the increments of E = k sum_n c_n T_n(u).
+    """
+    u = np.log1p(k)
+    u *= 2.0
+    u -= low + high
+    u /= high - low
+    np.clip(u, -1.0, 1.0, out=u)
+    basis = np.empty((len(k), _CHEBYSHEV_NODES, k.shape[1]))
+    basis[:, 0] = k
+    basis[:, 1] = u * k
+    for n in range(2, _CHEBYSHEV_NODES):
+        # T_(n+1) = 2 u T_n - T_(n-1), linear: the same on k T_n.
+        np.multiply(basis[:, n - 1], 2.0 * u, out=basis[:, n])
+        basis[:, n] -= basis[:, n - 2]
+    basis[:, :, 1:] -= basis[:, :, :-1].copy()
+    return basis
 
 
 def _spread(values: FloatArray, rows: np.ndarray) -> FloatArray:

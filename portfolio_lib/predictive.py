@@ -1106,6 +1106,7 @@ def _alive_expectation(
     t: FloatArray,
     *,
     near_one: bool = True,
+    by_frequency: bool = True,
 ) -> FloatArray:
     """E[purchases in (T, T+t] | alive at T, x] in the fit's time unit (arrays, same shape).
 
@@ -1116,7 +1117,9 @@ def _alive_expectation(
     small for large x (the original 2F1 overflows as z -> 1 while its factor underflows).
     Short horizons use a power series instead, ``a`` near 1 an interpolation in ``a``; from
     _TAYLOR_MIN_VALUES entries on, the long horizons' bracket factor comes from Taylor series
-    whose coefficients are shared by frequency (:func:`_long_horizon_factor`). Values
+    whose coefficients are shared by frequency (:func:`_long_horizon_factor`); with
+    ``by_frequency`` False the short horizons' series is summed term by term instead (what
+    pays for a few entries per frequency; the same to rounding). Values
     that fail a sanity check (not finite, or outside 0 <= E <= E[lambda | data] t: scipy's 2F1
     returns NaN for some integer parameter combinations) are recomputed by quadrature.
     """
@@ -1125,7 +1128,9 @@ def _alive_expectation(
     todo = t > 0
     short = todo & (t <= _SERIES_MAX_K * (alpha + T))
     if short.any():
-        series, reliable = _alive_expectation_series(params, x[short], T[short], t[short])
+        series, reliable = (
+            _alive_expectation_series if by_frequency else _alive_expectation_series_stepwise
+        )(params, x[short], T[short], t[short])
         where = np.flatnonzero(short)
         value[where[reliable]] = series[reliable]
         todo[where[reliable]] = False
@@ -1136,7 +1141,14 @@ def _alive_expectation(
         # interpolation through a = 1 - 2h, 1 - h, 1 + h, 1 + 2h.
         nodes = np.array([-2.0, -1.0, 1.0, 2.0]) * _NEAR_ONE
         values = [
-            _alive_expectation((r, alpha, 1.0 + d, b), x[todo], T[todo], t[todo], near_one=False)
+            _alive_expectation(
+                (r, alpha, 1.0 + d, b),
+                x[todo],
+                T[todo],
+                t[todo],
+                near_one=False,
+                by_frequency=by_frequency,
+            )
             for d in nodes
         ]
         offset = a - 1.0
@@ -1691,12 +1703,14 @@ def _expectation_interpolants(
     nodes = _CHEBYSHEV_NODES
     angles = math.pi * (np.arange(nodes) + 0.5) / nodes
     k = np.expm1(0.5 * (low + high) + 0.5 * (high - low) * np.cos(angles))
-    # E depends on T and t through t / (alpha + T) alone: T = 0, t = k alpha.
+    # E depends on T and t through t / (alpha + T) alone: T = 0, t = k alpha. A few nodes
+    # per frequency: the series term by term.
     values = _alive_expectation(
         params,
         np.repeat(frequencies, nodes),
         np.zeros(len(frequencies) * nodes),
         np.tile(k * alpha, len(frequencies)),
+        by_frequency=False,
     ).reshape(len(frequencies), nodes)
     values /= k
     # c_n = (2 - [n = 0]) / N sum_j f(w_j) cos(n theta_j), the discrete cosine transform.

@@ -1268,6 +1268,14 @@ def test_alive_expectation_series_by_frequency_is_the_step_by_step_sum(params):
     np.testing.assert_array_equal(np.concatenate(alone), got[picked])
     empty = pred._alive_expectation_series(params, np.array([]), np.array([]), np.array([]))
     assert empty[0].shape == empty[1].shape == (0,)
+    # _alive_expectation's switch between the two (by_frequency=False: term by term) agrees
+    # to the same rounding, near a = 1 (interpolated in a) as well.
+    np.testing.assert_allclose(
+        pred._alive_expectation(params, x, T, t, by_frequency=False),
+        pred._alive_expectation(params, x, T, t),
+        rtol=1e-12,
+        atol=0,
+    )
 
 
 @pytest.mark.parametrize(

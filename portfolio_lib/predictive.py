@@ -1520,13 +1520,12 @@ def _portfolio_margin_rate(revenue: pd.Series, margin: pd.Series) -> float | Non
 
 
 def _distinct_pairs(x: FloatArray, T: FloatArray) -> tuple[np.ndarray, FloatArray, FloatArray]:
-    """Codes of the distinct (x, T) pairs, and the pairs (faster than a MultiIndex).
+    """Codes of the distinct (x, T) pairs, and the pairs, sorted by x then T.
 
-    The pairs come in their order of first appearance, which the callers keep: the matrix
-    product over the pairs rounds a row according to its position in the BLAS kernel.
-    Whole numbers below 2^31 (frequencies and ages in days) are looked up in a table of every
-    (x, T) pair when it is small (a few cells per customer), else packed into one integer per
-    customer and factorized once; other values take three factorizations.
+    Faster than a MultiIndex: whole numbers below 2^31 (frequencies and ages in days) are
+    looked up in a table of every (x, T) pair when it is small (a few cells per customer),
+    else packed into one integer per customer and factorized once; other values take three
+    factorizations.
     """
     whole = len(x) > 0 and all(
         bool(((v >= 0) & (v < 2.0**31) & (v == np.floor(v))).all()) for v in (x, T)
@@ -1535,39 +1534,22 @@ def _distinct_pairs(x: FloatArray, T: FloatArray) -> tuple[np.ndarray, FloatArra
         whole_x, whole_T = x.astype(np.int64), T.astype(np.int64)
         width = int(whole_T.max()) + 1
         if (int(whole_x.max()) + 1) * width <= _PAIR_TABLE_CELLS_PER_ROW * len(x) + 2**16:
-            return _pairs_by_table(whole_x, whole_T, width)
-        codes, pairs = pd.factorize(whole_x << 32 | whole_T)
+            # The cells x * width + T counted, the occupied ones numbered in cell order.
+            cells = whole_x * width + whole_T
+            occupied = np.bincount(cells, minlength=(int(whole_x.max()) + 1) * width) > 0
+            pairs = np.flatnonzero(occupied)
+            codes = (np.cumsum(occupied) - 1)[cells]
+            return codes, (pairs // width).astype(float), (pairs % width).astype(float)
+        codes, pairs = pd.factorize(whole_x << 32 | whole_T, sort=True)
         return codes, (pairs >> 32).astype(float), (pairs & 0xFFFFFFFF).astype(float)
-    t_codes, t_values = pd.factorize(T)
-    x_codes, x_values = pd.factorize(x)
-    codes, pairs = pd.factorize(x_codes.astype(np.int64) * len(t_values) + t_codes)
+    t_codes, t_values = pd.factorize(T, sort=True)
+    x_codes, x_values = pd.factorize(x, sort=True)
+    codes, pairs = pd.factorize(x_codes.astype(np.int64) * len(t_values) + t_codes, sort=True)
     return codes, x_values[pairs // len(t_values)], t_values[pairs % len(t_values)]
 
 
-# Largest table of (x, T) cells per customer for :func:`_pairs_by_table`.
+# Largest table of (x, T) cells per customer for :func:`_distinct_pairs`.
 _PAIR_TABLE_CELLS_PER_ROW = 4
-
-
-def _pairs_by_table(
-    x: np.ndarray, T: np.ndarray, width: int
-) -> tuple[np.ndarray, FloatArray, FloatArray]:
-    """:func:`_distinct_pairs` of whole numbers ``0 <= T < width`` by a table of every pair.
-
-    What the packed factorization gives (codes and pairs in their order of first appearance)
-    without hashing a million keys: the cells ``x * width + T`` are counted, the occupied ones
-    numbered in cell order, then renumbered by the first row of each.
-    """
-    cells = x * width + T
-    occupied = np.bincount(cells, minlength=(int(x.max()) + 1) * width).astype(bool)
-    by_cell = np.cumsum(occupied) - 1  # number of each occupied cell, in cell order
-    cell_codes = by_cell[cells]
-    first_row = np.full(int(by_cell[-1]) + 1, len(cells))
-    np.minimum.at(first_row, cell_codes, np.arange(len(cells)))
-    order = np.argsort(first_row)  # distinct first rows: no ties
-    renumber = np.empty(len(order), dtype=np.intp)
-    renumber[order] = np.arange(len(order))
-    pairs = np.flatnonzero(occupied)[order]
-    return renumber[cell_codes], (pairs // width).astype(float), (pairs % width).astype(float)
 
 
 # Expected purchases month by month do not depend on the discount rate: an explorer moving

@@ -1086,7 +1086,7 @@ def test_distinct_pairs_give_back_every_history(t_high, t_step):
     # factorization), half days (three factorizations), whole ages up to 1,200 days (a table
     # of the 40 x 1,201 pairs, under 4 cells per history). Each customer's pair read back through
     # its code is its own, the pairs are exactly the distinct ones (as drop_duplicates finds
-    # them) in their order of first appearance.
+    # them) sorted by x, then T.
     rng = np.random.default_rng(11)
     n = 20_000
     x = rng.integers(0, 40, n).astype(float)
@@ -1095,11 +1095,11 @@ def test_distinct_pairs_give_back_every_history(t_high, t_step):
     codes, ux, uT = pred._distinct_pairs(x, T)
     np.testing.assert_array_equal(ux[codes], x)
     np.testing.assert_array_equal(uT[codes], T)
-    expected = pd.DataFrame({"x": x, "T": T}).drop_duplicates()
+    expected = pd.DataFrame({"x": x, "T": T}).drop_duplicates().sort_values(["x", "T"])
     np.testing.assert_array_equal(ux, expected["x"].to_numpy())
     np.testing.assert_array_equal(uT, expected["T"].to_numpy())
     # The same codes and pairs (dtypes included) as the packed factorization.
-    packed_codes, packed = pd.factorize(x.astype(np.int64) * 2**32 + T.astype(np.int64))
+    packed_codes, packed = pd.factorize(x.astype(np.int64) * 2**32 + T.astype(np.int64), sort=True)
     if t_step == 1.0:
         assert codes.dtype == packed_codes.dtype and ux.dtype == uT.dtype == np.float64
         np.testing.assert_array_equal(codes, packed_codes)

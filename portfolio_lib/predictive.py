@@ -1729,13 +1729,6 @@ def _chebyshev_basis(k: FloatArray, low: float, high: float) -> FloatArray:
     return basis
 
 
-def _spread(values: FloatArray, rows: np.ndarray) -> FloatArray:
-    """``values`` at the ``rows`` (a boolean mask) of a NaN-filled array."""
-    out = np.full(len(rows), np.nan)
-    out[rows] = values
-    return out
-
-
 # The dtype pandas infers for an array of Python strings (the default string dtype).
 _INFERRED_STRINGS = pd.Series(np.array(["id"], dtype=object)).dtype
 
@@ -1801,32 +1794,34 @@ def predictive_clv(
     )
     m = _column(summary, monetary_value_col, analysis="predictive CLV").to_numpy()
     n = len(summary)
+    everyone = bool(known.all())
     if known.any():
-        everyone = bool(known.all())  # no prospect: the arrays themselves, no copies
-        xk = x if everyone else x[known]
-        Tk = T if everyone else T[known]
-        alive_k = p_alive(bgnbd, xk, tx if everyone else tx[known], Tk)
+        # Every row at once (no gathering of the buyers' rows, no spreading back): P(alive)
+        # is elementwise, and missing for the prospects; for the pairs, they take the first
+        # buyer's history (a pair there anyway), their values then missing through P(alive).
+        alive = p_alive(bgnbd, x, tx, T)
+        if everyone:
+            x_pairs, T_pairs = x, T
+        else:
+            np.copyto(alive, np.nan, where=~known)
+            first = int(np.argmax(known))
+            x_pairs, T_pairs = np.where(known, x, x[first]), np.where(known, T, T[first])
         # The alive expectation depends on (x, T) only: evaluate it once per distinct pair.
-        codes, ux, uT = _distinct_pairs(xk, Tk)
+        codes, ux, uT = _distinct_pairs(x_pairs, T_pairs)
         increments = _monthly_increments(bgnbd, ux, uT / bgnbd.time_unit_days, int(horizon_months))
         monthly_factor = (1.0 + discount_rate) ** (1.0 / 12.0)
         discount = monthly_factor ** -np.arange(1.0, int(horizon_months) + 1)
         # alive * per-pair value, multiplied in place into the gathered values (a product
         # does not depend on the order of its two factors).
-        purchases_k = np.take(increments.sum(axis=1), codes)
-        purchases_k *= alive_k
-        discounted_k = np.take(increments @ discount, codes)
-        discounted_k *= alive_k
-        if everyone:
-            alive, purchases, discounted = alive_k, purchases_k, discounted_k
-        else:
-            alive, purchases, discounted = (
-                _spread(values, known) for values in (alive_k, purchases_k, discounted_k)
-            )
+        purchases = np.take(increments.sum(axis=1), codes)
+        purchases *= alive
+        discounted = np.take(increments @ discount, codes)
+        discounted *= alive
     else:
         alive, purchases, discounted = (np.full(n, np.nan) for _ in range(3))
-    spend = expected_spend(gamma_gamma, np.nan_to_num(x), m)
-    if not known.all():
+    # Prospects' missing frequency gives the portfolio's mean spend, then missing.
+    spend = expected_spend(gamma_gamma, x, m)
+    if not everyone:
         np.copyto(spend, np.nan, where=~known)
     margin = _margin_rates(summary, margin_rate, n)
     clv = np.multiply(margin, spend)  # margin * spend * discounted, one buffer

@@ -1163,6 +1163,12 @@ def test_predictive_clv_matches_a_customer_by_customer_evaluation(sample_aggrega
     )
     pd.testing.assert_frame_equal(mixed.iloc[:-3], buyers, check_exact=True)
     assert mixed.iloc[-3:].drop(columns="margin_rate").isna().all(axis=None)
+    # Prospects first (they take the first buyer's pair, then missing values): the same.
+    leading = pred.predictive_clv(
+        pd.concat([prospects, agg.customers[columns]]), bgnbd, spend, **options
+    )
+    pd.testing.assert_frame_equal(leading.iloc[3:], buyers, check_exact=True)
+    assert leading.iloc[:3].drop(columns="margin_rate").isna().all(axis=None)
     np.testing.assert_array_equal(buyers["p_alive"].to_numpy(), fast["p_alive"].to_numpy())
     # One thread gives the same table.
     _use_threads(monkeypatch, 1)

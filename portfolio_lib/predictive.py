@@ -103,8 +103,8 @@ _TAYLOR_MIN_VALUES = 20_000
 # Entries per chunk of a Horner evaluation (its arrays of 512 kB stay in the L3 cache).
 _HORNER_CHUNK = 65_536
 # From _CHEBYSHEV_MIN_VALUES (histories x months) on, the monthly expectations are interpolated:
-# per frequency, E / k at _CHEBYSHEV_NODES Chebyshev nodes in ln(1 + k) (the coefficients of
-# the last eight nodes below _CHEBYSHEV_TOLERANCE of E / k: converged well below the 2F1's own
+# per frequency, E / k at _CHEBYSHEV_NODES Chebyshev nodes in ln(1 + k) (accepted when the last
+# eight coefficients are below _CHEBYSHEV_TOLERANCE of E / k: converged, to about the 2F1's own
 # rounding), the bases of _CHEBYSHEV_BLOCK distinct ages T at a time.
 _CHEBYSHEV_MIN_VALUES = 20_000
 _CHEBYSHEV_NODES = 32

@@ -842,7 +842,7 @@ def test_p_alive_and_expected_spend_equal_their_formulas_to_the_bit():
         np.testing.assert_array_equal(expected_spend(spend, x, m), formula)
 
 
-def test_p_alive_on_two_threads_equals_one_thread_to_the_bit(monkeypatch):
+def test_p_alive_and_spend_on_two_threads_equal_one_thread_to_the_bit(monkeypatch):
     # Halves on two threads (an odd length: unequal halves), against one thread and the
     # textbook expression: elementwise work, so equal to the bit.
     x, tx, T = _histories(np.random.default_rng(12), 20_001)
@@ -855,6 +855,16 @@ def test_p_alive_on_two_threads_equals_one_thread_to_the_bit(monkeypatch):
     np.testing.assert_array_equal(threaded, serial)
     np.testing.assert_array_equal(threaded, _textbook_p_alive(fit, x, tx, T))
     assert (threaded[x == 0] == 1.0).all() and (threaded[x > 0] < 1.0).all()
+    # The expected spend likewise (spends <= 0 and missing ones among them).
+    m = np.random.default_rng(13).normal(50, 30, len(x))
+    m[::97] = np.nan
+    spend = _spend_fit(TRUE_GG)
+    _use_threads(monkeypatch, 1)
+    monkeypatch.setattr(pred, "_PARALLEL_MIN_VALUES", 10**9)
+    serial = expected_spend(spend, x, m)
+    _use_threads(monkeypatch, 2)
+    monkeypatch.setattr(pred, "_PARALLEL_MIN_VALUES", 0)
+    np.testing.assert_array_equal(expected_spend(spend, x, m), serial)
 
 
 @pytest.mark.parametrize(

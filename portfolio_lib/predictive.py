@@ -102,6 +102,14 @@ _TAYLOR_MAX_K = 64.0
 _TAYLOR_MIN_VALUES = 20_000
 # Entries per chunk of a Horner evaluation (its arrays of 512 kB stay in the L3 cache).
 _HORNER_CHUNK = 65_536
+# From _CHEBYSHEV_MIN_VALUES (histories x months) on, the monthly expectations are interpolated:
+# per frequency, E / k at _CHEBYSHEV_NODES Chebyshev nodes in ln(1 + k) (accepted when the last
+# eight coefficients are below _CHEBYSHEV_TOLERANCE of E / k: converged, to about the 2F1's own
+# rounding), the bases of _CHEBYSHEV_BLOCK distinct ages T at a time.
+_CHEBYSHEV_MIN_VALUES = 20_000
+_CHEBYSHEV_NODES = 32
+_CHEBYSHEV_TOLERANCE = 1e-13
+_CHEBYSHEV_BLOCK = 512
 # Elementwise work is split over threads (aggregate.THREADS) from this many values on.
 _PARALLEL_MIN_VALUES = 200_000
 # warnings.catch_warnings is not thread-safe: the quadrature fallback holds this lock.
@@ -1098,6 +1106,7 @@ def _alive_expectation(
     t: FloatArray,
     *,
     near_one: bool = True,
+    by_frequency: bool = True,
 ) -> FloatArray:
     """E[purchases in (T, T+t] | alive at T, x] in the fit's time unit (arrays, same shape).
 
@@ -1108,7 +1117,9 @@ def _alive_expectation(
     small for large x (the original 2F1 overflows as z -> 1 while its factor underflows).
     Short horizons use a power series instead, ``a`` near 1 an interpolation in ``a``; from
     _TAYLOR_MIN_VALUES entries on, the long horizons' bracket factor comes from Taylor series
-    whose coefficients are shared by frequency (:func:`_long_horizon_factor`). Values
+    whose coefficients are shared by frequency (:func:`_long_horizon_factor`); with
+    ``by_frequency`` False the short horizons' series is summed term by term instead (what
+    pays for a few entries per frequency; the same to rounding). Values
     that fail a sanity check (not finite, or outside 0 <= E <= E[lambda | data] t: scipy's 2F1
     returns NaN for some integer parameter combinations) are recomputed by quadrature.
     """
@@ -1117,7 +1128,9 @@ def _alive_expectation(
     todo = t > 0
     short = todo & (t <= _SERIES_MAX_K * (alpha + T))
     if short.any():
-        series, reliable = _alive_expectation_series(params, x[short], T[short], t[short])
+        series, reliable = (
+            _alive_expectation_series if by_frequency else _alive_expectation_series_stepwise
+        )(params, x[short], T[short], t[short])
         where = np.flatnonzero(short)
         value[where[reliable]] = series[reliable]
         todo[where[reliable]] = False
@@ -1128,7 +1141,14 @@ def _alive_expectation(
         # interpolation through a = 1 - 2h, 1 - h, 1 + h, 1 + 2h.
         nodes = np.array([-2.0, -1.0, 1.0, 2.0]) * _NEAR_ONE
         values = [
-            _alive_expectation((r, alpha, 1.0 + d, b), x[todo], T[todo], t[todo], near_one=False)
+            _alive_expectation(
+                (r, alpha, 1.0 + d, b),
+                x[todo],
+                T[todo],
+                t[todo],
+                near_one=False,
+                by_frequency=by_frequency,
+            )
             for d in nodes
         ]
         offset = a - 1.0
@@ -1443,9 +1463,26 @@ def expected_spend(
     [30.0, 38.0]
     """
     x, m = np.broadcast_arrays(_as_float(frequency), _as_float(monetary_value))
+    spend = np.empty(x.shape)
+    if x.ndim == 1 and len(x) >= _PARALLEL_MIN_VALUES:
+        # Elementwise: two halves on two threads, as in p_alive (same values).
+        half = len(x) // 2
+        _parallel_map(
+            lambda part: _expected_spend_into(fit, x[part], m[part], spend[part]),
+            [slice(0, half), slice(half, None)],
+        )
+    else:
+        _expected_spend_into(fit, x, m, spend)
+    return spend
+
+
+def _expected_spend_into(
+    fit: GammaGammaFit, x: FloatArray, m: FloatArray, spend: FloatArray
+) -> None:
+    """:func:`expected_spend` of same-shape float arrays, written into ``spend``."""
     p, q, v = fit.p, fit.q, fit.v
     # (p v + p x m) / (p x + q - 1) where usable, with in-place steps (same operations).
-    spend, weight = np.empty(x.shape), np.empty(x.shape)
+    weight = np.empty(x.shape)
     np.multiply(x, p, out=spend)
     np.add(spend, q, out=weight)
     weight -= 1.0
@@ -1455,7 +1492,6 @@ def expected_spend(
         spend /= weight
     np.copyto(spend, m, where=~(weight > 0))  # no posterior mean: the customer's average
     np.copyto(spend, fit.mean_spend, where=~((x > 0) & (m > 0)))
-    return spend
 
 
 # --------------------------------------------------------------------------------------------
@@ -1500,13 +1536,12 @@ def _portfolio_margin_rate(revenue: pd.Series, margin: pd.Series) -> float | Non
 
 
 def _distinct_pairs(x: FloatArray, T: FloatArray) -> tuple[np.ndarray, FloatArray, FloatArray]:
-    """Codes of the distinct (x, T) pairs, and the pairs (faster than a MultiIndex).
+    """Codes of the distinct (x, T) pairs, and the pairs, sorted by x then T.
 
-    The pairs come in their order of first appearance, which the callers keep: the matrix
-    product over the pairs rounds a row according to its position in the BLAS kernel.
-    Whole numbers below 2^31 (frequencies and ages in days) are looked up in a table of every
-    (x, T) pair when it is small (a few cells per customer), else packed into one integer per
-    customer and factorized once; other values take three factorizations.
+    Faster than a MultiIndex: whole numbers below 2^31 (frequencies and ages in days) are
+    looked up in a table of every (x, T) pair when it is small (a few cells per customer),
+    else packed into one integer per customer and factorized once; other values take three
+    factorizations.
     """
     whole = len(x) > 0 and all(
         bool(((v >= 0) & (v < 2.0**31) & (v == np.floor(v))).all()) for v in (x, T)
@@ -1515,39 +1550,22 @@ def _distinct_pairs(x: FloatArray, T: FloatArray) -> tuple[np.ndarray, FloatArra
         whole_x, whole_T = x.astype(np.int64), T.astype(np.int64)
         width = int(whole_T.max()) + 1
         if (int(whole_x.max()) + 1) * width <= _PAIR_TABLE_CELLS_PER_ROW * len(x) + 2**16:
-            return _pairs_by_table(whole_x, whole_T, width)
-        codes, pairs = pd.factorize(whole_x << 32 | whole_T)
+            # The cells x * width + T counted, the occupied ones numbered in cell order.
+            cells = whole_x * width + whole_T
+            occupied = np.bincount(cells, minlength=(int(whole_x.max()) + 1) * width) > 0
+            pairs = np.flatnonzero(occupied)
+            codes = (np.cumsum(occupied) - 1)[cells]
+            return codes, (pairs // width).astype(float), (pairs % width).astype(float)
+        codes, pairs = pd.factorize(whole_x << 32 | whole_T, sort=True)
         return codes, (pairs >> 32).astype(float), (pairs & 0xFFFFFFFF).astype(float)
-    t_codes, t_values = pd.factorize(T)
-    x_codes, x_values = pd.factorize(x)
-    codes, pairs = pd.factorize(x_codes.astype(np.int64) * len(t_values) + t_codes)
+    t_codes, t_values = pd.factorize(T, sort=True)
+    x_codes, x_values = pd.factorize(x, sort=True)
+    codes, pairs = pd.factorize(x_codes.astype(np.int64) * len(t_values) + t_codes, sort=True)
     return codes, x_values[pairs // len(t_values)], t_values[pairs % len(t_values)]
 
 
-# Largest table of (x, T) cells per customer for :func:`_pairs_by_table`.
+# Largest table of (x, T) cells per customer for :func:`_distinct_pairs`.
 _PAIR_TABLE_CELLS_PER_ROW = 4
-
-
-def _pairs_by_table(
-    x: np.ndarray, T: np.ndarray, width: int
-) -> tuple[np.ndarray, FloatArray, FloatArray]:
-    """:func:`_distinct_pairs` of whole numbers ``0 <= T < width`` by a table of every pair.
-
-    What the packed factorization gives (codes and pairs in their order of first appearance)
-    without hashing a million keys: the cells ``x * width + T`` are counted, the occupied ones
-    numbered in cell order, then renumbered by the first row of each.
-    """
-    cells = x * width + T
-    occupied = np.bincount(cells, minlength=(int(x.max()) + 1) * width).astype(bool)
-    by_cell = np.cumsum(occupied) - 1  # number of each occupied cell, in cell order
-    cell_codes = by_cell[cells]
-    first_row = np.full(int(by_cell[-1]) + 1, len(cells))
-    np.minimum.at(first_row, cell_codes, np.arange(len(cells)))
-    order = np.argsort(first_row)  # distinct first rows: no ties
-    renumber = np.empty(len(order), dtype=np.intp)
-    renumber[order] = np.arange(len(order))
-    pairs = np.flatnonzero(occupied)[order]
-    return renumber[cell_codes], (pairs // width).astype(float), (pairs % width).astype(float)
 
 
 # Expected purchases month by month do not depend on the discount rate: an explorer moving
@@ -1575,45 +1593,156 @@ def _monthly_increments(
     cached = _INCREMENTS_CACHE.get(key)
     if cached is not None:
         return cached
-    month = DAYS_PER_MONTH / bgnbd.time_unit_days
-    horizons = np.arange(1.0, horizon_months + 1) * month
-    expectations = np.empty((horizon_months, len(x)))
-
-    def expected(pairs: slice) -> None:
-        # Every month of these histories in one evaluation: the short-horizon series then
-        # computes its coefficients once per frequency for all the months.
-        xp, Tp = x[pairs], T[pairs]
-        flat = _alive_expectation(
-            bgnbd._values(),
-            np.tile(xp, horizon_months),
-            np.tile(Tp, horizon_months),
-            np.repeat(horizons, len(xp)),
-        )
-        expectations[:, pairs] = flat.reshape(horizon_months, len(xp))
-
-    # Elementwise values (each entry's own, whatever is evaluated alongside): two halves of
-    # the histories on the two cores (numpy's loops and scipy's 2F1 release the GIL).
-    if len(x) * horizon_months >= _PARALLEL_MIN_VALUES:
-        half = len(x) // 2
-        _parallel_map(expected, [slice(0, half), slice(half, None)])
+    params = bgnbd._values()
+    horizons = np.arange(1.0, horizon_months + 1) * (DAYS_PER_MONTH / bgnbd.time_unit_days)
+    if len(x) * horizon_months >= _CHEBYSHEV_MIN_VALUES:
+        increments, done = _interpolated_increments(params, x, T, horizons)
+        if not done.all():
+            rest = np.flatnonzero(~done)
+            increments[rest] = _evaluated_increments(params, x[rest], T[rest], horizons)
     else:
-        expected(slice(0, len(x)))
-    increments = np.empty((len(x), horizon_months))
-    previous = np.zeros(len(x))
-    for k, current in enumerate(expectations):
-        np.subtract(current, previous, out=increments[:, k])
-        previous = current
+        increments = _evaluated_increments(params, x, T, horizons)
     if len(_INCREMENTS_CACHE) >= _INCREMENTS_CACHE_SIZE:
         del _INCREMENTS_CACHE[next(iter(_INCREMENTS_CACHE))]
     _INCREMENTS_CACHE[key] = increments
     return increments
 
 
-def _spread(values: FloatArray, rows: np.ndarray) -> FloatArray:
-    """``values`` at the ``rows`` (a boolean mask) of a NaN-filled array."""
-    out = np.full(len(rows), np.nan)
-    out[rows] = values
-    return out
+def _evaluated_increments(
+    params: tuple[float, float, float, float], x: FloatArray, T: FloatArray, horizons: FloatArray
+) -> FloatArray:
+    """:func:`_monthly_increments` by :func:`_alive_expectation` at every (history, horizon)."""
+    expectations = np.empty((len(horizons), len(x)))
+
+    def expected(pairs: slice) -> None:
+        # Every month of these histories in one evaluation: the short-horizon series then
+        # computes its coefficients once per frequency for all the months.
+        xp, Tp = x[pairs], T[pairs]
+        flat = _alive_expectation(
+            params,
+            np.tile(xp, len(horizons)),
+            np.tile(Tp, len(horizons)),
+            np.repeat(horizons, len(xp)),
+        )
+        expectations[:, pairs] = flat.reshape(len(horizons), len(xp))
+
+    # Elementwise values (each entry's own, whatever is evaluated alongside): two halves of
+    # the histories on the two cores (numpy's loops and scipy's 2F1 release the GIL).
+    if len(x) * len(horizons) >= _PARALLEL_MIN_VALUES:
+        half = len(x) // 2
+        _parallel_map(expected, [slice(0, half), slice(half, None)])
+    else:
+        expected(slice(0, len(x)))
+    increments = np.empty((len(x), len(horizons)))
+    previous = np.zeros(len(x))
+    for k, current in enumerate(expectations):
+        np.subtract(current, previous, out=increments[:, k])
+        previous = current
+    return increments
+
+
+def _interpolated_increments(
+    params: tuple[float, float, float, float], x: FloatArray, T: FloatArray, horizons: FloatArray
+) -> tuple[FloatArray, np.ndarray]:
+    """:func:`_evaluated_increments` from one Chebyshev interpolant of E per frequency.
+
+    E depends on the history and the horizon through x and k = t / (alpha + T) alone, and
+    E / k is smooth in w = ln(1 + k) (the 2F1's branch point k = -1 is sent to w = -inf): on
+    the interval of w that the histories' horizons span, its interpolant at _CHEBYSHEV_NODES
+    Chebyshev nodes (values from :func:`_alive_expectation`) reaches the values' rounding
+    within ~25 terms at the benchmark's fit. Accepted for a frequency when its values at the
+    nodes are positive and its last eight coefficients below _CHEBYSHEV_TOLERANCE times the
+    smallest value (the interpolation error is of their size); the rows of the other
+    frequencies are left for :func:`_evaluated_increments` (``done`` False).
+
+    Then every entry is a sum of coefficients (by x) times k T_n(u) (by T and month, u the
+    node variable): for each distinct T, one matrix product of its histories' coefficients
+    and the basis, differenced by month beforehand (k T_n(u) at month m less at m - 1) so
+    that the product gives the increments. Agrees with the evaluation entry by entry to
+    the 2F1's own rounding (~5e-13 relative where E = (a+b+x-1)/(a-1) (1 - G) cancels).
+    """
+    _, alpha, _, _ = params
+    increments = np.zeros((len(x), len(horizons)))
+    done = np.zeros(len(x), dtype=bool)
+    if not len(x) or not len(horizons):
+        return increments, done
+    T_codes, T_values = pd.factorize(T)
+    x_codes, frequencies = _frequency_codes(x)
+    # k of the histories' first and last months (division rounds monotonically): the interval.
+    low = math.log1p(horizons.min() / (alpha + T_values.max()))
+    high = math.log1p(horizons.max() / (alpha + T_values.min()))
+    if not (math.isfinite(low) and math.isfinite(high) and high > low):
+        return increments, done
+    coefficients, accurate = _expectation_interpolants(params, frequencies, low, high)
+    done = accurate[x_codes]
+    order = np.argsort(T_codes, kind="stable")
+    order = order[done[order]]
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(T_codes[order], minlength=len(T_values)))))
+    for block in range(0, len(T_values), _CHEBYSHEV_BLOCK):
+        values = T_values[block : block + _CHEBYSHEV_BLOCK]
+        basis = _chebyshev_basis(horizons / (alpha + values[:, None]), low, high)
+        for j in range(len(values)):
+            start, end = bounds[block + j], bounds[block + j + 1]
+            if end > start:
+                rows = order[start:end]
+                increments[rows] = coefficients[x_codes[rows]] @ basis[j]
+    return increments, done
+
+
+def _expectation_interpolants(
+    params: tuple[float, float, float, float], frequencies: FloatArray, low: float, high: float
+) -> tuple[FloatArray, np.ndarray]:
+    """Chebyshev coefficients of E / k in w = ln(1 + k) on [low, high], one row per frequency.
+
+    Returns the (len(frequencies), _CHEBYSHEV_NODES) coefficients and which rows are accurate
+    (see :func:`_interpolated_increments`).
+    """
+    _, alpha, _, _ = params
+    nodes = _CHEBYSHEV_NODES
+    angles = math.pi * (np.arange(nodes) + 0.5) / nodes
+    k = np.expm1(0.5 * (low + high) + 0.5 * (high - low) * np.cos(angles))
+    # E depends on T and t through t / (alpha + T) alone: T = 0, t = k alpha. A few nodes
+    # per frequency: the series term by term.
+    values = _alive_expectation(
+        params,
+        np.repeat(frequencies, nodes),
+        np.zeros(len(frequencies) * nodes),
+        np.tile(k * alpha, len(frequencies)),
+        by_frequency=False,
+    ).reshape(len(frequencies), nodes)
+    values /= k
+    # c_n = (2 - [n = 0]) / N sum_j f(w_j) cos(n theta_j), the discrete cosine transform.
+    coefficients = values @ np.cos(np.outer(np.arange(nodes), angles)).T
+    coefficients *= 2.0 / nodes
+    coefficients[:, 0] /= 2.0
+    with np.errstate(invalid="ignore"):
+        accurate = np.all(np.isfinite(values) & (values > 0), axis=1) & (
+            np.abs(coefficients[:, -8:]).max(axis=1) <= _CHEBYSHEV_TOLERANCE * values.min(axis=1)
+        )
+    return coefficients, accurate
+
+
+def _chebyshev_basis(k: FloatArray, low: float, high: float) -> FloatArray:
+    """k T_n(u), u = (2 ln(1 + k) - low - high) / (high - low), differenced along the months.
+
+    ``k``: (values, months) -> (values, _CHEBYSHEV_NODES, months): at month m, k T_n(u) less
+    its value at month m - 1 (nothing before the first), so that coefficients times the
+    basis give the increments of E = k sum_n c_n T_n(u).
+    """
+    u = np.log1p(k)
+    u *= 2.0
+    u -= low + high
+    u /= high - low
+    np.clip(u, -1.0, 1.0, out=u)
+    basis = np.empty((len(k), _CHEBYSHEV_NODES, k.shape[1]))
+    basis[:, 0] = k
+    basis[:, 1] = u * k
+    for n in range(2, _CHEBYSHEV_NODES):
+        # T_(n+1) = 2 u T_n - T_(n-1), linear: the same on k T_n.
+        np.multiply(basis[:, n - 1], 2.0 * u, out=basis[:, n])
+        basis[:, n] -= basis[:, n - 2]
+    basis[:, :, 1:] -= basis[:, :, :-1].copy()
+    return basis
 
 
 # The dtype pandas infers for an array of Python strings (the default string dtype).
@@ -1681,32 +1810,34 @@ def predictive_clv(
     )
     m = _column(summary, monetary_value_col, analysis="predictive CLV").to_numpy()
     n = len(summary)
+    everyone = bool(known.all())
     if known.any():
-        everyone = bool(known.all())  # no prospect: the arrays themselves, no copies
-        xk = x if everyone else x[known]
-        Tk = T if everyone else T[known]
-        alive_k = p_alive(bgnbd, xk, tx if everyone else tx[known], Tk)
+        # Every row at once (no gathering of the buyers' rows, no spreading back): P(alive)
+        # is elementwise, and missing for the prospects; for the pairs, they take the first
+        # buyer's history (a pair there anyway), their values then missing through P(alive).
+        alive = p_alive(bgnbd, x, tx, T)
+        if everyone:
+            x_pairs, T_pairs = x, T
+        else:
+            np.copyto(alive, np.nan, where=~known)
+            first = int(np.argmax(known))
+            x_pairs, T_pairs = np.where(known, x, x[first]), np.where(known, T, T[first])
         # The alive expectation depends on (x, T) only: evaluate it once per distinct pair.
-        codes, ux, uT = _distinct_pairs(xk, Tk)
+        codes, ux, uT = _distinct_pairs(x_pairs, T_pairs)
         increments = _monthly_increments(bgnbd, ux, uT / bgnbd.time_unit_days, int(horizon_months))
         monthly_factor = (1.0 + discount_rate) ** (1.0 / 12.0)
         discount = monthly_factor ** -np.arange(1.0, int(horizon_months) + 1)
         # alive * per-pair value, multiplied in place into the gathered values (a product
         # does not depend on the order of its two factors).
-        purchases_k = np.take(increments.sum(axis=1), codes)
-        purchases_k *= alive_k
-        discounted_k = np.take(increments @ discount, codes)
-        discounted_k *= alive_k
-        if everyone:
-            alive, purchases, discounted = alive_k, purchases_k, discounted_k
-        else:
-            alive, purchases, discounted = (
-                _spread(values, known) for values in (alive_k, purchases_k, discounted_k)
-            )
+        purchases = np.take(increments.sum(axis=1), codes)
+        purchases *= alive
+        discounted = np.take(increments @ discount, codes)
+        discounted *= alive
     else:
         alive, purchases, discounted = (np.full(n, np.nan) for _ in range(3))
-    spend = expected_spend(gamma_gamma, np.nan_to_num(x), m)
-    if not known.all():
+    # Prospects' missing frequency gives the portfolio's mean spend, then missing.
+    spend = expected_spend(gamma_gamma, x, m)
+    if not everyone:
         np.copyto(spend, np.nan, where=~known)
     margin = _margin_rates(summary, margin_rate, n)
     clv = np.multiply(margin, spend)  # margin * spend * discounted, one buffer

@@ -842,7 +842,7 @@ def test_p_alive_and_expected_spend_equal_their_formulas_to_the_bit():
         np.testing.assert_array_equal(expected_spend(spend, x, m), formula)
 
 
-def test_p_alive_on_two_threads_equals_one_thread_to_the_bit(monkeypatch):
+def test_p_alive_and_spend_on_two_threads_equal_one_thread_to_the_bit(monkeypatch):
     # Halves on two threads (an odd length: unequal halves), against one thread and the
     # textbook expression: elementwise work, so equal to the bit.
     x, tx, T = _histories(np.random.default_rng(12), 20_001)
@@ -855,6 +855,16 @@ def test_p_alive_on_two_threads_equals_one_thread_to_the_bit(monkeypatch):
     np.testing.assert_array_equal(threaded, serial)
     np.testing.assert_array_equal(threaded, _textbook_p_alive(fit, x, tx, T))
     assert (threaded[x == 0] == 1.0).all() and (threaded[x > 0] < 1.0).all()
+    # The expected spend likewise (spends <= 0 and missing ones among them).
+    m = np.random.default_rng(13).normal(50, 30, len(x))
+    m[::97] = np.nan
+    spend = _spend_fit(TRUE_GG)
+    _use_threads(monkeypatch, 1)
+    monkeypatch.setattr(pred, "_PARALLEL_MIN_VALUES", 10**9)
+    serial = expected_spend(spend, x, m)
+    _use_threads(monkeypatch, 2)
+    monkeypatch.setattr(pred, "_PARALLEL_MIN_VALUES", 0)
+    np.testing.assert_array_equal(expected_spend(spend, x, m), serial)
 
 
 @pytest.mark.parametrize(
@@ -1086,7 +1096,7 @@ def test_distinct_pairs_give_back_every_history(t_high, t_step):
     # factorization), half days (three factorizations), whole ages up to 1,200 days (a table
     # of the 40 x 1,201 pairs, under 4 cells per history). Each customer's pair read back through
     # its code is its own, the pairs are exactly the distinct ones (as drop_duplicates finds
-    # them) in their order of first appearance.
+    # them) sorted by x, then T.
     rng = np.random.default_rng(11)
     n = 20_000
     x = rng.integers(0, 40, n).astype(float)
@@ -1095,11 +1105,11 @@ def test_distinct_pairs_give_back_every_history(t_high, t_step):
     codes, ux, uT = pred._distinct_pairs(x, T)
     np.testing.assert_array_equal(ux[codes], x)
     np.testing.assert_array_equal(uT[codes], T)
-    expected = pd.DataFrame({"x": x, "T": T}).drop_duplicates()
+    expected = pd.DataFrame({"x": x, "T": T}).drop_duplicates().sort_values(["x", "T"])
     np.testing.assert_array_equal(ux, expected["x"].to_numpy())
     np.testing.assert_array_equal(uT, expected["T"].to_numpy())
     # The same codes and pairs (dtypes included) as the packed factorization.
-    packed_codes, packed = pd.factorize(x.astype(np.int64) * 2**32 + T.astype(np.int64))
+    packed_codes, packed = pd.factorize(x.astype(np.int64) * 2**32 + T.astype(np.int64), sort=True)
     if t_step == 1.0:
         assert codes.dtype == packed_codes.dtype and ux.dtype == uT.dtype == np.float64
         np.testing.assert_array_equal(codes, packed_codes)
@@ -1112,7 +1122,8 @@ def test_predictive_clv_matches_a_customer_by_customer_evaluation(sample_aggrega
     # computed month by month on one thread, then the same sums. Each entry's value is its own
     # (the series and Taylor coefficients are shared, not the entries' arithmetic), so equal to
     # the bit when both evaluations take the Taylor series (here from any size on; scipy's 2F1
-    # per entry below _TAYLOR_MIN_VALUES, the other test pins the two together).
+    # per entry below _TAYLOR_MIN_VALUES, the other test pins the two together). The
+    # interpolation of large evaluations is switched off here; pinned at the end.
     agg = sample_aggregates
     bgnbd = pred.fit_bgnbd(agg.customers)
     with pytest.warns(pred.DataQualityWarning):
@@ -1120,6 +1131,7 @@ def test_predictive_clv_matches_a_customer_by_customer_evaluation(sample_aggrega
     _use_threads(monkeypatch, 2)
     monkeypatch.setattr(pred, "_PARALLEL_MIN_VALUES", 0)
     monkeypatch.setattr(pred, "_TAYLOR_MIN_VALUES", 0)
+    monkeypatch.setattr(pred, "_CHEBYSHEV_MIN_VALUES", np.inf)
     pred.clear_cache()
     fast = pred.predictive_clv(agg.customers, bgnbd, spend, discount_rate=0.07)
     x, tx, T = (agg.customers[c].to_numpy() for c in ("frequency", "recency", "T"))
@@ -1161,6 +1173,12 @@ def test_predictive_clv_matches_a_customer_by_customer_evaluation(sample_aggrega
     )
     pd.testing.assert_frame_equal(mixed.iloc[:-3], buyers, check_exact=True)
     assert mixed.iloc[-3:].drop(columns="margin_rate").isna().all(axis=None)
+    # Prospects first (they take the first buyer's pair, then missing values): the same.
+    leading = pred.predictive_clv(
+        pd.concat([prospects, agg.customers[columns]]), bgnbd, spend, **options
+    )
+    pd.testing.assert_frame_equal(leading.iloc[3:], buyers, check_exact=True)
+    assert leading.iloc[:3].drop(columns="margin_rate").isna().all(axis=None)
     np.testing.assert_array_equal(buyers["p_alive"].to_numpy(), fast["p_alive"].to_numpy())
     # One thread gives the same table.
     _use_threads(monkeypatch, 1)
@@ -1170,6 +1188,17 @@ def test_predictive_clv_matches_a_customer_by_customer_evaluation(sample_aggrega
     # The categorical ids of Aggregates.customers are kept as they are (no string per row).
     assert fast["customer_id"].dtype == agg.customers["customer_id"].dtype
     assert fast["customer_id"].tolist() == agg.customers["customer_id"].tolist()
+    # Interpolated per frequency (the path of large evaluations, here from any size on): the
+    # same to the 2F1's rounding (E = (a+b+x-1)/(a-1) (1 - G) amplifies it, see
+    # test_interpolated_increments_match_the_evaluation).
+    monkeypatch.setattr(pred, "_CHEBYSHEV_MIN_VALUES", 0)
+    pred.clear_cache()
+    interpolated = pred.predictive_clv(agg.customers, bgnbd, spend, discount_rate=0.07)
+    pd.testing.assert_series_equal(interpolated["p_alive"], fast["p_alive"], check_exact=True)
+    for column in ("expected_purchases", "clv"):
+        np.testing.assert_allclose(
+            interpolated[column].to_numpy()[known], fast[column].to_numpy()[known], rtol=1e-12
+        )
 
 
 def _series_step_by_step(params, x, T, t):
@@ -1255,6 +1284,14 @@ def test_alive_expectation_series_by_frequency_is_the_step_by_step_sum(params):
     np.testing.assert_array_equal(np.concatenate(alone), got[picked])
     empty = pred._alive_expectation_series(params, np.array([]), np.array([]), np.array([]))
     assert empty[0].shape == empty[1].shape == (0,)
+    # _alive_expectation's switch between the two (by_frequency=False: term by term) agrees
+    # to the same rounding, near a = 1 (interpolated in a) as well.
+    np.testing.assert_allclose(
+        pred._alive_expectation(params, x, T, t, by_frequency=False),
+        pred._alive_expectation(params, x, T, t),
+        rtol=1e-12,
+        atol=0,
+    )
 
 
 @pytest.mark.parametrize(
@@ -1314,6 +1351,98 @@ def test_long_horizon_taylor_series_matches_scipy_and_the_quadrature(params):
         assert large[i] == pytest.approx(_quad_reference(params, x[i], T[i], t[i]), rel=1e-9)
     # No entry beyond the series (k <= 1/2): nothing done.
     assert not pred._long_horizon_factor(params, x[:5], np.full(5, 0.4))[1].any()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        (0.55, 2.7, 1.25, 38.8),  # the benchmark's fit
+        (0.243, 4.414, 0.793, 2.426),  # CDNOW: a < 1
+        (2.0, 10.0, 3.0, 8.0),  # integers: scipy's 2F1 gives NaN, the quadrature takes over
+        (0.5, 1.0, 1.0 + 3e-6, 2.0),  # a near 1: interpolated in a, ~12 digits
+        (0.3, 20.0, 30.0, 40.0),  # large a: E / k bends fast, too many terms for large x
+    ],
+)
+def test_interpolated_increments_match_the_evaluation(params):
+    # The Chebyshev interpolants per frequency against _alive_expectation at every (history,
+    # month): 36 months of histories x 0..80 (and a few in the hundreds) and T 1..1100 days,
+    # in weeks. Where E = (a+b+x-1)/(a-1) (1 - G) cancels (a - 1 small), the evaluation's 2F1
+    # rounding is amplified (~5e-13 for x = 0 at the benchmark's fit); the interpolant of
+    # rounded values is as close. Frequencies whose interpolant does not converge are left
+    # (zero rows, not done): their rows are evaluated, so _monthly_increments is the
+    # evaluation there.
+    rng = np.random.default_rng(11)
+    n = 1_500
+    x = np.concatenate([rng.integers(0, 80, n - 20), rng.integers(100, 400, 20)]).astype(float)
+    T = rng.integers(1, 1_100, n) / 7.0
+    T[:300] = T[300:600]  # shared ages, as in a portfolio
+    horizons = np.arange(1.0, 37.0) * (DAYS_PER_MONTH / 7.0)  # as _monthly_increments
+    got, done = pred._interpolated_increments(params, x, T, horizons)
+    want = pred._evaluated_increments(params, x, T, horizons)
+    cumulative_got, cumulative_want = got.cumsum(axis=1), want.cumsum(axis=1)
+    rtol = 2e-10 if abs(params[2] - 1.0) < 1e-3 else 2e-12
+    np.testing.assert_allclose(cumulative_got[done], cumulative_want[done], rtol=rtol, atol=0)
+    # The increments themselves to the same error, relative to E.
+    assert (np.abs(got - want)[done] <= rtol * cumulative_want[done]).all()
+    if params[2] > 10:
+        assert done[x <= 3].all() and not done[x >= 60].any()
+    elif abs(params[2] - 1.0) < 1e-3:
+        # The evaluation's own rounding (~1e-12) is above the tolerance: mostly left to it.
+        assert done.mean() < 0.1
+    else:
+        assert done.all()
+    assert not got[~done].any()
+    pred.clear_cache()
+    fit = _fit_of(dict(zip(["r", "alpha", "a", "b"], params, strict=True)))
+    months = pred._monthly_increments(fit, x, T, 36)
+    np.testing.assert_array_equal(months[done], got[done])
+    np.testing.assert_allclose(months[~done], want[~done], rtol=1e-13, atol=0)
+
+
+def test_interpolated_increments_without_a_span_are_left_to_the_evaluation():
+    # One age and one month: no interval to interpolate on; nothing, or nothing done.
+    params = (0.55, 2.7, 1.25, 38.8)
+    one_month = np.array([DAYS_PER_MONTH / 7.0])
+    got, done = pred._interpolated_increments(
+        params, np.array([0.0, 2.0]), np.full(2, 5.0), one_month
+    )
+    assert got.shape == (2, 1) and not done.any()
+    got, done = pred._interpolated_increments(params, np.array([]), np.array([]), one_month)
+    assert got.shape == (0, 1) and not done.any()
+
+
+def test_chebyshev_basis_is_k_times_the_polynomials_differenced_by_month():
+    # k = 0.5, then 1.5 on [ln 1.5, ln 2.5]: u = -1 at the first month, +1 at the second, where
+    # T_n = (-1)^n and 1. Month 1: 0.5 (-1)^n; month 2: 1.5 - 0.5 (-1)^n = 1 (n even), 2 (odd).
+    # k = sqrt(1.5 * 2.5) - 1 (the middle, u = 0): T_n(0) = 1, 0, -1, 0, 1, ...
+    low, high = math.log(1.5), math.log(2.5)
+    middle = math.sqrt(3.75) - 1.0
+    basis = pred._chebyshev_basis(np.array([[0.5, 1.5], [middle, 1.5]]), low, high)
+    n = np.arange(pred._CHEBYSHEV_NODES)
+    assert basis.shape == (2, pred._CHEBYSHEV_NODES, 2)
+    np.testing.assert_allclose(basis[0, :, 0], 0.5 * (-1.0) ** n, rtol=1e-14)
+    np.testing.assert_allclose(basis[0, :, 1], np.where(n % 2, 2.0, 1.0), rtol=1e-14)
+    at_middle = middle * np.array([1.0, 0.0, -1.0, 0.0] * (pred._CHEBYSHEV_NODES // 4))
+    np.testing.assert_allclose(basis[1, :, 0], at_middle, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(basis[1, :, 1], 1.5 - at_middle, rtol=0, atol=1e-13)
+
+
+def test_expectation_interpolants_reproduce_the_expectation():
+    # The coefficients of E / k in w = ln(1 + k) on [0.02, 3.2] at the benchmark's fit, summed
+    # at seeded points of the interval (numpy's chebval), against _alive_expectation there.
+    params = (0.55, 2.7, 1.25, 38.8)
+    frequencies = np.array([0.0, 1.0, 7.0, 60.0, 350.0])
+    coefficients, accurate = pred._expectation_interpolants(params, frequencies, 0.02, 3.2)
+    assert accurate.all() and coefficients.shape == (5, pred._CHEBYSHEV_NODES)
+    w = np.random.default_rng(4).uniform(0.02, 3.2, 200)
+    k = np.expm1(w)
+    for i, x in enumerate(frequencies):
+        got = k * np.polynomial.chebyshev.chebval((2.0 * w - 3.22) / 3.18, coefficients[i])
+        want = pred._alive_expectation(params, np.full(200, x), np.zeros(200), k * 2.7)
+        np.testing.assert_allclose(got, want, rtol=2e-12, atol=0)
+    # Large a, large x: E / k bends too fast for the nodes (its last coefficients are large).
+    _, accurate = pred._expectation_interpolants((0.3, 20.0, 30.0, 40.0), frequencies, 0.02, 3.2)
+    assert accurate.tolist() == [True, True, False, False, False]
 
 
 def test_frequency_codes_give_back_the_frequencies():

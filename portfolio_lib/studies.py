@@ -723,7 +723,9 @@ def balance_study(
     buyers = _rows(customers, np.flatnonzero(customers["active"].to_numpy(dtype=bool)))
     abc = abc_classes(buyers, a_cut=a_cut, b_cut=b_cut)
     if not pmg_thresholds:  # the quantiles of the buyers' revenue, sorted by the ABC ranking
-        pmg_thresholds = _pmg_thresholds(_ranked_positive(abc), tuple(pmg_quantiles), scratch=True)
+        pmg_thresholds = _pmg_thresholds(
+            _ranked_positive(abc), tuple(pmg_quantiles), ascending=True
+        )
     pmg = pmg_classes(buyers, thresholds=tuple(pmg_thresholds), quantiles=tuple(pmg_quantiles))
     phases = lifecycle_phases(
         agg.monthly,
@@ -845,10 +847,12 @@ def rfm_study(
         values, rows = _rfm_table(agg.customers, as_of=agg.as_of)
     # The hand-out list ranks the buyers by monetary value: that sort also gives the M
     # score's thresholds (no partition of the values).
-    order = ascending = None
+    order = ascending = ranked = None
     if _ranks_by_keys(values["monetary"]):
         order, descending = _descending_sort(values["monetary"].to_numpy(dtype=np.float64))
         ascending = descending[::-1]
+        if rows is not None:  # the table's own values (no -0.0 the sort would read as 0.0)
+            ranked = descending
     scores = _rfm_scores(values, bins=bins, monetary_ascending=ascending)
     segments = summary = None
     if bins == 5:
@@ -857,7 +861,11 @@ def rfm_study(
     else:
         notes.append(Note("rfm_needs_5_bins", {"bins": bins}))
     customer_segments = _buyer_list(
-        agg.customers, scores if segments is None else segments, rows=rows, order=order
+        agg.customers,
+        scores if segments is None else segments,
+        rows=rows,
+        order=order,
+        ranked=ranked,
     )
     return RfmStudy(
         values=values,
@@ -875,6 +883,7 @@ def _buyer_list(
     *,
     rows: np.ndarray | None = None,
     order: np.ndarray | None = None,
+    ranked: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """The buyers' attributes and scores, largest revenue first (the RFM hand-out list).
 
@@ -884,7 +893,8 @@ def _buyer_list(
     made from it here. The scores of ``rfm_table(customers)`` are its buyers, in its order: the
     rows are then taken by position, without matching a million ids (checked when the table
     was made elsewhere). ``order``: ``_descending_order`` of the scores' monetary values when
-    the caller has it (:func:`_ranks_by_keys` values).
+    the caller has it (:func:`_ranks_by_keys` values); ``ranked``: those values in that order
+    (``monetary.to_numpy()[order]``, as ``_descending_sort`` gives them), used as they are.
     """
     attributes = customers.filter(items=["customer_id", "name", "sales_rep", "segment", "region"])
     computed_here = rows is not None
@@ -904,6 +914,8 @@ def _buyer_list(
             .reset_index(drop=True)
         )
     monetary = scores["monetary"]
+    if order is None:
+        ranked = None  # the values in the caller's order only
     if order is None and _ranks_by_keys(monetary):
         order = _descending_order(monetary.to_numpy(dtype=np.float64))
     elif order is None:
@@ -911,19 +923,33 @@ def _buyer_list(
         order = order.index.to_numpy()
     right = scores.drop(columns="customer_id")
     digits = ["r_score", "f_score", "m_score"]
-    if "rfm_code" not in right or not all(
+    scored = "rfm_code" in right and all(
         column in right and right[column].dtype == np.int64 for column in digits
-    ):
-        return _side_by_side(attributes, rows[order], right, order)
-    # rfm_code is written from the scores (rfm_scores): rewriting it from the sorted scores
-    # is much cheaper than gathering a million Arrow strings.
-    where = right.columns.get_loc("rfm_code")
-    out = _side_by_side(attributes, rows[order], right.drop(columns="rfm_code"), order)
-    out.insert(
-        len(attributes.columns) + where,
-        "rfm_code",
-        _rfm_codes(*(out[column].to_numpy() for column in digits), out.index),
     )
+    # Columns not gathered: the sorted monetary values (the caller's sort gave them) and
+    # rfm_code, written from the scores (rfm_scores): rewriting it from the sorted scores is
+    # much cheaper than gathering a million Arrow strings.
+    rewritten = {}
+    if ranked is not None and right["monetary"].dtype == np.float64:
+        rewritten["monetary"] = ranked
+    if scored:
+        rewritten["rfm_code"] = None  # written below, from the sorted scores
+        # Scores 1..9 gathered as int8: an eighth of the memory to read at random.
+        narrow = {column: right[column].to_numpy().astype(np.int8) for column in digits}
+        if all(np.array_equal(narrow[c], right[c].to_numpy()) for c in digits):
+            right = right.assign(**narrow)
+        else:
+            narrow = {}
+    out = _side_by_side(attributes, rows[order], right.drop(columns=list(rewritten)), order)
+    if scored:
+        for column in narrow:
+            out[column] = out[column].to_numpy().astype(np.int64)
+        rewritten["rfm_code"] = _rfm_codes(*(out[c].to_numpy() for c in digits), out.index)
+    # Back in their places, left to right (each insert keeps the ones before it in place).
+    for column in sorted(rewritten, key=right.columns.get_loc):
+        out.insert(
+            len(attributes.columns) + right.columns.get_loc(column), column, rewritten[column]
+        )
     return out
 
 

@@ -934,16 +934,20 @@ def _buyer_list(
         rewritten["monetary"] = ranked
     if scored:
         rewritten["rfm_code"] = None  # written below, from the sorted scores
-        # Scores 1..9 gathered as int8: an eighth of the memory to read at random.
-        narrow = {column: right[column].to_numpy().astype(np.int8) for column in digits}
-        if all(np.array_equal(narrow[c], right[c].to_numpy()) for c in digits):
-            right = right.assign(**narrow)
-        else:
-            narrow = {}
-    out = _side_by_side(attributes, rows[order], right.drop(columns=list(rewritten)), order)
+    taken = right.drop(columns=list(rewritten))
+    # Integer columns (days, orders, scores 1..9) gathered in the narrowest integer type that
+    # holds them, then widened back: a fraction of the memory to read at random.
+    narrow = {}
+    if taken.columns.is_unique:
+        for column, values in taken.items():
+            if values.dtype == np.int64:
+                narrow[column] = _narrowest(values.to_numpy())
+        narrow = {column: values for column, values in narrow.items() if values is not None}
+        taken = taken.assign(**narrow)
+    out = _side_by_side(attributes, rows[order], taken, order)
+    for column in narrow:
+        out[column] = out[column].to_numpy().astype(np.int64)
     if scored:
-        for column in narrow:
-            out[column] = out[column].to_numpy().astype(np.int64)
         rewritten["rfm_code"] = _rfm_codes(*(out[c].to_numpy() for c in digits), out.index)
     # Back in their places, left to right (each insert keeps the ones before it in place).
     for column in sorted(rewritten, key=right.columns.get_loc):
@@ -951,6 +955,19 @@ def _buyer_list(
             len(attributes.columns) + right.columns.get_loc(column), column, rewritten[column]
         )
     return out
+
+
+def _narrowest(values: np.ndarray) -> np.ndarray | None:
+    """int64 ``values`` as the narrowest of int8, int16 and int32 that holds them all (a new
+    array); None when empty or none does."""
+    if not values.size:
+        return None
+    low, high = int(values.min()), int(values.max())
+    for dtype in (np.int8, np.int16, np.int32):
+        bounds = np.iinfo(dtype)
+        if bounds.min <= low and high <= bounds.max:
+            return values.astype(dtype)
+    return None
 
 
 def _ranks_by_keys(monetary: pd.Series) -> bool:

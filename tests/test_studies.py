@@ -377,6 +377,40 @@ def test_rfm_study_is_the_notebook(sample_aggregates):
     assert_frame_equal(again.customer_segments, study.customer_segments)
 
 
+def test_buyer_list_gathers_narrow_integers_and_the_given_ranking(sample_aggregates):
+    """The hand-out list's shortcuts (integers gathered narrow, the monetary values of the
+    caller's sort, rfm_code rewritten) give the merged and sorted table: scores, days and
+    orders of every width (int8, int16, int32, none narrower)."""
+    from portfolio_lib.balance import _descending_sort
+    from portfolio_lib.rfm import _rfm_table
+
+    customers = sample_aggregates.customers
+    values, rows = _rfm_table(customers, as_of=sample_aggregates.as_of)
+    segments = rfm_segments(rfm_scores(values, bins=5))
+    n = len(segments)
+    wide = segments.assign(
+        days_since_last=segments["days_since_last"] * 1_000,  # int32
+        orders=segments["orders"] + np.where(np.arange(n) % 3 == 0, 2**40, 0),  # int64
+    )
+    for scores in (segments, wide):
+        order, ranked = _descending_sort(scores["monetary"].to_numpy())
+        got = studies._buyer_list(customers, scores, rows=rows, order=order, ranked=ranked)
+        listing = (
+            customers.filter(items=["customer_id", "name", "sales_rep", "segment", "region"])
+            .merge(scores, on="customer_id")
+            .sort_values("monetary", ascending=False, kind="stable")
+            .reset_index(drop=True)
+        )
+        assert_frame_equal(got, listing, check_exact=True)
+        assert_frame_equal(studies._buyer_list(customers, scores), listing, check_exact=True)
+    # _narrowest by hand: 1..5 fit int8, 40_000 needs int32, 2**40 nothing narrower
+    assert studies._narrowest(np.array([1, 5])).dtype == np.int8
+    assert studies._narrowest(np.array([-129, 5])).dtype == np.int16
+    assert studies._narrowest(np.array([0, 40_000])).dtype == np.int32
+    assert studies._narrowest(np.array([0, 2**40])) is None
+    assert studies._narrowest(np.array([], dtype=np.int64)) is None
+
+
 def test_rfm_study_without_5_bins_notes_the_missing_segments(sample_aggregates):
     study = studies.rfm_study(sample_aggregates, bins=4)
     assert study.segments is study.summary is None

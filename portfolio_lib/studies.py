@@ -720,6 +720,62 @@ def balance_study(
     """
     notes: list[StudyNote] = []
     customers = customer_totals(agg, window=activity_window) if totals is None else totals
+
+    def potentials() -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[StudyNote]]:
+        """The potential matrix and its cells (no cached table views: may run on a thread)."""
+        found: list[StudyNote] = []
+        matrix = _attempt(
+            found,
+            lambda: potential_matrix(
+                customers,
+                potential_quantiles=tuple(potential_quantiles),
+                penetration_cuts=tuple(penetration_cuts),
+            ),
+        )
+        cells = None if matrix is None else potential_matrix_summary(matrix)
+        return matrix, cells, found
+
+    with ThreadPoolExecutor(max_workers=1) as background:
+        # On a large table the matrix (pandas' group kernels, numpy loops: they release the
+        # GIL) is made on a second thread while the rankings and the lifecycle are.
+        ahead = None
+        if len(customers) >= _BACKGROUND_MIN_CUSTOMERS and _thread_count() > 1:
+            ahead = background.submit(potentials)
+        parts = _balance_parts(
+            agg,
+            customers,
+            activity_window=activity_window,
+            a_cut=a_cut,
+            b_cut=b_cut,
+            pmg_thresholds=pmg_thresholds,
+            pmg_quantiles=pmg_quantiles,
+            dependence_alert=dependence_alert,
+            top_n=top_n,
+            lifecycle_growth=lifecycle_growth,
+            lifecycle_childhood_months=lifecycle_childhood_months,
+            lifecycle_window_months=lifecycle_window_months,
+        )
+        matrix, cells, found = potentials() if ahead is None else ahead.result()
+    notes.extend(found)
+    return BalanceStudy(**parts, matrix=matrix, matrix_cells=cells, notes=tuple(notes))
+
+
+def _balance_parts(
+    agg: Aggregates,
+    customers: pd.DataFrame,
+    *,
+    activity_window: int,
+    a_cut: float,
+    b_cut: float,
+    pmg_thresholds: Sequence[float] | None,
+    pmg_quantiles: Sequence[float],
+    dependence_alert: float,
+    top_n: Sequence[int],
+    lifecycle_growth: float,
+    lifecycle_childhood_months: int,
+    lifecycle_window_months: int,
+) -> dict[str, object]:
+    """The fields of :class:`BalanceStudy` but the potential matrix and the notes."""
     buyers = _rows(customers, np.flatnonzero(customers["active"].to_numpy(dtype=bool)))
     abc = abc_classes(buyers, a_cut=a_cut, b_cut=b_cut)
     if not pmg_thresholds:  # the quantiles of the buyers' revenue, sorted by the ABC ranking
@@ -735,29 +791,18 @@ def balance_study(
         childhood_months=lifecycle_childhood_months,
         window_months=lifecycle_window_months,
     )
-    matrix = _attempt(
-        notes,
-        lambda: potential_matrix(
-            customers,
-            potential_quantiles=tuple(potential_quantiles),
-            penetration_cuts=tuple(penetration_cuts),
-        ),
-    )
-    return BalanceStudy(
-        buyers=buyers,
-        abc=abc,
-        abc_mix=class_summary(abc, by="abc"),
-        pmg=pmg,
-        pmg_mix=class_summary(pmg, by="pmg"),
-        pmg_thresholds=tuple(float(t) for t in pmg.attrs["thresholds"]),
-        concentration=_ranked_concentration(abc, top_n=top_n, dependence_alert=dependence_alert),
-        dependent=dependence_alerts(buyers, dependence_alert=dependence_alert),
-        phases=phases,
-        lifecycle=lifecycle_summary(phases),
-        matrix=matrix,
-        matrix_cells=None if matrix is None else potential_matrix_summary(matrix),
-        notes=tuple(notes),
-    )
+    return {
+        "buyers": buyers,
+        "abc": abc,
+        "abc_mix": class_summary(abc, by="abc"),
+        "pmg": pmg,
+        "pmg_mix": class_summary(pmg, by="pmg"),
+        "pmg_thresholds": tuple(float(t) for t in pmg.attrs["thresholds"]),
+        "concentration": _ranked_concentration(abc, top_n=top_n, dependence_alert=dependence_alert),
+        "dependent": dependence_alerts(buyers, dependence_alert=dependence_alert),
+        "phases": phases,
+        "lifecycle": lifecycle_summary(phases),
+    }
 
 
 def _ranked_concentration(
@@ -944,9 +989,8 @@ def _buyer_list(
                 narrow[column] = _narrowest(values.to_numpy())
         narrow = {column: values for column, values in narrow.items() if values is not None}
         taken = taken.assign(**narrow)
-    out = _side_by_side(attributes, rows[order], taken, order)
-    for column in narrow:
-        out[column] = out[column].to_numpy().astype(np.int64)
+    wide = dict.fromkeys(narrow, np.dtype(np.int64))
+    out = _side_by_side(attributes, rows[order], taken, order, right_dtypes=wide)
     if scored:
         rewritten["rfm_code"] = _rfm_codes(*(out[c].to_numpy() for c in digits), out.index)
     # Back in their places, left to right (each insert keeps the ones before it in place).
@@ -977,17 +1021,24 @@ def _ranks_by_keys(monetary: pd.Series) -> bool:
 
 
 def _side_by_side(
-    left: pd.DataFrame, left_rows: np.ndarray, right: pd.DataFrame, right_rows: np.ndarray
+    left: pd.DataFrame,
+    left_rows: np.ndarray,
+    right: pd.DataFrame,
+    right_rows: np.ndarray,
+    *,
+    right_dtypes: Mapping[str, np.dtype] | None = None,
 ) -> pd.DataFrame:
     """Rows of ``left`` and of ``right`` taken by position and put side by side (new index).
 
-    ``pd.concat([left.take(left_rows), right.take(right_rows)], axis=1)`` with a new index,
-    column by column: taking a block of several columns and then concatenating copies the
-    million rows twice; each column's own array is taken once and kept as it is.
+    ``pd.concat([left.take(left_rows), right.take(right_rows).astype(right_dtypes)], axis=1)``
+    with a new index, column by column: taking a block of several columns and then
+    concatenating copies the million rows twice; each column's own array is taken once (and
+    cast, numpy columns only) and kept as it is.
     """
     names = [*left.columns, *right.columns]
     # Repeated names (a dict cannot hold them) or unequal lengths (concat aligns): pandas.
     if len(set(names)) != len(names) or len(left_rows) != len(right_rows):
+        right = right if not right_dtypes else right.astype(dict(right_dtypes))
         return pd.concat(
             [
                 left.take(left_rows).reset_index(drop=True),
@@ -995,7 +1046,9 @@ def _side_by_side(
             ],
             axis=1,
         )
-    columns = dict(zip(names, _taken((left, left_rows), (right, right_rows)), strict=True))
+    dtypes = [None] * len(left.columns) + [(right_dtypes or {}).get(c) for c in right.columns]
+    taken = _taken((left, left_rows), (right, right_rows), dtypes=dtypes)
+    columns = dict(zip(names, taken, strict=True))
     return pd.DataFrame(columns, index=pd.RangeIndex(len(left_rows)), copy=False)
 
 
@@ -1011,19 +1064,29 @@ def _rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(columns, index=frame.index.take(rows), copy=False)
 
 
-def _taken(*parts: tuple[pd.DataFrame, np.ndarray]) -> list[object]:
+def _taken(
+    *parts: tuple[pd.DataFrame, np.ndarray], dtypes: Sequence[np.dtype | None] | None = None
+) -> list[object]:
     """The array of every column of each ``(frame, rows)`` taken at its rows (new arrays).
 
     In column order, frame after frame. The gathers are independent and release the GIL: on
-    two threads they take about half the time.
+    two threads they take about half the time. ``dtypes``: per column, the numpy dtype to
+    cast the taken values to (None: as they are), on the same threads.
     """
     work = [
         (column.to_numpy() if isinstance(column.dtype, np.dtype) else column.array, rows)
         for frame, rows in parts
         for _, column in frame.items()
     ]
-    # Extension arrays (categoricals, Arrow strings) take their own way, without filling.
-    return _parallel_map(lambda item: item[0].take(item[1]), work)
+    work = [(*item, None if dtypes is None else dtypes[i]) for i, item in enumerate(work)]
+
+    def take(item: tuple[object, np.ndarray, np.dtype | None]) -> object:
+        values, rows, dtype = item
+        # Extension arrays (categoricals, Arrow strings) take their own way, without filling.
+        taken = values.take(rows)
+        return taken if dtype is None else taken.astype(dtype)
+
+    return _parallel_map(take, work)
 
 
 # --------------------------------------------------------------------------------------------

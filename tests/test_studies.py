@@ -345,6 +345,32 @@ def test_balance_study_on_the_edge_set_notes_the_missing_potential(edge):
     assert sorted(study.buyers["customer_id"]) == ["E1", "E4", "E5", "E6"]
 
 
+@pytest.mark.parametrize("data", ["sample", "edge"])
+def test_balance_study_with_the_matrix_on_a_second_thread(
+    monkeypatch, sample_aggregates, edge, data
+):
+    """A large table's potential matrix is made on a second thread: the same study, notes
+    included (the edge set has no potential), and errors still raised."""
+    agg = sample_aggregates if data == "sample" else edge.agg
+    serial = studies.balance_study(agg)
+    _on_background_thread(monkeypatch)
+    threaded = studies.balance_study(agg)
+    for field in dataclasses.fields(serial):
+        mine, theirs = getattr(threaded, field.name), getattr(serial, field.name)
+        if isinstance(theirs, pd.DataFrame):
+            assert_frame_equal(mine, theirs, check_exact=True)
+        elif isinstance(theirs, pd.Series):
+            assert_series_equal(mine, theirs, check_exact=True)
+        elif field.name == "notes":
+            assert _codes(mine) == _codes(theirs)
+        else:
+            assert mine == theirs
+    with pytest.raises(ValueError, match="potential_quantiles"):
+        studies.balance_study(agg, potential_quantiles=(0.8, 0.2))
+    with pytest.raises(ValueError, match="a_cut"):
+        studies.balance_study(agg, a_cut=0.9, b_cut=0.8, potential_quantiles=(0.8, 0.2))
+
+
 def test_balance_study_raises_on_bad_cuts(sample_aggregates):
     with pytest.raises(ValueError, match="a_cut"):
         studies.balance_study(sample_aggregates, a_cut=0.9, b_cut=0.8)
@@ -890,7 +916,8 @@ def _same_clv_studies(one, other):
 
 
 def _on_background_thread(monkeypatch) -> None:
-    """Let clv_study compute its group tables on its second thread whatever the size and cores."""
+    """Let clv_study (its group tables) and balance_study (its potential matrix) use their
+    second thread whatever the size and cores."""
     import portfolio_lib.aggregate as aggregate_module
 
     monkeypatch.setattr(studies, "_BACKGROUND_MIN_CUSTOMERS", 0)

@@ -735,15 +735,18 @@ def balance_study(
         cells = None if matrix is None else potential_matrix_summary(matrix)
         return matrix, cells, found
 
-    with ThreadPoolExecutor(max_workers=1) as background:
-        # On a large table the matrix (pandas' group kernels, numpy loops: they release the
-        # GIL) is made on a second thread while the rankings and the lifecycle are.
-        ahead = None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # On a large table the matrix and the summaries (pandas' group kernels, numpy loops:
+        # they release the GIL) are made on a second thread while the rankings and the
+        # lifecycle are; none reads the cached table views.
+        background = None
         if len(customers) >= _BACKGROUND_MIN_CUSTOMERS and _thread_count() > 1:
-            ahead = background.submit(potentials)
+            background = pool
+        ahead = None if background is None else background.submit(potentials)
         parts = _balance_parts(
             agg,
             customers,
+            background=background,
             activity_window=activity_window,
             a_cut=a_cut,
             b_cut=b_cut,
@@ -774,15 +777,27 @@ def _balance_parts(
     lifecycle_growth: float,
     lifecycle_childhood_months: int,
     lifecycle_window_months: int,
+    background: ThreadPoolExecutor | None = None,
 ) -> dict[str, object]:
-    """The fields of :class:`BalanceStudy` but the potential matrix and the notes."""
+    """The fields of :class:`BalanceStudy` but the potential matrix and the notes; the class
+    and lifecycle summaries on ``background`` when given."""
+
+    def summary(compute: Callable[[], pd.DataFrame]) -> Callable[[], pd.DataFrame]:
+        """What gives ``compute()``: started on ``background``, else computed now."""
+        if background is not None:
+            return background.submit(compute).result
+        value = compute()
+        return lambda: value
+
     buyers = _rows(customers, np.flatnonzero(customers["active"].to_numpy(dtype=bool)))
     abc = abc_classes(buyers, a_cut=a_cut, b_cut=b_cut)
+    abc_mix = summary(lambda: class_summary(abc, by="abc"))
     if not pmg_thresholds:  # the quantiles of the buyers' revenue, sorted by the ABC ranking
         pmg_thresholds = _pmg_thresholds(
             _ranked_positive(abc), tuple(pmg_quantiles), ascending=True
         )
     pmg = pmg_classes(buyers, thresholds=tuple(pmg_thresholds), quantiles=tuple(pmg_quantiles))
+    pmg_mix = summary(lambda: class_summary(pmg, by="pmg"))
     phases = lifecycle_phases(
         agg.monthly,
         agg.customers,
@@ -791,17 +806,18 @@ def _balance_parts(
         childhood_months=lifecycle_childhood_months,
         window_months=lifecycle_window_months,
     )
+    lifecycle = summary(lambda: lifecycle_summary(phases))
     return {
         "buyers": buyers,
         "abc": abc,
-        "abc_mix": class_summary(abc, by="abc"),
+        "abc_mix": abc_mix(),
         "pmg": pmg,
-        "pmg_mix": class_summary(pmg, by="pmg"),
+        "pmg_mix": pmg_mix(),
         "pmg_thresholds": tuple(float(t) for t in pmg.attrs["thresholds"]),
         "concentration": _ranked_concentration(abc, top_n=top_n, dependence_alert=dependence_alert),
         "dependent": dependence_alerts(buyers, dependence_alert=dependence_alert),
         "phases": phases,
-        "lifecycle": lifecycle_summary(phases),
+        "lifecycle": lifecycle(),
     }
 
 
@@ -899,19 +915,27 @@ def rfm_study(
         if rows is not None:  # the table's own values (no -0.0 the sort would read as 0.0)
             ranked = descending
     scores = _rfm_scores(values, bins=bins, monetary_ascending=ascending)
-    segments = summary = None
-    if bins == 5:
-        segments = rfm_segments(scores)
-        summary = rfm_summary(segments, lang=lang)
-    else:
-        notes.append(Note("rfm_needs_5_bins", {"bins": bins}))
-    customer_segments = _buyer_list(
-        agg.customers,
-        scores if segments is None else segments,
-        rows=rows,
-        order=order,
-        ranked=ranked,
-    )
+    segments = summary = pending = None
+    with ThreadPoolExecutor(max_workers=1) as background:
+        if bins == 5:
+            segments = rfm_segments(scores)
+            # On a large table the summary (pandas' group kernels, bincounts: they release
+            # the GIL) is made on a second thread while the hand-out list is gathered.
+            if len(segments) >= _BACKGROUND_MIN_CUSTOMERS and _thread_count() > 1:
+                pending = background.submit(rfm_summary, segments, lang=lang)
+            else:
+                summary = rfm_summary(segments, lang=lang)
+        else:
+            notes.append(Note("rfm_needs_5_bins", {"bins": bins}))
+        customer_segments = _buyer_list(
+            agg.customers,
+            scores if segments is None else segments,
+            rows=rows,
+            order=order,
+            ranked=ranked,
+        )
+        if pending is not None:
+            summary = pending.result()
     return RfmStudy(
         values=values,
         scores=scores,

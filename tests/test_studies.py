@@ -437,6 +437,17 @@ def test_buyer_list_gathers_narrow_integers_and_the_given_ranking(sample_aggrega
     assert studies._narrowest(np.array([], dtype=np.int64)) is None
 
 
+def test_rfm_study_with_the_summary_on_a_second_thread(monkeypatch, sample_aggregates):
+    """A large table's RFM summary is made on a second thread: the same study."""
+    serial = studies.rfm_study(sample_aggregates, lang="en")
+    _on_background_thread(monkeypatch)
+    threaded = studies.rfm_study(sample_aggregates, lang="en")
+    for name in ("values", "scores", "segments", "summary", "customer_segments"):
+        assert_frame_equal(getattr(threaded, name), getattr(serial, name), check_exact=True)
+    assert threaded.notes == serial.notes == ()
+    assert studies.rfm_study(sample_aggregates, bins=4).summary is None
+
+
 def test_rfm_study_without_5_bins_notes_the_missing_segments(sample_aggregates):
     study = studies.rfm_study(sample_aggregates, bins=4)
     assert study.segments is study.summary is None

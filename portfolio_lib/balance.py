@@ -989,12 +989,12 @@ def lifecycle_phases(
     tenure = np.maximum(_month_number(months[-1:].to_numpy())[0] - _day_month_number(first), 0)
     recent, previous = recent[keep], previous[keep]
     trend = _change(recent, previous)
-    # int8 choices: the categoricals' own codes, no int64 array to narrow.
-    codes = np.select(
-        [tenure < childhood_months, ~(previous > 0) | (trend > growth), trend < -growth],
-        [np.int8(0), np.int8(1), np.int8(3)],
-        default=np.int8(2),
-    )
+    # The phases from the lowest precedence up, each written over the ones below it (what
+    # np.select of the conditions in precedence order gives, without its stacked choices);
+    # int8: the categoricals' own codes, no int64 array to narrow.
+    codes = np.where(trend < -growth, np.int8(3), np.int8(2))  # old age, else adulthood
+    np.copyto(codes, np.int8(1), where=~(previous > 0) | (trend > growth))  # adolescence
+    np.copyto(codes, np.int8(0), where=tenure < childhood_months)  # childhood
     return _frame(
         {
             "customer_id": _take(_ids(customers, "lifecycle"), keep),

@@ -608,6 +608,25 @@ def test_sample_windows_match_window_totals(sample):
     np.testing.assert_allclose(windows["revenue_previous"], before["revenue"], atol=1e-6)
 
 
+@pytest.mark.parametrize("growth, childhood", [(0.10, 12), (0.0, 24), (0.5, 1)])
+def test_lifecycle_phases_are_the_conditions_in_precedence_order(sample, growth, childhood):
+    """The phases written over one another give np.select of the documented conditions in
+    their order of precedence (childhood, adolescence, old age, else adulthood)."""
+    agg, _ = sample
+    phases = lifecycle_phases(
+        agg.monthly, agg.customers, months=agg.months, growth=growth, childhood_months=childhood
+    )
+    tenure, trend = phases["tenure_months"].to_numpy(), phases["trend"].to_numpy()
+    previous = phases["revenue_previous"].to_numpy()
+    expected = np.select(
+        [tenure < childhood, ~(previous > 0) | (trend > growth), trend < -growth],
+        [0, 1, 3],
+        default=2,
+    )
+    np.testing.assert_array_equal(phases["phase"].cat.codes.to_numpy(), expected)
+    assert len(np.unique(expected)) >= 3  # the sample meets most phases
+
+
 def test_sample_lifecycle_and_potential(sample):
     agg, last_year = sample
     phases = lifecycle_phases(agg.monthly, agg.customers, months=agg.months)

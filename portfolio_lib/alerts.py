@@ -175,6 +175,14 @@ def customer_alerts(
     flagged = top_alert[order]
     order = np.concatenate([order[flagged], order[~flagged]])
     rows = alerted[order]
+    # The inputs in that order and the figures computed again from them (elementwise: the
+    # same numbers): five gathers instead of ten.
+    recent, previous, days, usual_gap, top_alert = (
+        values[order] for values in (recent, previous, days, usual_gap, top_alert)
+    )
+    change, gap_ratio, drop, overdue = _risk_figures(
+        recent, previous, days, usual_gap, drop_alert=drop_alert, gap_alert=gap_alert
+    )
 
     if "sales_rep" in customers.columns:
         reps = _take(_column(customers, "sales_rep", analysis), rows)
@@ -191,16 +199,16 @@ def customer_alerts(
     if "name" in customers.columns:
         columns["name"] = _take(_column(customers, "name", analysis), rows)
     columns |= {
-        "revenue_recent": recent[order],
-        "revenue_previous": previous[order],
-        "revenue_change": change[order],
-        "days_since_last": days.astype(np.int64)[order],
-        "usual_gap_days": usual_gap[order],
-        "gap_ratio": gap_ratio[order],
-        "revenue_drop": drop[order],
-        "overdue": overdue[order],
-        "top_at_risk": top_alert[order],
-        "revenue_at_risk": at_risk[order],
+        "revenue_recent": recent,
+        "revenue_previous": previous,
+        "revenue_change": change,
+        "days_since_last": days.astype(np.int64),
+        "usual_gap_days": usual_gap,
+        "gap_ratio": gap_ratio,
+        "revenue_drop": drop,
+        "overdue": overdue,
+        "top_at_risk": top_alert,
+        "revenue_at_risk": np.where(drop, previous, recent),
     }
     return pd.DataFrame(columns, copy=False)  # new arrays, each kept as it is
 
@@ -293,7 +301,7 @@ def alerts_by_rep(alerts: pd.DataFrame, *, reps: Iterable[str] | None = None) ->
         out["revenue_at_risk"] = grouped["revenue_at_risk"].sum()
     if reps is not None:
         if isinstance(reps, (pd.Series, pd.Index, np.ndarray, pd.api.extensions.ExtensionArray)):
-            reps = pd.unique(reps)  # the distinct reps, in order, without a string per customer
+            reps = _distinct(reps)  # in order, without a string per customer
         names = pd.Index(pd.unique(pd.Series(list(reps), dtype=object).fillna("unknown")))
         out = out.reindex(out.index.union(names), fill_value=0)
     out.index.name = "sales_rep"
@@ -301,6 +309,29 @@ def alerts_by_rep(alerts: pd.DataFrame, *, reps: Iterable[str] | None = None) ->
         ["revenue_at_risk", "sales_rep"], ascending=[False, True], kind="stable"
     )
     return out.set_index("sales_rep")
+
+
+def _distinct(
+    values: pd.Series | pd.Index | np.ndarray | pd.api.extensions.ExtensionArray,
+) -> Iterable[object]:
+    """``pd.unique(values)``: the distinct values in order of first appearance, missing
+    included.
+
+    A categorical of a few categories (the sales reps of a customer table) is read from its
+    codes: a count of each code finds those present, and the first position of each one their
+    order, instead of hashing a million codes. (The order matters: ``Index.union`` keeps an
+    index equal to the other as it is.)
+    """
+    if not (isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype)):
+        return pd.unique(values)
+    categories = values.cat.categories
+    if len(categories) > 64:  # one pass per category below: hashing is cheaper
+        return pd.unique(values)
+    codes = values.cat.codes.to_numpy()
+    counts = np.bincount(codes.astype(np.intp) + 1, minlength=len(categories) + 1)
+    present = np.flatnonzero(counts) - 1  # -1: missing
+    first = [int(np.argmax(codes == code)) for code in present]
+    return [np.nan if code < 0 else categories[code] for code in present[np.argsort(first)]]
 
 
 def _counts_by_category(alerts: pd.DataFrame) -> pd.DataFrame:

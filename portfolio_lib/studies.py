@@ -735,11 +735,84 @@ def balance_study(
     """
     notes: list[StudyNote] = []
     customers = customer_totals(agg, window=activity_window) if totals is None else totals
+
+    def potentials() -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[StudyNote]]:
+        """The potential matrix and its cells (no cached table views: may run on a thread)."""
+        found: list[StudyNote] = []
+        matrix = _attempt(
+            found,
+            lambda: potential_matrix(
+                customers,
+                potential_quantiles=tuple(potential_quantiles),
+                penetration_cuts=tuple(penetration_cuts),
+            ),
+        )
+        cells = None if matrix is None else potential_matrix_summary(matrix)
+        return matrix, cells, found
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # On a large table the matrix and the summaries (pandas' group kernels, numpy loops:
+        # they release the GIL) are made on a second thread while the rankings and the
+        # lifecycle are; none reads the cached table views.
+        background = None
+        if len(customers) >= _BACKGROUND_MIN_CUSTOMERS and _thread_count() > 1:
+            background = pool
+        ahead = None if background is None else background.submit(potentials)
+        parts = _balance_parts(
+            agg,
+            customers,
+            background=background,
+            activity_window=activity_window,
+            a_cut=a_cut,
+            b_cut=b_cut,
+            pmg_thresholds=pmg_thresholds,
+            pmg_quantiles=pmg_quantiles,
+            dependence_alert=dependence_alert,
+            top_n=top_n,
+            lifecycle_growth=lifecycle_growth,
+            lifecycle_childhood_months=lifecycle_childhood_months,
+            lifecycle_window_months=lifecycle_window_months,
+        )
+        matrix, cells, found = potentials() if ahead is None else ahead.result()
+    notes.extend(found)
+    return BalanceStudy(**parts, matrix=matrix, matrix_cells=cells, notes=tuple(notes))
+
+
+def _balance_parts(
+    agg: Aggregates,
+    customers: pd.DataFrame,
+    *,
+    activity_window: int,
+    a_cut: float,
+    b_cut: float,
+    pmg_thresholds: Sequence[float] | None,
+    pmg_quantiles: Sequence[float],
+    dependence_alert: float,
+    top_n: Sequence[int],
+    lifecycle_growth: float,
+    lifecycle_childhood_months: int,
+    lifecycle_window_months: int,
+    background: ThreadPoolExecutor | None = None,
+) -> dict[str, object]:
+    """The fields of :class:`BalanceStudy` but the potential matrix and the notes; the class
+    and lifecycle summaries on ``background`` when given."""
+
+    def summary(compute: Callable[[], pd.DataFrame]) -> Callable[[], pd.DataFrame]:
+        """What gives ``compute()``: started on ``background``, else computed now."""
+        if background is not None:
+            return background.submit(compute).result
+        value = compute()
+        return lambda: value
+
     buyers = _rows(customers, np.flatnonzero(customers["active"].to_numpy(dtype=bool)))
     abc = abc_classes(buyers, a_cut=a_cut, b_cut=b_cut)
+    abc_mix = summary(lambda: class_summary(abc, by="abc"))
     if not pmg_thresholds:  # the quantiles of the buyers' revenue, sorted by the ABC ranking
-        pmg_thresholds = _pmg_thresholds(_ranked_positive(abc), tuple(pmg_quantiles), scratch=True)
+        pmg_thresholds = _pmg_thresholds(
+            _ranked_positive(abc), tuple(pmg_quantiles), ascending=True
+        )
     pmg = pmg_classes(buyers, thresholds=tuple(pmg_thresholds), quantiles=tuple(pmg_quantiles))
+    pmg_mix = summary(lambda: class_summary(pmg, by="pmg"))
     phases = lifecycle_phases(
         agg.monthly,
         agg.customers,
@@ -748,29 +821,19 @@ def balance_study(
         childhood_months=lifecycle_childhood_months,
         window_months=lifecycle_window_months,
     )
-    matrix = _attempt(
-        notes,
-        lambda: potential_matrix(
-            customers,
-            potential_quantiles=tuple(potential_quantiles),
-            penetration_cuts=tuple(penetration_cuts),
-        ),
-    )
-    return BalanceStudy(
-        buyers=buyers,
-        abc=abc,
-        abc_mix=class_summary(abc, by="abc"),
-        pmg=pmg,
-        pmg_mix=class_summary(pmg, by="pmg"),
-        pmg_thresholds=tuple(float(t) for t in pmg.attrs["thresholds"]),
-        concentration=_ranked_concentration(abc, top_n=top_n, dependence_alert=dependence_alert),
-        dependent=dependence_alerts(buyers, dependence_alert=dependence_alert),
-        phases=phases,
-        lifecycle=lifecycle_summary(phases),
-        matrix=matrix,
-        matrix_cells=None if matrix is None else potential_matrix_summary(matrix),
-        notes=tuple(notes),
-    )
+    lifecycle = summary(lambda: lifecycle_summary(phases))
+    return {
+        "buyers": buyers,
+        "abc": abc,
+        "abc_mix": abc_mix(),
+        "pmg": pmg,
+        "pmg_mix": pmg_mix(),
+        "pmg_thresholds": tuple(float(t) for t in pmg.attrs["thresholds"]),
+        "concentration": _ranked_concentration(abc, top_n=top_n, dependence_alert=dependence_alert),
+        "dependent": dependence_alerts(buyers, dependence_alert=dependence_alert),
+        "phases": phases,
+        "lifecycle": lifecycle(),
+    }
 
 
 def _ranked_concentration(
@@ -860,20 +923,34 @@ def rfm_study(
         values, rows = _rfm_table(agg.customers, as_of=agg.as_of)
     # The hand-out list ranks the buyers by monetary value: that sort also gives the M
     # score's thresholds (no partition of the values).
-    order = ascending = None
+    order = ascending = ranked = None
     if _ranks_by_keys(values["monetary"]):
         order, descending = _descending_sort(values["monetary"].to_numpy(dtype=np.float64))
         ascending = descending[::-1]
+        if rows is not None:  # the table's own values (no -0.0 the sort would read as 0.0)
+            ranked = descending
     scores = _rfm_scores(values, bins=bins, monetary_ascending=ascending)
-    segments = summary = None
-    if bins == 5:
-        segments = rfm_segments(scores)
-        summary = rfm_summary(segments, lang=lang)
-    else:
-        notes.append(Note("rfm_needs_5_bins", {"bins": bins}))
-    customer_segments = _buyer_list(
-        agg.customers, scores if segments is None else segments, rows=rows, order=order
-    )
+    segments = summary = pending = None
+    with ThreadPoolExecutor(max_workers=1) as background:
+        if bins == 5:
+            segments = rfm_segments(scores)
+            # On a large table the summary (pandas' group kernels, bincounts: they release
+            # the GIL) is made on a second thread while the hand-out list is gathered.
+            if len(segments) >= _BACKGROUND_MIN_CUSTOMERS and _thread_count() > 1:
+                pending = background.submit(rfm_summary, segments, lang=lang)
+            else:
+                summary = rfm_summary(segments, lang=lang)
+        else:
+            notes.append(Note("rfm_needs_5_bins", {"bins": bins}))
+        customer_segments = _buyer_list(
+            agg.customers,
+            scores if segments is None else segments,
+            rows=rows,
+            order=order,
+            ranked=ranked,
+        )
+        if pending is not None:
+            summary = pending.result()
     return RfmStudy(
         values=values,
         scores=scores,
@@ -890,6 +967,7 @@ def _buyer_list(
     *,
     rows: np.ndarray | None = None,
     order: np.ndarray | None = None,
+    ranked: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """The buyers' attributes and scores, largest revenue first (the RFM hand-out list).
 
@@ -899,7 +977,8 @@ def _buyer_list(
     made from it here. The scores of ``rfm_table(customers)`` are its buyers, in its order: the
     rows are then taken by position, without matching a million ids (checked when the table
     was made elsewhere). ``order``: ``_descending_order`` of the scores' monetary values when
-    the caller has it (:func:`_ranks_by_keys` values).
+    the caller has it (:func:`_ranks_by_keys` values); ``ranked``: those values in that order
+    (``monetary.to_numpy()[order]``, as ``_descending_sort`` gives them), used as they are.
     """
     attributes = customers.filter(items=["customer_id", "name", "sales_rep", "segment", "region"])
     computed_here = rows is not None
@@ -919,6 +998,8 @@ def _buyer_list(
             .reset_index(drop=True)
         )
     monetary = scores["monetary"]
+    if order is None:
+        ranked = None  # the values in the caller's order only
     if order is None and _ranks_by_keys(monetary):
         order = _descending_order(monetary.to_numpy(dtype=np.float64))
     elif order is None:
@@ -926,20 +1007,50 @@ def _buyer_list(
         order = order.index.to_numpy()
     right = scores.drop(columns="customer_id")
     digits = ["r_score", "f_score", "m_score"]
-    if "rfm_code" not in right or not all(
+    scored = "rfm_code" in right and all(
         column in right and right[column].dtype == np.int64 for column in digits
-    ):
-        return _side_by_side(attributes, rows[order], right, order)
-    # rfm_code is written from the scores (rfm_scores): rewriting it from the sorted scores
-    # is much cheaper than gathering a million Arrow strings.
-    where = right.columns.get_loc("rfm_code")
-    out = _side_by_side(attributes, rows[order], right.drop(columns="rfm_code"), order)
-    out.insert(
-        len(attributes.columns) + where,
-        "rfm_code",
-        _rfm_codes(*(out[column].to_numpy() for column in digits), out.index),
     )
+    # Columns not gathered: the sorted monetary values (the caller's sort gave them) and
+    # rfm_code, written from the scores (rfm_scores): rewriting it from the sorted scores is
+    # much cheaper than gathering a million Arrow strings.
+    rewritten = {}
+    if ranked is not None and right["monetary"].dtype == np.float64:
+        rewritten["monetary"] = ranked
+    if scored:
+        rewritten["rfm_code"] = None  # written below, from the sorted scores
+    taken = right.drop(columns=list(rewritten))
+    # Integer columns (days, orders, scores 1..9) gathered in the narrowest integer type that
+    # holds them, then widened back: a fraction of the memory to read at random.
+    narrow = {}
+    if taken.columns.is_unique:
+        for column, values in taken.items():
+            if values.dtype == np.int64:
+                narrow[column] = _narrowest(values.to_numpy())
+        narrow = {column: values for column, values in narrow.items() if values is not None}
+        taken = taken.assign(**narrow)
+    wide = dict.fromkeys(narrow, np.dtype(np.int64))
+    out = _side_by_side(attributes, rows[order], taken, order, right_dtypes=wide)
+    if scored:
+        rewritten["rfm_code"] = _rfm_codes(*(out[c].to_numpy() for c in digits), out.index)
+    # Back in their places, left to right (each insert keeps the ones before it in place).
+    for column in sorted(rewritten, key=right.columns.get_loc):
+        out.insert(
+            len(attributes.columns) + right.columns.get_loc(column), column, rewritten[column]
+        )
     return out
+
+
+def _narrowest(values: np.ndarray) -> np.ndarray | None:
+    """int64 ``values`` as the narrowest of int8, int16 and int32 that holds them all (a new
+    array); None when empty or none does."""
+    if not values.size:
+        return None
+    low, high = int(values.min()), int(values.max())
+    for dtype in (np.int8, np.int16, np.int32):
+        bounds = np.iinfo(dtype)
+        if bounds.min <= low and high <= bounds.max:
+            return values.astype(dtype)
+    return None
 
 
 def _ranks_by_keys(monetary: pd.Series) -> bool:
@@ -949,17 +1060,24 @@ def _ranks_by_keys(monetary: pd.Series) -> bool:
 
 
 def _side_by_side(
-    left: pd.DataFrame, left_rows: np.ndarray, right: pd.DataFrame, right_rows: np.ndarray
+    left: pd.DataFrame,
+    left_rows: np.ndarray,
+    right: pd.DataFrame,
+    right_rows: np.ndarray,
+    *,
+    right_dtypes: Mapping[str, np.dtype] | None = None,
 ) -> pd.DataFrame:
     """Rows of ``left`` and of ``right`` taken by position and put side by side (new index).
 
-    ``pd.concat([left.take(left_rows), right.take(right_rows)], axis=1)`` with a new index,
-    column by column: taking a block of several columns and then concatenating copies the
-    million rows twice; each column's own array is taken once and kept as it is.
+    ``pd.concat([left.take(left_rows), right.take(right_rows).astype(right_dtypes)], axis=1)``
+    with a new index, column by column: taking a block of several columns and then
+    concatenating copies the million rows twice; each column's own array is taken once (and
+    cast, numpy columns only) and kept as it is.
     """
     names = [*left.columns, *right.columns]
     # Repeated names (a dict cannot hold them) or unequal lengths (concat aligns): pandas.
     if len(set(names)) != len(names) or len(left_rows) != len(right_rows):
+        right = right if not right_dtypes else right.astype(dict(right_dtypes))
         return pd.concat(
             [
                 left.take(left_rows).reset_index(drop=True),
@@ -967,7 +1085,9 @@ def _side_by_side(
             ],
             axis=1,
         )
-    columns = dict(zip(names, _taken((left, left_rows), (right, right_rows)), strict=True))
+    dtypes = [None] * len(left.columns) + [(right_dtypes or {}).get(c) for c in right.columns]
+    taken = _taken((left, left_rows), (right, right_rows), dtypes=dtypes)
+    columns = dict(zip(names, taken, strict=True))
     return pd.DataFrame(columns, index=pd.RangeIndex(len(left_rows)), copy=False)
 
 
@@ -983,19 +1103,29 @@ def _rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(columns, index=frame.index.take(rows), copy=False)
 
 
-def _taken(*parts: tuple[pd.DataFrame, np.ndarray]) -> list[object]:
+def _taken(
+    *parts: tuple[pd.DataFrame, np.ndarray], dtypes: Sequence[np.dtype | None] | None = None
+) -> list[object]:
     """The array of every column of each ``(frame, rows)`` taken at its rows (new arrays).
 
     In column order, frame after frame. The gathers are independent and release the GIL: on
-    two threads they take about half the time.
+    two threads they take about half the time. ``dtypes``: per column, the numpy dtype to
+    cast the taken values to (None: as they are), on the same threads.
     """
     work = [
         (column.to_numpy() if isinstance(column.dtype, np.dtype) else column.array, rows)
         for frame, rows in parts
         for _, column in frame.items()
     ]
-    # Extension arrays (categoricals, Arrow strings) take their own way, without filling.
-    return _parallel_map(lambda item: item[0].take(item[1]), work)
+    work = [(*item, None if dtypes is None else dtypes[i]) for i, item in enumerate(work)]
+
+    def take(item: tuple[object, np.ndarray, np.dtype | None]) -> object:
+        values, rows, dtype = item
+        # Extension arrays (categoricals, Arrow strings) take their own way, without filling.
+        taken = values.take(rows)
+        return taken if dtype is None else taken.astype(dtype)
+
+    return _parallel_map(take, work)
 
 
 # --------------------------------------------------------------------------------------------

@@ -277,6 +277,42 @@ def test_counts_by_category_equal_pandas_groupby():
     )
 
 
+def test_distinct_reps_are_pandas_unique():
+    """_distinct reads a categorical's codes: pd.unique's values in order of first appearance
+    (missing included, unused categories left out); other inputs go to pd.unique."""
+    from portfolio_lib.alerts import _distinct
+
+    reps = pd.Series(
+        pd.Categorical(
+            ["Zoé", None, "Anne", "Zoé", "Marc", None, "Anne"],
+            categories=["Anne", "Léa", "Marc", "Zoé"],
+        )
+    )
+    got = _distinct(reps)
+    assert got[0] == "Zoé" and math.isnan(got[1]) and got[2:] == ["Anne", "Marc"]  # by hand
+    expected = list(pd.unique(reps))
+    assert len(got) == len(expected)
+    assert all(a == b or (a != a and b != b) for a, b in zip(got, expected, strict=True))
+    # no missing rep, and a table in category order: still the order of appearance
+    full = pd.Series(pd.Categorical(["Marc", "Anne", "Marc"], categories=["Anne", "Marc"]))
+    assert _distinct(full) == ["Marc", "Anne"] == list(pd.unique(full))
+    strings = pd.Series(["b", "a", "b"], dtype="str")
+    assert list(_distinct(strings)) == ["b", "a"]
+    # The table with every rep given: the same as with the reps listed by hand.
+    alerts = pd.DataFrame(
+        {
+            "sales_rep": pd.Categorical(["Marc", "Zoé", "Marc"], categories=reps.cat.categories),
+            "revenue_drop": [True, False, True],
+            "overdue": [False, True, False],
+            "top_at_risk": [False, False, False],
+            "revenue_at_risk": [100.0, 50.0, 25.0],
+        }
+    )
+    pd.testing.assert_frame_equal(
+        alerts_by_rep(alerts, reps=reps), alerts_by_rep(alerts, reps=expected), check_exact=True
+    )
+
+
 def test_ranking_by_id_equals_balance_ranking():
     rng = np.random.default_rng(5)
     n = 3000

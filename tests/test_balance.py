@@ -608,6 +608,25 @@ def test_sample_windows_match_window_totals(sample):
     np.testing.assert_allclose(windows["revenue_previous"], before["revenue"], atol=1e-6)
 
 
+@pytest.mark.parametrize("growth, childhood", [(0.10, 12), (0.0, 24), (0.5, 1)])
+def test_lifecycle_phases_are_the_conditions_in_precedence_order(sample, growth, childhood):
+    """The phases written over one another give np.select of the documented conditions in
+    their order of precedence (childhood, adolescence, old age, else adulthood)."""
+    agg, _ = sample
+    phases = lifecycle_phases(
+        agg.monthly, agg.customers, months=agg.months, growth=growth, childhood_months=childhood
+    )
+    tenure, trend = phases["tenure_months"].to_numpy(), phases["trend"].to_numpy()
+    previous = phases["revenue_previous"].to_numpy()
+    expected = np.select(
+        [tenure < childhood, ~(previous > 0) | (trend > growth), trend < -growth],
+        [0, 1, 3],
+        default=2,
+    )
+    np.testing.assert_array_equal(phases["phase"].cat.codes.to_numpy(), expected)
+    assert len(np.unique(expected)) >= 3  # the sample meets most phases
+
+
 def test_sample_lifecycle_and_potential(sample):
     agg, last_year = sample
     phases = lifecycle_phases(agg.monthly, agg.customers, months=agg.months)
@@ -632,6 +651,30 @@ def test_numbers_never_write_into_the_table():
     out[:] = 99.0
     assert frame["revenue"].tolist() == [5.0, -0.0, 2.5]
     assert np.signbit(frame["revenue"].to_numpy()).tolist() == [False, True, False]
+
+
+def test_numbers_are_pandas_conversion_with_missing_as_zero():
+    """The numpy path gives pandas' ``to_numpy(dtype=float, na_value=0.0) + 0.0`` on every
+    numeric dtype (NaN, -0.0, infinities, integers, booleans, nullable and float32 columns)."""
+    from portfolio_lib.balance import _numbers
+
+    columns = {
+        "floats": [1.5, np.nan, -0.0, np.inf, -np.inf, -2.25],
+        "float32": np.array([1.5, np.nan, -0.0, 3.0, 7.1, -1.0], dtype=np.float32),
+        "ints": np.array([3, -4, 0, 2**40, 7, -1], dtype=np.int64),
+        "uint8": np.array([0, 255, 3, 4, 5, 6], dtype=np.uint8),
+        "bools": [True, False, True, True, False, False],
+        "nullable": pd.array([1, None, 3, -2, 0, 5], dtype="Int64"),
+    }
+    frame = pd.DataFrame({"customer_id": list("abcdef"), **columns})
+    for column in columns:
+        got = _numbers(frame, column, "test")
+        expected = frame[column].to_numpy(dtype=float, na_value=0.0) + 0.0
+        assert got.dtype == np.float64
+        np.testing.assert_array_equal(got, expected)
+        assert not np.signbit(got[got == 0]).any()  # zeros are one value
+    # hand values: NaN -> 0, -0.0 -> 0.0
+    assert _numbers(frame, "floats", "test").tolist()[:3] == [1.5, 0.0, 0.0]
 
 
 def test_day_month_number_is_numpys_calendar():
@@ -710,10 +753,55 @@ def test_pmg_quantiles_are_numpys_one_by_one():
         assert got == tuple(float(np.quantile(positive, q)) for q in quantiles)
         # The balance study passes the values sorted (by the ABC ranking): the same thresholds.
         ascending = np.sort(positive)
-        assert _pmg_thresholds(ascending, quantiles, scratch=True) == got
+        assert _pmg_thresholds(ascending, quantiles, ascending=True) == got
     one = pmg_classes(frame.head(1).assign(revenue=[42.0]))
     assert one.attrs["thresholds"] == (42.0, 42.0) and one["pmg"].tolist() == ["large"]
     assert pmg_classes(frame.head(0)).attrs["thresholds"] == (np.inf, np.inf)
+
+
+@settings(max_examples=200, deadline=None)
+@seed(20)
+@given(
+    values=st.lists(
+        st.one_of(
+            st.integers(-50, 50).map(float),  # ties
+            st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False),
+            st.sampled_from([np.inf, -np.inf, 0.1, 0.2, 0.30000000000000004]),
+        ),
+        min_size=1,
+        max_size=60,
+    ),
+    quantiles=st.lists(st.floats(0, 1), min_size=1, max_size=4),
+)
+def test_quantiles_are_numpys(values, quantiles):
+    """_quantiles (one partition per position, or read off sorted values) gives np.quantile's
+    numbers exactly: the same neighbours, numpy's interpolation (ties, infinities, q = 0 or 1).
+    """
+    from portfolio_lib.balance import _quantiles
+
+    array = np.array(values)
+    with np.errstate(invalid="ignore"):  # inf - inf in numpy's interpolation, as in ours
+        expected = np.quantile(array, quantiles).tolist()
+    before = array.copy()
+    got = _quantiles(array, quantiles)
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(array, before)  # the input is left as it was
+    np.testing.assert_array_equal(_quantiles(np.sort(array), quantiles, ascending=True), expected)
+
+
+def test_quantiles_of_potentials_with_many_ties():
+    """A million-like column of whole potentials (many ties): numpy's 1/3 and 2/3 quantiles."""
+    from portfolio_lib.balance import _quantiles
+
+    rng = np.random.default_rng(11)
+    potentials = np.round(rng.lognormal(9, 1.2, 30_001), -2)
+    quantiles = (1 / 3, 2 / 3)
+    assert _quantiles(potentials, quantiles) == np.quantile(potentials, quantiles).tolist()
+    # 0..10_000 reversed: the 1/3 quantile is 3333 + 1/3 of the step to 3334; the 0.25 one
+    # the value at position 0.25 x 10_000 = 2500 exactly.
+    small = np.arange(10_001.0)[::-1].copy()
+    assert _quantiles(small, quantiles) == np.quantile(small, quantiles).tolist()
+    assert _quantiles(small, (0.25,)) == [2500.0]
 
 
 def test_abc_reads_the_pareto_table():

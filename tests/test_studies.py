@@ -347,6 +347,32 @@ def test_balance_study_on_the_edge_set_notes_the_missing_potential(edge):
     assert sorted(study.buyers["customer_id"]) == ["E1", "E4", "E5", "E6"]
 
 
+@pytest.mark.parametrize("data", ["sample", "edge"])
+def test_balance_study_with_the_matrix_on_a_second_thread(
+    monkeypatch, sample_aggregates, edge, data
+):
+    """A large table's potential matrix is made on a second thread: the same study, notes
+    included (the edge set has no potential), and errors still raised."""
+    agg = sample_aggregates if data == "sample" else edge.agg
+    serial = studies.balance_study(agg)
+    _on_background_thread(monkeypatch)
+    threaded = studies.balance_study(agg)
+    for field in dataclasses.fields(serial):
+        mine, theirs = getattr(threaded, field.name), getattr(serial, field.name)
+        if isinstance(theirs, pd.DataFrame):
+            assert_frame_equal(mine, theirs, check_exact=True)
+        elif isinstance(theirs, pd.Series):
+            assert_series_equal(mine, theirs, check_exact=True)
+        elif field.name == "notes":
+            assert _codes(mine) == _codes(theirs)
+        else:
+            assert mine == theirs
+    with pytest.raises(ValueError, match="potential_quantiles"):
+        studies.balance_study(agg, potential_quantiles=(0.8, 0.2))
+    with pytest.raises(ValueError, match="a_cut"):
+        studies.balance_study(agg, a_cut=0.9, b_cut=0.8, potential_quantiles=(0.8, 0.2))
+
+
 def test_balance_study_raises_on_bad_cuts(sample_aggregates):
     with pytest.raises(ValueError, match="a_cut"):
         studies.balance_study(sample_aggregates, a_cut=0.9, b_cut=0.8)
@@ -377,6 +403,51 @@ def test_rfm_study_is_the_notebook(sample_aggregates):
     # The table can be given (an explorer keeps it): same study.
     again = studies.rfm_study(agg, lang="en", values=values)
     assert_frame_equal(again.customer_segments, study.customer_segments)
+
+
+def test_buyer_list_gathers_narrow_integers_and_the_given_ranking(sample_aggregates):
+    """The hand-out list's shortcuts (integers gathered narrow, the monetary values of the
+    caller's sort, rfm_code rewritten) give the merged and sorted table: scores, days and
+    orders of every width (int8, int16, int32, none narrower)."""
+    from portfolio_lib.balance import _descending_sort
+    from portfolio_lib.rfm import _rfm_table
+
+    customers = sample_aggregates.customers
+    values, rows = _rfm_table(customers, as_of=sample_aggregates.as_of)
+    segments = rfm_segments(rfm_scores(values, bins=5))
+    n = len(segments)
+    wide = segments.assign(
+        days_since_last=segments["days_since_last"] * 1_000,  # int32
+        orders=segments["orders"] + np.where(np.arange(n) % 3 == 0, 2**40, 0),  # int64
+    )
+    for scores in (segments, wide):
+        order, ranked = _descending_sort(scores["monetary"].to_numpy())
+        got = studies._buyer_list(customers, scores, rows=rows, order=order, ranked=ranked)
+        listing = (
+            customers.filter(items=["customer_id", "name", "sales_rep", "segment", "region"])
+            .merge(scores, on="customer_id")
+            .sort_values("monetary", ascending=False, kind="stable")
+            .reset_index(drop=True)
+        )
+        assert_frame_equal(got, listing, check_exact=True)
+        assert_frame_equal(studies._buyer_list(customers, scores), listing, check_exact=True)
+    # _narrowest by hand: 1..5 fit int8, 40_000 needs int32, 2**40 nothing narrower
+    assert studies._narrowest(np.array([1, 5])).dtype == np.int8
+    assert studies._narrowest(np.array([-129, 5])).dtype == np.int16
+    assert studies._narrowest(np.array([0, 40_000])).dtype == np.int32
+    assert studies._narrowest(np.array([0, 2**40])) is None
+    assert studies._narrowest(np.array([], dtype=np.int64)) is None
+
+
+def test_rfm_study_with_the_summary_on_a_second_thread(monkeypatch, sample_aggregates):
+    """A large table's RFM summary is made on a second thread: the same study."""
+    serial = studies.rfm_study(sample_aggregates, lang="en")
+    _on_background_thread(monkeypatch)
+    threaded = studies.rfm_study(sample_aggregates, lang="en")
+    for name in ("values", "scores", "segments", "summary", "customer_segments"):
+        assert_frame_equal(getattr(threaded, name), getattr(serial, name), check_exact=True)
+    assert threaded.notes == serial.notes == ()
+    assert studies.rfm_study(sample_aggregates, bins=4).summary is None
 
 
 def test_rfm_study_without_5_bins_notes_the_missing_segments(sample_aggregates):
@@ -858,7 +929,8 @@ def _same_clv_studies(one, other):
 
 
 def _on_background_thread(monkeypatch) -> None:
-    """Let clv_study compute its group tables on its second thread whatever the size and cores."""
+    """Let clv_study (its group tables) and balance_study (its potential matrix) use their
+    second thread whatever the size and cores."""
     import portfolio_lib.aggregate as aggregate_module
 
     monkeypatch.setattr(studies, "_BACKGROUND_MIN_CUSTOMERS", 0)

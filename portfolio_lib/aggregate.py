@@ -869,6 +869,7 @@ class _TableViews:
                 n_months=len(months),
                 window=window,
                 sorted_cells=self.sorted_cells(),
+                on_grid=self.on_grid(months),
                 keep_rows=sorted(keep),
             )
 
@@ -962,13 +963,14 @@ class _TrailingPanel:
         n_months: int,
         window: int,
         sorted_cells: bool,
+        on_grid: bool,
         keep_rows: Sequence[int],
     ):
         self._inputs = (codes, columns, revenue)
         self.n_customers, self.n_months, self.window = n_customers, n_months, window
         self._sorted_cells = sorted_cells
         # Every row on the grid (Aggregates.monthly): no filtering of the rows of each block.
-        self._on_grid = not len(columns) or bool(columns.min() >= 0)
+        self._on_grid = on_grid
         limit = max(_BLOCK_BYTES // (8 * max(n_months, 1)), _PAIRWISE_BLOCK)
         if not (sorted_cells and _pairwise_matches_numpy()):
             limit = n_customers  # one block: the dense computation

@@ -1019,7 +1019,7 @@ def _cohort_cells(
     # do (without the customers' zeros, and without the dense matrix: 360 MB on a million).
     position = views.positions(months)
     values = views.values("revenue")
-    if len(position) and position.min() >= 0:  # every row on the grid (Aggregates): no copy
+    if views.on_grid(months):  # every row on the grid (Aggregates): no copy
         customer = codes
     else:
         kept = np.flatnonzero(position >= 0)
@@ -1051,7 +1051,8 @@ def _cohort_cells(
     cell += period
     size = shape[0] * shape[1]
     active, revenue = _parallel_map(
-        lambda weights: np.bincount(cell, weights=weights, minlength=size).reshape(shape),
+        # values may be the table's cached, read-only ones: _bincount does not copy them.
+        lambda weights: _bincount(cell, weights=weights, minlength=size).reshape(shape),
         [values > _NOISE, values],
     )
     return active[1:].astype(float, copy=False), revenue[1:].astype(float, copy=False)

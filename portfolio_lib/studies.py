@@ -29,8 +29,9 @@ horizon changes (:func:`clv_study` with ``models=``).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import TypeVar
@@ -130,9 +131,8 @@ PURCHASES_GRID_DAYS = 365.25
 WEIGHT_GROUPS: tuple[str, ...] = ("segment", "sales_rep", "region")
 # Rows of the predictive CLV's "largest customers" table (notebook 06).
 _TOP_CUSTOMERS = 15
-# From this many customers the CLV study computes its group tables (simple CLV by group, LTV /
-# CAC) on a second thread while the predictive CLV runs: pandas' group kernels and numpy's
-# loops release the GIL, and the serial parts of either side fill the other's idle core.
+# From this many customers the balance, RFM and CLV studies compute some of their tables on a
+# second thread (see _background).
 _BACKGROUND_MIN_CUSTOMERS = 100_000
 
 # Sentences of the notes (the notebooks and the explorers show them as they are).
@@ -226,6 +226,21 @@ class _Study:
 
 # --------------------------------------------------------------------------------------------
 # Shared intermediate results
+
+
+@contextmanager
+def _background(rows: int) -> Iterator[ThreadPoolExecutor | None]:
+    """A one-thread pool for tables a study computes beside its main line, or None.
+
+    From _BACKGROUND_MIN_CUSTOMERS rows and two threads (``aggregate.THREADS``): pandas' group
+    kernels and numpy's loops release the GIL, so the serial parts of either side fill the
+    other's idle core. Below, the thread would cost more than it saves: compute in line.
+    """
+    if rows < _BACKGROUND_MIN_CUSTOMERS or _thread_count() < 2:
+        yield None
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        yield pool
 
 
 def customer_totals(agg: Aggregates, *, window: int = DEFAULTS["activity_window"]) -> pd.DataFrame:
@@ -750,13 +765,9 @@ def balance_study(
         cells = None if matrix is None else potential_matrix_summary(matrix)
         return matrix, cells, found
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # On a large table the matrix and the summaries (pandas' group kernels, numpy loops:
-        # they release the GIL) are made on a second thread while the rankings and the
-        # lifecycle are; none reads the cached table views.
-        background = None
-        if len(customers) >= _BACKGROUND_MIN_CUSTOMERS and _thread_count() > 1:
-            background = pool
+    with _background(len(customers)) as background:
+        # On a large table the matrix and the summaries are made on a second thread while the
+        # rankings and the lifecycle are; none reads the cached table views.
         ahead = None if background is None else background.submit(potentials)
         parts = _balance_parts(
             agg,
@@ -931,12 +942,12 @@ def rfm_study(
             ranked = descending
     scores = _rfm_scores(values, bins=bins, monetary_ascending=ascending)
     segments = summary = pending = None
-    with ThreadPoolExecutor(max_workers=1) as background:
+    with _background(len(scores)) as background:
         if bins == 5:
             segments = rfm_segments(scores)
-            # On a large table the summary (pandas' group kernels, bincounts: they release
-            # the GIL) is made on a second thread while the hand-out list is gathered.
-            if len(segments) >= _BACKGROUND_MIN_CUSTOMERS and _thread_count() > 1:
+            # On a large table the summary is made on a second thread while the hand-out
+            # list is gathered.
+            if background is not None:
                 pending = background.submit(rfm_summary, segments, lang=lang)
             else:
                 summary = rfm_summary(segments, lang=lang)
@@ -1487,7 +1498,7 @@ def clv_study(
             min_repeat_customers=min_repeat_customers,
             holdout_months=holdout_months,
         )
-    with ThreadPoolExecutor(max_workers=1) as background:
+    with _background(len(agg.customers)) as background:
         return _clv_study(
             agg,
             costs,
@@ -1499,11 +1510,7 @@ def clv_study(
             max_lifetime_years=max_lifetime_years,
             totals=totals,
             memo={} if memo is None else memo,
-            background=(
-                background
-                if len(agg.customers) >= _BACKGROUND_MIN_CUSTOMERS and _thread_count() > 1
-                else None
-            ),
+            background=background,
         )
 
 

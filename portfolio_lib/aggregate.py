@@ -590,6 +590,15 @@ def _parallel_map(function: Callable[[_T_in], _T], items: Sequence[_T_in]) -> li
     return list(pool.map(run, items))
 
 
+def _in_halves(work: Callable[[slice], object], n: int) -> None:
+    """``work(part)`` for the two halves of ``range(n)``, on two threads (:func:`_parallel_map`).
+
+    For elementwise work in which each part writes only to its own slice of the outputs.
+    """
+    half = n // 2
+    _parallel_map(work, [slice(0, half), slice(half, None)])
+
+
 class _WriteableAlias:
     """The array interface of a read-only array, declared writeable (see :func:`_bincount`)."""
 
@@ -1147,8 +1156,7 @@ def _month_positions(values: pd.Series, months: pd.DatetimeIndex) -> np.ndarray:
         position = np.minimum(np.searchsorted(grid, stamps[part]), len(grid) - 1)
         out[part] = np.where(grid[position] == stamps[part], position, -1)
 
-    half = len(stamps) // 2
-    _parallel_map(search, [slice(0, half), slice(half, None)])
+    _in_halves(search, len(stamps))
     return out
 
 

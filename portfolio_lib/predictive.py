@@ -48,7 +48,7 @@ from scipy.optimize import minimize
 from scipy.special import betainc, betaln, digamma, expit, gammaln, hyp2f1, xlogy
 
 from . import i18n
-from .aggregate import _parallel_map, customer_summary
+from .aggregate import _in_halves, customer_summary
 from .config import DEFAULTS
 from .errors import DataQualityWarning, PortfolioDataError
 
@@ -736,11 +736,7 @@ def p_alive(fit: BGNBDFit, frequency: ArrayLike, recency: ArrayLike, T: ArrayLik
     out = np.empty(x.shape)
     if x.ndim == 1 and len(x) >= _PARALLEL_MIN_VALUES:
         # Elementwise: two halves on two threads (numpy's loops release the GIL), same values.
-        half = len(x) // 2
-        _parallel_map(
-            lambda part: _p_alive_into(fit, x[part], tx[part], T[part], out[part]),
-            [slice(0, half), slice(half, None)],
-        )
+        _in_halves(lambda part: _p_alive_into(fit, x[part], tx[part], T[part], out[part]), len(x))
     else:
         _p_alive_into(fit, x, tx, T, out)
     return out
@@ -1466,11 +1462,7 @@ def expected_spend(
     spend = np.empty(x.shape)
     if x.ndim == 1 and len(x) >= _PARALLEL_MIN_VALUES:
         # Elementwise: two halves on two threads, as in p_alive (same values).
-        half = len(x) // 2
-        _parallel_map(
-            lambda part: _expected_spend_into(fit, x[part], m[part], spend[part]),
-            [slice(0, half), slice(half, None)],
-        )
+        _in_halves(lambda part: _expected_spend_into(fit, x[part], m[part], spend[part]), len(x))
     else:
         _expected_spend_into(fit, x, m, spend)
     return spend
@@ -1629,8 +1621,7 @@ def _evaluated_increments(
     # Elementwise values (each entry's own, whatever is evaluated alongside): two halves of
     # the histories on the two cores (numpy's loops and scipy's 2F1 release the GIL).
     if len(x) * len(horizons) >= _PARALLEL_MIN_VALUES:
-        half = len(x) // 2
-        _parallel_map(expected, [slice(0, half), slice(half, None)])
+        _in_halves(expected, len(x))
     else:
         expected(slice(0, len(x)))
     increments = np.empty((len(x), len(horizons)))

@@ -891,6 +891,16 @@ def _frequency_codes(x: FloatArray) -> tuple[np.ndarray, FloatArray]:
     return pd.factorize(x)
 
 
+def _numbered_cells(cells: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each entry's number among the occupied cells, and those cells (ascending).
+
+    Cells are ``0 <= cells < size``, numbered in cell order: a count of the cells instead of
+    hashing a million keys.
+    """
+    occupied = np.bincount(cells, minlength=size) > 0
+    return (np.cumsum(occupied) - 1)[cells], np.flatnonzero(occupied)
+
+
 def _horner(table: FloatArray, codes: np.ndarray, step: FloatArray) -> FloatArray:
     """``sum_n table[n, codes] step^n`` by Horner's rule, polynomial ``codes`` per entry.
 
@@ -1057,10 +1067,9 @@ def _long_horizon_factor(
     x_codes, distinct = _frequency_codes(xe)
     first = float(ce.min())
     span = int(ce.max() - first) + 1
-    cells = x_codes * span + (ce - first).astype(np.intp)
-    occupied = np.bincount(cells, minlength=len(distinct) * span) > 0
-    codes = (np.cumsum(occupied) - 1)[cells]
-    pairs = np.flatnonzero(occupied)
+    codes, pairs = _numbered_cells(
+        x_codes * span + (ce - first).astype(np.intp), len(distinct) * span
+    )
     xp, scale = (
         distinct[pairs // span],
         np.exp(math.log1p(_SERIES_MAX_K) + (pairs % span + first) * _TAYLOR_SPACING),
@@ -1542,11 +1551,9 @@ def _distinct_pairs(x: FloatArray, T: FloatArray) -> tuple[np.ndarray, FloatArra
         whole_x, whole_T = x.astype(np.int64), T.astype(np.int64)
         width = int(whole_T.max()) + 1
         if (int(whole_x.max()) + 1) * width <= _PAIR_TABLE_CELLS_PER_ROW * len(x) + 2**16:
-            # The cells x * width + T counted, the occupied ones numbered in cell order.
-            cells = whole_x * width + whole_T
-            occupied = np.bincount(cells, minlength=(int(whole_x.max()) + 1) * width) > 0
-            pairs = np.flatnonzero(occupied)
-            codes = (np.cumsum(occupied) - 1)[cells]
+            codes, pairs = _numbered_cells(
+                whole_x * width + whole_T, (int(whole_x.max()) + 1) * width
+            )
             return codes, (pairs // width).astype(float), (pairs % width).astype(float)
         codes, pairs = pd.factorize(whole_x << 32 | whole_T, sort=True)
         return codes, (pairs >> 32).astype(float), (pairs & 0xFFFFFFFF).astype(float)

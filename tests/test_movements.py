@@ -695,6 +695,40 @@ def test_groups_of_a_categorical_column_equal_the_factorized_path():
     assert (codes.tolist(), groups) == ([1, 2, 0, 1, 2], ["Nord", "Sud", "unknown"])
 
 
+def test_masked_sums_of_whole_values_follow_the_changes_exactly():
+    """Whole values (potentials) take the running total of the changes: the same floats as
+    the bincount of every period (all partial sums are integers below 2**53, exact)."""
+    from portfolio_lib.movements import _exact_in_any_order, _masked_sum_by_group
+
+    rng = np.random.default_rng(23)
+    mask = rng.random((8, 3_000)) < 0.5
+    mask[3] = mask[2]  # nobody moves
+    mask[5] = False  # everybody leaves
+    values = np.round(rng.gamma(1.5, 2e4, size=3_000), -2) * (rng.random(3_000) < 0.8)
+    values[:5] = -0.0
+    values[5:10] = 2.0**40  # large, still exact: the sum stays far below 2**52
+    group = rng.integers(0, 3, size=3_000)
+    assert _exact_in_any_order(values)
+    for n_groups, keys in ((3, group), (1, np.zeros(3_000, dtype=np.int64))):
+        # The general path by hand: every period's kept values added from 0 by bincount.
+        expected = np.stack(
+            [np.bincount(keys[row], weights=values[row], minlength=n_groups) for row in mask]
+        )
+        got = _masked_sum_by_group(mask, values, keys, n_groups)
+        np.testing.assert_array_equal(got, expected)
+        assert not np.signbit(got).any()  # no -0.0, as sums from 0.0
+    assert _masked_sum_by_group(mask, values, group, 3)[5].tolist() == [0.0, 0.0, 0.0]
+    # Hand-computed: 3 customers (100, 250, 4000); periods {a, b}, {b, c}, {}, {a}.
+    tiny = np.array([[1, 1, 0], [0, 1, 1], [0, 0, 0], [1, 0, 0]], dtype=bool)
+    got = _masked_sum_by_group(tiny, np.array([100.0, 250.0, 4000.0]), np.zeros(3, int), 1)
+    assert got[:, 0].tolist() == [350.0, 4250.0, 0.0, 100.0]
+    # Values that are not whole, or whose sums could lose integers: the general path.
+    assert not _exact_in_any_order(np.array([1.0, 2.5]))
+    assert not _exact_in_any_order(np.array([2.0**52, 1.0]))
+    assert not _exact_in_any_order(np.array([1.0, np.nan]))
+    assert not _exact_in_any_order(np.array([1.0, np.inf]))
+
+
 def test_masked_sums_of_one_group_equal_the_grouped_path_bit_for_bit():
     from portfolio_lib.movements import _masked_sum_by_group
 

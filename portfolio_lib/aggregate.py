@@ -773,11 +773,12 @@ class _TableViews:
         return self.get(("customers", customer_col), compute)
 
     def positions(self, months: pd.DatetimeIndex, month_col: str = "month") -> np.ndarray:
-        """Grid position of every row's month (-1 off the grid), as ``months.get_indexer``."""
+        """Grid position of every row's month (-1 off the grid), as ``months.get_indexer``,
+        in the narrowest integers that hold them (:func:`_position_dtype`: widen before any
+        arithmetic that could leave their range)."""
 
         def compute() -> np.ndarray:
-            position = _month_positions(self.frame[month_col], months)
-            return _read_only(position.astype(np.int64, copy=False))
+            return _read_only(_month_positions(self.frame[month_col], months))
 
         return self.get(("positions", month_col, _grid_key(months)), compute)
 
@@ -1037,7 +1038,8 @@ class _TrailingPanel:
         rows = slice(bounds[k], bounds[k + 1])
         # Cells by their offset in the whole buffer (rows of buffer.shape[1] values): one flat
         # assignment, several times faster than indexing the block with two arrays.
-        cell = columns[rows] * buffer.shape[1]
+        cell = columns[rows].astype(np.intp)  # narrow positions: widened before the product
+        cell *= buffer.shape[1]
         cell += codes[rows]
         cell -= start
         # + 0.0: a -0.0 amount becomes 0.0, as the sums of revenue_matrix make it.
@@ -1113,50 +1115,68 @@ _DAY_NS = 86_400 * 10**9
 _MAX_TABLE_DAYS = 2**20  # a lookup table of at most 8 MiB (over 2,800 years of days)
 
 
+def _position_dtype(n_months: int) -> np.dtype:
+    """The narrowest signed integers holding the grid positions -1 .. ``n_months - 1``.
+
+    Positions of millions of rows: int8 for grids of up to 128 months is an eighth of the
+    memory of int64. Arithmetic on them (cells ``position * width + customer``) must widen
+    first (``.astype(np.intp)``): the products do not fit.
+    """
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_months - 1 <= np.iinfo(dtype).max:
+            return np.dtype(dtype)
+    return np.dtype(np.int64)
+
+
+_POSITION_CHUNK = 2**16  # rows per step of _month_positions: its temporaries stay in cache
+
+
 def _month_positions(values: pd.Series, months: pd.DatetimeIndex) -> np.ndarray:
     """``months.get_indexer(values)`` (-1 where absent), without hashing every timestamp.
 
-    The grid has a few dozen months and the long table millions of rows. On a grid of whole
-    days (midnights, as month starts are) each row's day indexes a table of the grid's
-    positions, checked against the row's exact timestamp: a few passes over the rows, faster
-    than a binary search in the grid (itself several times faster than hashing, the
-    fallback for unsorted grids).
+    In the narrowest integers that hold the positions (:func:`_position_dtype`). The grid
+    has a few dozen months and the long table millions of rows. On a grid of whole days
+    (midnights, as month starts are) each row's day indexes a table of the grid's positions,
+    checked against the row's exact timestamp: a few passes over the rows, faster than a
+    binary search in the grid (itself several times faster than hashing, the fallback for
+    unsorted grids).
     """
     grid = months.to_numpy()
+    dtype = _position_dtype(len(grid))
     if not (months.is_monotonic_increasing and months.is_unique) or not len(grid):
-        return months.get_indexer(values)
+        return months.get_indexer(values).astype(dtype)
     stamps = values.to_numpy(dtype=grid.dtype)
-    out = np.empty(len(stamps), dtype=np.int64)
+    out = np.empty(len(stamps), dtype=dtype)
     ticks = grid.view(np.int64)
     first_day, last_day = int(ticks[0] // _DAY_NS), int(ticks[-1] // _DAY_NS)
-    by_day = (
+    if not (
         grid.dtype == np.dtype("datetime64[ns]")
         and not (ticks % _DAY_NS).any()
         and last_day - first_day < _MAX_TABLE_DAYS
-    )
-    if by_day:
-        # Position of the month starting on each day of the grid's span, -1 for other days;
-        # first and last slots (-1) for the days before and after it.
-        table = np.full(last_day - first_day + 3, -1, dtype=np.int64)
-        table[ticks // _DAY_NS - first_day + 1] = np.arange(len(ticks))
-
-    def search(part: slice) -> None:  # halves of the rows on two threads
-        if by_day:
-            rows, position = stamps[part].view(np.int64), out[part]
-            day = rows // _DAY_NS
-            day -= first_day - 1
-            # mode="clip": days off the span read the -1 of the first or last slot (and
-            # np.take needs no buffer for ``out``, as it does with the default mode).
-            np.take(table, day, out=position, mode="clip")
-            # The found month's timestamp (in day's buffer), for the rows' exact timestamps;
-            # position -1 reads the first month, harmlessly: the position stays -1.
-            np.take(ticks, position, out=day, mode="clip")
-            position[day != rows] = -1
-            return
-        position = np.minimum(np.searchsorted(grid, stamps[part]), len(grid) - 1)
-        out[part] = np.where(grid[position] == stamps[part], position, -1)
-
-    _in_halves(search, len(stamps))
+    ):
+        position = np.minimum(np.searchsorted(grid, stamps), len(grid) - 1)
+        out[:] = np.where(grid[position] == stamps, position, -1)
+        return out
+    # Position of the month starting on each day of the grid's span, -1 for other days;
+    # first and last slots (-1) for the days before and after it.
+    table = np.full(last_day - first_day + 3, -1, dtype=dtype)
+    table[ticks // _DAY_NS - first_day + 1] = np.arange(len(ticks))
+    # By chunks of rows in one small buffer, on one thread: the only row-sized array is the
+    # output (no fresh temporaries of millions of int64, slow to fault in on virtual
+    # machines; two threads first-touching one fresh array can be much slower than one).
+    day = np.empty(min(len(stamps), _POSITION_CHUNK), dtype=np.int64)
+    for start in range(0, len(stamps), _POSITION_CHUNK):
+        rows = stamps[start : start + _POSITION_CHUNK].view(np.int64)
+        position, days = out[start : start + len(rows)], day[: len(rows)]
+        np.floor_divide(rows, _DAY_NS, out=days)
+        days -= first_day - 1
+        # mode="clip": days off the span read the -1 of the first or last slot (and np.take
+        # needs no buffer for ``out``, as it does with the default mode).
+        np.take(table, days, out=position, mode="clip")
+        # The found month's timestamp (in the day buffer), for the rows' exact timestamps;
+        # position -1 reads the first month, harmlessly: the position stays -1.
+        np.take(ticks, position, out=days, mode="clip")
+        position[days != rows] = -1
     return out
 
 

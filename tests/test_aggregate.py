@@ -544,6 +544,26 @@ def test_month_positions_equal_get_indexer(monkeypatch, threads):
     assert (got >= 0).sum() > 50  # month starts do come up
 
 
+def test_month_positions_are_narrow_and_chunked_alike(monkeypatch):
+    """Positions come in the narrowest integers of the grid; chunks of rows change nothing."""
+    import portfolio_lib.aggregate as module
+
+    rng = np.random.default_rng(8)
+    for n_months, dtype in ((36, np.int8), (128, np.int8), (129, np.int16), (400, np.int16)):
+        months = pd.date_range("1990-01-01", periods=n_months, freq="MS").as_unit("ns")
+        picked = months[rng.integers(0, n_months, size=1_000)]
+        values = pd.Series(picked.where(rng.random(1_000) < 0.9, picked + pd.Timedelta(days=3)))
+        expected = months.get_indexer(values)
+        for chunk in (7, 2**16):  # chunk boundaries inside the rows, and one chunk
+            monkeypatch.setattr(module, "_POSITION_CHUNK", chunk)
+            got = module._month_positions(values, months)
+            assert got.dtype == dtype and got.tolist() == expected.tolist()
+        assert (expected == -1).any() and (expected == n_months - 1).any()
+    assert (
+        module._position_dtype(2**15) == np.int16 and module._position_dtype(2**15 + 1) == np.int32
+    )
+
+
 def test_row_bounds_of_sorted_tables_by_hand():
     import portfolio_lib.aggregate as module
 

@@ -603,11 +603,14 @@ def test_trailing_panel_drops_rows_off_the_grid_like_the_dense_matrix(
     module.clear_cache()
 
 
+@pytest.mark.parametrize("block", [7, 2**15])
 @pytest.mark.parametrize("end", [None, -4])
-def test_window_totals_add_each_customers_rows_in_order(sample_agg, end):
-    """Sums over the window's rows only: a customer's rows added one by one, from 0."""
+def test_window_totals_add_each_customers_rows_in_order(sample_agg, end, block, monkeypatch):
+    """Sums over the window's rows only: a customer's rows added one by one, from 0 (by
+    blocks of 7 customers, or all of them in one)."""
     import portfolio_lib.aggregate as module
 
+    monkeypatch.setattr(module, "_WINDOW_BLOCK", block)
     monthly, months = sample_agg.monthly, sample_agg.months
     last = months[-1 if end is None else end]
     module.clear_cache()

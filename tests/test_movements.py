@@ -592,9 +592,14 @@ def test_masked_sum_by_group_is_the_full_bincount():
     np.testing.assert_array_equal(_masked_sum_by_group(mask, values, np.zeros(2_000, int), 1), one)
 
 
+@pytest.mark.parametrize("block", [7, 2**14])
 @pytest.mark.parametrize("period", ["month", "quarter", "year"])
-def test_cohort_cells_equal_the_dense_customer_period_sums(sample_aggregates, period):
-    """The long-table cohort cells equal the customer x period matrix's, bit for bit."""
+def test_cohort_cells_equal_the_dense_customer_period_sums(
+    sample_aggregates, period, block, monkeypatch
+):
+    """The long-table cohort cells equal the customer x period matrix's, bit for bit (by
+    blocks of 7 customers, or all at once)."""
+    import portfolio_lib.movements as module
     from portfolio_lib.movements import (
         _NOISE,
         _cohort_cells,
@@ -604,20 +609,25 @@ def test_cohort_cells_equal_the_dense_customer_period_sums(sample_aggregates, pe
         _periods,
     )
 
+    monkeypatch.setattr(module, "_COHORT_BLOCK", block)
     agg = sample_aggregates
-    periods = _periods(agg.months, period)
     codes, index = _customer_codes(agg.monthly)
-    first = _first_purchase_positions(agg.monthly, agg.months, codes, len(index))
-    in_grid = (first >= 0) & (first < len(agg.months))
-    slot = np.where(in_grid, periods.of_month[np.where(in_grid, first, 0)] + 1, 0)
-    dense = _customer_period_sums(agg.monthly, agg.months, periods, codes, len(index), "revenue")
-    n = len(periods)
-    active = np.stack([np.bincount(slot, weights=row > _NOISE, minlength=n + 1) for row in dense])
-    revenue = np.stack([np.bincount(slot, weights=row, minlength=n + 1) for row in dense])
-    got_active, got_revenue = _cohort_cells(agg.monthly, agg.months, periods, codes, slot)
-    np.testing.assert_array_equal(got_active, active.T[1:])
-    np.testing.assert_array_equal(got_revenue, revenue.T[1:])
-    assert got_active.sum() > 0 and got_revenue.sum() > 0
+    # The whole grid, then one without its first 5 months (their rows are left out).
+    for grid in (agg.months, agg.months[5:]):
+        periods = _periods(grid, period)
+        first = _first_purchase_positions(agg.monthly, grid, codes, len(index))
+        in_grid = (first >= 0) & (first < len(grid))
+        slot = np.where(in_grid, periods.of_month[np.where(in_grid, first, 0)] + 1, 0)
+        dense = _customer_period_sums(agg.monthly, grid, periods, codes, len(index), "revenue")
+        n = len(periods)
+        active = np.stack(
+            [np.bincount(slot, weights=row > _NOISE, minlength=n + 1) for row in dense]
+        )
+        revenue = np.stack([np.bincount(slot, weights=row, minlength=n + 1) for row in dense])
+        got_active, got_revenue = _cohort_cells(agg.monthly, grid, periods, codes, slot)
+        np.testing.assert_array_equal(got_active, active.T[1:])
+        np.testing.assert_array_equal(got_revenue, revenue.T[1:])
+        assert got_active.sum() > 0 and got_revenue.sum() > 0
     # Rows in another order take the dense path: the same cohort table.
     shuffled = agg.monthly.sample(frac=1.0, random_state=1).reset_index(drop=True)
     pd.testing.assert_frame_equal(

@@ -309,3 +309,24 @@ def test_weight_tables_same_with_customers_in_another_order(sample, by):
     fast = weight_over_time(sample.monthly, months=sample.months, customers=sample.customers, by=by)
     general = weight_over_time(sample.monthly, months=sample.months, customers=shuffled, by=by)
     pd.testing.assert_frame_equal(fast, general, check_exact=True)
+
+
+@pytest.mark.parametrize("by", [None, "segment"])
+def test_revenue_per_period_adds_the_rows_in_order_as_one_bincount(sample, by):
+    """Revenue and margin within each month: the rows added one after the other from 0, as
+    one bincount keyed by month (and group) over the long table, bit for bit."""
+    got = weight_over_time(sample.monthly, months=sample.months, customers=sample.customers, by=by)
+    month = sample.months.get_indexer(sample.monthly["month"])
+    assert (month >= 0).all()
+    key, n_keys = month, len(sample.months)
+    if by is not None:
+        groups = sorted(sample.customers[by].dropna().unique())
+        code = sample.customers[by].map({g: i for i, g in enumerate(groups)})
+        customer = sample.monthly["customer_id"].cat.codes.to_numpy()
+        group = code.fillna(len(groups)).to_numpy(dtype=np.int64)[customer]
+        n_groups = len(groups) + int(sample.customers[by].isna().any())
+        key, n_keys = month * n_groups + group, n_keys * n_groups
+    for name in ("revenue", "margin"):
+        weights = sample.monthly[name].fillna(0.0).to_numpy()
+        expected = np.round(np.bincount(key, weights=weights, minlength=n_keys), 9)
+        assert got[name].tolist() == expected.tolist()

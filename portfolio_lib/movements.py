@@ -929,17 +929,16 @@ def revenue_bridge(
     panel = _panel(monthly, grid, periods, window)
     group, groups = _groups(customers, by, panel.index, "revenue bridge")
     n_groups, n_periods = len(groups), len(periods)
-    # Buckets: 0 new, 1 reactivated, 2 churned, 3 expansion (4 contraction: negative deltas).
-    bucket_of_status = np.empty(len(STATUSES), dtype=np.int8)
-    bucket_of_status[[_NEW, _REACTIVATED, _LOST, _RETAINED, _INACTIVE]] = [0, 1, 2, 3, 3]
-    buckets = bucket_of_status[_status_codes(panel)]
     trailing = panel.trailing()
     totals = _sum_by_group(trailing, group, n_groups)  # R(t) at every period end
     sums = np.zeros((n_periods, n_groups, 5))
     key_base = group * 5
+    new = _new_rows(panel)
+    new_period = panel.first_period[new]
     for p in range(1, n_periods):  # a loop over periods (tens), never over customers
         delta = trailing[p] - trailing[p - 1]
-        bucket = buckets[p] + ((buckets[p] == 3) & (delta < 0))
+        bucket = _bridge_buckets(panel.active[p - 1], panel.active[p], delta)
+        bucket[new[new_period == p]] = 0
         key = bucket if n_groups == 1 else key_base + bucket
         sums[p] = np.bincount(key, weights=delta, minlength=n_groups * 5).reshape(n_groups, 5)
     columns = {
@@ -955,6 +954,23 @@ def revenue_bridge(
     complete = periods.ends[:-1] - window + 1 >= 0  # the window ending at t-1 is in the grid
     columns["complete_history"] = np.repeat(complete[:, None], n_groups, axis=1)
     return _period_frame(periods, np.arange(1, n_periods), by, groups, columns)
+
+
+def _bridge_buckets(start: np.ndarray, end: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    """Bucket of every customer in the revenue bridge of a period, before new customers are
+    singled out (they are "reactivated" here): 1 reactivated (active at the end only),
+    2 churned (at the start only), 3 expansion or 4 contraction (active at both or neither:
+    by the sign of ``delta``). The statuses of :func:`_status_codes`, computed from the two
+    activity rows in uint8 arithmetic instead of the whole status matrix."""
+    bucket = np.left_shift(start.view(np.uint8), 1)  # 2 x active at start + active at end:
+    bucket += end.view(np.uint8)  # 1 reactivated, 2 churned, 3 active at both, 0 at neither
+    neither = (bucket == 0).view(np.uint8)
+    neither *= 3
+    bucket += neither  # 3: active at both or neither
+    contraction = bucket == 3
+    contraction &= delta < 0
+    bucket += contraction.view(np.uint8)
+    return bucket
 
 
 def cohort_table(

@@ -786,3 +786,23 @@ def test_periods_are_kept_per_grid_and_equal_a_fresh_division(monkeypatch):
             np.testing.assert_array_equal(getattr(kept, name), getattr(fresh, name))
         assert kept.start_months.equals(fresh.start_months)
         assert kept.end_months.equals(fresh.end_months)
+
+
+def test_bridge_buckets_follow_the_statuses():
+    """The bridge's buckets from two activity rows: the status table's mapping by hand
+    (reactivated 1, lost 2, retained or inactive 3, or 4 when their delta is negative)."""
+    from portfolio_lib.movements import _bridge_buckets
+
+    start = np.array([0, 0, 1, 1, 0, 1, 0, 1], dtype=bool)
+    end = np.array([0, 1, 0, 1, 0, 1, 1, 0], dtype=bool)
+    delta = np.array([0.0, 5.0, -3.0, 2.0, -1.0, -4.0, -0.5, 1.0])
+    got = _bridge_buckets(start, end, delta)
+    # inactive +0 -> 3; reactivated; lost; retained +2 -> 3; inactive -1 -> 4;
+    # retained -4 -> 4; reactivated (negative delta: still 1); lost (positive: still 2).
+    assert got.tolist() == [3, 1, 2, 3, 4, 4, 1, 2]
+    rng = np.random.default_rng(2)
+    start, end = rng.random(1_000) < 0.5, rng.random(1_000) < 0.5
+    delta = rng.normal(size=1_000)
+    status = np.where(start, np.where(end, "retained", "lost"), np.where(end, "react", "none"))
+    expected = np.select([status == "react", status == "lost", delta < 0], [1, 2, 4], default=3)
+    assert _bridge_buckets(start, end, delta).tolist() == expected.tolist()

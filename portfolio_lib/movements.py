@@ -333,6 +333,8 @@ class _Panel:
     rows: np.ndarray  # customer code of every row of ``monthly``
     periods: _Periods
     first_period: np.ndarray  # period of each customer's first purchase, -1 if not in the grid
+    buyers: np.ndarray  # the customers whose first purchase is in the grid (first_period >= 0)
+    buyer_cells: np.ndarray  # their cells (first period, customer) in the flat ``active``
     # Period-major (periods x customers, C order) so that each period is one contiguous row;
     # read-only (shared).
     active: np.ndarray  # trailing net revenue > 0 at each period end
@@ -355,13 +357,25 @@ def _panel(
     views = _views(monthly)
     rows, index = _customer_codes(monthly, views=views)
     first = _first_purchase_positions(monthly, months, rows, len(index), views=views)
-    in_grid = (first >= 0) & (first < len(months))
-    first_period = np.where(in_grid, periods.of_month[np.where(in_grid, first, 0)], -1)
     source = views.panel(months, window)
     # Monthly periods read every month: the shared matrix itself, no copy.
     active = source.active if len(periods) == len(months) else source.active[periods.ends]
     key = (_grid_key(months), int(window), periods.ends.tobytes())
-    return _Panel(index, rows, periods, first_period, active, source, key)
+
+    def first_periods() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        buyers = np.flatnonzero((first >= 0) & (first < len(months)))
+        buyer_period = periods.of_month[first[buyers]]
+        first_period = np.full(len(first), -1, dtype=np.int64)
+        first_period[buyers] = buyer_period
+        cells = buyer_period * len(first)
+        cells += buyers
+        for values in (first_period, buyers, cells):
+            values.flags.writeable = False
+        return first_period, buyers, cells
+
+    # Kept with the table: every movement analysis of the same periods reads them.
+    first_period, buyers, cells = views.get(("first_periods", *key[::2]), first_periods)
+    return _Panel(index, rows, periods, first_period, buyers, cells, active, source, key)
 
 
 def _transitions(active: np.ndarray) -> np.ndarray:
@@ -385,12 +399,9 @@ def _new_rows(panel: _Panel) -> np.ndarray:
     A first purchase cannot follow activity (no positive invoice before it), so these
     customers are inactive at the start of that period: new only splits "reactivated".
     """
-    rows = np.flatnonzero(panel.first_period >= 0)
     # Each one's cell (first period, customer) in the flat matrix: one gather, cheaper than
     # indexing its two axes with two arrays.
-    cell = panel.first_period[rows] * panel.active.shape[1]
-    cell += rows
-    return rows[panel.active.reshape(-1)[cell]]
+    return panel.buyers[panel.active.reshape(-1)[panel.buyer_cells]]
 
 
 def _status_codes(panel: _Panel) -> np.ndarray:

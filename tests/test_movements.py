@@ -806,3 +806,30 @@ def test_bridge_buckets_follow_the_statuses():
     status = np.where(start, np.where(end, "retained", "lost"), np.where(end, "react", "none"))
     expected = np.select([status == "react", status == "lost", delta < 0], [1, 2, 4], default=3)
     assert _bridge_buckets(start, end, delta).tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("period", ["month", "year"])
+def test_panel_first_periods_are_kept_and_equal_the_first_purchases(sample_aggregates, period):
+    """The first period of each customer (-1 outside the grid), the buyers and their cells:
+    computed once per division of the grid, read-only, as from the first purchases."""
+    from portfolio_lib.movements import (
+        _customer_codes,
+        _first_purchase_positions,
+        _panel,
+        _periods,
+    )
+
+    agg = sample_aggregates
+    periods = _periods(agg.months, period)
+    panel = _panel(agg.monthly, agg.months, periods, 12)
+    codes, index = _customer_codes(agg.monthly)
+    first = _first_purchase_positions(agg.monthly, agg.months, codes, len(index))
+    in_grid = (first >= 0) & (first < len(agg.months))
+    expected = np.where(in_grid, periods.of_month[np.where(in_grid, first, 0)], -1)
+    assert panel.first_period.tolist() == expected.tolist()
+    assert panel.buyers.tolist() == np.flatnonzero(expected >= 0).tolist()
+    flat_cells = expected[panel.buyers] * len(index) + panel.buyers
+    assert panel.buyer_cells.tolist() == flat_cells.tolist()
+    again = _panel(agg.monthly, agg.months, periods, 12)
+    assert again.first_period is panel.first_period and again.buyers is panel.buyers
+    assert not panel.first_period.flags.writeable and not panel.buyer_cells.flags.writeable

@@ -553,6 +553,7 @@ _MAX_KEPT_ROWS = 16  # full months of trailing revenue a panel keeps
 # One block of the trailing computation: 4 MiB of float64. A block is passed over some ten
 # times; one per thread stays in the shared cache (16 MiB blocks measured 1.2-2x slower).
 _BLOCK_BYTES = 2**22
+_ROW_CHUNK = 2**16  # rows per step of the passes over the long table with small temporaries
 # Threads of the array work that splits into independent parts (blocks of a trailing panel,
 # periods, columns), at most the machine's cores; 1 turns it off.
 THREADS = 2
@@ -837,15 +838,23 @@ class _TableViews:
             codes, index = self.customers()
             if len(codes) and codes[0] < 0:
                 return None
-            new = codes[1:] != codes[:-1]  # a new customer's first row (but row 0)
-            if not np.all(codes[1:] >= codes[:-1]):
-                return None
             month = self.frame["month"].to_numpy(dtype="datetime64[ns]").view(np.int64)
-            if not np.all(new | (month[1:] > month[:-1])):
-                return None
-            starts = np.flatnonzero(new)
-            starts += 1
-            starts = np.concatenate([np.zeros(min(len(codes), 1), dtype=np.int64), starts])
+            starts = [np.zeros(min(len(codes), 1), dtype=np.int64)]
+            # Row i against row i + 1, by chunks of rows: no row-sized temporaries.
+            for first in range(0, max(len(codes) - 1, 0), _ROW_CHUNK):
+                pairs = slice(first, min(first + _ROW_CHUNK, len(codes) - 1))
+                following = slice(pairs.start + 1, pairs.stop + 1)
+                if not np.all(codes[following] >= codes[pairs]):
+                    return None
+                new = codes[following] != codes[pairs]  # a new customer's first row
+                later = month[following] > month[pairs]
+                later |= new
+                if not later.all():
+                    return None
+                found = np.flatnonzero(new)
+                found += following.start
+                starts.append(found)
+            starts = np.concatenate(starts)
             bounds = np.full(len(index) + 1, len(codes), dtype=np.int64)
             bounds[codes[starts]] = starts
             # Customers without rows start where the next customer with rows does.
@@ -1130,9 +1139,6 @@ def _position_dtype(n_months: int) -> np.dtype:
     return np.dtype(np.int64)
 
 
-_POSITION_CHUNK = 2**16  # rows per step of _month_positions: its temporaries stay in cache
-
-
 def _month_positions(values: pd.Series, months: pd.DatetimeIndex) -> np.ndarray:
     """``months.get_indexer(values)`` (-1 where absent), without hashing every timestamp.
 
@@ -1166,9 +1172,9 @@ def _month_positions(values: pd.Series, months: pd.DatetimeIndex) -> np.ndarray:
     # By chunks of rows in one small buffer, on one thread: the only row-sized array is the
     # output (no fresh temporaries of millions of int64, slow to fault in on virtual
     # machines; two threads first-touching one fresh array can be much slower than one).
-    day = np.empty(min(len(stamps), _POSITION_CHUNK), dtype=np.int64)
-    for start in range(0, len(stamps), _POSITION_CHUNK):
-        rows = stamps[start : start + _POSITION_CHUNK].view(np.int64)
+    day = np.empty(min(len(stamps), _ROW_CHUNK), dtype=np.int64)
+    for start in range(0, len(stamps), _ROW_CHUNK):
+        rows = stamps[start : start + _ROW_CHUNK].view(np.int64)
         position, days = out[start : start + len(rows)], day[: len(rows)]
         np.floor_divide(rows, _DAY_NS, out=days)
         days -= first_day - 1

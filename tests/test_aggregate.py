@@ -555,7 +555,7 @@ def test_month_positions_are_narrow_and_chunked_alike(monkeypatch):
         values = pd.Series(picked.where(rng.random(1_000) < 0.9, picked + pd.Timedelta(days=3)))
         expected = months.get_indexer(values)
         for chunk in (7, 2**16):  # chunk boundaries inside the rows, and one chunk
-            monkeypatch.setattr(module, "_POSITION_CHUNK", chunk)
+            monkeypatch.setattr(module, "_ROW_CHUNK", chunk)
             got = module._month_positions(values, months)
             assert got.dtype == dtype and got.tolist() == expected.tolist()
         assert (expected == -1).any() and (expected == n_months - 1).any()
@@ -581,6 +581,33 @@ def test_row_bounds_of_sorted_tables_by_hand():
     # a: rows 0:0, b: 0:2, c: 2:5, d: 5:5.
     assert views.row_bounds().tolist() == [0, 0, 2, 5, 5]
     assert views.on_grid(months) and not views.on_grid(months[1:])
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 2**16])
+def test_row_bounds_by_chunks_of_rows(sample_agg, monkeypatch, chunk):
+    """Rows checked pair by pair in chunks: the same bounds (those of a binary search in the
+    sorted codes), and a disorder in the last pair alone is found."""
+    import portfolio_lib.aggregate as module
+
+    monkeypatch.setattr(module, "_ROW_CHUNK", chunk)
+    monthly = sample_agg.monthly.iloc[:500]
+    module.clear_cache()
+    codes = monthly["customer_id"].cat.codes.to_numpy()
+    n = len(monthly["customer_id"].cat.categories)
+    expected = np.searchsorted(codes, np.arange(n + 1))
+    assert module._views(monthly).row_bounds().tolist() == expected.tolist()
+    # The last row in the month of the row before (same customer): not sorted.
+    broken = monthly.copy()
+    broken.iloc[-1, broken.columns.get_loc("month")] = broken["month"].iloc[-2]
+    assert broken["customer_id"].iloc[-1] == broken["customer_id"].iloc[-2]
+    assert not module._views(broken).sorted_cells()
+    # The last row given the first customer: not sorted either.
+    moved = monthly.copy()
+    moved["customer_id"] = pd.Categorical.from_codes(
+        np.append(codes[:-1], 0), dtype=monthly["customer_id"].dtype
+    )
+    assert not module._views(moved).sorted_cells()
+    module.clear_cache()
 
 
 @pytest.mark.parametrize("window", [1, 4])

@@ -122,10 +122,11 @@ def weight_over_time(
     key = position if keep is None else position[keep]
     if len(periods) < len(grid):  # monthly periods: the positions are the periods
         key = periods.of_month[key]
-    if n_groups > 1:  # widened first: positions come in the narrowest integers
-        key = (
-            key.astype(np.intp) * n_groups + group[panel.rows if keep is None else panel.rows[keep]]
-        )
+    # Positions come in the narrowest integers: widened once here, for the products and for
+    # the bincounts of both columns (np.bincount would convert them for each).
+    key = key.astype(np.intp, copy=False)
+    if n_groups > 1:
+        key = key * n_groups + group[panel.rows if keep is None else panel.rows[keep]]
     shape = (len(periods), n_groups)
     names = ["revenue", "margin"] if views.has_values("margin") else ["revenue"]
     sums = _parallel_map(  # two columns, two threads

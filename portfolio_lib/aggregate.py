@@ -169,10 +169,23 @@ def _same_customers(index: pd.Index, ids: pd.Series | pd.Index) -> bool:
         elif not (categories is index or categories.equals(index)):
             return bool(index.equals(pd.Index(np.asarray(ids, dtype=object), dtype=index.dtype)))
         codes = ids.cat.codes if isinstance(ids, pd.Series) else ids.codes
-        return bool(np.array_equal(np.asarray(codes), np.arange(len(ids))))
+        return _is_range(np.asarray(codes))
     if isinstance(index.dtype, pd.CategoricalDtype):
         return _same_customers(pd.Index(ids), index)
     return bool(index.equals(pd.Index(ids)))
+
+
+def _is_range(codes: np.ndarray) -> bool:
+    """Whether ``codes`` is ``0, 1, ..., len(codes) - 1``, compared by chunks against one small
+    ramp: the check runs at every lookup of a customer table, and a fresh ``np.arange`` of a
+    million integers each time costs more than the comparison."""
+    step = 2**16
+    ramp = np.arange(min(len(codes), step))
+    for start in range(0, len(codes), step):
+        part = codes[start : start + step]
+        if part[0] != start or not np.array_equal(part, ramp[: len(part)] + start):
+            return False
+    return True
 
 
 # DuckDB settings of every aggregation session. The memory cap (lowered to the machine's

@@ -713,3 +713,17 @@ def test_bincount_reads_read_only_inputs_in_place():
     )
     assert not keys.flags.writeable and not weights.flags.writeable
     assert keys.tolist() == before[0].tolist() and weights.tolist() == before[1].tolist()
+
+
+def test_is_range_checks_every_chunk():
+    from portfolio_lib.aggregate import _is_range
+
+    n = 2**16 * 2 + 5  # three chunks, the last partial
+    codes = np.arange(n, dtype=np.int32)
+    assert _is_range(codes) and _is_range(codes[:0]) and _is_range(codes[:1])
+    for broken_at in (0, 2**16 - 1, 2**16, n - 1):  # chunk edges, inside and last value
+        broken = codes.copy()
+        broken[broken_at] += 1
+        assert not _is_range(broken)
+    assert not _is_range(codes[1:])  # shifted by one
+    assert _is_range(np.arange(100, dtype=np.int8))

@@ -361,8 +361,19 @@ def _panel(
     # Monthly periods read every month: the shared matrix itself, no copy.
     active = source.active if len(periods) == len(months) else source.active[periods.ends]
     key = (_grid_key(months), int(window), periods.ends.tobytes())
+    first_period, buyers, cells = _first_periods(views, months, periods, first)
+    return _Panel(index, rows, periods, first_period, buyers, cells, active, source, key)
 
-    def first_periods() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+
+def _first_periods(
+    views: _TableViews, months: pd.DatetimeIndex, periods: _Periods, first: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Period of each customer's first purchase (-1 when not in the grid), the customers who
+    have one there, and their cells (first period, customer) in a flat periods x customers
+    matrix; ``first``: :func:`_first_purchase_positions`. Read-only, kept with the table:
+    every movement analysis of the same periods reads them."""
+
+    def compute() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         buyers = np.flatnonzero((first >= 0) & (first < len(months)))
         buyer_period = periods.of_month[first[buyers]]
         first_period = np.full(len(first), -1, dtype=np.int64)
@@ -373,9 +384,8 @@ def _panel(
             values.flags.writeable = False
         return first_period, buyers, cells
 
-    # Kept with the table: every movement analysis of the same periods reads them.
-    first_period, buyers, cells = views.get(("first_periods", *key[::2]), first_periods)
-    return _Panel(index, rows, periods, first_period, buyers, cells, active, source, key)
+    key = ("first_periods", _grid_key(months), periods.ends.tobytes(), len(first))
+    return views.get(key, compute)
 
 
 def _transitions(active: np.ndarray) -> np.ndarray:
@@ -1022,9 +1032,8 @@ def cohort_table(
     views = _views(monthly)
     codes, index = _customer_codes(monthly, views=views)
     first = _first_purchase_positions(monthly, grid, codes, len(index), views=views)
-    in_grid = (first >= 0) & (first < len(grid))
     # Cohort + 1 of every customer, 0 for customers in no cohort (dropped after counting).
-    slot = np.where(in_grid, periods.of_month[np.where(in_grid, first, 0)] + 1, 0)
+    slot = _first_periods(views, grid, periods, first)[0] + 1
     n_periods = len(periods)
     size = np.bincount(slot, minlength=n_periods + 1)[1:]
     active, revenue = _cohort_cells(monthly, grid, periods, codes, slot)

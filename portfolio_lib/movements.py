@@ -280,17 +280,20 @@ def _first_purchase_positions(
 
     def compute() -> np.ndarray:
         position = views.positions(months)  # -1 off the grid (read-only, shared)
-        keep = views.frame["orders"].to_numpy() > 0
+        orders = views.frame["orders"].to_numpy()
+        keep = None  # None: the rows with orders > 0 (every row on the grid), not made yet
         before = None  # rows before the grid: none when every row is on it (Aggregates)
         if not views.on_grid(months):
             month = views.frame["month"].to_numpy(dtype="datetime64[ns]")
             before = month < months[0].to_datetime64()
+            keep = orders > 0
             keep &= (position >= 0) | before
         first = np.full(n_customers, _NO_PURCHASE, dtype=np.int64)
         if views.sorted_cells():
             # Rows run by customer, months increasing: each customer's first kept row is
-            # their earliest month (np.minimum.at gives the same, many times slower).
-            row = _first_rows(keep, views.row_bounds())
+            # their earliest month (np.minimum.at gives the same, many times slower). With
+            # every row on the grid, the orders are read at the rows walked only.
+            row = _first_rows(orders if keep is None else keep, views.row_bounds())
             found = np.flatnonzero(row >= 0)
             row = row[found]
             at = position[row]
@@ -300,6 +303,8 @@ def _first_purchase_positions(
         else:
             if before is not None:
                 position = np.where(before, _BEFORE_GRID, position)
+            if keep is None:
+                keep = orders > 0
             np.minimum.at(first, codes[keep], position[keep])
         first.flags.writeable = False
         return first
@@ -308,8 +313,8 @@ def _first_purchase_positions(
 
 
 def _first_rows(keep: np.ndarray, bounds: np.ndarray) -> np.ndarray:
-    """Each customer's first row where ``keep`` holds (-1: none); rows run by customer, those
-    of customer ``c`` are ``bounds[c]:bounds[c + 1]``.
+    """Each customer's first row where ``keep`` is > 0 (booleans, or counts such as orders;
+    -1: none); rows run by customer, those of customer ``c`` are ``bounds[c]:bounds[c + 1]``.
 
     Starts from each customer's first row and moves on only the customers whose current row
     is not kept: a few steps over a few customers, not a pass over every row.
@@ -317,7 +322,7 @@ def _first_rows(keep: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     row, end = bounds[:-1].copy(), bounds[1:]
     pending = np.flatnonzero(row < end)
     while len(pending):
-        pending = pending[~keep[row[pending]]]
+        pending = pending[~(keep[row[pending]] > 0)]  # NaN counts: not kept
         row[pending] += 1
         pending = pending[row[pending] < end[pending]]
     row[row >= end] = -1  # past their rows (or none): nothing kept

@@ -682,6 +682,11 @@ def test_first_rows_walk_each_customers_rows_by_hand():
     keep = np.array([False, True, False, False, True, False])
     # First: row 1 kept; second: no row; third: rows 2, 3 skipped, row 4; fourth: none kept.
     assert _first_rows(keep, bounds).tolist() == [1, -1, 4, -1]
+    # Counts (orders) read as they are: > 0 is kept; 0, negative and NaN are not.
+    orders = np.array([0, 3, 0, -1, 2, 0])
+    assert _first_rows(orders, bounds).tolist() == [1, -1, 4, -1]
+    floats = np.array([np.nan, 1.0, np.nan, 0.0, 0.5, np.nan])
+    assert _first_rows(floats, bounds).tolist() == [1, -1, 4, -1]
 
 
 def test_groups_of_a_categorical_column_equal_the_factorized_path():

@@ -647,6 +647,31 @@ def _bincount(
     return np.bincount(alias(keys), weights=alias(weights), minlength=minlength)
 
 
+def _bincount_by_chunks(keys: np.ndarray, weights: np.ndarray, minlength: int) -> np.ndarray:
+    """``np.bincount(keys, weights, minlength)`` bit for bit, a chunk of rows at a time.
+
+    For narrow keys (int8 month positions) over millions of rows: np.bincount converts all of
+    them to intp first, a row-sized fresh array. Here each chunk's bincount starts with the
+    totals so far as its first weights (``0.0 + total``, exact), then adds the chunk's rows
+    in order: every total adds the same values in the same order as one bincount. For few
+    bins (``minlength`` at most a chunk); larger key spaces take np.bincount itself.
+    """
+    if minlength > _ROW_CHUNK:
+        return np.bincount(keys, weights=weights, minlength=minlength).astype(float, copy=False)
+    totals = np.zeros(minlength)
+    key_buffer = np.empty(minlength + _ROW_CHUNK, dtype=np.intp)
+    key_buffer[:minlength] = np.arange(minlength)
+    weight_buffer = np.empty(minlength + _ROW_CHUNK)
+    for start in range(0, len(keys), _ROW_CHUNK):
+        stop = min(start + _ROW_CHUNK, len(keys))
+        end = minlength + stop - start
+        key_buffer[minlength:end] = keys[start:stop]
+        weight_buffer[:minlength] = totals
+        weight_buffer[minlength:end] = weights[start:stop]
+        totals = np.bincount(key_buffer[:end], weights=weight_buffer[:end], minlength=minlength)
+    return totals
+
+
 _CACHE_LOCK = threading.RLock()
 _TABLES: dict[int, _TableViews] = {}
 

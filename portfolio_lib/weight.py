@@ -16,6 +16,7 @@ import pandas as pd
 from .aggregate import (
     Period,
     _bincount,
+    _bincount_by_chunks,
     _grid_key,
     _parallel_map,
     _same_customers,
@@ -66,8 +67,8 @@ def _group_period_sums(
     """(periods, groups) sums of a column of the long table (missing values 0), rows keyed
     period x group; ``keep``: the rows on the grid (None: all of them)."""
     weights = values if keep is None else values[keep]
-    sums = _bincount(key, weights=weights, minlength=shape[0] * shape[1])
-    return np.round(sums.astype(float, copy=False), 9).reshape(shape)
+    sums = _bincount_by_chunks(key, weights, shape[0] * shape[1])  # narrow keys: no intp copy
+    return np.round(sums, 9).reshape(shape)
 
 
 def weight_over_time(
@@ -122,11 +123,10 @@ def weight_over_time(
     key = position if keep is None else position[keep]
     if len(periods) < len(grid):  # monthly periods: the positions are the periods
         key = periods.of_month[key]
-    # Positions come in the narrowest integers: widened once here, for the products and for
-    # the bincounts of both columns (np.bincount would convert them for each).
-    key = key.astype(np.intp, copy=False)
-    if n_groups > 1:
-        key = key * n_groups + group[panel.rows if keep is None else panel.rows[keep]]
+    if n_groups > 1:  # widened first: positions come in the narrowest integers
+        key = (
+            key.astype(np.intp) * n_groups + group[panel.rows if keep is None else panel.rows[keep]]
+        )
     shape = (len(periods), n_groups)
     names = ["revenue", "margin"] if views.has_values("margin") else ["revenue"]
     sums = _parallel_map(  # two columns, two threads

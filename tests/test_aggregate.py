@@ -727,3 +727,26 @@ def test_is_range_checks_every_chunk():
         assert not _is_range(broken)
     assert not _is_range(codes[1:])  # shifted by one
     assert _is_range(np.arange(100, dtype=np.int8))
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 1_000, 2**16])
+def test_bincount_by_chunks_is_one_bincount_bit_for_bit(monkeypatch, chunk):
+    """Each chunk starts with the totals so far: the same additions, in the same order."""
+    import portfolio_lib.aggregate as module
+
+    monkeypatch.setattr(module, "_ROW_CHUNK", chunk)
+    rng = np.random.default_rng(29)
+    keys = rng.integers(0, 36, size=20_000).astype(np.int8)
+    keys[keys == 5] = 4  # a bin without any row
+    weights = rng.lognormal(3.0, 2.5, size=20_000) * np.where(rng.random(20_000) < 0.2, -1, 1)
+    weights[:50] = -0.0
+    expected = np.bincount(keys, weights=weights, minlength=40)
+    got = module._bincount_by_chunks(keys, weights, 40)
+    assert got.tolist() == expected.tolist()
+    assert not (np.signbit(got) & (got == 0)).any()  # no -0.0, as sums from 0.0
+    # Hand-computed: bins 0 and 2 get 1 + 2 and 4; bin 1 nothing.
+    small = module._bincount_by_chunks(np.array([0, 2, 0]), np.array([1.0, 4.0, 2.0]), 3)
+    assert small.tolist() == [3.0, 0.0, 4.0]
+    # More bins than a chunk holds: np.bincount itself.
+    if chunk < 40:
+        assert module._bincount_by_chunks(keys, weights, 40).tolist() == expected.tolist()

@@ -841,7 +841,7 @@ def _balance_parts(
         "pmg_mix": pmg_mix(),
         "pmg_thresholds": tuple(float(t) for t in pmg.attrs["thresholds"]),
         "concentration": _ranked_concentration(abc, top_n=top_n, dependence_alert=dependence_alert),
-        "dependent": dependence_alerts(buyers, dependence_alert=dependence_alert),
+        "dependent": _ranked_dependent(abc, buyers, dependence_alert=dependence_alert),
         "phases": phases,
         "lifecycle": lifecycle(),
     }
@@ -854,6 +854,25 @@ def _ranked_concentration(
     return _concentration(
         _ranked_positive(abc), value="revenue", top_n=top_n, dependence_alert=dependence_alert
     )
+
+
+def _ranked_dependent(
+    abc: pd.DataFrame, buyers: pd.DataFrame, *, dependence_alert: float
+) -> pd.DataFrame:
+    """``dependence_alerts(buyers)``, told empty by the head of the ABC ranking when it is.
+
+    Shares fall along the ranking, so nobody is above the alert when its largest customer is
+    not: the share of the ranking's first value over the positive total summed in the
+    buyers' order, as ``dependence_alerts`` divides it. Otherwise (rare), the function itself.
+    """
+    revenue = buyers["revenue"] if "revenue" in buyers.columns else None
+    ranked = abc["revenue"].to_numpy()
+    if revenue is not None and revenue.dtype == np.float64 and ranked.size:
+        values = revenue.to_numpy()
+        total = float(values[values > 0].sum())  # NaN and -0.0 are no positive value either
+        if total <= 0 or not ranked[0] / total > dependence_alert:
+            return dependence_alerts(buyers.iloc[:0], dependence_alert=dependence_alert)
+    return dependence_alerts(buyers, dependence_alert=dependence_alert)
 
 
 def _ranked_positive(abc: pd.DataFrame) -> np.ndarray:

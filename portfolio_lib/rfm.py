@@ -285,6 +285,12 @@ def _counted(values: np.ndarray) -> tuple[np.ndarray, int, np.ndarray] | None:
     ``(numbers, low, below)``: each value minus the smallest, ``low``, as int64; the smallest;
     and how many values are <= low + i, for every i (a cumulative count of each number).
     """
+    if values.dtype.kind == "i":  # integers (days, orders): whole already, no float check
+        low, high = int(values.min()), int(values.max())
+        if high - low > 4 * values.size:
+            return None
+        whole = np.subtract(values, low, dtype=np.int64)
+        return whole, low, np.cumsum(np.bincount(whole))
     with np.errstate(invalid="ignore"):  # NaN, inf or huge values: caught by the check below
         whole = values.astype(np.int64)
     if not np.array_equal(whole, values):
@@ -386,8 +392,8 @@ def _rfm_scores(
         out["rfm_code"] = pd.Series([], dtype="str", index=out.index)
         return out
     scores = {
-        "r_score": _scores(-_numbers(rfm, "days_since_last", "RFM"), bins),
-        "f_score": _scores(_numbers(rfm, "orders", "RFM"), bins),
+        "r_score": _scores(-_whole_or_numbers(rfm, "days_since_last"), bins),
+        "f_score": _scores(_whole_or_numbers(rfm, "orders"), bins),
         "m_score": _scores(_numbers(rfm, "monetary", "RFM"), bins, monetary_ascending),
     }
     codes = _codes(scores["r_score"], scores["f_score"], scores["m_score"], out.index)
@@ -406,6 +412,18 @@ def _rfm_scores(
         out[column] = values
     out["rfm_code"] = codes
     return out
+
+
+def _whole_or_numbers(rfm: pd.DataFrame, column: str) -> np.ndarray:
+    """An int64 column as it is (days and orders of :func:`rfm_table`), else :func:`_numbers`.
+
+    The scores of whole numbers are the same either way (:func:`_scores`); the integers skip a
+    conversion to floats and back.
+    """
+    values = rfm[column]
+    if values.dtype == np.int64:
+        return values.to_numpy()
+    return _numbers(rfm, column, "RFM")
 
 
 def _grid_mapping(

@@ -509,3 +509,22 @@ def test_summary_means_are_pandas_group_means(sorted_segments):
     )
     by_hand = rfm_summary(rfm_segments(two.assign(m_score=5))).loc["champions"]
     assert by_hand[means].tolist() == [15.0, 5.0, 50.375]
+
+
+@settings(max_examples=60, deadline=None)
+@seed(20260205)
+@given(
+    values=st.lists(
+        st.one_of(st.integers(-3, 3), st.integers(0, 2_000), st.integers(-(2**40), 2**40)),
+        min_size=1,
+        max_size=200,
+    ),
+    bins=st.integers(2, 9),
+)
+def test_integer_scores_equal_the_float_scores(values, bins):
+    """Days and orders (int64) are scored as integers: the scores of their floats, pandas' min
+    rank (whole numbers over a short range counted, wide ranges partitioned)."""
+    whole = np.array(values, dtype=np.int64)
+    expected = _min_rank_scores(whole.astype(float), bins)
+    np.testing.assert_array_equal(_scores(whole, bins), expected)
+    np.testing.assert_array_equal(_scores(-whole, bins), _scores(-whole.astype(float), bins))

@@ -949,19 +949,35 @@ def rfm_study(
     """
     notes: list[StudyNote] = []
     rows = None  # positions of the buyers in agg.customers, when the table is made here
-    if values is None:
-        values, rows = _rfm_table(agg.customers, as_of=agg.as_of)
-    # The hand-out list ranks the buyers by monetary value: that sort also gives the M
-    # score's thresholds (no partition of the values).
-    order = ascending = ranked = None
-    if _ranks_by_keys(values["monetary"]):
-        order, descending = _descending_sort(values["monetary"].to_numpy(dtype=np.float64))
-        ascending = descending[::-1]
-        if rows is not None:  # the table's own values (no -0.0 the sort would read as 0.0)
-            ranked = descending
-    scores = _rfm_scores(values, bins=bins, monetary_ascending=ascending)
-    segments = summary = pending = None
-    with _background(len(scores)) as background:
+    with _background(len(agg.customers) if values is None else len(values)) as background:
+        # The hand-out list ranks the buyers by monetary value: that sort also gives the M
+        # score's thresholds (no partition of the values). On a large table it runs on a second
+        # thread from the moment the values are known, while the rest of the table and the R
+        # and F scores are made.
+        sorting: list[Callable[[], tuple[np.ndarray, np.ndarray]]] = []
+
+        def start(monetary: np.ndarray) -> None:
+            if background is not None:
+                sorting.append(background.submit(_descending_sort, monetary).result)
+            else:
+                ranking = _descending_sort(monetary)
+                sorting.append(lambda: ranking)
+
+        if values is None:
+            values, rows = _rfm_table(agg.customers, as_of=agg.as_of, started=start)
+        elif _ranks_by_keys(values["monetary"]):
+            start(values["monetary"].to_numpy(dtype=np.float64))
+        scores = _rfm_scores(
+            values,
+            bins=bins,
+            monetary_ascending=lambda: sorting[0]()[1][::-1] if sorting else None,
+        )
+        order = ranked = None
+        if sorting:
+            order, descending = sorting[0]()
+            if rows is not None:  # the table's own values (no -0.0 the sort would read as 0.0)
+                ranked = descending
+        segments = summary = pending = None
         if bins == 5:
             segments = rfm_segments(scores)
             # On a large table the summary is made on a second thread while the hand-out

@@ -420,7 +420,9 @@ def _pareto(
     order, ranked = _ranking(ids, _numbers(customers, value, "Pareto"))
     share, total = _positive_share(ranked)
     if total > 0:
-        cumulative = np.cumsum(np.clip(ranked, 0, None)) / total
+        cumulative = np.clip(ranked, 0, None)  # summed and divided in place: one new array
+        np.cumsum(cumulative, out=cumulative)
+        cumulative /= total
         np.minimum(cumulative, 1.0, out=cumulative)
     else:
         cumulative = share.copy()  # NaN, but its own array (share is a column too)
@@ -499,11 +501,16 @@ def pareto_share(
     return _pareto_share(np.sort(np.clip(values, 0, None))[::-1], target, len(values))
 
 
-def _pareto_share(descending: np.ndarray, target: float, n: int) -> float:
+def _pareto_share(
+    descending: np.ndarray, target: float, n: int, *, work: np.ndarray | None = None
+) -> float:
+    """:func:`pareto_share` of the values by descending order; ``work``: an array of their
+    size the cumulative sums may be written into."""
     total = descending.sum()
     if n == 0 or total <= 0:
         return float("nan")
-    reached = np.cumsum(descending) >= target * total * (1 - _EPS)
+    cumulative = np.cumsum(descending, out=work)
+    reached = cumulative >= target * total * (1 - _EPS)
     return (int(np.argmax(reached)) + 1) / n
 
 
@@ -552,9 +559,12 @@ def abc_classes(
     if a_cut > b_cut:
         raise ValueError(f"a_cut ({a_cut}) must not exceed b_cut ({b_cut})")
     ranked_ids, ranked, share, cumulative = _pareto(customers, value)
-    before = cumulative - np.clip(share, 0, None)
-    codes = np.where(before < a_cut - _EPS, 0, np.where(before < b_cut - _EPS, 1, 2))
-    codes[~(ranked > 0)] = 2
+    before = np.clip(share, 0, None)
+    np.subtract(cumulative, before, out=before)
+    # A (0) below a_cut, B (1) below b_cut, else C (2): the cuts reached, as int8 codes (NaN,
+    # an infinite total, is C as in the nested comparisons).
+    codes = _level_codes(before, a_cut - _EPS, b_cut - _EPS)
+    codes[~(ranked > 0) | np.isnan(before)] = 2
     return _frame(
         {
             "customer_id": ranked_ids,
@@ -730,16 +740,26 @@ def concentration(
 def _concentration(
     positive: np.ndarray, *, value: str, top_n: Sequence[int], dependence_alert: float
 ) -> pd.Series:
-    """:func:`concentration` from the positive values in ascending order (a contiguous array)."""
+    """:func:`concentration` from the positive values in ascending order (a contiguous array).
+
+    Each figure is numpy's sum of the same values in the same order as the plain expressions
+    (``np.sum((100 * shares) ** 2)``, ``np.sum(ranks * shares)``, ``np.cumsum``), written
+    into one work array instead of a new array per operation.
+    """
     _check_fraction("dependence_alert", dependence_alert)
     n = positive.size
     total = positive.sum()
     shares = positive / total if n else positive
     figures: dict[str, float] = {"n_customers": n}
+    work = np.empty(n)
     if n:
-        ranks = np.arange(1, n + 1)
-        figures["hhi"] = float(np.sum((100 * shares) ** 2))
-        figures["gini"] = float(max(2 * np.sum(ranks * shares) / n - (n + 1) / n, 0.0))
+        np.multiply(shares, 100, out=work)
+        np.square(work, out=work)  # what ** 2 computes
+        figures["hhi"] = float(work.sum())
+        # ranks * shares: the int64 ranks 1..n, exact as floats (n < 2**53), times the shares.
+        work = np.arange(1, n + 1, dtype=np.float64)
+        work *= shares
+        figures["gini"] = float(max(2 * np.sum(work) / n - (n + 1) / n, 0.0))
     else:
         figures["hhi"] = figures["gini"] = np.nan
     descending = shares[::-1]
@@ -748,8 +768,8 @@ def _concentration(
             raise ValueError(f"top_n values must be at least 1, got {k!r}")
         figures[f"top_{int(k)}_share"] = float(descending[: int(k)].sum()) if n else np.nan
     label = f"pareto_{round(_PARETO_TARGET * 100)}_share"
-    figures[label] = _pareto_share(positive[::-1], _PARETO_TARGET, n)
-    figures["dependent_customers"] = int(np.sum(shares > dependence_alert))
+    figures[label] = _pareto_share(positive[::-1], _PARETO_TARGET, n, work=work)
+    figures["dependent_customers"] = int(np.count_nonzero(shares > dependence_alert))
     return pd.Series(figures, dtype=float, name=value)
 
 

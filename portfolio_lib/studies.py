@@ -818,10 +818,9 @@ def _balance_parts(
     buyers = _rows(customers, np.flatnonzero(customers["active"].to_numpy(dtype=bool)))
     abc = abc_classes(buyers, a_cut=a_cut, b_cut=b_cut)
     abc_mix = summary(lambda: class_summary(abc, by="abc"))
+    positive = _ranked_positive(abc)  # for the PMG quantiles and the concentration
     if not pmg_thresholds:  # the quantiles of the buyers' revenue, sorted by the ABC ranking
-        pmg_thresholds = _pmg_thresholds(
-            _ranked_positive(abc), tuple(pmg_quantiles), ascending=True
-        )
+        pmg_thresholds = _pmg_thresholds(positive, tuple(pmg_quantiles), ascending=True)
     pmg = pmg_classes(buyers, thresholds=tuple(pmg_thresholds), quantiles=tuple(pmg_quantiles))
     pmg_mix = summary(lambda: class_summary(pmg, by="pmg"))
     phases = lifecycle_phases(
@@ -840,7 +839,9 @@ def _balance_parts(
         "pmg": pmg,
         "pmg_mix": pmg_mix(),
         "pmg_thresholds": tuple(float(t) for t in pmg.attrs["thresholds"]),
-        "concentration": _ranked_concentration(abc, top_n=top_n, dependence_alert=dependence_alert),
+        "concentration": _concentration(
+            positive, value="revenue", top_n=top_n, dependence_alert=dependence_alert
+        ),
         "dependent": _ranked_dependent(abc, buyers, dependence_alert=dependence_alert),
         "phases": phases,
         "lifecycle": lifecycle(),

@@ -824,6 +824,33 @@ def test_abc_reads_the_pareto_table():
     assert none["cumulative_share"].isna().all() and set(none["abc"]) == {"C"}
 
 
+@pytest.mark.parametrize(
+    "revenue",
+    [
+        [10.0, 30.0, 10.0, -5.0, 0.0, 50.0, 10.0],
+        [80.0, 15.0, 5.0],  # cumulative shares on the cuts exactly (0.80, 0.95)
+        [np.inf, 5.0, 1.0],  # an infinite total: NaN shares, C as in the nested comparisons
+        [np.nan, -1.0, 0.0],
+    ],
+)
+@pytest.mark.parametrize("cuts", [(0.80, 0.95), (0.5, 0.5), (0.0, 1.0)])
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # inf / inf
+def test_abc_codes_are_the_nested_comparisons(revenue, cuts):
+    """The int8 class codes (the cuts reached) are the documented nested comparisons of the
+    cumulative share before each customer."""
+    a_cut, b_cut = cuts
+    frame = pd.DataFrame(
+        {"customer_id": [f"c{i}" for i in range(len(revenue))], "revenue": revenue}
+    )
+    table = pareto_table(frame)
+    before = (table["cumulative_share"] - table["share"].clip(lower=0)).to_numpy()
+    expected = np.where(before < a_cut - 1e-9, 0, np.where(before < b_cut - 1e-9, 1, 2))
+    expected[~(table["revenue"].to_numpy() > 0)] = 2
+    got = abc_classes(frame, a_cut=a_cut, b_cut=b_cut)["abc"]
+    np.testing.assert_array_equal(got.cat.codes.to_numpy(), expected)
+    assert got.cat.codes.dtype == np.int8
+
+
 def _two_key_summary(matrix):
     """potential_matrix_summary the straightforward way: pandas grouping by both classes."""
     grouped = matrix.groupby(["potential_class", "penetration_class"], observed=False)

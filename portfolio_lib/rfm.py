@@ -210,7 +210,7 @@ def _rfm_table(
     """
     analysis = "RFM"
     keep, dates, counts = _buyers(customers, last_purchase=last_purchase, frequency=frequency)
-    values = _numbers(customers, monetary, analysis)[keep]
+    values = _numbers(customers, monetary, analysis, rows=keep)
     if started is not None:
         started(values)
     end = pd.Timestamp(as_of).normalize()

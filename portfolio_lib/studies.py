@@ -957,17 +957,18 @@ def rfm_study(
         # and F scores are made.
         sorting: list[Callable[[], tuple[np.ndarray, np.ndarray]]] = []
 
-        def start(monetary: np.ndarray) -> None:
+        def start(monetary: np.ndarray, *, normalised: bool = True) -> None:
             if background is not None:
-                sorting.append(background.submit(_descending_sort, monetary).result)
+                sort = background.submit(_descending_sort, monetary, normalised=normalised)
+                sorting.append(sort.result)
             else:
-                ranking = _descending_sort(monetary)
+                ranking = _descending_sort(monetary, normalised=normalised)
                 sorting.append(lambda: ranking)
 
-        if values is None:
+        if values is None:  # _rfm_table's monetary values are _numbers' (no -0.0)
             values, rows = _rfm_table(agg.customers, as_of=agg.as_of, started=start)
         elif _ranks_by_keys(values["monetary"]):
-            start(values["monetary"].to_numpy(dtype=np.float64))
+            start(values["monetary"].to_numpy(dtype=np.float64), normalised=False)
         scores = _rfm_scores(
             values,
             bins=bins,

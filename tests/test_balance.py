@@ -673,8 +673,17 @@ def test_numbers_are_pandas_conversion_with_missing_as_zero():
         assert got.dtype == np.float64
         np.testing.assert_array_equal(got, expected)
         assert not np.signbit(got[got == 0]).any()  # zeros are one value
+        # Some rows, gathered before the conversion: the same values, the table untouched.
+        rows = np.array([5, 1, 2, 2])
+        taken = _numbers(frame, column, "test", rows=rows)
+        assert taken.dtype == np.float64
+        np.testing.assert_array_equal(taken, expected[rows])
+        assert not np.signbit(taken[taken == 0]).any()
+        taken[:] = 9.0
+        np.testing.assert_array_equal(_numbers(frame, column, "test"), expected)
     # hand values: NaN -> 0, -0.0 -> 0.0
     assert _numbers(frame, "floats", "test").tolist()[:3] == [1.5, 0.0, 0.0]
+    assert _numbers(frame, "floats", "test", rows=np.array([2, 1])).tolist() == [0.0, 0.0]
 
 
 def test_day_month_number_is_numpys_calendar():

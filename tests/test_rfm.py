@@ -338,6 +338,11 @@ def test_fast_paths_equal_pandas(values, bins):
     np.testing.assert_array_equal(_scores(normalised, bins, ascending), _scores(normalised, bins))
     expected = pd.Series(values).sort_values(ascending=False, kind="stable").index.to_numpy()
     np.testing.assert_array_equal(_descending_order(values), expected)
+    # Values normalised already (no -0.0) are read as they are: the same ranking, unchanged.
+    order, ranked = _descending_sort(normalised, normalised=True)
+    np.testing.assert_array_equal(order, expected)
+    np.testing.assert_array_equal(ranked, normalised[expected])
+    np.testing.assert_array_equal(normalised, values + 0.0)
 
 
 def test_descending_order_of_a_million_near_equal_floats():
@@ -348,6 +353,12 @@ def test_descending_order_of_a_million_near_equal_floats():
     values = values[rng.permutation(values.size)]
     expected = pd.Series(values).sort_values(ascending=False, kind="stable").index.to_numpy()
     np.testing.assert_array_equal(_descending_order(values), expected)
+    # Values normalised already (no -0.0) are read as they are: the same ranking, unchanged.
+    normalised = values + 0.0
+    order, ranked = _descending_sort(normalised, normalised=True)
+    np.testing.assert_array_equal(order, expected)
+    np.testing.assert_array_equal(ranked, values[expected])
+    np.testing.assert_array_equal(normalised, values + 0.0)
     assert _descending_order(np.array([])).size == 0
     assert _descending_order(np.array([4.0])).tolist() == [0]
 

@@ -699,7 +699,10 @@ def class_summary(
     [0.8, 0.15, 0.05]
     """
     keys = _column(classes, by, "class summary")
-    values = pd.Series(_numbers(classes, value, "class summary"))
+    values = _column(classes, value, "class summary")
+    if not (values.dtype == np.float64 and not np.isnan(values.to_numpy()).any()):
+        # float64 without NaN summed as it is: -0.0 and 0.0 add alike (a new array otherwise)
+        values = pd.Series(_numbers(classes, value, "class summary"))
     grouped = values.groupby(keys, observed=False, sort=True)
     out = pd.DataFrame({"customers": grouped.size(), value: grouped.sum()})
     out.index.name = by
@@ -849,11 +852,13 @@ def _month_number(dates: np.ndarray) -> np.ndarray:
     return np.asarray(dates, dtype="datetime64[ns]").astype("datetime64[M]").astype(np.int64)
 
 
-def _day_month_number(dates: np.ndarray) -> np.ndarray:
+def _day_month_number(dates: np.ndarray, *, tenure_at: int | None = None) -> np.ndarray:
     """:func:`_month_number` of dates without NaT, read from a table of their days.
 
     Converting a million dates to months goes through the calendar one by one; the dates span
-    a few thousand days, whose months are converted once and looked up.
+    a few thousand days, whose months are converted once and looked up. ``tenure_at``: a
+    month number; ``max(tenure_at - month, 0)`` instead of the month (the table holds it: no
+    array of months to subtract from).
     """
     dates = np.asarray(dates, dtype="datetime64[ns]")
     if dates.size == 0:
@@ -861,9 +866,12 @@ def _day_month_number(dates: np.ndarray) -> np.ndarray:
     days = dates.view(np.int64) // np.int64(86_400_000_000_000)  # floor: the date's day
     first, last = int(days.min()), int(days.max())
     if last - first > 4 * days.size:  # a few dates over a long span: convert them directly
-        return _month_number(dates)
+        months = _month_number(dates)
+        return months if tenure_at is None else np.maximum(tenure_at - months, 0)
     table = np.arange(first, last + 1, dtype=np.int64).astype("datetime64[D]")
     months = table.astype("datetime64[M]").astype(np.int64)
+    if tenure_at is not None:
+        months = np.maximum(tenure_at - months, 0)
     days -= first
     return months[days]
 
@@ -1044,7 +1052,7 @@ def lifecycle_phases(
             f"lifecycle: customers with revenue but no first_purchase date (e.g. {examples}); "
             "pass Aggregates.customers, which dates every buyer's first purchase."
         )
-    tenure = np.maximum(_month_number(months[-1:].to_numpy())[0] - _day_month_number(first), 0)
+    tenure = _day_month_number(first, tenure_at=int(_month_number(months[-1:].to_numpy())[0]))
     recent, previous = recent[keep], previous[keep]
     trend = _change(recent, previous)
     # The phases from the lowest precedence up, each written over the ones below it (what

@@ -145,6 +145,33 @@ def test_class_summary_by_hand(four):
     assert solo["customers"].tolist() == [1, 0, 0]
 
 
+@pytest.mark.parametrize(
+    "revenue",
+    [
+        [0.1, 0.2, -0.0, 0.3, 1e16, -1e16, 7.0, -0.0],  # -0.0 and cancellations: read as is
+        [0.1, np.nan, -0.0, 0.3, 1e16, -1e16, 7.0, 2.0],  # NaN: the 0.0 of _numbers
+        [1, 2, 3, 4, 5, 6, 7, 8],  # integers: converted
+    ],
+)
+def test_class_summary_equals_the_converted_values_summary(revenue):
+    """A float64 column without NaN is summed as it is: the summary of its _numbers values."""
+    from portfolio_lib.balance import _numbers
+
+    classes = pd.DataFrame(
+        {
+            "abc": pd.Categorical(list("ABACCBAC"), categories=list("ABC"), ordered=True),
+            "revenue": revenue,
+        }
+    )
+    values = pd.Series(_numbers(classes, "revenue", "test"))
+    grouped = values.groupby(classes["abc"], observed=False, sort=True)
+    expected = pd.DataFrame({"customers": grouped.size(), "revenue": grouped.sum()})
+    expected.index.name = "abc"
+    expected.insert(1, "customer_share", expected["customers"] / len(values))
+    expected["revenue_share"] = expected["revenue"] / values.sum()
+    pd.testing.assert_frame_equal(class_summary(classes), expected, check_exact=True)
+
+
 def test_pmg_with_quantiles_and_thresholds():
     frame = pd.DataFrame(
         {"customer_id": list("abcdef"), "revenue": [100.0, 200.0, 300.0, 400.0, 500.0, 0.0]}
@@ -706,6 +733,11 @@ def test_day_month_number_is_numpys_calendar():
     assert _day_month_number(spread).tolist() == _month_number(spread).tolist() == [-840, 649]
     assert _day_month_number(days[:1]).tolist() == _month_number(days[:1]).tolist()
     assert _day_month_number(days[:0]).dtype == np.int64 and _day_month_number(days[:0]).size == 0
+    # Tenures at a month (read from the day table): max(that month - the date's month, 0).
+    for values in (dates, days, spread):
+        for at in (-5, 0, 650, 10_000):
+            expected = np.maximum(at - _month_number(values), 0)
+            np.testing.assert_array_equal(_day_month_number(values, tenure_at=at), expected)
 
 
 def test_window_revenue_sums_the_rows_of_each_window_as_the_row_gather(sample):

@@ -18,7 +18,7 @@ R \\ F   1                 2                    3                    4          
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -200,19 +200,10 @@ def _rfm_table(
     last_purchase: str = "last_purchase",
     frequency: str = "orders",
     monetary: str = "revenue",
-    started: Callable[[np.ndarray], object] | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """:func:`rfm_table` and the positions in ``customers`` of its rows.
-
-    ``started``: called with the ``monetary`` column (floats without NaN, the frame's own
-    array: to read only) as soon as it is made, before the other columns (the RFM study starts
-    its sort with it).
-    """
+    """:func:`rfm_table` and the positions in ``customers`` of its rows."""
     analysis = "RFM"
     keep, dates, counts = _buyers(customers, last_purchase=last_purchase, frequency=frequency)
-    values = _numbers(customers, monetary, analysis, rows=keep)
-    if started is not None:
-        started(values)
     end = pd.Timestamp(as_of).normalize()
     if isinstance(dates.dtype, np.dtype):
         # Whole days, floored as Timedelta.days: numpy on the buyers' dates, no Series of
@@ -235,7 +226,7 @@ def _rfm_table(
             "customer_id": _take(_ids(customers, analysis), keep),
             "days_since_last": days.astype(np.int64, copy=False),
             "orders": orders,
-            "monetary": values,
+            "monetary": _numbers(customers, monetary, analysis, rows=keep),
         },
         copy=False,
     )
@@ -384,14 +375,10 @@ def rfm_scores(rfm: pd.DataFrame, *, bins: int = DEFAULTS["rfm_bins"]) -> pd.Dat
 
 
 def _rfm_scores(
-    rfm: pd.DataFrame,
-    *,
-    bins: int,
-    monetary_ascending: np.ndarray | Callable[[], np.ndarray | None] | None = None,
+    rfm: pd.DataFrame, *, bins: int, monetary_ascending: np.ndarray | None = None
 ) -> pd.DataFrame:
     """:func:`rfm_scores`; ``monetary_ascending``: the monetary values (as :func:`_numbers`
-    reads them) sorted, when the caller has sorted them (the M thresholds are read off it),
-    or a function giving them (or None), called once the R and F scores are made."""
+    reads them) sorted, when the caller has sorted them (the M thresholds are read off it)."""
     if not 2 <= int(bins) <= 9:
         raise ValueError(f"bins must be between 2 and 9, got {bins!r}")
     missing = [c for c in ("days_since_last", "orders", "monetary") if c not in rfm.columns]
@@ -407,10 +394,8 @@ def _rfm_scores(
     scores = {
         "r_score": _scores(-_whole_or_numbers(rfm, "days_since_last"), bins),
         "f_score": _scores(_whole_or_numbers(rfm, "orders"), bins),
+        "m_score": _scores(_numbers(rfm, "monetary", "RFM"), bins, monetary_ascending),
     }
-    if callable(monetary_ascending):  # e.g. a sort running on another thread meanwhile
-        monetary_ascending = monetary_ascending()
-    scores["m_score"] = _scores(_numbers(rfm, "monetary", "RFM"), bins, monetary_ascending)
     codes = _codes(scores["r_score"], scores["f_score"], scores["m_score"], out.index)
     new = [*scores, "rfm_code"]
     if out.columns.is_unique and not out.columns.isin(new).any():

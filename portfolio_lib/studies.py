@@ -950,36 +950,23 @@ def rfm_study(
     """
     notes: list[StudyNote] = []
     rows = None  # positions of the buyers in agg.customers, when the table is made here
-    with _background(len(agg.customers) if values is None else len(values)) as background:
-        # The hand-out list ranks the buyers by monetary value: that sort also gives the M
-        # score's thresholds (no partition of the values). On a large table it runs on a second
-        # thread from the moment the values are known, while the rest of the table and the R
-        # and F scores are made.
-        sorting: list[Callable[[], tuple[np.ndarray, np.ndarray]]] = []
-
-        def start(monetary: np.ndarray, *, normalised: bool = True) -> None:
-            if background is not None:
-                sort = background.submit(_descending_sort, monetary, normalised=normalised)
-                sorting.append(sort.result)
-            else:
-                ranking = _descending_sort(monetary, normalised=normalised)
-                sorting.append(lambda: ranking)
-
-        if values is None:  # _rfm_table's monetary values are _numbers' (no -0.0)
-            values, rows = _rfm_table(agg.customers, as_of=agg.as_of, started=start)
-        elif _ranks_by_keys(values["monetary"]):
-            start(values["monetary"].to_numpy(dtype=np.float64), normalised=False)
-        scores = _rfm_scores(
-            values,
-            bins=bins,
-            monetary_ascending=lambda: sorting[0]()[1][::-1] if sorting else None,
+    if values is None:
+        values, rows = _rfm_table(agg.customers, as_of=agg.as_of)
+    # The hand-out list ranks the buyers by monetary value: that sort also gives the M
+    # score's thresholds (no partition of the values). On the main thread: on the second,
+    # its fresh buffers cost more page faults than the overlap saves.
+    order = ascending = ranked = None
+    if _ranks_by_keys(values["monetary"]):
+        # _rfm_table's monetary values are _numbers' (no -0.0): read without a copy.
+        order, descending = _descending_sort(
+            values["monetary"].to_numpy(dtype=np.float64), normalised=rows is not None
         )
-        order = ranked = None
-        if sorting:
-            order, descending = sorting[0]()
-            if rows is not None:  # the table's own values (no -0.0 the sort would read as 0.0)
-                ranked = descending
-        segments = summary = pending = None
+        ascending = descending[::-1]
+        if rows is not None:  # the table's own values (no -0.0 the sort would read as 0.0)
+            ranked = descending
+    scores = _rfm_scores(values, bins=bins, monetary_ascending=ascending)
+    segments = summary = pending = None
+    with _background(len(scores)) as background:
         if bins == 5:
             segments = rfm_segments(scores)
             # On a large table the summary is made on a second thread while the hand-out

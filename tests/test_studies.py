@@ -440,8 +440,7 @@ def test_buyer_list_gathers_narrow_integers_and_the_given_ranking(sample_aggrega
 
 
 def test_rfm_study_with_the_summary_on_a_second_thread(monkeypatch, sample_aggregates):
-    """A large table's RFM sort (while the R and F scores are made) and summary run on a
-    second thread: the same study."""
+    """A large table's RFM summary is made on a second thread: the same study."""
     serial = studies.rfm_study(sample_aggregates, lang="en")
     _on_background_thread(monkeypatch)
     threaded = studies.rfm_study(sample_aggregates, lang="en")

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .aggregate import _grid_key, _parallel_map, _same_customers, _views
+from .aggregate import _grid_key, _same_customers, _views
 from .aggregate import _window_arrays as _window_totals
 from .config import DEFAULTS
 from .errors import PortfolioDataError
@@ -940,30 +940,17 @@ def _window_arrays(
         # adds the same rows in the same order as over the whole table.
         codes, _ = views.customers()
         position = views.positions(grid)
-        revenue = views.values("revenue")
         first = len(grid) - 2 * int(window)
-        n = len(index)
-        # Rows running by customer (Aggregates.monthly) are split in two at the customer of
-        # the middle row and summed on two threads: each customer's rows stay in one part, in
-        # their order.
-        ends, cut = [n], [0, len(codes)]  # customers and rows ending each part
-        if views.sorted_cells() and len(codes) > 1:
-            middle = int(codes[len(codes) // 2])
-            ends, cut = [middle, n], [0, int(views.row_bounds()[middle]), len(codes)]
-
-        def part_sums(part: int) -> np.ndarray:
-            start, stop = cut[part], cut[part + 1]
-            where = position[start:stop]
-            rows = np.flatnonzero((where >= first) & (where < first + int(window)))
-            customers = codes[start:stop][rows]
-            if customers.size and customers.min() < 0:  # rows without a customer id
-                rows, customers = rows[customers >= 0], customers[customers >= 0]
-            return np.bincount(customers, weights=revenue[start:stop][rows], minlength=ends[part])
-
-        parts = _parallel_map(part_sums, range(len(ends)))
-        # The second part's customers all come after the first's: its sums are 0.0 before them.
-        previous = parts[-1].astype(float, copy=False)  # bincount of no row gives integers
-        previous[: len(parts[0])] = parts[0]
+        rows = np.flatnonzero((position >= first) & (position < first + int(window)))
+        customers = codes[rows]
+        if customers.size and customers.min() < 0:  # rows without a customer id
+            rows, customers = rows[customers >= 0], customers[customers >= 0]
+        # On this thread: split on two, the parts' fresh buffers cost more page faults (here
+        # and in the studies after) than the second core saves.
+        previous = np.bincount(
+            customers, weights=views.values("revenue")[rows], minlength=len(index)
+        )
+        previous = previous.astype(float, copy=False)  # bincount of no row gives integers
         previous = np.round(previous, 9, out=previous)  # 1e-9 € of float noise is not revenue
         previous.flags.writeable = False
         return index, totals["revenue"], previous

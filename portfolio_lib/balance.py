@@ -769,8 +769,9 @@ def _concentration(
     """:func:`concentration` from the positive values in ascending order (a contiguous array).
 
     Each figure is numpy's sum of the same values in the same order as the plain expressions
-    (``np.sum((100 * shares) ** 2)``, ``np.sum(ranks * shares)``, ``np.cumsum``), written
-    into one work array instead of a new array per operation.
+    (``np.sum((100 * shares) ** 2)``, ``np.sum(ranks * shares)``, ``np.cumsum``), computed in
+    place in two work arrays (the squares; the ranks times the shares, then the cumulative
+    sums) instead of a new array per operation.
     """
     _check_fraction("dependence_alert", dependence_alert)
     n = positive.size

@@ -71,6 +71,13 @@ def test_rfm_table_by_hand():
         rfm_table(customers, as_of="2025-12-15")
     with pytest.raises(ValueError, match="must hold dates"):
         rfm_table(customers.assign(last_purchase="2025-01-01"), as_of="2025-12-31")
+    # int64 counts are read as they are, whole floats and nullable integers converted: one table.
+    for orders in ([4.0, 1.0, 0.0, 2.0], pd.array([4, 1, None, 2], dtype="Int64")):
+        pd.testing.assert_frame_equal(
+            rfm_table(customers.assign(orders=orders), as_of="2025-12-31"), rfm, check_exact=True
+        )
+    halves = rfm_table(customers.assign(orders=[4.5, 1.0, 0.0, 2.0]), as_of="2025-12-31")
+    assert halves["orders"].tolist() == [4.5, 1.0, 2.0]  # not whole: floats kept
 
 
 def test_scores_by_hand_distinct_values():
@@ -187,6 +194,9 @@ def test_grid_override_and_validation():
         rfm_segments(scores, grid=RFM_GRID | {(6, 1): "lost"})
     with pytest.raises(ValueError, match="outside 1..5"):
         rfm_segments(_scores_frame([7], [1]))
+    # The culprits counted: R 0 and F 6 (two rows), the in-range rows not.
+    with pytest.raises(ValueError, match="^2 customer"):
+        rfm_segments(_scores_frame([5, 0, 3, 2], [1, 4, 6, 5]))
 
 
 def test_summary_by_hand():

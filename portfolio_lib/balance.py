@@ -436,18 +436,26 @@ def pareto_table(customers: pd.DataFrame, *, value: str = "revenue") -> pd.DataF
 
 
 def _pareto(
-    customers: pd.DataFrame, value: str
+    customers: pd.DataFrame, value: str, *, clipped: bool = False
 ) -> tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray]:
-    """Ranked ids, values, shares and cumulative shares of :func:`pareto_table` (new arrays)."""
+    """Ranked ids, values, shares and cumulative shares of :func:`pareto_table` (new arrays).
+
+    ``clipped``: the shares clipped at 0 (what :func:`abc_classes` reads), divided from the
+    clipped values (the same numbers) instead of clipped afterwards.
+    """
     ids = _ids(customers, "Pareto")
     order, ranked = _ranking(ids, _numbers(customers, value, "Pareto"), normalised=True)
-    share, total = _positive_share(ranked)
+    # The positive values lead the descending ranking: their total (as _positive_share adds
+    # them, in that order) is the sum of that head, no gathered copy.
+    total = float(ranked[: np.count_nonzero(ranked > 0)].sum())
     if total > 0:
-        cumulative = np.clip(ranked, 0, None)  # summed and divided in place: one new array
+        cumulative = np.clip(ranked, 0, None)  # summed and divided in place
+        share = cumulative / total if clipped else ranked / total
         np.cumsum(cumulative, out=cumulative)
         cumulative /= total
         np.minimum(cumulative, 1.0, out=cumulative)
     else:
+        share = np.full(ranked.shape, np.nan)
         cumulative = share.copy()  # NaN, but its own array (share is a column too)
     return _take(ids, order), ranked, share, cumulative
 
@@ -581,9 +589,8 @@ def abc_classes(
     _check_fraction("b_cut", b_cut)
     if a_cut > b_cut:
         raise ValueError(f"a_cut ({a_cut}) must not exceed b_cut ({b_cut})")
-    ranked_ids, ranked, share, cumulative = _pareto(customers, value)
-    before = np.clip(share, 0, None)
-    np.subtract(cumulative, before, out=before)
+    ranked_ids, ranked, before, cumulative = _pareto(customers, value, clipped=True)
+    np.subtract(cumulative, before, out=before)  # the cumulative share before each customer
     # A (0) below a_cut, B (1) below b_cut, else C (2): the cuts reached, as int8 codes (NaN,
     # an infinite total, is C as in the nested comparisons).
     codes = _level_codes(before, a_cut - _EPS, b_cut - _EPS)

@@ -892,6 +892,25 @@ def test_abc_codes_are_the_nested_comparisons(revenue, cuts):
     assert got.cat.codes.dtype == np.int8
 
 
+def test_pareto_total_is_the_sum_of_the_gathered_positive_values():
+    """The positive total read off the ranking's head is _positive_share's (the positive values
+    gathered, in ranking order), bit for bit; the ABC clipped shares are the clipped shares."""
+    from portfolio_lib.balance import _pareto, _positive_share
+
+    rng = np.random.default_rng(11)
+    revenue = np.round(rng.lognormal(6, 2, 5_000), 2) * rng.choice([1.0, 1.0, -1.0, 0.0], 5_000)
+    revenue[:50] = 0.1 + 0.2  # float noise among ties
+    frame = pd.DataFrame({"customer_id": [f"c{i:05d}" for i in range(5_000)], "revenue": revenue})
+    _, ranked, share, cumulative = _pareto(frame, "revenue")
+    expected, total = _positive_share(ranked)  # the positive values gathered by a mask
+    assert total > 0
+    np.testing.assert_array_equal(share, expected)
+    np.testing.assert_array_equal(cumulative, pareto_table(frame)["cumulative_share"])
+    _, _, clipped, again = _pareto(frame, "revenue", clipped=True)
+    np.testing.assert_array_equal(clipped, np.clip(expected, 0, None))
+    np.testing.assert_array_equal(again, cumulative)
+
+
 def _two_key_summary(matrix):
     """potential_matrix_summary the straightforward way: pandas grouping by both classes."""
     grouped = matrix.groupby(["potential_class", "penetration_class"], observed=False)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from .aggregate import _parallel_map
 from .balance import (
     _aligned_windows,
     _change,
@@ -129,31 +130,72 @@ def customer_alerts(
 
     last = _column(customers, "last_purchase", analysis)
     end = pd.Timestamp(as_of).normalize()
-    days = _days_since(last, end)
-    frequency = _numbers(customers, "frequency", analysis)
-    recency = _numbers(customers, "recency", analysis)  # may share the table's memory
-    # recency / frequency where frequency >= 2 (no NaN: _numbers gives 0 for missing).
-    usual_gap = np.full(n, np.nan)
-    np.divide(recency, frequency, out=usual_gap, where=frequency >= 2)
-    change, gap_ratio, drop, overdue = _risk_figures(
-        recent, previous, days, usual_gap, drop_alert=drop_alert, gap_alert=gap_alert
-    )
-    both_windows = recent + previous
-    top = np.zeros(n, dtype=bool)
-    k = min(int(top_at_risk), n)
-    if k > 0:
-        kth = np.partition(both_windows, n - k)[n - k]
-        # The k largest, plus any ties with the k-th, ranked with ties broken by customer id.
-        top[_ranking(ids, both_windows, np.flatnonzero(both_windows >= kth))[0][:k]] = True
-    top_alert = top & (both_windows > 0) & (drop | overdue)
+    if not pd.api.types.is_datetime64_any_dtype(last):
+        last = pd.to_datetime(last)
+    if isinstance(last.dtype, np.dtype):  # numpy dates: days computed part by part
+        stamps = last.to_numpy()
 
-    alerted = np.flatnonzero(drop | overdue)
+        def days_of(rows: slice | np.ndarray) -> np.ndarray:
+            return _days_from(stamps[rows], end)
+
+    else:  # timezone-aware dates
+        all_days = _days_since(last, end)
+
+        def days_of(rows: slice | np.ndarray) -> np.ndarray:
+            return all_days[rows]
+
+    frequency = _float_column(customers, "frequency", analysis)
+    recency = _float_column(customers, "recency", analysis)
+
+    def usual_gap_of(rows: slice | np.ndarray) -> np.ndarray:
+        return _usual_gap(_as_numbers(recency[rows]), _as_numbers(frequency[rows]))
+
+    k = min(int(top_at_risk), n)
+
+    def scan(part: slice) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The rows of ``part`` with an alert, and the rows and values of its ``k`` largest
+        revenues over the two windows (ties with the k-th included): candidates for the top."""
+        _, _, drop, overdue = _risk_figures(
+            recent[part],
+            previous[part],
+            days_of(part),
+            usual_gap_of(part),
+            drop_alert=drop_alert,
+            gap_alert=gap_alert,
+        )
+        offset = part.start
+        hit = np.flatnonzero(drop | overdue)
+        hit += offset
+        both = recent[part] + previous[part]
+        if k == 0:
+            top = np.empty(0, dtype=np.int64)
+        elif both.size > k:
+            top = np.flatnonzero(both >= np.partition(both, both.size - k)[both.size - k])
+        else:
+            top = np.arange(both.size)
+        return hit, top + offset, both[top]
+
+    # Elementwise figures: each half of the customers on its own thread, the same numbers.
+    half = n // 2 if n >= _TWO_THREADS_FROM else 0
+    parts = [part for part in (slice(0, half), slice(half, n)) if part.stop > part.start]
+    found = _parallel_map(scan, parts) if len(parts) > 1 else [scan(part) for part in parts]
+    alerted = np.concatenate([hit for hit, _, _ in found] or [np.empty(0, dtype=np.int64)])
+    top = np.zeros(n, dtype=bool)
+    if k > 0:
+        # The k largest over every half are among each half's k largest: the same k-th value.
+        rows = np.concatenate([rows for _, rows, _ in found])
+        values = np.concatenate([values for _, _, values in found])
+        kth = np.partition(values, values.size - k)[values.size - k]
+        # The k largest, plus any ties with the k-th, ranked with ties broken by customer id.
+        above = values >= kth
+        rows, values = rows[above], values[above]
+        top[rows[_ranking_by_id(ids, values, rows)][:k]] = True
+
     # The alerted rows' inputs, cut down to them (ascending positions, a streaming read); their
-    # figures are computed again there (elementwise: the same numbers), cheaper than
-    # gathering each figure across the table.
-    recent, previous, days, usual_gap, top_alert = (
-        values[alerted] for values in (recent, previous, days, usual_gap, top_alert)
-    )
+    # figures are computed again there (elementwise: the same numbers).
+    recent, previous = recent[alerted], previous[alerted]
+    days, usual_gap = days_of(alerted), usual_gap_of(alerted)
+    top_alert = top[alerted] & (recent + previous > 0)
     if np.isnan(days).any():
         examples = ids.take(alerted[np.isnan(days)]).head(3).tolist()
         raise ValueError(
@@ -236,18 +278,52 @@ def _risk_figures(
     return change, gap_ratio, drop, overdue
 
 
+# From this many customers the alerts' figures are computed on two threads (halves).
+_TWO_THREADS_FROM = 100_000
+
+
+def _float_column(customers: pd.DataFrame, column: str, analysis: str) -> np.ndarray:
+    """A numeric column as float64 for :func:`_as_numbers`: a float64 column's own array (no
+    copy), any other the new array of :func:`portfolio_lib.balance._numbers`."""
+    values = _column(customers, column, analysis)
+    if values.dtype == np.float64:
+        return values.to_numpy()
+    return _numbers(customers, column, analysis)
+
+
+def _as_numbers(values: np.ndarray) -> np.ndarray:
+    """``_numbers``' values of a part of a :func:`_float_column` (a new array): NaN as 0 and
+    -0.0 as 0.0."""
+    values = values + 0.0
+    missing = np.isnan(values)
+    if missing.any():
+        values[missing] = 0.0
+    return values
+
+
+def _usual_gap(recency: np.ndarray, frequency: np.ndarray) -> np.ndarray:
+    """recency / frequency where frequency >= 2, else NaN (one gap is not a habit)."""
+    usual_gap = np.full(recency.shape, np.nan)
+    np.divide(recency, frequency, out=usual_gap, where=frequency >= 2)
+    return usual_gap
+
+
+def _days_from(stamps: np.ndarray, end: pd.Timestamp) -> np.ndarray:
+    """:func:`_days_since` of numpy dates (datetime64)."""
+    # numpy on the dates, no Series of a million Timedeltas; NaT gives NaN afterwards.
+    with np.errstate(invalid="ignore"):
+        days = ((end.to_datetime64() - stamps) // np.timedelta64(1, "D")).astype(float)
+    days[np.isnat(stamps)] = np.nan
+    return days
+
+
 def _days_since(last: pd.Series, end: pd.Timestamp) -> np.ndarray:
     """Whole days from each date to ``end`` as floats (``Timedelta.days``), NaN without a date."""
     if not pd.api.types.is_datetime64_any_dtype(last):
         last = pd.to_datetime(last)
     if not isinstance(last.dtype, np.dtype):  # timezone-aware dates
         return (end - last).dt.days.to_numpy(dtype=float, na_value=np.nan)
-    stamps = last.to_numpy()
-    # numpy on the dates, no Series of a million Timedeltas; NaT gives NaN afterwards.
-    with np.errstate(invalid="ignore"):
-        days = ((end.to_datetime64() - stamps) // np.timedelta64(1, "D")).astype(float)
-    days[np.isnat(stamps)] = np.nan
-    return days
+    return _days_from(last.to_numpy(), end)
 
 
 def _ranking_by_id(ids: pd.Series, values: np.ndarray, subset: np.ndarray) -> np.ndarray:
@@ -328,10 +404,20 @@ def _distinct(
     if len(categories) > 64:  # one pass per category below: hashing is cheaper
         return pd.unique(values)
     codes = values.cat.codes.to_numpy()
+    # Usually every category and no missing value shows in the first rows: their first
+    # appearances are then read there, and one pass (the smallest code) checks for missing.
+    head = codes[:_DISTINCT_HEAD]
+    seen, first = np.unique(head, return_index=True)
+    if codes.size and seen.size == len(categories) and codes.min() >= 0:
+        return [categories[code] for code in seen[np.argsort(first)]]
     counts = np.bincount(codes.astype(np.intp) + 1, minlength=len(categories) + 1)
     present = np.flatnonzero(counts) - 1  # -1: missing
     first = [int(np.argmax(codes == code)) for code in present]
     return [np.nan if code < 0 else categories[code] for code in present[np.argsort(first)]]
+
+
+# Rows of a categorical that _distinct reads first (the first appearance of every category).
+_DISTINCT_HEAD = 4096
 
 
 def _counts_by_category(alerts: pd.DataFrame) -> pd.DataFrame:

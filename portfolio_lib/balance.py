@@ -186,8 +186,14 @@ def _column(frame: pd.DataFrame, column: str, analysis: str) -> pd.Series:
     return values.reset_index(drop=True)
 
 
-def _numbers(frame: pd.DataFrame, column: str, analysis: str) -> np.ndarray:
-    """A numeric column as float64, missing values as 0."""
+def _numbers(
+    frame: pd.DataFrame, column: str, analysis: str, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """A numeric column as float64, missing values as 0 (a new array).
+
+    ``rows``: the values at those positions only (``_numbers(...)[rows]``), gathered before
+    they are converted (in place, no copy of the whole column).
+    """
     values = _column(frame, column, analysis)
     if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)):
         raise ValueError(
@@ -199,13 +205,18 @@ def _numbers(frame: pd.DataFrame, column: str, analysis: str) -> np.ndarray:
     if isinstance(values.dtype, np.dtype) and values.dtype.kind in "biuf":
         # numpy columns: one conversion pass, then NaN (floats only) found and set in place,
         # where pandas' na_value would copy, mark the missing values and write them again.
-        out = np.add(values.to_numpy(), 0.0, dtype=np.float64)
+        if rows is None:
+            out = np.add(values.to_numpy(), 0.0, dtype=np.float64)
+        else:
+            out = values.to_numpy()[rows].astype(np.float64, copy=False)  # new: gathered
+            np.add(out, 0.0, out=out)
         if values.dtype.kind == "f":
             missing = np.isnan(out)
             if missing.any():
                 out[missing] = 0.0
         return out
-    return values.to_numpy(dtype=float, na_value=0.0) + 0.0
+    out = values.to_numpy(dtype=float, na_value=0.0) + 0.0
+    return out if rows is None else out[rows]
 
 
 def _check_fraction(name: str, value: float, *, low: float = 0.0, high: float = 1.0) -> None:
@@ -231,21 +242,27 @@ def _take(values: pd.Series, rows: np.ndarray) -> pd.Series:
 
 
 def _ranking(
-    ids: pd.Series, values: np.ndarray, subset: np.ndarray | None = None
+    ids: pd.Series,
+    values: np.ndarray,
+    subset: np.ndarray | None = None,
+    *,
+    normalised: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Positions sorted by value descending, ties by customer id ascending, and those values.
 
     ``subset`` (ascending positions) restricts the ranking to those rows. The values come in
-    the ranking's order (``values[positions]``, as :func:`_descending_sort` gives them).
+    the ranking's order (``values[positions]``, as :func:`_descending_sort` gives them);
+    ``normalised``: as there.
     """
     if subset is None and _is_sorted(ids):
-        return _descending_sort(values)  # positions are in id order already
+        # positions are in id order already
+        return _descending_sort(values, normalised=normalised)
     positions = np.arange(len(ids)) if subset is None else np.asarray(subset, dtype=np.int64)
     if not _is_sorted(ids):
         by_id = ids.take(positions).argsort(kind="stable").to_numpy()
         positions = positions[by_id]
     # Positions are now in id order, so a stable sort on the value breaks ties by id.
-    order, ranked = _descending_sort(values[positions])
+    order, ranked = _descending_sort(values[positions], normalised=normalised)
     return positions[order], ranked
 
 
@@ -257,8 +274,13 @@ def _descending_order(values: np.ndarray) -> np.ndarray:
     return _descending_sort(values)[0]
 
 
-def _descending_sort(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _descending_sort(
+    values: np.ndarray, *, normalised: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_descending_order` and the values in that order (new arrays, -0.0 read as 0.0).
+
+    ``normalised``: ``values`` are float64 without -0.0 already (:func:`_numbers`' arrays),
+    read as they are instead of copied with -0.0 made 0.0 (they are never written to).
 
     ``np.argsort(-values, kind="stable")`` in a fraction of its time on a million floats:
     sorting int64 keys is fast, a stable argsort of floats is not. Each key holds the value's
@@ -270,7 +292,8 @@ def _descending_sort(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     then does a stable sort of the nearly sorted sequence (a timsort, linear on sorted runs)
     put them right; equal values, always in position order already, stay so.
     """
-    values = np.asarray(values, dtype=np.float64) + 0.0  # + 0.0: -0.0 and 0.0 get one key
+    if not (normalised and isinstance(values, np.ndarray) and values.dtype == np.float64):
+        values = np.asarray(values, dtype=np.float64) + 0.0  # + 0.0: -0.0 and 0.0: one key
     n = values.size
     bits = max(1, (n - 1).bit_length())
     keys = values.view(np.int64).copy()
@@ -413,16 +436,26 @@ def pareto_table(customers: pd.DataFrame, *, value: str = "revenue") -> pd.DataF
 
 
 def _pareto(
-    customers: pd.DataFrame, value: str
+    customers: pd.DataFrame, value: str, *, clipped: bool = False
 ) -> tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray]:
-    """Ranked ids, values, shares and cumulative shares of :func:`pareto_table` (new arrays)."""
+    """Ranked ids, values, shares and cumulative shares of :func:`pareto_table` (new arrays).
+
+    ``clipped``: the shares clipped at 0 (what :func:`abc_classes` reads), divided from the
+    clipped values (the same numbers) instead of clipped afterwards.
+    """
     ids = _ids(customers, "Pareto")
-    order, ranked = _ranking(ids, _numbers(customers, value, "Pareto"))
-    share, total = _positive_share(ranked)
+    order, ranked = _ranking(ids, _numbers(customers, value, "Pareto"), normalised=True)
+    # The positive values lead the descending ranking: their total (as _positive_share adds
+    # them, in that order) is the sum of that head, no gathered copy.
+    total = float(ranked[: np.count_nonzero(ranked > 0)].sum())
     if total > 0:
-        cumulative = np.cumsum(np.clip(ranked, 0, None)) / total
+        cumulative = np.clip(ranked, 0, None)  # summed and divided in place
+        share = cumulative / total if clipped else ranked / total
+        np.cumsum(cumulative, out=cumulative)
+        cumulative /= total
         np.minimum(cumulative, 1.0, out=cumulative)
     else:
+        share = np.full(ranked.shape, np.nan)
         cumulative = share.copy()  # NaN, but its own array (share is a column too)
     return _take(ids, order), ranked, share, cumulative
 
@@ -499,11 +532,16 @@ def pareto_share(
     return _pareto_share(np.sort(np.clip(values, 0, None))[::-1], target, len(values))
 
 
-def _pareto_share(descending: np.ndarray, target: float, n: int) -> float:
+def _pareto_share(
+    descending: np.ndarray, target: float, n: int, *, work: np.ndarray | None = None
+) -> float:
+    """:func:`pareto_share` of the values by descending order; ``work``: an array of their
+    size the cumulative sums may be written into."""
     total = descending.sum()
     if n == 0 or total <= 0:
         return float("nan")
-    reached = np.cumsum(descending) >= target * total * (1 - _EPS)
+    cumulative = np.cumsum(descending, out=work)
+    reached = cumulative >= target * total * (1 - _EPS)
     return (int(np.argmax(reached)) + 1) / n
 
 
@@ -551,10 +589,12 @@ def abc_classes(
     _check_fraction("b_cut", b_cut)
     if a_cut > b_cut:
         raise ValueError(f"a_cut ({a_cut}) must not exceed b_cut ({b_cut})")
-    ranked_ids, ranked, share, cumulative = _pareto(customers, value)
-    before = cumulative - np.clip(share, 0, None)
-    codes = np.where(before < a_cut - _EPS, 0, np.where(before < b_cut - _EPS, 1, 2))
-    codes[~(ranked > 0)] = 2
+    ranked_ids, ranked, before, cumulative = _pareto(customers, value, clipped=True)
+    np.subtract(cumulative, before, out=before)  # the cumulative share before each customer
+    # A (0) below a_cut, B (1) below b_cut, else C (2): the cuts reached, as int8 codes (NaN,
+    # an infinite total, is C as in the nested comparisons).
+    codes = _level_codes(before, a_cut - _EPS, b_cut - _EPS)
+    codes[~(ranked > 0) | np.isnan(before)] = 2
     return _frame(
         {
             "customer_id": ranked_ids,
@@ -666,7 +706,10 @@ def class_summary(
     [0.8, 0.15, 0.05]
     """
     keys = _column(classes, by, "class summary")
-    values = pd.Series(_numbers(classes, value, "class summary"))
+    values = _column(classes, value, "class summary")
+    if not (values.dtype == np.float64 and not np.isnan(values.to_numpy()).any()):
+        # float64 without NaN summed as it is: -0.0 and 0.0 add alike (a new array otherwise)
+        values = pd.Series(_numbers(classes, value, "class summary"))
     grouped = values.groupby(keys, observed=False, sort=True)
     out = pd.DataFrame({"customers": grouped.size(), value: grouped.sum()})
     out.index.name = by
@@ -730,16 +773,27 @@ def concentration(
 def _concentration(
     positive: np.ndarray, *, value: str, top_n: Sequence[int], dependence_alert: float
 ) -> pd.Series:
-    """:func:`concentration` from the positive values in ascending order (a contiguous array)."""
+    """:func:`concentration` from the positive values in ascending order (a contiguous array).
+
+    Each figure is numpy's sum of the same values in the same order as the plain expressions
+    (``np.sum((100 * shares) ** 2)``, ``np.sum(ranks * shares)``, ``np.cumsum``), computed in
+    place in two work arrays (the squares; the ranks times the shares, then the cumulative
+    sums) instead of a new array per operation.
+    """
     _check_fraction("dependence_alert", dependence_alert)
     n = positive.size
     total = positive.sum()
     shares = positive / total if n else positive
     figures: dict[str, float] = {"n_customers": n}
+    work = np.empty(n)
     if n:
-        ranks = np.arange(1, n + 1)
-        figures["hhi"] = float(np.sum((100 * shares) ** 2))
-        figures["gini"] = float(max(2 * np.sum(ranks * shares) / n - (n + 1) / n, 0.0))
+        np.multiply(shares, 100, out=work)
+        np.square(work, out=work)  # what ** 2 computes
+        figures["hhi"] = float(work.sum())
+        # ranks * shares: the int64 ranks 1..n, exact as floats (n < 2**53), times the shares.
+        work = np.arange(1, n + 1, dtype=np.float64)
+        work *= shares
+        figures["gini"] = float(max(2 * np.sum(work) / n - (n + 1) / n, 0.0))
     else:
         figures["hhi"] = figures["gini"] = np.nan
     descending = shares[::-1]
@@ -748,8 +802,8 @@ def _concentration(
             raise ValueError(f"top_n values must be at least 1, got {k!r}")
         figures[f"top_{int(k)}_share"] = float(descending[: int(k)].sum()) if n else np.nan
     label = f"pareto_{round(_PARETO_TARGET * 100)}_share"
-    figures[label] = _pareto_share(positive[::-1], _PARETO_TARGET, n)
-    figures["dependent_customers"] = int(np.sum(shares > dependence_alert))
+    figures[label] = _pareto_share(positive[::-1], _PARETO_TARGET, n, work=work)
+    figures["dependent_customers"] = int(np.count_nonzero(shares > dependence_alert))
     return pd.Series(figures, dtype=float, name=value)
 
 
@@ -788,7 +842,7 @@ def dependence_alerts(
     ids = _ids(customers, "dependence alert")
     values = _numbers(customers, value, "dependence alert")
     share, _ = _positive_share(values)
-    above, ranked = _ranking(ids, values, np.flatnonzero(share > dependence_alert))
+    above, ranked = _ranking(ids, values, np.flatnonzero(share > dependence_alert), normalised=True)
     out = pd.DataFrame({"customer_id": _take(ids, above)})
     if name in customers.columns:
         out[name] = _take(_column(customers, name, "dependence alert"), above)
@@ -806,11 +860,13 @@ def _month_number(dates: np.ndarray) -> np.ndarray:
     return np.asarray(dates, dtype="datetime64[ns]").astype("datetime64[M]").astype(np.int64)
 
 
-def _day_month_number(dates: np.ndarray) -> np.ndarray:
+def _day_month_number(dates: np.ndarray, *, tenure_at: int | None = None) -> np.ndarray:
     """:func:`_month_number` of dates without NaT, read from a table of their days.
 
     Converting a million dates to months goes through the calendar one by one; the dates span
-    a few thousand days, whose months are converted once and looked up.
+    a few thousand days, whose months are converted once and looked up. ``tenure_at``: a
+    month number; ``max(tenure_at - month, 0)`` instead of the month (the table holds it: no
+    array of months to subtract from).
     """
     dates = np.asarray(dates, dtype="datetime64[ns]")
     if dates.size == 0:
@@ -818,9 +874,12 @@ def _day_month_number(dates: np.ndarray) -> np.ndarray:
     days = dates.view(np.int64) // np.int64(86_400_000_000_000)  # floor: the date's day
     first, last = int(days.min()), int(days.max())
     if last - first > 4 * days.size:  # a few dates over a long span: convert them directly
-        return _month_number(dates)
+        months = _month_number(dates)
+        return months if tenure_at is None else np.maximum(tenure_at - months, 0)
     table = np.arange(first, last + 1, dtype=np.int64).astype("datetime64[D]")
     months = table.astype("datetime64[M]").astype(np.int64)
+    if tenure_at is not None:
+        months = np.maximum(tenure_at - months, 0)
     days -= first
     return months[days]
 
@@ -894,11 +953,13 @@ def _window_arrays(
         customers = codes[rows]
         if customers.size and customers.min() < 0:  # rows without a customer id
             rows, customers = rows[customers >= 0], customers[customers >= 0]
+        # On this thread: split on two, the parts' fresh buffers cost more page faults (here
+        # and in the studies after) than the second core saves.
         previous = np.bincount(
             customers, weights=views.values("revenue")[rows], minlength=len(index)
         )
         previous = previous.astype(float, copy=False)  # bincount of no row gives integers
-        previous = np.round(previous, 9)  # 1e-9 € of float noise is not revenue
+        previous = np.round(previous, 9, out=previous)  # 1e-9 € of float noise is not revenue
         previous.flags.writeable = False
         return index, totals["revenue"], previous
 
@@ -986,7 +1047,7 @@ def lifecycle_phases(
             f"lifecycle: customers with revenue but no first_purchase date (e.g. {examples}); "
             "pass Aggregates.customers, which dates every buyer's first purchase."
         )
-    tenure = np.maximum(_month_number(months[-1:].to_numpy())[0] - _day_month_number(first), 0)
+    tenure = _day_month_number(first, tenure_at=int(_month_number(months[-1:].to_numpy())[0]))
     recent, previous = recent[keep], previous[keep]
     trend = _change(recent, previous)
     # The phases from the lowest precedence up, each written over the ones below it (what
@@ -1118,8 +1179,9 @@ def potential_matrix(
         )
     keep = np.flatnonzero(pot > 0)
     pot = pot[keep]
-    rev = _numbers(customers, revenue, "potential matrix")[keep]
-    penetration = np.clip(rev, 0, None) / pot
+    rev = _numbers(customers, revenue, "potential matrix", rows=keep)
+    penetration = np.clip(rev, 0, None)
+    penetration /= pot
     if keep.size:
         q1, q2 = _quantiles(pot, potential_quantiles)
     else:

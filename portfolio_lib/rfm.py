@@ -217,7 +217,7 @@ def _rfm_table(
             f"({end:%Y-%m-%d}); pass the as_of used for the aggregation (Aggregates.as_of)."
         )
     orders = counts[keep]
-    if np.all(orders == np.round(orders)):
+    if orders.dtype != np.int64 and np.all(orders == np.round(orders)):
         orders = orders.astype(np.int64)
     # New arrays (days, orders and the values are computed or gathered here): the frame keeps
     # them as they are instead of copying the two integer columns into one block.
@@ -226,7 +226,7 @@ def _rfm_table(
             "customer_id": _take(_ids(customers, analysis), keep),
             "days_since_last": days.astype(np.int64, copy=False),
             "orders": orders,
-            "monetary": _numbers(customers, monetary, analysis)[keep],
+            "monetary": _numbers(customers, monetary, analysis, rows=keep),
         },
         copy=False,
     )
@@ -236,7 +236,11 @@ def _rfm_table(
 def _buyers(
     customers: pd.DataFrame, *, last_purchase: str = "last_purchase", frequency: str = "orders"
 ) -> tuple[np.ndarray, pd.Series, np.ndarray]:
-    """Positions of the rows :func:`rfm_table` keeps (in order), their dates and the counts."""
+    """Positions of the rows :func:`rfm_table` keeps (in order), their dates and the counts.
+
+    The counts are an int64 column's own array (read only; ``Aggregates.customers``' orders),
+    else :func:`_numbers`' floats.
+    """
     analysis = "RFM"
     dates = _column(customers, last_purchase, analysis)
     if not pd.api.types.is_datetime64_any_dtype(dates):
@@ -244,7 +248,11 @@ def _buyers(
             f"RFM: column {last_purchase!r} must hold dates, found {dates.dtype}; load the "
             "customers with portfolio_lib.aggregate or convert it with pandas.to_datetime."
         )
-    counts = _numbers(customers, frequency, analysis)
+    counts = _column(customers, frequency, analysis)
+    if counts.dtype == np.int64:  # whole already: no float copy to compare and round back
+        counts = counts.to_numpy()
+    else:
+        counts = _numbers(customers, frequency, analysis)
     return np.flatnonzero((counts > 0) & dates.notna().to_numpy()), dates, counts
 
 
@@ -285,6 +293,12 @@ def _counted(values: np.ndarray) -> tuple[np.ndarray, int, np.ndarray] | None:
     ``(numbers, low, below)``: each value minus the smallest, ``low``, as int64; the smallest;
     and how many values are <= low + i, for every i (a cumulative count of each number).
     """
+    if values.dtype.kind == "i":  # integers (days, orders): whole already, no float check
+        low, high = int(values.min()), int(values.max())
+        if high - low > 4 * values.size:
+            return None
+        whole = np.subtract(values, low, dtype=np.int64)
+        return whole, low, np.cumsum(np.bincount(whole))
     with np.errstate(invalid="ignore"):  # NaN, inf or huge values: caught by the check below
         whole = values.astype(np.int64)
     if not np.array_equal(whole, values):
@@ -386,8 +400,8 @@ def _rfm_scores(
         out["rfm_code"] = pd.Series([], dtype="str", index=out.index)
         return out
     scores = {
-        "r_score": _scores(-_numbers(rfm, "days_since_last", "RFM"), bins),
-        "f_score": _scores(_numbers(rfm, "orders", "RFM"), bins),
+        "r_score": _scores(-_whole_or_numbers(rfm, "days_since_last"), bins),
+        "f_score": _scores(_whole_or_numbers(rfm, "orders"), bins),
         "m_score": _scores(_numbers(rfm, "monetary", "RFM"), bins, monetary_ascending),
     }
     codes = _codes(scores["r_score"], scores["f_score"], scores["m_score"], out.index)
@@ -406,6 +420,18 @@ def _rfm_scores(
         out[column] = values
     out["rfm_code"] = codes
     return out
+
+
+def _whole_or_numbers(rfm: pd.DataFrame, column: str) -> np.ndarray:
+    """An int64 column as it is (days and orders of :func:`rfm_table`), else :func:`_numbers`.
+
+    The scores of whole numbers are the same either way (:func:`_scores`); the integers skip a
+    conversion to floats and back.
+    """
+    values = rfm[column]
+    if values.dtype == np.int64:
+        return values.to_numpy()
+    return _numbers(rfm, column, "RFM")
 
 
 def _grid_mapping(
@@ -507,8 +533,10 @@ def rfm_segments(
         )
     r = scores["r_score"].to_numpy()
     f = scores["f_score"].to_numpy()
-    outside = (r < 1) | (r > _N_SCORES) | (f < 1) | (f > _N_SCORES)
-    if outside.any():
+    # The extremes first (no mask of a million rows); the mask only to count the culprits.
+    inside = not r.size or (min(r.min(), f.min()) >= 1 and max(r.max(), f.max()) <= _N_SCORES)
+    outside = None if inside else (r < 1) | (r > _N_SCORES) | (f < 1) | (f > _N_SCORES)
+    if outside is not None and outside.any():
         raise ValueError(
             f"{int(outside.sum())} customer(s) have R or F scores outside 1..5; the segment grid "
             "is 5 x 5: compute the scores with rfm_scores(rfm, bins=5)."

@@ -818,10 +818,9 @@ def _balance_parts(
     buyers = _rows(customers, np.flatnonzero(customers["active"].to_numpy(dtype=bool)))
     abc = abc_classes(buyers, a_cut=a_cut, b_cut=b_cut)
     abc_mix = summary(lambda: class_summary(abc, by="abc"))
+    positive = _ranked_positive(abc)  # for the PMG quantiles and the concentration
     if not pmg_thresholds:  # the quantiles of the buyers' revenue, sorted by the ABC ranking
-        pmg_thresholds = _pmg_thresholds(
-            _ranked_positive(abc), tuple(pmg_quantiles), ascending=True
-        )
+        pmg_thresholds = _pmg_thresholds(positive, tuple(pmg_quantiles), ascending=True)
     pmg = pmg_classes(buyers, thresholds=tuple(pmg_thresholds), quantiles=tuple(pmg_quantiles))
     pmg_mix = summary(lambda: class_summary(pmg, by="pmg"))
     phases = lifecycle_phases(
@@ -840,8 +839,10 @@ def _balance_parts(
         "pmg": pmg,
         "pmg_mix": pmg_mix(),
         "pmg_thresholds": tuple(float(t) for t in pmg.attrs["thresholds"]),
-        "concentration": _ranked_concentration(abc, top_n=top_n, dependence_alert=dependence_alert),
-        "dependent": dependence_alerts(buyers, dependence_alert=dependence_alert),
+        "concentration": _concentration(
+            positive, value="revenue", top_n=top_n, dependence_alert=dependence_alert
+        ),
+        "dependent": _ranked_dependent(abc, buyers, dependence_alert=dependence_alert),
         "phases": phases,
         "lifecycle": lifecycle(),
     }
@@ -854,6 +855,25 @@ def _ranked_concentration(
     return _concentration(
         _ranked_positive(abc), value="revenue", top_n=top_n, dependence_alert=dependence_alert
     )
+
+
+def _ranked_dependent(
+    abc: pd.DataFrame, buyers: pd.DataFrame, *, dependence_alert: float
+) -> pd.DataFrame:
+    """``dependence_alerts(buyers)``, told empty by the head of the ABC ranking when it is.
+
+    Shares fall along the ranking, so nobody is above the alert when its largest customer is
+    not: the share of the ranking's first value over the positive total summed in the
+    buyers' order, as ``dependence_alerts`` divides it. Otherwise (rare), the function itself.
+    """
+    revenue = buyers["revenue"] if "revenue" in buyers.columns else None
+    ranked = abc["revenue"].to_numpy()
+    if revenue is not None and revenue.dtype == np.float64 and ranked.size:
+        values = revenue.to_numpy()
+        total = float(values[values > 0].sum())  # NaN and -0.0 are no positive value either
+        if total <= 0 or not ranked[0] / total > dependence_alert:
+            return dependence_alerts(buyers.iloc[:0], dependence_alert=dependence_alert)
+    return dependence_alerts(buyers, dependence_alert=dependence_alert)
 
 
 def _ranked_positive(abc: pd.DataFrame) -> np.ndarray:
@@ -933,10 +953,14 @@ def rfm_study(
     if values is None:
         values, rows = _rfm_table(agg.customers, as_of=agg.as_of)
     # The hand-out list ranks the buyers by monetary value: that sort also gives the M
-    # score's thresholds (no partition of the values).
+    # score's thresholds (no partition of the values). On the main thread: on the second,
+    # its fresh buffers cost more page faults than the overlap saves.
     order = ascending = ranked = None
     if _ranks_by_keys(values["monetary"]):
-        order, descending = _descending_sort(values["monetary"].to_numpy(dtype=np.float64))
+        # _rfm_table's monetary values are _numbers' (no -0.0): read without a copy.
+        order, descending = _descending_sort(
+            values["monetary"].to_numpy(dtype=np.float64), normalised=rows is not None
+        )
         ascending = descending[::-1]
         if rows is not None:  # the table's own values (no -0.0 the sort would read as 0.0)
             ranked = descending

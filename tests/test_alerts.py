@@ -217,6 +217,24 @@ def test_sample_every_rep_has_alerts():
     assert (alerts[["revenue_drop", "overdue"]].any(axis=1)).all()
 
 
+@pytest.mark.parametrize("top", [0, 1, 20, 5_000])
+def test_alerts_on_two_threads_equal_the_one_pass(monkeypatch, top):
+    """The customers split in two halves (two threads) give the one-part alerts bit for bit,
+    top accounts included (each half's largest are candidates for the whole's)."""
+    from portfolio_lib import aggregate as aggregate_module
+    from portfolio_lib import alerts as alerts_module
+
+    portfolio = load_portfolio(SAMPLE_FILES["transactions"], SAMPLE_FILES["customers"])
+    agg = aggregate(portfolio.transactions, portfolio.customers)
+    kwargs = {"months": agg.months, "as_of": agg.as_of, "top_at_risk": top}
+    one = customer_alerts(agg.monthly, agg.customers, **kwargs)
+    monkeypatch.setattr(alerts_module, "_TWO_THREADS_FROM", 2)
+    monkeypatch.setattr(aggregate_module, "THREADS", 2)
+    two = customer_alerts(agg.monthly, agg.customers, **kwargs)
+    pd.testing.assert_frame_equal(two, one, check_exact=True)
+    assert one["top_at_risk"].sum() > 0 if top >= 20 else one["top_at_risk"].sum() <= top
+
+
 # ------------------------------------------------------------------ fast paths vs pandas
 # customer_alerts ranks with int64 keys, counts days in numpy and alerts_by_rep counts a
 # categorical rep by its codes: each is pinned against the plain pandas operation it replaces.
@@ -298,6 +316,17 @@ def test_distinct_reps_are_pandas_unique():
     assert _distinct(full) == ["Marc", "Anne"] == list(pd.unique(full))
     strings = pd.Series(["b", "a", "b"], dtype="str")
     assert list(_distinct(strings)) == ["b", "a"]
+    # Long tables: every rep in the first rows (read there), a rep or a missing value seen
+    # only far down (the whole column read): pd.unique's order each time.
+    from portfolio_lib.alerts import _DISTINCT_HEAD
+
+    long = ["Marc", "Anne"] * _DISTINCT_HEAD
+    for tail in (["Anne"], ["Léa"], [None], ["Léa", None, "Zoé"]):
+        column = pd.Series(pd.Categorical(long + tail, categories=["Anne", "Léa", "Marc", "Zoé"]))
+        column = column if tail != ["Anne"] else column.cat.remove_unused_categories()
+        read, unique = _distinct(column), list(pd.unique(column))
+        assert len(read) == len(unique)
+        assert all(a == b or (a != a and b != b) for a, b in zip(read, unique, strict=True))
     # The table with every rep given: the same as with the reps listed by hand.
     alerts = pd.DataFrame(
         {

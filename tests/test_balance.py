@@ -145,6 +145,33 @@ def test_class_summary_by_hand(four):
     assert solo["customers"].tolist() == [1, 0, 0]
 
 
+@pytest.mark.parametrize(
+    "revenue",
+    [
+        [0.1, 0.2, -0.0, 0.3, 1e16, -1e16, 7.0, -0.0],  # -0.0 and cancellations: read as is
+        [0.1, np.nan, -0.0, 0.3, 1e16, -1e16, 7.0, 2.0],  # NaN: the 0.0 of _numbers
+        [1, 2, 3, 4, 5, 6, 7, 8],  # integers: converted
+    ],
+)
+def test_class_summary_equals_the_converted_values_summary(revenue):
+    """A float64 column without NaN is summed as it is: the summary of its _numbers values."""
+    from portfolio_lib.balance import _numbers
+
+    classes = pd.DataFrame(
+        {
+            "abc": pd.Categorical(list("ABACCBAC"), categories=list("ABC"), ordered=True),
+            "revenue": revenue,
+        }
+    )
+    values = pd.Series(_numbers(classes, "revenue", "test"))
+    grouped = values.groupby(classes["abc"], observed=False, sort=True)
+    expected = pd.DataFrame({"customers": grouped.size(), "revenue": grouped.sum()})
+    expected.index.name = "abc"
+    expected.insert(1, "customer_share", expected["customers"] / len(values))
+    expected["revenue_share"] = expected["revenue"] / values.sum()
+    pd.testing.assert_frame_equal(class_summary(classes), expected, check_exact=True)
+
+
 def test_pmg_with_quantiles_and_thresholds():
     frame = pd.DataFrame(
         {"customer_id": list("abcdef"), "revenue": [100.0, 200.0, 300.0, 400.0, 500.0, 0.0]}
@@ -673,8 +700,17 @@ def test_numbers_are_pandas_conversion_with_missing_as_zero():
         assert got.dtype == np.float64
         np.testing.assert_array_equal(got, expected)
         assert not np.signbit(got[got == 0]).any()  # zeros are one value
+        # Some rows, gathered before the conversion: the same values, the table untouched.
+        rows = np.array([5, 1, 2, 2])
+        taken = _numbers(frame, column, "test", rows=rows)
+        assert taken.dtype == np.float64
+        np.testing.assert_array_equal(taken, expected[rows])
+        assert not np.signbit(taken[taken == 0]).any()
+        taken[:] = 9.0
+        np.testing.assert_array_equal(_numbers(frame, column, "test"), expected)
     # hand values: NaN -> 0, -0.0 -> 0.0
     assert _numbers(frame, "floats", "test").tolist()[:3] == [1.5, 0.0, 0.0]
+    assert _numbers(frame, "floats", "test", rows=np.array([2, 1])).tolist() == [0.0, 0.0]
 
 
 def test_day_month_number_is_numpys_calendar():
@@ -697,6 +733,11 @@ def test_day_month_number_is_numpys_calendar():
     assert _day_month_number(spread).tolist() == _month_number(spread).tolist() == [-840, 649]
     assert _day_month_number(days[:1]).tolist() == _month_number(days[:1]).tolist()
     assert _day_month_number(days[:0]).dtype == np.int64 and _day_month_number(days[:0]).size == 0
+    # Tenures at a month (read from the day table): max(that month - the date's month, 0).
+    for values in (dates, days, spread):
+        for at in (-5, 0, 650, 10_000):
+            expected = np.maximum(at - _month_number(values), 0)
+            np.testing.assert_array_equal(_day_month_number(values, tenure_at=at), expected)
 
 
 def test_window_revenue_sums_the_rows_of_each_window_as_the_row_gather(sample):
@@ -822,6 +863,52 @@ def test_abc_reads_the_pareto_table():
     assert classes["abc"].tolist() == ["A", "A", "A", "B", "B", "C", "C"]
     none = abc_classes(frame.assign(revenue=0.0))
     assert none["cumulative_share"].isna().all() and set(none["abc"]) == {"C"}
+
+
+@pytest.mark.parametrize(
+    "revenue",
+    [
+        [10.0, 30.0, 10.0, -5.0, 0.0, 50.0, 10.0],
+        [80.0, 15.0, 5.0],  # cumulative shares on the cuts exactly (0.80, 0.95)
+        [np.inf, 5.0, 1.0],  # an infinite total: NaN shares, C as in the nested comparisons
+        [np.nan, -1.0, 0.0],
+    ],
+)
+@pytest.mark.parametrize("cuts", [(0.80, 0.95), (0.5, 0.5), (0.0, 1.0)])
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # inf / inf
+def test_abc_codes_are_the_nested_comparisons(revenue, cuts):
+    """The int8 class codes (the cuts reached) are the documented nested comparisons of the
+    cumulative share before each customer."""
+    a_cut, b_cut = cuts
+    frame = pd.DataFrame(
+        {"customer_id": [f"c{i}" for i in range(len(revenue))], "revenue": revenue}
+    )
+    table = pareto_table(frame)
+    before = (table["cumulative_share"] - table["share"].clip(lower=0)).to_numpy()
+    expected = np.where(before < a_cut - 1e-9, 0, np.where(before < b_cut - 1e-9, 1, 2))
+    expected[~(table["revenue"].to_numpy() > 0)] = 2
+    got = abc_classes(frame, a_cut=a_cut, b_cut=b_cut)["abc"]
+    np.testing.assert_array_equal(got.cat.codes.to_numpy(), expected)
+    assert got.cat.codes.dtype == np.int8
+
+
+def test_pareto_total_is_the_sum_of_the_gathered_positive_values():
+    """The positive total read off the ranking's head is _positive_share's (the positive values
+    gathered, in ranking order), bit for bit; the ABC clipped shares are the clipped shares."""
+    from portfolio_lib.balance import _pareto, _positive_share
+
+    rng = np.random.default_rng(11)
+    revenue = np.round(rng.lognormal(6, 2, 5_000), 2) * rng.choice([1.0, 1.0, -1.0, 0.0], 5_000)
+    revenue[:50] = 0.1 + 0.2  # float noise among ties
+    frame = pd.DataFrame({"customer_id": [f"c{i:05d}" for i in range(5_000)], "revenue": revenue})
+    _, ranked, share, cumulative = _pareto(frame, "revenue")
+    expected, total = _positive_share(ranked)  # the positive values gathered by a mask
+    assert total > 0
+    np.testing.assert_array_equal(share, expected)
+    np.testing.assert_array_equal(cumulative, pareto_table(frame)["cumulative_share"])
+    _, _, clipped, again = _pareto(frame, "revenue", clipped=True)
+    np.testing.assert_array_equal(clipped, np.clip(expected, 0, None))
+    np.testing.assert_array_equal(again, cumulative)
 
 
 def _two_key_summary(matrix):

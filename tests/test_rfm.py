@@ -71,6 +71,13 @@ def test_rfm_table_by_hand():
         rfm_table(customers, as_of="2025-12-15")
     with pytest.raises(ValueError, match="must hold dates"):
         rfm_table(customers.assign(last_purchase="2025-01-01"), as_of="2025-12-31")
+    # int64 counts are read as they are, whole floats and nullable integers converted: one table.
+    for orders in ([4.0, 1.0, 0.0, 2.0], pd.array([4, 1, None, 2], dtype="Int64")):
+        pd.testing.assert_frame_equal(
+            rfm_table(customers.assign(orders=orders), as_of="2025-12-31"), rfm, check_exact=True
+        )
+    halves = rfm_table(customers.assign(orders=[4.5, 1.0, 0.0, 2.0]), as_of="2025-12-31")
+    assert halves["orders"].tolist() == [4.5, 1.0, 2.0]  # not whole: floats kept
 
 
 def test_scores_by_hand_distinct_values():
@@ -187,6 +194,9 @@ def test_grid_override_and_validation():
         rfm_segments(scores, grid=RFM_GRID | {(6, 1): "lost"})
     with pytest.raises(ValueError, match="outside 1..5"):
         rfm_segments(_scores_frame([7], [1]))
+    # The culprits counted: R 0 and F 6 (two rows), the in-range rows not.
+    with pytest.raises(ValueError, match="^2 customer"):
+        rfm_segments(_scores_frame([5, 0, 3, 2], [1, 4, 6, 5]))
 
 
 def test_summary_by_hand():
@@ -338,6 +348,11 @@ def test_fast_paths_equal_pandas(values, bins):
     np.testing.assert_array_equal(_scores(normalised, bins, ascending), _scores(normalised, bins))
     expected = pd.Series(values).sort_values(ascending=False, kind="stable").index.to_numpy()
     np.testing.assert_array_equal(_descending_order(values), expected)
+    # Values normalised already (no -0.0) are read as they are: the same ranking, unchanged.
+    order, ranked = _descending_sort(normalised, normalised=True)
+    np.testing.assert_array_equal(order, expected)
+    np.testing.assert_array_equal(ranked, normalised[expected])
+    np.testing.assert_array_equal(normalised, values + 0.0)
 
 
 def test_descending_order_of_a_million_near_equal_floats():
@@ -348,6 +363,12 @@ def test_descending_order_of_a_million_near_equal_floats():
     values = values[rng.permutation(values.size)]
     expected = pd.Series(values).sort_values(ascending=False, kind="stable").index.to_numpy()
     np.testing.assert_array_equal(_descending_order(values), expected)
+    # Values normalised already (no -0.0) are read as they are: the same ranking, unchanged.
+    normalised = values + 0.0
+    order, ranked = _descending_sort(normalised, normalised=True)
+    np.testing.assert_array_equal(order, expected)
+    np.testing.assert_array_equal(ranked, values[expected])
+    np.testing.assert_array_equal(normalised, values + 0.0)
     assert _descending_order(np.array([])).size == 0
     assert _descending_order(np.array([4.0])).tolist() == [0]
 
@@ -509,3 +530,22 @@ def test_summary_means_are_pandas_group_means(sorted_segments):
     )
     by_hand = rfm_summary(rfm_segments(two.assign(m_score=5))).loc["champions"]
     assert by_hand[means].tolist() == [15.0, 5.0, 50.375]
+
+
+@settings(max_examples=60, deadline=None)
+@seed(20260205)
+@given(
+    values=st.lists(
+        st.one_of(st.integers(-3, 3), st.integers(0, 2_000), st.integers(-(2**40), 2**40)),
+        min_size=1,
+        max_size=200,
+    ),
+    bins=st.integers(2, 9),
+)
+def test_integer_scores_equal_the_float_scores(values, bins):
+    """Days and orders (int64) are scored as integers: the scores of their floats, pandas' min
+    rank (whole numbers over a short range counted, wide ranges partitioned)."""
+    whole = np.array(values, dtype=np.int64)
+    expected = _min_rank_scores(whole.astype(float), bins)
+    np.testing.assert_array_equal(_scores(whole, bins), expected)
+    np.testing.assert_array_equal(_scores(-whole, bins), _scores(-whole.astype(float), bins))

@@ -806,6 +806,35 @@ def test_balance_concentration_read_off_the_abc_ranking_is_concentrations():
                                       dependence_alert=1.5)  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    "revenue, above",
+    [
+        ([10.0, 30.0, 10.0, -5.0, 0.0, 50.0, 10.0], 0),  # top share 50 / 110 = 0.45 < 0.5
+        ([10.0, 80.0, 10.0, -0.0, np.nan], 1),  # 80 / 100 = 0.8 > 0.5: the function itself
+        ([50.0, 50.0], 0),  # 50 / 100 = 0.5 exactly: at the alert, not above it
+        ([60.0, 40.0, 60.0], 0),  # 60 / 160 = 0.375 each (ties)
+        ([0.0, -3.0], 0),  # nobody positive: no share, nobody above
+        ([], 0),
+    ],
+)
+def test_ranked_dependent_is_dependence_alerts(revenue, above):
+    """The dependent customers told empty by the head of the ABC ranking are exactly
+    dependence_alerts' (columns, dtypes and all); any other case is the function's."""
+    buyers = pd.DataFrame(
+        {
+            "customer_id": pd.Series([f"c{i}" for i in range(len(revenue))], dtype="str"),
+            "name": [f"Customer {i}" for i in range(len(revenue))],
+            "revenue": pd.Series(revenue, dtype=float),
+        }
+    )
+    expected = dependence_alerts(buyers, dependence_alert=0.5)
+    got = studies._ranked_dependent(abc_classes(buyers), buyers, dependence_alert=0.5)
+    assert_frame_equal(got, expected, check_exact=True)
+    assert len(got) == above
+    with pytest.raises(ValueError, match="dependence_alert"):
+        studies._ranked_dependent(abc_classes(buyers), buyers, dependence_alert=1.5)
+
+
 def test_balance_study_concentration_is_exactly_the_buyers(sample_aggregates):
     study = studies.balance_study(sample_aggregates)
     assert_series_equal(study.concentration, concentration(study.buyers), check_exact=True)

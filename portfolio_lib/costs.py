@@ -52,6 +52,9 @@ __all__ = [
 
 # Months of margin after the first purchase counted for the CAC payback.
 _PAYBACK_HORIZON = DEFAULTS["payback_horizon_months"]
+# Monthly rows per step of the payback sums (see _Inputs._compute_payback_sums): a step's
+# temporaries, ~1 MB, stay in the CPU cache.
+_PAYBACK_STEP_ROWS = 2**17
 _KINDS = ("acquisition", "retention")
 
 register(
@@ -205,7 +208,7 @@ class _Inputs:
     """The per-customer arrays several cost analyses of one portfolio share, made on first use.
 
     One object lives for one call (:func:`cost_summary`, or a study computing several tables):
-    the first-purchase months and the payback rows are then derived once, not per period.
+    the first-purchase months and the payback sums are then derived once, not per period.
     """
 
     def __init__(
@@ -218,9 +221,7 @@ class _Inputs:
         self._first: np.ndarray | None = None
         self._first_counts: np.ndarray | None = None
         self._first_periods: dict[bytes, np.ndarray] = {}
-        self._payback: dict[tuple[int, float | None], tuple[np.ndarray, np.ndarray, np.ndarray]]
-        self._payback = {}
-        self._margin_by_month: dict[tuple[int, float | None], np.ndarray] = {}
+        self._payback: dict[tuple[int, float | None], tuple[np.ndarray, np.ndarray]] = {}
 
     @property
     def grid(self) -> pd.DatetimeIndex:
@@ -259,38 +260,31 @@ class _Inputs:
             self._first_periods[key] = found
         return self._first_periods[key]
 
-    def payback_rows(
+    def payback_sums(
         self, horizon_months: int, margin_rate: float | None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """What :func:`cac_payback` needs whatever the period (see there).
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """What :func:`cac_payback` needs whatever the period (see there), read-only.
 
         Returns the number of customers of the monthly table whose first purchase falls in
-        each month of the grid, and, for the monthly rows inside their customer's first
-        ``horizon_months`` months in row order, that first month (``intp``: the index type
-        ``np.bincount`` and lookups take without a conversion per call) and the row's margin.
+        each month of the grid, and the margin of the payback rows (the monthly rows inside
+        their customer's first ``horizon_months`` months) summed per first month: sequential
+        sums in row order (``np.bincount``'s), not rounded. The sums of every period division
+        derive from them.
         """
         key = (int(horizon_months), margin_rate)
         if key not in self._payback:
-            self._payback[key] = self._compute_payback_rows(horizon_months, margin_rate)
+            acquired, sums = self._compute_payback_sums(horizon_months, margin_rate)
+            sums.flags.writeable = False
+            self._payback[key] = acquired, sums
         return self._payback[key]
 
-    def cohort_margin_by_month(self, horizon_months: int, margin_rate: float | None) -> np.ndarray:
-        """Margin of the payback rows (:meth:`payback_rows`) summed per first month in row
-        order, not rounded (read-only): the sums of every period division derive from it."""
-        key = (int(horizon_months), margin_rate)
-        if key not in self._margin_by_month:
-            _, row_first, row_margin = self.payback_rows(horizon_months, margin_rate)
-            sums = np.bincount(row_first, weights=row_margin, minlength=len(self.grid))
-            sums.flags.writeable = False
-            self._margin_by_month[key] = sums
-        return self._margin_by_month[key]
-
-    def _compute_payback_rows(
+    def _compute_payback_sums(
         self, horizon_months: int, margin_rate: float | None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray]:
         monthly = self.monthly
         codes, index = _customer_codes(monthly)
         views = _views(monthly)
+        n_months = len(self.grid)
         # Each customer's first purchase month (grid position, -1 for none), on the monthly codes.
         position = pd.Series(self.first_months())
         first_position = (
@@ -298,28 +292,48 @@ class _Inputs:
             .fillna(-1)
             .to_numpy(dtype=np.int64)
         )
+        acquired = _acquired_by_month(first_position, n_months)
         # Positions are below len(grid): the narrowest integers that hold them keep the
-        # row-sized temporaries (millions of rows) small.
-        small, unsigned = (np.int16, np.uint16) if len(self.grid) < 2**14 else (np.int64, np.uint64)
+        # per-row work small.
+        small = np.int16 if n_months < 2**14 else np.int64
         # Customers never acquired: a first month so far before the grid (half the integers'
         # range) that every row of theirs is past any horizon, without overflowing.
         never = -(np.iinfo(small).max // 2 + 1)
-        row_first = np.where(first_position >= 0, first_position, never).astype(small)[codes]
-        # Months since the first purchase: negative before it (rows off the grid: -1 - first).
-        since = views.positions(self.grid).astype(small)
-        since -= row_first
-        # 0 <= since < horizon in one unsigned comparison (negative values wrap above any
-        # horizon; a horizon past the grid keeps the same rows as the grid's length).
-        horizon = min(int(horizon_months), len(self.grid))
-        inside = since.view(unsigned) < horizon
-        del since
+        first_of_customer = np.where(first_position >= 0, first_position, never).astype(small)
+        # A horizon past the grid keeps the same rows as the grid's length.
+        horizon = min(int(horizon_months), n_months)
+        month = views.positions(self.grid)  # -1 off the grid
         if margin_rate is None and views.has_values("margin"):
-            margin = views.values("margin")[inside]
+            values, rate = views.values("margin"), None
         else:
+            values = views.values("revenue")
             rate = DEFAULTS["default_margin_rate"] if margin_rate is None else float(margin_rate)
-            margin = views.values("revenue")[inside] * rate
-        acquired = _acquired_by_month(first_position, len(self.grid))
-        return acquired, row_first[inside].astype(np.intp), margin
+        # The rows are taken by steps of _PAYBACK_STEP_ROWS: each step's temporaries stay in
+        # the CPU cache, where row-sized ones (millions of rows) were fresh memory to fault in.
+        # Rows outside the horizons count in an extra bin (n_months), dropped at the end. Each
+        # step's bincount starts from the sums so far, prepended as the first weights of their
+        # bins (0 + s = s exactly): every bin adds its rows one after the other in row order,
+        # as one bincount over all the rows does.
+        extra = small(n_months)
+        bins = np.arange(n_months + 1)
+        sums = np.zeros(n_months + 1)
+        for start in range(0, len(codes), _PAYBACK_STEP_ROWS):
+            rows = slice(start, start + _PAYBACK_STEP_ROWS)
+            first = np.take(first_of_customer, codes[rows])
+            # 0 <= months since the first purchase < horizon in one unsigned comparison
+            # (negative values, before it or off the grid, wrap above any horizon).
+            inside = (month[rows] - first).view(np.uint64) < horizon
+            # The first month inside the horizon, the extra bin outside: (f - n) inside + n.
+            first -= extra
+            first *= inside
+            first += extra
+            weights = values[rows] if rate is None else values[rows] * rate
+            sums = np.bincount(
+                np.concatenate([bins, first]),
+                weights=np.concatenate([sums, weights]),
+                minlength=n_months + 1,
+            )
+        return acquired, sums[:n_months]
 
 
 def _acquired_by_month(first_month: np.ndarray, n_months: int) -> np.ndarray:
@@ -603,7 +617,7 @@ def _cac_payback(
         raise ValueError(f"horizon_months must be at least 1, got {horizon_months}")
     grid = inputs.grid
     periods = _periods(grid, period)
-    acquired, _, _ = inputs.payback_rows(horizon_months, margin_rate)
+    acquired, by_month = inputs.payback_sums(horizon_months, margin_rate)
     # Counts per first-purchase month, summed per period: integers, so exactly the sums per
     # customer (each observed for the horizon, or until the last month of the grid).
     size = np.add.reduceat(acquired, periods.starts)
@@ -613,7 +627,6 @@ def _cac_payback(
     # first month in row order (once for every division), then over each period's months:
     # monthly periods are those sums; longer ones equal the sums of their rows in row order
     # to rounding (~1e-14 relative), without a pass over the rows per division.
-    by_month = inputs.cohort_margin_by_month(horizon_months, margin_rate)
     cohort_margin = np.round(np.add.reduceat(by_month, periods.starts), 9)
     per_month = _ratio(cohort_margin, customer_months)
     cac_values = _cac_by_period(cac, periods.labels)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from portfolio_lib import costs as costs_module
 from portfolio_lib import i18n
 from portfolio_lib.aggregate import aggregate
 from portfolio_lib.config import SAMPLE_FILES
@@ -450,24 +451,35 @@ def test_retained_customers_are_the_movements_retained():
         retention_costs(portfolio.costs, agg.monthly, months=agg.months, activity_window=0)
 
 
+@pytest.mark.parametrize("step", [None, 1_000, 7])
 @pytest.mark.parametrize("cut", [0, 2])
-def test_payback_rows_are_the_rows_inside_each_horizon(cut):
-    # Rows of acquired customers whose month is 0..horizon-1 months after the first purchase
-    # month, by the plain comparisons; horizons past the grid, and a grid shorter than the
-    # data (rows and first purchases off it) included.
+def test_payback_sums_are_the_rows_inside_each_horizon(cut, step, monkeypatch):
+    # The payback rows are those of acquired customers whose month is 0..horizon-1 months
+    # after the first purchase month, by the plain comparisons; their margin summed per first
+    # month in row order is one np.bincount over them, bit for bit, whether the rows are taken
+    # in one step or in many (steps of 1,000 and 7 rows: each step carries the sums so far).
+    # Horizons past the grid, and a grid shorter than the data (rows and first purchases off
+    # it) included.
+    if step is not None:
+        monkeypatch.setattr(costs_module, "_PAYBACK_STEP_ROWS", step)
     portfolio = load_portfolio(SAMPLE_FILES["transactions"], SAMPLE_FILES["customers"])
     agg = aggregate(portfolio.transactions, portfolio.customers)
+    assert len(agg.monthly) > 1_000 * 10  # many steps of 1,000 rows
     grid = agg.months[cut : len(agg.months) - cut]
     inputs = _Inputs(agg.customers, grid, agg.monthly)
     first = inputs.first_months()[agg.monthly["customer_id"].cat.codes.to_numpy()]
     month = pd.Index(grid).get_indexer(agg.monthly["month"])
     for horizon in (1, 3, 12, len(grid), len(grid) + 5, 40_000):
         for rate in (None, 0.4):
-            _, row_first, margin = inputs.payback_rows(horizon, rate)
+            acquired, sums = inputs.payback_sums(horizon, rate)
             inside = (first >= 0) & (month >= 0) & (month - first >= 0) & (month - first < horizon)
-            assert row_first.tolist() == first[inside].tolist()
             source = agg.monthly["margin"] if rate is None else agg.monthly["revenue"] * rate
-            assert margin.tolist() == source.to_numpy()[inside].tolist()
+            expected = np.bincount(
+                first[inside], weights=source.to_numpy()[inside], minlength=len(grid)
+            )
+            assert sums.tolist() == expected.tolist()
+            assert acquired.tolist() == inputs.first_month_counts().tolist()
+            assert not sums.flags.writeable
 
 
 def test_payback_margins_of_longer_periods_add_the_months_sums():
@@ -477,7 +489,10 @@ def test_payback_margins_of_longer_periods_add_the_months_sums():
     portfolio = load_portfolio(SAMPLE_FILES["transactions"], SAMPLE_FILES["customers"])
     agg = aggregate(portfolio.transactions, portfolio.customers)
     inputs = _Inputs(agg.customers, agg.months, agg.monthly)
-    _, row_first, margin = inputs.payback_rows(12, None)
+    first = inputs.first_months()[agg.monthly["customer_id"].cat.codes.to_numpy()]
+    ahead = pd.Index(agg.months).get_indexer(agg.monthly["month"]) - first
+    inside = (first >= 0) & (ahead >= 0) & (ahead < 12)
+    row_first, margin = first[inside], agg.monthly["margin"].to_numpy()[inside]
     for period in ("month", "quarter", "year"):
         periods = _periods(agg.months, period)
         by_rows = np.round(
@@ -488,4 +503,4 @@ def test_payback_margins_of_longer_periods_add_the_months_sums():
             assert got["cohort_margin"].tolist() == by_rows.tolist()
         else:
             np.testing.assert_allclose(got["cohort_margin"], by_rows, rtol=1e-13, atol=0)
-    assert not inputs.cohort_margin_by_month(12, None).flags.writeable
+    assert not inputs.payback_sums(12, None)[1].flags.writeable

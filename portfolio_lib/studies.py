@@ -574,6 +574,26 @@ def _window_frame(agg: Aggregates, window: int, names: Sequence[str]) -> pd.Data
     return pd.DataFrame({name: arrays[name] for name in names}, copy=False)
 
 
+def _grouping_totals(agg: Aggregates, window: int, attributes: Sequence[str]) -> pd.DataFrame:
+    """What the CLV study's simple CLVs by group read of ``customer_totals(agg, window=window)``.
+
+    The window's revenue, orders and margin (:func:`_window_frame`, the table's kept arrays)
+    and the customers' ``attributes``: no copy of the customer table (~20 ms on 1.26M
+    customers). ``customer_totals`` itself when an attribute is missing (its error lists the
+    table's columns) or the customers are not the monthly table's.
+    """
+    customers = agg.customers
+    index, _ = _window_arrays(agg.monthly, agg.months, window=window)
+    if any(name not in customers.columns for name in attributes) or not _same_customers(
+        index, customers["customer_id"]
+    ):
+        return customer_totals(agg, window=window)
+    frame = _window_frame(agg, window, ["revenue", "orders", "margin"])
+    for name in dict.fromkeys(attributes):
+        frame[name] = customers[name].array
+    return frame
+
+
 def costs_study(
     full_agg: Aggregates,
     costs: pd.DataFrame | None,
@@ -1554,7 +1574,11 @@ def _clv_study(
         notes.extend(found_notes)
         return value
 
-    customers = customer_totals(agg, window=activity_window) if totals is None else totals
+    if totals is None:  # the group attributes beside the window's totals
+        attributes = [by] if costs is None else [by, "acquisition_channel"]
+        customers = _grouping_totals(agg, activity_window, attributes)
+    else:
+        customers = totals
     churn = once("churn", lambda found: _annual_churn(agg, activity_window, found))
     simple_total = retention_total = group_churn = simple = retention = ltv_cac = None
     group_options = {

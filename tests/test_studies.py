@@ -1014,3 +1014,26 @@ def test_portfolio_simple_clv_reads_the_window_totals(sample_aggregates, with_ma
         assert totals["margin"].isna().all() != with_margin
         expected = simple_clv(totals, annual_churn=churn, max_lifetime_years=cap)
         assert_frame_equal(got, expected, check_exact=True)
+
+
+@pytest.mark.parametrize("with_margin", [True, False])
+def test_grouping_totals_give_the_simple_clv_of_customer_totals(sample_aggregates, with_margin):
+    # The CLV study's frame for its grouped simple CLVs (the window's kept arrays and the
+    # group attributes) gives simple_clv of customer_totals exactly, by each attribute; with
+    # an attribute the customer table lacks, it is customer_totals itself (whose error lists
+    # the table's columns).
+    agg = sample_aggregates
+    if not with_margin:
+        agg = dataclasses.replace(agg, monthly=agg.monthly.assign(margin=np.nan))
+    clear_cache()
+    customers = studies.customer_totals(agg)
+    light = studies._grouping_totals(agg, 12, ["segment", "acquisition_channel", "segment"])
+    assert list(light.columns) == (
+        ["revenue", "orders", "margin"] if with_margin else ["revenue", "orders"]
+    ) + ["segment", "acquisition_channel"]
+    for by in ("segment", "acquisition_channel"):
+        churn = pd.Series(0.25, index=agg.customers[by].cat.categories)
+        expected = simple_clv(customers, annual_churn=churn, by=by)
+        assert_frame_equal(simple_clv(light, annual_churn=churn, by=by), expected)
+    fallback = studies._grouping_totals(agg, 12, ["segment", "no_such_column"])
+    assert_frame_equal(fallback, customers)

@@ -115,15 +115,17 @@ def _numbers_of(
 
 
 def _rows_by_code(
-    codes: np.ndarray, active: np.ndarray, n_codes: int
+    codes: np.ndarray, n_codes: int, keep: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The active rows grouped by code (codes in ``0..n_codes - 1``), in row order within each.
+    """The rows grouped by code (codes in ``0..n_codes - 1``), in row order within each.
 
-    Returns the rows and where each code's rows start among them (``n_codes + 1`` bounds).
-    One stable sort of small integers (a radix sort) instead of a hashed grouping.
+    ``keep``: the rows to take (None: all). Returns the rows and where each code's rows
+    start among them (``n_codes + 1`` bounds). One stable sort of small integers (a radix
+    sort for up to 16 bits) instead of a hashed grouping.
     """
-    key = codes.astype(np.min_scalar_type(n_codes))  # the inactive rows sort last
-    key[~active] = n_codes
+    key = codes.astype(np.min_scalar_type(n_codes))
+    if keep is not None:
+        key[~keep] = n_codes  # the rows left out sort last
     order = np.argsort(key, kind="stable")
     bounds = np.searchsorted(key[order], np.arange(n_codes + 1))
     return order[: bounds[-1]], bounds
@@ -256,7 +258,7 @@ def simple_clv(
     if categorical and not (keys.array.codes < 0).any():
         # Categorical keys: the active rows taken grouped by code, then each group's sums are
         # those of a run of the columns (no hashing, no compensated-sum kernel).
-        rows, bounds = _rows_by_code(keys.array.codes, active, len(keys.dtype.categories))
+        rows, bounds = _rows_by_code(keys.array.codes, len(keys.dtype.categories), active)
     rev = all_revenue[rows].astype(float, copy=False)
     columns = {"revenue": rev, "orders": _numbers_of(customers, orders, analysis, rows)}
     if margin in customers.columns:

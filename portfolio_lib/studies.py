@@ -633,9 +633,28 @@ def costs_study(
         "retention_budget": retention_budget or None,
         "horizon_months": payback_horizon_months,
     }
-    # The tables share the customers' first purchases and payback rows (derived once).
+    # The tables share the customers' first purchases and payback sums (derived once).
     inputs = _CostInputs(full_agg.customers, full_agg.months, full_agg.monthly)
-    summary = _attempt(notes, lambda: _cost_summary(costs, inputs, period=period, **options))
+    with _background(len(full_agg.customers)) as background:
+        spend = costs is not None or options["acquisition_budget"] or options["retention_budget"]
+        if background is not None and spend and payback_horizon_months >= 1:
+            # The payback sums (the longest part) on the second thread, meanwhile the LTV.
+            try:
+                inputs.first_months()  # shared by both threads: derived before
+                inputs.start_payback_sums(background, payback_horizon_months, None)
+            except Exception:  # bad inputs: raised again where the tables are computed
+                pass
+        # LTV = simple CLV, whose expected lifetime is 1 / the annual churn (the last 12
+        # months); its notes come after the tables' notes.
+        churn_notes: list[StudyNote] = []
+        churn = _annual_churn(full_agg, activity_window, churn_notes)
+        clv = ltv = None
+        if churn is not None:
+            clv = _portfolio_simple_clv(
+                full_agg, DEFAULTS["activity_window"], churn, DEFAULTS["clv_max_lifetime_years"]
+            )
+            ltv = float(clv.loc["total", "clv"])
+        summary = _attempt(notes, lambda: _cost_summary(costs, inputs, period=period, **options))
     yearly = None
     if summary is not None:
         yearly = _cost_summary(costs, inputs, period="year", **options)
@@ -645,16 +664,10 @@ def costs_study(
             notes,
             lambda: _acquisition_costs(costs, inputs, period="year", by_channel=True),
         )
-    # LTV = simple CLV, whose expected lifetime is 1 / the annual churn (the last 12 months).
-    churn = _annual_churn(full_agg, activity_window, notes)
-    clv = ltv = ratio = None
-    if churn is not None:
-        clv = _portfolio_simple_clv(
-            full_agg, DEFAULTS["activity_window"], churn, DEFAULTS["clv_max_lifetime_years"]
-        )
-        ltv = float(clv.loc["total", "clv"])
-        if yearly is not None:
-            ratio = ltv_to_cac(ltv, yearly["cac"].iloc[-1])
+    notes += churn_notes
+    ratio = None
+    if ltv is not None and yearly is not None:
+        ratio = ltv_to_cac(ltv, yearly["cac"].iloc[-1])
     return CostsStudy(
         summary=summary,
         yearly=yearly,

@@ -12,6 +12,8 @@ The hand log (January to August 2024), amounts with their margin in brackets:
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -383,10 +385,10 @@ def test_cost_tables_on_shared_inputs_match_a_direct_computation():
         portfolio.costs, agg.customers, months=agg.months, period="year", by_channel=True
     )
     pd.testing.assert_frame_equal(by_channel, alone, check_exact=True)
-    # The summaries count new customers per month once; only the channels need each
-    # customer's year (read-only, so no table can change them for the next).
-    assert len(inputs._first_periods) == 1
-    assert not any(found.flags.writeable for found in inputs._first_periods.values())
+    # The summaries count new customers per month once, the channels by month and channel
+    # once (read-only, so no table can change them for the next).
+    assert list(inputs._value_counts) == ["acquisition_channel"]
+    assert not inputs._value_counts["acquisition_channel"][0].flags.writeable
     assert not inputs.first_month_counts().flags.writeable
     # Per period, the month counts add up to the new customers counted customer by customer,
     # and to the payback's cohort sizes.
@@ -423,6 +425,55 @@ def test_cost_tables_on_shared_inputs_match_a_direct_computation():
     ).set_index("period")["cohort_margin"]
     np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=1e-12)
     assert [int(p) for p in got.index] == expected.index.tolist()
+
+
+@pytest.mark.parametrize("dtype", ["category", "str"])
+@pytest.mark.parametrize("missing", ["none", "buyers", "non-buyers only"])
+def test_new_customers_by_channel_count_each_customer_once(dtype, missing):
+    # The counts by first month and channel value (codes of a categorical, an unused category
+    # included, or factorized strings) against the definition customer by customer: a
+    # customer is new in the period of its first purchase, in its channel or 'unknown'
+    # (missing value, or the word itself); 'unknown' is a channel as soon as some customer,
+    # buyer or not, has no value.
+    portfolio = load_portfolio(
+        SAMPLE_FILES["transactions"], SAMPLE_FILES["customers"], SAMPLE_FILES["costs"]
+    )
+    agg = aggregate(portfolio.transactions, portfolio.customers)
+    rng = np.random.default_rng(8)
+    n = len(agg.customers)
+    orders = agg.customers["orders"].to_numpy().copy()
+    orders[rng.random(n) < 0.1] = 0  # never acquired (credit notes only)
+    channel = agg.customers["acquisition_channel"].astype(object).to_numpy().copy()
+    if missing == "buyers":
+        channel[rng.random(n) < 0.01] = "unknown"  # the same channel as a missing value
+        channel[rng.random(n) < 0.05] = None
+    elif missing == "non-buyers only":
+        channel[orders == 0] = None
+    named = sorted({c for c in channel if c is not None})
+    values = (
+        pd.Categorical(channel, categories=[*named, "Unused"])
+        if dtype == "category"
+        else pd.Series(channel, dtype="str")
+    )
+    customers = agg.customers.assign(orders=orders, acquisition_channel=values)
+    got = acquisition_costs(
+        portfolio.costs, customers, months=agg.months, period="quarter", by_channel=True
+    )
+    first = customers["first_purchase"]
+    buyers = (orders > 0) & (first >= agg.months[0]).to_numpy()
+    quarter = first.dt.year.astype(str) + "-Q" + first.dt.quarter.astype(str)
+    name = pd.Series(channel).fillna("unknown")
+    expected = pd.Series(list(zip(quarter[buyers], name[buyers], strict=True))).value_counts()
+    pairs = list(zip(got["period"], got["channel"], strict=True))
+    assert got["new_customers"].tolist() == [int(expected.get(pair, 0)) for pair in pairs]
+    assert got["new_customers"].sum() == buyers.sum()
+    unknown = got.loc[got["channel"] == "unknown", "new_customers"].sum()
+    assert bool(unknown > 0) is (missing == "buyers")
+    acquisition = portfolio.costs[portfolio.costs["kind"] == "acquisition"]
+    assert acquisition["channel"].notna().all()  # no 'unallocated' acquisition spend
+    expected_channels = sorted((set(acquisition["channel"]) | set(named)) - {"unknown"})
+    expected_channels += ["unknown"] * (missing != "none")
+    assert got["channel"].tolist() == expected_channels * got["period"].nunique()
 
 
 def test_retained_customers_are_the_movements_retained():
@@ -480,6 +531,32 @@ def test_payback_sums_are_the_rows_inside_each_horizon(cut, step, monkeypatch):
             assert sums.tolist() == expected.tolist()
             assert acquired.tolist() == inputs.first_month_counts().tolist()
             assert not sums.flags.writeable
+
+
+def test_payback_sums_started_on_a_pool_are_the_serial_ones():
+    # Started ahead on another thread: the same arrays to the bit, taken once; an error of
+    # the computation is raised where the sums are asked for.
+    portfolio = load_portfolio(SAMPLE_FILES["transactions"], SAMPLE_FILES["customers"])
+    agg = aggregate(portfolio.transactions, portfolio.customers)
+    serial = _Inputs(agg.customers, agg.months, agg.monthly).payback_sums(12, None)
+    inputs = _Inputs(agg.customers, agg.months, agg.monthly)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        inputs.start_payback_sums(pool, 12, None)
+        inputs.start_payback_sums(pool, 6, 0.4)
+        ahead = inputs.payback_sums(12, None)
+        assert inputs.payback_sums(12, None) is ahead
+        assert ahead[0].tolist() == serial[0].tolist()
+        assert ahead[1].tolist() == serial[1].tolist()
+        alone = _Inputs(agg.customers, agg.months, agg.monthly).payback_sums(6, 0.4)
+        assert inputs.payback_sums(6, 0.4)[1].tolist() == alone[1].tolist()
+
+        def broken() -> None:
+            raise RuntimeError("payback failed")
+
+        failing = _Inputs(agg.customers, agg.months, agg.monthly)
+        failing._payback[(12, None)] = pool.submit(broken)
+        with pytest.raises(RuntimeError, match="payback failed"):
+            failing.payback_sums(12, None)
 
 
 def test_payback_margins_of_longer_periods_add_the_months_sums():

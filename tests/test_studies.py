@@ -1037,3 +1037,51 @@ def test_grouping_totals_give_the_simple_clv_of_customer_totals(sample_aggregate
         assert_frame_equal(simple_clv(light, annual_churn=churn, by=by), expected)
     fallback = studies._grouping_totals(agg, 12, ["segment", "no_such_column"])
     assert_frame_equal(fallback, customers)
+
+
+def _same_costs_studies(one, other):
+    for name in ("summary", "yearly", "channel_costs", "clv"):
+        a, b = getattr(one, name), getattr(other, name)
+        assert (a is None) == (b is None), name
+        if a is not None:
+            assert_frame_equal(a, b, check_exact=True, obj=name)
+    for name in ("annual_churn", "ltv", "ltv_to_cac"):
+        assert getattr(one, name) == getattr(other, name), name
+    assert _codes(one.notes) == _codes(other.notes)  # same notes, same order
+
+
+@pytest.mark.parametrize("spend", ["table", "budgets", "none"])
+def test_costs_study_payback_on_a_second_thread_is_the_serial_one(
+    sample_aggregates, sample_portfolio, monkeypatch, spend
+):
+    # With the threshold at 0 the payback sums are computed on the background thread while
+    # the LTV is: the same tables to the bit, the same notes in the same order (no spend at
+    # all: the summary's note, then nothing started on the thread). Cold caches both times.
+    agg = sample_aggregates
+    options = {
+        "table": {"costs": sample_portfolio.costs},
+        "budgets": {"costs": None, "acquisition_budget": 9_000.0, "retention_budget": 4_000.0},
+        "none": {"costs": None},
+    }[spend]
+    clear_cache()
+    serial = studies.costs_study(agg, **options)
+    _on_background_thread(monkeypatch)
+    started = []
+    start = studies._CostInputs.start_payback_sums
+
+    def spy(self, *args):
+        started.append(args[1:])
+        return start(self, *args)
+
+    monkeypatch.setattr(studies._CostInputs, "start_payback_sums", spy)
+    clear_cache()
+    threaded = studies.costs_study(agg, **options)
+    _same_costs_studies(threaded, serial)
+    assert (threaded.summary is None) is (spend == "none")
+    assert started == ([] if spend == "none" else [(12, None)])
+
+
+def test_costs_study_on_the_edge_set_with_a_second_thread(edge, monkeypatch):
+    serial = studies.costs_study(edge.full, edge.costs)
+    _on_background_thread(monkeypatch)
+    _same_costs_studies(studies.costs_study(edge.full, edge.costs), serial)

@@ -106,7 +106,8 @@ def _numbers_of(
     values = _column(customers, column, analysis)
     if isinstance(values.dtype, np.dtype) and values.dtype.kind in "biuf":
         # Plain numbers: the rows taken from the array (a Series mask is several times slower).
-        out = values.to_numpy()[rows].astype(float)  # a copy, as _numbers makes
+        # The rows' values are a new array (a copy, as _numbers makes): converted in place.
+        out = values.to_numpy()[rows].astype(float, copy=False)
         if values.dtype.kind == "f":
             out[np.isnan(out)] = 0.0
         out += 0.0  # -0.0 as 0.0, as _numbers

@@ -1666,8 +1666,17 @@ def _clv_study(
         if isinstance(predicted_or_error, Exception):
             raise predicted_or_error
         predicted = predicted_or_error
+        # The largest customers on the background thread when it is idle (its group tables
+        # done), meanwhile the sums by group here.
+        top_ahead = None
+        if background is not None and all(future.done() for future in started.values()):
+            top_ahead = background.submit(_top_customers, predicted, agg.customers)
         by_group = _attempt(notes, lambda: _predictive_by_group(predicted, agg.customers, by))
-        top = _top_customers(predicted, agg.customers)
+        top = (
+            top_ahead.result()
+            if top_ahead is not None
+            else _top_customers(predicted, agg.customers)
+        )
 
     # LTV / CAC by acquisition channel: the simple CLV of the channel's customers over what the
     # channel cost per new customer (spend of the cost table, not filtered).

@@ -20,6 +20,7 @@ Rules shared by every function
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
 
@@ -209,7 +210,9 @@ class _Inputs:
     """The per-customer arrays several cost analyses of one portfolio share, made on first use.
 
     One object lives for one call (:func:`cost_summary`, or a study computing several tables):
-    the first-purchase months and the payback sums are then derived once, not per period.
+    the first-purchase months and the payback sums are then derived once, not per period. A
+    study may compute some of them on a second thread: the first-purchase months are made
+    under a lock (the other thread waits for them rather than making them again).
     """
 
     def __init__(
@@ -219,6 +222,7 @@ class _Inputs:
         self.monthly = monthly
         self.months = months
         self._grid: pd.DatetimeIndex | None = None
+        self._lock = threading.RLock()
         self._first: np.ndarray | None = None
         self._first_counts: np.ndarray | None = None
         self._value_counts: dict[str, tuple[np.ndarray, list[object], bool]] = {}
@@ -234,9 +238,11 @@ class _Inputs:
 
     def first_months(self) -> np.ndarray:
         """:func:`_first_purchase_months` of the customers (read-only)."""
-        if self._first is None:
-            self._first = _first_purchase_months(self.customers, self.grid)
-            self._first.flags.writeable = False
+        with self._lock:
+            if self._first is None:
+                first = _first_purchase_months(self.customers, self.grid)
+                first.flags.writeable = False
+                self._first = first
         return self._first
 
     def first_month_counts(self) -> np.ndarray:
@@ -244,8 +250,9 @@ class _Inputs:
 
         Per period, the sums of these integers over its months are the new customers, exactly.
         """
-        if self._first_counts is None:
-            self._first_counts = _acquired_by_month(self.first_months(), len(self.grid))
+        with self._lock:
+            if self._first_counts is None:
+                self._first_counts = _acquired_by_month(self.first_months(), len(self.grid))
         return self._first_counts
 
     def first_month_value_counts(self, column: str) -> tuple[np.ndarray, list[object], bool]:
@@ -308,7 +315,8 @@ class _Inputs:
 
         The table's cached arrays are looked up here, on the calling thread: the pool's
         thread then never waits for the cache's lock, which a computation of the caller
-        holds while it fills the cache.
+        holds while it fills the cache. The first-purchase months are made on the pool's
+        thread if not yet made.
         """
         key = (int(horizon_months), margin_rate)
         if key not in self._payback:
@@ -322,17 +330,7 @@ class _Inputs:
         codes, index = _customer_codes(monthly)
         views = _views(monthly)
         n_months = len(self.grid)
-        # Each customer's first purchase month (grid position, -1 for none), on the monthly codes.
-        if _same_customers(index, self.customers["customer_id"]):  # Aggregates: the same
-            first_position, acquired = self.first_months(), self.first_month_counts()
-        else:
-            position = pd.Series(self.first_months())
-            first_position = (
-                _aligned(position, self.customers["customer_id"], index, same=False)
-                .fillna(-1)
-                .to_numpy(dtype=np.int64)
-            )
-            acquired = _acquired_by_month(first_position, n_months)
+        same = _same_customers(index, self.customers["customer_id"])  # Aggregates: the same
         month = views.positions(self.grid)  # -1 off the grid
         if margin_rate is None and views.has_values("margin"):
             values, rate = views.values("margin"), None
@@ -343,6 +341,18 @@ class _Inputs:
         horizon = min(int(horizon_months), n_months)
 
         def compute() -> tuple[np.ndarray, np.ndarray]:
+            # Each customer's first purchase month (grid position, -1 for none), on the
+            # monthly codes.
+            if same:
+                first_position, acquired = self.first_months(), self.first_month_counts()
+            else:
+                position = pd.Series(self.first_months())
+                first_position = (
+                    _aligned(position, self.customers["customer_id"], index, same=False)
+                    .fillna(-1)
+                    .to_numpy(dtype=np.int64)
+                )
+                acquired = _acquired_by_month(first_position, n_months)
             sums = _payback_margin_sums(
                 codes, month, values, rate, first_position, n_months, horizon
             )

@@ -31,7 +31,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import TypeVar
@@ -635,15 +635,26 @@ def costs_study(
     }
     # The tables share the customers' first purchases and payback sums (derived once).
     inputs = _CostInputs(full_agg.customers, full_agg.months, full_agg.monthly)
+
+    def channel_costs_with_notes() -> tuple[pd.DataFrame | None, list[StudyNote]]:
+        found: list[StudyNote] = []
+        channel = _attempt(
+            found, lambda: _acquisition_costs(costs, inputs, period="year", by_channel=True)
+        )
+        return channel, found
+
+    channel_ahead: Future | None = None
     with _background(len(full_agg.customers)) as background:
         spend = costs is not None or options["acquisition_budget"] or options["retention_budget"]
-        if background is not None and spend and payback_horizon_months >= 1:
-            # The payback sums (the longest part) on the second thread, meanwhile the LTV.
-            try:
-                inputs.first_months()  # shared by both threads: derived before
-                inputs.start_payback_sums(background, payback_horizon_months, None)
-            except Exception:  # bad inputs: raised again where the tables are computed
-                pass
+        if background is not None and spend:
+            # On the second thread, the longest parts: the first purchases and payback sums,
+            # then the CAC by channel (budgets have none); meanwhile the LTV and the tables
+            # here (which wait for the first purchases made there: see _CostInputs).
+            if payback_horizon_months >= 1:
+                with suppress(Exception):  # bad inputs: raised again by the tables below
+                    inputs.start_payback_sums(background, payback_horizon_months, None)
+            if costs is not None:
+                channel_ahead = background.submit(channel_costs_with_notes)
         # LTV = simple CLV, whose expected lifetime is 1 / the annual churn (the last 12
         # months); its notes come after the tables' notes.
         churn_notes: list[StudyNote] = []
@@ -655,15 +666,17 @@ def costs_study(
             )
             ltv = float(clv.loc["total", "clv"])
         summary = _attempt(notes, lambda: _cost_summary(costs, inputs, period=period, **options))
-    yearly = None
-    if summary is not None:
-        yearly = _cost_summary(costs, inputs, period="year", **options)
-    channel_costs = None
-    if costs is not None:  # budgets have no channel
-        channel_costs = _attempt(
-            notes,
-            lambda: _acquisition_costs(costs, inputs, period="year", by_channel=True),
-        )
+        yearly = None
+        if summary is not None:
+            yearly = _cost_summary(costs, inputs, period="year", **options)
+        channel_costs = None
+        if costs is not None:  # budgets have no channel
+            found: list[StudyNote]
+            if channel_ahead is not None:
+                channel_costs, found = channel_ahead.result()
+            else:
+                channel_costs, found = channel_costs_with_notes()
+            notes += found
     notes += churn_notes
     ratio = None
     if ltv is not None and yearly is not None:

@@ -12,6 +12,7 @@ The hand log (January to August 2024), amounts with their margin in brackets:
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -557,6 +558,32 @@ def test_payback_sums_started_on_a_pool_are_the_serial_ones():
         failing._payback[(12, None)] = pool.submit(broken)
         with pytest.raises(RuntimeError, match="payback failed"):
             failing.payback_sums(12, None)
+
+
+def test_first_months_are_made_once_when_two_threads_ask(monkeypatch):
+    # The payback sums started on a pool make the first-purchase months there; the caller
+    # asking for them meanwhile waits for those (one computation, the same read-only array).
+    portfolio = load_portfolio(SAMPLE_FILES["transactions"], SAMPLE_FILES["customers"])
+    agg = aggregate(portfolio.transactions, portfolio.customers)
+    made = []
+    original = costs_module._first_purchase_months
+
+    def slow(customers, grid):
+        made.append(grid)
+        time.sleep(0.05)  # long enough for the caller to ask meanwhile
+        return original(customers, grid)
+
+    monkeypatch.setattr(costs_module, "_first_purchase_months", slow)
+    inputs = _Inputs(agg.customers, agg.months, agg.monthly)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        inputs.start_payback_sums(pool, 12, None)
+        time.sleep(0.01)
+        first = inputs.first_months()
+        acquired, _ = inputs.payback_sums(12, None)
+    assert len(made) == 1  # once, by whichever thread asked first (the pool, normally)
+    assert first is inputs.first_months() and not first.flags.writeable
+    assert acquired is inputs.first_month_counts()
+    assert first.tolist() == original(agg.customers, agg.months).tolist()
 
 
 def test_payback_margins_of_longer_periods_add_the_months_sums():

@@ -1050,16 +1050,21 @@ def _same_costs_studies(one, other):
     assert _codes(one.notes) == _codes(other.notes)  # same notes, same order
 
 
-@pytest.mark.parametrize("spend", ["table", "budgets", "none"])
+@pytest.mark.parametrize("spend", ["table", "table-no-channels", "budgets", "none"])
 def test_costs_study_payback_on_a_second_thread_is_the_serial_one(
     sample_aggregates, sample_portfolio, monkeypatch, spend
 ):
-    # With the threshold at 0 the payback sums are computed on the background thread while
-    # the LTV is: the same tables to the bit, the same notes in the same order (no spend at
-    # all: the summary's note, then nothing started on the thread). Cold caches both times.
+    # With the threshold at 0 the payback sums and the CAC by channel are computed on the
+    # background thread while the LTV and the summaries are: the same tables to the bit, the
+    # same notes in the same order (the channels' missing attribute noted on the thread; no
+    # spend at all: the summary's note, then nothing started on the thread). Cold caches
+    # both times.
     agg = sample_aggregates
+    if spend == "table-no-channels":
+        agg = dataclasses.replace(agg, customers=agg.customers.drop(columns="acquisition_channel"))
     options = {
         "table": {"costs": sample_portfolio.costs},
+        "table-no-channels": {"costs": sample_portfolio.costs},
         "budgets": {"costs": None, "acquisition_budget": 9_000.0, "retention_budget": 4_000.0},
         "none": {"costs": None},
     }[spend]
@@ -1078,6 +1083,8 @@ def test_costs_study_payback_on_a_second_thread_is_the_serial_one(
     threaded = studies.costs_study(agg, **options)
     _same_costs_studies(threaded, serial)
     assert (threaded.summary is None) is (spend == "none")
+    assert (threaded.channel_costs is None) is (spend != "table")
+    assert ("missing_attribute" in _codes(threaded.notes)) is (spend == "table-no-channels")
     assert started == ([] if spend == "none" else [(12, None)])
 
 

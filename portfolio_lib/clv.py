@@ -236,6 +236,12 @@ def simple_clv(
         ``purchases_per_year``, ``margin_rate``, ``annual_churn``,
         ``expected_lifetime_years``, ``clv``.
 
+    Notes
+    -----
+    The sums of revenue, orders and margin: numpy's pairwise sums for the total and for the
+    groups of a categorical ``by`` without missing values; pandas' grouped (compensated)
+    sums for other keys. They agree to ~1e-15 relative.
+
     Examples
     --------
     >>> totals = pd.DataFrame({"customer_id": ["a", "b"], "revenue": [3_000.0, 1_000.0],

@@ -1890,7 +1890,9 @@ def clv_by_segment(
     pandas.DataFrame
         Indexed by ``by``, sorted by total CLV (largest first): ``customers`` (with a CLV),
         ``clv`` (total), ``clv_mean``, ``clv_share`` (of the total), ``expected_purchases``
-        (total) and ``p_alive_mean``.
+        (total) and ``p_alive_mean``. Sums: numpy's pairwise sums per group
+        (:func:`_group_totals`); pandas' grouped (compensated) sums by several attributes
+        or with missing ``expected_purchases`` or ``p_alive``.
     """
     keys = [by] if isinstance(by, str) else list(by)
     if customers is None and len(keys) == 1 and keys[0] in clv.columns:

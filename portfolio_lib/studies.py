@@ -656,15 +656,21 @@ def costs_study(
             if costs is not None:
                 channel_ahead = background.submit(channel_costs_with_notes)
         # LTV = simple CLV, whose expected lifetime is 1 / the annual churn (the last 12
-        # months); its notes come after the tables' notes.
+        # months); its notes come after the tables' notes, an error of it after theirs.
         churn_notes: list[StudyNote] = []
-        churn = _annual_churn(full_agg, activity_window, churn_notes)
-        clv = ltv = None
-        if churn is not None:
-            clv = _portfolio_simple_clv(
-                full_agg, DEFAULTS["activity_window"], churn, DEFAULTS["clv_max_lifetime_years"]
-            )
-            ltv = float(clv.loc["total", "clv"])
+        churn = clv = ltv = ltv_error = None
+        try:
+            churn = _annual_churn(full_agg, activity_window, churn_notes)
+            if churn is not None:
+                clv = _portfolio_simple_clv(
+                    full_agg,
+                    DEFAULTS["activity_window"],
+                    churn,
+                    DEFAULTS["clv_max_lifetime_years"],
+                )
+                ltv = float(clv.loc["total", "clv"])
+        except Exception as error:  # raised where the serial study raised it
+            ltv_error = error
         summary = _attempt(notes, lambda: _cost_summary(costs, inputs, period=period, **options))
         yearly = None
         if summary is not None:
@@ -677,6 +683,8 @@ def costs_study(
             else:
                 channel_costs, found = channel_costs_with_notes()
             notes += found
+    if ltv_error is not None:
+        raise ltv_error
     notes += churn_notes
     ratio = None
     if ltv is not None and yearly is not None:

@@ -1092,3 +1092,24 @@ def test_costs_study_on_the_edge_set_with_a_second_thread(edge, monkeypatch):
     serial = studies.costs_study(edge.full, edge.costs)
     _on_background_thread(monkeypatch)
     _same_costs_studies(studies.costs_study(edge.full, edge.costs), serial)
+
+
+@pytest.mark.parametrize("background", [False, True], ids=["serial", "second-thread"])
+def test_costs_study_raises_in_the_serial_order(
+    sample_aggregates, sample_portfolio, monkeypatch, background
+):
+    # The LTV is computed before the tables, its error kept until its turn: with both
+    # failing, the tables' error (a cost table without amounts) is raised; with only the LTV
+    # failing, its own.
+    if background:
+        _on_background_thread(monkeypatch)
+
+    def fail(*_args, **_kwargs):
+        raise RuntimeError("LTV failed")
+
+    monkeypatch.setattr(studies, "_portfolio_simple_clv", fail)
+    clear_cache()
+    with pytest.raises(ValueError, match="lacks column"):
+        studies.costs_study(sample_aggregates, sample_portfolio.costs.drop(columns="amount"))
+    with pytest.raises(RuntimeError, match="LTV failed"):
+        studies.costs_study(sample_aggregates, sample_portfolio.costs)

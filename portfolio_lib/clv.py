@@ -79,57 +79,82 @@ def _churn_per_group(annual_churn: float | pd.Series, groups: pd.Index) -> np.nd
     return churn
 
 
-def _active_revenue(
+def _revenue_and_active(
     customers: pd.DataFrame, revenue: str, analysis: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Revenue of the active customers (revenue > 0) and the mask of those customers.
+    """Revenue of every customer and the mask of the active ones (revenue > 0).
 
-    As ``_numbers(customers, revenue)`` restricted to its positive values, without the
-    full-size float copy when the column already holds plain numbers.
+    ``_numbers(customers, revenue)`` and its positive values, without the full-size float
+    copy when the column already holds plain numbers (its own array, then: take the rows
+    with ``.astype(float, copy=False)``).
     """
     values = _column(customers, revenue, analysis)
     if isinstance(values.dtype, np.dtype) and values.dtype.kind in "fiu":
         raw = values.to_numpy()
-        active = raw > 0  # NaN is not active, as 0 in _numbers
-        return raw[active].astype(float, copy=False), active
+        return raw, raw > 0  # NaN is not active, as 0 in _numbers
     numbers = _numbers(customers, revenue, analysis)
-    active = numbers > 0
-    return numbers[active], active
+    return numbers, numbers > 0
 
 
 def _numbers_of(
     customers: pd.DataFrame, column: str, analysis: str, rows: np.ndarray
 ) -> np.ndarray:
-    """``_numbers(customers, column, analysis)[rows]``, converting only those rows."""
+    """``_numbers(customers, column, analysis)[rows]``, converting only those rows.
+
+    ``rows``: a boolean mask or positions.
+    """
     values = _column(customers, column, analysis)
     if isinstance(values.dtype, np.dtype) and values.dtype.kind in "biuf":
         # Plain numbers: the rows taken from the array (a Series mask is several times slower).
-        out = values.to_numpy()[rows].astype(float)  # a copy, as _numbers makes
+        # The rows' values are a new array (a copy, as _numbers makes): converted in place.
+        out = values.to_numpy()[rows].astype(float, copy=False)
         if values.dtype.kind == "f":
             out[np.isnan(out)] = 0.0
         out += 0.0  # -0.0 as 0.0, as _numbers
         return out
-    return _numbers(pd.DataFrame({column: values[rows]}), column, analysis)
+    return _numbers(pd.DataFrame({column: values.iloc[rows]}), column, analysis)
 
 
-def _sums_by_category(
-    frame: pd.DataFrame, keys: pd.Categorical, name: str
-) -> tuple[pd.DataFrame, pd.Series]:
-    """``frame.groupby(keys, observed=True, sort=True)`` sums and sizes, on the integer codes.
+def _rows_by_code(
+    codes: np.ndarray, n_codes: int, keep: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows grouped by code (codes in ``0..n_codes - 1``), in row order within each.
 
-    Categorical keys without missing values: the groups are the codes in category order (what
-    the categorical groupby gives), summed by the same pandas kernel row by row, without the
-    categorical grouping's recoding. Indexed by the observed categories (``CategoricalIndex``
-    of the keys' dtype, as the categorical groupby).
+    ``keep``: the rows to take (None: all). Returns the rows and where each code's rows
+    start among them (``n_codes + 1`` bounds). One stable sort of small integers (a radix
+    sort for up to 16 bits) instead of a hashed grouping.
     """
-    grouped = frame.groupby(keys.codes, sort=True)
-    sums, counts = grouped.sum(), grouped.size()
-    index = pd.CategoricalIndex(
-        pd.Categorical.from_codes(sums.index.to_numpy(), dtype=keys.dtype), name=name
-    )
-    sums.index = index
-    counts.index = index
-    return sums, counts
+    key = codes.astype(np.min_scalar_type(n_codes))
+    if keep is not None:
+        key[~keep] = n_codes  # the rows left out sort last
+    order = np.argsort(key, kind="stable")
+    bounds = np.searchsorted(key[order], np.arange(n_codes + 1))
+    return order[: bounds[-1]], bounds
+
+
+def _sums_of_runs(
+    columns: dict[str, np.ndarray], bounds: np.ndarray, keys_dtype: pd.CategoricalDtype, name: str
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Sums and sizes of the runs ``bounds[c]:bounds[c + 1]`` of the columns, one per code.
+
+    Floats are summed by numpy's pairwise summation of each run (pandas' grouped sums are
+    compensated sums: the two agree to ~1e-15 relative, within the error bound of the
+    pairwise sum, ~log2(n) ulps of the sum of magnitudes); integers and booleans exactly, as
+    int64. Indexed by the codes with rows (``CategoricalIndex`` of ``keys_dtype``, as
+    ``groupby(observed=True, sort=True)`` of categorical keys).
+    """
+    observed = np.flatnonzero(np.diff(bounds) > 0)
+    runs = [(bounds[code], bounds[code + 1]) for code in observed]
+    sums = {
+        column: [values[start:end].sum(dtype=_sum_dtype(values)) for start, end in runs]
+        for column, values in columns.items()
+    }
+    index = pd.CategoricalIndex(pd.Categorical.from_codes(observed, dtype=keys_dtype), name=name)
+    counts = pd.Series(np.diff(bounds)[observed].astype(np.int64), index=index)
+    out = pd.DataFrame(sums, index=index)
+    for column, values in columns.items():
+        out[column] = out[column].astype(_sum_dtype(values))
+    return out, counts
 
 
 def _total_sums(columns: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -211,6 +236,12 @@ def simple_clv(
         ``purchases_per_year``, ``margin_rate``, ``annual_churn``,
         ``expected_lifetime_years``, ``clv``.
 
+    Notes
+    -----
+    The sums of revenue, orders and margin: numpy's pairwise sums for the total and for the
+    groups of a categorical ``by`` without missing values; pandas' grouped (compensated)
+    sums for other keys. They agree to ~1e-15 relative.
+
     Examples
     --------
     >>> totals = pd.DataFrame({"customer_id": ["a", "b"], "revenue": [3_000.0, 1_000.0],
@@ -224,14 +255,25 @@ def simple_clv(
         raise ValueError(f"margin_rate must be between 0 and 1 (e.g. 0.3), got {margin_rate!r}")
     analysis = "simple CLV"
     # Only the active customers' values are taken (a million rows: no full-size copies).
-    rev, active = _active_revenue(customers, revenue, analysis)
-    columns = {"revenue": rev, "orders": _numbers_of(customers, orders, analysis, active)}
+    all_revenue, active = _revenue_and_active(customers, revenue, analysis)
+    if by is not None and by not in customers.columns:
+        raise _missing(customers, by, analysis)
+    keys = None if by is None else _column(customers, by, analysis)
+    bounds = None
+    rows: np.ndarray = active
+    categorical = keys is not None and isinstance(keys.dtype, pd.CategoricalDtype)
+    if categorical and not (keys.array.codes < 0).any():
+        # Categorical keys: the active rows taken grouped by code, then each group's sums are
+        # those of a run of the columns (no hashing, no compensated-sum kernel).
+        rows, bounds = _rows_by_code(keys.array.codes, len(keys.dtype.categories), active)
+    rev = all_revenue[rows].astype(float, copy=False)
+    columns = {"revenue": rev, "orders": _numbers_of(customers, orders, analysis, rows)}
     if margin in customers.columns:
         column = _column(customers, margin, analysis)
         if column.dtype == np.float64:
-            known = column.to_numpy()[active]
+            known = column.to_numpy()[rows]
         else:
-            known = column[active].to_numpy(dtype=float, na_value=np.nan)
+            known = column.iloc[rows].to_numpy(dtype=float, na_value=np.nan)
         unknown = np.isnan(known)
         if unknown.any():
             columns["margin"] = np.nan_to_num(known)
@@ -242,22 +284,18 @@ def simple_clv(
     else:
         columns["margin"] = columns["margin_revenue"] = np.zeros(len(rev))
         columns["margin_known"] = np.zeros(len(rev), dtype=bool)
-    if by is None:
+    if keys is None:
         sums = _total_sums(columns)
         counts = pd.Series(len(rev), index=sums.index)
+    elif bounds is not None:
+        sums, counts = _sums_of_runs(columns, bounds, keys.dtype, by)
     else:
-        if by not in customers.columns:
-            raise _missing(customers, by, analysis)
-        frame = pd.DataFrame(columns, copy=False)
-        keys = _column(customers, by, analysis)
         if keys.isna().any():  # customers without the attribute form their own group
             keys = keys.astype(object).where(keys.notna(), "unknown")
-        if isinstance(keys.dtype, pd.CategoricalDtype):
-            sums, counts = _sums_by_category(frame, keys.array[active], by)
-        else:
-            grouped = frame.groupby(keys[active].reset_index(drop=True), observed=True, sort=True)
-            sums = grouped.sum()
-            counts = grouped.size()
+        frame = pd.DataFrame(columns, copy=False)
+        grouped = frame.groupby(keys[active].reset_index(drop=True), observed=True, sort=True)
+        sums = grouped.sum()
+        counts = grouped.size()
     with np.errstate(divide="ignore", invalid="ignore"):
         basket = sums["revenue"] / sums["orders"].where(sums["orders"] > 0)
         purchases = sums["orders"] / counts

@@ -20,12 +20,14 @@ Rules shared by every function
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future
 
 import numpy as np
 import pandas as pd
 
-from .aggregate import Period, _views
+from .aggregate import Period, _same_customers, _views
 from .config import DEFAULTS
 from .errors import PortfolioDataError
 from .i18n import register
@@ -52,6 +54,9 @@ __all__ = [
 
 # Months of margin after the first purchase counted for the CAC payback.
 _PAYBACK_HORIZON = DEFAULTS["payback_horizon_months"]
+# Monthly rows per step of the payback sums (see _payback_margin_sums): a step's
+# temporaries, ~1 MB, stay in the CPU cache.
+_PAYBACK_STEP_ROWS = 2**17
 _KINDS = ("acquisition", "retention")
 
 register(
@@ -205,7 +210,9 @@ class _Inputs:
     """The per-customer arrays several cost analyses of one portfolio share, made on first use.
 
     One object lives for one call (:func:`cost_summary`, or a study computing several tables):
-    the first-purchase months and the payback rows are then derived once, not per period.
+    the first-purchase months and the payback sums are then derived once, not per period. A
+    study may compute some of them on a second thread: the first-purchase months are made
+    under a lock (the other thread waits for them rather than making them again).
     """
 
     def __init__(
@@ -215,12 +222,12 @@ class _Inputs:
         self.monthly = monthly
         self.months = months
         self._grid: pd.DatetimeIndex | None = None
+        self._lock = threading.RLock()
         self._first: np.ndarray | None = None
         self._first_counts: np.ndarray | None = None
-        self._first_periods: dict[bytes, np.ndarray] = {}
-        self._payback: dict[tuple[int, float | None], tuple[np.ndarray, np.ndarray, np.ndarray]]
+        self._value_counts: dict[str, tuple[np.ndarray, list[object], bool]] = {}
+        self._payback: dict[tuple[int, float | None], tuple[np.ndarray, np.ndarray] | Future]
         self._payback = {}
-        self._margin_by_month: dict[tuple[int, float | None], np.ndarray] = {}
 
     @property
     def grid(self) -> pd.DatetimeIndex:
@@ -231,9 +238,11 @@ class _Inputs:
 
     def first_months(self) -> np.ndarray:
         """:func:`_first_purchase_months` of the customers (read-only)."""
-        if self._first is None:
-            self._first = _first_purchase_months(self.customers, self.grid)
-            self._first.flags.writeable = False
+        with self._lock:
+            if self._first is None:
+                first = _first_purchase_months(self.customers, self.grid)
+                first.flags.writeable = False
+                self._first = first
         return self._first
 
     def first_month_counts(self) -> np.ndarray:
@@ -241,85 +250,167 @@ class _Inputs:
 
         Per period, the sums of these integers over its months are the new customers, exactly.
         """
-        if self._first_counts is None:
-            self._first_counts = _acquired_by_month(self.first_months(), len(self.grid))
+        with self._lock:
+            if self._first_counts is None:
+                self._first_counts = _acquired_by_month(self.first_months(), len(self.grid))
         return self._first_counts
 
-    def first_periods(self, periods: _Periods) -> np.ndarray:
-        """Period index of each customer's first purchase (-1: none, or outside the grid).
+    def first_month_value_counts(self, column: str) -> tuple[np.ndarray, list[object], bool]:
+        """Customers by first-purchase month and value of ``column`` (read-only, kept per column).
 
-        Read-only, kept per period division (a study asks for the years twice: summary and
-        CAC by channel).
+        Returns the counts, one row per month of the grid, one column for the customers
+        without a value then one per value (customers without a purchase are not counted);
+        the values some customer has, purchase or not (``_factorize``'s); whether some
+        customer has none. Per period, the sums of these integers over its months are the new
+        customers by value, exactly.
         """
-        key = periods.of_month.tobytes()
-        if key not in self._first_periods:
-            position = self.first_months()
-            found = np.where(position >= 0, periods.of_month[position], -1)
-            found.flags.writeable = False
-            self._first_periods[key] = found
-        return self._first_periods[key]
+        if column not in self._value_counts:
+            values = self.customers[column]
+            first = self.first_months()
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                # The column's own codes (-1: missing), without _factorize's int64 copy; the
+                # categories nobody has are dropped below.
+                codes, names = values.array.codes, list(values.cat.categories)
+            else:
+                codes, names = _factorize(values)
+            # One bincount of (first month + 1, code + 1): row 0 (no purchase) and column 0
+            # (no value) count too, without masking a million customers.
+            slots = len(names) + 1
+            key = first + 1
+            key *= slots
+            key += codes
+            key += 1
+            counts = np.bincount(key, minlength=(len(self.grid) + 1) * slots).reshape(-1, slots)
+            used = np.flatnonzero(counts[:, 1:].any(axis=0))
+            missing = bool(counts[:, 0].any())
+            counts = counts[1:, np.concatenate([[0], used + 1])]
+            counts.flags.writeable = False
+            self._value_counts[column] = counts, [names[i] for i in used], missing
+        return self._value_counts[column]
 
-    def payback_rows(
+    def payback_sums(
         self, horizon_months: int, margin_rate: float | None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """What :func:`cac_payback` needs whatever the period (see there).
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """What :func:`cac_payback` needs whatever the period (see there), read-only.
 
         Returns the number of customers of the monthly table whose first purchase falls in
-        each month of the grid, and, for the monthly rows inside their customer's first
-        ``horizon_months`` months in row order, that first month (``intp``: the index type
-        ``np.bincount`` and lookups take without a conversion per call) and the row's margin.
+        each month of the grid, and the margin of the payback rows (the monthly rows inside
+        their customer's first ``horizon_months`` months) summed per first month: sequential
+        sums in row order (``np.bincount``'s), not rounded. The sums of every period division
+        derive from them. Started ahead by :meth:`start_payback_sums`: its result (or error).
+        """
+        key = (int(horizon_months), margin_rate)
+        found = self._payback.get(key)
+        if found is None:
+            found = self._payback_work(horizon_months, margin_rate)()
+        elif isinstance(found, Future):
+            found = found.result()
+        self._payback[key] = found
+        return found
+
+    def start_payback_sums(
+        self, pool: Executor, horizon_months: int, margin_rate: float | None
+    ) -> None:
+        """Compute :meth:`payback_sums` on ``pool`` while the caller does other work.
+
+        The table's cached arrays are looked up here, on the calling thread: the pool's
+        thread then never waits for the cache's lock, which a computation of the caller
+        holds while it fills the cache. The first-purchase months are made on the pool's
+        thread if not yet made.
         """
         key = (int(horizon_months), margin_rate)
         if key not in self._payback:
-            self._payback[key] = self._compute_payback_rows(horizon_months, margin_rate)
-        return self._payback[key]
+            self._payback[key] = pool.submit(self._payback_work(horizon_months, margin_rate))
 
-    def cohort_margin_by_month(self, horizon_months: int, margin_rate: float | None) -> np.ndarray:
-        """Margin of the payback rows (:meth:`payback_rows`) summed per first month in row
-        order, not rounded (read-only): the sums of every period division derive from it."""
-        key = (int(horizon_months), margin_rate)
-        if key not in self._margin_by_month:
-            _, row_first, row_margin = self.payback_rows(horizon_months, margin_rate)
-            sums = np.bincount(row_first, weights=row_margin, minlength=len(self.grid))
-            sums.flags.writeable = False
-            self._margin_by_month[key] = sums
-        return self._margin_by_month[key]
-
-    def _compute_payback_rows(
+    def _payback_work(
         self, horizon_months: int, margin_rate: float | None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
+        """The computation of :meth:`payback_sums`, its inputs looked up (see there)."""
         monthly = self.monthly
         codes, index = _customer_codes(monthly)
         views = _views(monthly)
-        # Each customer's first purchase month (grid position, -1 for none), on the monthly codes.
-        position = pd.Series(self.first_months())
-        first_position = (
-            _aligned(position, self.customers["customer_id"], index)
-            .fillna(-1)
-            .to_numpy(dtype=np.int64)
-        )
-        # Positions are below len(grid): the narrowest integers that hold them keep the
-        # row-sized temporaries (millions of rows) small.
-        small, unsigned = (np.int16, np.uint16) if len(self.grid) < 2**14 else (np.int64, np.uint64)
-        # Customers never acquired: a first month so far before the grid (half the integers'
-        # range) that every row of theirs is past any horizon, without overflowing.
-        never = -(np.iinfo(small).max // 2 + 1)
-        row_first = np.where(first_position >= 0, first_position, never).astype(small)[codes]
-        # Months since the first purchase: negative before it (rows off the grid: -1 - first).
-        since = views.positions(self.grid).astype(small)
-        since -= row_first
-        # 0 <= since < horizon in one unsigned comparison (negative values wrap above any
-        # horizon; a horizon past the grid keeps the same rows as the grid's length).
-        horizon = min(int(horizon_months), len(self.grid))
-        inside = since.view(unsigned) < horizon
-        del since
+        n_months = len(self.grid)
+        same = _same_customers(index, self.customers["customer_id"])  # Aggregates: the same
+        month = views.positions(self.grid)  # -1 off the grid
         if margin_rate is None and views.has_values("margin"):
-            margin = views.values("margin")[inside]
+            values, rate = views.values("margin"), None
         else:
+            values = views.values("revenue")
             rate = DEFAULTS["default_margin_rate"] if margin_rate is None else float(margin_rate)
-            margin = views.values("revenue")[inside] * rate
-        acquired = _acquired_by_month(first_position, len(self.grid))
-        return acquired, row_first[inside].astype(np.intp), margin
+        # A horizon past the grid keeps the same rows as the grid's length.
+        horizon = min(int(horizon_months), n_months)
+
+        def compute() -> tuple[np.ndarray, np.ndarray]:
+            # Each customer's first purchase month (grid position, -1 for none), on the
+            # monthly codes.
+            if same:
+                first_position, acquired = self.first_months(), self.first_month_counts()
+            else:
+                position = pd.Series(self.first_months())
+                first_position = (
+                    _aligned(position, self.customers["customer_id"], index, same=False)
+                    .fillna(-1)
+                    .to_numpy(dtype=np.int64)
+                )
+                acquired = _acquired_by_month(first_position, n_months)
+            sums = _payback_margin_sums(
+                codes, month, values, rate, first_position, n_months, horizon
+            )
+            sums.flags.writeable = False
+            return acquired, sums
+
+        return compute
+
+
+def _payback_margin_sums(
+    codes: np.ndarray,
+    month: np.ndarray,
+    values: np.ndarray,
+    rate: float | None,
+    first_position: np.ndarray,
+    n_months: int,
+    horizon: int,
+) -> np.ndarray:
+    """Margin of the payback rows per first month (see :meth:`_Inputs.payback_sums`).
+
+    ``codes`` and ``month``: each monthly row's customer code and grid position (-1 off the
+    grid of ``n_months`` months); ``values``: its margin, or its revenue times ``rate``;
+    ``first_position``: each customer's first purchase month (-1: none); ``horizon``: at most
+    ``n_months``.
+    """
+    # Positions are below n_months: the narrowest integers that hold them keep the per-row
+    # work small.
+    small = np.int16 if n_months < 2**14 else np.int64
+    # Customers never acquired: a first month so far before the grid (half the integers'
+    # range) that every row of theirs is past any horizon, without overflowing.
+    never = -(np.iinfo(small).max // 2 + 1)
+    first_of_customer = np.where(first_position >= 0, first_position, never).astype(small)
+    # The rows are taken by steps of _PAYBACK_STEP_ROWS: each step's temporaries stay in the
+    # CPU cache, where row-sized ones (millions of rows) were fresh memory to fault in. Rows
+    # outside the horizons count in an extra bin (n_months), dropped at the end. Each step's
+    # bincount starts from the sums so far, prepended as the first weights of their bins
+    # (0 + s = s exactly): every bin adds its rows one after the other in row order, as one
+    # bincount over all the rows does.
+    extra = small(n_months)
+    bins = np.arange(n_months + 1)
+    sums = np.zeros(n_months + 1)
+    for start in range(0, len(codes), _PAYBACK_STEP_ROWS):
+        rows = slice(start, start + _PAYBACK_STEP_ROWS)
+        first = np.take(first_of_customer, codes[rows])
+        # 0 <= months since the first purchase < horizon in one unsigned comparison (negative
+        # values, before it or off the grid, wrap above any horizon).
+        inside = (month[rows] - first).view(np.uint64) < horizon
+        # The first month inside the horizon, the extra bin outside: (f - n) inside + n.
+        first -= extra
+        first *= inside
+        first += extra
+        weights = values[rows] if rate is None else values[rows] * rate
+        sums = np.bincount(
+            np.concatenate([bins, first]),
+            weights=np.concatenate([sums, weights]),
+            minlength=n_months + 1,
+        )
+    return sums[:n_months]
 
 
 def _acquired_by_month(first_month: np.ndarray, n_months: int) -> np.ndarray:
@@ -421,10 +512,10 @@ def _acquisition_costs(
         else pd.Series(np.nan, index=costs.index, dtype=object)
     )
     cost_channel = cost_channel.where(cost_channel.notna(), "unallocated")
-    # The customers' channels are factorized (no Python object per customer): missing values
-    # (code -1) are the channel 'unknown'.
-    value_code, values = _factorize(customers["acquisition_channel"])
-    customer_values = values + (["unknown"] if (value_code < 0).any() else [])
+    # New customers by first month and channel value (no Python object per customer); the
+    # first column, customers without a value, is the channel 'unknown'.
+    counts, values, missing = inputs.first_month_value_counts("acquisition_channel")
+    customer_values = values + (["unknown"] if missing else [])
     special = ["unknown", "unallocated"]
     known = set(pd.unique(cost_channel[costs["kind"].eq("acquisition")].to_numpy()))
     known |= set(customer_values)
@@ -432,16 +523,15 @@ def _acquisition_costs(
     channels += [c for c in special if c in known]
     # Retention rows may carry channels outside this list: -1, and _spend skips them.
     cost_code = pd.Index(channels).get_indexer(cost_channel).astype(np.int64)
-    # Channel of each factorized value, then 'unknown' for code -1 (the last slot).
-    value_channel = pd.Index(channels).get_indexer(pd.Index([*values, "unknown"], dtype=object))
-    customer_code = value_channel.astype(np.int64)[value_code]
     n_channels = len(channels)
     spend = _spend(costs, "acquisition", grid, periods, cost_code, n_channels)
-    acquired = inputs.first_periods(periods)
-    keep = acquired >= 0
-    new = np.bincount(
-        acquired[keep] * n_channels + customer_code[keep], minlength=len(periods) * n_channels
-    ).reshape(len(periods), n_channels)
+    # Channel of each column of the counts: 'unknown', then the values'.
+    column_channel = pd.Index(channels).get_indexer(pd.Index(["unknown", *values], dtype=object))
+    by_month = np.zeros((len(grid), n_channels), dtype=np.int64)
+    for column, channel in enumerate(column_channel):
+        if channel >= 0:  # 'unknown' is a channel when some customer has no value
+            by_month[:, channel] += counts[:, column]
+    new = np.add.reduceat(by_month, periods.starts, axis=0)
     return pd.DataFrame(
         {
             **_period_columns(periods, n_channels),
@@ -603,7 +693,7 @@ def _cac_payback(
         raise ValueError(f"horizon_months must be at least 1, got {horizon_months}")
     grid = inputs.grid
     periods = _periods(grid, period)
-    acquired, _, _ = inputs.payback_rows(horizon_months, margin_rate)
+    acquired, by_month = inputs.payback_sums(horizon_months, margin_rate)
     # Counts per first-purchase month, summed per period: integers, so exactly the sums per
     # customer (each observed for the horizon, or until the last month of the grid).
     size = np.add.reduceat(acquired, periods.starts)
@@ -613,7 +703,6 @@ def _cac_payback(
     # first month in row order (once for every division), then over each period's months:
     # monthly periods are those sums; longer ones equal the sums of their rows in row order
     # to rounding (~1e-14 relative), without a pass over the rows per division.
-    by_month = inputs.cohort_margin_by_month(horizon_months, margin_rate)
     cohort_margin = np.round(np.add.reduceat(by_month, periods.starts), 9)
     per_month = _ratio(cohort_margin, customer_months)
     cac_values = _cac_by_period(cac, periods.labels)

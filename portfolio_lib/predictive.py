@@ -49,6 +49,7 @@ from scipy.special import betainc, betaln, digamma, expit, gammaln, hyp2f1, xlog
 
 from . import i18n
 from .aggregate import _in_halves, customer_summary
+from .clv import _rows_by_code
 from .config import DEFAULTS
 from .errors import DataQualityWarning, PortfolioDataError
 
@@ -1889,7 +1890,9 @@ def clv_by_segment(
     pandas.DataFrame
         Indexed by ``by``, sorted by total CLV (largest first): ``customers`` (with a CLV),
         ``clv`` (total), ``clv_mean``, ``clv_share`` (of the total), ``expected_purchases``
-        (total) and ``p_alive_mean``.
+        (total) and ``p_alive_mean``. Sums: numpy's pairwise sums per group
+        (:func:`_group_totals`); pandas' grouped (compensated) sums by several attributes
+        or with missing ``expected_purchases`` or ``p_alive``.
     """
     keys = [by] if isinstance(by, str) else list(by)
     if customers is None and len(keys) == 1 and keys[0] in clv.columns:
@@ -1970,34 +1973,43 @@ def _totals_by_key(clv: pd.DataFrame, keys: pd.Series, name: str) -> pd.DataFram
         return None
     values = {c: clv[c].to_numpy() for c in columns}
     with_clv = ~np.isnan(values["clv"])
-    if not with_clv.all():
-        values = {c: v[with_clv] for c, v in values.items()}
-        codes = codes[with_clv]
-    return _group_totals(codes, uniques, values, name)
+    return _group_totals(codes, uniques, values, name, with_clv)
 
 
 def _group_totals(
-    codes: np.ndarray, uniques: Sequence[object], values: Mapping[str, FloatArray], name: str
+    codes: np.ndarray,
+    uniques: Sequence[object],
+    values: Mapping[str, FloatArray],
+    name: str,
+    with_clv: np.ndarray | None = None,
 ) -> pd.DataFrame | None:
-    """The table of :func:`clv_by_segment` from group codes (>= 0) of the customers with a CLV.
+    """The table of :func:`clv_by_segment` from group codes (>= 0) of the customers.
 
-    Groups in their order of first appearance (``groupby(sort=False)``'s), each group's
-    ``clv``, ``expected_purchases`` and ``p_alive`` summed by ``np.bincount`` (one pass per
-    column, where pandas' grouped sums and means took ~90 ms on a million customers; sums in
-    row order, rounded otherwise than pandas' compensated sums: equal to ~1e-13). None when
-    ``expected_purchases`` or ``p_alive`` has missing values (pandas skips them: take it).
+    ``with_clv``: the customers with a CLV (None: all of them), the only ones counted.
+    Groups in their order of first appearance (``groupby(sort=False)``'s). The rows are
+    taken grouped by code (one stable sort of the codes), then each group's ``clv``,
+    ``expected_purchases`` and ``p_alive`` are numpy's pairwise sums of its run, and the
+    total CLV the pairwise sum of all of them in that order: pandas' grouped sums and means
+    (compensated sums) took ~90 ms on a million customers; the two agree to ~1e-15
+    relative. None when ``expected_purchases`` or ``p_alive`` has missing values (pandas
+    skips them: take it).
     """
-    purchases, alive = values["expected_purchases"], values["p_alive"]
+    rows, bounds = _rows_by_code(codes, len(uniques), with_clv)
+    grouped = {column: np.take(column_values, rows) for column, column_values in values.items()}
+    purchases, alive = grouped["expected_purchases"], grouped["p_alive"]
     if np.isnan(purchases).any() or np.isnan(alive).any():
         return None
-    codes = codes.astype(np.intp, copy=False)  # bincount's index type, converted once
-    order = pd.unique(codes)  # the groups, by first appearance
+    present = np.flatnonzero(np.diff(bounds) > 0)
+    # The stable sort keeps each group's rows in row order: its run starts with its first row.
+    present = present[np.argsort(rows[bounds[present]])]
 
-    def per_group(weights: FloatArray | None) -> np.ndarray:
-        return np.bincount(codes, weights=weights, minlength=len(uniques))[order]
+    def per_group(group_values: FloatArray) -> np.ndarray:
+        return np.array(
+            [group_values[bounds[code] : bounds[code + 1]].sum() for code in present], dtype=float
+        )
 
-    counts = per_group(None)
-    clv_sum = per_group(values["clv"])
+    counts = np.diff(bounds)[present]
+    clv_sum = per_group(grouped["clv"])
     out = pd.DataFrame(
         {
             "customers": counts.astype(np.int64),
@@ -2006,9 +2018,9 @@ def _group_totals(
             "expected_purchases": per_group(purchases),
             "p_alive_mean": per_group(alive) / counts,
         },
-        index=pd.Index([uniques[code] for code in order], name=name),
+        index=pd.Index([uniques[code] for code in present], name=name),
     )
-    total = float(values["clv"].sum())
+    total = float(grouped["clv"].sum())
     out.insert(3, "clv_share", out["clv"] / total if total else np.nan)
     return out.sort_values("clv", ascending=False, kind="stable")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -245,7 +247,47 @@ def test_simple_clv_matches_the_pandas_definition_on_many_customers(dtype, with_
     for by in (None, "segment"):
         expected = _simple_clv_by_definition(customers, 0.25, by)
         got = simple_clv(customers, annual_churn=0.25, by=by)
-        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+        if by is not None and dtype in ("category", _UNSORTED_CATEGORIES) and not with_missing:
+            # Categorical keys are summed by numpy's pairwise sums, pandas' by compensated
+            # ones: within the pairwise error bound (log2(5,000) ~ 13 ulps of the sum of
+            # magnitudes, margins of both signs: ~1e-14 relative here), 1e-12 with margin.
+            # The sums themselves are pinned to math.fsum below.
+            pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12, atol=0)
+        else:
+            pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+
+def test_simple_clv_by_categorical_keys_sums_each_group_pairwise():
+    # 30,000 customers in 3 categories (one unused), revenues over six orders of magnitude
+    # and margins of both signs (cancellations), in shuffled groups. Each group's sums are
+    # numpy's pairwise sums of its active rows in row order, bit for bit, and the exact sums
+    # (math.fsum) to 1e-13 relative: the pairwise bound is log2(n) ~ 15 ulps of the sum of
+    # magnitudes, and the margins' magnitudes add up to ~3x their sum, ~1e-14.
+    rng = np.random.default_rng(3)
+    n = 30_000
+    revenue = np.exp(rng.uniform(0, 14, n)) * rng.choice([1.0, -1.0, 0.0], n, p=[0.85, 0.1, 0.05])
+    margin = revenue * rng.uniform(-0.4, 0.9, n)
+    margin[rng.random(n) < 0.1] = np.nan
+    orders = rng.integers(1, 50, n)
+    segment = pd.Categorical(rng.choice(["B", "C"], n), categories=["C", "A", "B"])
+    customers = pd.DataFrame(
+        {"segment": segment, "revenue": revenue, "margin": margin, "orders": orders}
+    )
+    got = simple_clv(customers, annual_churn=0.2, by="segment")
+    assert got.index.tolist() == ["C", "B"]  # category order, the unused one left out
+    assert isinstance(got.index, pd.CategoricalIndex)
+    active = revenue > 0
+    for name in ("C", "B"):
+        rows = active & (np.asarray(segment) == name)
+        known = rows & ~np.isnan(margin)
+        pairwise_basket = revenue[rows].sum() / orders[rows].sum()
+        assert got.loc[name, "average_basket"] == pairwise_basket
+        assert got.loc[name, "customers"] == rows.sum()
+        assert got.loc[name, "purchases_per_year"] == orders[rows].sum() / rows.sum()
+        exact_basket = math.fsum(revenue[rows]) / int(orders[rows].sum())
+        exact_rate = math.fsum(margin[known]) / math.fsum(revenue[known])
+        assert got.loc[name, "average_basket"] == pytest.approx(exact_basket, rel=1e-13, abs=0)
+        assert got.loc[name, "margin_rate"] == pytest.approx(exact_rate, rel=1e-13, abs=0)
 
 
 @pytest.mark.parametrize("orders_dtype", ["int64", "Int64", "float32", "bool"])

@@ -12,10 +12,14 @@ The hand log (January to August 2024), amounts with their margin in brackets:
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from portfolio_lib import costs as costs_module
 from portfolio_lib import i18n
 from portfolio_lib.aggregate import aggregate
 from portfolio_lib.config import SAMPLE_FILES
@@ -382,10 +386,10 @@ def test_cost_tables_on_shared_inputs_match_a_direct_computation():
         portfolio.costs, agg.customers, months=agg.months, period="year", by_channel=True
     )
     pd.testing.assert_frame_equal(by_channel, alone, check_exact=True)
-    # The summaries count new customers per month once; only the channels need each
-    # customer's year (read-only, so no table can change them for the next).
-    assert len(inputs._first_periods) == 1
-    assert not any(found.flags.writeable for found in inputs._first_periods.values())
+    # The summaries count new customers per month once, the channels by month and channel
+    # once (read-only, so no table can change them for the next).
+    assert list(inputs._value_counts) == ["acquisition_channel"]
+    assert not inputs._value_counts["acquisition_channel"][0].flags.writeable
     assert not inputs.first_month_counts().flags.writeable
     # Per period, the month counts add up to the new customers counted customer by customer,
     # and to the payback's cohort sizes.
@@ -424,6 +428,55 @@ def test_cost_tables_on_shared_inputs_match_a_direct_computation():
     assert [int(p) for p in got.index] == expected.index.tolist()
 
 
+@pytest.mark.parametrize("dtype", ["category", "str"])
+@pytest.mark.parametrize("missing", ["none", "buyers", "non-buyers only"])
+def test_new_customers_by_channel_count_each_customer_once(dtype, missing):
+    # The counts by first month and channel value (codes of a categorical, an unused category
+    # included, or factorized strings) against the definition customer by customer: a
+    # customer is new in the period of its first purchase, in its channel or 'unknown'
+    # (missing value, or the word itself); 'unknown' is a channel as soon as some customer,
+    # buyer or not, has no value.
+    portfolio = load_portfolio(
+        SAMPLE_FILES["transactions"], SAMPLE_FILES["customers"], SAMPLE_FILES["costs"]
+    )
+    agg = aggregate(portfolio.transactions, portfolio.customers)
+    rng = np.random.default_rng(8)
+    n = len(agg.customers)
+    orders = agg.customers["orders"].to_numpy().copy()
+    orders[rng.random(n) < 0.1] = 0  # never acquired (credit notes only)
+    channel = agg.customers["acquisition_channel"].astype(object).to_numpy().copy()
+    if missing == "buyers":
+        channel[rng.random(n) < 0.01] = "unknown"  # the same channel as a missing value
+        channel[rng.random(n) < 0.05] = None
+    elif missing == "non-buyers only":
+        channel[orders == 0] = None
+    named = sorted({c for c in channel if c is not None})
+    values = (
+        pd.Categorical(channel, categories=[*named, "Unused"])
+        if dtype == "category"
+        else pd.Series(channel, dtype="str")
+    )
+    customers = agg.customers.assign(orders=orders, acquisition_channel=values)
+    got = acquisition_costs(
+        portfolio.costs, customers, months=agg.months, period="quarter", by_channel=True
+    )
+    first = customers["first_purchase"]
+    buyers = (orders > 0) & (first >= agg.months[0]).to_numpy()
+    quarter = first.dt.year.astype(str) + "-Q" + first.dt.quarter.astype(str)
+    name = pd.Series(channel).fillna("unknown")
+    expected = pd.Series(list(zip(quarter[buyers], name[buyers], strict=True))).value_counts()
+    pairs = list(zip(got["period"], got["channel"], strict=True))
+    assert got["new_customers"].tolist() == [int(expected.get(pair, 0)) for pair in pairs]
+    assert got["new_customers"].sum() == buyers.sum()
+    unknown = got.loc[got["channel"] == "unknown", "new_customers"].sum()
+    assert bool(unknown > 0) is (missing == "buyers")
+    acquisition = portfolio.costs[portfolio.costs["kind"] == "acquisition"]
+    assert acquisition["channel"].notna().all()  # no 'unallocated' acquisition spend
+    expected_channels = sorted((set(acquisition["channel"]) | set(named)) - {"unknown"})
+    expected_channels += ["unknown"] * (missing != "none")
+    assert got["channel"].tolist() == expected_channels * got["period"].nunique()
+
+
 def test_retained_customers_are_the_movements_retained():
     # retention_costs reads the retained customers off the shared activity panel: the
     # "retained" of movements (reference) for every period and activity window.
@@ -450,24 +503,87 @@ def test_retained_customers_are_the_movements_retained():
         retention_costs(portfolio.costs, agg.monthly, months=agg.months, activity_window=0)
 
 
+@pytest.mark.parametrize("step", [None, 1_000, 7])
 @pytest.mark.parametrize("cut", [0, 2])
-def test_payback_rows_are_the_rows_inside_each_horizon(cut):
-    # Rows of acquired customers whose month is 0..horizon-1 months after the first purchase
-    # month, by the plain comparisons; horizons past the grid, and a grid shorter than the
-    # data (rows and first purchases off it) included.
+def test_payback_sums_are_the_rows_inside_each_horizon(cut, step, monkeypatch):
+    # The payback rows are those of acquired customers whose month is 0..horizon-1 months
+    # after the first purchase month, by the plain comparisons; their margin summed per first
+    # month in row order is one np.bincount over them, bit for bit, whether the rows are taken
+    # in one step or in many (steps of 1,000 and 7 rows: each step carries the sums so far).
+    # Horizons past the grid, and a grid shorter than the data (rows and first purchases off
+    # it) included.
+    if step is not None:
+        monkeypatch.setattr(costs_module, "_PAYBACK_STEP_ROWS", step)
     portfolio = load_portfolio(SAMPLE_FILES["transactions"], SAMPLE_FILES["customers"])
     agg = aggregate(portfolio.transactions, portfolio.customers)
+    assert len(agg.monthly) > 1_000 * 10  # many steps of 1,000 rows
     grid = agg.months[cut : len(agg.months) - cut]
     inputs = _Inputs(agg.customers, grid, agg.monthly)
     first = inputs.first_months()[agg.monthly["customer_id"].cat.codes.to_numpy()]
     month = pd.Index(grid).get_indexer(agg.monthly["month"])
     for horizon in (1, 3, 12, len(grid), len(grid) + 5, 40_000):
         for rate in (None, 0.4):
-            _, row_first, margin = inputs.payback_rows(horizon, rate)
+            acquired, sums = inputs.payback_sums(horizon, rate)
             inside = (first >= 0) & (month >= 0) & (month - first >= 0) & (month - first < horizon)
-            assert row_first.tolist() == first[inside].tolist()
             source = agg.monthly["margin"] if rate is None else agg.monthly["revenue"] * rate
-            assert margin.tolist() == source.to_numpy()[inside].tolist()
+            expected = np.bincount(
+                first[inside], weights=source.to_numpy()[inside], minlength=len(grid)
+            )
+            assert sums.tolist() == expected.tolist()
+            assert acquired.tolist() == inputs.first_month_counts().tolist()
+            assert not sums.flags.writeable
+
+
+def test_payback_sums_started_on_a_pool_are_the_serial_ones():
+    # Started ahead on another thread: the same arrays to the bit, taken once; an error of
+    # the computation is raised where the sums are asked for.
+    portfolio = load_portfolio(SAMPLE_FILES["transactions"], SAMPLE_FILES["customers"])
+    agg = aggregate(portfolio.transactions, portfolio.customers)
+    serial = _Inputs(agg.customers, agg.months, agg.monthly).payback_sums(12, None)
+    inputs = _Inputs(agg.customers, agg.months, agg.monthly)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        inputs.start_payback_sums(pool, 12, None)
+        inputs.start_payback_sums(pool, 6, 0.4)
+        ahead = inputs.payback_sums(12, None)
+        assert inputs.payback_sums(12, None) is ahead
+        assert ahead[0].tolist() == serial[0].tolist()
+        assert ahead[1].tolist() == serial[1].tolist()
+        alone = _Inputs(agg.customers, agg.months, agg.monthly).payback_sums(6, 0.4)
+        assert inputs.payback_sums(6, 0.4)[1].tolist() == alone[1].tolist()
+
+        def broken() -> None:
+            raise RuntimeError("payback failed")
+
+        failing = _Inputs(agg.customers, agg.months, agg.monthly)
+        failing._payback[(12, None)] = pool.submit(broken)
+        with pytest.raises(RuntimeError, match="payback failed"):
+            failing.payback_sums(12, None)
+
+
+def test_first_months_are_made_once_when_two_threads_ask(monkeypatch):
+    # The payback sums started on a pool make the first-purchase months there; the caller
+    # asking for them meanwhile waits for those (one computation, the same read-only array).
+    portfolio = load_portfolio(SAMPLE_FILES["transactions"], SAMPLE_FILES["customers"])
+    agg = aggregate(portfolio.transactions, portfolio.customers)
+    made = []
+    original = costs_module._first_purchase_months
+
+    def slow(customers, grid):
+        made.append(grid)
+        time.sleep(0.05)  # long enough for the caller to ask meanwhile
+        return original(customers, grid)
+
+    monkeypatch.setattr(costs_module, "_first_purchase_months", slow)
+    inputs = _Inputs(agg.customers, agg.months, agg.monthly)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        inputs.start_payback_sums(pool, 12, None)
+        time.sleep(0.01)
+        first = inputs.first_months()
+        acquired, _ = inputs.payback_sums(12, None)
+    assert len(made) == 1  # once, by whichever thread asked first (the pool, normally)
+    assert first is inputs.first_months() and not first.flags.writeable
+    assert acquired is inputs.first_month_counts()
+    assert first.tolist() == original(agg.customers, agg.months).tolist()
 
 
 def test_payback_margins_of_longer_periods_add_the_months_sums():
@@ -477,7 +593,10 @@ def test_payback_margins_of_longer_periods_add_the_months_sums():
     portfolio = load_portfolio(SAMPLE_FILES["transactions"], SAMPLE_FILES["customers"])
     agg = aggregate(portfolio.transactions, portfolio.customers)
     inputs = _Inputs(agg.customers, agg.months, agg.monthly)
-    _, row_first, margin = inputs.payback_rows(12, None)
+    first = inputs.first_months()[agg.monthly["customer_id"].cat.codes.to_numpy()]
+    ahead = pd.Index(agg.months).get_indexer(agg.monthly["month"]) - first
+    inside = (first >= 0) & (ahead >= 0) & (ahead < 12)
+    row_first, margin = first[inside], agg.monthly["margin"].to_numpy()[inside]
     for period in ("month", "quarter", "year"):
         periods = _periods(agg.months, period)
         by_rows = np.round(
@@ -488,4 +607,4 @@ def test_payback_margins_of_longer_periods_add_the_months_sums():
             assert got["cohort_margin"].tolist() == by_rows.tolist()
         else:
             np.testing.assert_allclose(got["cohort_margin"], by_rows, rtol=1e-13, atol=0)
-    assert not inputs.cohort_margin_by_month(12, None).flags.writeable
+    assert not inputs.payback_sums(12, None)[1].flags.writeable

@@ -1043,3 +1043,102 @@ def test_portfolio_simple_clv_reads_the_window_totals(sample_aggregates, with_ma
         assert totals["margin"].isna().all() != with_margin
         expected = simple_clv(totals, annual_churn=churn, max_lifetime_years=cap)
         assert_frame_equal(got, expected, check_exact=True)
+
+
+@pytest.mark.parametrize("with_margin", [True, False])
+def test_grouping_totals_give_the_simple_clv_of_customer_totals(sample_aggregates, with_margin):
+    # The CLV study's frame for its grouped simple CLVs (the window's kept arrays and the
+    # group attributes) gives simple_clv of customer_totals exactly, by each attribute; with
+    # an attribute the customer table lacks, it is customer_totals itself (whose error lists
+    # the table's columns).
+    agg = sample_aggregates
+    if not with_margin:
+        agg = dataclasses.replace(agg, monthly=agg.monthly.assign(margin=np.nan))
+    clear_cache()
+    customers = studies.customer_totals(agg)
+    light = studies._grouping_totals(agg, 12, ["segment", "acquisition_channel", "segment"])
+    assert list(light.columns) == (
+        ["revenue", "orders", "margin"] if with_margin else ["revenue", "orders"]
+    ) + ["segment", "acquisition_channel"]
+    for by in ("segment", "acquisition_channel"):
+        churn = pd.Series(0.25, index=agg.customers[by].cat.categories)
+        expected = simple_clv(customers, annual_churn=churn, by=by)
+        assert_frame_equal(simple_clv(light, annual_churn=churn, by=by), expected)
+    fallback = studies._grouping_totals(agg, 12, ["segment", "no_such_column"])
+    assert_frame_equal(fallback, customers)
+
+
+def _same_costs_studies(one, other):
+    for name in ("summary", "yearly", "channel_costs", "clv"):
+        a, b = getattr(one, name), getattr(other, name)
+        assert (a is None) == (b is None), name
+        if a is not None:
+            assert_frame_equal(a, b, check_exact=True, obj=name)
+    for name in ("annual_churn", "ltv", "ltv_to_cac"):
+        assert getattr(one, name) == getattr(other, name), name
+    assert _codes(one.notes) == _codes(other.notes)  # same notes, same order
+
+
+@pytest.mark.parametrize("spend", ["table", "table-no-channels", "budgets", "none"])
+def test_costs_study_payback_on_a_second_thread_is_the_serial_one(
+    sample_aggregates, sample_portfolio, monkeypatch, spend
+):
+    # With the threshold at 0 the payback sums and the CAC by channel are computed on the
+    # background thread while the LTV and the summaries are: the same tables to the bit, the
+    # same notes in the same order (the channels' missing attribute noted on the thread; no
+    # spend at all: the summary's note, then nothing started on the thread). Cold caches
+    # both times.
+    agg = sample_aggregates
+    if spend == "table-no-channels":
+        agg = dataclasses.replace(agg, customers=agg.customers.drop(columns="acquisition_channel"))
+    options = {
+        "table": {"costs": sample_portfolio.costs},
+        "table-no-channels": {"costs": sample_portfolio.costs},
+        "budgets": {"costs": None, "acquisition_budget": 9_000.0, "retention_budget": 4_000.0},
+        "none": {"costs": None},
+    }[spend]
+    clear_cache()
+    serial = studies.costs_study(agg, **options)
+    _on_background_thread(monkeypatch)
+    started = []
+    start = studies._CostInputs.start_payback_sums
+
+    def spy(self, *args):
+        started.append(args[1:])
+        return start(self, *args)
+
+    monkeypatch.setattr(studies._CostInputs, "start_payback_sums", spy)
+    clear_cache()
+    threaded = studies.costs_study(agg, **options)
+    _same_costs_studies(threaded, serial)
+    assert (threaded.summary is None) is (spend == "none")
+    assert (threaded.channel_costs is None) is (spend != "table")
+    assert ("missing_attribute" in _codes(threaded.notes)) is (spend == "table-no-channels")
+    assert started == ([] if spend == "none" else [(12, None)])
+
+
+def test_costs_study_on_the_edge_set_with_a_second_thread(edge, monkeypatch):
+    serial = studies.costs_study(edge.full, edge.costs)
+    _on_background_thread(monkeypatch)
+    _same_costs_studies(studies.costs_study(edge.full, edge.costs), serial)
+
+
+@pytest.mark.parametrize("background", [False, True], ids=["serial", "second-thread"])
+def test_costs_study_raises_in_the_serial_order(
+    sample_aggregates, sample_portfolio, monkeypatch, background
+):
+    # The LTV is computed before the tables, its error kept until its turn: with both
+    # failing, the tables' error (a cost table without amounts) is raised; with only the LTV
+    # failing, its own.
+    if background:
+        _on_background_thread(monkeypatch)
+
+    def fail(*_args, **_kwargs):
+        raise RuntimeError("LTV failed")
+
+    monkeypatch.setattr(studies, "_portfolio_simple_clv", fail)
+    clear_cache()
+    with pytest.raises(ValueError, match="lacks column"):
+        studies.costs_study(sample_aggregates, sample_portfolio.costs.drop(columns="amount"))
+    with pytest.raises(RuntimeError, match="LTV failed"):
+        studies.costs_study(sample_aggregates, sample_portfolio.costs)

@@ -398,8 +398,11 @@ def _payback_margin_sums(
         rows = slice(start, start + _PAYBACK_STEP_ROWS)
         first = np.take(first_of_customer, codes[rows])
         # 0 <= months since the first purchase < horizon in one unsigned comparison (negative
-        # values, before it or off the grid, wrap above any horizon).
-        inside = (month[rows] - first).view(np.uint64) < horizon
+        # values, before it or off the grid, wrap above any horizon). Month positions come in
+        # the narrowest integers that hold them: the difference takes the wider of the two
+        # types, viewed as the unsigned integers of its own width.
+        since = month[rows] - first
+        inside = since.view(f"u{since.itemsize}") < horizon
         # The first month inside the horizon, the extra bin outside: (f - n) inside + n.
         first -= extra
         first *= inside

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .aggregate import _grid_key, _same_customers, _views
+from .aggregate import _grid_key, _same_customers, _views, _window_block_sums
 from .aggregate import _window_arrays as _window_totals
 from .config import DEFAULTS
 from .errors import PortfolioDataError
@@ -944,20 +944,21 @@ def _window_arrays(
         # alike): the balance's customer totals have usually computed it already.
         index, totals = _window_totals(monthly, grid, window=int(window))
         # The previous window is the grid positions first .. first + window - 1 (-1: off the
-        # grid): its rows (about a third of the table) gathered, in order, so each customer
-        # adds the same rows in the same order as over the whole table.
+        # grid): each customer adds the same rows in the same order as over the whole table.
         codes, _ = views.customers()
         position = views.positions(grid)
         first = len(grid) - 2 * int(window)
-        rows = np.flatnonzero((position >= first) & (position < first + int(window)))
-        customers = codes[rows]
-        if customers.size and customers.min() < 0:  # rows without a customer id
-            rows, customers = rows[customers >= 0], customers[customers >= 0]
-        # On this thread: split on two, the parts' fresh buffers cost more page faults (here
-        # and in the studies after) than the second core saves.
-        previous = np.bincount(
-            customers, weights=views.values("revenue")[rows], minlength=len(index)
-        )
+        revenue = views.values("revenue")
+        if views.sorted_cells():  # Aggregates.monthly: by blocks of customers, two threads
+            last = first + int(window) - 1
+            bounds = views.row_bounds()
+            previous = _window_block_sums(position, first, last, codes, bounds, [revenue])[0]
+        else:  # the window's rows (about a third of the table) gathered, in order
+            rows = np.flatnonzero((position >= first) & (position < first + int(window)))
+            customers = codes[rows]
+            if customers.size and customers.min() < 0:  # rows without a customer id
+                rows, customers = rows[customers >= 0], customers[customers >= 0]
+            previous = np.bincount(customers, weights=revenue[rows], minlength=len(index))
         previous = previous.astype(float, copy=False)  # bincount of no row gives integers
         previous = np.round(previous, 9, out=previous)  # 1e-9 € of float noise is not revenue
         previous.flags.writeable = False

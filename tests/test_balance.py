@@ -740,12 +740,18 @@ def test_day_month_number_is_numpys_calendar():
             np.testing.assert_array_equal(_day_month_number(values, tenure_at=at), expected)
 
 
-def test_window_revenue_sums_the_rows_of_each_window_as_the_row_gather(sample):
-    """The extra-slot bincount is bit for bit the bincount of the gathered window rows."""
+@pytest.mark.parametrize("block", [None, 7])
+def test_window_revenue_sums_the_rows_of_each_window_as_the_row_gather(sample, block, monkeypatch):
+    """Each window's sums are bit for bit the bincount of the gathered window rows, whether
+    the customers are taken in one block or in blocks of 7 (the sorted table's path)."""
+    from portfolio_lib import aggregate as aggregate_module
     from portfolio_lib.aggregate import _views, clear_cache
 
+    if block is not None:
+        monkeypatch.setattr(aggregate_module, "_WINDOW_BLOCK", block)
     agg, _ = sample
     clear_cache()
+    assert _views(agg.monthly).sorted_cells()
     windows = window_revenue(agg.monthly, agg.months, window=6)
     views = _views(agg.monthly)
     codes, index = views.customers()

@@ -46,6 +46,7 @@ from .aggregate import (
     _bincount,
     _grid_key,
     _parallel_map,
+    _read_only,
     _same_customers,
     _TableViews,
     _TrailingPanel,
@@ -378,19 +379,36 @@ def _first_periods(
     matrix; ``first``: :func:`_first_purchase_positions`. Read-only, kept with the table:
     every movement analysis of the same periods reads them."""
 
+    buyers, buyer_month = _buyers(views, months, first)
+
     def compute() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        buyers = np.flatnonzero((first >= 0) & (first < len(months)))
-        buyer_period = periods.of_month[first[buyers]]
+        # A period per month: the periods are the months (of_month is the identity).
+        monthly_periods = len(periods) == len(months)
+        buyer_period = buyer_month if monthly_periods else periods.of_month[buyer_month]
         first_period = np.full(len(first), -1, dtype=np.int64)
         first_period[buyers] = buyer_period
         cells = buyer_period * len(first)
         cells += buyers
-        for values in (first_period, buyers, cells):
+        for values in (first_period, cells):
             values.flags.writeable = False
         return first_period, buyers, cells
 
     key = ("first_periods", _grid_key(months), periods.ends.tobytes(), len(first))
     return views.get(key, compute)
+
+
+def _buyers(
+    views: _TableViews, months: pd.DatetimeIndex, first: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The customers whose first purchase is in the grid and its grid position (read-only,
+    kept with the table): the same for every period, so :func:`_first_periods` of the
+    months, quarters and years of a grid find them once."""
+
+    def compute() -> tuple[np.ndarray, np.ndarray]:
+        buyers = np.flatnonzero((first >= 0) & (first < len(months)))
+        return _read_only(buyers), _read_only(first[buyers])
+
+    return views.get(("buyers", _grid_key(months), len(first)), compute)
 
 
 def _transitions(active: np.ndarray) -> np.ndarray:
@@ -958,7 +976,7 @@ def revenue_bridge(
     trailing = panel.trailing()
     totals = _sum_by_group(trailing, group, n_groups)  # R(t) at every period end
     sums = np.zeros((n_periods, n_groups, 5))
-    key_base = group * 5
+    key_base = group * 5 if n_groups > 1 else None  # one group: the buckets are the keys
     new = _new_rows(panel)
     new_period = panel.first_period[new]
     for p in range(1, n_periods):  # a loop over periods (tens), never over customers

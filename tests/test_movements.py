@@ -813,10 +813,11 @@ def test_bridge_buckets_follow_the_statuses():
     assert _bridge_buckets(start, end, delta).tolist() == expected.tolist()
 
 
-@pytest.mark.parametrize("period", ["month", "year"])
+@pytest.mark.parametrize("period", ["month", "quarter", "year"])
 def test_panel_first_periods_are_kept_and_equal_the_first_purchases(sample_aggregates, period):
     """The first period of each customer (-1 outside the grid), the buyers and their cells:
-    computed once per division of the grid, read-only, as from the first purchases."""
+    computed once per division of the grid, read-only, as from the first purchases; the
+    buyers are found once per grid, for every division of it."""
     from portfolio_lib.movements import (
         _customer_codes,
         _first_purchase_positions,
@@ -838,3 +839,12 @@ def test_panel_first_periods_are_kept_and_equal_the_first_purchases(sample_aggre
     again = _panel(agg.monthly, agg.months, periods, 12)
     assert again.first_period is panel.first_period and again.buyers is panel.buyers
     assert not panel.first_period.flags.writeable and not panel.buyer_cells.flags.writeable
+    other = _periods(agg.months, "quarter" if period == "month" else "month")
+    assert _panel(agg.monthly, agg.months, other, 12).buyers is panel.buyers
+    # A shorter grid (its first 5 months off): its own buyers, first purchases in it only.
+    grid = agg.months[5:]
+    short = _panel(agg.monthly, grid, _periods(grid, period), 12)
+    first = _first_purchase_positions(agg.monthly, grid, codes, len(index))
+    in_grid = (first >= 0) & (first < len(grid))
+    assert short.buyers.tolist() == np.flatnonzero(in_grid).tolist()
+    assert len(short.buyers) < len(panel.buyers)

@@ -977,12 +977,14 @@ def revenue_bridge(
     totals = _sum_by_group(trailing, group, n_groups)  # R(t) at every period end
     sums = np.zeros((n_periods, n_groups, 5))
     key_base = group * 5 if n_groups > 1 else None  # one group: the buckets are the keys
-    new = _new_rows(panel)
-    new_period = panel.first_period[new]
     for p in range(1, n_periods):  # a loop over periods (tens), never over customers
         delta = trailing[p] - trailing[p - 1]
         bucket = _bridge_buckets(panel.active[p - 1], panel.active[p], delta)
-        bucket[new[new_period == p]] = 0
+        # New in p (:func:`_new_rows`): first purchase in p and active at its end. One pass
+        # over the period's rows, cheaper than the gathers that list the new customers.
+        new = panel.first_period == p
+        new &= panel.active[p]
+        bucket[new] = 0
         key = bucket if n_groups == 1 else key_base + bucket
         sums[p] = np.bincount(key, weights=delta, minlength=n_groups * 5).reshape(n_groups, 5)
     columns = {

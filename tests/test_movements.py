@@ -814,6 +814,21 @@ def test_bridge_buckets_follow_the_statuses():
 
 
 @pytest.mark.parametrize("period", ["month", "quarter", "year"])
+def test_new_in_a_period_are_the_first_purchases_active_at_its_end(sample_aggregates, period):
+    """The bridge's new customers of period p (first purchase in p and active at its end, one
+    comparison per period) are :func:`_new_rows` of p."""
+    from portfolio_lib.movements import _new_rows, _panel, _periods
+
+    agg = sample_aggregates
+    panel = _panel(agg.monthly, agg.months, _periods(agg.months, period), 12)
+    new = _new_rows(panel)
+    for p in range(len(panel.periods)):
+        found = np.flatnonzero((panel.first_period == p) & panel.active[p])
+        assert found.tolist() == new[panel.first_period[new] == p].tolist()
+    assert len(new) > 0
+
+
+@pytest.mark.parametrize("period", ["month", "quarter", "year"])
 def test_panel_first_periods_are_kept_and_equal_the_first_purchases(sample_aggregates, period):
     """The first period of each customer (-1 outside the grid), the buyers and their cells:
     computed once per division of the grid, read-only, as from the first purchases; the

@@ -1137,6 +1137,7 @@ def _cohort_cells(
     on_grid = views.on_grid(months)
     monthly_periods = n_periods == len(months)  # a period per month: positions are periods
     period_of_month = periods.of_month
+    regular = _regular_periods(period_of_month, position.dtype)
     active = np.zeros(shape[0] * shape[1], dtype=np.int64)
     revenue = np.zeros(shape[0] * shape[1])
     n_customers = len(bounds) - 1
@@ -1149,7 +1150,12 @@ def _cohort_cells(
         if not len(period):
             continue
         if not monthly_periods:  # several months per period: sum each customer's runs
-            period = period_of_month[period]
+            if regular is None:
+                period = period_of_month[period]
+            else:  # calendar periods: arithmetic in the positions' integers, not a gather
+                shift, step = regular
+                period = np.add(period, shift, dtype=position.dtype)
+                period //= step
             new_run = np.empty(len(period), dtype=bool)
             new_run[0] = True
             np.not_equal(period[1:], period[:-1], out=new_run[1:])
@@ -1167,6 +1173,20 @@ def _cohort_cells(
         active += np.bincount(cell[sums > _NOISE], minlength=len(active))  # counts: exact
         np.add.at(revenue, cell, sums)
     return active.reshape(shape)[1:].astype(float), revenue.reshape(shape)[1:]
+
+
+def _regular_periods(of_month: np.ndarray, dtype: np.dtype) -> tuple[int, int] | None:
+    """``(shift, step)`` such that ``of_month`` is ``(position + shift) // step`` (calendar
+    quarters or years on a month grid, the first one possibly partial), computable in the
+    integers ``dtype`` of the positions; None for other periods."""
+    n_months = len(of_month)
+    step = int(np.bincount(of_month).max()) if n_months else 1
+    shift = step - int(np.count_nonzero(of_month == 0)) if n_months else 0
+    if n_months - 1 + shift > np.iinfo(dtype).max:
+        return None
+    if not np.array_equal((np.arange(n_months) + shift) // step, of_month):
+        return None
+    return shift, step
 
 
 def _customer_period_sums(

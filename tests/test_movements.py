@@ -592,13 +592,35 @@ def test_masked_sum_by_group_is_the_full_bincount():
     np.testing.assert_array_equal(_masked_sum_by_group(mask, values, np.zeros(2_000, int), 1), one)
 
 
+@pytest.mark.parametrize("start", ["2023-01", "2023-02", "2023-03", "2023-11", "2023-12"])
+def test_regular_periods_are_the_calendar_periods(start):
+    """Calendar quarters and years of any grid are ``(position + shift) // step``; other
+    periods are checked, and grids too long for the positions' integers get None."""
+    from portfolio_lib.movements import _periods, _periods_ending, _regular_periods
+
+    for n_months in (1, 2, 4, 13, 36):
+        grid = pd.date_range(start, periods=n_months, freq="MS").as_unit("ns")
+        for period in ("month", "quarter", "year"):
+            of_month = _periods(grid, period).of_month
+            shift, step = _regular_periods(of_month, np.dtype(np.int8))
+            assert ((np.arange(n_months) + shift) // step).tolist() == of_month.tolist()
+    # 2023-02 and 2023-03 in the first quarter, then whole ones: shift 1, step 3.
+    grid = pd.date_range("2023-02", periods=7, freq="MS").as_unit("ns")
+    assert _regular_periods(_periods(grid, "quarter").of_month, np.dtype(np.int8)) == (1, 3)
+    uneven = _periods_ending(grid, np.array([0, 2, 6]), ["a", "b", "c"]).of_month  # 1, 2, 4
+    assert _regular_periods(uneven, np.dtype(np.int8)) is None
+    long_grid = pd.date_range("2000-01", periods=130, freq="MS").as_unit("ns")
+    assert _regular_periods(_periods(long_grid, "year").of_month, np.dtype(np.int8)) is None
+
+
+@pytest.mark.parametrize("regular", [True, False])
 @pytest.mark.parametrize("block", [7, 2**14])
 @pytest.mark.parametrize("period", ["month", "quarter", "year"])
 def test_cohort_cells_equal_the_dense_customer_period_sums(
-    sample_aggregates, period, block, monkeypatch
+    sample_aggregates, period, block, regular, monkeypatch
 ):
     """The long-table cohort cells equal the customer x period matrix's, bit for bit (by
-    blocks of 7 customers, or all at once)."""
+    blocks of 7 customers, or all at once; periods of the rows by arithmetic, or looked up)."""
     import portfolio_lib.movements as module
     from portfolio_lib.movements import (
         _NOISE,
@@ -610,6 +632,8 @@ def test_cohort_cells_equal_the_dense_customer_period_sums(
     )
 
     monkeypatch.setattr(module, "_COHORT_BLOCK", block)
+    if not regular:
+        monkeypatch.setattr(module, "_regular_periods", lambda of_month, dtype: None)
     agg = sample_aggregates
     codes, index = _customer_codes(agg.monthly)
     # The whole grid, then one without its first 5 months (their rows are left out).

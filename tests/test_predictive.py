@@ -1120,6 +1120,28 @@ def test_predictive_clv_reuses_the_monthly_purchases_across_discount_rates(
     assert warm.loc[row, "clv"] == pytest.approx(expected, rel=1e-9)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_p_alive_of_pairs_equals_p_alive_to_the_bit(monkeypatch, threads):
+    # The (x, T) terms computed once per distinct pair and gathered: each customer's P(alive)
+    # must be p_alive's and the textbook expression's, bit for bit. Seeded whole-day
+    # histories (a table of pairs) and half-day ones (factorized pairs), zero and repeat
+    # buyers, on one thread and in two halves (an odd length: unequal halves).
+    rng = np.random.default_rng(21)
+    n = 20_001
+    fit = _fit_of(TRUE_BGNBD)
+    _use_threads(monkeypatch, threads)
+    monkeypatch.setattr(pred, "_PARALLEL_MIN_VALUES", 0 if threads == 2 else 10**9)
+    for step in (1.0, 0.5):
+        x = rng.integers(0, 40, n).astype(float)
+        T = rng.integers(1, 1_000, n) * step
+        tx = np.where(x > 0, np.floor(T * rng.uniform(0, 1, n)), 0.0)
+        codes, ux, uT = pred._distinct_pairs(x, T)
+        by_pairs = pred._p_alive_of_pairs(fit, codes, ux, uT, x, tx)
+        np.testing.assert_array_equal(by_pairs, p_alive(fit, x, tx, T))
+        np.testing.assert_array_equal(by_pairs, _textbook_p_alive(fit, x, tx, T))
+        assert (by_pairs[x == 0] == 1.0).all() and (by_pairs[x > 0] < 1.0).all()
+
+
 @pytest.mark.parametrize(
     ("t_high", "t_step"),
     [(2.0**31 - 1, 1.0), (900, 0.5), (1_200, 1.0)],

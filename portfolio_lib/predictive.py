@@ -295,7 +295,12 @@ def _column(summary: pd.DataFrame, name: str, *, analysis: str) -> pd.Series:
             column=name,
             found=", ".join(map(str, summary.columns)),
         )
-    return pd.to_numeric(summary[name], errors="coerce").astype(float)
+    column = summary[name]
+    if column.dtype == np.float64:
+        # Numbers already: the column as it is (its arrays read-only, never written to), not
+        # a copy of a million values.
+        return column
+    return pd.to_numeric(column, errors="coerce").astype(float)
 
 
 def _ids(summary: pd.DataFrame, customer_col: str) -> np.ndarray:

@@ -468,6 +468,28 @@ def test_clv_by_hand_for_one_customer():
     assert out.loc[0, "customer_id"] == "k" and out.loc[0, "margin_rate"] == 0.3
 
 
+def test_float_columns_are_read_in_place_with_the_converted_columns_results(simulated, fitted):
+    # float64 columns are read as they are (no copy); other numeric dtypes are converted. The
+    # same histories as int64 / object columns give the same fits and CLVs to the bit, the
+    # result shares no memory with the input and the input is left as it was.
+    bgnbd, spend = fitted
+    summary = simulated[["frequency", "recency", "T", "monetary_value"]]
+    before = summary.copy()
+    converted = summary.assign(
+        frequency=summary["frequency"].astype(np.int64),
+        T=summary["T"].astype(object),
+        monetary_value=summary["monetary_value"].astype(object),
+    )
+    assert (converted["frequency"] == summary["frequency"]).all()
+    out = predictive_clv(summary, bgnbd, spend)
+    pd.testing.assert_frame_equal(out, predictive_clv(converted, bgnbd, spend))
+    assert fit_gamma_gamma(summary).params == fit_gamma_gamma(converted).params
+    for column in out.columns:
+        for source in summary.columns:
+            assert not np.shares_memory(out[column].to_numpy(), summary[source].to_numpy())
+    pd.testing.assert_frame_equal(summary, before)
+
+
 def test_clv_margin_rate_from_the_margin_column_and_prospects():
     # Aggregates.customers-like: margin / revenue of the buyers = (30 + 10) / (100 + 100) = 0.2
     summary = pd.DataFrame(
@@ -1118,6 +1140,28 @@ def test_predictive_clv_reuses_the_monthly_purchases_across_discount_rates(
     by_hand = (np.diff(cumulative) / factor ** np.arange(1, 37)).sum()
     expected = warm.loc[row, "margin_rate"] * warm.loc[row, "expected_spend"] * by_hand
     assert warm.loc[row, "clv"] == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_p_alive_of_pairs_equals_p_alive_to_the_bit(monkeypatch, threads):
+    # The (x, T) terms computed once per distinct pair and gathered: each customer's P(alive)
+    # must be p_alive's and the textbook expression's, bit for bit. Seeded whole-day
+    # histories (a table of pairs) and half-day ones (factorized pairs), zero and repeat
+    # buyers, on one thread and in two halves (an odd length: unequal halves).
+    rng = np.random.default_rng(21)
+    n = 20_001
+    fit = _fit_of(TRUE_BGNBD)
+    _use_threads(monkeypatch, threads)
+    monkeypatch.setattr(pred, "_PARALLEL_MIN_VALUES", 0 if threads == 2 else 10**9)
+    for step in (1.0, 0.5):
+        x = rng.integers(0, 40, n).astype(float)
+        T = rng.integers(1, 1_000, n) * step
+        tx = np.where(x > 0, np.floor(T * rng.uniform(0, 1, n)), 0.0)
+        codes, ux, uT = pred._distinct_pairs(x, T)
+        by_pairs = pred._p_alive_of_pairs(fit, codes, ux, uT, x, tx)
+        np.testing.assert_array_equal(by_pairs, p_alive(fit, x, tx, T))
+        np.testing.assert_array_equal(by_pairs, _textbook_p_alive(fit, x, tx, T))
+        assert (by_pairs[x == 0] == 1.0).all() and (by_pairs[x > 0] < 1.0).all()
 
 
 @pytest.mark.parametrize(

@@ -54,6 +54,7 @@ from .aggregate import (
 )
 from .alerts import alerts_by_rep, customer_alerts
 from .balance import (
+    _check_abc_cuts,
     _concentration,
     _descending_order,
     _descending_sort,
@@ -806,9 +807,10 @@ def balance_study(
     customers = customer_totals(agg, window=activity_window) if totals is None else totals
     with _background(len(customers)) as background:
         # Two lines of work on a large table: the lifecycle (it reads the monthly table, not
-        # the customer totals) starts on the second thread, the summaries are queued after it,
-        # while this thread ranks and classes the buyers and makes the potential matrix. The
-        # main line's errors are raised first, as when all is computed in line.
+        # the customer totals) starts on the second thread, the summaries are queued after it
+        # as their tables come, while this thread makes the potential matrix (first: its
+        # summary is the longest) and ranks and classes the buyers. The main line's errors
+        # are raised first (the ABC cuts before all), as when all is computed in line.
         lifecycle = _later(
             background,
             lambda: _lifecycle_parts(
@@ -817,6 +819,21 @@ def balance_study(
                 childhood_months=lifecycle_childhood_months,
                 window_months=lifecycle_window_months,
             ),
+        )
+        _check_abc_cuts(a_cut, b_cut)
+        notes: list[StudyNote] = []
+        matrix = _attempt(
+            notes,
+            lambda: potential_matrix(
+                customers,
+                potential_quantiles=tuple(potential_quantiles),
+                penetration_cuts=tuple(penetration_cuts),
+            ),
+        )
+        cells = (
+            (lambda: None)
+            if matrix is None
+            else _later(background, lambda: potential_matrix_summary(matrix))
         )
         parts, summaries = _balance_parts(
             customers,
@@ -828,20 +845,6 @@ def balance_study(
             dependence_alert=dependence_alert,
             top_n=top_n,
         )
-        notes: list[StudyNote] = []
-        matrix = _attempt(
-            notes,
-            lambda: potential_matrix(
-                customers,
-                potential_quantiles=tuple(potential_quantiles),
-                penetration_cuts=tuple(penetration_cuts),
-            ),
-        )
-        summaries["matrix_cells"] = (
-            (lambda: None)
-            if matrix is None
-            else _later(background, lambda: potential_matrix_summary(matrix))
-        )
         phases, lifecycle_mix = lifecycle()
         return BalanceStudy(
             **parts,
@@ -849,6 +852,7 @@ def balance_study(
             phases=phases,
             lifecycle=lifecycle_mix,
             matrix=matrix,
+            matrix_cells=cells(),
             notes=tuple(notes),
         )
 

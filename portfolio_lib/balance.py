@@ -585,10 +585,7 @@ def abc_classes(
     >>> abc_classes(frame)["abc"].tolist()
     ['A', 'A', 'B', 'C']
     """
-    _check_fraction("a_cut", a_cut)
-    _check_fraction("b_cut", b_cut)
-    if a_cut > b_cut:
-        raise ValueError(f"a_cut ({a_cut}) must not exceed b_cut ({b_cut})")
+    _check_abc_cuts(a_cut, b_cut)
     ranked_ids, ranked, before, cumulative = _pareto(customers, value, clipped=True)
     np.subtract(cumulative, before, out=before)  # the cumulative share before each customer
     # A (0) below a_cut, B (1) below b_cut, else C (2): the cuts reached, as int8 codes (NaN,
@@ -603,6 +600,14 @@ def abc_classes(
             "abc": _categorical(codes, ABC_CLASSES),
         }
     )
+
+
+def _check_abc_cuts(a_cut: float, b_cut: float) -> None:
+    """The checks of :func:`abc_classes`' cuts (0 <= a_cut <= b_cut <= 1)."""
+    _check_fraction("a_cut", a_cut)
+    _check_fraction("b_cut", b_cut)
+    if a_cut > b_cut:
+        raise ValueError(f"a_cut ({a_cut}) must not exceed b_cut ({b_cut})")
 
 
 def pmg_classes(

@@ -28,6 +28,7 @@ horizon changes (:func:`clv_study` with ``models=``).
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -53,6 +54,7 @@ from .aggregate import (
 )
 from .alerts import alerts_by_rep, customer_alerts
 from .balance import (
+    _check_abc_cuts,
     _concentration,
     _descending_order,
     _descending_sort,
@@ -802,104 +804,118 @@ def balance_study(
     -------
     BalanceStudy
     """
-    notes: list[StudyNote] = []
     customers = customer_totals(agg, window=activity_window) if totals is None else totals
-
-    def potentials() -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[StudyNote]]:
-        """The potential matrix and its cells (no cached table views: may run on a thread)."""
-        found: list[StudyNote] = []
+    with _background(len(customers)) as background:
+        # Two lines of work on a large table: the lifecycle (it reads the monthly table, not
+        # the customer totals) starts on the second thread, the summaries are queued after it
+        # as their tables come, while this thread makes the potential matrix (first: its
+        # summary is the longest) and ranks and classes the buyers. The main line's errors
+        # are raised first (the ABC cuts before all), as when all is computed in line.
+        lifecycle = _later(
+            background,
+            lambda: _lifecycle_parts(
+                agg,
+                growth=lifecycle_growth,
+                childhood_months=lifecycle_childhood_months,
+                window_months=lifecycle_window_months,
+            ),
+        )
+        _check_abc_cuts(a_cut, b_cut)
+        notes: list[StudyNote] = []
         matrix = _attempt(
-            found,
+            notes,
             lambda: potential_matrix(
                 customers,
                 potential_quantiles=tuple(potential_quantiles),
                 penetration_cuts=tuple(penetration_cuts),
             ),
         )
-        cells = None if matrix is None else potential_matrix_summary(matrix)
-        return matrix, cells, found
-
-    with _background(len(customers)) as background:
-        # On a large table the matrix and the summaries are made on a second thread while the
-        # rankings and the lifecycle are; none reads the cached table views.
-        ahead = None if background is None else background.submit(potentials)
-        parts = _balance_parts(
-            agg,
+        cells = (
+            (lambda: None)
+            if matrix is None
+            else _later(background, lambda: potential_matrix_summary(matrix))
+        )
+        parts, summaries = _balance_parts(
             customers,
             background=background,
-            activity_window=activity_window,
             a_cut=a_cut,
             b_cut=b_cut,
             pmg_thresholds=pmg_thresholds,
             pmg_quantiles=pmg_quantiles,
             dependence_alert=dependence_alert,
             top_n=top_n,
-            lifecycle_growth=lifecycle_growth,
-            lifecycle_childhood_months=lifecycle_childhood_months,
-            lifecycle_window_months=lifecycle_window_months,
         )
-        matrix, cells, found = potentials() if ahead is None else ahead.result()
-    notes.extend(found)
-    return BalanceStudy(**parts, matrix=matrix, matrix_cells=cells, notes=tuple(notes))
+        phases, lifecycle_mix = lifecycle()
+        return BalanceStudy(
+            **parts,
+            **{name: summary() for name, summary in summaries.items()},
+            phases=phases,
+            lifecycle=lifecycle_mix,
+            matrix=matrix,
+            matrix_cells=cells(),
+            notes=tuple(notes),
+        )
+
+
+def _later(background: ThreadPoolExecutor | None, compute: Callable[[], _T]) -> Callable[[], _T]:
+    """What gives ``compute()``: started on ``background`` when given, else computed when
+    first read (in line, in the order the results are read).
+
+    On ``background``, the tasks run one at a time in the order they were queued, beside the
+    main line; errors are raised by the call that reads the result.
+    """
+    if background is not None:
+        return background.submit(compute).result
+    return functools.cache(compute)
+
+
+def _lifecycle_parts(
+    agg: Aggregates, *, growth: float, childhood_months: int, window_months: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`portfolio_lib.balance.lifecycle_phases` of ``agg`` and its summary."""
+    phases = lifecycle_phases(
+        agg.monthly,
+        agg.customers,
+        months=agg.months,
+        growth=growth,
+        childhood_months=childhood_months,
+        window_months=window_months,
+    )
+    return phases, lifecycle_summary(phases)
 
 
 def _balance_parts(
-    agg: Aggregates,
     customers: pd.DataFrame,
     *,
-    activity_window: int,
     a_cut: float,
     b_cut: float,
     pmg_thresholds: Sequence[float] | None,
     pmg_quantiles: Sequence[float],
     dependence_alert: float,
     top_n: Sequence[int],
-    lifecycle_growth: float,
-    lifecycle_childhood_months: int,
-    lifecycle_window_months: int,
     background: ThreadPoolExecutor | None = None,
-) -> dict[str, object]:
-    """The fields of :class:`BalanceStudy` but the potential matrix and the notes; the class
-    and lifecycle summaries on ``background`` when given."""
-
-    def summary(compute: Callable[[], pd.DataFrame]) -> Callable[[], pd.DataFrame]:
-        """What gives ``compute()``: started on ``background``, else computed now."""
-        if background is not None:
-            return background.submit(compute).result
-        value = compute()
-        return lambda: value
-
+) -> tuple[dict[str, object], dict[str, Callable[[], pd.DataFrame]]]:
+    """The buyers' fields of :class:`BalanceStudy` (rankings, classes, concentration), and
+    what gives their class summaries (see :func:`_later`: started on ``background``)."""
     buyers = _rows(customers, np.flatnonzero(customers["active"].to_numpy(dtype=bool)))
     abc = abc_classes(buyers, a_cut=a_cut, b_cut=b_cut)
-    abc_mix = summary(lambda: class_summary(abc, by="abc"))
+    abc_mix = _later(background, lambda: class_summary(abc, by="abc"))
     positive = _ranked_positive(abc)  # for the PMG quantiles and the concentration
     if not pmg_thresholds:  # the quantiles of the buyers' revenue, sorted by the ABC ranking
         pmg_thresholds = _pmg_thresholds(positive, tuple(pmg_quantiles), ascending=True)
     pmg = pmg_classes(buyers, thresholds=tuple(pmg_thresholds), quantiles=tuple(pmg_quantiles))
-    pmg_mix = summary(lambda: class_summary(pmg, by="pmg"))
-    phases = lifecycle_phases(
-        agg.monthly,
-        agg.customers,
-        months=agg.months,
-        growth=lifecycle_growth,
-        childhood_months=lifecycle_childhood_months,
-        window_months=lifecycle_window_months,
-    )
-    lifecycle = summary(lambda: lifecycle_summary(phases))
-    return {
+    pmg_mix = _later(background, lambda: class_summary(pmg, by="pmg"))
+    parts = {
         "buyers": buyers,
         "abc": abc,
-        "abc_mix": abc_mix(),
         "pmg": pmg,
-        "pmg_mix": pmg_mix(),
         "pmg_thresholds": tuple(float(t) for t in pmg.attrs["thresholds"]),
         "concentration": _concentration(
             positive, value="revenue", top_n=top_n, dependence_alert=dependence_alert
         ),
         "dependent": _ranked_dependent(abc, buyers, dependence_alert=dependence_alert),
-        "phases": phases,
-        "lifecycle": lifecycle(),
     }
+    return parts, {"abc_mix": abc_mix, "pmg_mix": pmg_mix}
 
 
 def _ranked_concentration(

@@ -351,8 +351,9 @@ def test_balance_study_on_the_edge_set_notes_the_missing_potential(edge):
 def test_balance_study_with_the_matrix_on_a_second_thread(
     monkeypatch, sample_aggregates, edge, data
 ):
-    """A large table's potential matrix is made on a second thread: the same study, notes
-    included (the edge set has no potential), and errors still raised."""
+    """A large table's lifecycle and summaries are made on a second thread: the same study,
+    notes included (the edge set has no potential), and errors still raised, the main line's
+    first."""
     agg = sample_aggregates if data == "sample" else edge.agg
     serial = studies.balance_study(agg)
     _on_background_thread(monkeypatch)
@@ -371,6 +372,10 @@ def test_balance_study_with_the_matrix_on_a_second_thread(
         studies.balance_study(agg, potential_quantiles=(0.8, 0.2))
     with pytest.raises(ValueError, match="a_cut"):
         studies.balance_study(agg, a_cut=0.9, b_cut=0.8, potential_quantiles=(0.8, 0.2))
+    with pytest.raises(ValueError, match="growth"):  # raised on the thread
+        studies.balance_study(agg, lifecycle_growth=-0.1)
+    with pytest.raises(ValueError, match="a_cut"):
+        studies.balance_study(agg, a_cut=0.9, b_cut=0.8, lifecycle_growth=-0.1)
 
 
 def test_balance_study_raises_on_bad_cuts(sample_aggregates):

@@ -168,7 +168,7 @@ def _same_customers(index: pd.Index, ids: pd.Series | pd.Index) -> bool:
                 return False
         elif not (categories is index or categories.equals(index)):
             return bool(index.equals(pd.Index(np.asarray(ids, dtype=object), dtype=index.dtype)))
-        codes = ids.cat.codes if isinstance(ids, pd.Series) else ids.codes
+        codes = ids.array.codes if isinstance(ids, pd.Series) else ids.codes  # views, no copy
         return _is_range(np.asarray(codes))
     if isinstance(index.dtype, pd.CategoricalDtype):
         return _same_customers(pd.Index(ids), index)

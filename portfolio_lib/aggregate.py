@@ -651,23 +651,42 @@ def _bincount_by_chunks(keys: np.ndarray, weights: np.ndarray, minlength: int) -
     """``np.bincount(keys, weights, minlength)`` bit for bit, a chunk of rows at a time.
 
     For narrow keys (int8 month positions) over millions of rows: np.bincount converts all of
-    them to intp first, a row-sized fresh array. Here each chunk's bincount starts with the
-    totals so far as its first weights (``0.0 + total``, exact), then adds the chunk's rows
-    in order: every total adds the same values in the same order as one bincount. For few
-    bins (``minlength`` at most a chunk); larger key spaces take np.bincount itself.
+    them to intp first, a row-sized fresh array (see :func:`_carried_bincount`). For few bins
+    (``minlength`` at most a chunk); larger key spaces take np.bincount itself.
     """
     if minlength > _ROW_CHUNK:
         return np.bincount(keys, weights=weights, minlength=minlength).astype(float, copy=False)
+    return _carried_bincount(
+        len(keys), minlength, lambda rows: (keys[rows], weights[rows]), step=_ROW_CHUNK
+    )
+
+
+def _carried_bincount(
+    n_rows: int,
+    minlength: int,
+    chunk: Callable[[slice], tuple[np.ndarray, np.ndarray]],
+    *,
+    step: int,
+) -> np.ndarray:
+    """One weighted ``np.bincount`` of ``n_rows`` rows, bit for bit, made ``step`` rows at a
+    time: ``chunk(rows)`` gives the keys and weights of a slice of rows (made there, so no
+    row-sized key or weight array need exist).
+
+    Each chunk's bincount starts with the totals so far as its first weights (``0.0 + total``,
+    exact), then adds the chunk's rows in order: every total adds the same values in the same
+    order as one bincount over all the rows. ``minlength``: the bins (every key is below it);
+    the totals are carried through each step, so few bins against ``step`` keep it cheap.
+    """
     totals = np.zeros(minlength)
-    key_buffer = np.empty(minlength + _ROW_CHUNK, dtype=np.intp)
+    key_buffer = np.empty(minlength + step, dtype=np.intp)
     key_buffer[:minlength] = np.arange(minlength)
-    weight_buffer = np.empty(minlength + _ROW_CHUNK)
-    for start in range(0, len(keys), _ROW_CHUNK):
-        stop = min(start + _ROW_CHUNK, len(keys))
-        end = minlength + stop - start
-        key_buffer[minlength:end] = keys[start:stop]
+    weight_buffer = np.empty(minlength + step)
+    for start in range(0, n_rows, step):
+        keys, weights = chunk(slice(start, min(start + step, n_rows)))
+        end = minlength + len(keys)
+        key_buffer[minlength:end] = keys
         weight_buffer[:minlength] = totals
-        weight_buffer[minlength:end] = weights[start:stop]
+        weight_buffer[minlength:end] = weights
         totals = np.bincount(key_buffer[:end], weights=weight_buffer[:end], minlength=minlength)
     return totals
 

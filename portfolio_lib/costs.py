@@ -27,7 +27,7 @@ from concurrent.futures import Executor, Future
 import numpy as np
 import pandas as pd
 
-from .aggregate import Period, _same_customers, _views
+from .aggregate import Period, _carried_bincount, _same_customers, _views
 from .config import DEFAULTS
 from .errors import PortfolioDataError
 from .i18n import register
@@ -385,17 +385,13 @@ def _payback_margin_sums(
     # range) that every row of theirs is past any horizon, without overflowing.
     never = -(np.iinfo(small).max // 2 + 1)
     first_of_customer = np.where(first_position >= 0, first_position, never).astype(small)
-    # The rows are taken by steps of _PAYBACK_STEP_ROWS: each step's temporaries stay in the
-    # CPU cache, where row-sized ones (millions of rows) were fresh memory to fault in. Rows
-    # outside the horizons count in an extra bin (n_months), dropped at the end. Each step's
-    # bincount starts from the sums so far, prepended as the first weights of their bins
-    # (0 + s = s exactly): every bin adds its rows one after the other in row order, as one
-    # bincount over all the rows does.
+    # The rows are taken by steps of _PAYBACK_STEP_ROWS, their bins made per step (a step's
+    # temporaries stay in the CPU cache, where row-sized ones, millions of rows, were fresh
+    # memory to fault in), summed as one bincount in row order (_carried_bincount). Rows
+    # outside the horizons count in an extra bin (n_months), dropped at the end.
     extra = small(n_months)
-    bins = np.arange(n_months + 1)
-    sums = np.zeros(n_months + 1)
-    for start in range(0, len(codes), _PAYBACK_STEP_ROWS):
-        rows = slice(start, start + _PAYBACK_STEP_ROWS)
+
+    def step(rows: slice) -> tuple[np.ndarray, np.ndarray]:
         first = np.take(first_of_customer, codes[rows])
         # 0 <= months since the first purchase < horizon in one unsigned comparison (negative
         # values, before it or off the grid, wrap above any horizon). Month positions come in
@@ -407,12 +403,9 @@ def _payback_margin_sums(
         first -= extra
         first *= inside
         first += extra
-        weights = values[rows] if rate is None else values[rows] * rate
-        sums = np.bincount(
-            np.concatenate([bins, first]),
-            weights=np.concatenate([sums, weights]),
-            minlength=n_months + 1,
-        )
+        return first, values[rows] if rate is None else values[rows] * rate
+
+    sums = _carried_bincount(len(codes), n_months + 1, step, step=_PAYBACK_STEP_ROWS)
     return sums[:n_months]
 
 

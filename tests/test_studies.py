@@ -1034,14 +1034,21 @@ def test_clv_study_on_the_edge_set_with_a_second_thread(edge, monkeypatch):
     _same_clv_studies(threaded, serial)
 
 
-@pytest.mark.parametrize("with_margin", [True, False])
-def test_portfolio_simple_clv_reads_the_window_totals(sample_aggregates, with_margin):
-    # The kept arrays of the window (float orders, margin left out when the log has none)
-    # give simple_clv of window_totals (int orders, NaN margins) exactly.
+@pytest.fixture(params=[True, False], ids=["with margin", "without margin"])
+def margin_variant(request, sample_aggregates):
+    """The sample aggregates with their margins, or with a log without margins (NaN), and
+    which; the tables' cached arrays cleared."""
     agg = sample_aggregates
-    if not with_margin:
+    if not request.param:
         agg = dataclasses.replace(agg, monthly=agg.monthly.assign(margin=np.nan))
     clear_cache()
+    return agg, request.param
+
+
+def test_portfolio_simple_clv_reads_the_window_totals(margin_variant):
+    # The kept arrays of the window (float orders, margin left out when the log has none)
+    # give simple_clv of window_totals (int orders, NaN margins) exactly.
+    agg, with_margin = margin_variant
     for window, churn, cap in ((12, 0.2, 10.0), (6, 0.05, 4.0)):
         got = studies._portfolio_simple_clv(agg, window, churn, cap)
         totals = window_totals(agg.monthly, agg.months, window=window)
@@ -1050,16 +1057,12 @@ def test_portfolio_simple_clv_reads_the_window_totals(sample_aggregates, with_ma
         assert_frame_equal(got, expected, check_exact=True)
 
 
-@pytest.mark.parametrize("with_margin", [True, False])
-def test_grouping_totals_give_the_simple_clv_of_customer_totals(sample_aggregates, with_margin):
+def test_grouping_totals_give_the_simple_clv_of_customer_totals(margin_variant):
     # The CLV study's frame for its grouped simple CLVs (the window's kept arrays and the
     # group attributes) gives simple_clv of customer_totals exactly, by each attribute; with
     # an attribute the customer table lacks, it is customer_totals itself (whose error lists
     # the table's columns).
-    agg = sample_aggregates
-    if not with_margin:
-        agg = dataclasses.replace(agg, monthly=agg.monthly.assign(margin=np.nan))
-    clear_cache()
+    agg, with_margin = margin_variant
     customers = studies.customer_totals(agg)
     light = studies._grouping_totals(agg, 12, ["segment", "acquisition_channel", "segment"])
     assert list(light.columns) == (

@@ -191,8 +191,9 @@ def _numbers(
 ) -> np.ndarray:
     """A numeric column as float64, missing values as 0 (a new array).
 
-    ``rows``: the values at those positions only (``_numbers(...)[rows]``), gathered before
-    they are converted (in place, no copy of the whole column).
+    ``rows`` (positions or a boolean mask): the values of those rows only
+    (``_numbers(...)[rows]``), gathered before they are converted (no copy of the whole
+    column).
     """
     values = _column(frame, column, analysis)
     if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)):
@@ -215,8 +216,9 @@ def _numbers(
             if missing.any():
                 out[missing] = 0.0
         return out
-    out = values.to_numpy(dtype=float, na_value=0.0) + 0.0
-    return out if rows is None else out[rows]
+    if rows is not None:  # extension arrays: the rows taken, then only they are converted
+        values = values.iloc[rows]
+    return values.to_numpy(dtype=float, na_value=0.0) + 0.0
 
 
 def _check_fraction(name: str, value: float, *, low: float = 0.0, high: float = 1.0) -> None:

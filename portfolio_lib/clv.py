@@ -96,25 +96,6 @@ def _revenue_and_active(
     return numbers, numbers > 0
 
 
-def _numbers_of(
-    customers: pd.DataFrame, column: str, analysis: str, rows: np.ndarray
-) -> np.ndarray:
-    """``_numbers(customers, column, analysis)[rows]``, converting only those rows.
-
-    ``rows``: a boolean mask or positions.
-    """
-    values = _column(customers, column, analysis)
-    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "biuf":
-        # Plain numbers: the rows taken from the array (a Series mask is several times slower).
-        # The rows' values are a new array (a copy, as _numbers makes): converted in place.
-        out = values.to_numpy()[rows].astype(float, copy=False)
-        if values.dtype.kind == "f":
-            out[np.isnan(out)] = 0.0
-        out += 0.0  # -0.0 as 0.0, as _numbers
-        return out
-    return _numbers(pd.DataFrame({column: values.iloc[rows]}), column, analysis)
-
-
 def _rows_by_code(
     codes: np.ndarray, n_codes: int, keep: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -267,7 +248,7 @@ def simple_clv(
         # those of a run of the columns (no hashing, no compensated-sum kernel).
         rows, bounds = _rows_by_code(keys.array.codes, len(keys.dtype.categories), active)
     rev = all_revenue[rows].astype(float, copy=False)
-    columns = {"revenue": rev, "orders": _numbers_of(customers, orders, analysis, rows)}
+    columns = {"revenue": rev, "orders": _numbers(customers, orders, analysis, rows=rows)}
     if margin in customers.columns:
         column = _column(customers, margin, analysis)
         if column.dtype == np.float64:

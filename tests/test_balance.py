@@ -708,6 +708,9 @@ def test_numbers_are_pandas_conversion_with_missing_as_zero():
         assert not np.signbit(taken[taken == 0]).any()
         taken[:] = 9.0
         np.testing.assert_array_equal(_numbers(frame, column, "test"), expected)
+        # A boolean mask of rows, as simple_clv passes its active customers.
+        mask = np.array([True, False, True, False, False, True])
+        np.testing.assert_array_equal(_numbers(frame, column, "test", rows=mask), expected[mask])
     # hand values: NaN -> 0, -0.0 -> 0.0
     assert _numbers(frame, "floats", "test").tolist()[:3] == [1.5, 0.0, 0.0]
     assert _numbers(frame, "floats", "test", rows=np.array([2, 1])).tolist() == [0.0, 0.0]

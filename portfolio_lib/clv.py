@@ -125,17 +125,18 @@ def _sums_of_runs(
     ``groupby(observed=True, sort=True)`` of categorical keys).
     """
     observed = np.flatnonzero(np.diff(bounds) > 0)
-    runs = [(bounds[code], bounds[code + 1]) for code in observed]
-    sums = {
-        column: [values[start:end].sum(dtype=_sum_dtype(values)) for start, end in runs]
-        for column, values in columns.items()
-    }
+    sums = {column: _run_sums(values, bounds, observed) for column, values in columns.items()}
     index = pd.CategoricalIndex(pd.Categorical.from_codes(observed, dtype=keys_dtype), name=name)
     counts = pd.Series(np.diff(bounds)[observed].astype(np.int64), index=index)
-    out = pd.DataFrame(sums, index=index)
-    for column, values in columns.items():
-        out[column] = out[column].astype(_sum_dtype(values))
-    return out, counts
+    return pd.DataFrame(sums, index=index), counts
+
+
+def _run_sums(values: np.ndarray, bounds: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """The sum of each code's run ``values[bounds[c]:bounds[c + 1]]`` (rows grouped by
+    :func:`_rows_by_code`), in the order of ``codes``: numpy's pairwise sums of floats,
+    integers and booleans as int64 (exact)."""
+    dtype = _sum_dtype(values)
+    return np.array([values[bounds[c] : bounds[c + 1]].sum(dtype=dtype) for c in codes], dtype)
 
 
 def _total_sums(columns: dict[str, np.ndarray]) -> pd.DataFrame:

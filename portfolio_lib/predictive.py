@@ -49,7 +49,7 @@ from scipy.special import betainc, betaln, digamma, expit, gammaln, hyp2f1, xlog
 
 from . import i18n
 from .aggregate import _in_halves, customer_summary
-from .clv import _rows_by_code
+from .clv import _rows_by_code, _run_sums
 from .config import DEFAULTS
 from .errors import DataQualityWarning, PortfolioDataError
 
@@ -2050,20 +2050,15 @@ def _group_totals(
     # The stable sort keeps each group's rows in row order: its run starts with its first row.
     present = present[np.argsort(rows[bounds[present]])]
 
-    def per_group(group_values: FloatArray) -> np.ndarray:
-        return np.array(
-            [group_values[bounds[code] : bounds[code + 1]].sum() for code in present], dtype=float
-        )
-
     counts = np.diff(bounds)[present]
-    clv_sum = per_group(grouped["clv"])
+    clv_sum = _run_sums(grouped["clv"], bounds, present)
     out = pd.DataFrame(
         {
             "customers": counts.astype(np.int64),
             "clv": clv_sum,
             "clv_mean": clv_sum / counts,
-            "expected_purchases": per_group(purchases),
-            "p_alive_mean": per_group(alive) / counts,
+            "expected_purchases": _run_sums(purchases, bounds, present),
+            "p_alive_mean": _run_sums(alive, bounds, present) / counts,
         },
         index=pd.Index([uniques[code] for code in present], name=name),
     )

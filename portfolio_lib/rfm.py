@@ -248,11 +248,7 @@ def _buyers(
             f"RFM: column {last_purchase!r} must hold dates, found {dates.dtype}; load the "
             "customers with portfolio_lib.aggregate or convert it with pandas.to_datetime."
         )
-    counts = _column(customers, frequency, analysis)
-    if counts.dtype == np.int64:  # whole already: no float copy to compare and round back
-        counts = counts.to_numpy()
-    else:
-        counts = _numbers(customers, frequency, analysis)
+    counts = _whole_or_numbers(customers, frequency)
     return np.flatnonzero((counts > 0) & dates.notna().to_numpy()), dates, counts
 
 
@@ -422,16 +418,17 @@ def _rfm_scores(
     return out
 
 
-def _whole_or_numbers(rfm: pd.DataFrame, column: str) -> np.ndarray:
-    """An int64 column as it is (days and orders of :func:`rfm_table`), else :func:`_numbers`.
+def _whole_or_numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """An int64 column's own array (read only: days and orders of :func:`rfm_table`, orders of
+    ``Aggregates.customers``), else :func:`_numbers`' floats.
 
-    The scores of whole numbers are the same either way (:func:`_scores`); the integers skip a
-    conversion to floats and back.
+    The scores and counts of whole numbers are the same either way (:func:`_scores`); the
+    integers skip a float copy to compare and round back.
     """
-    values = rfm[column]
+    values = _column(frame, column, "RFM")
     if values.dtype == np.int64:
         return values.to_numpy()
-    return _numbers(rfm, column, "RFM")
+    return _numbers(frame, column, "RFM")
 
 
 def _grid_mapping(

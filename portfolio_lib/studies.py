@@ -645,18 +645,15 @@ def costs_study(
         )
         return channel, found
 
-    channel_ahead: Future | None = None
     with _background(len(full_agg.customers)) as background:
         spend = costs is not None or options["acquisition_budget"] or options["retention_budget"]
-        if background is not None and spend:
-            # On the second thread, the longest parts: the first purchases and payback sums,
-            # then the CAC by channel (budgets have none); meanwhile the LTV and the tables
-            # here (which wait for the first purchases made there: see _CostInputs).
-            if payback_horizon_months >= 1:
-                with suppress(Exception):  # bad inputs: raised again by the tables below
-                    inputs.start_payback_sums(background, payback_horizon_months, None)
-            if costs is not None:
-                channel_ahead = background.submit(channel_costs_with_notes)
+        # On the second thread, the longest parts: the first purchases and payback sums, then
+        # the CAC by channel (budgets have none); meanwhile the LTV and the tables here (which
+        # wait for the first purchases made there: see _CostInputs).
+        if background is not None and spend and payback_horizon_months >= 1:
+            with suppress(Exception):  # bad inputs: raised again by the tables below
+                inputs.start_payback_sums(background, payback_horizon_months, None)
+        channel = None if costs is None else _later(background, channel_costs_with_notes)
         # LTV = simple CLV, whose expected lifetime is 1 / the annual churn (the last 12
         # months); its notes come after the tables' notes, an error of it after theirs.
         churn_notes: list[StudyNote] = []
@@ -678,12 +675,8 @@ def costs_study(
         if summary is not None:
             yearly = _cost_summary(costs, inputs, period="year", **options)
         channel_costs = None
-        if costs is not None:  # budgets have no channel
-            found: list[StudyNote]
-            if channel_ahead is not None:
-                channel_costs, found = channel_ahead.result()
-            else:
-                channel_costs, found = channel_costs_with_notes()
+        if channel is not None:  # budgets have no channel
+            channel_costs, found = channel()
             notes += found
     if ltv_error is not None:
         raise ltv_error

@@ -2,10 +2,10 @@
 
 ``ANALYSES`` is the whole set of analyses of the workbook: the study functions of
 :mod:`portfolio_lib.studies` (one per notebook, what the notebooks and the app run), each
-called with its default parameters on an :class:`~portfolio_lib.aggregate.Aggregates`, in
+called with its default parameters on an :class:`~portfolio_lib.engine.aggregate.Aggregates`, in
 notebook order. The predictive fit (:func:`~portfolio_lib.studies.fit_clv_models`, iterative)
 is timed on its own line and reported apart; the CLV study then takes the fitted models.
-``WIDGET_CHANGES`` are single control changes of the explorers of :mod:`portfolio_lib.widgets`:
+``WIDGET_CHANGES`` are single control changes of the explorers of :mod:`portfolio_lib.ui.widgets`:
 the study call one callback makes with one parameter moved, given what an explorer keeps
 between callbacks (``Context.prepared``, built untimed by :func:`prepare_widgets`, which also
 makes every explorer's first render, as an app does when it shows them).
@@ -26,7 +26,7 @@ from types import ModuleType
 
 import pandas as pd
 
-from portfolio_lib.aggregate import Aggregates
+from portfolio_lib.engine.aggregate import Aggregates
 
 __all__ = [
     "ANALYSES",
@@ -88,12 +88,12 @@ def start_run(ctx: Context) -> None:
     """Before each timed run of the whole set: the state right after aggregation.
 
     The analyses share what they derive from the monthly table (positions, trailing revenue,
-    window totals: ``portfolio_lib.aggregate``'s cache; the CLV's monthly expected purchases:
-    ``portfolio_lib.predictive``'s); a run must compute them again rather than find the
+    window totals: ``portfolio_lib.engine.aggregate``'s cache; the CLV's monthly expected purchases:
+    ``portfolio_lib.models.predictive``'s); a run must compute them again rather than find the
     previous run's, or the repeats would time a warm cache.
     """
     ctx.shared.clear()
-    for module in ("aggregate", "predictive"):
+    for module in ("engine.aggregate", "models.predictive"):
         clear = getattr(_module(module), "clear_cache", None)
         if clear is not None:
             clear()
@@ -172,7 +172,7 @@ ITERATIVE = frozenset({_CLV_FIT})
 def prepare_widgets(ctx: Context) -> None:
     """What the explorers compute once and keep between callbacks, then their first render.
 
-    As :mod:`portfolio_lib.widgets`: the 12-month totals (balance and CLV explorers), the RFM
+    As :mod:`portfolio_lib.ui.widgets`: the 12-month totals (balance and CLV explorers), the RFM
     table, the fitted predictive models and the CLV study's memo, and one sales rep for the
     filter. Every explorer
     renders its defaults when it is built, so those studies run here too (untimed): a widget
@@ -180,7 +180,7 @@ def prepare_widgets(ctx: Context) -> None:
     """
     studies, agg = _studies(), ctx.agg
     ctx.prepared["totals"] = studies.customer_totals(agg)
-    ctx.prepared["rfm_values"] = _module("rfm").rfm_table(agg.customers, as_of=agg.as_of)
+    ctx.prepared["rfm_values"] = _module("metrics.rfm").rfm_table(agg.customers, as_of=agg.as_of)
     ctx.prepared["models"] = studies.fit_clv_models(agg)
     ctx.prepared["clv_memo"] = {}
     reps = agg.customers.get("sales_rep")

@@ -1,6 +1,6 @@
 """Realistic transaction logs of any size, generated fast and cached as Parquet.
 
-The story is the one of :mod:`portfolio_lib.sample` (a French B2B distributor; purchases follow
+The story is the one of :mod:`portfolio_lib.data.sample` (a French B2B distributor; purchases follow
 BG/NBD: Poisson invoicing while alive, dropout after each repeat invoice), written for tens of
 millions of rows: everything is vectorised over customers and rows, strings are only built by
 Arrow while the Parquet file is written, slice by slice.
@@ -42,7 +42,7 @@ import pyarrow.parquet as pq
 
 # The sample's regions with their reps, acquisition channels (share, cost) and products: the
 # generated logs tell the same story, only bigger (bump GENERATOR_VERSION if these change).
-from portfolio_lib.sample import (
+from portfolio_lib.data.sample import (
     _CHANNELS,
     _PRODUCT_WEIGHTS,
     _PRODUCTS,

@@ -94,7 +94,7 @@ def aggregates_cache(files: LogFiles) -> Path:
     """Pickle of ``aggregate(log, customers)``, keyed by the aggregation code and pandas."""
     import pandas as pd
 
-    import portfolio_lib.aggregate as module
+    import portfolio_lib.engine.aggregate as module
 
     source = Path(module.__file__).read_bytes()
     key = hashlib.sha1(source + pd.__version__.encode()).hexdigest()[:12]
@@ -106,7 +106,7 @@ def load_aggregates(files: LogFiles):  # -> Aggregates (imported lazily)
     if not path.exists():
         import pandas as pd
 
-        from portfolio_lib.aggregate import aggregate
+        from portfolio_lib.engine.aggregate import aggregate
 
         agg = aggregate(files.transactions, pd.read_parquet(files.customers))
         tmp = path.with_suffix(".tmp")
@@ -129,7 +129,7 @@ def _duckdb_scan(columns: list[str]) -> Callable[[LogFiles], object]:
     def setup(files: LogFiles) -> object:
         import duckdb
 
-        from portfolio_lib.aggregate import DUCKDB_SETTINGS
+        from portfolio_lib.engine.aggregate import DUCKDB_SETTINGS
 
         con = duckdb.connect()
         for name, value in DUCKDB_SETTINGS.items():
@@ -163,13 +163,13 @@ def _run_pandas_read(files: object) -> object:
 
 
 def _ours_setup(files: LogFiles) -> object:
-    import portfolio_lib.aggregate  # noqa: F401 - imported before timing
+    import portfolio_lib.engine.aggregate  # noqa: F401 - imported before timing
 
     return files
 
 
 def _run_summary(files: object) -> object:
-    from portfolio_lib.aggregate import customer_summary
+    from portfolio_lib.engine.aggregate import customer_summary
 
     return customer_summary(files.transactions)  # type: ignore[attr-defined]
 
@@ -199,13 +199,13 @@ def _run_lifetimes(files: object) -> object:
 def _aggregate_setup(files: LogFiles) -> object:
     import pandas as pd
 
-    import portfolio_lib.aggregate  # noqa: F401 - imported before timing
+    import portfolio_lib.engine.aggregate  # noqa: F401 - imported before timing
 
     return files, pd.read_parquet(files.customers)
 
 
 def _run_aggregate(state: object) -> object:
-    from portfolio_lib.aggregate import aggregate
+    from portfolio_lib.engine.aggregate import aggregate
 
     files, customers = state  # type: ignore[misc]
     return aggregate(files.transactions, customers)
@@ -256,7 +256,7 @@ STEPS: dict[str, Step] = {
             "customer_summary (ours)",
             _ours_setup,
             _run_summary,
-            "portfolio_lib.aggregate.customer_summary(log.parquet): DuckDB reads the file",
+            "portfolio_lib.engine.aggregate.customer_summary(log.parquet): DuckDB reads the file",
             floor="floor_duckdb",
             lifetimes=True,
         ),
@@ -274,7 +274,7 @@ STEPS: dict[str, Step] = {
             "aggregate (ours, full)",
             _aggregate_setup,
             _run_aggregate,
-            "portfolio_lib.aggregate.aggregate(log.parquet, customers): customer table, "
+            "portfolio_lib.engine.aggregate.aggregate(log.parquet, customers): customer table, "
             "customer x month table, summary; the customer table read untimed",
             floor="floor_duckdb_all",
             lifetimes=True,

@@ -1,14 +1,13 @@
 """portfolio_lib: customer portfolio analysis (analyse du portefeuille client) for Jupyter.
 
-Load the data with :mod:`portfolio_lib.io`, aggregate it once with
-:mod:`portfolio_lib.aggregate`, then every analysis module works on the aggregated tables.
+Load the data with :mod:`portfolio_lib.data.load`, aggregate it once with
+:mod:`portfolio_lib.engine.aggregate`, then every analysis module works on the aggregated tables.
 """
 
 # The analysis modules register their French/English labels on import: import them all so
 # every table and chart translates, whatever a notebook imported itself.
-from . import alerts, balance, clv, costs, movements, predictive, rfm, weight
-from .errors import DataQualityWarning, PortfolioDataError
-from .io import (
+from .data.errors import DataQualityWarning, PortfolioDataError
+from .data.load import (
     Portfolio,
     guess_mapping,
     load_costs,
@@ -17,6 +16,8 @@ from .io import (
     load_transactions,
     read_table,
 )
+from .metrics import alerts, balance, clv, costs, movements, rfm, weight
+from .models import predictive
 
 __version__ = "0.1.0"
 

@@ -32,7 +32,7 @@ def sample_portfolio():
 @pytest.fixture(scope="session")
 def sample_aggregates(sample_portfolio):
     """The sample aggregated once (read-only: tests must not modify it)."""
-    from portfolio_lib.aggregate import aggregate
+    from portfolio_lib.engine.aggregate import aggregate
 
     return aggregate(sample_portfolio.transactions, sample_portfolio.customers)
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from portfolio_lib.aggregate import (
+from portfolio_lib.engine.aggregate import (
     active_matrix,
     aggregate,
     customer_summary,
@@ -263,7 +263,7 @@ def test_monetary_value_keeps_small_repeats_after_a_huge_first_day():
 
 def test_summary_equals_lifetimes_on_generated_sample():
     utils = pytest.importorskip("lifetimes.utils", reason="lifetimes not installed")
-    from portfolio_lib.sample import generate_sample
+    from portfolio_lib.data.sample import generate_sample
 
     tx = generate_sample(n_customers=400, seed=7).transactions
     ours = customer_summary(tx)
@@ -309,7 +309,7 @@ def test_trailing_sum_keeps_integer_matrices_and_handles_empty_ones():
 
 
 def test_subset_by_codes_matches_filtering_the_ids():
-    from portfolio_lib.sample import generate_sample
+    from portfolio_lib.data.sample import generate_sample
 
     sample = generate_sample(n_customers=300, seed=3)
     agg = aggregate(sample.transactions, sample.customers)
@@ -334,8 +334,8 @@ def test_subset_by_codes_matches_filtering_the_ids():
 
 def test_customer_ids_and_attributes_are_categorical_codes():
     """Ids share the monthly table's categorical dtype; text attributes are categories."""
-    from portfolio_lib.aggregate import _same_customers
-    from portfolio_lib.sample import generate_sample
+    from portfolio_lib.data.sample import generate_sample
+    from portfolio_lib.engine.aggregate import _same_customers
 
     sample = generate_sample(n_customers=200, seed=5)
     agg = aggregate(sample.transactions, sample.customers)
@@ -357,7 +357,7 @@ def test_customer_ids_and_attributes_are_categorical_codes():
 
 
 def test_duckdb_settings_change_memory_not_results(tx, monkeypatch):
-    import portfolio_lib.aggregate as module
+    import portfolio_lib.engine.aggregate as module
 
     reference = aggregate(tx, as_of="2024-03-31")
     monkeypatch.setitem(module.DUCKDB_SETTINGS, "memory_limit", "64MB")
@@ -385,7 +385,7 @@ def _dense_active_and_trailing(monthly, months, window):
 
 @pytest.fixture(scope="module")
 def sample_agg():
-    from portfolio_lib.sample import generate_sample
+    from portfolio_lib.data.sample import generate_sample
 
     sample = generate_sample(n_customers=1_500, seed=11)
     return aggregate(sample.transactions, sample.customers)
@@ -396,7 +396,7 @@ def sample_agg():
 def test_trailing_panel_by_blocks_equals_the_dense_matrix_bit_for_bit(
     sample_agg, monkeypatch, window, threads
 ):
-    import portfolio_lib.aggregate as module
+    import portfolio_lib.engine.aggregate as module
 
     monkeypatch.setattr(module, "THREADS", threads)
     monkeypatch.setattr(module.os, "cpu_count", lambda: 2)  # two threads even on one core
@@ -422,7 +422,7 @@ def test_trailing_panel_by_blocks_equals_the_dense_matrix_bit_for_bit(
 
 
 def test_unsorted_monthly_tables_take_the_dense_path():
-    import portfolio_lib.aggregate as module
+    import portfolio_lib.engine.aggregate as module
 
     months = pd.date_range("2024-01-01", periods=4, freq="MS")
     monthly = pd.DataFrame(
@@ -465,7 +465,7 @@ def test_derived_arrays_follow_changes_of_the_table(tx):
 
 
 def test_table_fingerprint_reads_the_columns_as_their_public_accessors(tx, monkeypatch):
-    import portfolio_lib.aggregate as module
+    import portfolio_lib.engine.aggregate as module
 
     monthly = aggregate(tx, as_of="2024-03-31").monthly
     tables = [
@@ -494,7 +494,7 @@ def test_table_fingerprint_reads_the_columns_as_their_public_accessors(tx, monke
 def test_derived_arrays_go_with_the_table(tx):
     import gc
 
-    import portfolio_lib.aggregate as module
+    import portfolio_lib.engine.aggregate as module
 
     agg = aggregate(tx, as_of="2024-03-31")
     window_totals(agg.monthly, agg.months)
@@ -510,7 +510,7 @@ def test_derived_arrays_go_with_the_table(tx):
 @pytest.mark.parametrize("threads", [1, 2])
 def test_month_positions_equal_get_indexer(monkeypatch, threads):
     """The day-table lookup gives what hashing every timestamp gives, odd rows included."""
-    import portfolio_lib.aggregate as module
+    import portfolio_lib.engine.aggregate as module
 
     monkeypatch.setattr(module, "THREADS", threads)
     monkeypatch.setattr(module.os, "cpu_count", lambda: 2)
@@ -546,7 +546,7 @@ def test_month_positions_equal_get_indexer(monkeypatch, threads):
 
 def test_month_positions_are_narrow_and_chunked_alike(monkeypatch):
     """Positions come in the narrowest integers of the grid; chunks of rows change nothing."""
-    import portfolio_lib.aggregate as module
+    import portfolio_lib.engine.aggregate as module
 
     rng = np.random.default_rng(8)
     for n_months, dtype in ((36, np.int8), (128, np.int8), (129, np.int16), (400, np.int16)):
@@ -565,7 +565,7 @@ def test_month_positions_are_narrow_and_chunked_alike(monkeypatch):
 
 
 def test_row_bounds_of_sorted_tables_by_hand():
-    import portfolio_lib.aggregate as module
+    import portfolio_lib.engine.aggregate as module
 
     months = pd.date_range("2024-01-01", periods=3, freq="MS")
     monthly = pd.DataFrame(
@@ -587,7 +587,7 @@ def test_row_bounds_of_sorted_tables_by_hand():
 def test_row_bounds_by_chunks_of_rows(sample_agg, monkeypatch, chunk):
     """Rows checked pair by pair in chunks: the same bounds (those of a binary search in the
     sorted codes), and a disorder in the last pair alone is found."""
-    import portfolio_lib.aggregate as module
+    import portfolio_lib.engine.aggregate as module
 
     monkeypatch.setattr(module, "_ROW_CHUNK", chunk)
     monthly = sample_agg.monthly.iloc[:500]
@@ -615,7 +615,7 @@ def test_trailing_panel_drops_rows_off_the_grid_like_the_dense_matrix(
     sample_agg, monkeypatch, window
 ):
     """Blocks of a table with rows before and after the grid: the dense matrix's values."""
-    import portfolio_lib.aggregate as module
+    import portfolio_lib.engine.aggregate as module
 
     monthly, months = sample_agg.monthly, sample_agg.months[3:-2]
     active, trailing = _dense_active_and_trailing(monthly, months, window)
@@ -635,7 +635,7 @@ def test_trailing_panel_drops_rows_off_the_grid_like_the_dense_matrix(
 def test_window_totals_add_each_customers_rows_in_order(sample_agg, end, block, monkeypatch):
     """Sums over the window's rows only: a customer's rows added one by one, from 0 (by
     blocks of 7 customers, or all of them in one)."""
-    import portfolio_lib.aggregate as module
+    import portfolio_lib.engine.aggregate as module
 
     monkeypatch.setattr(module, "_WINDOW_BLOCK", block)
     monthly, months = sample_agg.monthly, sample_agg.months
@@ -664,7 +664,7 @@ def test_window_totals_add_each_customers_rows_in_order(sample_agg, end, block, 
 
 
 def test_values_read_the_column_without_copy_and_never_change():
-    import portfolio_lib.aggregate as module
+    import portfolio_lib.engine.aggregate as module
 
     months = pd.date_range("2024-01-01", periods=2, freq="MS")
     monthly = pd.DataFrame(
@@ -691,7 +691,7 @@ def test_values_read_the_column_without_copy_and_never_change():
 
 def test_bincount_reads_read_only_inputs_in_place():
     """The same counts as np.bincount, from read-only arrays, which stay as they were."""
-    from portfolio_lib.aggregate import _bincount
+    from portfolio_lib.engine.aggregate import _bincount
 
     rng = np.random.default_rng(8)
     keys = rng.integers(0, 7, size=1_000)
@@ -716,7 +716,7 @@ def test_bincount_reads_read_only_inputs_in_place():
 
 
 def test_is_range_checks_every_chunk():
-    from portfolio_lib.aggregate import _is_range
+    from portfolio_lib.engine.aggregate import _is_range
 
     n = 2**16 * 2 + 5  # three chunks, the last partial
     codes = np.arange(n, dtype=np.int32)
@@ -732,7 +732,7 @@ def test_is_range_checks_every_chunk():
 @pytest.mark.parametrize("chunk", [7, 64, 1_000, 2**16])
 def test_bincount_by_chunks_is_one_bincount_bit_for_bit(monkeypatch, chunk):
     """Each chunk starts with the totals so far: the same additions, in the same order."""
-    import portfolio_lib.aggregate as module
+    import portfolio_lib.engine.aggregate as module
 
     monkeypatch.setattr(module, "_ROW_CHUNK", chunk)
     rng = np.random.default_rng(29)

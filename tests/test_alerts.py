@@ -10,17 +10,17 @@ import pytest
 from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
-from portfolio_lib.aggregate import aggregate, window_totals
-from portfolio_lib.alerts import (
+from portfolio_lib.config import SAMPLE_FILES
+from portfolio_lib.data.load import load_portfolio
+from portfolio_lib.engine.aggregate import aggregate, window_totals
+from portfolio_lib.metrics.alerts import (
     _counts_by_category,
     _days_since,
     _ranking_by_id,
     alerts_by_rep,
     customer_alerts,
 )
-from portfolio_lib.balance import _ranking
-from portfolio_lib.config import SAMPLE_FILES
-from portfolio_lib.io import load_portfolio
+from portfolio_lib.metrics.balance import _ranking
 
 AS_OF = "2025-12-31"  # recent window = 2025, previous window = 2024
 
@@ -221,8 +221,8 @@ def test_sample_every_rep_has_alerts():
 def test_alerts_on_two_threads_equal_the_one_pass(monkeypatch, top):
     """The customers split in two halves (two threads) give the one-part alerts bit for bit,
     top accounts included (each half's largest are candidates for the whole's)."""
-    from portfolio_lib import aggregate as aggregate_module
-    from portfolio_lib import alerts as alerts_module
+    from portfolio_lib.engine import aggregate as aggregate_module
+    from portfolio_lib.metrics import alerts as alerts_module
 
     portfolio = load_portfolio(SAMPLE_FILES["transactions"], SAMPLE_FILES["customers"])
     agg = aggregate(portfolio.transactions, portfolio.customers)
@@ -298,7 +298,7 @@ def test_counts_by_category_equal_pandas_groupby():
 def test_distinct_reps_are_pandas_unique():
     """_distinct reads a categorical's codes: pd.unique's values in order of first appearance
     (missing included, unused categories left out); other inputs go to pd.unique."""
-    from portfolio_lib.alerts import _distinct
+    from portfolio_lib.metrics.alerts import _distinct
 
     reps = pd.Series(
         pd.Categorical(
@@ -318,7 +318,7 @@ def test_distinct_reps_are_pandas_unique():
     assert list(_distinct(strings)) == ["b", "a"]
     # Long tables: every rep in the first rows (read there), a rep or a missing value seen
     # only far down (the whole column read): pd.unique's order each time.
-    from portfolio_lib.alerts import _DISTINCT_HEAD
+    from portfolio_lib.metrics.alerts import _DISTINCT_HEAD
 
     long = ["Marc", "Anne"] * _DISTINCT_HEAD
     for tail in (["Anne"], ["Léa"], [None], ["Léa", None, "Zoé"]):

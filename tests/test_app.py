@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from portfolio_lib.app import App
+from portfolio_lib.ui.app import App
 
 EDGE = Path(__file__).parent / "data" / "edge"
 NBSP = "\u00a0"

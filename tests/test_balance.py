@@ -15,8 +15,11 @@ from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
 from portfolio_lib import i18n
-from portfolio_lib.aggregate import aggregate, window_totals
-from portfolio_lib.balance import (
+from portfolio_lib.config import SAMPLE_FILES
+from portfolio_lib.data.errors import PortfolioDataError
+from portfolio_lib.data.load import load_portfolio
+from portfolio_lib.engine.aggregate import aggregate, window_totals
+from portfolio_lib.metrics.balance import (
     LEVELS,
     LIFECYCLE_ACTIONS,
     PHASE_ACTIONS,
@@ -34,9 +37,6 @@ from portfolio_lib.balance import (
     potential_matrix_summary,
     window_revenue,
 )
-from portfolio_lib.config import SAMPLE_FILES
-from portfolio_lib.errors import PortfolioDataError
-from portfolio_lib.io import load_portfolio
 
 
 @pytest.fixture
@@ -155,7 +155,7 @@ def test_class_summary_by_hand(four):
 )
 def test_class_summary_equals_the_converted_values_summary(revenue):
     """A float64 column without NaN is summed as it is: the summary of its _numbers values."""
-    from portfolio_lib.balance import _numbers
+    from portfolio_lib.metrics.balance import _numbers
 
     classes = pd.DataFrame(
         {
@@ -315,7 +315,7 @@ def test_ranking_is_numpys_stable_sort(n, distinct, noise):
     With noise, equal amounts differ in their last bits (sums in another order, 0.1 + 0.2
     against 0.3): values the truncated sort keys cannot tell apart, put right afterwards.
     """
-    from portfolio_lib.balance import _descending_order, _descending_sort
+    from portfolio_lib.metrics.balance import _descending_order, _descending_sort
 
     rng = np.random.default_rng(n + distinct)
     values = rng.choice(rng.normal(size=distinct) * 1e3, size=n)  # many ties when few distinct
@@ -333,7 +333,7 @@ def test_ranking_is_numpys_stable_sort(n, distinct, noise):
 
 def test_ranking_with_nan_and_infinities_is_numpys():
     """NaN (both signs) go last in position order, as in numpy's stable sort of -values."""
-    from portfolio_lib.balance import _descending_sort
+    from portfolio_lib.metrics.balance import _descending_sort
 
     values = np.array([1.0, np.nan, np.inf, -np.nan, 3.0, -np.inf, np.nan, 1.0, 0.1 + 0.2, 0.3])
     expected = np.argsort(-values, kind="stable")
@@ -346,7 +346,7 @@ def test_ranking_with_nan_and_infinities_is_numpys():
 
 
 def test_take_is_series_take_with_a_new_index():
-    from portfolio_lib.balance import _take
+    from portfolio_lib.metrics.balance import _take
 
     for values in (
         pd.Series(pd.Categorical(["b", "a", None, "c"]), index=[5, 6, 7, 8], name="customer_id"),
@@ -360,7 +360,7 @@ def test_take_is_series_take_with_a_new_index():
 
 def test_level_codes_are_the_nested_where():
     """Classes low / medium / high by two cuts, as int8 codes: the nested np.where of the rule."""
-    from portfolio_lib.balance import _level_codes
+    from portfolio_lib.metrics.balance import _level_codes
 
     rng = np.random.default_rng(11)
     values = np.round(rng.normal(0.5, 0.4, 2_000), 2)  # values on the cuts too
@@ -670,7 +670,7 @@ def test_sample_lifecycle_and_potential(sample):
 
 def test_numbers_never_write_into_the_table():
     """The float copy of a column is the caller's own: changing it leaves the table alone."""
-    from portfolio_lib.balance import _numbers
+    from portfolio_lib.metrics.balance import _numbers
 
     frame = pd.DataFrame({"customer_id": ["a", "b", "c"], "revenue": [5.0, -0.0, 2.5]})
     out = _numbers(frame, "revenue", "test")
@@ -683,7 +683,7 @@ def test_numbers_never_write_into_the_table():
 def test_numbers_are_pandas_conversion_with_missing_as_zero():
     """The numpy path gives pandas' ``to_numpy(dtype=float, na_value=0.0) + 0.0`` on every
     numeric dtype (NaN, -0.0, infinities, integers, booleans, nullable and float32 columns)."""
-    from portfolio_lib.balance import _numbers
+    from portfolio_lib.metrics.balance import _numbers
 
     columns = {
         "floats": [1.5, np.nan, -0.0, np.inf, -np.inf, -2.25],
@@ -718,7 +718,7 @@ def test_numbers_are_pandas_conversion_with_missing_as_zero():
 
 def test_day_month_number_is_numpys_calendar():
     """The day table gives numpy's own month of every date (before 1970, times of day too)."""
-    from portfolio_lib.balance import _day_month_number, _month_number
+    from portfolio_lib.metrics.balance import _day_month_number, _month_number
 
     near = pd.to_datetime(
         ["1969-12-31 23:59:59", "1970-01-01", "1970-02-28 12:00", "1969-11-30", "1970-03-01"],
@@ -747,8 +747,8 @@ def test_day_month_number_is_numpys_calendar():
 def test_window_revenue_sums_the_rows_of_each_window_as_the_row_gather(sample, block, monkeypatch):
     """Each window's sums are bit for bit the bincount of the gathered window rows, whether
     the customers are taken in one block or in blocks of 7 (the sorted table's path)."""
-    from portfolio_lib import aggregate as aggregate_module
-    from portfolio_lib.aggregate import _views, clear_cache
+    from portfolio_lib.engine import aggregate as aggregate_module
+    from portfolio_lib.engine.aggregate import _views, clear_cache
 
     if block is not None:
         monkeypatch.setattr(aggregate_module, "_WINDOW_BLOCK", block)
@@ -791,7 +791,7 @@ def test_window_revenue_leaves_rows_without_a_customer_out(sample):
 
 def test_pmg_quantiles_are_numpys_one_by_one():
     """One np.quantile call for both thresholds gives each quantile as its own call (ties)."""
-    from portfolio_lib.balance import _pmg_thresholds
+    from portfolio_lib.metrics.balance import _pmg_thresholds
 
     rng = np.random.default_rng(3)
     values = np.round(rng.lognormal(6, 1.5, 20_001), 0)  # many tied amounts
@@ -827,7 +827,7 @@ def test_quantiles_are_numpys(values, quantiles):
     """_quantiles (one partition per position, or read off sorted values) gives np.quantile's
     numbers exactly: the same neighbours, numpy's interpolation (ties, infinities, q = 0 or 1).
     """
-    from portfolio_lib.balance import _quantiles
+    from portfolio_lib.metrics.balance import _quantiles
 
     array = np.array(values)
     with np.errstate(invalid="ignore"):  # inf - inf in numpy's interpolation, as in ours
@@ -841,7 +841,7 @@ def test_quantiles_are_numpys(values, quantiles):
 
 def test_quantiles_of_potentials_with_many_ties():
     """A million-like column of whole potentials (many ties): numpy's 1/3 and 2/3 quantiles."""
-    from portfolio_lib.balance import _quantiles
+    from portfolio_lib.metrics.balance import _quantiles
 
     rng = np.random.default_rng(11)
     potentials = np.round(rng.lognormal(9, 1.2, 30_001), -2)
@@ -904,7 +904,7 @@ def test_abc_codes_are_the_nested_comparisons(revenue, cuts):
 def test_pareto_total_is_the_sum_of_the_gathered_positive_values():
     """The positive total read off the ranking's head is _positive_share's (the positive values
     gathered, in ranking order), bit for bit; the ABC clipped shares are the clipped shares."""
-    from portfolio_lib.balance import _pareto, _positive_share
+    from portfolio_lib.metrics.balance import _pareto, _positive_share
 
     rng = np.random.default_rng(11)
     revenue = np.round(rng.lognormal(6, 2, 5_000), 2) * rng.choice([1.0, 1.0, -1.0, 0.0], 5_000)

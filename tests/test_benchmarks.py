@@ -27,7 +27,7 @@ from benchmarks.analyses import (  # noqa: E402
 )
 from benchmarks.generate import LogFiles, ensure_log, parse_size, size_label, write_log  # noqa: E402
 from benchmarks.steps import compare_summaries  # noqa: E402
-from portfolio_lib.aggregate import aggregate, customer_summary  # noqa: E402
+from portfolio_lib.engine.aggregate import aggregate, customer_summary  # noqa: E402
 
 
 @pytest.fixture(scope="module")

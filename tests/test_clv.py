@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
-from portfolio_lib.aggregate import aggregate, window_totals
-from portfolio_lib.clv import retention_clv, simple_clv
 from portfolio_lib.config import DEFAULTS, SAMPLE_FILES
-from portfolio_lib.errors import PortfolioDataError
-from portfolio_lib.io import load_portfolio
+from portfolio_lib.data.errors import PortfolioDataError
+from portfolio_lib.data.load import load_portfolio
+from portfolio_lib.engine.aggregate import aggregate, window_totals
+from portfolio_lib.metrics.clv import retention_clv, simple_clv
 
 COLUMNS = [
     "customers",

@@ -19,11 +19,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from portfolio_lib import costs as costs_module
 from portfolio_lib import i18n
-from portfolio_lib.aggregate import aggregate
 from portfolio_lib.config import SAMPLE_FILES
-from portfolio_lib.costs import (
+from portfolio_lib.data.errors import PortfolioDataError
+from portfolio_lib.data.load import load_portfolio
+from portfolio_lib.data.sample import _CHANNELS
+from portfolio_lib.engine.aggregate import aggregate
+from portfolio_lib.metrics import costs as costs_module
+from portfolio_lib.metrics.costs import (
     _acquisition_costs,
     _cost_summary,
     _Inputs,
@@ -34,10 +37,7 @@ from portfolio_lib.costs import (
     ltv_to_cac,
     retention_costs,
 )
-from portfolio_lib.errors import PortfolioDataError
-from portfolio_lib.io import load_portfolio
-from portfolio_lib.movements import _periods, movements
-from portfolio_lib.sample import _CHANNELS
+from portfolio_lib.metrics.movements import _periods, movements
 
 NAN = np.nan
 

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portfolio_lib import export
-from portfolio_lib.alerts import alerts_by_rep
+from portfolio_lib.metrics.alerts import alerts_by_rep
+from portfolio_lib.ui import export
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt

@@ -18,7 +18,7 @@ from portfolio_lib import (
     load_transactions,
     read_table,
 )
-from portfolio_lib.io import check_cost_channels, check_customer_ids, check_size
+from portfolio_lib.data.load import check_cost_channels, check_customer_ids, check_size
 
 EXPECTED = pd.DataFrame(
     {

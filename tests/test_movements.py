@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from portfolio_lib import i18n
-from portfolio_lib.aggregate import active_matrix, aggregate
-from portfolio_lib.errors import PortfolioDataError
-from portfolio_lib.movements import (
+from portfolio_lib.data.errors import PortfolioDataError
+from portfolio_lib.engine.aggregate import active_matrix, aggregate
+from portfolio_lib.metrics.movements import (
     STATUSES,
     annual_churn,
     cohort_matrix,
@@ -30,7 +30,7 @@ from portfolio_lib.movements import (
     movements,
     revenue_bridge,
 )
-from portfolio_lib.weight import headline_kpis
+from portfolio_lib.metrics.weight import headline_kpis
 
 MONTHS = [f"2024-{m:02d}" for m in range(1, 9)]
 
@@ -569,7 +569,7 @@ def test_annual_churn_on_the_sample_is_every_other_reading(sample_aggregates):
 
 def test_masked_sum_by_group_is_the_full_bincount():
     """Summing only the masked customers gives the masked full sums, bit for bit."""
-    from portfolio_lib.movements import _masked_sum_by_group
+    from portfolio_lib.metrics.movements import _masked_sum_by_group
 
     rng = np.random.default_rng(11)
     mask = rng.random((6, 2_000)) < 0.3
@@ -596,7 +596,7 @@ def test_masked_sum_by_group_is_the_full_bincount():
 def test_regular_periods_are_the_calendar_periods(start):
     """Calendar quarters and years of any grid are ``(position + shift) // step``; other
     periods are checked, and grids too long for the positions' integers get None."""
-    from portfolio_lib.movements import _periods, _periods_ending, _regular_periods
+    from portfolio_lib.metrics.movements import _periods, _periods_ending, _regular_periods
 
     for n_months in (1, 2, 4, 13, 36):
         grid = pd.date_range(start, periods=n_months, freq="MS").as_unit("ns")
@@ -621,8 +621,8 @@ def test_cohort_cells_equal_the_dense_customer_period_sums(
 ):
     """The long-table cohort cells equal the customer x period matrix's, bit for bit (by
     blocks of 7 customers, or all at once; periods of the rows by arithmetic, or looked up)."""
-    import portfolio_lib.movements as module
-    from portfolio_lib.movements import (
+    import portfolio_lib.metrics.movements as module
+    from portfolio_lib.metrics.movements import (
         _NOISE,
         _cohort_cells,
         _customer_codes,
@@ -665,7 +665,11 @@ def test_cohort_cells_equal_the_dense_customer_period_sums(
 @pytest.mark.parametrize("skip", [0, 3])
 def test_first_purchase_positions_same_on_sorted_and_shuffled_rows(sample_aggregates, skip):
     """The sorted-rows path (first kept row per customer) equals np.minimum.at's."""
-    from portfolio_lib.movements import _BEFORE_GRID, _customer_codes, _first_purchase_positions
+    from portfolio_lib.metrics.movements import (
+        _BEFORE_GRID,
+        _customer_codes,
+        _first_purchase_positions,
+    )
 
     agg = sample_aggregates
     grid = agg.months[skip:]
@@ -681,7 +685,7 @@ def test_first_purchase_positions_same_on_sorted_and_shuffled_rows(sample_aggreg
 @pytest.mark.parametrize("by", [None, "segment", "sales_rep"])
 def test_last_period_counts_are_the_movement_counts(sample_aggregates, by):
     """The churn's shortcut counts what the full movement counts give for the last period."""
-    from portfolio_lib.movements import (
+    from portfolio_lib.metrics.movements import (
         _groups,
         _last_period_counts,
         _movement_counts,
@@ -699,7 +703,7 @@ def test_last_period_counts_are_the_movement_counts(sample_aggregates, by):
 
 
 def test_first_rows_walk_each_customers_rows_by_hand():
-    from portfolio_lib.movements import _first_rows
+    from portfolio_lib.metrics.movements import _first_rows
 
     # Customers' rows: 0:2, 2:2 (none), 2:5, 5:6.
     bounds = np.array([0, 2, 2, 5, 6])
@@ -715,7 +719,7 @@ def test_first_rows_walk_each_customers_rows_by_hand():
 
 def test_groups_of_a_categorical_column_equal_the_factorized_path():
     """Categorical codes (unused categories, missing values) give factorize's groups."""
-    from portfolio_lib.movements import _groups
+    from portfolio_lib.metrics.movements import _groups
 
     index = pd.Index(["a", "b", "c", "d", "e"], name="customer_id")
     values = ["Sud", None, "Nord", "Sud", "unknown"]
@@ -737,7 +741,7 @@ def test_groups_of_a_categorical_column_equal_the_factorized_path():
 def test_masked_sums_of_whole_values_follow_the_changes_exactly():
     """Whole values (potentials) take the running total of the changes: the same floats as
     the bincount of every period (all partial sums are integers below 2**53, exact)."""
-    from portfolio_lib.movements import _exact_in_any_order, _masked_sum_by_group
+    from portfolio_lib.metrics.movements import _exact_in_any_order, _masked_sum_by_group
 
     rng = np.random.default_rng(23)
     mask = rng.random((8, 3_000)) < 0.5
@@ -769,7 +773,7 @@ def test_masked_sums_of_whole_values_follow_the_changes_exactly():
 
 
 def test_masked_sums_of_one_group_equal_the_grouped_path_bit_for_bit():
-    from portfolio_lib.movements import _masked_sum_by_group
+    from portfolio_lib.metrics.movements import _masked_sum_by_group
 
     rng = np.random.default_rng(5)
     mask = rng.random((6, 1_000)) < 0.4
@@ -788,7 +792,7 @@ def test_masked_sums_of_one_group_equal_the_grouped_path_bit_for_bit():
 
 def test_periods_are_kept_per_grid_and_equal_a_fresh_division(monkeypatch):
     # By hand: 2023-11 .. 2024-08 in quarters ends at 2023-12, 2024-03, 2024-06, 2024-08.
-    import portfolio_lib.movements as module
+    import portfolio_lib.metrics.movements as module
 
     grid = pd.date_range("2023-11-01", "2024-08-01", freq="MS")
     quarters = module._periods(grid, "quarter")
@@ -820,7 +824,7 @@ def test_periods_are_kept_per_grid_and_equal_a_fresh_division(monkeypatch):
 def test_bridge_buckets_follow_the_statuses():
     """The bridge's buckets from two activity rows: the status table's mapping by hand
     (reactivated 1, lost 2, retained or inactive 3, or 4 when their delta is negative)."""
-    from portfolio_lib.movements import _bridge_buckets
+    from portfolio_lib.metrics.movements import _bridge_buckets
 
     start = np.array([0, 0, 1, 1, 0, 1, 0, 1], dtype=bool)
     end = np.array([0, 1, 0, 1, 0, 1, 1, 0], dtype=bool)
@@ -841,7 +845,7 @@ def test_bridge_buckets_follow_the_statuses():
 def test_new_in_a_period_are_the_first_purchases_active_at_its_end(sample_aggregates, period):
     """The bridge's new customers of period p (first purchase in p and active at its end, one
     comparison per period) are :func:`_new_rows` of p."""
-    from portfolio_lib.movements import _new_rows, _panel, _periods
+    from portfolio_lib.metrics.movements import _new_rows, _panel, _periods
 
     agg = sample_aggregates
     panel = _panel(agg.monthly, agg.months, _periods(agg.months, period), 12)
@@ -857,7 +861,7 @@ def test_panel_first_periods_are_kept_and_equal_the_first_purchases(sample_aggre
     """The first period of each customer (-1 outside the grid), the buyers and their cells:
     computed once per division of the grid, read-only, as from the first purchases; the
     buyers are found once per grid, for every division of it."""
-    from portfolio_lib.movements import (
+    from portfolio_lib.metrics.movements import (
         _customer_codes,
         _first_purchase_positions,
         _panel,

@@ -16,10 +16,10 @@ import papermill
 import pytest
 from notebook_outputs import errors, outputs
 
-from portfolio_lib import widgets  # noqa: F401  (registers the control labels)
 from portfolio_lib.config import DEFAULTS, NOTEBOOKS_DIR
 from portfolio_lib.i18n import label
-from portfolio_lib.present import read_records
+from portfolio_lib.ui import widgets  # noqa: F401  (registers the control labels)
+from portfolio_lib.ui.present import read_records
 
 # The analysis notebooks in report order (app.ipynb is tested in the browser).
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))

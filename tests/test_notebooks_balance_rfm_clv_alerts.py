@@ -15,9 +15,11 @@ import pandas as pd
 import pytest
 from notebook_outputs import errors, outputs
 
-from portfolio_lib.aggregate import active_matrix, window_totals
-from portfolio_lib.alerts import alerts_by_rep, customer_alerts
-from portfolio_lib.balance import (
+from portfolio_lib.config import SAMPLE_DIR
+from portfolio_lib.engine.aggregate import active_matrix, window_totals
+from portfolio_lib.engine.prepare import prepare
+from portfolio_lib.metrics.alerts import alerts_by_rep, customer_alerts
+from portfolio_lib.metrics.balance import (
     abc_classes,
     class_summary,
     concentration,
@@ -27,20 +29,18 @@ from portfolio_lib.balance import (
     pmg_classes,
     potential_matrix,
 )
-from portfolio_lib.clv import retention_clv, simple_clv
-from portfolio_lib.config import SAMPLE_DIR
-from portfolio_lib.costs import acquisition_costs
-from portfolio_lib.movements import annual_churn, movements
-from portfolio_lib.predictive import (
+from portfolio_lib.metrics.clv import retention_clv, simple_clv
+from portfolio_lib.metrics.costs import acquisition_costs
+from portfolio_lib.metrics.movements import annual_churn, movements
+from portfolio_lib.metrics.rfm import rfm_scores, rfm_segments, rfm_summary, rfm_table
+from portfolio_lib.models.predictive import (
     clv_by_segment,
     fit_bgnbd,
     fit_gamma_gamma,
     ltv_to_cac,
     predictive_clv,
 )
-from portfolio_lib.prepare import prepare
-from portfolio_lib.present import read_records
-from portfolio_lib.rfm import rfm_scores, rfm_segments, rfm_summary, rfm_table
+from portfolio_lib.ui.present import read_records
 
 pytestmark = pytest.mark.notebooks
 

@@ -14,12 +14,12 @@ import pandas as pd
 import pytest
 from notebook_outputs import REP, SAMPLE, errors, outputs
 
-from portfolio_lib.aggregate import window_totals
-from portfolio_lib.alerts import alerts_by_rep, customer_alerts
-from portfolio_lib.balance import concentration, dependence_alerts
-from portfolio_lib.prepare import prepare
-from portfolio_lib.present import read_records
-from portfolio_lib.weight import headline_kpis, weight_over_time
+from portfolio_lib.engine.aggregate import window_totals
+from portfolio_lib.engine.prepare import prepare
+from portfolio_lib.metrics.alerts import alerts_by_rep, customer_alerts
+from portfolio_lib.metrics.balance import concentration, dependence_alerts
+from portfolio_lib.metrics.weight import headline_kpis, weight_over_time
+from portfolio_lib.ui.present import read_records
 
 pytestmark = pytest.mark.notebooks
 

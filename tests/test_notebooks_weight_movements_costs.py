@@ -13,20 +13,20 @@ import pandas as pd
 import pytest
 from notebook_outputs import REP, SAMPLE, errors
 
-from portfolio_lib.aggregate import active_matrix, window_totals
-from portfolio_lib.clv import simple_clv
 from portfolio_lib.config import SAMPLE_DIR
-from portfolio_lib.costs import acquisition_costs, cost_summary, ltv_to_cac
-from portfolio_lib.movements import (
+from portfolio_lib.engine.aggregate import active_matrix, window_totals
+from portfolio_lib.engine.prepare import prepare
+from portfolio_lib.metrics.clv import simple_clv
+from portfolio_lib.metrics.costs import acquisition_costs, cost_summary, ltv_to_cac
+from portfolio_lib.metrics.movements import (
     annual_churn,
     cohort_matrix,
     cohort_table,
     movements,
     revenue_bridge,
 )
-from portfolio_lib.prepare import prepare
-from portfolio_lib.present import read_records
-from portfolio_lib.weight import headline_kpis, weight_by, weight_over_time
+from portfolio_lib.metrics.weight import headline_kpis, weight_by, weight_over_time
+from portfolio_lib.ui.present import read_records
 
 pytestmark = pytest.mark.notebooks
 

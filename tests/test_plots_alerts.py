@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from portfolio_lib.alerts import alerts_by_rep, customer_alerts
 from portfolio_lib.i18n import label
+from portfolio_lib.metrics.alerts import alerts_by_rep, customer_alerts
 from portfolio_lib.plots.alerts import (
     MAIN_ALERTS,
     main_alert,

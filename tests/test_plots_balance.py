@@ -10,7 +10,8 @@ from matplotlib.colors import to_rgba
 from matplotlib.image import AxesImage
 from matplotlib.patches import Rectangle
 
-from portfolio_lib.balance import (
+from portfolio_lib.i18n import label
+from portfolio_lib.metrics.balance import (
     abc_classes,
     class_summary,
     concentration,
@@ -20,7 +21,6 @@ from portfolio_lib.balance import (
     potential_matrix,
     potential_matrix_summary,
 )
-from portfolio_lib.i18n import label
 from portfolio_lib.plots.balance import (
     plot_class_mix,
     plot_concentration,

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from portfolio_lib.clv import retention_clv, simple_clv
 from portfolio_lib.i18n import label
+from portfolio_lib.metrics.clv import retention_clv, simple_clv
 from portfolio_lib.plots.clv import plot_clv_comparison, plot_clv_distribution, plot_simple_clv
 
 NB = "\u00a0"

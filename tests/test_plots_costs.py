@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from portfolio_lib.costs import acquisition_costs, cost_summary
+from portfolio_lib.metrics.costs import acquisition_costs, cost_summary
 from portfolio_lib.plots.costs import (
     plot_cac_by_channel,
     plot_cost_trend,

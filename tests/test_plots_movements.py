@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.colors import TwoSlopeNorm
 
-from portfolio_lib.movements import cohort_matrix, cohort_table, movements, revenue_bridge
+from portfolio_lib.metrics.movements import cohort_matrix, cohort_table, movements, revenue_bridge
 from portfolio_lib.plots.movements import (
     plot_churn,
     plot_cohorts,
@@ -28,7 +28,7 @@ def _close_figures():
 
 
 def _moves(months: int = 4) -> pd.DataFrame:
-    """A movements table (the columns of portfolio_lib.movements.movements) by hand."""
+    """A movements table (the columns of portfolio_lib.metrics.movements.movements) by hand."""
     starts = pd.date_range("2024-01-01", periods=months, freq="MS")
     new = np.array([5, 3, 0, 2] * (months // 4))
     reactivated = np.array([0, 1, 2, 0] * (months // 4))

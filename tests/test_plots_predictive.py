@@ -9,18 +9,18 @@ import pytest
 from matplotlib.image import AxesImage
 
 from portfolio_lib.i18n import label
+from portfolio_lib.models.predictive import (
+    BGNBDFit,
+    frequency_recency_matrix,
+    p_alive_matrix,
+    period_transactions,
+)
 from portfolio_lib.plots.predictive import (
     plot_calibration_vs_holdout,
     plot_clv_by_segment,
     plot_frequency_recency_matrix,
     plot_p_alive_matrix,
     plot_period_transactions,
-)
-from portfolio_lib.predictive import (
-    BGNBDFit,
-    frequency_recency_matrix,
-    p_alive_matrix,
-    period_transactions,
 )
 
 FIT = BGNBDFit(

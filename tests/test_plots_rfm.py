@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from portfolio_lib.i18n import label
+from portfolio_lib.metrics.rfm import RFM_GRID, rfm_scores, rfm_segments, rfm_summary
 from portfolio_lib.plots.rfm import plot_rfm_grid, plot_rfm_segments
-from portfolio_lib.rfm import RFM_GRID, rfm_scores, rfm_segments, rfm_summary
 
 
 @pytest.fixture(autouse=True)

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from matplotlib.text import Annotation
 
+from portfolio_lib.metrics.weight import weight_by, weight_over_time
 from portfolio_lib.plots.weight import plot_weight_by, plot_weight_trend
-from portfolio_lib.weight import weight_by, weight_over_time
 
 NB = "\u00a0"
 

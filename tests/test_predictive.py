@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 from scipy import integrate
 from scipy.special import betaln, expit, hyp2f1
 
-from portfolio_lib import predictive as pred
-from portfolio_lib.aggregate import aggregate
 from portfolio_lib.config import DEFAULTS, SAMPLE_FILES
-from portfolio_lib.errors import DataQualityWarning, PortfolioDataError
-from portfolio_lib.io import load_portfolio
-from portfolio_lib.predictive import (
+from portfolio_lib.data.errors import DataQualityWarning, PortfolioDataError
+from portfolio_lib.data.load import load_portfolio
+from portfolio_lib.engine.aggregate import aggregate
+from portfolio_lib.models import predictive as pred
+from portfolio_lib.models.predictive import (
     DAYS_PER_MONTH,
     BGNBDFit,
     GammaGammaFit,
@@ -52,7 +52,7 @@ N_SIMULATED = 15_000
 
 def _use_threads(monkeypatch, threads: int) -> None:
     """Run the library's threaded work on ``threads`` threads (two even on a one-core runner)."""
-    import portfolio_lib.aggregate as aggregate_module
+    import portfolio_lib.engine.aggregate as aggregate_module
 
     monkeypatch.setattr(aggregate_module, "THREADS", threads)
     monkeypatch.setattr(aggregate_module.os, "cpu_count", lambda: 2)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from portfolio_lib import PortfolioDataError
-from portfolio_lib.prepare import as_list, prepare
+from portfolio_lib.engine.prepare import as_list, prepare
 
 
 def test_as_list():

@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-import portfolio_lib.balance  # noqa: F401  (registers the ABC labels)
+import portfolio_lib.metrics.balance  # noqa: F401  (registers the ABC labels)
 from portfolio_lib import DataQualityWarning, PortfolioDataError, load_transactions
-from portfolio_lib.alerts import alerts_by_rep
-from portfolio_lib.clv import simple_clv
-from portfolio_lib.costs import ltv_to_cac
-from portfolio_lib.present import (
+from portfolio_lib.metrics.alerts import alerts_by_rep
+from portfolio_lib.metrics.clv import simple_clv
+from portfolio_lib.metrics.costs import ltv_to_cac
+from portfolio_lib.ui.present import (
     RECORD_MIME,
     format_table,
     read_records,

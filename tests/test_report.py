@@ -618,7 +618,7 @@ def test_index_links_the_excel_hand_outs(tmp_path):
 def test_html_leaves_out_the_key_figure_records_without_warnings(tmp_path):
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-    from portfolio_lib.present import RECORD_MIME, read_records
+    from portfolio_lib.ui.present import RECORD_MIME, read_records
 
     cell = new_code_cell("record(...)")
     cell.outputs = [

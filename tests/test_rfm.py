@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 from pandas.testing import assert_series_equal
 
 from portfolio_lib import i18n
-from portfolio_lib.aggregate import aggregate
-from portfolio_lib.balance import _descending_order, _descending_sort
 from portfolio_lib.config import SAMPLE_FILES
-from portfolio_lib.io import load_portfolio
-from portfolio_lib.rfm import (
+from portfolio_lib.data.load import load_portfolio
+from portfolio_lib.engine.aggregate import aggregate
+from portfolio_lib.metrics.balance import _descending_order, _descending_sort
+from portfolio_lib.metrics.rfm import (
     RFM_ACTIONS,
     RFM_GRID,
     RFM_SEGMENTS,
@@ -421,7 +421,7 @@ def test_rfm_table_days_equal_pandas_timedelta_days(unit):
     ],
 )
 def test_smallest_values_are_numpys_partition(values):
-    from portfolio_lib.rfm import _smallest
+    from portfolio_lib.metrics.rfm import _smallest
 
     values = np.array(values) + 0.0
     positions = np.arange(values.size)  # every rank

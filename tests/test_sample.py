@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from portfolio_lib import load_transactions
-from portfolio_lib.sample import generate_sample, main, sample_files
+from portfolio_lib.data.sample import generate_sample, main, sample_files
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,11 @@ import pytest
 from pandas.testing import assert_frame_equal, assert_series_equal
 
 from portfolio_lib import studies
-from portfolio_lib.aggregate import active_matrix, clear_cache, window_totals
-from portfolio_lib.alerts import alerts_by_rep, customer_alerts
-from portfolio_lib.balance import (
+from portfolio_lib.data.errors import DataQualityWarning
+from portfolio_lib.engine.aggregate import active_matrix, clear_cache, window_totals
+from portfolio_lib.engine.prepare import prepare
+from portfolio_lib.metrics.alerts import alerts_by_rep, customer_alerts
+from portfolio_lib.metrics.balance import (
     abc_classes,
     class_summary,
     concentration,
@@ -31,17 +33,18 @@ from portfolio_lib.balance import (
     potential_matrix,
     potential_matrix_summary,
 )
-from portfolio_lib.clv import retention_clv, simple_clv
-from portfolio_lib.costs import acquisition_costs, cost_summary, ltv_to_cac
-from portfolio_lib.errors import DataQualityWarning
-from portfolio_lib.movements import (
+from portfolio_lib.metrics.clv import retention_clv, simple_clv
+from portfolio_lib.metrics.costs import acquisition_costs, cost_summary, ltv_to_cac
+from portfolio_lib.metrics.movements import (
     annual_churn,
     cohort_matrix,
     cohort_table,
     movements,
     revenue_bridge,
 )
-from portfolio_lib.predictive import (
+from portfolio_lib.metrics.rfm import rfm_scores, rfm_segments, rfm_summary, rfm_table
+from portfolio_lib.metrics.weight import headline_kpis, weight_by, weight_over_time
+from portfolio_lib.models.predictive import (
     calibration_and_holdout,
     calibration_vs_holdout,
     clv_by_segment,
@@ -52,11 +55,8 @@ from portfolio_lib.predictive import (
     period_transactions,
     predictive_clv,
 )
-from portfolio_lib.predictive import ltv_to_cac as channel_ltv_to_cac
-from portfolio_lib.prepare import prepare
-from portfolio_lib.rfm import rfm_scores, rfm_segments, rfm_summary, rfm_table
+from portfolio_lib.models.predictive import ltv_to_cac as channel_ltv_to_cac
 from portfolio_lib.studies import Note
-from portfolio_lib.weight import headline_kpis, weight_by, weight_over_time
 
 EDGE_DIR = Path(__file__).parent / "data" / "edge"
 # Both sides fit with the same optimiser on the same data: identical to rounding.
@@ -414,8 +414,8 @@ def test_buyer_list_gathers_narrow_integers_and_the_given_ranking(sample_aggrega
     """The hand-out list's shortcuts (integers gathered narrow, the monetary values of the
     caller's sort, rfm_code rewritten) give the merged and sorted table: scores, days and
     orders of every width (int8, int16, int32, none narrower)."""
-    from portfolio_lib.balance import _descending_sort
-    from portfolio_lib.rfm import _rfm_table
+    from portfolio_lib.metrics.balance import _descending_sort
+    from portfolio_lib.metrics.rfm import _rfm_table
 
     customers = sample_aggregates.customers
     values, rows = _rfm_table(customers, as_of=sample_aggregates.as_of)
@@ -965,7 +965,7 @@ def _same_clv_studies(one, other):
 def _on_background_thread(monkeypatch) -> None:
     """Let clv_study (its group tables) and balance_study (its potential matrix) use their
     second thread whatever the size and cores."""
-    import portfolio_lib.aggregate as aggregate_module
+    import portfolio_lib.engine.aggregate as aggregate_module
 
     monkeypatch.setattr(studies, "_BACKGROUND_MIN_CUSTOMERS", 0)
     monkeypatch.setattr(aggregate_module.os, "cpu_count", lambda: 2)

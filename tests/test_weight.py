@@ -17,12 +17,12 @@ import pandas as pd
 import pytest
 
 from portfolio_lib import i18n
-from portfolio_lib.aggregate import aggregate
 from portfolio_lib.config import SAMPLE_FILES
-from portfolio_lib.errors import PortfolioDataError
-from portfolio_lib.io import load_portfolio
-from portfolio_lib.movements import movements
-from portfolio_lib.weight import headline_kpis, weight_by, weight_over_time
+from portfolio_lib.data.errors import PortfolioDataError
+from portfolio_lib.data.load import load_portfolio
+from portfolio_lib.engine.aggregate import aggregate
+from portfolio_lib.metrics.movements import movements
+from portfolio_lib.metrics.weight import headline_kpis, weight_by, weight_over_time
 
 
 @pytest.fixture(scope="module")

@@ -25,13 +25,14 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from portfolio_lib import i18n, studies, widgets
-from portfolio_lib.alerts import alerts_by_rep, customer_alerts
-from portfolio_lib.balance import abc_classes, class_summary, lifecycle_phases, pmg_classes
-from portfolio_lib.movements import movements
-from portfolio_lib.prepare import prepare
-from portfolio_lib.rfm import rfm_scores, rfm_table
-from portfolio_lib.weight import headline_kpis
+from portfolio_lib import i18n, studies
+from portfolio_lib.engine.prepare import prepare
+from portfolio_lib.metrics.alerts import alerts_by_rep, customer_alerts
+from portfolio_lib.metrics.balance import abc_classes, class_summary, lifecycle_phases, pmg_classes
+from portfolio_lib.metrics.movements import movements
+from portfolio_lib.metrics.rfm import rfm_scores, rfm_table
+from portfolio_lib.metrics.weight import headline_kpis
+from portfolio_lib.ui import widgets
 
 EDGE_DIR = Path(__file__).parent / "data" / "edge"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -482,11 +483,11 @@ def test_a_change_never_aggregates_or_fits_again(explorers, monkeypatch):
     """Every explorer: a control change runs no aggregation and no model fit; times printed."""
     built, initial = explorers
     forbidden = ("aggregate", "customer_summary", "fit_bgnbd", "fit_gamma_gamma")
-    originals = {name: getattr(sys.modules["portfolio_lib.predictive"], name, None)
+    originals = {name: getattr(sys.modules["portfolio_lib.models.predictive"], name, None)
                  for name in forbidden}  # fmt: skip
     originals.update(
-        aggregate=sys.modules["portfolio_lib.aggregate"].aggregate,
-        customer_summary=sys.modules["portfolio_lib.aggregate"].customer_summary,
+        aggregate=sys.modules["portfolio_lib.engine.aggregate"].aggregate,
+        customer_summary=sys.modules["portfolio_lib.engine.aggregate"].customer_summary,
     )
 
     def forbid(name):

@@ -1,12 +1,12 @@
 """Charts of the risk alerts: revenue at risk per sales rep and the accounts to call first.
 
-Both take the per-customer table of :func:`portfolio_lib.alerts.customer_alerts`, draw on
+Both take the per-customer table of :func:`portfolio_lib.metrics.alerts.customer_alerts`, draw on
 ``ax`` (a new figure when missing) and return it; labels follow ``lang``.
 
 A customer can raise several alerts at once, so to stack revenue without counting it twice
 each alerted customer is put under one *main* alert, the most serious: key account at risk,
 else revenue drop, else overdue order. The stacks of a rep add up to the ``revenue_at_risk``
-of :func:`portfolio_lib.alerts.alerts_by_rep`.
+of :func:`portfolio_lib.metrics.alerts.alerts_by_rep`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
-from .. import i18n
-from ..i18n import label
-from .common import COLORS, currency_axis, get_ax, no_data, shorten
+from portfolio_lib import i18n
+from portfolio_lib.i18n import label
+from portfolio_lib.plots.common import COLORS, currency_axis, get_ax, no_data, shorten
 
 __all__ = ["MAIN_ALERTS", "main_alert", "plot_revenue_at_risk_by_rep", "plot_top_at_risk"]
 
@@ -59,7 +59,7 @@ def main_alert(alerts: pd.DataFrame) -> pd.Series:
     Parameters
     ----------
     alerts : pandas.DataFrame
-        :func:`portfolio_lib.alerts.customer_alerts`.
+        :func:`portfolio_lib.metrics.alerts.customer_alerts`.
 
     Returns
     -------
@@ -90,7 +90,7 @@ def plot_revenue_at_risk_by_rep(
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`portfolio_lib.alerts.customer_alerts`.
+        :func:`portfolio_lib.metrics.alerts.customer_alerts`.
     lang : {'fr', 'en'}
     ax : matplotlib Axes, optional
 
@@ -172,7 +172,7 @@ def plot_top_at_risk(
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`portfolio_lib.alerts.customer_alerts` (sorted by priority).
+        :func:`portfolio_lib.metrics.alerts.customer_alerts` (sorted by priority).
     n : int, default 15
         How many customers to list.
     lang : {'fr', 'en'}

@@ -1,7 +1,7 @@
 """Charts of the balance of the portfolio: Pareto/ABC, class mixes, concentration, lifecycle
 and the potential x penetration matrix.
 
-Each function takes the table made by the matching function of :mod:`portfolio_lib.balance`
+Each function takes the table made by the matching function of :mod:`portfolio_lib.metrics.balance`
 (``abc_classes``, ``class_summary``, ``concentration``, ``lifecycle_summary``,
 ``potential_matrix_summary``), draws on ``ax`` (a new figure when missing) and returns it;
 labels follow ``lang``.
@@ -17,11 +17,19 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
-from .. import i18n
-from ..balance import ABC_CLASSES, LEVELS
-from ..config import DEFAULTS
-from ..i18n import label
-from .common import COLORS, currency_axis, get_ax, no_data, percent_axis, share_bars, shorten
+from portfolio_lib import i18n
+from portfolio_lib.config import DEFAULTS
+from portfolio_lib.i18n import label
+from portfolio_lib.metrics.balance import ABC_CLASSES, LEVELS
+from portfolio_lib.plots.common import (
+    COLORS,
+    currency_axis,
+    get_ax,
+    no_data,
+    percent_axis,
+    share_bars,
+    shorten,
+)
 
 __all__ = [
     "plot_class_mix",
@@ -137,7 +145,7 @@ def plot_pareto_curve(
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`portfolio_lib.balance.abc_classes` (ranked; ``cumulative_share``, ``abc``).
+        :func:`portfolio_lib.metrics.balance.abc_classes` (ranked; ``cumulative_share``, ``abc``).
     lang : {'fr', 'en'}
     ax : matplotlib Axes, optional
     max_points : int, default 2000
@@ -224,7 +232,7 @@ def plot_class_mix(
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`portfolio_lib.balance.class_summary` (index: the classes; ``customers``,
+        :func:`portfolio_lib.metrics.balance.class_summary` (index: the classes; ``customers``,
         ``customer_share``, ``{value}_share``).
     value : str, default 'revenue'
         The value summed by ``class_summary``.
@@ -283,9 +291,9 @@ def plot_concentration(
     Parameters
     ----------
     data : pandas.Series
-        :func:`portfolio_lib.balance.concentration`.
+        :func:`portfolio_lib.metrics.balance.concentration`.
     dependent : pandas.DataFrame, optional
-        :func:`portfolio_lib.balance.dependence_alerts` computed with the same threshold: its
+        :func:`portfolio_lib.metrics.balance.dependence_alerts` computed with the same threshold: its
         customers are named in the box (``name`` when present, else ``customer_id``).
     dependence_alert : float, default 0.15
         The threshold used for ``data``.
@@ -369,7 +377,7 @@ def plot_lifecycle(data: pd.DataFrame, *, lang: str = "fr", ax: Axes | None = No
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`portfolio_lib.balance.lifecycle_summary` (index ``phase``).
+        :func:`portfolio_lib.metrics.balance.lifecycle_summary` (index ``phase``).
     lang : {'fr', 'en'}
     ax : matplotlib Axes, optional
 
@@ -419,7 +427,7 @@ def plot_potential_matrix(data: pd.DataFrame, *, lang: str = "fr", ax: Axes | No
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`portfolio_lib.balance.potential_matrix_summary`.
+        :func:`portfolio_lib.metrics.balance.potential_matrix_summary`.
     lang : {'fr', 'en'}
     ax : matplotlib Axes, optional
 

@@ -1,7 +1,7 @@
 """Charts of the customer lifetime value: distribution, simple CLV by group, three methods compared.
 
-Each function takes the tables made by :mod:`portfolio_lib.clv` (``simple_clv``,
-``retention_clv``) and :mod:`portfolio_lib.predictive` (``predictive_clv``,
+Each function takes the tables made by :mod:`portfolio_lib.metrics.clv` (``simple_clv``,
+``retention_clv``) and :mod:`portfolio_lib.models.predictive` (``predictive_clv``,
 ``clv_by_segment``), draws on ``ax`` (a new figure when missing) and returns it; labels follow
 ``lang``. The predictive model's own diagnostics are in :mod:`portfolio_lib.plots.predictive`.
 """
@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from .. import i18n
-from ..i18n import label
-from .common import COLORS, currency_axis, get_ax, no_data, shorten
+from portfolio_lib import i18n
+from portfolio_lib.i18n import label
+from portfolio_lib.plots.common import COLORS, currency_axis, get_ax, no_data, shorten
 
 __all__ = ["plot_clv_comparison", "plot_clv_distribution", "plot_simple_clv"]
 
@@ -91,7 +91,7 @@ def plot_clv_distribution(
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`portfolio_lib.predictive.predictive_clv` (or any table with a ``value`` column).
+        :func:`portfolio_lib.models.predictive.predictive_clv` (or any table with a ``value`` column).
     value : str, default 'clv'
     log : bool, default True
     bins : int, default 40
@@ -164,7 +164,7 @@ def plot_simple_clv(data: pd.DataFrame, *, lang: str = "fr", ax: Axes | None = N
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`portfolio_lib.clv.simple_clv` (one row per group).
+        :func:`portfolio_lib.metrics.clv.simple_clv` (one row per group).
     lang : {'fr', 'en'}
     ax : matplotlib Axes, optional
 
@@ -223,11 +223,11 @@ def plot_clv_comparison(
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`portfolio_lib.clv.simple_clv` by group (``clv``).
+        :func:`portfolio_lib.metrics.clv.simple_clv` by group (``clv``).
     retention : pandas.Series, optional
-        :func:`portfolio_lib.clv.retention_clv` per group, indexed like ``data``.
+        :func:`portfolio_lib.metrics.clv.retention_clv` per group, indexed like ``data``.
     predictive : pandas.DataFrame, optional
-        :func:`portfolio_lib.predictive.clv_by_segment` by the same attribute (``clv_mean``).
+        :func:`portfolio_lib.models.predictive.clv_by_segment` by the same attribute (``clv_mean``).
     horizon_months : int, optional
         Horizon of the predictive CLV, for the legend.
     lang : {'fr', 'en'}

@@ -26,9 +26,9 @@ from matplotlib.axis import Axis
 from matplotlib.patches import FancyBboxPatch, Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from .. import i18n
-from ..aggregate import PERIOD_MONTHS
-from ..i18n import label
+from portfolio_lib import i18n
+from portfolio_lib.engine.aggregate import PERIOD_MONTHS
+from portfolio_lib.i18n import label
 
 __all__ = [
     "COLORS",

@@ -1,6 +1,6 @@
 """Charts of the cost of winning and keeping customers: CAC, CRC, CAC by channel, payback, LTV/CAC.
 
-Each function takes the table made by the matching function of :mod:`portfolio_lib.costs`
+Each function takes the table made by the matching function of :mod:`portfolio_lib.metrics.costs`
 (``cost_summary``, ``acquisition_costs``, ``retention_costs``, ``cac_payback``) unchanged,
 draws on ``ax`` (a new figure when missing) and returns it; labels follow ``lang``.
 """
@@ -12,10 +12,10 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
-from .. import i18n
-from ..costs import ltv_to_cac
-from ..i18n import label
-from .common import (
+from portfolio_lib import i18n
+from portfolio_lib.i18n import label
+from portfolio_lib.metrics.costs import ltv_to_cac
+from portfolio_lib.plots.common import (
     COLORS,
     align_twin,
     check_one_row_per_period,
@@ -126,8 +126,8 @@ def plot_cost_trend(
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`portfolio_lib.costs.cost_summary`, or :func:`~portfolio_lib.costs.acquisition_costs`
-        (kind 'acquisition') / :func:`~portfolio_lib.costs.retention_costs` (kind 'retention')
+        :func:`portfolio_lib.metrics.costs.cost_summary`, or :func:`~portfolio_lib.metrics.costs.acquisition_costs`
+        (kind 'acquisition') / :func:`~portfolio_lib.metrics.costs.retention_costs` (kind 'retention')
         without ``by_channel``.
     kind : {'acquisition', 'retention'}
     lang : {'fr', 'en'}
@@ -201,7 +201,7 @@ def plot_cac_by_channel(
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`portfolio_lib.costs.acquisition_costs` with ``by_channel=True``.
+        :func:`portfolio_lib.metrics.costs.acquisition_costs` with ``by_channel=True``.
     period : str, optional
         Label of the period (a value of ``data["period"]``, e.g. ``"2025"``); default the last.
     lang : {'fr', 'en'}
@@ -264,7 +264,7 @@ def plot_payback(
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`portfolio_lib.costs.cac_payback` or :func:`~portfolio_lib.costs.cost_summary`.
+        :func:`portfolio_lib.metrics.costs.cac_payback` or :func:`~portfolio_lib.metrics.costs.cost_summary`.
     lang : {'fr', 'en'}
     ax : matplotlib Axes, optional
 
@@ -316,7 +316,7 @@ def plot_ltv_to_cac(
     Parameters
     ----------
     ltv : float or pandas.Series
-        Customer lifetime value, e.g. ``simple_clv(...)["clv"]`` (:mod:`portfolio_lib.clv`).
+        Customer lifetime value, e.g. ``simple_clv(...)["clv"]`` (:mod:`portfolio_lib.metrics.clv`).
     cac : float or pandas.Series
         Acquisition cost, aligned on the same index when both are Series.
     lang : {'fr', 'en'}
@@ -326,7 +326,7 @@ def plot_ltv_to_cac(
     -------
     matplotlib.axes.Axes
         Per group, a CAC bar then an LTV bar (horizontal); the ratio
-        (:func:`portfolio_lib.costs.ltv_to_cac`) is written right of them.
+        (:func:`portfolio_lib.metrics.costs.ltv_to_cac`) is written right of them.
     """
     ax = get_ax(ax, figsize=(9, 2.6))
     ratio = ltv_to_cac(ltv, cac)

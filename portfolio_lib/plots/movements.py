@@ -1,6 +1,6 @@
 """Charts of the portfolio movements: customers won and lost, churn, revenue bridge, cohorts.
 
-Each function takes the table made by the matching function of :mod:`portfolio_lib.movements`
+Each function takes the table made by the matching function of :mod:`portfolio_lib.metrics.movements`
 (``movements``, ``revenue_bridge``, ``cohort_matrix``) unchanged, draws on ``ax`` (a new figure
 when missing) and returns it; labels follow ``lang``.
 
@@ -19,9 +19,9 @@ from matplotlib.colors import LinearSegmentedColormap, Normalize, TwoSlopeNorm
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-from .. import i18n
-from ..i18n import label
-from .common import (
+from portfolio_lib import i18n
+from portfolio_lib.i18n import label
+from portfolio_lib.plots.common import (
     COLORS,
     check_one_row_per_period,
     currency_axis,
@@ -135,7 +135,7 @@ def plot_movements(
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`portfolio_lib.movements.movements` without ``by`` (one row per period).
+        :func:`portfolio_lib.metrics.movements.movements` without ``by`` (one row per period).
     lang : {'fr', 'en'}
     ax : matplotlib Axes, optional
     net : bool, default True
@@ -207,7 +207,7 @@ def plot_churn(
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`portfolio_lib.movements.movements` without ``by``.
+        :func:`portfolio_lib.metrics.movements.movements` without ``by``.
     rate : {'churn_rate', 'retention_rate'}
     lang : {'fr', 'en'}
     ax : matplotlib Axes, optional
@@ -292,7 +292,7 @@ def plot_revenue_bridge(
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`portfolio_lib.movements.revenue_bridge` without ``by``.
+        :func:`portfolio_lib.metrics.movements.revenue_bridge` without ``by``.
     period : str, optional
         Label of the period to show (a value of ``data["period"]``, e.g. ``"2025"``); default
         the last one.
@@ -397,7 +397,7 @@ def plot_cohorts(
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`portfolio_lib.movements.cohort_matrix` (index ``cohort``, columns ``offset``).
+        :func:`portfolio_lib.metrics.movements.cohort_matrix` (index ``cohort``, columns ``offset``).
     value : {'active_share', 'revenue_share'}
         The value the matrix holds (the ``value`` passed to ``cohort_matrix``).
     period : {'month', 'quarter', 'year'}, optional

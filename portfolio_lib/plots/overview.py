@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.axes import Axes
 
-from .common import Kpi, kpi_tiles
+from portfolio_lib.plots.common import Kpi, kpi_tiles
 
 __all__ = ["headline_tiles", "plot_headline"]
 
@@ -16,9 +16,9 @@ def headline_tiles(kpis: pd.Series, shares: pd.Series | None = None) -> dict[str
     Parameters
     ----------
     kpis : pandas.Series
-        :func:`portfolio_lib.weight.headline_kpis`.
+        :func:`portfolio_lib.metrics.weight.headline_kpis`.
     shares : pandas.Series, optional
-        :func:`portfolio_lib.balance.concentration` of the same window.
+        :func:`portfolio_lib.metrics.balance.concentration` of the same window.
     """
     tiles = {
         "revenue": Kpi(kpis["revenue"], "currency", change=kpis.get("revenue_growth")),

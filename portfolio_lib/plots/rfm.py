@@ -1,6 +1,6 @@
 """Charts of the RFM analysis: the R x F grid of segments and the segments' weight.
 
-Each function takes the table made by :mod:`portfolio_lib.rfm` (``rfm_segments`` or
+Each function takes the table made by :mod:`portfolio_lib.metrics.rfm` (``rfm_segments`` or
 ``rfm_scores`` for the grid, ``rfm_summary`` for the segment sizes), draws on ``ax`` (a new
 figure when missing) and returns it; labels follow ``lang``.
 """
@@ -12,10 +12,10 @@ from collections.abc import Mapping
 import pandas as pd
 from matplotlib.axes import Axes
 
-from .. import i18n
-from ..i18n import label
-from ..rfm import RFM_GRID
-from .common import COLORS, get_ax, no_data, number_axis, share_bars
+from portfolio_lib import i18n
+from portfolio_lib.i18n import label
+from portfolio_lib.metrics.rfm import RFM_GRID
+from portfolio_lib.plots.common import COLORS, get_ax, no_data, number_axis, share_bars
 
 __all__ = ["plot_rfm_grid", "plot_rfm_segments"]
 
@@ -76,11 +76,11 @@ def plot_rfm_grid(
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`portfolio_lib.rfm.rfm_segments` (or :func:`portfolio_lib.rfm.rfm_scores`, then
+        :func:`portfolio_lib.metrics.rfm.rfm_segments` (or :func:`portfolio_lib.metrics.rfm.rfm_scores`, then
         without segment names unless the scores are 1-5, which use :data:`RFM_GRID`).
     grid : mapping, optional
         ``{(r, f): segment key}`` given to ``rfm_segments``, to name cells without customers;
-        default :data:`portfolio_lib.rfm.RFM_GRID` for 5 scores.
+        default :data:`portfolio_lib.metrics.rfm.RFM_GRID` for 5 scores.
     lang : {'fr', 'en'}
     ax : matplotlib Axes, optional
 
@@ -135,7 +135,7 @@ def plot_rfm_segments(data: pd.DataFrame, *, lang: str = "fr", ax: Axes | None =
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`portfolio_lib.rfm.rfm_summary` (index ``rfm_segment``; ``customers``,
+        :func:`portfolio_lib.metrics.rfm.rfm_summary` (index ``rfm_segment``; ``customers``,
         ``customer_share``, ``revenue``, ``revenue_share``).
     lang : {'fr', 'en'}
     ax : matplotlib Axes, optional

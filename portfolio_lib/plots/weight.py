@@ -1,6 +1,6 @@
 """Charts of the weight of the portfolio: revenue and active customers over time, weight by group.
 
-Each function takes the table made by the matching function of :mod:`portfolio_lib.weight`
+Each function takes the table made by the matching function of :mod:`portfolio_lib.metrics.weight`
 (``weight_over_time``, ``weight_by``) unchanged, draws on ``ax`` (a new figure when missing)
 and returns it; labels follow ``lang``.
 """
@@ -12,9 +12,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
-from .. import i18n
-from ..i18n import label
-from .common import (
+from portfolio_lib import i18n
+from portfolio_lib.i18n import label
+from portfolio_lib.plots.common import (
     COLORS,
     align_twin,
     check_one_row_per_period,
@@ -72,7 +72,7 @@ def plot_weight_trend(
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`portfolio_lib.weight.weight_over_time` without ``by`` (one row per period).
+        :func:`portfolio_lib.metrics.weight.weight_over_time` without ``by`` (one row per period).
     line : {'revenue_window', 'active_customers'}
         The trend drawn as a line: trailing revenue over the activity window, or active
         customers at each period end.
@@ -169,7 +169,7 @@ def plot_weight_by(
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`portfolio_lib.weight.weight_by` (sorted by revenue, the group column first).
+        :func:`portfolio_lib.metrics.weight.weight_by` (sorted by revenue, the group column first).
     by : str, optional
         The group column (``'segment'``, ``'sales_rep'``...); default the first column.
     max_groups : int, default 12

@@ -76,9 +76,9 @@ from typing import Any, TextIO
 
 import yaml
 
-from . import i18n
-from .config import DEFAULTS, NOTEBOOKS_DIR, REPORTS_DIR
-from .present import RECORD_MIME
+from portfolio_lib import i18n
+from portfolio_lib.config import DEFAULTS, NOTEBOOKS_DIR, REPORTS_DIR
+from portfolio_lib.ui.present import RECORD_MIME
 
 __all__ = [
     "DATA_PARAMETERS",
@@ -786,7 +786,7 @@ def export_html(
 # Index and metadata
 # --------------------------------------------------------------------------------------------
 def _run_metadata(plan: RunPlan, results: Sequence[NotebookResult], finished: dt.datetime) -> dict:
-    from . import __version__
+    from portfolio_lib import __version__
 
     effective = plan.effective_parameters()
     return {

@@ -21,7 +21,7 @@ summed per frequency, so a million customers fit in seconds.
 Units
 -----
 Every time given to or returned by this module is in **days**, like the summary of
-:func:`portfolio_lib.aggregate.customer_summary`: ``recency``, ``T``, the horizon ``t``,
+:func:`portfolio_lib.engine.aggregate.customer_summary`: ``recency``, ``T``, the horizon ``t``,
 ``duration_holdout``. The BG/NBD is fitted in a coarser unit, ``time_unit_days`` (7 = weeks,
 the default, as in the papers), because parameters of order one condition the optimiser best;
 the model is scale-free (fitting in days gives the same ``r``, ``a``, ``b`` and 7 times the
@@ -47,11 +47,11 @@ from scipy.integrate import IntegrationWarning, quad
 from scipy.optimize import minimize
 from scipy.special import betainc, betaln, digamma, expit, gammaln, hyp2f1, xlogy
 
-from . import i18n
-from .aggregate import _in_halves, customer_summary
-from .clv import _rows_by_code, _run_sums
-from .config import DEFAULTS
-from .errors import DataQualityWarning, PortfolioDataError
+from portfolio_lib import i18n
+from portfolio_lib.config import DEFAULTS
+from portfolio_lib.data.errors import DataQualityWarning, PortfolioDataError
+from portfolio_lib.engine.aggregate import _in_halves, customer_summary
+from portfolio_lib.metrics.clv import _rows_by_code, _run_sums
 
 __all__ = [
     "DAYS_PER_MONTH",
@@ -155,7 +155,7 @@ i18n.register(
         "ltv": {"fr": "Valeur client (LTV)", "en": "Customer value (LTV)"},
     }
 )
-# Shared with portfolio_lib.clv and portfolio_lib.costs (same texts): added only if missing, so
+# Shared with portfolio_lib.metrics.clv and portfolio_lib.metrics.costs (same texts): added only if missing, so
 # the import order never changes a label.
 _SHARED_LABELS = {
     "clv": {"fr": "Valeur vie client (CLV)", "en": "Customer lifetime value (CLV)"},
@@ -629,7 +629,7 @@ def fit_bgnbd(
     ----------
     summary : pandas.DataFrame
         One row per customer with ``frequency`` (repeat purchase days), ``recency`` and ``T``
-        in days, as :func:`portfolio_lib.aggregate.customer_summary` or
+        in days, as :func:`portfolio_lib.engine.aggregate.customer_summary` or
         ``Aggregates.customers`` give them. Prospects (all three missing) are skipped.
     time_unit_days : float, default 7
         Days per time unit of the fit (weeks). Predictions do not depend on it.
@@ -1409,7 +1409,7 @@ def fit_gamma_gamma(
     ----------
     summary : pandas.DataFrame
         ``frequency`` and ``monetary_value`` (mean spend of the repeat purchase days, as
-        :func:`portfolio_lib.aggregate.customer_summary` gives it) per customer.
+        :func:`portfolio_lib.engine.aggregate.customer_summary` gives it) per customer.
     on_nonpositive : {'error', 'exclude'}, default 'error'
         Repeat customers whose average spend is <= 0 (credit notes): raise ``negative_spend``,
         or leave them out of the fit with a warning (:func:`expected_spend` then gives them the
@@ -1819,7 +1819,7 @@ def predictive_clv(
     ----------
     summary : pandas.DataFrame
         Purchase histories in days (``frequency``, ``recency``, ``T``, ``monetary_value``);
-        ``Aggregates.customers`` or :func:`portfolio_lib.aggregate.customer_summary`.
+        ``Aggregates.customers`` or :func:`portfolio_lib.engine.aggregate.customer_summary`.
     bgnbd, gamma_gamma : BGNBDFit, GammaGammaFit
     horizon_months : int, default 36
         Whole months ahead; 0 gives zero CLV.
@@ -1930,7 +1930,7 @@ def clv_by_segment(
         loaded customer table); default: the columns of ``clv`` itself.
     by : str or list of str, default 'segment'
         Attribute(s) to group by; missing values form the group ``'unknown'`` (as in
-        :mod:`portfolio_lib.costs`).
+        :mod:`portfolio_lib.metrics.costs`).
 
     Returns
     -------
@@ -2125,7 +2125,7 @@ def calibration_and_holdout(
     """Split the log in a calibration period (to fit) and a holdout period (to check).
 
     lifetimes' ``calibration_and_holdout_data`` semantics, in days: the calibration summary
-    is :func:`portfolio_lib.aggregate.customer_summary` at ``calibration_end`` (customers whose
+    is :func:`portfolio_lib.engine.aggregate.customer_summary` at ``calibration_end`` (customers whose
     first purchase is after it are left out); ``frequency_holdout`` counts the days with a
     transaction in (``calibration_end``, ``observation_end``], ``monetary_value_holdout`` is the
     mean daily amount over those days (0 without any), ``duration_holdout`` the holdout length.

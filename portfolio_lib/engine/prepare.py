@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .aggregate import Aggregates, aggregate
-from .config import data_path
-from .errors import PortfolioDataError
-from .io import Portfolio, load_portfolio
+from portfolio_lib.config import data_path
+from portfolio_lib.data.errors import PortfolioDataError
+from portfolio_lib.data.load import Portfolio, load_portfolio
+from portfolio_lib.engine.aggregate import Aggregates, aggregate
 
 __all__ = ["Prepared", "as_list", "prepare"]
 

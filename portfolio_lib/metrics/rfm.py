@@ -23,9 +23,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from . import i18n
-from .balance import _column, _ids, _numbers, _take
-from .config import DEFAULTS
+from portfolio_lib import i18n
+from portfolio_lib.config import DEFAULTS
+from portfolio_lib.metrics.balance import _column, _ids, _numbers, _take
 
 __all__ = [
     "RFM_ACTIONS",
@@ -246,7 +246,7 @@ def _buyers(
     if not pd.api.types.is_datetime64_any_dtype(dates):
         raise ValueError(
             f"RFM: column {last_purchase!r} must hold dates, found {dates.dtype}; load the "
-            "customers with portfolio_lib.aggregate or convert it with pandas.to_datetime."
+            "customers with portfolio_lib.engine.aggregate or convert it with pandas.to_datetime."
         )
     counts = _whole_or_numbers(customers, frequency)
     return np.flatnonzero((counts > 0) & dates.notna().to_numpy()), dates, counts

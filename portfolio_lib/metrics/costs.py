@@ -1,10 +1,10 @@
 """Cost of winning and keeping customers: CAC, CRC, CAC payback and LTV/CAC.
 
-Spend comes from the canonical cost table (:func:`portfolio_lib.io.load_costs`: ``period``
+Spend comes from the canonical cost table (:func:`portfolio_lib.data.load.load_costs`: ``period``
 month, ``kind`` acquisition/retention, ``amount``, optional ``channel``) or, without a cost
 file, from monthly budgets (:func:`costs_from_budgets`). Customers come from the aggregated
-tables of :func:`portfolio_lib.aggregate.aggregate`; periods and the retained customers are
-those of :mod:`portfolio_lib.movements`.
+tables of :func:`portfolio_lib.engine.aggregate.aggregate`; periods and the retained customers are
+those of :mod:`portfolio_lib.metrics.movements`.
 
 Rules shared by every function
 ------------------------------
@@ -27,11 +27,11 @@ from concurrent.futures import Executor, Future
 import numpy as np
 import pandas as pd
 
-from .aggregate import Period, _carried_bincount, _same_customers, _views
-from .config import DEFAULTS
-from .errors import PortfolioDataError
-from .i18n import register
-from .movements import (
+from portfolio_lib.config import DEFAULTS
+from portfolio_lib.data.errors import PortfolioDataError
+from portfolio_lib.engine.aggregate import Period, _carried_bincount, _same_customers, _views
+from portfolio_lib.i18n import register
+from portfolio_lib.metrics.movements import (
     _aligned,
     _check_monthly,
     _customer_codes,
@@ -154,13 +154,13 @@ def _check_costs(costs: pd.DataFrame) -> None:
     if missing:
         raise ValueError(
             f"the cost table lacks column(s) {missing} (columns: {list(costs.columns)}): "
-            "load it with portfolio_lib.io.load_costs or build it with costs_from_budgets"
+            "load it with portfolio_lib.data.load.load_costs or build it with costs_from_budgets"
         )
     kinds = set(costs["kind"].dropna().unique()) - set(_KINDS)
     if kinds:
         raise ValueError(
             f"cost kind(s) {sorted(map(str, kinds))} are neither 'acquisition' nor 'retention': "
-            "load the table with portfolio_lib.io.load_costs, which recognises French words"
+            "load the table with portfolio_lib.data.load.load_costs, which recognises French words"
         )
 
 
@@ -198,7 +198,7 @@ def _first_purchase_months(customers: pd.DataFrame, grid: pd.DatetimeIndex) -> n
     if "first_purchase" not in customers:
         raise ValueError(
             "the customer table has no 'first_purchase': pass Aggregates.customers from "
-            "portfolio_lib.aggregate.aggregate"
+            "portfolio_lib.engine.aggregate.aggregate"
         )
     position = _date_positions(customers["first_purchase"], grid)
     if "orders" in customers:  # customers with credit notes only have no real purchase
@@ -231,7 +231,7 @@ class _Inputs:
 
     @property
     def grid(self) -> pd.DatetimeIndex:
-        """The checked month grid (:func:`portfolio_lib.movements._month_grid`)."""
+        """The checked month grid (:func:`portfolio_lib.metrics.movements._month_grid`)."""
         if self._grid is None:
             self._grid = _month_grid(self.months)
         return self._grid
@@ -567,7 +567,7 @@ def retention_costs(
         One row per period: ``period_start``, ``period_end``, ``period``,
         ``retention_spend`` (NaN when no retention row falls in the period),
         ``retained_customers`` (active at the start and at the end of the period, from
-        :func:`portfolio_lib.movements.movements`), ``crc`` (NaN when nobody was retained).
+        :func:`portfolio_lib.metrics.movements.movements`), ``crc`` (NaN when nobody was retained).
     """
     _check_costs(costs)
     grid = _month_grid(months)
@@ -589,7 +589,7 @@ def _retained_customers(
 ) -> np.ndarray:
     """Customers active at the start and at the end of each period (``movements``' retained).
 
-    Read on the activity panel :func:`portfolio_lib.movements.movements` reads (shared with
+    Read on the activity panel :func:`portfolio_lib.metrics.movements.movements` reads (shared with
     the table, ``aggregate._views``), without the other movements: activity at the start of a
     period is activity at the end of the one before, and nobody is active at the start of the
     first period.
@@ -722,7 +722,7 @@ def ltv_to_cac(ltv: float | pd.Series, cac: float | pd.Series) -> float | pd.Ser
     Parameters
     ----------
     ltv : float or Series
-        Customer lifetime value (from :mod:`portfolio_lib.clv`), e.g. per channel or cohort.
+        Customer lifetime value (from :mod:`portfolio_lib.metrics.clv`), e.g. per channel or cohort.
     cac : float or Series
         Acquisition cost, aligned on the same index when both are Series.
 

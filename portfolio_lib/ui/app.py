@@ -10,7 +10,7 @@ Steps on one page:
    controls, charts, tables and download links (Excel, PNG). Tabs are built when first opened.
 
 A French/English switch redraws everything in the other language. Errors in the data show the
-bilingual message of :class:`~portfolio_lib.errors.PortfolioDataError` (file, column, rows,
+bilingual message of :class:`~portfolio_lib.data.errors.PortfolioDataError` (file, column, rows,
 what to do) instead of a traceback. Nothing is written to disk: uploads stay in memory.
 """
 
@@ -24,11 +24,10 @@ from dataclasses import dataclass
 import ipywidgets as w
 import pandas as pd
 
-from . import i18n, widgets
-from .aggregate import Aggregates, aggregate
-from .config import SAMPLE_FILES
-from .errors import DataQualityWarning, PortfolioDataError
-from .io import (
+from portfolio_lib import i18n
+from portfolio_lib.config import SAMPLE_FILES
+from portfolio_lib.data.errors import DataQualityWarning, PortfolioDataError
+from portfolio_lib.data.load import (
     check_cost_channels,
     check_customer_ids,
     check_size,
@@ -38,7 +37,9 @@ from .io import (
     load_transactions,
     read_table,
 )
-from .schema import fields_of
+from portfolio_lib.data.schema import fields_of
+from portfolio_lib.engine.aggregate import Aggregates, aggregate
+from portfolio_lib.ui import widgets
 
 __all__ = ["App", "build_app"]
 

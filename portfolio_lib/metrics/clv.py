@@ -1,7 +1,7 @@
 """Customer lifetime value by simple formulas: the average-customer formula and retention CLV.
 
-The predictive models (BG/NBD and Gamma-Gamma) live in :mod:`portfolio_lib.predictive`.
-Churn is not recomputed here: take it from :func:`portfolio_lib.movements.annual_churn` (the
+The predictive models (BG/NBD and Gamma-Gamma) live in :mod:`portfolio_lib.models.predictive`.
+Churn is not recomputed here: take it from :func:`portfolio_lib.metrics.movements.annual_churn` (the
 last 12 months; with ``by=`` for a rate per group), the one definition every notebook uses.
 """
 
@@ -12,9 +12,9 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
-from .balance import _column, _missing, _numbers
-from .config import DEFAULTS
-from .i18n import register
+from portfolio_lib.config import DEFAULTS
+from portfolio_lib.i18n import register
+from portfolio_lib.metrics.balance import _column, _missing, _numbers
 
 __all__ = ["retention_clv", "simple_clv"]
 
@@ -199,7 +199,7 @@ def simple_clv(
         Only active customers (revenue > 0) are counted.
     annual_churn : float or pandas.Series
         Yearly churn rate in [0, 1], or a Series of rates indexed by the values of ``by``:
-        :func:`portfolio_lib.movements.annual_churn` (``monthly, months=..., customers=...,
+        :func:`portfolio_lib.metrics.movements.annual_churn` (``monthly, months=..., customers=...,
         by=...``), the churn of the same 12 months as the totals.
     by : str, optional
         Column to group by (segment, region, acquisition channel...); None for one row

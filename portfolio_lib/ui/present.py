@@ -1,7 +1,7 @@
 """The "show" step of the notebooks: readable tables, messages and recorded key figures.
 
 - :func:`show_table` translates headers and formats money, shares and counts the French or
-  English way (the kinds come from :func:`portfolio_lib.export.infer_format`, so a table looks
+  English way (the kinds come from :func:`portfolio_lib.ui.export.infer_format`, so a table looks
   the same on screen and in the Excel export).
 - :func:`show_message` shows a bilingual error or note (e.g. "no cost table") instead of a
   traceback, so a notebook carries on with the analyses that are possible;
@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from . import i18n
-from .errors import DataQualityWarning
-from .export import infer_format
+from portfolio_lib import i18n
+from portfolio_lib.data.errors import DataQualityWarning
+from portfolio_lib.ui.export import infer_format
 
 __all__ = [
     "RECORD_MIME",
@@ -157,7 +157,7 @@ def _has_index(frame: pd.DataFrame) -> bool:
 
 
 def show_message(message: object, *, lang: str = "fr") -> None:
-    """Show a note or a :class:`~portfolio_lib.errors.PortfolioDataError` as a highlighted box."""
+    """Show a note or a :class:`~portfolio_lib.data.errors.PortfolioDataError` as a highlighted box."""
     text = message.text(lang) if callable(getattr(message, "text", None)) else str(message)
     quoted = "\n".join(f"> {line}" for line in text.splitlines())
     display(Markdown(f"> **{'Attention' if lang == 'fr' else 'Note'}**\n>\n{quoted}"))
@@ -167,7 +167,7 @@ def show_message(message: object, *, lang: str = "fr") -> None:
 def warnings_shown(*, lang: str = "fr") -> Iterator[None]:
     """Show the data-quality warnings raised inside the block as notes, not on stderr.
 
-    Each :class:`~portfolio_lib.errors.DataQualityWarning` of the block (duplicate rows at
+    Each :class:`~portfolio_lib.data.errors.DataQualityWarning` of the block (duplicate rows at
     loading, customers left out of a model...) is shown with :func:`show_message` in ``lang``, once the block ends (also when
     it raises), instead of a raw line on stderr that names a source file and reaches the
     HTML report untranslated. Other warnings pass on to the usual filters unchanged.

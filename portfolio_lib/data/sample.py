@@ -8,7 +8,7 @@ followed by credit notes; monthly acquisition and retention spend is generated t
 
 The simulation is vectorised, so the benchmarks use it for logs of millions of rows too.
 
-Run ``portfolio-sample`` (or ``python -m portfolio_lib.sample``) to rewrite ``data/sample``.
+Run ``portfolio-sample`` (or ``python -m portfolio_lib.data.sample``) to rewrite ``data/sample``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import SAMPLE_DIR
+from portfolio_lib.config import SAMPLE_DIR
 
 __all__ = ["SampleData", "generate_sample", "main", "to_french_csv", "write_sample"]
 

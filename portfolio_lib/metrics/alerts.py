@@ -11,8 +11,10 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from .aggregate import _parallel_map
-from .balance import (
+from portfolio_lib.config import DEFAULTS
+from portfolio_lib.engine.aggregate import _parallel_map
+from portfolio_lib.i18n import register
+from portfolio_lib.metrics.balance import (
     _aligned_windows,
     _change,
     _column,
@@ -23,8 +25,6 @@ from .balance import (
     _ranking,
     _take,
 )
-from .config import DEFAULTS
-from .i18n import register
 
 __all__ = ["ALERT_KINDS", "alerts_by_rep", "customer_alerts"]
 
@@ -76,7 +76,7 @@ def customer_alerts(
     buying earlier are lost, not at risk; see the movements analysis):
 
     - ``revenue_recent`` / ``revenue_previous``: revenue over the last ``window`` months and the
-      ``window`` months before (as in the lifecycle, :func:`portfolio_lib.balance.window_revenue`);
+      ``window`` months before (as in the lifecycle, :func:`portfolio_lib.metrics.balance.window_revenue`);
       ``revenue_change`` = recent / previous - 1 (NaN without previous revenue);
     - ``days_since_last``: days from ``last_purchase`` to ``as_of``;
     - ``usual_gap_days`` = recency / frequency of the lifetimes-style summary (days from the
@@ -284,7 +284,7 @@ _TWO_THREADS_FROM = 100_000
 
 def _float_column(customers: pd.DataFrame, column: str, analysis: str) -> np.ndarray:
     """A numeric column as float64 for :func:`_as_numbers`: a float64 column's own array (no
-    copy), any other the new array of :func:`portfolio_lib.balance._numbers`."""
+    copy), any other the new array of :func:`portfolio_lib.metrics.balance._numbers`."""
     values = _column(customers, column, analysis)
     if values.dtype == np.float64:
         return values.to_numpy()
@@ -330,9 +330,9 @@ def _ranking_by_id(ids: pd.Series, values: np.ndarray, subset: np.ndarray) -> np
     """Order of ``subset`` (ascending positions) by ``values`` (theirs) descending, ties by id.
 
     ``subset[_ranking_by_id(ids, values[subset], subset)]`` is
-    :func:`portfolio_lib.balance._ranking` ``(ids, values, subset)``. On sorted ids (aggregated
+    :func:`portfolio_lib.metrics.balance._ranking` ``(ids, values, subset)``. On sorted ids (aggregated
     tables) ties by id are ties by position: the stable descending order of
-    :func:`portfolio_lib.balance._descending_order` (int64 keys) replaces the stable argsort of the
+    :func:`portfolio_lib.metrics.balance._descending_order` (int64 keys) replaces the stable argsort of the
     floats.
     """
     if _is_sorted(ids) and not np.isnan(values).any():

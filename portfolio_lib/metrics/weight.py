@@ -1,7 +1,7 @@
 """Weight of the portfolio: active customers, revenue, margin and potential, over time and by group.
 
-Every function takes the aggregated tables of :func:`portfolio_lib.aggregate.aggregate`; the
-activity rule and the periods are those of :mod:`portfolio_lib.movements` (active at month t:
+Every function takes the aggregated tables of :func:`portfolio_lib.engine.aggregate.aggregate`; the
+activity rule and the periods are those of :mod:`portfolio_lib.metrics.movements` (active at month t:
 net revenue > 0 over the ``activity_window`` months ending with t).
 """
 
@@ -13,7 +13,8 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from .aggregate import (
+from portfolio_lib.config import DEFAULTS
+from portfolio_lib.engine.aggregate import (
     Period,
     _bincount,
     _bincount_by_chunks,
@@ -23,9 +24,8 @@ from .aggregate import (
     _views,
     _window_arrays,
 )
-from .config import DEFAULTS
-from .i18n import register
-from .movements import (
+from portfolio_lib.i18n import register
+from portfolio_lib.metrics.movements import (
     _aligned,
     _churn_of_last_period,
     _counts_of,
@@ -272,7 +272,7 @@ def headline_kpis(
     The "window" is the last ``window`` months of the grid (ending with ``as_of``'s month);
     a customer is active when their net revenue over it is > 0 (activity rule with
     ``activity_window = window``). New and lost customers come from the movements machinery
-    of :mod:`portfolio_lib.movements` with two periods, everything up to the month before
+    of :mod:`portfolio_lib.metrics.movements` with two periods, everything up to the month before
     the window and the window itself, so they match ``movements(period="year")`` when the
     window is a calendar year.
 
@@ -298,7 +298,7 @@ def headline_kpis(
         period: first purchase in it and active at its end; active at its start and not at
         its end), ``churn_rate`` (lost / active at the start of the window, i.e. at the
         month before it; NaN when nobody was: with the default 12-month window, the
-        :func:`portfolio_lib.movements.annual_churn` of the portfolio), and when
+        :func:`portfolio_lib.metrics.movements.annual_churn` of the portfolio), and when
         ``customers`` has ``potential``: ``potential`` (all customers, prospects included)
         and ``penetration`` (revenue / potential).
     """

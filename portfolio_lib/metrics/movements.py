@@ -1,6 +1,6 @@
 """Portfolio movements: new, reactivated, retained and lost customers, revenue bridge, cohorts.
 
-Every function takes the aggregated tables of :func:`portfolio_lib.aggregate.aggregate`
+Every function takes the aggregated tables of :func:`portfolio_lib.engine.aggregate.aggregate`
 (``monthly`` and the month grid ``months``), never the raw log, and works on the dense
 customer x month matrix with numpy, so a million customers over three years stay fast.
 
@@ -10,9 +10,9 @@ Definitions (DESIGN.md, completed here; every function of this module uses them)
   (orders count positive-amount invoices, so this is the month of
   ``Aggregates.customers.first_purchase``). Customers with only credit notes have none.
 - **Active at month t**: net revenue > 0 over the ``activity_window`` months ending with t
-  (:func:`portfolio_lib.aggregate.active_matrix`). Nobody is active before the first month of
+  (:func:`portfolio_lib.engine.aggregate.active_matrix`). Nobody is active before the first month of
   the grid: the log starts there.
-- **Periods** (month, quarter, year) end at :func:`portfolio_lib.aggregate.period_ends`; a
+- **Periods** (month, quarter, year) end at :func:`portfolio_lib.engine.aggregate.period_ends`; a
   period runs from the month after the previous period end (the first month of the grid for
   the first period, so a partial first quarter or year starts at the data start) to its end.
   The last period may be partial (it ends at ``as_of``'s month).
@@ -40,7 +40,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .aggregate import (
+from portfolio_lib.config import DEFAULTS
+from portfolio_lib.data.errors import PortfolioDataError
+from portfolio_lib.engine.aggregate import (
     PERIOD_MONTHS,
     Period,
     _bincount,
@@ -54,9 +56,7 @@ from .aggregate import (
     period_ends,
     period_label,
 )
-from .config import DEFAULTS
-from .errors import PortfolioDataError
-from .i18n import register
+from portfolio_lib.i18n import register
 
 __all__ = [
     "STATUSES",
@@ -212,7 +212,7 @@ _MAX_PERIODS = 32
 
 
 def _periods(months: pd.DatetimeIndex, period: Period) -> _Periods:
-    """The calendar periods of the grid (:func:`portfolio_lib.aggregate.period_ends`).
+    """The calendar periods of the grid (:func:`portfolio_lib.engine.aggregate.period_ends`).
 
     Shared between calls on equal grids: the arrays are read-only, the labels not to be
     changed.
@@ -511,7 +511,7 @@ def _check_monthly(monthly: pd.DataFrame) -> None:
     if missing:
         raise ValueError(
             f"monthly lacks column(s) {missing}: pass Aggregates.monthly from "
-            "portfolio_lib.aggregate.aggregate, not the raw transactions"
+            "portfolio_lib.engine.aggregate.aggregate, not the raw transactions"
         )
 
 
@@ -796,7 +796,7 @@ def movements(
 
     Examples
     --------
-    >>> from portfolio_lib.aggregate import aggregate
+    >>> from portfolio_lib.engine.aggregate import aggregate
     >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b"],
     ...                    "date": pd.to_datetime(["2024-01-10", "2024-03-05", "2024-02-01"]),
     ...                    "amount": [100.0, 50.0, 80.0]})
@@ -839,9 +839,9 @@ def annual_churn(
     The customers active at month ``t - 12`` (``t`` the last month of the grid, ``as_of``'s)
     who are no longer active at ``t``, over those active at ``t - 12``: the movements of the
     last 12 months taken as one period. It is the ``churn_rate`` of
-    :func:`portfolio_lib.weight.headline_kpis` (default window), and the ``churn_rate`` of
+    :func:`portfolio_lib.metrics.weight.headline_kpis` (default window), and the ``churn_rate`` of
     :func:`movements` with ``period="year"`` for the last year when ``as_of`` falls in
-    December. The annual churn the simple CLV needs (:func:`portfolio_lib.clv.simple_clv`).
+    December. The annual churn the simple CLV needs (:func:`portfolio_lib.metrics.clv.simple_clv`).
 
     Parameters
     ----------
@@ -874,7 +874,7 @@ def annual_churn(
 
     Examples
     --------
-    >>> from portfolio_lib.aggregate import aggregate
+    >>> from portfolio_lib.engine.aggregate import aggregate
     >>> tx = pd.DataFrame({"customer_id": ["a", "b", "b", "c"],
     ...                    "date": pd.to_datetime(["2024-01-15", "2024-01-20", "2025-01-05",
     ...                                            "2024-06-01"]),

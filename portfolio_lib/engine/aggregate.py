@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .config import DEFAULTS
+from portfolio_lib.config import DEFAULTS
 
 __all__ = [
     "DUCKDB_SETTINGS",
@@ -192,7 +192,7 @@ def _is_range(codes: np.ndarray) -> bool:
 # default when that is smaller) keeps the peak near 1 GiB on a 20-million-line log: DuckDB's
 # hash aggregates then partition their tables and spill to a private temporary folder instead of
 # growing, at no measurable cost until logs are several times larger. Raise it on big servers:
-# ``portfolio_lib.aggregate.DUCKDB_SETTINGS["memory_limit"] = "8GB"``.
+# ``portfolio_lib.engine.aggregate.DUCKDB_SETTINGS["memory_limit"] = "8GB"``.
 DUCKDB_SETTINGS: dict[str, object] = {
     # Every result that needs an order has its ORDER BY, so DuckDB need not keep input order.
     "preserve_insertion_order": False,
@@ -420,7 +420,7 @@ def aggregate(
     Parameters
     ----------
     transactions : DataFrame or path
-        Canonical transactions from :func:`portfolio_lib.io.load_transactions`, or a Parquet or
+        Canonical transactions from :func:`portfolio_lib.data.load.load_transactions`, or a Parquet or
         CSV file with canonical column names (read by DuckDB without going through pandas).
     customers : DataFrame, optional
         Canonical customer table; its attributes are joined, its prospects kept.

@@ -41,34 +41,42 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image as PILImage
 
-from . import i18n
-from .aggregate import Aggregates
-from .config import DEFAULTS
-from .export import figure_png_bytes, workbook_bytes
-from .plots.alerts import plot_revenue_at_risk_by_rep, plot_top_at_risk
-from .plots.balance import (
+from portfolio_lib import i18n
+from portfolio_lib.config import DEFAULTS
+from portfolio_lib.engine.aggregate import Aggregates
+from portfolio_lib.metrics.rfm import rfm_table
+from portfolio_lib.plots.alerts import plot_revenue_at_risk_by_rep, plot_top_at_risk
+from portfolio_lib.plots.balance import (
     plot_class_mix,
     plot_concentration,
     plot_lifecycle,
     plot_pareto_curve,
     plot_potential_matrix,
 )
-from .plots.clv import plot_clv_comparison, plot_clv_distribution, plot_simple_clv
-from .plots.costs import plot_cac_by_channel, plot_cost_trend, plot_ltv_to_cac, plot_payback
-from .plots.movements import plot_churn, plot_cohorts, plot_movements, plot_revenue_bridge
-from .plots.overview import plot_headline
-from .plots.predictive import (
+from portfolio_lib.plots.clv import plot_clv_comparison, plot_clv_distribution, plot_simple_clv
+from portfolio_lib.plots.costs import (
+    plot_cac_by_channel,
+    plot_cost_trend,
+    plot_ltv_to_cac,
+    plot_payback,
+)
+from portfolio_lib.plots.movements import (
+    plot_churn,
+    plot_cohorts,
+    plot_movements,
+    plot_revenue_bridge,
+)
+from portfolio_lib.plots.overview import plot_headline
+from portfolio_lib.plots.predictive import (
     plot_calibration_vs_holdout,
     plot_clv_by_segment,
     plot_frequency_recency_matrix,
     plot_p_alive_matrix,
     plot_period_transactions,
 )
-from .plots.rfm import plot_rfm_grid, plot_rfm_segments
-from .plots.weight import plot_weight_by, plot_weight_trend
-from .present import show_table
-from .rfm import rfm_table
-from .studies import (
+from portfolio_lib.plots.rfm import plot_rfm_grid, plot_rfm_segments
+from portfolio_lib.plots.weight import plot_weight_by, plot_weight_trend
+from portfolio_lib.studies import (
     PURCHASES_GRID_DAYS,
     WEIGHT_GROUPS,
     ClvModels,
@@ -84,6 +92,8 @@ from .studies import (
     rfm_study,
     weight_study,
 )
+from portfolio_lib.ui.export import figure_png_bytes, workbook_bytes
+from portfolio_lib.ui.present import show_table
 
 __all__ = [
     "Chart",
@@ -290,11 +300,11 @@ class View:
         ``{key: DataFrame}``: shown under the charts (first rows) and, in full, in the Excel
         download (one sheet per table, named by the key's label).
     notes : list
-        Messages shown above the charts: :class:`~portfolio_lib.errors.PortfolioDataError`,
+        Messages shown above the charts: :class:`~portfolio_lib.data.errors.PortfolioDataError`,
         :class:`~portfolio_lib.studies.Note` or plain text.
     formats : dict
         ``{table key: {column: kind}}`` number formats overriding the inferred ones (see
-        :func:`portfolio_lib.export.write_workbook`).
+        :func:`portfolio_lib.ui.export.write_workbook`).
     """
 
     charts: dict[str, Figure | Axes | Chart] = field(default_factory=dict)
@@ -371,7 +381,7 @@ def download_links(view: View, *, name: str, lang: str = "fr") -> str:
 
 
 def _message_html(message: object, lang: str) -> str:
-    """A note as a highlighted box (the look of :func:`portfolio_lib.present.show_message`)."""
+    """A note as a highlighted box (the look of :func:`portfolio_lib.ui.present.show_message`)."""
     text = message.text(lang) if callable(getattr(message, "text", None)) else str(message)
     title = "Attention" if lang == "fr" else "Note"
     body = "<br>".join(html.escape(line) for line in text.splitlines())

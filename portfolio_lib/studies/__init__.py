@@ -1,8 +1,8 @@
 """One function per analysis notebook: the notebook's whole computation, once, for every front end.
 
-A notebook, an interactive explorer (:mod:`portfolio_lib.widgets`) and the Voilà app need the
+A notebook, an interactive explorer (:mod:`portfolio_lib.ui.widgets`) and the Voilà app need the
 same numbers from the same parameters. Each ``*_study`` function takes the aggregated portfolio
-(:class:`~portfolio_lib.aggregate.Aggregates`, the expensive step, done once), the cost table
+(:class:`~portfolio_lib.engine.aggregate.Aggregates`, the expensive step, done once), the cost table
 where needed and the notebook's parameters as keywords (defaults from
 :data:`portfolio_lib.config.DEFAULTS`), calls the analysis functions of the library and returns a
 frozen dataclass of their DataFrames, Series and fitted models. Nothing is drawn, printed or
@@ -11,11 +11,11 @@ written: front ends show the fields.
 Parts that are legitimately unavailable (no cost table, no ``potential`` or ``sales_rep``
 column, too few repeat customers for the predictive models, a history too short for a yearly
 figure) do not raise: the field is ``None`` and ``notes`` says why, with bilingual texts
-(``note.text(lang)``; :func:`portfolio_lib.present.show_message` shows them). Bad parameters and
+(``note.text(lang)``; :func:`portfolio_lib.ui.present.show_message` shows them). Bad parameters and
 unusable data still raise.
 
 The annual churn rate behind the simple and retention CLV and the LTV is the churn of the
-**last 12 months** (:func:`portfolio_lib.movements.annual_churn`): customers active 12 months
+**last 12 months** (:func:`portfolio_lib.metrics.movements.annual_churn`): customers active 12 months
 before the last month of the data who are no longer active at its end, over the customers
 active then; it needs 13 months of history. Per group (segment, acquisition channel...) the
 same rule applies within the group; a group nobody was active in 12 months ago takes the
@@ -40,8 +40,10 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
-from . import i18n
-from .aggregate import (
+from portfolio_lib import i18n
+from portfolio_lib.config import DEFAULTS
+from portfolio_lib.data.errors import DataQualityWarning, PortfolioDataError
+from portfolio_lib.engine.aggregate import (
     Aggregates,
     Period,
     _grid_key,
@@ -52,8 +54,8 @@ from .aggregate import (
     _window_arrays,
     window_totals,
 )
-from .alerts import alerts_by_rep, customer_alerts
-from .balance import (
+from portfolio_lib.metrics.alerts import alerts_by_rep, customer_alerts
+from portfolio_lib.metrics.balance import (
     _check_abc_cuts,
     _concentration,
     _descending_order,
@@ -69,13 +71,26 @@ from .balance import (
     potential_matrix,
     potential_matrix_summary,
 )
-from .clv import retention_clv, simple_clv
-from .config import DEFAULTS
-from .costs import _acquisition_costs, _cost_summary, acquisition_costs, ltv_to_cac
-from .costs import _Inputs as _CostInputs
-from .errors import DataQualityWarning, PortfolioDataError
-from .movements import annual_churn, cohort_matrix, cohort_table, movements, revenue_bridge
-from .predictive import (
+from portfolio_lib.metrics.clv import retention_clv, simple_clv
+from portfolio_lib.metrics.costs import (
+    _acquisition_costs,
+    _cost_summary,
+    acquisition_costs,
+    ltv_to_cac,
+)
+from portfolio_lib.metrics.costs import _Inputs as _CostInputs
+from portfolio_lib.metrics.movements import (
+    annual_churn,
+    cohort_matrix,
+    cohort_table,
+    movements,
+    revenue_bridge,
+)
+from portfolio_lib.metrics.rfm import _buyers as _rfm_buyers
+from portfolio_lib.metrics.rfm import _codes as _rfm_codes
+from portfolio_lib.metrics.rfm import _rfm_scores, _rfm_table, rfm_segments, rfm_summary
+from portfolio_lib.metrics.weight import headline_kpis, weight_by, weight_over_time
+from portfolio_lib.models.predictive import (
     BGNBDFit,
     GammaGammaFit,
     _totals_by_key,
@@ -89,11 +104,7 @@ from .predictive import (
     period_transactions,
     predictive_clv,
 )
-from .predictive import ltv_to_cac as channel_ltv_to_cac
-from .rfm import _buyers as _rfm_buyers
-from .rfm import _codes as _rfm_codes
-from .rfm import _rfm_scores, _rfm_table, rfm_segments, rfm_summary
-from .weight import headline_kpis, weight_by, weight_over_time
+from portfolio_lib.models.predictive import ltv_to_cac as channel_ltv_to_cac
 
 __all__ = [
     "PURCHASES_GRID_DAYS",
@@ -164,7 +175,7 @@ i18n.register(
 class Note:
     """A remark on a part of a study that is not shown, for any language.
 
-    Like :class:`~portfolio_lib.errors.PortfolioDataError`, ``text(lang)`` gives the French or
+    Like :class:`~portfolio_lib.data.errors.PortfolioDataError`, ``text(lang)`` gives the French or
     English sentence and ``str()`` the English one, so front ends show both kinds alike.
 
     Parameters
@@ -249,7 +260,7 @@ def customer_totals(agg: Aggregates, *, window: int = DEFAULTS["activity_window"
     """The customer table with its revenue, margin and orders over the last ``window`` months.
 
     The attributes of ``agg.customers`` (and the purchase summary) followed by ``revenue``,
-    ``margin``, ``orders`` and ``active`` of :func:`portfolio_lib.aggregate.window_totals`,
+    ``margin``, ``orders`` and ``active`` of :func:`portfolio_lib.engine.aggregate.window_totals`,
     which replace the all-time totals: what the balance and CLV analyses read as yearly
     figures. Explorers compute it once and pass it to the studies (``totals=``).
 
@@ -282,9 +293,9 @@ class OverviewStudy(_Study):
     Attributes
     ----------
     kpis : pandas.Series
-        :func:`portfolio_lib.weight.headline_kpis` over the activity window.
+        :func:`portfolio_lib.metrics.weight.headline_kpis` over the activity window.
     concentration : pandas.Series
-        :func:`portfolio_lib.balance.concentration` of the window's revenue.
+        :func:`portfolio_lib.metrics.balance.concentration` of the window's revenue.
     notes : tuple
     """
 
@@ -325,9 +336,9 @@ class WeightStudy(_Study):
     Attributes
     ----------
     kpis : pandas.Series
-        :func:`portfolio_lib.weight.headline_kpis` (window = activity window).
+        :func:`portfolio_lib.metrics.weight.headline_kpis` (window = activity window).
     trend : pandas.DataFrame
-        :func:`portfolio_lib.weight.weight_over_time` per period.
+        :func:`portfolio_lib.metrics.weight.weight_over_time` per period.
     by : mapping
         ``{attribute: weight_by table}`` for each attribute of ``groups`` that the customer
         table has (read-only mapping; a missing attribute is a note).
@@ -402,12 +413,12 @@ class MovementsStudy(_Study):
     Attributes
     ----------
     movements : pandas.DataFrame
-        :func:`portfolio_lib.movements.movements` per ``period``.
+        :func:`portfolio_lib.metrics.movements.movements` per ``period``.
     bridge : pandas.DataFrame or None
-        :func:`portfolio_lib.movements.revenue_bridge` per ``bridge_period``; None (and a
+        :func:`portfolio_lib.metrics.movements.revenue_bridge` per ``bridge_period``; None (and a
         note) when the data hold a single period end.
     cohorts : pandas.DataFrame
-        :func:`portfolio_lib.movements.cohort_table` per ``cohort_period``.
+        :func:`portfolio_lib.metrics.movements.cohort_table` per ``cohort_period``.
     cohort_active, cohort_revenue : pandas.DataFrame
         Its triangles of active share and revenue share (:func:`cohort_matrix`).
     notes : tuple
@@ -480,18 +491,18 @@ class CostsStudy(_Study):
     Attributes
     ----------
     summary : pandas.DataFrame or None
-        :func:`portfolio_lib.costs.cost_summary` per ``period`` (CAC, CRC, payback); None
+        :func:`portfolio_lib.metrics.costs.cost_summary` per ``period`` (CAC, CRC, payback); None
         without cost table nor budget.
     yearly : pandas.DataFrame or None
         The same per year.
     channel_costs : pandas.DataFrame or None
-        :func:`portfolio_lib.costs.acquisition_costs` per year and channel (only with a cost
+        :func:`portfolio_lib.metrics.costs.acquisition_costs` per year and channel (only with a cost
         table, and a customer table with ``acquisition_channel``).
     annual_churn : float or None
-        Churn of the last 12 months (:func:`portfolio_lib.movements.annual_churn`); None
+        Churn of the last 12 months (:func:`portfolio_lib.metrics.movements.annual_churn`); None
         (and a note) with less than 13 months of history or nobody active a year ago.
     clv : pandas.DataFrame or None
-        :func:`portfolio_lib.clv.simple_clv` of the whole portfolio (row ``"total"``).
+        :func:`portfolio_lib.metrics.clv.simple_clv` of the whole portfolio (row ``"total"``).
     ltv : float or None
         Its CLV, the LTV.
     ltv_to_cac : float or None
@@ -615,7 +626,7 @@ def costs_study(
     full_agg : Aggregates
         The unfiltered portfolio.
     costs : pandas.DataFrame or None
-        Canonical cost table (:func:`portfolio_lib.io.load_costs`); None to use the budgets.
+        Canonical cost table (:func:`portfolio_lib.data.load.load_costs`); None to use the budgets.
     period : {'month', 'quarter', 'year'}, default 'month'
     activity_window : int, default 12
         Months of trailing revenue that make a customer active (retained customers, CRC).
@@ -709,20 +720,20 @@ class BalanceStudy(_Study):
     buyers : pandas.DataFrame
         :func:`customer_totals` of the active customers (revenue > 0 in the window).
     abc, abc_mix : pandas.DataFrame
-        :func:`portfolio_lib.balance.abc_classes` of the buyers and its
+        :func:`portfolio_lib.metrics.balance.abc_classes` of the buyers and its
         :func:`class_summary`.
     pmg, pmg_mix : pandas.DataFrame
-        :func:`portfolio_lib.balance.pmg_classes` and its summary.
+        :func:`portfolio_lib.metrics.balance.pmg_classes` and its summary.
     pmg_thresholds : tuple of float
         ``(medium_from, large_from)`` in € used (given, or the quantiles).
     concentration : pandas.Series
-        :func:`portfolio_lib.balance.concentration`.
+        :func:`portfolio_lib.metrics.balance.concentration`.
     dependent : pandas.DataFrame
-        :func:`portfolio_lib.balance.dependence_alerts` (empty when none).
+        :func:`portfolio_lib.metrics.balance.dependence_alerts` (empty when none).
     phases, lifecycle : pandas.DataFrame
-        :func:`portfolio_lib.balance.lifecycle_phases` and :func:`lifecycle_summary`.
+        :func:`portfolio_lib.metrics.balance.lifecycle_phases` and :func:`lifecycle_summary`.
     matrix, matrix_cells : pandas.DataFrame or None
-        :func:`portfolio_lib.balance.potential_matrix` and its 3 x 3 summary; None (and a
+        :func:`portfolio_lib.metrics.balance.potential_matrix` and its 3 x 3 summary; None (and a
         note) without a ``potential`` column.
     notes : tuple
     """
@@ -865,7 +876,7 @@ def _later(background: ThreadPoolExecutor | None, compute: Callable[[], _T]) -> 
 def _lifecycle_parts(
     agg: Aggregates, *, growth: float, childhood_months: int, window_months: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`portfolio_lib.balance.lifecycle_phases` of ``agg`` and its summary."""
+    """:func:`portfolio_lib.metrics.balance.lifecycle_phases` of ``agg`` and its summary."""
     phases = lifecycle_phases(
         agg.monthly,
         agg.customers,
@@ -962,11 +973,11 @@ class RfmStudy(_Study):
     Attributes
     ----------
     values : pandas.DataFrame
-        :func:`portfolio_lib.rfm.rfm_table` (buyers).
+        :func:`portfolio_lib.metrics.rfm.rfm_table` (buyers).
     scores : pandas.DataFrame
-        :func:`portfolio_lib.rfm.rfm_scores` with ``bins`` scores.
+        :func:`portfolio_lib.metrics.rfm.rfm_scores` with ``bins`` scores.
     segments, summary : pandas.DataFrame or None
-        :func:`portfolio_lib.rfm.rfm_segments` and :func:`rfm_summary`; None (and a note)
+        :func:`portfolio_lib.metrics.rfm.rfm_segments` and :func:`rfm_summary`; None (and a note)
         unless ``bins == 5`` (the segment grid is 5 x 5).
     customer_segments : pandas.DataFrame
         One row per buyer with its attributes (name, sales rep, segment, region) and scores
@@ -1070,7 +1081,7 @@ def _buyer_list(
     """The buyers' attributes and scores, largest revenue first (the RFM hand-out list).
 
     ``customers[attributes].merge(scores, on="customer_id")`` sorted by monetary value
-    (stable). ``scores`` come from :func:`portfolio_lib.rfm.rfm_scores`. ``rows``: the
+    (stable). ``scores`` come from :func:`portfolio_lib.metrics.rfm.rfm_scores`. ``rows``: the
     positions in ``customers`` of the rows of ``rfm_table(customers)`` when the scores were
     made from it here. The scores of ``rfm_table(customers)`` are its buyers, in its order: the
     rows are then taken by position, without matching a million ids (checked when the table
@@ -1240,16 +1251,16 @@ class ClvModels(_Study):
         Fitted on ``agg.customers`` (repeat customers with a spend <= 0 left out of the
         spend model); both None (and a note) when either cannot be fitted.
     fit_check : pandas.DataFrame or None
-        :func:`portfolio_lib.predictive.period_transactions`: customers by repeat purchases,
+        :func:`portfolio_lib.models.predictive.period_transactions`: customers by repeat purchases,
         observed and expected.
     alive_grid : pandas.DataFrame or None
-        :func:`portfolio_lib.predictive.p_alive_matrix` up to the 95th percentile of the
+        :func:`portfolio_lib.models.predictive.p_alive_matrix` up to the 95th percentile of the
         frequency and the oldest customer.
     holdout_check : pandas.DataFrame or None
-        :func:`portfolio_lib.predictive.calibration_vs_holdout` of a BG/NBD fitted up to
+        :func:`portfolio_lib.models.predictive.calibration_vs_holdout` of a BG/NBD fitted up to
         ``holdout_months`` before as_of (only when the transactions are given).
     purchases_grid : pandas.DataFrame or None
-        :func:`portfolio_lib.predictive.frequency_recency_matrix`: expected purchases in the
+        :func:`portfolio_lib.models.predictive.frequency_recency_matrix`: expected purchases in the
         next 12 months on the grid of ``alive_grid``.
     notes : tuple
         Why a part is missing, and the data warnings of the fits.
@@ -1387,10 +1398,10 @@ class ClvStudy(_Study):
     Attributes
     ----------
     annual_churn : float or None
-        Churn of the last 12 months (:func:`portfolio_lib.movements.annual_churn`); None (and
+        Churn of the last 12 months (:func:`portfolio_lib.metrics.movements.annual_churn`); None (and
         a note) with less than 13 months of history or nobody active a year ago.
     simple_total : pandas.DataFrame or None
-        :func:`portfolio_lib.clv.simple_clv` of the portfolio (row ``"total"``).
+        :func:`portfolio_lib.metrics.clv.simple_clv` of the portfolio (row ``"total"``).
     retention_total : float or None
         Retention CLV of the average customer: m r / (1 + d - r) with m its yearly margin
         (CLV / lifetime) and r = 1 - churn.
@@ -1403,13 +1414,13 @@ class ClvStudy(_Study):
     models : ClvModels
         The fitted predictive models and their checks.
     predicted : pandas.DataFrame or None
-        :func:`portfolio_lib.predictive.predictive_clv` per customer.
+        :func:`portfolio_lib.models.predictive.predictive_clv` per customer.
     predictive_by_group : pandas.DataFrame or None
-        :func:`portfolio_lib.predictive.clv_by_segment` by ``by``.
+        :func:`portfolio_lib.models.predictive.clv_by_segment` by ``by``.
     top_customers : pandas.DataFrame or None
         The 15 largest predictive CLVs with name, sales rep and segment.
     ltv_cac : pandas.DataFrame or None
-        LTV / CAC per acquisition channel (:func:`portfolio_lib.predictive.ltv_to_cac` of
+        LTV / CAC per acquisition channel (:func:`portfolio_lib.models.predictive.ltv_to_cac` of
         the channels' simple CLV and acquisition costs); None without a cost table.
     notes : tuple
         Why a part is missing (the models' notes included).
@@ -1765,9 +1776,9 @@ class AlertsStudy(_Study):
     Attributes
     ----------
     alerts : pandas.DataFrame
-        :func:`portfolio_lib.alerts.customer_alerts`, by priority (may be empty).
+        :func:`portfolio_lib.metrics.alerts.customer_alerts`, by priority (may be empty).
     by_rep : pandas.DataFrame
-        :func:`portfolio_lib.alerts.alerts_by_rep` with every rep of the customer table.
+        :func:`portfolio_lib.metrics.alerts.alerts_by_rep` with every rep of the customer table.
     notes : tuple
         No alert with these thresholds; no ``sales_rep`` column (everyone under 'unknown').
     """

@@ -2,10 +2,10 @@
 
 French exports just work: ``;`` separator, decimal comma, thousands with spaces, cp1252 or
 UTF-8 with BOM, dd/mm/yyyy dates, a title line above the header. Columns are mapped onto the
-canonical names of :mod:`portfolio_lib.schema` by an explicit ``mapping`` or by recognised
-French and English names. Every problem raises :class:`~portfolio_lib.errors.PortfolioDataError`
+canonical names of :mod:`portfolio_lib.data.schema` by an explicit ``mapping`` or by recognised
+French and English names. Every problem raises :class:`~portfolio_lib.data.errors.PortfolioDataError`
 naming the file, the column, the spreadsheet row numbers and the fix; doubtful but usable input
-(duplicate rows, unknown cost channels) gives a :class:`~portfolio_lib.errors.DataQualityWarning`.
+(duplicate rows, unknown cost channels) gives a :class:`~portfolio_lib.data.errors.DataQualityWarning`.
 
 The raw input is never modified: loaders return new frames with canonical columns only.
 """
@@ -26,8 +26,8 @@ from typing import IO, Literal
 import numpy as np
 import pandas as pd
 
-from .errors import DataQualityWarning, PortfolioDataError
-from .schema import Field, fields_of, normalise_header
+from portfolio_lib.data.errors import DataQualityWarning, PortfolioDataError
+from portfolio_lib.data.schema import Field, fields_of, normalise_header
 
 __all__ = [
     "Portfolio",

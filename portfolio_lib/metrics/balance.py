@@ -28,11 +28,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .aggregate import _grid_key, _same_customers, _views, _window_block_sums
-from .aggregate import _window_arrays as _window_totals
-from .config import DEFAULTS
-from .errors import PortfolioDataError
-from .i18n import register
+from portfolio_lib.config import DEFAULTS
+from portfolio_lib.data.errors import PortfolioDataError
+from portfolio_lib.engine.aggregate import _grid_key, _same_customers, _views, _window_block_sums
+from portfolio_lib.engine.aggregate import _window_arrays as _window_totals
+from portfolio_lib.i18n import register
 
 __all__ = [
     "ABC_CLASSES",
@@ -915,7 +915,7 @@ def window_revenue(
     -------
     pandas.DataFrame
         Indexed by ``customer_id`` (every category, prospects included, as
-        :func:`portfolio_lib.aggregate.revenue_matrix`): ``revenue_recent`` and
+        :func:`portfolio_lib.engine.aggregate.revenue_matrix`): ``revenue_recent`` and
         ``revenue_previous``.
     """
     index, recent, previous = _window_arrays(monthly, months, window=window)

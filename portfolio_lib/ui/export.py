@@ -31,7 +31,7 @@ from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from . import i18n
+from portfolio_lib import i18n
 
 __all__ = [
     "FORMATS",

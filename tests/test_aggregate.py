@@ -398,7 +398,7 @@ def test_trailing_panel_by_blocks_equals_the_dense_matrix_bit_for_bit(
 ):
     import portfolio_lib.engine.aggregate as module
 
-    monkeypatch.setattr(module, "THREADS", threads)
+    monkeypatch.setattr("portfolio_lib.runtime.THREADS", threads)
     monkeypatch.setattr(module.os, "cpu_count", lambda: 2)  # two threads even on one core
 
     monthly, months = sample_agg.monthly, sample_agg.months
@@ -512,7 +512,7 @@ def test_month_positions_equal_get_indexer(monkeypatch, threads):
     """The day-table lookup gives what hashing every timestamp gives, odd rows included."""
     import portfolio_lib.engine.aggregate as module
 
-    monkeypatch.setattr(module, "THREADS", threads)
+    monkeypatch.setattr("portfolio_lib.runtime.THREADS", threads)
     monkeypatch.setattr(module.os, "cpu_count", lambda: 2)
     months = pd.date_range("2024-01-01", periods=5, freq="MS").as_unit("ns")
     stamps = [

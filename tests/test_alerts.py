@@ -221,7 +221,6 @@ def test_sample_every_rep_has_alerts():
 def test_alerts_on_two_threads_equal_the_one_pass(monkeypatch, top):
     """The customers split in two halves (two threads) give the one-part alerts bit for bit,
     top accounts included (each half's largest are candidates for the whole's)."""
-    from portfolio_lib.engine import aggregate as aggregate_module
     from portfolio_lib.metrics import alerts as alerts_module
 
     portfolio = load_portfolio(SAMPLE_FILES["transactions"], SAMPLE_FILES["customers"])
@@ -229,7 +228,7 @@ def test_alerts_on_two_threads_equal_the_one_pass(monkeypatch, top):
     kwargs = {"months": agg.months, "as_of": agg.as_of, "top_at_risk": top}
     one = customer_alerts(agg.monthly, agg.customers, **kwargs)
     monkeypatch.setattr(alerts_module, "_TWO_THREADS_FROM", 2)
-    monkeypatch.setattr(aggregate_module, "THREADS", 2)
+    monkeypatch.setattr("portfolio_lib.runtime.THREADS", 2)
     two = customer_alerts(agg.monthly, agg.customers, **kwargs)
     pd.testing.assert_frame_equal(two, one, check_exact=True)
     assert one["top_at_risk"].sum() > 0 if top >= 20 else one["top_at_risk"].sum() <= top

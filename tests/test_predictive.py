@@ -54,7 +54,7 @@ def _use_threads(monkeypatch, threads: int) -> None:
     """Run the library's threaded work on ``threads`` threads (two even on a one-core runner)."""
     import portfolio_lib.engine.aggregate as aggregate_module
 
-    monkeypatch.setattr(aggregate_module, "THREADS", threads)
+    monkeypatch.setattr("portfolio_lib.runtime.THREADS", threads)
     monkeypatch.setattr(aggregate_module.os, "cpu_count", lambda: 2)
 
 

@@ -967,9 +967,9 @@ def _on_background_thread(monkeypatch) -> None:
     second thread whatever the size and cores."""
     import portfolio_lib.engine.aggregate as aggregate_module
 
-    monkeypatch.setattr(studies, "_BACKGROUND_MIN_CUSTOMERS", 0)
+    monkeypatch.setattr("portfolio_lib.runtime.SECOND_THREAD_MIN_ROWS", 0)
     monkeypatch.setattr(aggregate_module.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(aggregate_module, "THREADS", 2)
+    monkeypatch.setattr("portfolio_lib.runtime.THREADS", 2)
 
 
 @pytest.mark.parametrize("by", ["segment", "no_such_attribute"])

@@ -21,7 +21,6 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -33,6 +32,7 @@ import pandas as pd
 import pyarrow as pa
 
 from portfolio_lib.config import DEFAULTS
+from portfolio_lib.runtime import parallel_map, thread_count
 
 __all__ = [
     "DUCKDB_SETTINGS",
@@ -567,52 +567,6 @@ _MAX_KEPT_ROWS = 16  # full months of trailing revenue a panel keeps
 # times; one per thread stays in the shared cache (16 MiB blocks measured 1.2-2x slower).
 _BLOCK_BYTES = 2**22
 _ROW_CHUNK = 2**16  # rows per step of the passes over the long table with small temporaries
-# Threads of the array work that splits into independent parts (blocks of a trailing panel,
-# periods, columns), at most the machine's cores; 1 turns it off.
-THREADS = 2
-_POOL: ThreadPoolExecutor | None = None
-_IN_WORKER = threading.local()
-
-
-def _thread_count() -> int:
-    """Threads the library may use: :data:`THREADS`, at most the machine's cores."""
-    return min(THREADS, os.cpu_count() or 1)
-
-
-def _parallel_map(function: Callable[[_T_in], _T], items: Sequence[_T_in]) -> list[_T]:
-    """``[function(item) for item in items]``, on up to :data:`THREADS` threads.
-
-    For numpy work that releases the GIL (arithmetic, gathers, bincounts on large arrays):
-    the machine's second core then halves the wall time. Calls made from a worker run
-    in it, one after the other (a nested pool could wait on itself). ``function`` must not
-    use the tables' cache (``_views``): its caller may hold the cache's lock.
-    """
-    global _POOL
-    threads = _thread_count()
-    if threads < 2 or len(items) < 2 or getattr(_IN_WORKER, "active", False):
-        return [function(item) for item in items]
-    with _CACHE_LOCK:
-        if _POOL is None:
-            _POOL = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="portfolio")
-        pool = _POOL
-
-    def run(item: _T_in) -> _T:
-        _IN_WORKER.active = True
-        try:
-            return function(item)
-        finally:
-            _IN_WORKER.active = False
-
-    return list(pool.map(run, items))
-
-
-def _in_halves(work: Callable[[slice], object], n: int) -> None:
-    """``work(part)`` for the two halves of ``range(n)``, on two threads (:func:`_parallel_map`).
-
-    For elementwise work in which each part writes only to its own slice of the outputs.
-    """
-    half = n // 2
-    _parallel_map(work, [slice(0, half), slice(half, None)])
 
 
 class _WriteableAlias:
@@ -1126,7 +1080,7 @@ class _TrailingPanel:
         so the machine's second core halves the wall time; ``work`` must only write to its
         block's own slice of its outputs.
         """
-        threads = _thread_count()
+        threads = thread_count()
         if not self._sorted_cells or threads < 2:
             for start, stop, block in self._blocks():
                 work(start, stop, block)
@@ -1139,7 +1093,7 @@ class _TrailingPanel:
             for k in range(first, len(leaves), threads):
                 work(*self._fill(leaves, bounds, k, buffer))
 
-        _parallel_map(run, range(threads))
+        parallel_map(run, range(threads))
 
     def rows(self, positions: Sequence[int]) -> list[np.ndarray]:
         """Trailing revenue of every customer at each month of ``positions`` (read-only)."""
@@ -1368,7 +1322,7 @@ def _window_arrays(
             sums = np.bincount(slots, weights=values[kept], minlength=n)
             return sums.astype(float)  # its own array (bincount of no row gives integers)
 
-        totals = dict(zip(names, _parallel_map(total, columns), strict=True))
+        totals = dict(zip(names, parallel_map(total, columns), strict=True))
         totals["revenue"] = totals["revenue"].round(9)
         return index, {name: _read_only(values) for name, values in totals.items()}
 
@@ -1422,7 +1376,7 @@ def _window_block_sums(
 
     # Two threads, each on its half of the customers (its own part of the outputs).
     middle = (n // 2 // _WINDOW_BLOCK + 1) * _WINDOW_BLOCK
-    _parallel_map(add, [range(0, min(middle, n), _WINDOW_BLOCK), range(middle, n, _WINDOW_BLOCK)])
+    parallel_map(add, [range(0, min(middle, n), _WINDOW_BLOCK), range(middle, n, _WINDOW_BLOCK)])
     return out
 
 

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from portfolio_lib.config import DEFAULTS
-from portfolio_lib.engine.aggregate import _parallel_map
 from portfolio_lib.i18n import register
 from portfolio_lib.metrics.balance import (
     _aligned_windows,
@@ -25,6 +24,7 @@ from portfolio_lib.metrics.balance import (
     _ranking,
     _take,
 )
+from portfolio_lib.runtime import parallel_map
 
 __all__ = ["ALERT_KINDS", "alerts_by_rep", "customer_alerts"]
 
@@ -178,7 +178,7 @@ def customer_alerts(
     # Elementwise figures: each half of the customers on its own thread, the same numbers.
     half = n // 2 if n >= _TWO_THREADS_FROM else 0
     parts = [part for part in (slice(0, half), slice(half, n)) if part.stop > part.start]
-    found = _parallel_map(scan, parts) if len(parts) > 1 else [scan(part) for part in parts]
+    found = parallel_map(scan, parts) if len(parts) > 1 else [scan(part) for part in parts]
     alerted = np.concatenate([hit for hit, _, _ in found] or [np.empty(0, dtype=np.int64)])
     top = np.zeros(n, dtype=bool)
     if k > 0:

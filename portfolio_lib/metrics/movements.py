@@ -47,7 +47,6 @@ from portfolio_lib.engine.aggregate import (
     Period,
     _bincount,
     _grid_key,
-    _parallel_map,
     _read_only,
     _same_customers,
     _TableViews,
@@ -57,6 +56,7 @@ from portfolio_lib.engine.aggregate import (
     period_label,
 )
 from portfolio_lib.i18n import register
+from portfolio_lib.runtime import parallel_map
 
 __all__ = [
     "STATUSES",
@@ -476,7 +476,7 @@ def _movement_counts(panel: _Panel, group: np.ndarray, n_groups: int) -> dict[st
         for p in range(n_periods):
             count(p)
     else:
-        _parallel_map(count, range(n_periods))
+        parallel_map(count, range(n_periods))
     rows = _new_rows(panel)
     slot = panel.first_period[rows]
     if n_groups > 1:
@@ -633,7 +633,7 @@ def _masked_sum_by_group(
             kept_values, keys = values[kept], group[kept]
         out[period] = np.bincount(keys, weights=kept_values, minlength=n_groups)
 
-    _parallel_map(period_sums, range(len(mask)))  # periods are independent
+    parallel_map(period_sums, range(len(mask)))  # periods are independent
     return out
 
 
@@ -674,7 +674,7 @@ def _masked_sum_by_changes(
         else:
             changes[period] = np.bincount(group[moved], weights=signed, minlength=n_groups)
 
-    _parallel_map(period_change, range(n_periods))
+    parallel_map(period_change, range(n_periods))
     out = np.cumsum(changes, axis=0)
     out += 0.0  # -0.0 (customers of value -0.0) is 0.0, as the bincount's sums from 0.0
     return out

@@ -19,7 +19,6 @@ from portfolio_lib.engine.aggregate import (
     _bincount,
     _bincount_by_chunks,
     _grid_key,
-    _parallel_map,
     _same_customers,
     _views,
     _window_arrays,
@@ -38,6 +37,7 @@ from portfolio_lib.metrics.movements import (
     _require_attribute,
     _window_panel,
 )
+from portfolio_lib.runtime import parallel_map
 
 __all__ = ["headline_kpis", "weight_by", "weight_over_time"]
 
@@ -129,7 +129,7 @@ def weight_over_time(
         )
     shape = (len(periods), n_groups)
     names = ["revenue", "margin"] if views.has_values("margin") else ["revenue"]
-    sums = _parallel_map(  # two columns, two threads
+    sums = parallel_map(  # two columns, two threads
         lambda values: _group_period_sums(values, key, keep, shape),
         [views.values(name) for name in names],  # here: workers must not lock views
     )

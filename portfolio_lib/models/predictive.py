@@ -50,8 +50,9 @@ from scipy.special import betainc, betaln, digamma, expit, gammaln, hyp2f1, xlog
 from portfolio_lib import i18n
 from portfolio_lib.config import DEFAULTS
 from portfolio_lib.data.errors import DataQualityWarning, PortfolioDataError
-from portfolio_lib.engine.aggregate import _in_halves, customer_summary
+from portfolio_lib.engine.aggregate import customer_summary
 from portfolio_lib.metrics.clv import _rows_by_code, _run_sums
+from portfolio_lib.runtime import in_halves
 
 __all__ = [
     "DAYS_PER_MONTH",
@@ -742,7 +743,7 @@ def p_alive(fit: BGNBDFit, frequency: ArrayLike, recency: ArrayLike, T: ArrayLik
     out = np.empty(x.shape)
     if x.ndim == 1 and len(x) >= _PARALLEL_MIN_VALUES:
         # Elementwise: two halves on two threads (numpy's loops release the GIL), same values.
-        _in_halves(lambda part: _p_alive_into(fit, x[part], tx[part], T[part], out[part]), len(x))
+        in_halves(lambda part: _p_alive_into(fit, x[part], tx[part], T[part], out[part]), len(x))
     else:
         _p_alive_into(fit, x, tx, T, out)
     return out
@@ -812,7 +813,7 @@ def _p_alive_of_pairs(
         work[~(x[part] > 0)] = 1.0
 
     if len(codes) >= _PARALLEL_MIN_VALUES:
-        _in_halves(into, len(codes))  # elementwise: two threads, same values
+        in_halves(into, len(codes))  # elementwise: two threads, same values
     else:
         into(slice(0, len(codes)))
     return out
@@ -1517,7 +1518,7 @@ def expected_spend(
     spend = np.empty(x.shape)
     if x.ndim == 1 and len(x) >= _PARALLEL_MIN_VALUES:
         # Elementwise: two halves on two threads, as in p_alive (same values).
-        _in_halves(lambda part: _expected_spend_into(fit, x[part], m[part], spend[part]), len(x))
+        in_halves(lambda part: _expected_spend_into(fit, x[part], m[part], spend[part]), len(x))
     else:
         _expected_spend_into(fit, x, m, spend)
     return spend
@@ -1674,7 +1675,7 @@ def _evaluated_increments(
     # Elementwise values (each entry's own, whatever is evaluated alongside): two halves of
     # the histories on the two cores (numpy's loops and scipy's 2F1 release the GIL).
     if len(x) * len(horizons) >= _PARALLEL_MIN_VALUES:
-        _in_halves(expected, len(x))
+        in_halves(expected, len(x))
     else:
         expected(slice(0, len(x)))
     increments = np.empty((len(x), len(horizons)))

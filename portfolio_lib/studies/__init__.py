@@ -28,11 +28,10 @@ horizon changes (:func:`clv_study` with ``models=``).
 
 from __future__ import annotations
 
-import functools
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import TypeVar
@@ -47,9 +46,7 @@ from portfolio_lib.engine.aggregate import (
     Aggregates,
     Period,
     _grid_key,
-    _parallel_map,
     _same_customers,
-    _thread_count,
     _views,
     _window_arrays,
     window_totals,
@@ -105,6 +102,7 @@ from portfolio_lib.models.predictive import (
     predictive_clv,
 )
 from portfolio_lib.models.predictive import ltv_to_cac as channel_ltv_to_cac
+from portfolio_lib.runtime import later, parallel_map, second_thread
 
 __all__ = [
     "PURCHASES_GRID_DAYS",
@@ -144,9 +142,6 @@ PURCHASES_GRID_DAYS = 365.25
 WEIGHT_GROUPS: tuple[str, ...] = ("segment", "sales_rep", "region")
 # Rows of the predictive CLV's "largest customers" table (notebook 06).
 _TOP_CUSTOMERS = 15
-# From this many customers the balance, RFM and CLV studies compute some of their tables on a
-# second thread (see _background).
-_BACKGROUND_MIN_CUSTOMERS = 100_000
 
 # Sentences of the notes (the notebooks and the explorers show them as they are).
 i18n.register(
@@ -239,21 +234,6 @@ class _Study:
 
 # --------------------------------------------------------------------------------------------
 # Shared intermediate results
-
-
-@contextmanager
-def _background(rows: int) -> Iterator[ThreadPoolExecutor | None]:
-    """A one-thread pool for tables a study computes beside its main line, or None.
-
-    From _BACKGROUND_MIN_CUSTOMERS rows and two threads (``aggregate.THREADS``): pandas' group
-    kernels and numpy's loops release the GIL, so the serial parts of either side fill the
-    other's idle core. Below, the thread would cost more than it saves: compute in line.
-    """
-    if rows < _BACKGROUND_MIN_CUSTOMERS or _thread_count() < 2:
-        yield None
-        return
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        yield pool
 
 
 def customer_totals(agg: Aggregates, *, window: int = DEFAULTS["activity_window"]) -> pd.DataFrame:
@@ -656,7 +636,7 @@ def costs_study(
         )
         return channel, found
 
-    with _background(len(full_agg.customers)) as background:
+    with second_thread(len(full_agg.customers)) as background:
         spend = costs is not None or options["acquisition_budget"] or options["retention_budget"]
         # On the second thread, the longest parts: the first purchases and payback sums, then
         # the CAC by channel (budgets have none); meanwhile the LTV and the tables here (which
@@ -664,7 +644,7 @@ def costs_study(
         if background is not None and spend and payback_horizon_months >= 1:
             with suppress(Exception):  # bad inputs: raised again by the tables below
                 inputs.start_payback_sums(background, payback_horizon_months, None)
-        channel = None if costs is None else _later(background, channel_costs_with_notes)
+        channel = None if costs is None else later(background, channel_costs_with_notes)
         # LTV = simple CLV, whose expected lifetime is 1 / the annual churn (the last 12
         # months); its notes come after the tables' notes, an error of it after theirs.
         churn_notes: list[StudyNote] = []
@@ -809,13 +789,13 @@ def balance_study(
     BalanceStudy
     """
     customers = customer_totals(agg, window=activity_window) if totals is None else totals
-    with _background(len(customers)) as background:
+    with second_thread(len(customers)) as background:
         # Two lines of work on a large table: the lifecycle (it reads the monthly table, not
         # the customer totals) starts on the second thread, the summaries are queued after it
         # as their tables come, while this thread makes the potential matrix (first: its
         # summary is the longest) and ranks and classes the buyers. The main line's errors
         # are raised first (the ABC cuts before all), as when all is computed in line.
-        lifecycle = _later(
+        lifecycle = later(
             background,
             lambda: _lifecycle_parts(
                 agg,
@@ -837,7 +817,7 @@ def balance_study(
         cells = (
             (lambda: None)
             if matrix is None
-            else _later(background, lambda: potential_matrix_summary(matrix))
+            else later(background, lambda: potential_matrix_summary(matrix))
         )
         parts, summaries = _balance_parts(
             customers,
@@ -859,18 +839,6 @@ def balance_study(
             matrix_cells=cells(),
             notes=tuple(notes),
         )
-
-
-def _later(background: ThreadPoolExecutor | None, compute: Callable[[], _T]) -> Callable[[], _T]:
-    """What gives ``compute()``: started on ``background`` when given, else computed when
-    first read (in line, in the order the results are read).
-
-    On ``background``, the tasks run one at a time in the order they were queued, beside the
-    main line; errors are raised by the call that reads the result.
-    """
-    if background is not None:
-        return background.submit(compute).result
-    return functools.cache(compute)
 
 
 def _lifecycle_parts(
@@ -900,15 +868,15 @@ def _balance_parts(
     background: ThreadPoolExecutor | None = None,
 ) -> tuple[dict[str, object], dict[str, Callable[[], pd.DataFrame]]]:
     """The buyers' fields of :class:`BalanceStudy` (rankings, classes, concentration), and
-    what gives their class summaries (see :func:`_later`: started on ``background``)."""
+    what gives their class summaries (see :func:`later`: started on ``background``)."""
     buyers = _rows(customers, np.flatnonzero(customers["active"].to_numpy(dtype=bool)))
     abc = abc_classes(buyers, a_cut=a_cut, b_cut=b_cut)
-    abc_mix = _later(background, lambda: class_summary(abc, by="abc"))
+    abc_mix = later(background, lambda: class_summary(abc, by="abc"))
     positive = _ranked_positive(abc)  # for the PMG quantiles and the concentration
     if not pmg_thresholds:  # the quantiles of the buyers' revenue, sorted by the ABC ranking
         pmg_thresholds = _pmg_thresholds(positive, tuple(pmg_quantiles), ascending=True)
     pmg = pmg_classes(buyers, thresholds=tuple(pmg_thresholds), quantiles=tuple(pmg_quantiles))
-    pmg_mix = _later(background, lambda: class_summary(pmg, by="pmg"))
+    pmg_mix = later(background, lambda: class_summary(pmg, by="pmg"))
     parts = {
         "buyers": buyers,
         "abc": abc,
@@ -1040,7 +1008,7 @@ def rfm_study(
             ranked = descending
     scores = _rfm_scores(values, bins=bins, monetary_ascending=ascending)
     segments = summary = pending = None
-    with _background(len(scores)) as background:
+    with second_thread(len(scores)) as background:
         if bins == 5:
             segments = rfm_segments(scores)
             # On a large table the summary is made on a second thread while the hand-out
@@ -1234,7 +1202,7 @@ def _taken(
         taken = values.take(rows)
         return taken if dtype is None else taken.astype(dtype)
 
-    return _parallel_map(take, work)
+    return parallel_map(take, work)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1596,7 +1564,7 @@ def clv_study(
             min_repeat_customers=min_repeat_customers,
             holdout_months=holdout_months,
         )
-    with _background(len(agg.customers)) as background:
+    with second_thread(len(agg.customers)) as background:
         return _clv_study(
             agg,
             costs,

@@ -32,7 +32,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TypeVar
 
@@ -49,7 +49,6 @@ from portfolio_lib.engine.aggregate import (
     _same_customers,
     _views,
     _window_arrays,
-    window_totals,
 )
 from portfolio_lib.metrics.alerts import alerts_by_rep, customer_alerts
 from portfolio_lib.metrics.balance import (
@@ -103,6 +102,15 @@ from portfolio_lib.models.predictive import (
 )
 from portfolio_lib.models.predictive import ltv_to_cac as channel_ltv_to_cac
 from portfolio_lib.runtime import later, parallel_map, second_thread
+from portfolio_lib.studies.base import (
+    Note,
+    StudyNote,
+    StudyResult,
+    attempt,
+    customer_totals,
+)
+
+_T = TypeVar("_T")
 
 __all__ = [
     "PURCHASES_GRID_DAYS",
@@ -163,111 +171,11 @@ i18n.register(
 
 
 # --------------------------------------------------------------------------------------------
-# Notes
-
-
-@dataclass(frozen=True, eq=False)
-class Note:
-    """A remark on a part of a study that is not shown, for any language.
-
-    Like :class:`~portfolio_lib.data.errors.PortfolioDataError`, ``text(lang)`` gives the French or
-    English sentence and ``str()`` the English one, so front ends show both kinds alike.
-
-    Parameters
-    ----------
-    key : str
-        Label key of the sentence (:func:`portfolio_lib.i18n.label`), with ``{placeholders}``.
-    details : mapping
-        Values of the placeholders.
-    """
-
-    key: str
-    details: Mapping[str, object] = field(default_factory=dict)
-
-    def text(self, lang: str = "en") -> str:
-        """The sentence in ``lang`` ('fr' or 'en')."""
-        return i18n.label(self.key, lang).format(**self.details)
-
-    def __str__(self) -> str:
-        return self.text("en")
-
-    def __repr__(self) -> str:
-        return f"Note({self.key!r}, {dict(self.details)!r})"
-
-
-#: What ``notes`` hold: catalogue errors and warnings of the data, or :class:`Note` remarks.
-StudyNote = PortfolioDataError | DataQualityWarning | Note
-
-_T = TypeVar("_T")
-
-
-def _attempt(notes: list[StudyNote], compute: Callable[[], _T]) -> _T | None:
-    """``compute()``, or None with the error in ``notes`` when the data cannot support it."""
-    try:
-        return compute()
-    except PortfolioDataError as error:
-        notes.append(error)
-        return None
-
-
-def _describe(value: object) -> str:
-    if isinstance(value, pd.DataFrame):
-        return f"DataFrame({value.shape[0]}x{value.shape[1]})"
-    if isinstance(value, pd.Series):
-        return f"Series({len(value)})"
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k!r}: {_describe(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, tuple) and value and not isinstance(value[0], (int, float)):
-        return f"({len(value)} items)"
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return type(value).__name__ if hasattr(value, "__dataclass_fields__") else repr(value)
-
-
-class _Study:
-    """Readable repr for the study dataclasses (their frames are summarised, not printed)."""
-
-    def __repr__(self) -> str:
-        parts = (f"{f.name}={_describe(getattr(self, f.name))}" for f in fields(self))
-        return f"{type(self).__name__}({', '.join(parts)})"
-
-
-# --------------------------------------------------------------------------------------------
-# Shared intermediate results
-
-
-def customer_totals(agg: Aggregates, *, window: int = DEFAULTS["activity_window"]) -> pd.DataFrame:
-    """The customer table with its revenue, margin and orders over the last ``window`` months.
-
-    The attributes of ``agg.customers`` (and the purchase summary) followed by ``revenue``,
-    ``margin``, ``orders`` and ``active`` of :func:`portfolio_lib.engine.aggregate.window_totals`,
-    which replace the all-time totals: what the balance and CLV analyses read as yearly
-    figures. Explorers compute it once and pass it to the studies (``totals=``).
-
-    Parameters
-    ----------
-    agg : Aggregates
-    window : int, default 12
-        Months of the window, ending with the last month of the data.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per customer of ``agg.customers``, in its order, prospects included.
-    """
-    totals = window_totals(agg.monthly, agg.months, window=window)
-    attributes = agg.customers.drop(columns=["revenue", "margin", "orders"])
-    if _same_customers(totals.index, attributes["customer_id"]):  # the Aggregates invariant
-        return attributes.assign(**{name: totals[name].to_numpy() for name in totals.columns})
-    return attributes.join(totals, on="customer_id")
-
-
-# --------------------------------------------------------------------------------------------
 # 00 overview
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class OverviewStudy(_Study):
+class OverviewStudy(StudyResult):
     """Headline figures of the portfolio (the overview tiles).
 
     Attributes
@@ -310,7 +218,7 @@ def overview_study(
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class WeightStudy(_Study):
+class WeightStudy(StudyResult):
     """Weight of the portfolio (notebook 01).
 
     Attributes
@@ -367,7 +275,7 @@ def weight_study(
     )
     by: dict[str, pd.DataFrame] = {}
     for column in groups:
-        table = _attempt(
+        table = attempt(
             notes,
             lambda column=column: weight_by(
                 agg.monthly,
@@ -387,7 +295,7 @@ def weight_study(
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class MovementsStudy(_Study):
+class MovementsStudy(StudyResult):
     """Movements of the portfolio (notebook 02).
 
     Attributes
@@ -443,7 +351,7 @@ def movements_study(
         agg.monthly, months=agg.months, period=period, activity_window=activity_window
     )
     # Needs two period ends: history_too_short with a single one (4 months by year).
-    bridge = _attempt(
+    bridge = attempt(
         notes,
         lambda: revenue_bridge(
             agg.monthly, months=agg.months, period=bridge_period, window=activity_window
@@ -465,7 +373,7 @@ def movements_study(
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class CostsStudy(_Study):
+class CostsStudy(StudyResult):
     """Acquisition and retention costs (notebook 03), on the whole portfolio.
 
     Attributes
@@ -518,7 +426,7 @@ def _annual_churn(agg: Aggregates, activity_window: int, notes: list[StudyNote])
     Unavailable when the history is shorter than 13 months (``history_too_short``) or when
     nobody was active 12 months ago (the rate is undefined).
     """
-    churn = _attempt(notes, lambda: _portfolio_churn(agg, activity_window))
+    churn = attempt(notes, lambda: _portfolio_churn(agg, activity_window))
     if churn is not None and not churn >= 0:  # NaN: nobody to lose a year ago
         notes.append(Note("note_annual_churn_undefined"))
         return None
@@ -631,7 +539,7 @@ def costs_study(
 
     def channel_costs_with_notes() -> tuple[pd.DataFrame | None, list[StudyNote]]:
         found: list[StudyNote] = []
-        channel = _attempt(
+        channel = attempt(
             found, lambda: _acquisition_costs(costs, inputs, period="year", by_channel=True)
         )
         return channel, found
@@ -661,7 +569,7 @@ def costs_study(
                 ltv = float(clv.loc["total", "clv"])
         except Exception as error:  # raised where the serial study raised it
             ltv_error = error
-        summary = _attempt(notes, lambda: _cost_summary(costs, inputs, period=period, **options))
+        summary = attempt(notes, lambda: _cost_summary(costs, inputs, period=period, **options))
         yearly = None
         if summary is not None:
             yearly = _cost_summary(costs, inputs, period="year", **options)
@@ -692,7 +600,7 @@ def costs_study(
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class BalanceStudy(_Study):
+class BalanceStudy(StudyResult):
     """Balance of the portfolio (notebook 04), over the last ``activity_window`` months.
 
     Attributes
@@ -806,7 +714,7 @@ def balance_study(
         )
         _check_abc_cuts(a_cut, b_cut)
         notes: list[StudyNote] = []
-        matrix = _attempt(
+        matrix = attempt(
             notes,
             lambda: potential_matrix(
                 customers,
@@ -935,7 +843,7 @@ def _ranked_positive(abc: pd.DataFrame) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class RfmStudy(_Study):
+class RfmStudy(StudyResult):
     """RFM segmentation (notebook 05).
 
     Attributes
@@ -1210,7 +1118,7 @@ def _taken(
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class ClvModels(_Study):
+class ClvModels(StudyResult):
     """The predictive models of notebook 06, fitted once, with their checks.
 
     Attributes
@@ -1284,7 +1192,7 @@ def _holdout_check(
     calibration = calibration_and_holdout(
         mine, calibration_end=calibration_end, observation_end=agg.as_of
     )
-    fit = _attempt(
+    fit = attempt(
         notes,
         lambda: fit_bgnbd(
             calibration,
@@ -1324,7 +1232,7 @@ def fit_clv_models(
     if int(holdout_months) != holdout_months or holdout_months < 1:
         raise ValueError(f"holdout_months must be a whole number >= 1, got {holdout_months!r}")
     notes: list[StudyNote] = []
-    pair = _attempt(
+    pair = attempt(
         notes,
         lambda: _recording_data_warnings(
             notes, lambda: _fit_pair(agg.customers, min_repeat_customers)
@@ -1360,7 +1268,7 @@ def fit_clv_models(
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class ClvStudy(_Study):
+class ClvStudy(StudyResult):
     """Customer lifetime value (notebook 06): simple, retention and predictive.
 
     Attributes
@@ -1636,10 +1544,10 @@ def _clv_study(
     # The group tables need neither the predictive CLV nor each other: computed on the
     # background thread (when there is one) while this one computes the predictive CLV.
     def group_compute(found: list[StudyNote]) -> tuple[pd.Series, pd.DataFrame] | None:
-        return _attempt(found, lambda: _group_clv(agg, customers, by=by, **group_options))
+        return attempt(found, lambda: _group_clv(agg, customers, by=by, **group_options))
 
     def ltv_cac_compute(found: list[StudyNote]) -> pd.DataFrame | None:
-        return _attempt(
+        return attempt(
             found,
             lambda: channel_ltv_to_cac(
                 _group_clv(agg, customers, by="acquisition_channel", **group_options)[1],
@@ -1704,7 +1612,7 @@ def _clv_study(
         top_ahead = None
         if background is not None and all(future.done() for future in started.values()):
             top_ahead = background.submit(_top_customers, predicted, agg.customers)
-        by_group = _attempt(notes, lambda: _predictive_by_group(predicted, agg.customers, by))
+        by_group = attempt(notes, lambda: _predictive_by_group(predicted, agg.customers, by))
         top = (
             top_ahead.result()
             if top_ahead is not None
@@ -1738,7 +1646,7 @@ def _clv_study(
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class AlertsStudy(_Study):
+class AlertsStudy(StudyResult):
     """Risk alerts (notebook 07).
 
     Attributes

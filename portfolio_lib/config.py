@@ -14,6 +14,7 @@ __all__ = [
     "DEFAULTS",
     "NOTEBOOKS_DIR",
     "PROJECT_ROOT",
+    "RECORD_MIME",
     "REPORTS_DIR",
     "SAMPLE_DIR",
     "SAMPLE_FILES",
@@ -32,6 +33,10 @@ SAMPLE_FILES = {
     "costs": SAMPLE_DIR / "costs.csv",
     "transactions_fr": SAMPLE_DIR / "transactions_fr.csv",
 }
+
+# Mimetype of a notebook's key figures (ui.present.record writes them, the report leaves
+# them out of the HTML pages).
+RECORD_MIME = "application/vnd.portfolio-workbook.record+json"
 
 # The documented defaults (docs/definitions.md). Functions take them as keyword defaults.
 DEFAULTS = {

@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from portfolio_lib import report
+from portfolio_lib.report import cli, execute, params, publish
 
 DAY = "2025-01-15"
 # A 1x1 PNG, for a markdown image the HTML must embed.
@@ -98,7 +98,7 @@ def _run(argv, cwd: Path):
         contextlib.redirect_stderr(err),
     ):
         mp.chdir(cwd)
-        status = report.main([str(arg) for arg in argv])
+        status = cli.main([str(arg) for arg in argv])
     return status, out.getvalue(), err.getvalue()
 
 
@@ -343,7 +343,7 @@ def no_kernel(monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("a notebook ran")
 
-    monkeypatch.setattr(report, "execute_notebook", forbidden)
+    monkeypatch.setattr(cli, "execute_notebook", forbidden)
 
 
 def test_unknown_parameter_is_refused_with_the_known_ones(workspace, tmp_path, no_kernel):
@@ -406,7 +406,7 @@ def test_interrupt_leaves_previous_report(workspace, tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(report, "execute_notebook", interrupted)
+    monkeypatch.setattr(cli, "execute_notebook", interrupted)
     status, _, err = _run(_args(workspace, output, "--date", DAY), cwd=workspace)
     assert status == 130 and "the previous one is unchanged" in err
     assert sorted(p.name for p in output.iterdir()) == [DAY]
@@ -418,11 +418,11 @@ def test_interrupt_leaves_previous_report(workspace, tmp_path, monkeypatch):
 # --------------------------------------------------------------------------------------------
 def test_find_notebooks_by_default_number_stem_and_path(workspace):
     folder = workspace / "notebooks"
-    assert [p.name for p in report.find_notebooks(folder)] == ["01_alpha.ipynb", "02_beta.ipynb"]
-    chosen = report.find_notebooks(folder, ["02", "01_alpha", "02_beta.ipynb", "app"])
+    assert [p.name for p in params.find_notebooks(folder)] == ["01_alpha.ipynb", "02_beta.ipynb"]
+    chosen = params.find_notebooks(folder, ["02", "01_alpha", "02_beta.ipynb", "app"])
     assert [p.name for p in chosen] == ["02_beta.ipynb", "01_alpha.ipynb", "app.ipynb"]
-    with pytest.raises(report.ReportError, match="Available: 01_alpha, 02_beta"):
-        report.find_notebooks(folder, ["03"])
+    with pytest.raises(params.ReportError, match="Available: 01_alpha, 02_beta"):
+        params.find_notebooks(folder, ["03"])
 
 
 def test_declared_parameters_read_the_cell_with_python_parser(tmp_path):
@@ -443,7 +443,7 @@ def test_declared_parameters_read_the_cell_with_python_parser(tmp_path):
         notebook("b.ipynb", '%matplotlib inline\nLANG = "fr"'),  # not Python: papermill's way
         notebook("c.ipynb", 'LANG = "fr"', tags=()),  # no parameters cell
     ]
-    assert report.declared_parameters(paths) == {
+    assert params.declared_parameters(paths) == {
         "a.ipynb": {"AS_OF": "", "A_CUT": 0.8, "PMG": (0.5, 0.8), "NAME": "a=b"},
         "b.ipynb": {"LANG": "fr"},
         "c.ipynb": {},
@@ -456,9 +456,9 @@ def test_resolve_parameters_names_dates_types_and_priority(tmp_path):
         "a.ipynb": {"TRANSACTIONS": "", "AS_OF": "", "A_CUT": 0.8, "REP": "", "Q": (0.5, 0.8)},
         "b.ipynb": {"LANG": "fr", "FLAG": False},
     }
-    config = report.parse_assignments(["as-of=2025-12-31", "a_cut=0.7", "rep=12", "q=[0.4, 0.9]"])
+    config = params.parse_assignments(["as-of=2025-12-31", "a_cut=0.7", "rep=12", "q=[0.4, 0.9]"])
     assert config["as-of"] == dt.date(2025, 12, 31)  # YAML reads dates
-    resolved = report.resolve_parameters(
+    resolved = params.resolve_parameters(
         [("file", {"Transactions": "tx.csv", "lang": "fr", "flag": True}), ("--set", config)],
         declared,
         cwd=tmp_path,
@@ -472,27 +472,27 @@ def test_resolve_parameters_names_dates_types_and_priority(tmp_path):
         "REP": "12",  # text parameter: a number given in YAML becomes text
         "Q": [0.4, 0.9],
     }
-    later_wins = report.resolve_parameters(
+    later_wins = params.resolve_parameters(
         [("file", {"lang": "fr"}), ("flags", {"lang": "en"})], declared, cwd=tmp_path
     )
     assert later_wins == {"LANG": "en"}
-    with pytest.raises(report.ReportError, match="'lang' and 'LANG' name the same parameter"):
-        report.resolve_parameters([("file", {"lang": "fr", "LANG": "en"})], declared)
-    with pytest.raises(report.ReportError, match="FLAG \\(from f\\): expected true or false"):
-        report.resolve_parameters([("f", {"flag": "yes please"})], declared)
-    with pytest.raises(report.ReportError, match="'31/12/2025' is not a date; write it as YYYY"):
-        report.resolve_parameters([("f", {"as_of": "31/12/2025"})], declared)
+    with pytest.raises(params.ReportError, match="'lang' and 'LANG' name the same parameter"):
+        params.resolve_parameters([("file", {"lang": "fr", "LANG": "en"})], declared)
+    with pytest.raises(params.ReportError, match="FLAG \\(from f\\): expected true or false"):
+        params.resolve_parameters([("f", {"flag": "yes please"})], declared)
+    with pytest.raises(params.ReportError, match="'31/12/2025' is not a date; write it as YYYY"):
+        params.resolve_parameters([("f", {"as_of": "31/12/2025"})], declared)
 
 
 def test_read_config_refuses_non_mappings(tmp_path):
     path = tmp_path / "params.yaml"
     path.write_text("- transactions\n- lang\n")
-    with pytest.raises(report.ReportError, match="a YAML mapping"):
-        report.read_config(path)
+    with pytest.raises(params.ReportError, match="a YAML mapping"):
+        params.read_config(path)
     path.write_text("")
-    assert report.read_config(path) == {}
-    with pytest.raises(report.ReportError, match="configuration file not found"):
-        report.read_config(tmp_path / "missing.yaml")
+    assert params.read_config(path) == {}
+    with pytest.raises(params.ReportError, match="configuration file not found"):
+        params.read_config(tmp_path / "missing.yaml")
 
 
 def test_publish_replaces_and_restores_on_error(tmp_path, monkeypatch):
@@ -501,7 +501,7 @@ def test_publish_replaces_and_restores_on_error(tmp_path, monkeypatch):
     (target / "index.html").write_text("old")
     new.mkdir()
     (new / "index.html").write_text("new")
-    report.publish(new, target)
+    publish.replace_folder(new, target)
     assert (target / "index.html").read_text() == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == [DAY]  # backup removed
 
@@ -516,7 +516,7 @@ def test_publish_replaces_and_restores_on_error(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "rename", rename)
     with pytest.raises(OSError, match="disk full"):
-        report.publish(newer, target)
+        publish.replace_folder(newer, target)
     assert (target / "index.html").read_text() == "new"  # put back
 
 
@@ -534,21 +534,21 @@ def _fake_report(root: Path, day: str) -> None:
         ],
     }  # fmt: skip
     (folder / "run.json").write_text(json.dumps(run))
-    report.write_index(run, folder / "index.html")
+    publish.write_index(run, folder / "index.html")
 
 
 def test_latest_is_the_newest_date_and_falls_back_to_a_copy(tmp_path, monkeypatch):
     _fake_report(tmp_path, "2025-02-01")
     _fake_report(tmp_path, "2025-01-01")  # written last, but older
     (tmp_path / "2025-03-01").mkdir()  # no run.json: not a good report
-    assert report.update_latest(tmp_path) == tmp_path / "2025-02-01"
+    assert publish.update_latest(tmp_path) == tmp_path / "2025-02-01"
     assert os.readlink(tmp_path / "latest") == "2025-02-01"
 
     def no_symlinks(*args, **kwargs):
         raise OSError("symbolic links are not allowed here")
 
     monkeypatch.setattr(os, "symlink", no_symlinks)
-    report.update_latest(tmp_path)
+    publish.update_latest(tmp_path)
     latest = tmp_path / "latest"
     assert latest.is_dir() and not latest.is_symlink()
     page = (latest / "index.html").read_text(encoding="utf-8")
@@ -564,7 +564,7 @@ def test_stale_folders_of_killed_runs_are_cleaned(tmp_path):
     (tmp_path / f".tmp-2025-01-01-{dead.pid}").mkdir()
     (tmp_path / f".old-2025-01-02-{dead.pid}").mkdir()  # moved aside, never replaced
     (tmp_path / f".tmp-2025-01-03-{os.getpid()}").mkdir()  # a live run: left alone
-    report.remove_stale_folders(tmp_path)
+    publish.remove_stale_folders(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         f".tmp-2025-01-03-{os.getpid()}",
         "2025-01-02",
@@ -572,7 +572,7 @@ def test_stale_folders_of_killed_runs_are_cleaned(tmp_path):
 
 
 def test_failure_description_without_traceback_line():
-    failure = report.NotebookFailure(
+    failure = execute.NotebookFailure(
         "03_x.ipynb", cell=2, ename="KeyError", evalue="'revenue'\nmore", source="\na\nb\nc\nd"
     )
     assert failure.describe() == (
@@ -582,7 +582,7 @@ def test_failure_description_without_traceback_line():
 
 def test_report_parameters_turn_widgets_off_and_put_excel_next_to_the_page(tmp_path):
     declared = {"LANG": "fr", "INTERACTIVE": True, "EXCEL_OUTPUT": ""}
-    given = report.report_parameters(
+    given = params.report_parameters(
         declared, {"LANG": "en", "A_CUT": 0.7}, folder=tmp_path, stem="05_rfm"
     )
     assert given == {
@@ -590,14 +590,14 @@ def test_report_parameters_turn_widgets_off_and_put_excel_next_to_the_page(tmp_p
         "INTERACTIVE": False,
         "EXCEL_OUTPUT": str(tmp_path / "05_rfm.xlsx"),
     }
-    chosen = report.report_parameters(
+    chosen = params.report_parameters(
         declared,
         {"INTERACTIVE": True, "EXCEL_OUTPUT": "/x/out.xlsx"},
         folder=tmp_path,
         stem="05_rfm",
     )
     assert chosen == {"INTERACTIVE": True, "EXCEL_OUTPUT": "/x/out.xlsx"}  # the user's choice wins
-    assert report.report_parameters({"LANG": "fr"}, {}, folder=tmp_path, stem="01_weight") == {}
+    assert params.report_parameters({"LANG": "fr"}, {}, folder=tmp_path, stem="01_weight") == {}
 
 
 def test_index_links_the_excel_hand_outs(tmp_path):
@@ -611,14 +611,15 @@ def test_index_links_the_excel_hand_outs(tmp_path):
              "executed": "01_weight.ipynb", "excel": None, "duration_s": 2.0},
         ],
     }  # fmt: skip
-    page = report.write_index(run, tmp_path / "index.html").read_text(encoding="utf-8")
+    page = publish.write_index(run, tmp_path / "index.html").read_text(encoding="utf-8")
     assert page.count('href="05_rfm.xlsx"') == 1 and ".xlsx" not in page.split("Weight")[1]
 
 
 def test_html_leaves_out_the_key_figure_records_without_warnings(tmp_path):
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-    from portfolio_lib.ui.present import RECORD_MIME, read_records
+    from portfolio_lib.config import RECORD_MIME
+    from portfolio_lib.ui.present import read_records
 
     cell = new_code_cell("record(...)")
     cell.outputs = [
@@ -629,7 +630,7 @@ def test_html_leaves_out_the_key_figure_records_without_warnings(tmp_path):
     nbformat.write(new_notebook(cells=[new_markdown_cell("# Figures"), cell]), executed)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # nbconvert warns on outputs it cannot show
-        title = report.export_html(executed, tmp_path / "01_figures.html")
+        title = publish.export_html(executed, tmp_path / "01_figures.html")
     page = (tmp_path / "01_figures.html").read_text(encoding="utf-8")
     assert title == "Figures" and "VISIBLE-OUTPUT" in page
     assert "123456.5" not in page and "total_revenue" not in page

@@ -26,6 +26,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from portfolio_lib import i18n
+from portfolio_lib.config import RECORD_MIME
 from portfolio_lib.data.errors import DataQualityWarning
 from portfolio_lib.ui.export import infer_format
 
@@ -38,8 +39,6 @@ __all__ = [
     "show_table",
     "warnings_shown",
 ]
-
-RECORD_MIME = "application/vnd.portfolio-workbook.record+json"
 
 i18n.register({"yes": {"fr": "Oui", "en": "Yes"}, "no": {"fr": "Non", "en": "No"}})
 

@@ -1,0 +1,376 @@
+"""``portfolio-report``: run every analysis notebook on given data and publish an HTML report.
+
+Each ``notebooks/[0-9][0-9]_*.ipynb`` (in name order, never ``app.ipynb``) is executed with
+papermill in a fresh ``python3`` kernel whose working folder is the notebooks folder, then
+converted by nbconvert to a standalone HTML page without code (images embedded, readable
+offline). The run writes ``reports/<YYYY-MM-DD>/`` (the run date)::
+
+    index.html          title, run date, data files, analysis date, language, parameters,
+                        one link per notebook (its first heading) with its duration
+    run.json            the same metadata, for scripts
+    01_weight.html      the analysis without code, for the client
+    01_weight.ipynb     the executed notebook, for the analyst
+
+and points ``reports/latest`` at the newest good report (a symlink; where symlinks are not
+allowed, a ``latest/`` folder whose ``index.html`` links into the dated folder).
+
+Everything is first written to a temporary folder next to the target (``reports/.tmp-...``);
+only when every notebook succeeded does it replace the report of the same date. A failed or
+interrupted run leaves the previous report untouched, exits with status 1 (130 on Ctrl+C),
+prints ``FAILED: <notebook> cell <n> (<error>: <message>)`` with the cell's first lines
+(``cell <n>`` counts every cell of the notebook from 1, as in JupyterLab) and keeps the failed
+executed notebook in ``reports/failed-<YYYY-MM-DD>-<HHMMSS>/`` for debugging.
+
+Parameters come from a YAML file (keys are the notebooks' parameter names, any case), from
+``--set KEY=VALUE`` (the value is read as YAML) and from the flags ``--transactions
+--customers --costs --as-of --lang``; flags override ``--set``, which overrides the file::
+
+    # params.yaml
+    transactions: /data/ventes_2025.csv
+    customers: /data/clients.xlsx
+    costs: ""            # none
+    as_of: 2025-12-31
+    lang: en
+    a_cut: 0.7
+
+Each notebook receives only the parameters its ``parameters`` cell declares; a name that no
+notebook declares is refused with the list of known names. Relative data paths are taken from
+the folder the command is launched from and must exist before anything runs. Exit status: 0
+success, 1 a notebook failed, 2 bad command line, configuration or data path, 130 interrupted.
+
+Examples
+--------
+From the project folder::
+
+    make report CONFIG=params.yaml
+    .venv/bin/portfolio-report --transactions ventes.csv --as-of 2025-12-31 --lang en
+    .venv/bin/portfolio-report --config params.yaml --notebooks 01 03 --set a_cut=0.7
+
+Every Monday at 6:00 with cron (``crontab -e``). The run needs no display nor activated
+environment (the kernel runs on the venv's Python); the log keeps one line per notebook, and
+the failing notebook and cell when a run fails (cron mails the output when ``MAILTO`` is set)::
+
+    0 6 * * 1 cd /path/to/portfolio-workbook && mkdir -p reports && .venv/bin/portfolio-report --config /path/params.yaml >> reports/cron.log 2>&1
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import os
+import shutil
+import signal
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from portfolio_lib import i18n
+from portfolio_lib.config import NOTEBOOKS_DIR, REPORTS_DIR
+from portfolio_lib.report.execute import (
+    DEFAULT_KERNEL,
+    DEFAULT_TIMEOUT,
+    NotebookFailure,
+    execute_notebook,
+)
+from portfolio_lib.report.params import (
+    NOTEBOOK_PATTERN,
+    ReportError,
+    RunPlan,
+    declared_parameters,
+    find_notebooks,
+    parameters_for,
+    parse_assignments,
+    read_config,
+    report_parameters,
+    resolve_parameters,
+)
+from portfolio_lib.report.publish import (
+    NotebookResult,
+    export_html,
+    html_exporter,
+    keep_failed,
+    remove_stale_folders,
+    replace_folder,
+    run_metadata,
+    update_latest,
+    write_index,
+    write_run_json,
+)
+
+__all__ = ["build_parser", "main", "plan_run", "run_report"]
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def run_report(plan: RunPlan, *, out: TextIO | None = None) -> Path:
+    """Execute, convert and publish; return the published report folder.
+
+    Raises
+    ------
+    NotebookFailure
+        After printing the progress line; ``failure.kept`` is the debugging folder.
+    """
+    out = out or sys.stdout
+    root = plan.output_root
+    root.mkdir(parents=True, exist_ok=True)
+    remove_stale_folders(root)
+    staging = root / f".tmp-{plan.date.isoformat()}-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    logs = staging / ".logs"
+    logs.mkdir(parents=True)
+    exporter = html_exporter()
+    results: list[NotebookResult] = []
+    total = len(plan.notebooks)
+    try:
+        for number, notebook in enumerate(plan.notebooks, 1):
+            print(f"[{number}/{total}] {notebook.stem} ...", end=" ", file=out, flush=True)
+            parameters = report_parameters(
+                plan.declared[notebook.name], plan.parameters, folder=staging, stem=notebook.stem
+            )
+            executed = staging / notebook.name
+            log_path = logs / f"{notebook.stem}.log"
+            try:
+                duration = execute_notebook(
+                    notebook,
+                    executed,
+                    parameters,
+                    kernel=plan.kernel,
+                    timeout=plan.timeout,
+                    log_path=log_path,
+                )
+            except NotebookFailure as failure:
+                print(f"FAILED ({failure.duration:.1f} s)", file=out, flush=True)
+                failure.kept = keep_failed(failure, root, log_path, plan.date)
+                raise
+            title = export_html(
+                executed,
+                staging / f"{notebook.stem}.html",
+                source_dir=notebook.parent,
+                exporter=exporter,
+            )
+            excel = staging / f"{notebook.stem}.xlsx"
+            results.append(
+                NotebookResult(
+                    notebook.name,
+                    title,
+                    duration,
+                    parameters,
+                    excel=excel.name if excel.exists() else None,
+                )
+            )
+            print(f"ok ({duration:.1f} s)", file=out, flush=True)
+        shutil.rmtree(logs)
+        run = run_metadata(plan, results, dt.datetime.now())
+        write_run_json(run, staging / "run.json")
+        write_index(run, staging / "index.html")
+        target = replace_folder(staging, root / plan.date.isoformat())
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # gone already when published
+    update_latest(root)
+    return target
+
+
+def _display(path: Path) -> str:
+    """A path as short as possible for messages (relative to the current folder if inside)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="portfolio-report",
+        description=(
+            "Run the analysis notebooks on your data and write reports/<date>/ with one HTML "
+            "page per analysis (no code) and an index. The previous report is replaced only "
+            "when every notebook succeeds."
+        ),
+        epilog=(
+            "Example: portfolio-report --config params.yaml --as-of 2025-12-31 --set a_cut=0.7\n"
+            "Cron: 0 6 * * 1 cd /path/to/portfolio-workbook && mkdir -p reports && "
+            ".venv/bin/portfolio-report --config /path/params.yaml >> reports/cron.log 2>&1"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    data = parser.add_argument_group(
+        "data and parameters (flags override --set, which overrides --config)"
+    )
+    data.add_argument("--config", metavar="YAML", help="parameters file: 'name: value' lines")
+    data.add_argument(
+        "--transactions", metavar="PATH", help="transaction log (CSV, Excel, Parquet)"
+    )
+    data.add_argument("--customers", metavar="PATH", help="customer file ('' for none)")
+    data.add_argument("--costs", metavar="PATH", help="acquisition/retention costs ('' for none)")
+    data.add_argument(
+        "--as-of", metavar="YYYY-MM-DD", help="analysis date (default: last transaction)"
+    )
+    data.add_argument("--lang", choices=i18n.LANGS, help="language of the report")
+    data.add_argument(
+        "--set",
+        metavar="KEY=VALUE",
+        action="append",
+        default=[],
+        help="any notebook parameter, e.g. --set a_cut=0.7 (repeatable; value read as YAML)",
+    )
+    run = parser.add_argument_group("run")
+    run.add_argument(
+        "--notebooks",
+        nargs="+",
+        metavar="NAME",
+        help="only these notebooks (01, 01_weight or a path); default: every NN_*.ipynb",
+    )
+    run.add_argument(
+        "--notebooks-dir",
+        metavar="DIR",
+        default=str(NOTEBOOKS_DIR),
+        help="where the notebooks are (default: the project's notebooks/)",
+    )
+    run.add_argument("--output", metavar="DIR", default=str(REPORTS_DIR), help="reports folder")
+    run.add_argument(
+        "--date", metavar="YYYY-MM-DD", help="name of the report folder (default: today)"
+    )
+    run.add_argument("--kernel", default=DEFAULT_KERNEL, help="Jupyter kernel (default: python3)")
+    run.add_argument(
+        "--timeout",
+        type=int,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"time limit per cell (default {DEFAULT_TIMEOUT}; 0 for none)",
+    )
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check everything and show what each notebook would receive, run nothing",
+    )
+    return parser
+
+
+def plan_run(args: argparse.Namespace, *, cwd: Path | None = None) -> RunPlan:
+    """Check the command line and decide notebooks, parameters and output folder."""
+    cwd = cwd or Path.cwd()
+    notebooks_dir = Path(args.notebooks_dir).expanduser()
+    notebooks = find_notebooks(notebooks_dir, args.notebooks)
+    declared = declared_parameters(notebooks)
+    # Names are checked against every notebook of the folder, so one configuration file
+    # serves runs of a few notebooks (--notebooks) as well as full runs.
+    others = [
+        path for path in sorted(notebooks_dir.glob(NOTEBOOK_PATTERN)) if path not in notebooks
+    ]
+    known = {**declared_parameters(others), **declared}
+    sources: list[tuple[str, Mapping[str, Any]]] = []
+    config = None
+    if args.config:
+        config = Path(args.config).expanduser()
+        config = config if config.is_absolute() else cwd / config
+        sources.append((str(config), read_config(config)))
+    if args.set:
+        sources.append(("--set", parse_assignments(args.set)))
+    flags = {
+        name: getattr(args, name)
+        for name in ("transactions", "customers", "costs", "as_of", "lang")
+        if getattr(args, name) is not None
+    }
+    if flags:
+        sources.append(("command-line flags", flags))
+    parameters = resolve_parameters(sources, known, cwd=cwd)
+    try:
+        day = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
+    except ValueError:
+        raise ReportError(f"--date: {args.date!r} is not a date; write it as YYYY-MM-DD") from None
+    if args.timeout < 0:
+        raise ReportError("--timeout must be 0 (no limit) or a number of seconds")
+    _check_kernel(args.kernel)
+    output_root = Path(args.output).expanduser()
+    if not output_root.is_absolute():
+        output_root = cwd / output_root
+    return RunPlan(
+        notebooks=notebooks,
+        declared=declared,
+        parameters=parameters,
+        output_root=output_root,
+        date=day,
+        kernel=args.kernel,
+        timeout=args.timeout or None,
+        config=config,
+    )
+
+
+def _check_kernel(name: str) -> None:
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    manager = KernelSpecManager()
+    try:
+        manager.get_kernel_spec(name)
+    except NoSuchKernel:
+        installed = ", ".join(sorted(manager.find_kernel_specs())) or "none"
+        raise ReportError(
+            f"--kernel: no Jupyter kernel named {name!r}. Installed: {installed}"
+        ) from None
+
+
+def _print_plan(plan: RunPlan, out: TextIO) -> None:
+    print(f"Report folder: {_display(plan.output_root / plan.date.isoformat())}", file=out)
+    for number, notebook in enumerate(plan.notebooks, 1):
+        given = parameters_for(plan.declared[notebook.name], plan.parameters)
+        text = ", ".join(f"{name}={value!r}" for name, value in given.items()) or "defaults only"
+        print(f"[{number}/{len(plan.notebooks)}] {notebook.stem}: {text}", file=out)
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (``kill``, a cron timeout) cleans up like Ctrl+C."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point; returns the exit status (see the module docstring)."""
+    args = build_parser().parse_args(argv)
+    out, err = sys.stdout, sys.stderr
+    started = time.perf_counter()
+    try:
+        with _terminate_as_interrupt():
+            plan = plan_run(args)
+            if args.dry_run:
+                _print_plan(plan, out)
+                return EXIT_OK
+            target = run_report(plan, out=out)
+    except ReportError as error:
+        print(f"portfolio-report: error: {error}", file=err, flush=True)
+        return EXIT_USAGE
+    except NotebookFailure as failure:
+        print(failure.describe(), file=err)
+        if failure.kept is not None:
+            print(f"The failed notebook is kept in {_display(failure.kept)}/", file=err)
+        print("No report was published; the previous one is unchanged.", file=err, flush=True)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("\nInterrupted: no report was published; the previous one is unchanged.", file=err)
+        return EXIT_INTERRUPTED
+    elapsed = time.perf_counter() - started
+    print(
+        f"Report written to {_display(target)}/index.html "
+        f"({len(plan.notebooks)} notebooks, {elapsed:.1f} s)",
+        file=out,
+        flush=True,
+    )
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

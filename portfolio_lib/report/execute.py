@@ -1,0 +1,268 @@
+"""Run one notebook with papermill and, when it fails, say which cell failed and why.
+
+:func:`execute_notebook` runs a notebook in a fresh kernel whose working folder is the
+notebook's folder. The kernel's own output (warnings, tracebacks of its own) and the log
+messages of nbclient and papermill go to a log file, not to the terminal, so a cron log keeps
+one line per notebook. A failure raises :class:`NotebookFailure`, which names the notebook, the
+cell (counted from 1 as in JupyterLab), the error and the line of the cell that raised.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import os
+import re
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+__all__ = ["DEFAULT_KERNEL", "DEFAULT_TIMEOUT", "NotebookFailure", "execute_notebook"]
+
+DEFAULT_KERNEL = "python3"
+DEFAULT_TIMEOUT = 600  # seconds per cell
+_PAPERMILL_ERROR_TAG = "papermill-error-cell-tag"
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_SOURCE_PREVIEW_LINES = 3
+_NBCLIENT_LOGGER = "portfolio_lib.report.nbclient"
+
+
+class NotebookFailure(Exception):
+    """A notebook failed: which one, which cell, which error, and where its output is."""
+
+    def __init__(
+        self,
+        notebook: str,
+        *,
+        cell: int | None,
+        ename: str,
+        evalue: str,
+        source: str = "",
+        line: int | None = None,
+        duration: float = 0.0,
+        executed: Path | None = None,
+    ) -> None:
+        self.notebook = notebook
+        self.cell = cell
+        self.ename = ename
+        self.evalue = evalue
+        self.source = source
+        self.line = line
+        self.duration = duration
+        self.executed = executed
+        self.kept: Path | None = None
+        super().__init__(self.headline())
+
+    def headline(self) -> str:
+        """``FAILED: 02_movements.ipynb cell 7 (ValueError: ...)``."""
+        where = f" cell {self.cell}" if self.cell is not None else ""
+        message = self.evalue.strip().splitlines()[0] if self.evalue.strip() else ""
+        error = f"{self.ename}: {message}" if message else self.ename
+        return f"FAILED: {self.notebook}{where} ({error})"
+
+    def describe(self) -> str:
+        """The headline, then the first lines of the failing cell and the line that raised."""
+        lines = [self.headline()]
+        source = self.source.splitlines()
+        shown = [(n, text) for n, text in enumerate(source, 1) if text.strip()]
+        shown = shown[:_SOURCE_PREVIEW_LINES]
+        for number, text in shown:
+            arrow = "->" if number == self.line else "  "
+            lines.append(f"  {arrow} {number:>3} | {text}")
+        last_shown = shown[-1][0] if shown else 0
+        if self.line is not None and last_shown < self.line <= len(source):
+            if self.line > last_shown + 1:
+                lines.append("         ...")
+            lines.append(f"  -> {self.line:>3} | {source[self.line - 1]}")
+        return "\n".join(lines)
+
+
+@functools.cache
+def _engine_name() -> str:
+    """Register (once) papermill's nbclient engine with the kernel's own output redirected.
+
+    The kernel process writes warnings and tracebacks of its own to stderr (not the cells'
+    output); in a cron log they would hide the progress lines, so they go to a log file.
+    """
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.utils import merge_kwargs, remove_args
+
+    class QuietKernelEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(
+            cls,
+            nb_man,
+            kernel_name,
+            log_output=False,
+            stdout_file=None,
+            stderr_file=None,
+            start_timeout=60,
+            execution_timeout=None,
+            kernel_log=None,
+            **kwargs,
+        ):
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+            options = merge_kwargs(
+                kwargs,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+            )
+            client = PapermillNotebookClient(nb_man, **options)
+            return client.execute(stdout=kernel_log, stderr=kernel_log, env=_kernel_environment())
+
+    name = "portfolio-quiet-kernel"
+    papermill_engines.register(name, QuietKernelEngine)
+    return name
+
+
+def _kernel_environment() -> dict[str, str]:
+    """The launching environment without ``MPLBACKEND``.
+
+    Headless setups (cron, CI, test suites) often export ``MPLBACKEND=Agg``; a kernel that
+    inherits it draws charts nowhere and the report has none. Without it, ipykernel picks
+    its inline backend, which puts every figure in the notebook.
+    """
+    env = dict(os.environ)
+    env.pop("MPLBACKEND", None)
+    return env
+
+
+@contextlib.contextmanager
+def _kernel_log(path: Path) -> Iterator[TextIO]:
+    """A file for the kernel's own output and the log messages of nbclient and papermill
+    (papermill warns about parameter cells it cannot parse; the failure report is ours)."""
+    loggers = [logging.getLogger(_NBCLIENT_LOGGER), logging.getLogger("papermill")]
+    with path.open("w", encoding="utf-8") as stream:
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        propagate = [logger.propagate for logger in loggers]
+        for logger in loggers:
+            logger.addHandler(handler)
+            logger.propagate = False
+        try:
+            yield stream
+        finally:
+            for logger, previous in zip(loggers, propagate, strict=True):
+                logger.removeHandler(handler)
+                logger.propagate = previous
+
+
+def execute_notebook(
+    source: Path,
+    output: Path,
+    parameters: Mapping[str, Any],
+    *,
+    kernel: str = DEFAULT_KERNEL,
+    timeout: int | None = DEFAULT_TIMEOUT,
+    log_path: Path | None = None,
+) -> float:
+    """Run ``source`` with papermill into ``output``; return the duration in seconds.
+
+    The kernel works in the notebook's folder. ``timeout`` limits each cell (None: no limit).
+
+    Raises
+    ------
+    NotebookFailure
+        With the failing cell (counted from 1 as in JupyterLab), error and duration; the
+        partly executed notebook is in ``output``.
+    """
+    import papermill
+
+    log_path = log_path or output.with_suffix(".log")
+    started = time.perf_counter()
+    error: BaseException | None = None
+    with _kernel_log(log_path) as log:
+        try:
+            papermill.execute_notebook(
+                str(source),
+                str(output),
+                parameters=dict(parameters),
+                engine_name=_engine_name(),
+                kernel_name=kernel,
+                progress_bar=False,
+                cwd=str(source.parent),
+                execution_timeout=timeout,
+                kernel_log=log,
+                log=logging.getLogger(_NBCLIENT_LOGGER),
+            )
+        except Exception as err:  # a cell raised, timed out or the kernel died: name the cell
+            error = err
+    duration = time.perf_counter() - started
+    if error is None:
+        return duration
+    raise _failure(source.name, output, error, duration, timeout) from error
+
+
+def _failure(
+    notebook: str, output: Path, error: BaseException, duration: float, timeout: int | None
+) -> NotebookFailure:
+    from nbclient.exceptions import CellTimeoutError
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(error, PapermillExecutionError):
+        ename, evalue = error.ename, _ANSI.sub("", str(error.evalue))
+    elif isinstance(error, CellTimeoutError):
+        ename, evalue = "Timeout", f"the cell ran longer than {timeout} s (see --timeout)"
+    else:
+        ename, evalue = type(error).__name__, str(error)
+    cell_number, cell = _failed_cell(output)
+    source = cell.get("source", "") if cell is not None else ""
+    traceback = getattr(error, "traceback", None) or []
+    return NotebookFailure(
+        notebook,
+        cell=cell_number,
+        ename=ename,
+        evalue=evalue,
+        source=source,
+        line=_failing_line(traceback),
+        duration=duration,
+        executed=output if output.is_file() else None,
+    )
+
+
+def _failed_cell(output: Path) -> tuple[int | None, Any]:
+    """The failing cell of a partly executed notebook, numbered as in the source notebook.
+
+    Papermill marks the cell that raised (``metadata.papermill.exception``); on a timeout or a
+    dead kernel it is the last cell that started.
+    """
+    import nbformat
+
+    try:
+        nb = nbformat.read(str(output), as_version=4)
+    except Exception:  # not written at all (kernel never started)
+        return None, None
+    cells = []
+    for cell in nb.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if _PAPERMILL_ERROR_TAG in tags:
+            continue
+        cells.append((cell, "injected-parameters" in tags))
+    failed, last_started = None, None
+    number = 0
+    for cell, injected in cells:
+        number += 0 if injected else 1  # papermill's injected cell is not the user's
+        state = cell.get("metadata", {}).get("papermill", {})
+        if state.get("exception"):
+            failed = (number, cell)
+            break
+        if state.get("start_time"):
+            last_started = (number, cell)
+    found = failed or last_started
+    return found if found is not None else (None, None)
+
+
+def _failing_line(traceback: Sequence[str]) -> int | None:
+    """The line of the cell that raised, from IPython's ``Cell In[4], line 3`` frame."""
+    for frame in traceback:
+        match = re.search(r"Cell In\s*\[\d*\], line (\d+)", _ANSI.sub("", frame))
+        if match:
+            return int(match.group(1))
+    return None

@@ -171,7 +171,7 @@ def test_targets_verdicts():
         },
     }
     verdicts = [t.status for t in run._targets({"20m": big, "1m": small}, widget)]
-    # 60 / 4 = 15x >= 5x; 900 MiB < 1536 MiB; check ok; 1.5 s < 2 s; 250 ms > 200 ms.
+    # 60 / 4 = 15x >= 5x; 900 MiB < 1536 MiB; check ok; 1.5 s < 3 s; 250 ms > 200 ms.
     assert verdicts == ["PASS", "PASS", "PASS", "PASS", "FAIL"]
     big["measures"]["lifetimes"] = _measure("lifetimes", 16.0)  # 16 / 4 = 4x < 5x
     big["measures"]["summary"] = _measure("summary", 4.0, peak=1600.0)

@@ -116,8 +116,6 @@ __all__ = [
 
 # Attributes the CLV explorer can compare groups by, when the customer table has them.
 _CLV_GROUPS = ("segment", "region", "sales_rep", "acquisition_channel")
-# Rows of the tables shown on screen (the Excel download has them all).
-_SCREEN_ROWS = 50
 _SHOW_TOP = 15  # accounts of the alerts priority chart (notebook 07's SHOW_TOP)
 _PERIOD_COLUMNS = ("period_start", "period_end", "period")
 _COST_COLUMNS = {

@@ -32,7 +32,7 @@ from portfolio_lib.metrics.balance import abc_classes, class_summary, lifecycle_
 from portfolio_lib.metrics.movements import movements
 from portfolio_lib.metrics.rfm import rfm_scores, rfm_table
 from portfolio_lib.metrics.weight import headline_kpis
-from portfolio_lib.ui import widgets
+from portfolio_lib.ui import explorer, widgets
 
 EDGE_DIR = Path(__file__).parent / "data" / "edge"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -132,7 +132,7 @@ def test_chart_fingerprints_follow_the_content():
     frame = pd.DataFrame({"a": [1.0, 2.0]}, index=["x", "y"])
     same = frame.copy()
     changed = frame.assign(a=[1.0, 2.5])
-    key = widgets._fingerprint
+    key = explorer.fingerprint
     assert key(frame) == key(same) and key(frame) != key(changed)
     assert key(frame) != key(frame.rename(columns={"a": "b"}))
     assert key({"thresholds": (1.0, 2.0)}) != key({"thresholds": (1.0, 3.0)})
@@ -215,13 +215,13 @@ def test_balance_slider_changes_the_abc_classes(box, sample_aggregates):
 @pytest.mark.parametrize("box", ["balance"], indirect=True)
 def test_balance_redraws_only_the_chart_a_control_moves(box, sample_aggregates, monkeypatch):
     drawn = []
-    draw = widgets._png
+    draw = explorer.chart_png
 
     def counting(chart, lang, **options):
         drawn.append(chart.plot.__name__)
         return draw(chart, lang, **options)
 
-    monkeypatch.setattr(widgets, "_png", counting)
+    monkeypatch.setattr(explorer, "chart_png", counting)
     box.controls["lifecycle_growth"].value = 0.2
     assert drawn == ["plot_lifecycle"]
     phases = lifecycle_phases(

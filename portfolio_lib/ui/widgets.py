@@ -1,49 +1,30 @@
-"""Interactive explorers: ipywidgets controls wired to the studies of :mod:`portfolio_lib.studies`.
+"""One interactive explorer per analysis, wired to the studies of :mod:`portfolio_lib.studies`.
 
 This module only wires. Each explorer receives the aggregated portfolio (the expensive step,
 done once), prepares what does not depend on its controls once (12-month totals, the RFM table,
 the predictive model fit), and on every control change calls its study function (the cheap
-step) and redraws. Sliders update on release (``continuous_update=False``), so a drag costs one
-redraw.
+step) and returns a :class:`View` of chart specs and tables; :class:`Explorer`
+(:mod:`portfolio_lib.ui.explorer`) draws only the charts whose data changed, so moving the
+discount rate does not redraw the BG/NBD checks.
 
-Drawing is what costs (matplotlib takes 0.1 to 0.6 s per chart, the studies a few
-milliseconds), so a redraw only draws the charts whose data changed: ``render`` returns
-:class:`Chart` specs (the plot function and its inputs) and the explorer keeps the PNG of each
-chart with a fingerprint of its inputs, so moving the discount rate does not redraw the BG/NBD
-checks. The downloads (one Excel file of the tables, a 150 dpi PNG per chart) are built when
-asked for, not on every change.
-
-Every explorer is an :class:`Explorer` (an ``ipywidgets.VBox``): its controls, then the notes,
-charts and tables of the current values, then the download bar. It works the same in JupyterLab
-and in the Voilà app; ``last_view`` holds what the render function last returned, for tests and
-for code that wants the numbers. Every explorer takes ``start``, the control values to begin
-with (a notebook passes its parameters, so the explorer opens on what the page above shows).
+Every explorer takes ``start``, the control values to begin with (a notebook passes its
+parameters, so the explorer opens on what the page above shows). The machinery
+(:class:`Explorer`, :func:`with_filters`, :func:`download_links`...) is re-exported here.
 """
 
 from __future__ import annotations
 
-import base64
-import html
-import io
-import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 import ipywidgets as w
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from IPython import get_ipython
-from IPython.display import HTML, Image, display
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from PIL import Image as PILImage
 
 from portfolio_lib import i18n
 from portfolio_lib.config import DEFAULTS
 from portfolio_lib.engine.aggregate import Aggregates
+from portfolio_lib.metrics.balance import _check_abc_cuts
 from portfolio_lib.metrics.rfm import rfm_table
 from portfolio_lib.plots.alerts import plot_revenue_at_risk_by_rep, plot_top_at_risk
 from portfolio_lib.plots.balance import (
@@ -92,8 +73,27 @@ from portfolio_lib.studies import (
     rfm_study,
     weight_study,
 )
-from portfolio_lib.ui.export import figure_png_bytes, workbook_bytes
-from portfolio_lib.ui.present import show_table
+from portfolio_lib.ui.controls import (
+    STYLE,
+    amount_box,
+    euro_range,
+    float_slider,
+    group_dropdown,
+    int_slider,
+    period_dropdown,
+    share_slider,
+    window_slider,
+)
+from portfolio_lib.ui.explorer import (
+    Chart,
+    Explorer,
+    FilteredExplorer,
+    View,
+    download_links,
+    explorer,
+    filter_bar,
+    with_filters,
+)
 
 __all__ = [
     "Chart",
@@ -114,17 +114,8 @@ __all__ = [
     "with_filters",
 ]
 
-_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_PERIODS = ("month", "quarter", "year")
-# Charts are shown at the 100 dpi of the notebooks and downloaded at 150 dpi (sharp on slides).
-_SCREEN_DPI = 100
-_DOWNLOAD_DPI = 150
-# Charts kept per explorer: enough for every chart of every explorer plus a few variants.
-_CACHE_SIZE = 32
 # Attributes the CLV explorer can compare groups by, when the customer table has them.
 _CLV_GROUPS = ("segment", "region", "sales_rep", "acquisition_channel")
-# Rows of the tables shown on screen (the Excel download has them all).
-_SCREEN_ROWS = 50
 _SHOW_TOP = 15  # accounts of the alerts priority chart (notebook 07's SHOW_TOP)
 _PERIOD_COLUMNS = ("period_start", "period_end", "period")
 _COST_COLUMNS = {
@@ -132,84 +123,15 @@ _COST_COLUMNS = {
     "retention": ("retention_spend", "retained_customers", "crc"),
 }
 
+
 i18n.register(
     {
-        "download": {"fr": "Télécharger", "en": "Download"},
-        "tables_excel": {"fr": "Tableaux (Excel)", "en": "Tables (Excel)"},
-        "prepare_downloads": {
-            "fr": "Préparer les téléchargements (Excel, PNG)",
-            "en": "Prepare the downloads (Excel, PNG)",
-        },
-        "filters": {"fr": "Filtres", "en": "Filters"},
         "all": {"fr": "Tous", "en": "All"},
-        # Controls
-        "control_period": {"fr": "Période", "en": "Period"},
-        "control_activity_window": {
-            "fr": "Fenêtre d'activité (mois)",
-            "en": "Activity window (months)",
-        },
-        "control_bridge_period": {"fr": "Période du pont de CA", "en": "Revenue bridge period"},
-        "control_cohort_period": {"fr": "Période des cohortes", "en": "Cohort period"},
-        "control_acquisition_budget": {
-            "fr": "Budget d'acquisition (€ par mois)",
-            "en": "Acquisition budget (€ per month)",
-        },
-        "control_retention_budget": {
-            "fr": "Budget de fidélisation (€ par mois)",
-            "en": "Retention budget (€ per month)",
-        },
-        "control_payback_horizon_months": {
-            "fr": "Marge comptée pour le retour sur CAC (mois)",
-            "en": "Margin counted for the CAC payback (months)",
-        },
-        "control_a_cut": {
-            "fr": "Fin de la classe A (part du CA)",
-            "en": "End of class A (revenue share)",
-        },
-        "control_b_cut": {
-            "fr": "Fin de la classe B (part du CA)",
-            "en": "End of class B (revenue share)",
-        },
-        "control_dependence_alert": {
-            "fr": "Seuil de dépendance (part du CA)",
-            "en": "Dependence threshold (revenue share)",
-        },
-        "control_pmg_thresholds": {
-            "fr": "PMG : moyen à partir de, gros à partir de (€)",
-            "en": "PMG: medium from, large from (€)",
-        },
-        "control_lifecycle_growth": {
-            "fr": "Cycle de vie : tendance ± g",
-            "en": "Lifecycle: trend ± g",
-        },
-        "control_rfm_bins": {"fr": "Nombre de scores", "en": "Number of scores"},
-        "control_discount_rate": {
-            "fr": "Taux d'actualisation annuel",
-            "en": "Yearly discount rate",
-        },
-        "control_horizon_months": {
-            "fr": "Horizon de la CLV prédictive (mois)",
-            "en": "Predictive CLV horizon (months)",
-        },
-        "control_by": {"fr": "Par", "en": "By"},
-        "control_drop_alert": {
-            "fr": "Alerte si le CA baisse de plus de",
-            "en": "Alert when revenue falls by more than",
-        },
-        "control_gap_alert": {
-            "fr": "Alerte si le silence dépasse (× l'intervalle habituel)",
-            "en": "Alert when the silence exceeds (× usual gap)",
-        },
-        "control_sales_rep": {"fr": "Commercial", "en": "Sales rep"},
         "note_abc_cuts_order": {
             "fr": "La fin de la classe A ({a_cut}) doit précéder celle de la classe B ({b_cut}) : "
             "déplacez l'un des deux curseurs.",
             "en": "The end of class A ({a_cut}) must come before the end of class B ({b_cut}): "
             "move one of the two sliders.",
-        },
-        "note_render_error": {
-            "fr": "Calcul impossible avec ces réglages : {error}",
-            "en": "These settings cannot be computed: {error}",
         },
         # Charts and tables (captions, Excel sheet names, PNG links)
         "view_kpis": {"fr": "Chiffres clés", "en": "Key figures"},
@@ -247,10 +169,6 @@ i18n.register(
         "view_fit_check": {"fr": "Contrôle du modèle", "en": "Model check"},
         "view_holdout_check": {"fr": "Contrôle hors échantillon", "en": "Holdout check"},
         "view_p_alive": {"fr": "Probabilité d'être actif", "en": "P(alive)"},
-        "no_customer_match": {
-            "fr": "Aucun client ne correspond à ces filtres.",
-            "en": "No customer matches these filters.",
-        },
         "view_purchases_grid": {
             "fr": "Achats attendus sur un an",
             "en": "Expected purchases over a year",
@@ -265,529 +183,6 @@ i18n.register(
         "view_alerts": {"fr": "Clients en alerte", "en": "Customers with an alert"},
     }
 )
-
-
-# --------------------------------------------------------------------------------------------
-# What a render function returns
-
-
-@dataclass(frozen=True, eq=False)
-class Chart:
-    """A chart to draw: ``plot(data, lang=lang, **options)``.
-
-    Explorers draw it only when ``plot``, ``data`` or ``options`` differ from the previous
-    drawing (compared by content), and keep its PNG otherwise.
-    """
-
-    plot: Callable[..., Axes]
-    data: Any
-    options: Mapping[str, Any] = field(default_factory=dict)
-
-    def draw(self, *, lang: str = "fr") -> Axes:
-        """Draw on a new figure and return the Axes."""
-        return self.plot(self.data, lang=lang, **self.options)
-
-
-@dataclass
-class View:
-    """What an explorer shows for one set of control values.
-
-    Attributes
-    ----------
-    charts : dict
-        ``{key: Figure, Axes or Chart}``; keys are label keys (titles of the PNG links).
-    tables : dict
-        ``{key: DataFrame}``: shown under the charts (first rows) and, in full, in the Excel
-        download (one sheet per table, named by the key's label).
-    notes : list
-        Messages shown above the charts: :class:`~portfolio_lib.data.errors.PortfolioDataError`,
-        :class:`~portfolio_lib.studies.Note` or plain text.
-    formats : dict
-        ``{table key: {column: kind}}`` number formats overriding the inferred ones (see
-        :func:`portfolio_lib.ui.export.write_workbook`).
-    """
-
-    charts: dict[str, Figure | Axes | Chart] = field(default_factory=dict)
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    notes: list[object] = field(default_factory=list)
-    formats: dict[str, dict[str, str]] = field(default_factory=dict)
-
-
-def _show(obj: object) -> None:
-    """Show ``obj`` in the current output; nothing outside IPython (tests, scripts)."""
-    if get_ipython() is not None:
-        display(obj)
-
-
-def _figure(chart: Figure | Axes) -> Figure:
-    return chart if isinstance(chart, Figure) else chart.figure
-
-
-def _png(chart: Figure | Axes | Chart, lang: str, *, dpi: int = _DOWNLOAD_DPI) -> bytes:
-    """PNG of a chart. Its figure is closed: open figures pile up in pyplot, and the inline
-    backend would show them again under the cell (a closed figure can still be saved).
-
-    At the download resolution the image is cropped to its content (``figure_png_bytes``).
-    On screen the whole figure is drawn once on its canvas and encoded: ``savefig`` would
-    make a layout pass before the drawing pass, and cropping is not needed since the charts
-    use constrained layout, which keeps every label inside the figure. Same pixels, about
-    15 % faster.
-    """
-    drawn = chart.draw(lang=lang) if isinstance(chart, Chart) else chart
-    figure = _figure(drawn)
-    try:
-        if dpi == _DOWNLOAD_DPI:
-            return figure_png_bytes(figure, dpi=dpi)
-        figure.set_dpi(dpi)
-        canvas = figure.canvas
-        if not isinstance(canvas, FigureCanvasAgg):  # e.g. a figure made with another backend
-            canvas = FigureCanvasAgg(figure)
-        canvas.draw()
-        pixels = np.asarray(canvas.buffer_rgba())
-        buffer = io.BytesIO()
-        PILImage.fromarray(pixels).save(buffer, format="png")
-        return buffer.getvalue()
-    finally:
-        plt.close(figure)
-
-
-def _data_link(data: bytes, filename: str, mime: str, text: str) -> str:
-    encoded = base64.b64encode(data).decode("ascii")
-    return (
-        f'<a download="{html.escape(filename)}" href="data:{mime};base64,{encoded}" '
-        f'class="portfolio-download" style="margin-right:1em">⬇ {html.escape(text)}</a>'
-    )
-
-
-def _file_key(key: str) -> str:
-    return key.removeprefix("view_")
-
-
-def _links(view: View, pngs: Mapping[str, bytes], *, name: str, lang: str) -> str:
-    links = []
-    if view.tables:
-        data = workbook_bytes(view.tables, lang=lang, formats=view.formats or None)
-        links.append(_data_link(data, f"{name}.xlsx", _XLSX, i18n.label("tables_excel", lang)))
-    for key, png in pngs.items():
-        text = f"{i18n.label(key, lang)} (PNG)"
-        links.append(_data_link(png, f"{name}-{_file_key(key)}.png", "image/png", text))
-    return "".join(links)
-
-
-def download_links(view: View, *, name: str, lang: str = "fr") -> str:
-    """HTML links that download the view's tables (one Excel file) and charts (PNG files)."""
-    pngs = {key: _png(chart, lang) for key, chart in view.charts.items()}
-    return _links(view, pngs, name=name, lang=lang)
-
-
-def _message_html(message: object, lang: str) -> str:
-    """A note as a highlighted box (the look of :func:`portfolio_lib.ui.present.show_message`)."""
-    text = message.text(lang) if callable(getattr(message, "text", None)) else str(message)
-    title = "Attention" if lang == "fr" else "Note"
-    body = "<br>".join(html.escape(line) for line in text.splitlines())
-    return (
-        '<div class="portfolio-note" style="border-left:4px solid #d08c00;'
-        'background:#fff8e5;padding:6px 12px;margin:4px 0">'
-        f"<b>{title}</b><br>{body}</div>"
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# Fingerprints: has a chart's input changed since it was drawn?
-
-
-def _fingerprint(value: Any) -> object:
-    """A hashable summary of ``value``'s content (frames by their hashed rows)."""
-    if isinstance(value, (pd.DataFrame, pd.Series)):
-        columns = tuple(map(str, value.columns)) if isinstance(value, pd.DataFrame) else value.name
-        try:
-            digest = pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes()
-        except TypeError:  # unhashable cells (lists): compare the text
-            digest = value.to_string()
-        index_names = tuple(map(str, value.index.names))
-        return (type(value).__name__, value.shape, columns, index_names, str(value.attrs), digest)
-    if isinstance(value, np.ndarray):
-        return ("ndarray", value.shape, str(value.dtype), value.tobytes())
-    if isinstance(value, Mapping):
-        return tuple((str(k), _fingerprint(v)) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return tuple(_fingerprint(v) for v in value)
-    if isinstance(value, float) and math.isnan(value):
-        return "nan"
-    if value is None or isinstance(value, (str, int, float, bool, np.generic)):
-        return value
-    return repr(value)  # fitted models are frozen dataclasses with a full repr
-
-
-def _chart_key(chart: Chart, lang: str, dpi: int) -> object:
-    plot = f"{chart.plot.__module__}.{chart.plot.__qualname__}"
-    return (plot, lang, dpi, _fingerprint(chart.data), _fingerprint(dict(chart.options)))
-
-
-# --------------------------------------------------------------------------------------------
-# The scaffolding
-
-
-class Explorer(w.VBox):
-    """Controls wired to a render function; shows its notes, charts, tables and downloads.
-
-    ``children[0]`` is the box of controls (in the order given), ``children[1]`` the output
-    (notes, charts, first rows of the tables) and ``children[2]`` the download bar: a button
-    that prepares the Excel file of the tables and a PNG per chart (at 150 dpi), then their
-    links. Downloads are built on request: a control change redraws only the screen.
-
-    Attributes
-    ----------
-    controls : dict
-        ``{keyword: widget}`` passed to ``render``.
-    last_view : View or None
-        What ``render`` returned for the current values (None when it failed).
-    last_error : Exception or None
-        The error of the last render, shown as a note, when it failed.
-    pngs : dict
-        ``{chart key: PNG bytes}`` of the charts on screen.
-    prepared : dict
-        What the explorer computed once when built and reuses on every change (12-month
-        totals, the RFM table, the fitted CLV models...).
-    """
-
-    def __init__(
-        self,
-        controls: Mapping[str, w.ValueWidget],
-        render: Callable[..., View],
-        *,
-        name: str,
-        lang: str = "fr",
-        prepared: Mapping[str, Any] | None = None,
-    ) -> None:
-        self.controls = dict(controls)
-        self.prepared = dict(prepared or {})
-        self.render = render
-        self.name = name
-        self.lang = lang
-        self.last_view: View | None = None
-        self.last_error: Exception | None = None
-        self.pngs: dict[str, bytes] = {}
-        self._cache: dict[object, bytes] = {}
-        self.output = w.Output(layout=w.Layout(min_height="200px"))
-        self.download_button = w.Button(
-            description=i18n.label("prepare_downloads", lang),
-            icon="download",
-            layout=w.Layout(width="auto"),
-        )
-        self.download_button.on_click(lambda _button: self.prepare_downloads())
-        self.links = w.HTML()
-        bar = w.HBox(list(self.controls.values()), layout=w.Layout(flex_flow="row wrap"))
-        downloads = w.HBox([self.download_button, self.links])
-        super().__init__([bar, self.output, downloads])
-        for control in self.controls.values():
-            control.observe(self.update, names="value")
-        self.update()
-
-    def _chart_png(self, chart: Figure | Axes | Chart, dpi: int) -> bytes:
-        if not isinstance(chart, Chart):
-            return _png(chart, self.lang, dpi=dpi)
-        key = _chart_key(chart, self.lang, dpi)
-        png = self._cache.pop(key, None)  # popped and put back: the most recent last
-        if png is None:
-            png = _png(chart, self.lang, dpi=dpi)
-        self._cache[key] = png
-        while len(self._cache) > _CACHE_SIZE:
-            self._cache.pop(next(iter(self._cache)))
-        return png
-
-    def _clear(self) -> None:
-        if get_ipython() is not None:  # outside IPython it would print terminal codes
-            self.output.clear_output(wait=True)
-
-    def update(self, _change: object = None) -> None:
-        """Call ``render`` with the controls' values and show what it returns.
-
-        Each chart is shown as soon as it is drawn; charts whose inputs did not change since
-        they were last drawn are not drawn again.
-        """
-        values = {key: control.value for key, control in self.controls.items()}
-        self.links.value = ""  # the downloads of the previous values are stale
-        self.pngs = {}
-        try:
-            view = self.render(**values)
-        except ValueError as error:  # bad data or settings (PortfolioDataError included)
-            self.last_view, self.last_error = None, error
-            note = error if callable(getattr(error, "text", None)) else _render_error(error)
-            with self.output:
-                self._clear()
-                _show(HTML(_message_html(note, self.lang)))
-            return
-        self.last_view, self.last_error = view, None
-        with self.output:
-            self._clear()
-            for note in view.notes:
-                _show(HTML(_message_html(note, self.lang)))
-            for key, chart in view.charts.items():
-                try:
-                    self.pngs[key] = png = self._chart_png(chart, _SCREEN_DPI)
-                except ValueError as error:  # one chart's data it cannot draw: say so, go on
-                    _show(HTML(_message_html(_render_error(error), self.lang)))
-                    continue
-                _show(Image(data=png, format="png"))
-            for key, table in view.tables.items():
-                styler = show_table(
-                    table,
-                    lang=self.lang,
-                    formats=view.formats.get(key),
-                    max_rows=_SCREEN_ROWS,
-                    caption=i18n.label(key, self.lang),
-                )
-                _show(HTML(f'<div style="overflow-x:auto">{styler.to_html()}</div>'))
-
-    def prepare_downloads(self) -> str:
-        """Build the Excel file and the PNGs of the current view and show their links.
-
-        Returns
-        -------
-        str
-            The HTML of the links (also in ``self.links.value``); empty without a view.
-        """
-        view = self.last_view
-        if view is None:
-            self.links.value = ""
-            return ""
-        pngs = {}
-        for key, chart in view.charts.items():
-            if key in self.pngs:  # drawn on screen, so drawable
-                pngs[key] = self._chart_png(chart, _DOWNLOAD_DPI)
-        self.links.value = _links(view, pngs, name=self.name, lang=self.lang)
-        return self.links.value
-
-
-def _render_error(error: Exception) -> Note:
-    return Note("note_render_error", {"error": str(error)})
-
-
-def explorer(
-    controls: Mapping[str, w.ValueWidget],
-    render: Callable[..., View],
-    *,
-    name: str,
-    lang: str = "fr",
-    prepared: Mapping[str, Any] | None = None,
-    start: Mapping[str, Any] | None = None,
-) -> Explorer:
-    """Wire ``controls`` to ``render`` and show its charts, tables and download links.
-
-    Parameters
-    ----------
-    controls : mapping
-        ``{keyword: widget}``; ``render`` is called with ``keyword=widget.value``.
-    render : callable
-        Cheap enough to call on every change: a study function and chart specs; returns a
-        :class:`View`. A ``ValueError`` (bad settings, :class:`PortfolioDataError`) is shown
-        as a note instead of the view.
-    name : str
-        Base of the download file names.
-    lang : {'fr', 'en'}
-    prepared : mapping, optional
-        What ``render`` reuses, computed once (kept as ``Explorer.prepared``).
-    start : mapping, optional
-        ``{keyword: value}`` to start from instead of the controls' defaults (a notebook's
-        parameters). Keywords without a control here (a control that depends on the data)
-        and values that are None or an empty list keep the default; lists become tuples
-        (range sliders).
-
-    Returns
-    -------
-    Explorer
-        Controls on top, then the output and the download bar. ``.update()`` redraws;
-        ``.last_view`` is the current :class:`View`.
-    """
-    for key, value in (start or {}).items():
-        if key not in controls or value is None or (isinstance(value, list | tuple) and not value):
-            continue
-        controls[key].value = tuple(value) if isinstance(value, list) else value
-    return Explorer(controls, render, name=name, lang=lang, prepared=prepared)
-
-
-def filter_bar(
-    agg: Aggregates,
-    on_change: Callable[[Aggregates], None],
-    *,
-    columns: tuple[str, ...] = ("sales_rep", "segment", "region"),
-    lang: str = "fr",
-) -> w.HBox:
-    """Multi-select filters on the customer attributes present; calls ``on_change(subset)``."""
-    selects: dict[str, w.SelectMultiple] = {}
-    for column in columns:
-        if column in agg.customers:
-            values = sorted(agg.customers[column].dropna().astype(str).unique())
-            selects[column] = w.SelectMultiple(
-                options=values,
-                description=i18n.label(column, lang),
-                rows=min(6, max(2, len(values))),
-                style={"description_width": "initial"},
-            )
-
-    def changed(_change: object = None) -> None:
-        on_change(agg.subset(**{column: list(s.value) for column, s in selects.items()}))
-
-    for select in selects.values():
-        select.observe(changed, names="value")
-    return w.HBox(list(selects.values()), layout=w.Layout(flex_flow="row wrap"))
-
-
-class FilteredExplorer(w.VBox):
-    """An explorer under a filter bar: a filter change rebuilds it on the filtered customers.
-
-    ``explorer`` is the current :class:`Explorer` (None while no customer matches).
-    """
-
-    def __init__(
-        self,
-        build: Callable[..., Explorer],
-        agg: Aggregates,
-        *args: Any,
-        lang: str,
-        columns: tuple[str, ...],
-        **options: Any,
-    ) -> None:
-        super().__init__()
-        self._build = lambda subset: build(subset, *args, lang=lang, **options)
-        self._lang = lang
-        self.explorer: Explorer | None = self._build(agg)
-        self._holder = w.VBox([self.explorer])
-        self.children = [filter_bar(agg, self._filtered, columns=columns, lang=lang), self._holder]
-
-    def _filtered(self, subset: Aggregates) -> None:
-        if subset.customers.empty:
-            self.explorer = None
-            note = i18n.label("no_customer_match", self._lang)
-            self._holder.children = [w.HTML(_message_html(note, self._lang))]
-            return
-        self.explorer = self._build(subset)
-        self._holder.children = [self.explorer]
-
-
-def with_filters(
-    build: Callable[..., Explorer],
-    agg: Aggregates,
-    *args: Any,
-    lang: str = DEFAULTS["lang"],
-    columns: tuple[str, ...] = ("sales_rep", "segment", "region"),
-    **options: Any,
-) -> FilteredExplorer:
-    """``build(agg, *args, lang=lang, **options)`` under sales rep, segment and region filters.
-
-    Parameters
-    ----------
-    build : callable
-        An explorer function of this module, e.g. :func:`balance_explorer`.
-    agg : Aggregates
-        The portfolio to filter (the notebook's, already filtered by its parameters).
-    *args, **options
-        Passed on to ``build`` (cost table, ``start`` values, fitted models...).
-    lang : {'fr', 'en'}
-    columns : tuple of str
-        Customer attributes to filter on (those present in ``agg.customers``).
-
-    Returns
-    -------
-    FilteredExplorer
-        The filter bar (multi-selects: nothing selected means everyone) over the explorer,
-        rebuilt on :meth:`Aggregates.subset` at every filter change.
-    """
-    return FilteredExplorer(build, agg, *args, lang=lang, columns=columns, **options)
-
-
-# --------------------------------------------------------------------------------------------
-# Controls
-
-_STYLE = {"description_width": "initial"}
-
-
-def _wide() -> w.Layout:
-    return w.Layout(width="380px")  # one Layout per control: a shared one would be one model
-
-
-def _period(key: str, value: str, lang: str) -> w.Dropdown:
-    return w.Dropdown(
-        options=[(i18n.label(p, lang), p) for p in _PERIODS],
-        value=value,
-        description=i18n.label(f"control_{key}", lang),
-        style=_STYLE,
-    )
-
-
-def _int_slider(key: str, value: int, low: int, high: int, lang: str, step: int = 1) -> w.IntSlider:
-    return w.IntSlider(
-        value=int(value),
-        min=low,
-        max=max(high, int(value)),
-        step=step,
-        description=i18n.label(f"control_{key}", lang),
-        continuous_update=False,
-        style=_STYLE,
-        layout=_wide(),
-    )
-
-
-def _share_slider(
-    key: str, value: float, low: float, high: float, lang: str, step: float = 0.01
-) -> w.FloatSlider:
-    return w.FloatSlider(
-        value=float(value),
-        min=low,
-        max=high,
-        step=step,
-        description=i18n.label(f"control_{key}", lang),
-        readout_format=".0%",
-        continuous_update=False,
-        style=_STYLE,
-        layout=_wide(),
-    )
-
-
-def _window_slider(lang: str) -> w.IntSlider:
-    return _int_slider("activity_window", DEFAULTS["activity_window"], 1, 24, lang)
-
-
-def _group_dropdown(groups: list[str], value: str, lang: str) -> w.Dropdown:
-    return w.Dropdown(
-        options=[(i18n.label(column, lang), column) for column in groups],
-        value=value,
-        description=i18n.label("control_by", lang),
-        style=_STYLE,
-    )
-
-
-def _round_step(span: float) -> float:
-    """A round step (1, 2 or 5 times a power of ten) giving about 200 positions on ``span``."""
-    raw = span / 200
-    power = 10 ** math.floor(math.log10(raw))
-    return float(next(m * power for m in (1, 2, 5, 10) if m * power >= raw))
-
-
-def _euro_range(
-    key: str, value: tuple[float, float], values: np.ndarray, lang: str
-) -> w.FloatRangeSlider:
-    """Range slider in € up to the 99th percentile of ``values`` (or the upper value)."""
-    top = max(float(np.quantile(values, 0.99)), value[1]) if values.size else value[1]
-    step = _round_step(top) if top > 0 else 1.0
-    high = math.ceil(top / step) * step
-    return w.FloatRangeSlider(
-        value=value,  # the exact thresholds: the first view is the quantiles' one
-        min=0.0,
-        max=high,
-        step=step,
-        description=i18n.label(f"control_{key}", lang),
-        # SI prefixes ("8.50k – 35.9k"): the readout box cuts a pair of full amounts.
-        readout_format=".3s",
-        continuous_update=False,
-        style=_STYLE,
-        layout=w.Layout(width="520px"),
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# Explorers
 
 
 def _row(series: pd.Series) -> pd.DataFrame:
@@ -812,7 +207,7 @@ def overview_explorer(
         )
 
     return explorer(
-        {"activity_window": _window_slider(lang)}, render, name="overview", lang=lang, start=start
+        {"activity_window": window_slider(lang)}, render, name="overview", lang=lang, start=start
     )
 
 
@@ -843,11 +238,11 @@ def weight_explorer(
         return View(charts=charts, tables=tables, notes=list(study.notes))
 
     controls: dict[str, w.ValueWidget] = {
-        "period": _period("period", DEFAULTS["period"], lang),
-        "activity_window": _window_slider(lang),
+        "period": period_dropdown("period", DEFAULTS["period"], lang),
+        "activity_window": window_slider(lang),
     }
     if groups:
-        controls["by"] = _group_dropdown(groups, groups[0], lang)
+        controls["by"] = group_dropdown(groups, groups[0], lang)
     return explorer(controls, render, name="weight", lang=lang, start=start)
 
 
@@ -886,10 +281,10 @@ def movements_explorer(
         return View(charts=charts, tables=tables, notes=list(study.notes), formats=formats)
 
     controls = {
-        "period": _period("period", DEFAULTS["period"], lang),
-        "activity_window": _window_slider(lang),
-        "bridge_period": _period("bridge_period", DEFAULTS["bridge_period"], lang),
-        "cohort_period": _period("cohort_period", DEFAULTS["cohort_period"], lang),
+        "period": period_dropdown("period", DEFAULTS["period"], lang),
+        "activity_window": window_slider(lang),
+        "bridge_period": period_dropdown("bridge_period", DEFAULTS["bridge_period"], lang),
+        "cohort_period": period_dropdown("cohort_period", DEFAULTS["cohort_period"], lang),
     }
     return explorer(controls, render, name="movements", lang=lang, start=start)
 
@@ -948,22 +343,15 @@ def costs_explorer(
         return View(charts=charts, tables=tables, notes=list(study.notes), formats=formats)
 
     controls: dict[str, w.ValueWidget] = {
-        "period": _period("period", DEFAULTS["period"], lang),
-        "activity_window": _window_slider(lang),
-        "payback_horizon_months": _int_slider(
+        "period": period_dropdown("period", DEFAULTS["period"], lang),
+        "activity_window": window_slider(lang),
+        "payback_horizon_months": int_slider(
             "payback_horizon_months", DEFAULTS["payback_horizon_months"], 1, 36, lang
         ),
     }
     if costs is None:
         for key in ("acquisition_budget", "retention_budget"):
-            controls[key] = w.BoundedFloatText(
-                value=0.0,
-                min=0.0,
-                max=1e9,
-                step=1000.0,
-                description=i18n.label(f"control_{key}", lang),
-                style=_STYLE,
-            )
+            controls[key] = amount_box(key, lang)
     return explorer(controls, render, name="costs", lang=lang, start=start)
 
 
@@ -987,7 +375,9 @@ def balance_explorer(
         lifecycle_growth: float,
         pmg_thresholds: tuple[float, float] | None = None,
     ) -> View:
-        if a_cut > b_cut:
+        try:
+            _check_abc_cuts(a_cut, b_cut)  # the sliders keep both within 0 and 1: their order
+        except ValueError:
             texts = {"a_cut": i18n.format_percent(a_cut, lang, decimals=0)}
             texts["b_cut"] = i18n.format_percent(b_cut, lang, decimals=0)
             return View(notes=[Note("note_abc_cuts_order", texts)])
@@ -1030,18 +420,18 @@ def balance_explorer(
         return View(charts=charts, tables=tables, notes=list(study.notes), formats=formats)
 
     controls: dict[str, w.ValueWidget] = {
-        "a_cut": _share_slider("a_cut", DEFAULTS["a_cut"], 0.5, 0.95, lang),
-        "b_cut": _share_slider("b_cut", DEFAULTS["b_cut"], 0.6, 0.99, lang),
-        "dependence_alert": _share_slider(
+        "a_cut": share_slider("a_cut", DEFAULTS["a_cut"], 0.5, 0.95, lang),
+        "b_cut": share_slider("b_cut", DEFAULTS["b_cut"], 0.6, 0.99, lang),
+        "dependence_alert": share_slider(
             "dependence_alert", DEFAULTS["dependence_alert"], 0.01, 0.5, lang
         ),
-        "lifecycle_growth": _share_slider(
+        "lifecycle_growth": share_slider(
             "lifecycle_growth", DEFAULTS["lifecycle_growth"], 0.0, 0.5, lang
         ),
     }
     if np.isfinite(large_from):  # no buyer: no € scale, the quantile rule (an empty class)
         revenue = first.buyers["revenue"].to_numpy(dtype=float)
-        controls["pmg_thresholds"] = _euro_range(
+        controls["pmg_thresholds"] = euro_range(
             "pmg_thresholds", (medium_from, large_from), revenue, lang
         )
     return explorer(
@@ -1068,7 +458,7 @@ def rfm_explorer(
         tables["rfm_customers"] = study.customer_segments
         return View(charts=charts, tables=tables, notes=list(study.notes))
 
-    controls = {"bins": _int_slider("rfm_bins", DEFAULTS["rfm_bins"], 2, 9, lang)}
+    controls = {"bins": int_slider("rfm_bins", DEFAULTS["rfm_bins"], 2, 9, lang)}
     return explorer(
         controls, render, name="rfm", lang=lang, start=start, prepared={"values": values}
     )
@@ -1163,15 +553,13 @@ def clv_explorer(
         return View(charts=charts, tables=tables, notes=list(study.notes), formats=formats)
 
     controls: dict[str, w.ValueWidget] = {
-        "discount_rate": _share_slider(
-            "discount_rate", DEFAULTS["discount_rate"], 0.01, 0.30, lang
-        ),
-        "horizon_months": _int_slider(
+        "discount_rate": share_slider("discount_rate", DEFAULTS["discount_rate"], 0.01, 0.30, lang),
+        "horizon_months": int_slider(
             "horizon_months", DEFAULTS["clv_horizon_months"], 6, 120, lang, step=6
         ),
     }
     if len(groups) > 1:
-        controls["by"] = _group_dropdown(groups, default_by, lang)
+        controls["by"] = group_dropdown(groups, default_by, lang)
     prepared = {"models": models, "totals": totals, "memo": memo}
     return explorer(controls, render, name="clv", lang=lang, start=start, prepared=prepared)
 
@@ -1210,17 +598,9 @@ def alerts_explorer(
         )
 
     controls: dict[str, w.ValueWidget] = {
-        "drop_alert": _share_slider("drop_alert", DEFAULTS["drop_alert"], 0.05, 0.9, lang),
-        "gap_alert": w.FloatSlider(
-            value=DEFAULTS["gap_alert"],
-            min=1.0,
-            max=6.0,
-            step=0.25,
-            description=i18n.label("control_gap_alert", lang),
-            readout_format=".2f",
-            continuous_update=False,
-            style=_STYLE,
-            layout=_wide(),
+        "drop_alert": share_slider("drop_alert", DEFAULTS["drop_alert"], 0.05, 0.9, lang),
+        "gap_alert": float_slider(
+            "gap_alert", DEFAULTS["gap_alert"], 1.0, 6.0, lang, step=0.25, readout_format=".2f"
         ),
     }
     if "sales_rep" in agg.customers.columns:
@@ -1229,7 +609,7 @@ def alerts_explorer(
             options=[(i18n.label("all", lang), ""), *[(rep, rep) for rep in reps]],
             value="",
             description=i18n.label("control_sales_rep", lang),
-            style=_STYLE,
+            style=STYLE,
         )
     return explorer(
         controls, render, name="alerts", lang=lang, start=start, prepared={"subsets": subsets}

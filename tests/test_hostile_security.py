@@ -8,8 +8,6 @@ transactions never reads the sample's customers or costs.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import re
 from pathlib import Path
@@ -131,16 +129,17 @@ def test_index_names_the_data_files_escaped_without_their_folders(tmp_path):
 # --------------------------------------------------------------------------------------------
 # Report outputs stay in the report folder; user data never mixed with the sample
 # --------------------------------------------------------------------------------------------
-def _main(argv, cwd: Path):
-    out, err = io.StringIO(), io.StringIO()
-    with (
-        pytest.MonkeyPatch.context() as mp,
-        contextlib.redirect_stdout(out),
-        contextlib.redirect_stderr(err),
-    ):
-        mp.chdir(cwd)
+@pytest.fixture
+def run_cli(monkeypatch, capsys):
+    """``portfolio-report ARGS`` from a folder: (exit status, stdout, stderr)."""
+
+    def run(argv, cwd: Path):
+        monkeypatch.chdir(cwd)
         status = cli.main([str(arg) for arg in argv])
-    return status, out.getvalue(), err.getvalue()
+        captured = capsys.readouterr()
+        return status, captured.out, captured.err
+
+    return run
 
 
 @pytest.fixture
@@ -153,7 +152,7 @@ def no_kernel(monkeypatch):
 
 @pytest.mark.parametrize("where", ["config", "--set"])
 @pytest.mark.parametrize("value", ["../outside_handout.xlsx", "/tmp/elsewhere.xlsx", "mine.xlsx"])
-def test_excel_output_is_refused_before_anything_runs(tmp_path, no_kernel, where, value):
+def test_excel_output_is_refused_before_anything_runs(tmp_path, no_kernel, run_cli, where, value):
     files = hostile_files(tmp_path / "data")
     reports = tmp_path / "reports"
     argv = ["--notebooks-dir", NOTEBOOKS_DIR, "--output", reports, "--notebooks", "05", "07"]
@@ -164,7 +163,7 @@ def test_excel_output_is_refused_before_anything_runs(tmp_path, no_kernel, where
         argv += ["--config", config]
     else:
         argv += ["--set", f"excel_output={value}"]
-    status, out, err = _main(argv, cwd=tmp_path)
+    status, out, err = run_cli(argv, cwd=tmp_path)
     assert status == 2 and out == ""
     assert "EXCEL_OUTPUT (from " in err and "05_rfm.xlsx, 07_alerts.xlsx" in err
     assert "Remove excel_output from the report's parameters" in err
@@ -182,7 +181,9 @@ def test_each_notebook_writes_its_own_excel_file_in_the_report_folder(tmp_path):
         )
 
 
-def test_given_transactions_never_run_with_the_sample_customers_or_costs(tmp_path, no_kernel):
+def test_given_transactions_never_run_with_the_sample_customers_or_costs(
+    tmp_path, no_kernel, run_cli
+):
     files = hostile_files(tmp_path / "data")
     args = cli.build_parser().parse_args(
         ["--notebooks-dir", str(NOTEBOOKS_DIR), "--transactions", str(files["transactions"])]
@@ -201,7 +202,7 @@ def test_given_transactions_never_run_with_the_sample_customers_or_costs(tmp_pat
     plan = cli.plan_run(args, cwd=tmp_path)
     assert plan.parameters["CUSTOMERS"] == "" and plan.parameters["COSTS"] == str(files["costs"])
     # customers without transactions would run the sample's transactions with them
-    status, _, err = _main(
+    status, _, err = run_cli(
         ["--notebooks-dir", NOTEBOOKS_DIR, "--customers", files["customers"], "--dry-run"],
         cwd=tmp_path,
     )
@@ -295,10 +296,10 @@ def test_every_chart_draws_names_with_dollars_as_written(hostile_studies, chart)
 # A report on hostile names
 # --------------------------------------------------------------------------------------------
 @pytest.mark.notebooks
-def test_report_on_hostile_names_escapes_pages_and_keeps_files_inside(tmp_path):
+def test_report_on_hostile_names_escapes_pages_and_keeps_files_inside(tmp_path, run_cli):
     files = hostile_files(tmp_path / "data")
     reports = tmp_path / "reports"
-    status, out, err = _main(
+    status, out, err = run_cli(
         ["--notebooks-dir", NOTEBOOKS_DIR, "--output", reports, "--date", "2025-06-02",
          "--notebooks", "05", "07", "--transactions", files["transactions"],
          "--customers", files["customers"], "--lang", "en"],

@@ -213,6 +213,23 @@ def test_given_transactions_never_run_with_the_sample_customers_or_costs(
                    params.DATA_PARAMETERS)  # fmt: skip
 
 
+def test_data_rules_of_resolve_parameters(tmp_path):
+    (tmp_path / "tx.csv").write_text("x")
+    declared = {"a.ipynb": {"TRANSACTIONS": "s/t.csv", "CUSTOMERS": "s/c.csv", "COSTS": "s/k.csv"}}
+
+    def resolve(values):
+        return params.resolve_parameters([("flags", values)], declared, cwd=tmp_path)
+
+    tx = str(tmp_path / "tx.csv")
+    assert resolve({"transactions": "tx.csv"}) == {"TRANSACTIONS": tx, "CUSTOMERS": "", "COSTS": ""}
+    assert resolve({}) == {}  # the sample, as the notebooks declare it
+    assert resolve({"costs": ""}) == {"COSTS": ""}  # the sample without its costs: no mix
+    with pytest.raises(params.ReportError, match=r"TRANSACTIONS \(from flags\) is empty"):
+        resolve({"transactions": "", "customers": "tx.csv"})
+    with pytest.raises(params.ReportError, match=r"COSTS \(from flags\) given without a trans"):
+        resolve({"costs": "tx.csv"})
+
+
 # --------------------------------------------------------------------------------------------
 # Charts: names are text, never math
 # --------------------------------------------------------------------------------------------

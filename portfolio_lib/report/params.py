@@ -293,13 +293,18 @@ def _own_data_only(
     The transaction log is then required, and the optional files not given mean "none":
     the client's transactions must not be joined to the sample's customers or costs.
     """
-    given = [name for name in DATA_PARAMETERS if name in merged]
-    if not given:
-        return merged  # no data given: the notebooks' own (the sample), said on the index
-    if "TRANSACTIONS" in known and not merged.get("TRANSACTIONS"):
-        flags = ", ".join(f"{name} (from {origin[name]})" for name in given)
+    if "TRANSACTIONS" in merged and not merged["TRANSACTIONS"]:
         raise ReportError(
-            f"{flags} given without a transaction log: the notebooks would read the sample's "
+            f"TRANSACTIONS (from {origin['TRANSACTIONS']}) is empty: every analysis needs the "
+            "transaction log. Give its path, or leave it out to run on the sample data."
+        )
+    files = [name for name in DATA_PARAMETERS if merged.get(name)]
+    if not files:
+        return merged  # no data file given: the notebooks' own (the sample), said on the index
+    if "TRANSACTIONS" in known and "TRANSACTIONS" not in merged:
+        given = ", ".join(f"{name} (from {origin[name]})" for name in files)
+        raise ReportError(
+            f"{given} given without a transaction log: the notebooks would read the sample's "
             "transactions with your files. Give the transaction log too (--transactions, or "
             "transactions: in the configuration file)."
         )

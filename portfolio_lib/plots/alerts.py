@@ -18,7 +18,14 @@ from matplotlib.patches import Patch
 
 from portfolio_lib import i18n
 from portfolio_lib.i18n import label
-from portfolio_lib.plots.common import COLORS, currency_axis, get_ax, no_data, shorten
+from portfolio_lib.plots.common import (
+    COLORS,
+    currency_axis,
+    get_ax,
+    no_data,
+    plain_text,
+    shorten,
+)
 
 __all__ = ["MAIN_ALERTS", "main_alert", "plot_revenue_at_risk_by_rep", "plot_top_at_risk"]
 
@@ -77,7 +84,10 @@ def main_alert(alerts: pd.DataFrame) -> pd.Series:
 
 
 def _rep_names(reps: pd.Index, lang: str) -> list[str]:
-    return [label("unknown", lang) if str(r) == "unknown" else shorten(str(r), 24) for r in reps]
+    return [
+        label("unknown", lang) if str(r) == "unknown" else plain_text(shorten(str(r), 24))
+        for r in reps
+    ]
 
 
 def plot_revenue_at_risk_by_rep(
@@ -156,7 +166,7 @@ def _alert_note(row: pd.Series, lang: str) -> str:
             )
         )
     rep = str(row["sales_rep"])
-    parts.append(label("unknown", lang) if rep == "unknown" else rep)
+    parts.append(label("unknown", lang) if rep == "unknown" else plain_text(rep))
     return " · ".join(parts)
 
 
@@ -206,7 +216,7 @@ def plot_top_at_risk(
     ax.set_yticks(
         positions,
         [
-            f"{p}. {shorten(str(name), 28)}"
+            f"{p}. {plain_text(shorten(str(name), 28))}"
             for p, name in zip(shown["priority"], names, strict=True)
         ],
     )

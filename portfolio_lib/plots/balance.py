@@ -27,6 +27,7 @@ from portfolio_lib.plots.common import (
     get_ax,
     no_data,
     percent_axis,
+    plain_text,
     share_bars,
     shorten,
 )
@@ -250,7 +251,7 @@ def plot_class_mix(
     if len(data) == 0:
         return no_data(ax, lang=lang)
     names = [
-        f"{label(str(key), lang)}\n"
+        f"{plain_text(label(str(key), lang))}\n"
         + label("n_customers_short", lang).format(n=i18n.format_number(count, lang))
         for key, count in zip(data.index, data["customers"], strict=True)
     ]
@@ -351,7 +352,7 @@ def plot_concentration(
             )
             text = "\n".join(
                 label("dependence_line", lang).format(
-                    name=shorten(str(name)), share=i18n.format_percent(share, lang)
+                    name=plain_text(shorten(str(name))), share=i18n.format_percent(share, lang)
                 )
                 for name, share in list(zip(names, dependent["share"], strict=True))[:4]
             )

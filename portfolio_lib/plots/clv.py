@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 
 from portfolio_lib import i18n
 from portfolio_lib.i18n import label
-from portfolio_lib.plots.common import COLORS, currency_axis, get_ax, no_data, shorten
+from portfolio_lib.plots.common import COLORS, currency_axis, get_ax, no_data, plain_text, shorten
 
 __all__ = ["plot_clv_comparison", "plot_clv_distribution", "plot_simple_clv"]
 
@@ -151,7 +151,7 @@ def plot_clv_distribution(
 def _group_names(index: pd.Index, lang: str) -> list[str]:
     """Group values as shown: translated when they are label keys ('total', 'unknown')."""
     known = i18n.labels(lang)
-    return [shorten(known.get(str(v), str(v)), 26) for v in index]
+    return [plain_text(shorten(known.get(str(v), str(v)), 26)) for v in index]
 
 
 def plot_simple_clv(data: pd.DataFrame, *, lang: str = "fr", ax: Axes | None = None) -> Axes:

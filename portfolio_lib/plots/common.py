@@ -10,7 +10,8 @@ the Axes they are given and are the one implementation every ``plots`` module us
   :func:`check_one_row_per_period`, :func:`period_rows`, :func:`period_axis`,
   :func:`shade_periods`;
 - pieces: :func:`share_bars` (customer share next to revenue share), :func:`no_data`,
-  :func:`shorten`, :func:`kpi_tiles`.
+  :func:`shorten`, :func:`kpi_tiles`;
+- text from data: :func:`plain_text` (names are text, never math).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ __all__ = [
     "period_axis",
     "period_kind",
     "period_rows",
+    "plain_text",
     "set_theme",
     "shade_periods",
     "share_bars",
@@ -372,6 +374,16 @@ def no_data(ax: Axes, *, lang: str = "fr", text: str | None = None) -> Axes:
     ax.set_xticks([])
     ax.set_yticks([])
     return ax
+
+
+def plain_text(value: object) -> str:
+    """``value`` as text matplotlib draws as written, for every label built from data.
+
+    Matplotlib reads the text between two ``$`` as math: a customer, rep or segment named
+    ``Team $ales #1 $`` would fail to draw (and the whole chart with it) or come out garbled.
+    Each ``$`` is escaped (``\\$``), which matplotlib draws as ``$``.
+    """
+    return str(value).replace("$", r"\$")
 
 
 def shorten(text: str, width: int = 30) -> str:

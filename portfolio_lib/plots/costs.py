@@ -27,6 +27,7 @@ from portfolio_lib.plots.common import (
     period_axis,
     period_kind,
     period_rows,
+    plain_text,
 )
 
 __all__ = ["plot_cac_by_channel", "plot_cost_trend", "plot_ltv_to_cac", "plot_payback"]
@@ -239,7 +240,7 @@ def plot_cac_by_channel(
             )
         ax.text(np.nan_to_num(value) + largest * 0.02, position, text, va="center", fontsize=9,
                 color=_INK)  # fmt: skip
-    ax.set_yticks(positions, [label(str(c), lang) for c in rows["channel"]])
+    ax.set_yticks(positions, [plain_text(label(str(c), lang)) for c in rows["channel"]])
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xlim(0, largest * 1.6)  # room for the notes
     currency_axis(ax, axis="x", lang=lang)
@@ -333,7 +334,7 @@ def plot_ltv_to_cac(
     if isinstance(ratio, pd.Series):
         frame = pd.DataFrame({"ltv": ltv, "cac": cac}).reindex(ratio.index)
         frame["ratio"] = ratio
-        names = [label(str(name), lang) for name in frame.index]
+        names = [plain_text(label(str(name), lang)) for name in frame.index]
     else:
         frame = pd.DataFrame({"ltv": [float(ltv)], "cac": [float(cac)], "ratio": [ratio]})
         names = [""]

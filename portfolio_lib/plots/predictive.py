@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 
 from portfolio_lib import i18n
 from portfolio_lib.i18n import label
-from portfolio_lib.plots.common import COLORS, currency_axis, get_ax
+from portfolio_lib.plots.common import COLORS, currency_axis, get_ax, plain_text
 
 __all__ = [
     "plot_calibration_vs_holdout",
@@ -265,7 +265,7 @@ def plot_clv_by_segment(
     """
     ax = get_ax(ax)
     ordered = data.sort_values(value, ascending=True, kind="stable")
-    names = [label(str(v), lang) if str(v) == "unknown" else str(v) for v in ordered.index]
+    names = [label(str(v), lang) if str(v) == "unknown" else plain_text(v) for v in ordered.index]
     ax.barh(names, ordered[value].to_numpy(float), color=COLORS["margin"])
     currency_axis(ax, axis="x", lang=lang)
     ax.set_xlabel(label(value, lang))

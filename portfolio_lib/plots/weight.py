@@ -27,6 +27,7 @@ from portfolio_lib.plots.common import (
     percent_axis,
     period_axis,
     period_kind,
+    plain_text,
 )
 
 __all__ = ["plot_weight_by", "plot_weight_trend"]
@@ -190,7 +191,7 @@ def plot_weight_by(
         return no_data(ax, lang=lang)
     by = by or str(data.columns[0])
     shown = _merge_tail(data, by, max_groups)
-    names = [label(str(name), lang) for name in shown[by]]
+    names = [plain_text(label(str(name), lang)) for name in shown[by]]
     customer_share = shown["customer_share"].to_numpy(dtype=float, na_value=0.0)
     revenue_share = shown["revenue_share"].to_numpy(dtype=float, na_value=0.0)
     positions = np.arange(len(shown))

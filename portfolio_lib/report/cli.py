@@ -10,6 +10,7 @@ offline). The run writes ``reports/<YYYY-MM-DD>/`` (the run date)::
     run.json            the same metadata, for scripts
     01_weight.html      the analysis without code, for the client
     01_weight.ipynb     the executed notebook, for the analyst
+    05_rfm.xlsx         the Excel hand-out of the notebooks that write one
 
 and points ``reports/latest`` at the newest good report (a symlink; where symlinks are not
 allowed, a ``latest/`` folder whose ``index.html`` links into the dated folder).
@@ -35,8 +36,18 @@ Parameters come from a YAML file (keys are the notebooks' parameter names, any c
 
 Each notebook receives only the parameters its ``parameters`` cell declares; a name that no
 notebook declares is refused with the list of known names. Relative data paths are taken from
-the folder the command is launched from and must exist before anything runs. Exit status: 0
-success, 1 a notebook failed, 2 bad command line, configuration or data path, 130 interrupted.
+the folder the command is launched from and must exist before anything runs. Once a data file
+is given, the files not given mean "none": a run on your transactions never reads the sample's
+customers or costs (customers or costs without transactions are refused); with no data file at
+all the notebooks run on the sample, and the index says so. The index names the data files
+used (names only; ``run.json`` keeps the paths).
+
+Each notebook that writes a client hand-out writes it as ``<notebook>.xlsx`` next to its page
+(``05_rfm.xlsx``, ``07_alerts.xlsx``): a report writes nothing outside its folder and no
+hand-out overwrites another, so ``excel_output`` is refused in a report's parameters.
+
+Exit status: 0 success, 1 a notebook failed, 2 bad command line, configuration or data path,
+130 interrupted.
 
 Examples
 --------

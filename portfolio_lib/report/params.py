@@ -27,6 +27,7 @@ from portfolio_lib.report.execute import DEFAULT_KERNEL, DEFAULT_TIMEOUT
 __all__ = [
     "DATA_PARAMETERS",
     "NOTEBOOK_PATTERN",
+    "REPORT_OUTPUTS",
     "ReportError",
     "RunPlan",
     "declared_parameters",
@@ -40,6 +41,8 @@ __all__ = [
 
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
 DATA_PARAMETERS = ("TRANSACTIONS", "CUSTOMERS", "COSTS")
+# Files a notebook writes: in a report the report names them (inside its folder, one per notebook).
+REPORT_OUTPUTS = ("EXCEL_OUTPUT",)
 
 
 class ReportError(Exception):
@@ -242,12 +245,16 @@ def resolve_parameters(
     -------
     dict
         ``{PARAMETER: value}`` with upper-case names, data paths absolute and checked, dates
-        as ``"YYYY-MM-DD"``, values matching the type of the notebooks' defaults.
+        as ``"YYYY-MM-DD"``, values matching the type of the notebooks' defaults. Once a
+        data file is given, the data files not given are ``""`` (none): a user's run never
+        reads the notebooks' default data, the sample.
 
     Raises
     ------
     ReportError
-        Unknown names (with the known ones), missing data files, bad date, language or type.
+        Unknown names (with the known ones), missing data files, customers or costs without
+        transactions, bad date, language or type, an ``EXCEL_OUTPUT`` (the report names the
+        hand-outs itself).
     """
     base = Path(cwd) if cwd is not None else Path.cwd()
     known = {name: default for params in declared.values() for name, default in params.items()}
@@ -275,6 +282,35 @@ def resolve_parameters(
         )
     for name, value in merged.items():
         merged[name] = _check_value(name, value, known[name], origin[name], base)
+    return _own_data_only(merged, origin, known)
+
+
+def _own_data_only(
+    merged: dict[str, Any], origin: Mapping[str, str], known: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Once the user gives a data file, the notebooks' default data (the sample) is never read.
+
+    The transaction log is then required, and the optional files not given mean "none":
+    the client's transactions must not be joined to the sample's customers or costs.
+    """
+    if "TRANSACTIONS" in merged and not merged["TRANSACTIONS"]:
+        raise ReportError(
+            f"TRANSACTIONS (from {origin['TRANSACTIONS']}) is empty: every analysis needs the "
+            "transaction log. Give its path, or leave it out to run on the sample data."
+        )
+    files = [name for name in DATA_PARAMETERS if merged.get(name)]
+    if not files:
+        return merged  # no data file given: the notebooks' own (the sample), said on the index
+    if "TRANSACTIONS" in known and "TRANSACTIONS" not in merged:
+        given = ", ".join(f"{name} (from {origin[name]})" for name in files)
+        raise ReportError(
+            f"{given} given without a transaction log: the notebooks would read the sample's "
+            "transactions with your files. Give the transaction log too (--transactions, or "
+            "transactions: in the configuration file)."
+        )
+    for name in DATA_PARAMETERS:
+        if name in known:
+            merged.setdefault(name, "")  # not given: none, never the sample's
     return merged
 
 
@@ -282,6 +318,8 @@ def _check_value(name: str, value: Any, default: Any, origin: str, base: Path) -
     where = f"{name} (from {origin})"
     if name in DATA_PARAMETERS:
         return _resolve_data_path(value, where, base)
+    if name in REPORT_OUTPUTS:
+        return _check_report_output(name, value, where)
     if name == "AS_OF" and value not in (None, ""):
         try:
             return dt.date.fromisoformat(str(value)[:10]).isoformat()
@@ -292,6 +330,24 @@ def _check_value(name: str, value: Any, default: Any, origin: str, base: Path) -
             f"{where}: language must be one of {', '.join(i18n.LANGS)}, got {value!r}"
         )
     return _match_default_type(value, default, where)
+
+
+def _check_report_output(name: str, value: Any, where: str) -> str:
+    """Refuse any file name for a hand-out: the report names each one itself.
+
+    In a report each notebook's Excel hand-out is ``<notebook>.xlsx`` next to its page
+    (:func:`report_parameters`): one name per notebook (05 and 07 share the parameter, and
+    one given name would let the alerts overwrite the RFM hand-out) and never a file outside
+    the report folder (``../handout.xlsx``), even when the run fails.
+    """
+    if value is None or str(value).strip() == "":
+        return ""
+    raise ReportError(
+        f"{where}: a report writes each notebook's Excel file itself, next to its page and "
+        f"named after the notebook (05_rfm.xlsx, 07_alerts.xlsx), got {value!r}. Remove "
+        f"{name.lower()} from the report's parameters; set it only when running "
+        "a notebook by hand."
+    )
 
 
 def _resolve_data_path(value: Any, where: str, base: Path) -> str:
@@ -342,13 +398,17 @@ def report_parameters(
 ) -> dict[str, Any]:
     """What one notebook receives in a report run.
 
-    The user's parameters it declares, plus two report defaults the user can override: no
-    interactive explorer (``INTERACTIVE=False``: widgets mean nothing in a static page) and,
-    for notebooks that write a client hand-out, the Excel file next to its HTML page.
+    The user's parameters it declares, plus what the report decides: no interactive
+    explorer unless the user asks (``INTERACTIVE=False``: widgets mean nothing in a static
+    page) and, for notebooks that write a client hand-out, the Excel file ``<stem>.xlsx``
+    next to its HTML page in ``folder`` (any other ``EXCEL_OUTPUT`` is refused, see
+    :func:`resolve_parameters`).
     """
     given = parameters_for(declared, parameters)
     if "INTERACTIVE" in declared and "INTERACTIVE" not in given:
         given["INTERACTIVE"] = False
-    if "EXCEL_OUTPUT" in declared and not given.get("EXCEL_OUTPUT"):
-        given["EXCEL_OUTPUT"] = str(folder / f"{stem}.xlsx")
+    for name in REPORT_OUTPUTS:
+        if name in declared:
+            _check_report_output(name, given.get(name), f"{name} (given)")
+            given[name] = str(folder / f"{stem}.xlsx")
     return given

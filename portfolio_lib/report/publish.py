@@ -66,6 +66,7 @@ i18n.register(
         "report_costs": {"fr": "Coûts", "en": "Costs"},
         "report_none": {"fr": "aucun", "en": "none"},
         "report_default": {"fr": "valeur par défaut", "en": "default"},
+        "report_sample": {"fr": "données d'exemple", "en": "sample data"},
         "report_parameters": {"fr": "Paramètres", "en": "Parameters"},
         "report_parameter": {"fr": "Paramètre", "en": "Parameter"},
         "report_value": {"fr": "Valeur", "en": "Value"},
@@ -221,6 +222,10 @@ def _format_value(value: Any) -> str:
 def write_index(run: Mapping[str, Any], path: Path, *, link_prefix: str = "") -> Path:
     """Write the report's ``index.html`` from its run metadata (as in ``run.json``).
 
+    The data files are named (file names, not paths: the page is for the client), with
+    "none" for a file not used and "sample data" when the run used the notebooks' defaults.
+    Every text is HTML-escaped.
+
     ``link_prefix`` is put before every link (``"../2025-06-02/"`` for a copy elsewhere).
     """
     lang = run.get("lang", DEFAULTS["lang"])
@@ -235,10 +240,11 @@ def write_index(run: Mapping[str, Any], path: Path, *, link_prefix: str = "") ->
     as_of_text = esc(_format_day(as_of, lang)) if as_of else t("report_as_of_default")
     data_rows = []
     for name, info in run.get("data", {}).items():
+        # The file's name only: the page goes to the client, the full path is in run.json.
         value = info.get("path") or ""
-        text = esc(value) if value else t("report_none")
-        if info.get("default") and value:
-            text += f" <span class=muted>({t('report_default')})</span>"
+        text = esc(Path(value).name) if value else t("report_none")
+        if info.get("default") and value:  # no data given: the notebooks' own, the sample
+            text += f" <span class=muted>({t('report_sample')})</span>"
         data_rows.append(
             f"<tr><th>{t('report_' + name.lower())}</th><td><code>{text}</code></td></tr>"
         )

@@ -13,9 +13,11 @@
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import numbers
+import re
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -134,6 +136,8 @@ def show_table(
     """A formatted, translated table for notebook output (also readable in the HTML report).
 
     Returns a pandas Styler; make it the last expression of a cell (or ``display`` it).
+    Cells, headers and the caption are written as text (HTML-escaped): names come from the
+    client's files, and ``<script>`` in a customer name must not run in the reader's browser.
     """
     head = frame.head(max_rows) if max_rows else frame
     shown = format_table(head, lang=lang, formats=formats)
@@ -143,11 +147,15 @@ def show_table(
         for column, label in zip(flat.columns, shown.columns, strict=True)
         if pd.api.types.is_numeric_dtype(flat[column].dtype) and not _is_boolean(flat[column])
     ]
-    styler = shown.style.hide(axis="index").set_properties(
-        subset=numeric, **{"text-align": "right"}
+    styler = (
+        shown.style.hide(axis="index")
+        .format(escape="html")
+        .format_index(escape="html", axis=0)
+        .format_index(escape="html", axis=1)
+        .set_properties(subset=numeric, **{"text-align": "right"})
     )
     if caption:
-        styler = styler.set_caption(caption)
+        styler = styler.set_caption(html.escape(caption))
     return styler
 
 
@@ -158,8 +166,14 @@ def _has_index(frame: pd.DataFrame) -> bool:
 def show_message(message: object, *, lang: str = "fr") -> None:
     """Show a note or a :class:`~portfolio_lib.data.errors.PortfolioDataError` as a highlighted box."""
     text = message.text(lang) if callable(getattr(message, "text", None)) else str(message)
-    quoted = "\n".join(f"> {line}" for line in text.splitlines())
+    quoted = "\n".join(f"> {_markdown_text(line)}" for line in text.splitlines())
     display(Markdown(f"> **{'Attention' if lang == 'fr' else 'Note'}**\n>\n{quoted}"))
+
+
+def _markdown_text(line: str) -> str:
+    """``line`` as text in Markdown: messages quote values from the client's files, and
+    Markdown passes raw HTML (``<script>``) and links (``[x](javascript:...)``) through."""
+    return re.sub(r"([\\\[\]])", r"\\\1", html.escape(line, quote=False))
 
 
 @contextmanager

@@ -44,7 +44,7 @@ from portfolio_lib.metrics.movements import (
 )
 from portfolio_lib.metrics.rfm import rfm_scores, rfm_segments, rfm_summary, rfm_table
 from portfolio_lib.metrics.weight import headline_kpis, weight_by, weight_over_time
-from portfolio_lib.models.predictive import (
+from portfolio_lib.models import (
     calibration_and_holdout,
     calibration_vs_holdout,
     clv_by_segment,
@@ -55,7 +55,7 @@ from portfolio_lib.models.predictive import (
     period_transactions,
     predictive_clv,
 )
-from portfolio_lib.models.predictive import ltv_to_cac as channel_ltv_to_cac
+from portfolio_lib.models import ltv_to_cac as channel_ltv_to_cac
 from portfolio_lib.studies import Note
 
 EDGE_DIR = Path(__file__).parent / "data" / "edge"

@@ -35,6 +35,7 @@ from portfolio_lib.models import (
     fit_gamma_gamma,
     frequency_recency_matrix,
     ltv_to_cac,
+    monthly_purchases_if_alive,
     p_alive,
     p_alive_matrix,
     period_transactions,
@@ -43,7 +44,9 @@ from portfolio_lib.models import (
     simulate_summary,
 )
 from portfolio_lib.models import bgnbd as bgnbd_model
+from portfolio_lib.models import clv as clv_model
 from portfolio_lib.models import gamma_gamma as gamma_gamma_model
+from portfolio_lib.models.chebyshev import interpolated_monthly_purchases
 
 # True parameters of the simulations: BG/NBD in weeks (close to CDNOW's), Gamma-Gamma in €.
 TRUE_BGNBD = {"r": 0.25, "alpha": 4.0, "a": 0.8, "b": 2.5}
@@ -1096,11 +1099,13 @@ def test_predictive_clv_is_the_discounted_sum_of_the_monthly_purchases(sample_ag
     assert warm.loc[row, "clv"] == pytest.approx(expected, rel=1e-9)
 
 
-def test_predictive_clv_matches_a_customer_by_customer_evaluation(sample_aggregates):
+def test_predictive_clv_matches_a_customer_by_customer_evaluation(sample_aggregates, monkeypatch):
     # The evaluation once per distinct (x, T) pair against every customer's own 36 monthly
     # expectations computed month by month, then the same sums. Each entry's value is its
-    # own, so equal to the bit.
+    # own, so equal to the bit. The interpolation of large evaluations is switched off here;
+    # pinned at the end.
     agg = sample_aggregates
+    monkeypatch.setattr(clv_model, "_INTERPOLATED_FROM", np.inf)
     bgnbd = fit_bgnbd(agg.customers)
     with pytest.warns(DataQualityWarning):
         spend = fit_gamma_gamma(agg.customers, on_nonpositive="exclude")
@@ -1149,6 +1154,16 @@ def test_predictive_clv_matches_a_customer_by_customer_evaluation(sample_aggrega
     # The categorical ids of Aggregates.customers are kept as they are (no string per row).
     assert fast["customer_id"].dtype == agg.customers["customer_id"].dtype
     assert fast["customer_id"].tolist() == agg.customers["customer_id"].tolist()
+    # Interpolated per frequency (the path of large evaluations, here from any size on): the
+    # same to the 2F1's rounding (E = (a+b+x-1)/(a-1) (1 - G) amplifies it, see
+    # test_interpolated_monthly_purchases_match_the_evaluation).
+    monkeypatch.setattr(clv_model, "_INTERPOLATED_FROM", 0)
+    interpolated = predictive_clv(agg.customers, bgnbd, spend, discount_rate=0.07)
+    pd.testing.assert_series_equal(interpolated["p_alive"], fast["p_alive"], check_exact=True)
+    for column in ("expected_purchases", "clv"):
+        np.testing.assert_allclose(
+            interpolated[column].to_numpy()[known], fast[column].to_numpy()[known], rtol=1e-12
+        )
 
 
 def _series_step_by_step(params, x, T, t):
@@ -1197,3 +1212,52 @@ def _series_histories(params, n=3_000, seed=5):
     t = np.concatenate([rng.uniform(0.0, 0.5, n - 300), rng.uniform(0.9, 0.99, 300)])
     t[:100] = rng.uniform(1e-9, 1e-3, 100)  # a few very short horizons (octaves far below 1/2)
     return x, T, t * (params[1] + T)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        (0.55, 2.7, 1.25, 38.8),  # the benchmark's fit
+        (0.243, 4.414, 0.793, 2.426),  # CDNOW: a < 1
+        (2.0, 10.0, 3.0, 8.0),  # integers: scipy's 2F1 gives NaN, the quadrature takes over
+        (0.5, 1.0, 1.0 + 3e-6, 2.0),  # a near 1: interpolated in a, ~12 digits
+        (0.3, 20.0, 30.0, 40.0),  # large a: E / k bends fast, too many terms for large x
+    ],
+)
+def test_interpolated_monthly_purchases_match_the_evaluation(params, monkeypatch):
+    # The Chebyshev interpolants per frequency against the plain evaluation at every (history,
+    # month): 36 months of histories x 0..80 (and a few in the hundreds) and T 1..1100 days.
+    # Where E = (a+b+x-1)/(a-1) (1 - G) cancels (a - 1 small), the evaluation's 2F1 rounding
+    # is amplified (~5e-13 for x = 0 at the benchmark's fit); the interpolant of rounded
+    # values is as close. Frequencies whose interpolant does not converge are left (zero
+    # rows, not done): their rows are evaluated.
+    rng = np.random.default_rng(11)
+    n = 1_500
+    x = np.concatenate([rng.integers(0, 80, n - 20), rng.integers(100, 400, 20)]).astype(float)
+    T = rng.integers(1, 1_100, n).astype(float)
+    T[:300] = T[300:600]  # shared ages, as in a portfolio
+    fit = _fit_of(dict(zip(["r", "alpha", "a", "b"], params, strict=True)))
+    got, done = interpolated_monthly_purchases(fit, x, T, 36)
+    want = monthly_purchases_if_alive(fit, x, T, 36)
+    cumulative_got, cumulative_want = got.cumsum(axis=1), want.cumsum(axis=1)
+    rtol = 2e-10 if abs(params[2] - 1.0) < 1e-3 else 2e-12
+    np.testing.assert_allclose(cumulative_got[done], cumulative_want[done], rtol=rtol, atol=0)
+    # The increments themselves to the same error, relative to E.
+    assert (np.abs(got - want)[done] <= rtol * cumulative_want[done]).all()
+    if params[2] > 10:
+        assert done[x <= 3].all() and not done[x >= 60].any()
+    elif abs(params[2] - 1.0) < 1e-3:
+        # The evaluation's own rounding (~1e-12) is above the tolerance: mostly left to it.
+        assert done.mean() < 0.1
+    else:
+        assert done.all()
+    assert not got[~done].any()
+    # What predictive_clv takes: the interpolated rows, the others evaluated.
+    months = clv_model._monthly_purchases(fit, x, T, 36)
+    np.testing.assert_array_equal(months[done], got[done])
+    np.testing.assert_array_equal(months[~done], want[~done])
+    empty, none_done = interpolated_monthly_purchases(fit, np.array([]), np.array([]), 36)
+    assert empty.shape == (0, 36) and not none_done.any()
+    # One age and one month: no interval to interpolate on, everything left.
+    _, none_done = interpolated_monthly_purchases(fit, x[:5], np.full(5, 100.0), 1)
+    assert not none_done.any()

@@ -18,10 +18,15 @@ import pandas as pd
 from portfolio_lib.config import DEFAULTS
 from portfolio_lib.data.errors import PortfolioDataError
 from portfolio_lib.models.bgnbd import BGNBDFit, expected_purchases_if_alive, p_alive
+from portfolio_lib.models.chebyshev import interpolated_monthly_purchases
 from portfolio_lib.models.common import DAYS_PER_MONTH, FloatArray, column, purchase_history
 from portfolio_lib.models.gamma_gamma import GammaGammaFit, expected_spend
 
 __all__ = ["clv_by_segment", "ltv_to_cac", "monthly_purchases_if_alive", "predictive_clv"]
+
+# From this many (history, month) values on, the monthly purchases are interpolated
+# (:mod:`portfolio_lib.models.chebyshev`): below, the interpolants cost more than they save.
+_INTERPOLATED_FROM = 20_000
 
 
 def _margin_rates(
@@ -29,10 +34,12 @@ def _margin_rates(
 ) -> FloatArray:
     if margin_rate is None:
         if {"margin", "revenue"} <= set(summary.columns) and summary["margin"].notna().any():
-            rows = summary["revenue"] > 0
-            revenue = float(summary.loc[rows, "revenue"].sum())
-            if revenue > 0:
-                return np.full(n, float(summary.loc[rows, "margin"].sum()) / revenue)
+            # Margin / revenue of the customers with revenue > 0 (missing margins as 0).
+            revenue = summary["revenue"].to_numpy(float)
+            rows = revenue > 0
+            total = float(revenue[rows].sum())
+            if total > 0:
+                return np.full(n, float(np.nansum(summary["margin"].to_numpy(float)[rows])) / total)
         return np.full(n, float(DEFAULTS["default_margin_rate"]))
     if isinstance(margin_rate, pd.Series):
         # A copy: the result's column must not be a view of the caller's Series.
@@ -62,6 +69,21 @@ def monthly_purchases_if_alive(
     months = np.arange(1.0, horizon_months + 1) * DAYS_PER_MONTH
     cumulative = expected_purchases_if_alive(bgnbd, months, frequency[:, None], T[:, None])
     return np.diff(cumulative, axis=1, prepend=0.0)
+
+
+def _monthly_purchases(
+    bgnbd: BGNBDFit, frequency: FloatArray, T: FloatArray, horizon_months: int
+) -> FloatArray:
+    """:func:`monthly_purchases_if_alive`, interpolated per frequency for many histories."""
+    if len(frequency) * horizon_months < _INTERPOLATED_FROM:
+        return monthly_purchases_if_alive(bgnbd, frequency, T, horizon_months)
+    increments, done = interpolated_monthly_purchases(bgnbd, frequency, T, horizon_months)
+    if not done.all():
+        rest = ~done
+        increments[rest] = monthly_purchases_if_alive(
+            bgnbd, frequency[rest], T[rest], horizon_months
+        )
+    return increments
 
 
 def predictive_clv(
@@ -132,7 +154,7 @@ def predictive_clv(
         pairs = pd.DataFrame({"x": x[known], "T": T[known]}).groupby(["x", "T"], sort=False)
         codes = pairs.ngroup().to_numpy()
         distinct = pairs.size().index
-        increments = monthly_purchases_if_alive(
+        increments = _monthly_purchases(
             bgnbd,
             distinct.get_level_values("x").to_numpy(float),
             distinct.get_level_values("T").to_numpy(float),
@@ -153,6 +175,7 @@ def predictive_clv(
             "clv": margin * spend * discounted,
         },
         index=summary.index,
+        copy=False,
     )
     if customer_col in summary.columns:
         out.insert(0, customer_col, summary[customer_col])

@@ -1,7 +1,7 @@
 """Fit time and peak memory of the predictive CLV models for 100k and 1M customers.
 
 Customers are simulated from the BG/NBD and Gamma-Gamma processes themselves
-(:func:`portfolio_lib.models.predictive.simulate_summary`, vectorised; recency in whole days, ages
+(:func:`portfolio_lib.models.simulate_summary`, vectorised; recency in whole days, ages
 spread over three years as a daily transaction log gives them), so the fits have a true optimum
 to find. Each size runs in a fresh subprocess: its peak resident memory (VmHWM) is its own.
 

@@ -8,6 +8,8 @@ unmaintained, pymc-marketing pulls in PyMC):
 - :mod:`~portfolio_lib.models.gamma_gamma`: Gamma-Gamma (Fader & Hardie 2013), spend per
   purchase;
 - :mod:`~portfolio_lib.models.clv`: the discounted predictive CLV, totals by group, LTV / CAC;
+- :mod:`~portfolio_lib.models.chebyshev`: the CLV's monthly purchases of many customers by
+  interpolation (its fast path);
 - :mod:`~portfolio_lib.models.diagnostics`: calibration / holdout, period transactions, grids;
 - :mod:`~portfolio_lib.models.simulate`: histories drawn from the models;
 - :mod:`~portfolio_lib.models.common`: input checks and the optimiser the models share.

@@ -48,17 +48,12 @@ def interpolated_monthly_purchases(
     basis ``k T_n(u)``, differenced by month beforehand (at month m less at m - 1) so that
     the product gives the increments.
 
-    Parameters
-    ----------
-    bgnbd : BGNBDFit
-    frequency, T : numpy.ndarray
-        Repeat purchases and ages in days of the customers.
-    horizon_months : int
+    Parameters are those of :func:`~portfolio_lib.models.clv.monthly_purchases_if_alive`.
 
     Returns
     -------
     increments : numpy.ndarray
-        ``(len(frequency), horizon_months)``, zero on the rows not done.
+        Its ``(len(frequency), horizon_months)`` table, zero on the rows not done.
     done : numpy.ndarray
         The rows interpolated; the others are left to the plain evaluation.
     """

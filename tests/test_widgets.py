@@ -373,8 +373,8 @@ def test_clv_sliders_redo_only_the_discounting(box, sample_aggregates, monkeypat
     def refit(*_args, **_kwargs):
         raise AssertionError("fitted again on a slider change")
 
-    monkeypatch.setattr(studies, "fit_bgnbd", refit)
-    monkeypatch.setattr(studies, "fit_gamma_gamma", refit)
+    monkeypatch.setattr("portfolio_lib.studies.clv.fit_bgnbd", refit)
+    monkeypatch.setattr("portfolio_lib.studies.clv.fit_gamma_gamma", refit)
     assert len(box.last_view.charts) == 8
     before = box.last_view.tables["view_top_clv"]["clv"].iloc[0]
     box.controls["discount_rate"].value = 0.2

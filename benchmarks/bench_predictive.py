@@ -1,7 +1,7 @@
 """Fit time and peak memory of the predictive CLV models for 100k and 1M customers.
 
 Customers are simulated from the BG/NBD and Gamma-Gamma processes themselves
-(:func:`portfolio_lib.models.predictive.simulate_summary`, vectorised; recency in whole days, ages
+(:func:`portfolio_lib.models.simulate_summary`, vectorised; recency in whole days, ages
 spread over three years as a daily transaction log gives them), so the fits have a true optimum
 to find. Each size runs in a fresh subprocess: its peak resident memory (VmHWM) is its own.
 
@@ -65,7 +65,7 @@ def _reset_peak() -> bool:
 
 
 def _customers(n: int):
-    from portfolio_lib.models.predictive import simulate_summary
+    from portfolio_lib.models import simulate_summary
 
     ages = np.random.default_rng(SEED).integers(1, MAX_AGE_DAYS + 1, n).astype(float)
     return simulate_summary(
@@ -74,7 +74,7 @@ def _customers(n: int):
 
 
 def _worker_ours(n: int) -> dict[str, object]:
-    from portfolio_lib.models import predictive
+    from portfolio_lib import models as predictive
 
     started = time.perf_counter()
     customers = _customers(n)

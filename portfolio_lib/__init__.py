@@ -6,6 +6,7 @@ Load the data with :mod:`portfolio_lib.data.load`, aggregate it once with
 
 # The analysis modules register their French/English labels on import: import them all so
 # every table and chart translates, whatever a notebook imported itself.
+from . import models
 from .data.errors import DataQualityWarning, PortfolioDataError
 from .data.load import (
     Portfolio,
@@ -17,7 +18,6 @@ from .data.load import (
     read_table,
 )
 from .metrics import alerts, balance, clv, costs, movements, rfm, weight
-from .models import predictive
 
 __version__ = "0.1.0"
 
@@ -28,7 +28,7 @@ __all__ = [
     "clv",
     "costs",
     "movements",
-    "predictive",
+    "models",
     "rfm",
     "weight",
     "Portfolio",

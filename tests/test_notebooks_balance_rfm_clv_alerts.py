@@ -33,7 +33,7 @@ from portfolio_lib.metrics.clv import retention_clv, simple_clv
 from portfolio_lib.metrics.costs import acquisition_costs
 from portfolio_lib.metrics.movements import annual_churn, movements
 from portfolio_lib.metrics.rfm import rfm_scores, rfm_segments, rfm_summary, rfm_table
-from portfolio_lib.models.predictive import (
+from portfolio_lib.models import (
     clv_by_segment,
     fit_bgnbd,
     fit_gamma_gamma,

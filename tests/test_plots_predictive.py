@@ -9,7 +9,7 @@ import pytest
 from matplotlib.image import AxesImage
 
 from portfolio_lib.i18n import label
-from portfolio_lib.models.predictive import (
+from portfolio_lib.models import (
     BGNBDFit,
     frequency_recency_matrix,
     p_alive_matrix,

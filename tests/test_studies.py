@@ -44,7 +44,7 @@ from portfolio_lib.metrics.movements import (
 )
 from portfolio_lib.metrics.rfm import rfm_scores, rfm_segments, rfm_summary, rfm_table
 from portfolio_lib.metrics.weight import headline_kpis, weight_by, weight_over_time
-from portfolio_lib.models.predictive import (
+from portfolio_lib.models import (
     calibration_and_holdout,
     calibration_vs_holdout,
     clv_by_segment,
@@ -55,8 +55,9 @@ from portfolio_lib.models.predictive import (
     period_transactions,
     predictive_clv,
 )
-from portfolio_lib.models.predictive import ltv_to_cac as channel_ltv_to_cac
+from portfolio_lib.models import ltv_to_cac as channel_ltv_to_cac
 from portfolio_lib.studies import Note
+from portfolio_lib.studies import clv as clv_module
 
 EDGE_DIR = Path(__file__).parent / "data" / "edge"
 # Both sides fit with the same optimiser on the same data: identical to rounding.
@@ -586,8 +587,8 @@ def test_clv_study_redoes_only_the_cheap_step_with_fitted_models(
     def no_fit(*_args, **_kwargs):
         raise AssertionError("the models were fitted again")
 
-    monkeypatch.setattr(studies, "fit_bgnbd", no_fit)
-    monkeypatch.setattr(studies, "fit_gamma_gamma", no_fit)
+    monkeypatch.setattr(clv_module, "fit_bgnbd", no_fit)
+    monkeypatch.setattr(clv_module, "fit_gamma_gamma", no_fit)
     low = studies.clv_study(sample_aggregates, models=models, discount_rate=0.05)
     high = studies.clv_study(sample_aggregates, models=models, discount_rate=0.20)
     # A higher discount rate lowers every discounted value, not the undiscounted simple CLV.
@@ -609,9 +610,9 @@ def test_clv_study_memo_reuses_what_the_rate_does_not_change(
     def recomputed(*_args, **_kwargs):
         raise AssertionError("computed again although the memo has it")
 
-    monkeypatch.setattr(studies, "_group_clv", recomputed)
-    monkeypatch.setattr(studies, "simple_clv", recomputed)
-    monkeypatch.setattr(studies, "_annual_churn", recomputed)
+    monkeypatch.setattr(clv_module, "_group_clv", recomputed)
+    monkeypatch.setattr(clv_module, "simple_clv", recomputed)
+    monkeypatch.setattr(clv_module, "_portfolio_churn", recomputed)
     reused = studies.clv_study(agg, costs, models=models, memo=memo, discount_rate=0.2)
     monkeypatch.undo()
     fresh = studies.clv_study(agg, costs, models=models, discount_rate=0.2)
@@ -702,80 +703,30 @@ def test_bad_parameters_raise(sample_aggregates):
         studies.alerts_study(sample_aggregates, drop_alert=-0.1)
 
 
-def _count_calls(monkeypatch, name: str):
-    """Wrap ``studies.<name>``: the list of each call's ``by`` keyword, and the original."""
-    calls = []
-    original = getattr(studies, name)
-
-    def counted(*args, **kwargs):
-        calls.append(kwargs.get("by"))
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(studies, name, counted)
-    return calls, original
-
-
-def test_costs_and_clv_studies_share_the_portfolio_churn(
-    sample_aggregates, sample_portfolio, models, monkeypatch
+def test_costs_and_clv_studies_read_the_same_churn_and_simple_clv_total(
+    sample_aggregates, sample_portfolio, models
 ):
-    # The portfolio's annual churn is computed once for a monthly table (kept with it) and
-    # is annual_churn's value; a changed table gets its own.
+    # Both studies give annual_churn's value and simple_clv of the notebooks' yearly totals;
+    # another window or lifetime cap is another figure; totals given by the caller are read.
     agg, costs = sample_aggregates, sample_portfolio.costs
-    clear_cache()
-    calls, original = _count_calls(monkeypatch, "annual_churn")
     cost_study = studies.costs_study(agg, costs)
     clv = studies.clv_study(agg, costs, models=models)
-    assert calls.count(None) == 1
-    assert cost_study.annual_churn == clv.annual_churn
-    assert clv.annual_churn == original(agg.monthly, months=agg.months)
-    # Another activity window is another rate.
-    studies.costs_study(agg, costs, activity_window=6)
-    assert calls.count(None) == 2
-    # Every sale of the last 3 months turned into a credit: the table changed, the rate is
-    # recomputed (and higher: fewer customers still active).
-    monthly = agg.monthly.copy()
-    late = (monthly["month"] >= agg.months[-3]).to_numpy()
-    monthly.loc[late, "revenue"] = -monthly.loc[late, "revenue"].abs()
-    changed = studies._annual_churn(dataclasses.replace(agg, monthly=monthly), 12, [])
-    assert calls.count(None) == 3
-    assert changed == original(monthly, months=agg.months) > clv.annual_churn
-
-
-def test_costs_and_clv_studies_share_the_simple_clv_total(
-    sample_aggregates, sample_portfolio, models, monkeypatch
-):
-    # The costs study's LTV table and the CLV study's simple total are one computation for a
-    # monthly table (kept with it), equal to simple_clv of the notebooks' yearly totals; the
-    # callers get copies. Given totals (an explorer's) are read as given.
-    agg, costs = sample_aggregates, sample_portfolio.costs
-    clear_cache()
-    calls, original = _count_calls(monkeypatch, "simple_clv")
-    cost_study = studies.costs_study(agg, costs)
-    clv = studies.clv_study(agg, costs, models=models)
-    assert calls.count(None) == 1
     churn = annual_churn(agg.monthly, months=agg.months)
-    expected = original(_yearly_totals(agg), annual_churn=churn)
+    assert cost_study.annual_churn == clv.annual_churn == churn
+    expected = simple_clv(_yearly_totals(agg), annual_churn=churn)
     assert_frame_equal(cost_study.clv, expected, check_exact=True)
     assert_frame_equal(clv.simple_total, expected, check_exact=True)
-    assert cost_study.clv is not clv.simple_total
-    cost_study.clv.loc["total", "clv"] = -1.0  # the caller's copy: the kept one is untouched
-    again = studies.clv_study(agg, costs, models=models)
-    assert calls.count(None) == 1
-    assert_frame_equal(again.simple_total, expected, check_exact=True)
-    # Another window or lifetime cap is another figure.
     six = studies.clv_study(agg, models=models, activity_window=6, max_lifetime_years=4.0)
-    assert calls.count(None) == 2
     six_churn = annual_churn(agg.monthly, months=agg.months, activity_window=6)
+    assert six.annual_churn == six_churn
     assert_frame_equal(
         six.simple_total,
-        original(_yearly_totals(agg, 6), annual_churn=six_churn, max_lifetime_years=4.0),
+        simple_clv(_yearly_totals(agg, 6), annual_churn=six_churn, max_lifetime_years=4.0),
         check_exact=True,
     )
-    # Totals passed by the caller are the ones read (here every revenue doubled).
     doubled = studies.customer_totals(agg)
     doubled["revenue"] *= 2
     given = studies.clv_study(agg, models=models, totals=doubled)
-    assert calls.count(None) == 3
     assert given.simple_total.loc["total", "average_basket"] == pytest.approx(
         2 * expected.loc["total", "average_basket"], rel=1e-12
     )
@@ -914,54 +865,6 @@ def test_rows_are_pandas_take_of_the_rows():
     assert_frame_equal(studies._rows(twice, np.array([3, 1])), twice.take([3, 1]))
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_largest_positions_are_pandas_nlargest(seed):
-    # Many ties (values on a coarse grid), NaNs, -0.0 next to 0.0 and infinities: the rows
-    # (and their order) must be those of Series.nlargest(15) with keep='first'.
-    rng = np.random.default_rng(seed)
-    values = rng.integers(-5, 6, size=2_000).astype(float) * 0.5
-    values[rng.random(2_000) < 0.2] = np.nan
-    values[rng.random(2_000) < 0.05] = -0.0
-    values[rng.random(2_000) < 0.003] = np.inf
-    values[rng.random(2_000) < 0.003] = -np.inf
-    for n in (1, 15, 40):
-        expected = pd.Series(values).nlargest(n).index.to_numpy()
-        np.testing.assert_array_equal(studies._largest_positions(values, n), expected)
-    # Without missing values, and when ties straddle the n-th place.
-    dense = np.nan_to_num(values, nan=2.5)
-    expected = pd.Series(dense).nlargest(15).index.to_numpy()
-    np.testing.assert_array_equal(studies._largest_positions(dense, 15), expected)
-    # The largest values are 0.0 and -0.0 (equal: row order decides).
-    signed = np.where(values > 0, -values, values)
-    expected = pd.Series(signed).nlargest(15).index.to_numpy()
-    np.testing.assert_array_equal(studies._largest_positions(signed, 15), expected)
-
-
-def test_largest_positions_leave_short_columns_to_pandas():
-    # 3 known values for 15 places: pandas pads with the missing rows; not the fast path.
-    assert studies._largest_positions(np.array([1.0, np.nan, 3.0, 2.0]), 15) is None
-    assert studies._largest_positions(np.array([1, 2, 3]), 1) is None  # integers
-
-
-def _same_clv_studies(one, other):
-    assert one.annual_churn == other.annual_churn
-    assert one.retention_total == other.retention_total
-    for name in ("simple_total", "simple", "predicted", "predictive_by_group", "top_customers"):
-        a, b = getattr(one, name), getattr(other, name)
-        assert (a is None) == (b is None), name
-        if a is not None:
-            assert_frame_equal(a, b, check_exact=True, obj=name)
-    for name in ("group_churn", "retention"):
-        a, b = getattr(one, name), getattr(other, name)
-        assert (a is None) == (b is None), name
-        if a is not None:
-            assert_series_equal(a, b, check_exact=True, obj=name)
-    assert (one.ltv_cac is None) == (other.ltv_cac is None)
-    if one.ltv_cac is not None:
-        assert_frame_equal(one.ltv_cac, other.ltv_cac, check_exact=True)
-    assert _codes(one.notes) == _codes(other.notes)  # same notes, same order
-
-
 def _on_background_thread(monkeypatch) -> None:
     """Let clv_study (its group tables) and balance_study (its potential matrix) use their
     second thread whatever the size and cores."""
@@ -972,46 +875,11 @@ def _on_background_thread(monkeypatch) -> None:
     monkeypatch.setattr("portfolio_lib.runtime.THREADS", 2)
 
 
-@pytest.mark.parametrize("by", ["segment", "no_such_attribute"])
-def test_clv_study_group_tables_on_a_second_thread_are_the_serial_ones(
-    sample_aggregates, sample_portfolio, models, monkeypatch, by
-):
-    # The sample is below the threshold: the study runs serially; with the threshold at 0
-    # the simple CLV by group and the LTV / CAC are computed on the background thread. The
-    # same tables to the bit and the same notes in the same order (a missing attribute is
-    # noted by the group table computed on the thread).
-    agg, costs = sample_aggregates, sample_portfolio.costs
-    serial = studies.clv_study(agg, costs, models=models, by=by)
-    _on_background_thread(monkeypatch)
-    threaded = studies.clv_study(agg, costs, models=models, by=by)
-    _same_clv_studies(threaded, serial)
-    assert (threaded.simple is None) is (by == "no_such_attribute")
-    assert threaded.ltv_cac is not None
-
-
-def test_clv_study_background_errors_are_raised(
+def test_clv_study_raises_the_errors_that_are_not_notes(
     sample_aggregates, sample_portfolio, models, monkeypatch
 ):
-    # An error that is not a data note, raised on the thread, reaches the caller.
-    _on_background_thread(monkeypatch)
-
-    def broken(*_args, **_kwargs):
-        raise RuntimeError("group table failed")
-
-    monkeypatch.setattr(studies, "_group_clv", broken)
-    with pytest.raises(RuntimeError, match="group table failed"):
-        studies.clv_study(sample_aggregates, sample_portfolio.costs, models=models)
-
-
-@pytest.mark.parametrize("background", [False, True], ids=["serial", "second-thread"])
-def test_clv_study_raises_in_the_serial_order(
-    sample_aggregates, sample_portfolio, models, monkeypatch, background
-):
-    # The predictive CLV is computed before the group tables are collected, its error kept
-    # until its turn: with both failing, the group table's error (consumed first) is raised;
-    # with only the predictive CLV failing, its own.
-    if background:
-        _on_background_thread(monkeypatch)
+    # With both failing, the group table's error (computed first) is raised; with only the
+    # predictive CLV failing, its own.
 
     def failing(message, error):
         def fail(*_args, **_kwargs):
@@ -1019,19 +887,12 @@ def test_clv_study_raises_in_the_serial_order(
 
         return fail
 
-    monkeypatch.setattr(studies, "predictive_clv", failing("predictive failed", ValueError))
+    monkeypatch.setattr(clv_module, "predictive_clv", failing("predictive failed", ValueError))
     with pytest.raises(ValueError, match="predictive failed"):
         studies.clv_study(sample_aggregates, sample_portfolio.costs, models=models)
-    monkeypatch.setattr(studies, "_group_clv", failing("group table failed", RuntimeError))
+    monkeypatch.setattr(clv_module, "_group_clv", failing("group table failed", RuntimeError))
     with pytest.raises(RuntimeError, match="group table failed"):
         studies.clv_study(sample_aggregates, sample_portfolio.costs, models=models)
-
-
-def test_clv_study_on_the_edge_set_with_a_second_thread(edge, monkeypatch):
-    serial = studies.clv_study(edge.agg, edge.costs, transactions=edge.data.transactions)
-    _on_background_thread(monkeypatch)
-    threaded = studies.clv_study(edge.agg, edge.costs, transactions=edge.data.transactions)
-    _same_clv_studies(threaded, serial)
 
 
 @pytest.fixture(params=[True, False], ids=["with margin", "without margin"])

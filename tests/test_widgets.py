@@ -373,8 +373,8 @@ def test_clv_sliders_redo_only_the_discounting(box, sample_aggregates, monkeypat
     def refit(*_args, **_kwargs):
         raise AssertionError("fitted again on a slider change")
 
-    monkeypatch.setattr(studies, "fit_bgnbd", refit)
-    monkeypatch.setattr(studies, "fit_gamma_gamma", refit)
+    monkeypatch.setattr("portfolio_lib.studies.clv.fit_bgnbd", refit)
+    monkeypatch.setattr("portfolio_lib.studies.clv.fit_gamma_gamma", refit)
     assert len(box.last_view.charts) == 8
     before = box.last_view.tables["view_top_clv"]["clv"].iloc[0]
     box.controls["discount_rate"].value = 0.2
@@ -483,7 +483,7 @@ def test_a_change_never_aggregates_or_fits_again(explorers, monkeypatch):
     """Every explorer: a control change runs no aggregation and no model fit; times printed."""
     built, initial = explorers
     forbidden = ("aggregate", "customer_summary", "fit_bgnbd", "fit_gamma_gamma")
-    originals = {name: getattr(sys.modules["portfolio_lib.models.predictive"], name, None)
+    originals = {name: getattr(sys.modules["portfolio_lib.models"], name, None)
                  for name in forbidden}  # fmt: skip
     originals.update(
         aggregate=sys.modules["portfolio_lib.engine.aggregate"].aggregate,

@@ -1,6 +1,6 @@
 """Customer lifetime value by simple formulas: the average-customer formula and retention CLV.
 
-The predictive models (BG/NBD and Gamma-Gamma) live in :mod:`portfolio_lib.models.predictive`.
+The predictive models (BG/NBD and Gamma-Gamma) live in :mod:`portfolio_lib.models`.
 Churn is not recomputed here: take it from :func:`portfolio_lib.metrics.movements.annual_churn` (the
 last 12 months; with ``by=`` for a rate per group), the one definition every notebook uses.
 """

@@ -1,7 +1,7 @@
 """Charts of the customer lifetime value: distribution, simple CLV by group, three methods compared.
 
 Each function takes the tables made by :mod:`portfolio_lib.metrics.clv` (``simple_clv``,
-``retention_clv``) and :mod:`portfolio_lib.models.predictive` (``predictive_clv``,
+``retention_clv``) and :mod:`portfolio_lib.models` (``predictive_clv``,
 ``clv_by_segment``), draws on ``ax`` (a new figure when missing) and returns it; labels follow
 ``lang``. The predictive model's own diagnostics are in :mod:`portfolio_lib.plots.predictive`.
 """
@@ -91,7 +91,7 @@ def plot_clv_distribution(
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`portfolio_lib.models.predictive.predictive_clv` (or any table with a ``value`` column).
+        :func:`portfolio_lib.models.predictive_clv` (or any table with a ``value`` column).
     value : str, default 'clv'
     log : bool, default True
     bins : int, default 40
@@ -227,7 +227,7 @@ def plot_clv_comparison(
     retention : pandas.Series, optional
         :func:`portfolio_lib.metrics.clv.retention_clv` per group, indexed like ``data``.
     predictive : pandas.DataFrame, optional
-        :func:`portfolio_lib.models.predictive.clv_by_segment` by the same attribute (``clv_mean``).
+        :func:`portfolio_lib.models.clv_by_segment` by the same attribute (``clv_mean``).
     horizon_months : int, optional
         Horizon of the predictive CLV, for the legend.
     lang : {'fr', 'en'}

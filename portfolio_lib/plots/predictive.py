@@ -1,7 +1,7 @@
 """Charts of the predictive CLV models: the diagnostics users check before trusting a fit.
 
 Each function takes the table made by the matching function of
-:mod:`portfolio_lib.models.predictive` (``period_transactions``, ``calibration_vs_holdout``,
+:mod:`portfolio_lib.models` (``period_transactions``, ``calibration_vs_holdout``,
 ``frequency_recency_matrix``, ``p_alive_matrix``, ``clv_by_segment``), draws on ``ax`` (a new
 figure when missing) and returns it; labels follow ``lang``.
 """
@@ -74,7 +74,7 @@ def plot_period_transactions(
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`portfolio_lib.models.predictive.period_transactions` (``observed``, ``expected``).
+        :func:`portfolio_lib.models.period_transactions` (``observed``, ``expected``).
     ax : matplotlib Axes, optional
     lang : {'fr', 'en'}
 
@@ -115,7 +115,7 @@ def plot_calibration_vs_holdout(
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`portfolio_lib.models.predictive.calibration_vs_holdout` (``observed``, ``expected``).
+        :func:`portfolio_lib.models.calibration_vs_holdout` (``observed``, ``expected``).
     ax : matplotlib Axes, optional
     lang : {'fr', 'en'}
 
@@ -191,7 +191,7 @@ def plot_frequency_recency_matrix(
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`portfolio_lib.models.predictive.frequency_recency_matrix`.
+        :func:`portfolio_lib.models.frequency_recency_matrix`.
     horizon_days, T : float, optional
         The horizon ``t`` and customer age used to build ``data``, shown in the title
         (default: no title numbers, age = largest recency).
@@ -220,7 +220,7 @@ def plot_p_alive_matrix(
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`portfolio_lib.models.predictive.p_alive_matrix`.
+        :func:`portfolio_lib.models.p_alive_matrix`.
     T : float, optional
         Customer age used to build ``data`` (default the largest recency), for the title.
     ax : matplotlib Axes, optional
@@ -253,7 +253,7 @@ def plot_clv_by_segment(
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`portfolio_lib.models.predictive.clv_by_segment` (one index level).
+        :func:`portfolio_lib.models.clv_by_segment` (one index level).
     value : {'clv', 'clv_mean'}, default 'clv'
         Total or mean CLV per customer.
     ax : matplotlib Axes, optional

@@ -1,0 +1,336 @@
+"""What the predictive models share: input checks, the maximum-likelihood optimiser, labels.
+
+Both models of this package (:mod:`portfolio_lib.models.bgnbd`, Fader, Hardie & Lee 2005;
+:mod:`portfolio_lib.models.gamma_gamma`, Fader & Hardie 2013) are fitted by maximum likelihood
+on log parameters with :func:`maximise` (``scipy.optimize.minimize``, L-BFGS-B with analytic
+gradients, Nelder-Mead as a fallback) and report :func:`standard_errors` from the observed
+information. The helpers here are public within the package, not part of its API.
+
+Units
+-----
+Every time given to or returned by the models is in **days**, like the summary of
+:func:`portfolio_lib.engine.aggregate.customer_summary`: ``recency``, ``T``, the horizon ``t``,
+``duration_holdout``. CLV horizons are whole months of ``365.25 / 12`` days.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+
+from portfolio_lib import i18n
+from portfolio_lib.config import DEFAULTS
+from portfolio_lib.data.errors import DataQualityWarning, PortfolioDataError
+
+__all__ = [
+    "DAYS_PER_MONTH",
+    "MIN_REPEAT_CUSTOMERS",
+    "ArrayLike",
+    "FloatArray",
+    "Optimum",
+    "as_float",
+    "check_choice",
+    "check_repeat_customers",
+    "column",
+    "customer_ids",
+    "dot",
+    "failed",
+    "maximise",
+    "purchase_history",
+    "standard_errors",
+]
+
+DAYS_PER_MONTH = 365.25 / 12
+# A fit needs repeat customers to tell purchase rates from dropout (BG/NBD) and to see spend
+# vary between customers (Gamma-Gamma); below ~30 the estimates swing with single customers.
+MIN_REPEAT_CUSTOMERS = DEFAULTS["min_repeat_customers"]
+# Search range of every parameter: exp(+-15) = 3e-7 .. 3e6, far beyond any sensible value in
+# weeks or euros (spend is rescaled by its median first), so reaching it means no optimum.
+_LOG_BOUND = 15.0
+# Largest gradient of the mean log-likelihood (per customer) accepted at the optimum.
+_GRADIENT_TOLERANCE = 1e-5
+
+FloatArray = np.ndarray
+ArrayLike = float | Sequence[float] | np.ndarray | pd.Series
+
+i18n.register(
+    {
+        "p_alive": {"fr": "Probabilité d'être actif", "en": "P(alive)"},
+        "expected_purchases": {"fr": "Achats attendus", "en": "Expected purchases"},
+        "expected_spend": {"fr": "Panier attendu", "en": "Expected spend"},
+        "margin_rate": {"fr": "Taux de marge", "en": "Margin rate"},
+        "clv_mean": {"fr": "CLV moyenne par client", "en": "Mean CLV per customer"},
+        "clv_share": {"fr": "Part de la CLV", "en": "Share of CLV"},
+        "p_alive_mean": {"fr": "Probabilité moyenne d'être actif", "en": "Mean P(alive)"},
+        "frequency_cal": {
+            "fr": "Achats répétés (calibration)",
+            "en": "Repeat purchases (calibration)",
+        },
+        "recency_cal": {"fr": "Récence (calibration, j)", "en": "Recency (calibration, days)"},
+        "T_cal": {
+            "fr": "Ancienneté client (calibration, j)",
+            "en": "Customer age (calibration, days)",
+        },
+        "monetary_value_cal": {
+            "fr": "Panier moyen (calibration)",
+            "en": "Average spend (calibration)",
+        },
+        "frequency_holdout": {"fr": "Achats (période de test)", "en": "Purchases (holdout)"},
+        "monetary_value_holdout": {
+            "fr": "Panier moyen (période de test)",
+            "en": "Average spend (holdout)",
+        },
+        "duration_holdout": {
+            "fr": "Durée de la période de test (j)",
+            "en": "Holdout length (days)",
+        },
+        "observed": {"fr": "Observé", "en": "Observed"},
+        "expected": {"fr": "Modèle", "en": "Model"},
+        "ltv": {"fr": "Valeur client (LTV)", "en": "Customer value (LTV)"},
+    }
+)
+# Shared with portfolio_lib.metrics.clv and portfolio_lib.metrics.costs (same texts): added only if missing, so
+# the import order never changes a label.
+_SHARED_LABELS = {
+    "clv": {"fr": "Valeur vie client (CLV)", "en": "Customer lifetime value (CLV)"},
+    "cac": {"fr": "Coût d'acquisition client (CAC)", "en": "Customer acquisition cost (CAC)"},
+    "ltv_to_cac": {"fr": "Ratio LTV / CAC", "en": "LTV / CAC"},
+}
+i18n.register({k: v for k, v in _SHARED_LABELS.items() if k not in i18n.labels("en")})
+
+# --------------------------------------------------------------------------------------------
+# Input checks
+
+
+def column(summary: pd.DataFrame, name: str, *, analysis: str) -> pd.Series:
+    """Column ``name`` of ``summary`` as floats (non-numbers missing); ``missing_attribute``
+    when absent (``analysis`` names what needed it)."""
+    if name not in summary.columns:
+        raise PortfolioDataError(
+            "missing_attribute",
+            file="summary",
+            analysis=analysis,
+            column=name,
+            found=", ".join(map(str, summary.columns)),
+        )
+    values = summary[name]
+    if values.dtype == np.float64:
+        # Numbers already: the column as it is (its arrays read-only, never written to), not
+        # a copy of a million values.
+        return values
+    return pd.to_numeric(values, errors="coerce").astype(float)
+
+
+def customer_ids(summary: pd.DataFrame, customer_col: str) -> np.ndarray:
+    """The customers' ids as strings (the index when ``customer_col`` is absent)."""
+    if customer_col in summary.columns:
+        return summary[customer_col].astype(str).to_numpy()
+    return summary.index.astype(str).to_numpy()
+
+
+def _out_of_range(
+    summary: pd.DataFrame,
+    bad: np.ndarray,
+    values: np.ndarray,
+    *,
+    column: str,
+    allowed: str,
+    allowed_fr: str,
+    customer_col: str,
+) -> PortfolioDataError:
+    where = np.flatnonzero(bad)
+    ids = customer_ids(summary, customer_col)[where]
+    return PortfolioDataError(
+        "out_of_range",
+        file="summary",
+        column=column,
+        count=len(where),
+        rows=[int(i) + 2 for i in where],  # as a spreadsheet shows them, under the header
+        examples=[f"{i}: {v:g}" for i, v in zip(ids[:3], values[where][:3], strict=True)],
+        allowed=allowed,
+        allowed_fr=allowed_fr,
+    )
+
+
+def purchase_history(
+    summary: pd.DataFrame,
+    *,
+    frequency_col: str,
+    recency_col: str,
+    T_col: str,
+    customer_col: str,
+    analysis: str,
+) -> tuple[FloatArray, FloatArray, FloatArray, np.ndarray]:
+    """Checked (frequency, recency, T) in days and the mask of rows with a history.
+
+    Rows whose three values are all missing are prospects (no purchase yet): masked out.
+    """
+    x = column(summary, frequency_col, analysis=analysis).to_numpy()
+    tx = column(summary, recency_col, analysis=analysis).to_numpy()
+    T = column(summary, T_col, analysis=analysis).to_numpy()
+    missing = np.isnan(x) & np.isnan(tx) & np.isnan(T)
+    known = ~missing
+    checks = (
+        (
+            frequency_col,
+            x,
+            (np.isnan(x) | (x < 0) | (x != np.round(x))),
+            "whole numbers >= 0",
+            "des entiers >= 0",
+        ),
+        (recency_col, tx, np.isnan(tx) | (tx < 0), "[0, T]", "[0, T]"),
+        (T_col, T, np.isnan(T) | (tx > T) | (T < 0), "[recency, +inf)", "[récence, +inf)"),
+    )
+    for name, values, bad, allowed, allowed_fr in checks:
+        bad = bad & known
+        if bad.any():
+            raise _out_of_range(
+                summary,
+                bad,
+                values,
+                column=name,
+                allowed=allowed,
+                allowed_fr=allowed_fr,
+                customer_col=customer_col,
+            )
+    return x, tx, T, known
+
+
+def check_repeat_customers(count: int, minimum: int, model: str) -> None:
+    """Raise ``too_few_repeat_customers`` when ``count < minimum``."""
+    if count < minimum:
+        raise PortfolioDataError(
+            "too_few_repeat_customers", count=int(count), model=model, minimum=int(minimum)
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Optimisation shared by both models
+
+
+@dataclass(frozen=True)
+class Optimum:
+    """What :func:`maximise` found: log parameters, mean log-likelihood and convergence."""
+
+    log_params: FloatArray
+    mean_log_likelihood: float
+    converged: bool
+    reason: str
+    message: str
+
+
+def maximise(
+    objective: Callable[[FloatArray], tuple[float, FloatArray]],
+    start: FloatArray,
+    names: Sequence[str],
+) -> Optimum:
+    """Maximise a mean log-likelihood over log parameters; ``objective`` gives (-ll, -grad)."""
+    bounds = [(-_LOG_BOUND, _LOG_BOUND)] * len(start)
+    options = {"maxiter": 3000, "ftol": 1e-13, "gtol": 1e-9, "maxcor": 10}
+
+    def safe(u: FloatArray) -> tuple[float, FloatArray]:
+        with np.errstate(all="ignore"):
+            value, grad = objective(u)
+        if not np.isfinite(value) or not np.all(np.isfinite(grad)):
+            return 1e300, np.zeros_like(u)
+        return value, grad
+
+    best = minimize(safe, start, jac=True, method="L-BFGS-B", bounds=bounds, options=options)
+    grad = safe(best.x)[1]
+    at_bound = np.abs(best.x) >= _LOG_BOUND - 1e-3
+    if np.max(np.abs(grad)) > _GRADIENT_TOLERANCE and not at_bound.any():
+        # L-BFGS-B can stall on a flat ridge; a derivative-free restart walks off it. (A
+        # parameter at the edge of the range is a likelihood without maximum: no restart.)
+        simplex = minimize(
+            lambda u: safe(u)[0],
+            best.x,
+            method="Nelder-Mead",
+            bounds=bounds,
+            options={"maxiter": 2000, "xatol": 1e-10, "fatol": 1e-14, "adaptive": True},
+        )
+        polished = minimize(
+            safe, simplex.x, jac=True, method="L-BFGS-B", bounds=bounds, options=options
+        )
+        if polished.fun <= best.fun:
+            best = polished
+        grad = safe(best.x)[1]
+    value = float(best.fun)
+    at_bound = [n for n, u in zip(names, best.x, strict=True) if abs(u) >= _LOG_BOUND - 1e-3]
+    worst = float(np.max(np.abs(grad)))
+    # Reasons in symbols, readable in both languages of the error message.
+    if value >= 1e299:
+        return Optimum(best.x, -value, False, "log-likelihood = NaN", str(best.message))
+    if at_bound:
+        reason = ", ".join(f"{n} → {math.exp(best.x[names.index(n)]):.3g}" for n in at_bound)
+        return Optimum(best.x, -value, False, reason, str(best.message))
+    if worst > _GRADIENT_TOLERANCE:
+        reason = f"max |gradient| = {worst:.2g}"
+        return Optimum(best.x, -value, False, reason, str(best.message))
+    return Optimum(best.x, -value, True, "", str(best.message))
+
+
+def standard_errors(
+    objective: Callable[[FloatArray], tuple[float, FloatArray]],
+    log_params: FloatArray,
+    total_weight: float,
+    names: Sequence[str],
+) -> dict[str, float]:
+    """Standard errors from the observed information (finite differences of the gradient)."""
+    k = len(log_params)
+    step = 1e-6
+    hessian = np.empty((k, k))
+    with np.errstate(all="ignore"):
+        base = objective(log_params)[1]
+        for j in range(k):
+            moved = log_params.copy()
+            moved[j] += step
+            hessian[:, j] = (objective(moved)[1] - base) / step
+    hessian = (hessian + hessian.T) / 2 * total_weight
+    nan = dict.fromkeys(names, float("nan"))
+    if not np.all(np.isfinite(hessian)):
+        return nan
+    try:
+        covariance = np.linalg.inv(hessian)
+    except np.linalg.LinAlgError:
+        return nan
+    variances = np.diag(covariance)
+    if np.any(variances <= 0):
+        return nan
+    # delta method: sd(theta) = theta * sd(log theta)
+    return {
+        name: float(math.exp(u) * math.sqrt(variance))
+        for name, u, variance in zip(names, log_params, variances, strict=True)
+    }
+
+
+def check_choice(name: str, value: str, choices: Sequence[str]) -> None:
+    """Raise ValueError unless ``value`` is one of ``choices``."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
+
+
+def failed(model: str, reason: str, on_nonconvergence: str) -> None:
+    """Report a fit that did not converge: raise or warn, per ``on_nonconvergence``."""
+    if on_nonconvergence == "error":
+        raise PortfolioDataError("not_converged", model=model, reason=reason)
+    warnings.warn(DataQualityWarning("not_converged", model=model, reason=reason), stacklevel=3)
+
+
+def dot(left: FloatArray, right: FloatArray) -> float:
+    """Dot product of two vectors without BLAS.
+
+    OpenBLAS threads woken by large ``@`` products keep spinning between optimiser steps and
+    fight numpy for the cores: on a busy two-core machine a fit ran about five times slower.
+    """
+    return float(np.einsum("i,i->", left, right))
+
+
+def as_float(values: ArrayLike) -> FloatArray:
+    """``values`` as a float array."""
+    return np.asarray(values, dtype=float)

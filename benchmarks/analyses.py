@@ -88,12 +88,12 @@ def start_run(ctx: Context) -> None:
     """Before each timed run of the whole set: the state right after aggregation.
 
     The analyses share what they derive from the monthly table (positions, trailing revenue,
-    window totals: ``portfolio_lib.engine.aggregate``'s cache; the CLV's monthly expected purchases:
+    window totals: ``portfolio_lib.engine.tables``' cache; the CLV's monthly expected purchases:
     ``portfolio_lib.models.predictive``'s); a run must compute them again rather than find the
     previous run's, or the repeats would time a warm cache.
     """
     ctx.shared.clear()
-    for module in ("engine.aggregate", "models.predictive"):
+    for module in ("engine.tables", "models.predictive"):
         clear = getattr(_module(module), "clear_cache", None)
         if clear is not None:
             clear()

@@ -19,8 +19,8 @@ from pandas.testing import assert_frame_equal, assert_series_equal
 
 from portfolio_lib import studies
 from portfolio_lib.data.errors import DataQualityWarning
-from portfolio_lib.engine.aggregate import active_matrix, clear_cache, window_totals
 from portfolio_lib.engine.prepare import prepare
+from portfolio_lib.engine.tables import active_matrix, clear_cache, window_totals
 from portfolio_lib.metrics.alerts import alerts_by_rep, customer_alerts
 from portfolio_lib.metrics.balance import (
     abc_classes,

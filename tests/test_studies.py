@@ -41,6 +41,7 @@ from portfolio_lib.metrics.movements import (
     cohort_table,
     movements,
     revenue_bridge,
+    window_movements,
 )
 from portfolio_lib.metrics.rfm import rfm_scores, rfm_segments, rfm_summary, rfm_table
 from portfolio_lib.metrics.weight import headline_kpis, weight_by, weight_over_time
@@ -715,44 +716,60 @@ def _count_calls(monkeypatch, name: str):
     return calls, original
 
 
-def test_costs_and_clv_studies_share_the_portfolio_churn(
-    sample_aggregates, sample_portfolio, models, monkeypatch
+@pytest.mark.parametrize("window", [3, 6, 12, 18])
+def test_every_churn_of_the_studies_is_annual_churn(
+    sample_aggregates, sample_portfolio, models, window
 ):
-    # The portfolio's annual churn is computed once for a monthly table (kept with it) and
-    # is annual_churn's value; a changed table gets its own.
+    # One definition: the costs and CLV studies' churn is annual_churn's value for the
+    # activity window; the overview and weight tiles' churn is that of window_movements, the
+    # function annual_churn is built on (the same rate for the 12-month window).
     agg, costs = sample_aggregates, sample_portfolio.costs
-    clear_cache()
-    calls, original = _count_calls(monkeypatch, "annual_churn")
-    cost_study = studies.costs_study(agg, costs)
-    clv = studies.clv_study(agg, costs, models=models)
-    assert calls.count(None) == 1
-    assert cost_study.annual_churn == clv.annual_churn
-    assert clv.annual_churn == original(agg.monthly, months=agg.months)
-    # Another activity window is another rate.
-    studies.costs_study(agg, costs, activity_window=6)
-    assert calls.count(None) == 2
-    # Every sale of the last 3 months turned into a credit: the table changed, the rate is
-    # recomputed (and higher: fewer customers still active).
+    expected = annual_churn(agg.monthly, months=agg.months, activity_window=window)
+    assert expected > 0
+    assert studies.costs_study(agg, costs, activity_window=window).annual_churn == expected
+    clv = studies.clv_study(agg, costs, models=models, activity_window=window)
+    assert clv.annual_churn == expected
+    built_on = window_movements(agg.monthly, months=agg.months, window=12, activity_window=window)
+    assert built_on["churn_rate"].iloc[0] == expected
+    tile = window_movements(agg.monthly, months=agg.months, window=window, activity_window=window)
+    overview = studies.overview_study(agg, activity_window=window)
+    weight = studies.weight_study(agg, activity_window=window)
+    assert overview.kpis["churn_rate"] == tile["churn_rate"].iloc[0]
+    assert weight.kpis["churn_rate"] == overview.kpis["churn_rate"]
+    if window == 12:
+        assert overview.kpis["churn_rate"] == expected
+    for name in ("active_customers", "new_customers", "lost_customers"):
+        column = {"active_customers": "active_end", "new_customers": "new"}.get(name, "lost")
+        assert overview.kpis[name] == tile[column].iloc[0]
+    # The window's revenue is window_totals' (summed), as the weight study's groups add it.
+    totals = window_totals(agg.monthly, agg.months, window=window)
+    assert overview.kpis["revenue"] == pytest.approx(totals["revenue"].sum(), rel=1e-12)
+    assert overview.kpis["active_customers"] == totals["active"].sum()
+    segments = weight.by["segment"]
+    assert segments["revenue"].sum() == pytest.approx(overview.kpis["revenue"], rel=1e-12)
+    # A changed table gets its own rate (every sale of the last 3 months turned into a credit:
+    # fewer customers still active).
     monthly = agg.monthly.copy()
     late = (monthly["month"] >= agg.months[-3]).to_numpy()
     monthly.loc[late, "revenue"] = -monthly.loc[late, "revenue"].abs()
-    changed = studies._annual_churn(dataclasses.replace(agg, monthly=monthly), 12, [])
-    assert calls.count(None) == 3
-    assert changed == original(monthly, months=agg.months) > clv.annual_churn
+    changed = studies.costs_study(
+        dataclasses.replace(agg, monthly=monthly), costs, activity_window=window
+    )
+    assert changed.annual_churn == annual_churn(monthly, months=agg.months, activity_window=window)
+    assert changed.annual_churn > expected
 
 
 def test_costs_and_clv_studies_share_the_simple_clv_total(
     sample_aggregates, sample_portfolio, models, monkeypatch
 ):
-    # The costs study's LTV table and the CLV study's simple total are one computation for a
-    # monthly table (kept with it), equal to simple_clv of the notebooks' yearly totals; the
-    # callers get copies. Given totals (an explorer's) are read as given.
+    # The costs study's LTV table and the CLV study's simple total are simple_clv of the
+    # notebooks' yearly totals; the callers get their own frames. Given totals (an
+    # explorer's) are read as given.
     agg, costs = sample_aggregates, sample_portfolio.costs
     clear_cache()
     calls, original = _count_calls(monkeypatch, "simple_clv")
     cost_study = studies.costs_study(agg, costs)
     clv = studies.clv_study(agg, costs, models=models)
-    assert calls.count(None) == 1
     churn = annual_churn(agg.monthly, months=agg.months)
     expected = original(_yearly_totals(agg), annual_churn=churn)
     assert_frame_equal(cost_study.clv, expected, check_exact=True)
@@ -760,11 +777,9 @@ def test_costs_and_clv_studies_share_the_simple_clv_total(
     assert cost_study.clv is not clv.simple_total
     cost_study.clv.loc["total", "clv"] = -1.0  # the caller's copy: the kept one is untouched
     again = studies.clv_study(agg, costs, models=models)
-    assert calls.count(None) == 1
     assert_frame_equal(again.simple_total, expected, check_exact=True)
     # Another window or lifetime cap is another figure.
     six = studies.clv_study(agg, models=models, activity_window=6, max_lifetime_years=4.0)
-    assert calls.count(None) == 2
     six_churn = annual_churn(agg.monthly, months=agg.months, activity_window=6)
     assert_frame_equal(
         six.simple_total,
@@ -775,7 +790,7 @@ def test_costs_and_clv_studies_share_the_simple_clv_total(
     doubled = studies.customer_totals(agg)
     doubled["revenue"] *= 2
     given = studies.clv_study(agg, models=models, totals=doubled)
-    assert calls.count(None) == 3
+    assert calls.count(None) == 1  # the given totals' simple CLV, by the study itself
     assert given.simple_total.loc["total", "average_basket"] == pytest.approx(
         2 * expected.loc["total", "average_basket"], rel=1e-12
     )
@@ -1087,44 +1102,6 @@ def _same_costs_studies(one, other):
     assert _codes(one.notes) == _codes(other.notes)  # same notes, same order
 
 
-@pytest.mark.parametrize("spend", ["table", "table-no-channels", "budgets", "none"])
-def test_costs_study_payback_on_a_second_thread_is_the_serial_one(
-    sample_aggregates, sample_portfolio, monkeypatch, spend
-):
-    # With the threshold at 0 the payback sums and the CAC by channel are computed on the
-    # background thread while the LTV and the summaries are: the same tables to the bit, the
-    # same notes in the same order (the channels' missing attribute noted on the thread; no
-    # spend at all: the summary's note, then nothing started on the thread). Cold caches
-    # both times.
-    agg = sample_aggregates
-    if spend == "table-no-channels":
-        agg = dataclasses.replace(agg, customers=agg.customers.drop(columns="acquisition_channel"))
-    options = {
-        "table": {"costs": sample_portfolio.costs},
-        "table-no-channels": {"costs": sample_portfolio.costs},
-        "budgets": {"costs": None, "acquisition_budget": 9_000.0, "retention_budget": 4_000.0},
-        "none": {"costs": None},
-    }[spend]
-    clear_cache()
-    serial = studies.costs_study(agg, **options)
-    _on_background_thread(monkeypatch)
-    started = []
-    start = studies._CostInputs.start_payback_sums
-
-    def spy(self, *args):
-        started.append(args[1:])
-        return start(self, *args)
-
-    monkeypatch.setattr(studies._CostInputs, "start_payback_sums", spy)
-    clear_cache()
-    threaded = studies.costs_study(agg, **options)
-    _same_costs_studies(threaded, serial)
-    assert (threaded.summary is None) is (spend == "none")
-    assert (threaded.channel_costs is None) is (spend != "table")
-    assert ("missing_attribute" in _codes(threaded.notes)) is (spend == "table-no-channels")
-    assert started == ([] if spend == "none" else [(12, None)])
-
-
 def test_costs_study_on_the_edge_set_with_a_second_thread(edge, monkeypatch):
     serial = studies.costs_study(edge.full, edge.costs)
     _on_background_thread(monkeypatch)
@@ -1144,7 +1121,7 @@ def test_costs_study_raises_in_the_serial_order(
     def fail(*_args, **_kwargs):
         raise RuntimeError("LTV failed")
 
-    monkeypatch.setattr(studies, "_portfolio_simple_clv", fail)
+    monkeypatch.setattr("portfolio_lib.studies.costs.portfolio_simple_clv", fail)
     clear_cache()
     with pytest.raises(ValueError, match="lacks column"):
         studies.costs_study(sample_aggregates, sample_portfolio.costs.drop(columns="amount"))

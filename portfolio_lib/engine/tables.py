@@ -147,21 +147,9 @@ def _table_state(monthly: pd.DataFrame) -> tuple | None:
 
 
 def _column_array(frame: pd.DataFrame, name: str) -> np.ndarray | pd.api.extensions.ExtensionArray:
-    """The array a column holds (``frame[name].array``; numpy dtypes as ``.to_numpy()``).
-
-    Read with pandas' own column accessor (``DataFrame._get_column_array``, private), which
-    does not build a Series: ~2 µs against ~0.1 ms, and the fingerprint reads five columns at
-    every ``views`` lookup (~35 per run of the studies). The public path if it is gone.
-    """
-    get = getattr(frame, "_get_column_array", None)
-    if get is None:
-        column = frame[name]
-        return column.to_numpy() if isinstance(column.dtype, np.dtype) else column.array
-    array = get(frame.columns.get_loc(name))
-    if isinstance(array.dtype, np.dtype) and not isinstance(array, np.ndarray):
-        # Datetimes come wrapped in a fresh DatetimeArray each time: their ndarray (a view).
-        return array.to_numpy()
-    return array
+    """The array a column holds (``frame[name].array``; numpy dtypes as ``.to_numpy()``)."""
+    column = frame[name]
+    return column.to_numpy() if isinstance(column.dtype, np.dtype) else column.array
 
 
 def _forget(key: int) -> None:
@@ -367,8 +355,12 @@ def _trailing_in_place(block: np.ndarray, window: int) -> None:
     The arithmetic of :func:`trailing_sum`: cumulative sums month by month, then the
     difference with the sum ``window`` months earlier (latest month first), then rounding.
     """
-    for month in range(1, len(block)):
-        np.add(block[month], block[month - 1], out=block[month])
+    np.cumsum(block, axis=0, out=block)
+    _trailing_from_cumulative(block, window)
+
+
+def _trailing_from_cumulative(block: np.ndarray, window: int) -> None:
+    """Month-major cumulative sums -> sums over ``window`` months, rounded to 1e-9 (in place)."""
     for month in range(len(block) - 1, window - 1, -1):
         np.subtract(block[month], block[month - window], out=block[month])
     # Sums of money accumulate rounding noise; 1e-9 € is far below a cent.
@@ -715,19 +707,8 @@ def trailing_sum(matrix: pd.DataFrame, window: int) -> pd.DataFrame:
     """
     if window < 1:
         raise ValueError(f"window must be at least 1 month, got {window}")
-    by_month = matrix.to_numpy().T  # months x customers: contiguous rows from revenue_matrix
-    cumulative = np.empty(by_month.shape, dtype=np.cumsum(by_month[:1, :1]).dtype)
-    # Month by month: each step adds two contiguous rows, where np.cumsum(axis=0) would walk
-    # every customer's column across the rows (several times slower, same sums).
-    if len(cumulative):
-        cumulative[0] = by_month[0]
-    for month in range(1, len(cumulative)):
-        np.add(cumulative[month - 1], by_month[month], out=cumulative[month])
-    # In place, latest month first, so each subtraction still sees the plain cumulative sums.
-    for month in range(len(cumulative) - 1, window - 1, -1):
-        cumulative[month] -= cumulative[month - window]
-    # Sums of money accumulate rounding noise; 1e-9 € is far below a cent.
-    np.round(cumulative, 9, out=cumulative)
+    cumulative = np.cumsum(matrix.to_numpy().T, axis=0)  # months x customers
+    _trailing_from_cumulative(cumulative, window)
     return pd.DataFrame(cumulative.T, index=matrix.index, columns=matrix.columns, copy=False)
 
 

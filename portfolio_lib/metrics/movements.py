@@ -10,9 +10,9 @@ Definitions (DESIGN.md, completed here; every function of this module uses them)
   (orders count positive-amount invoices, so this is the month of
   ``Aggregates.customers.first_purchase``). Customers with only credit notes have none.
 - **Active at month t**: net revenue > 0 over the ``activity_window`` months ending with t
-  (:func:`portfolio_lib.engine.aggregate.active_matrix`). Nobody is active before the first month of
+  (:func:`portfolio_lib.engine.tables.active_matrix`). Nobody is active before the first month of
   the grid: the log starts there.
-- **Periods** (month, quarter, year) end at :func:`portfolio_lib.engine.aggregate.period_ends`; a
+- **Periods** (month, quarter, year) end at :func:`portfolio_lib.engine.tables.period_ends`; a
   period runs from the month after the previous period end (the first month of the grid for
   the first period, so a partial first quarter or year starts at the data start) to its end.
   The last period may be partial (it ends at ``as_of``'s month).
@@ -83,7 +83,7 @@ _NEW, _REACTIVATED, _RETAINED, _LOST, _INACTIVE = range(len(STATUSES))
 _NO_PURCHASE = np.iinfo(np.int64).max  # first-purchase position of customers who never bought
 _BEFORE_GRID = -1  # first purchase before the first month of the grid
 # Sums of money carry floating-point noise: below half a nano-euro is zero, as
-# aggregate.trailing_sum's rounding to 9 decimals.
+# tables.trailing_sum's rounding to 9 decimals.
 _NOISE = 5e-10
 
 register(

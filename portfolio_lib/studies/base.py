@@ -119,7 +119,7 @@ def customer_totals(agg: Aggregates, *, window: int = DEFAULTS["activity_window"
     """The customer table with its revenue, margin and orders over the last ``window`` months.
 
     The attributes of ``agg.customers`` (and the purchase summary) followed by ``revenue``,
-    ``margin``, ``orders`` and ``active`` of :func:`portfolio_lib.engine.aggregate.window_totals`,
+    ``margin``, ``orders`` and ``active`` of :func:`portfolio_lib.engine.tables.window_totals`,
     which replace the all-time totals: what the balance and CLV analyses read as yearly
     figures. Explorers compute it once and pass it to the studies (``totals=``).
 

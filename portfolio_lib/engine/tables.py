@@ -355,7 +355,10 @@ def _trailing_in_place(block: np.ndarray, window: int) -> None:
     The arithmetic of :func:`trailing_sum`: cumulative sums month by month, then the
     difference with the sum ``window`` months earlier (latest month first), then rounding.
     """
-    np.cumsum(block, axis=0, out=block)
+    # Month by month: each step adds two contiguous rows (np.cumsum(axis=0) would walk each
+    # customer's column across the rows, against the memory layout).
+    for month in range(1, len(block)):
+        np.add(block[month], block[month - 1], out=block[month])
     _trailing_from_cumulative(block, window)
 
 
@@ -707,8 +710,9 @@ def trailing_sum(matrix: pd.DataFrame, window: int) -> pd.DataFrame:
     """
     if window < 1:
         raise ValueError(f"window must be at least 1 month, got {window}")
-    cumulative = np.cumsum(matrix.to_numpy().T, axis=0)  # months x customers
-    _trailing_from_cumulative(cumulative, window)
+    by_month = matrix.to_numpy().T  # months x customers: contiguous rows from revenue_matrix
+    cumulative = by_month.astype(np.cumsum(by_month[:1, :1]).dtype)  # a copy, summed in place
+    _trailing_in_place(cumulative, window)
     return pd.DataFrame(cumulative.T, index=matrix.index, columns=matrix.columns, copy=False)
 
 

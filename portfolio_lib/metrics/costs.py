@@ -254,10 +254,13 @@ def _payback_sums(
     else:
         rate = DEFAULTS["default_margin_rate"] if margin_rate is None else float(margin_rate)
         values = cached.values("revenue") * rate
-    month = cached.positions(grid).astype(np.int64)  # -1 off the grid
-    first_of_row = np.where(codes >= 0, first[codes], -1)
-    since = month - first_of_row
-    inside = (first_of_row >= 0) & (month >= 0) & (since >= 0) & (since < horizon_months)
+    # Month positions and first months in 16-bit integers (a grid of at most a few hundred
+    # months); rows without a customer (code -1) read the appended -1: no first purchase.
+    small = np.int16 if len(grid) < 2**14 else np.int64
+    first_of_row = np.append(first, -1).astype(small)[codes]
+    since = cached.positions(grid).astype(small) - first_of_row  # off the grid: position -1
+    inside = (first_of_row >= 0) & (since >= 0) & (since < horizon_months)
+    inside &= cached.positions(grid) >= 0
     sums = np.bincount(first_of_row[inside], weights=values[inside], minlength=len(grid))
     return acquired, sums
 

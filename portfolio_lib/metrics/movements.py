@@ -863,7 +863,7 @@ def _cohort_cells(
         customer, period = customer[start], period[start]
     cell = slot[customer].astype(np.intp) * n_periods + period
     active += np.bincount(cell[sums > _NOISE], minlength=len(active))
-    np.add.at(revenue, cell, sums)
+    revenue += np.bincount(cell, weights=sums, minlength=len(revenue))
     return active.reshape(shape)[1:].astype(float), revenue.reshape(shape)[1:]
 
 

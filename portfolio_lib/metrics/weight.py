@@ -251,7 +251,8 @@ def headline_kpis(
     ``activity_window = window``). Active, new and lost customers and the churn are
     :func:`portfolio_lib.metrics.movements.window_movements` of the window (the function
     :func:`portfolio_lib.metrics.movements.annual_churn` is built on: the same rate for a
-    12-month window); revenue and margin are the sums of
+    12-month window); the revenue is the trailing revenue of the last month (as
+    ``revenue_window`` of :func:`weight_over_time`), the margin the sum of
     :func:`portfolio_lib.engine.tables.window_totals`.
 
     Parameters
@@ -282,15 +283,16 @@ def headline_kpis(
     """
     grid = month_grid(months)
     moves = window_movements(monthly, months=grid, window=window, activity_window=window)
-    _, totals = window_arrays(monthly, grid, window=window)
-    revenue = round(float(totals["revenue"].sum()), 9)
+    # The window's revenue: the trailing revenue of the last month (the activity rule's sums,
+    # as weight_over_time's revenue_window); the window before: that of its last month.
+    trailing = views(monthly).panel(grid, window).totals
+    revenue = round(float(trailing[-1]), 9)
     split = len(grid) - 1 - window  # the month before the window (-1 or less: none)
-    revenue_previous = np.nan  # the window before, when the data cover it entirely
-    if split - window + 1 >= 0:
-        _, before = window_arrays(monthly, grid, window=window, end=grid[split])
-        revenue_previous = round(float(before["revenue"].sum()), 9)
+    complete = split - window + 1 >= 0  # the window before is entirely in the data
+    revenue_previous = round(float(trailing[split]), 9) if complete else np.nan
     margin = np.nan
     if views(monthly).has_values("margin"):
+        _, totals = window_arrays(monthly, grid, window=window)
         margin = round(float(totals["margin"].sum()), 9)
     active = int(moves["active_end"].iloc[0])
     kpis: dict[str, float] = {

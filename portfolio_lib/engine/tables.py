@@ -543,20 +543,43 @@ def _position_dtype(n_months: int) -> np.dtype:
     return np.dtype(np.int64)
 
 
+_DAY_NS = 86_400 * 10**9
+_MAX_TABLE_DAYS = 2**20  # a lookup table of at most 8 MiB (over 2,800 years of days)
+
+
 def _month_positions(values: pd.Series, months: pd.DatetimeIndex) -> np.ndarray:
     """``months.get_indexer(values)`` (-1 where absent), in the narrowest integers that hold
     the positions (:func:`_position_dtype`).
 
-    A sorted grid (``Aggregates.months``) is searched, not hashed: the grid has a few dozen
-    months and the long table millions of rows.
+    On a sorted grid of midnights (``Aggregates.months``) each row's day indexes a table of
+    the grid's positions, checked against the row's exact timestamp: several times faster
+    than a binary search in the grid on millions of rows (the first render of every
+    explorer waits for it). Other sorted grids are searched, unsorted ones hashed.
     """
     grid = months.to_numpy()
     dtype = _position_dtype(len(grid))
     if not (months.is_monotonic_increasing and months.is_unique) or not len(grid):
         return months.get_indexer(values).astype(dtype)
     stamps = values.to_numpy(dtype=grid.dtype)
-    position = np.minimum(np.searchsorted(grid, stamps), len(grid) - 1)
-    return np.where(grid[position] == stamps, position, -1).astype(dtype)
+    ticks = grid.view(np.int64)
+    first_day, last_day = int(ticks[0] // _DAY_NS), int(ticks[-1] // _DAY_NS)
+    if not (
+        grid.dtype == np.dtype("datetime64[ns]")
+        and not (ticks % _DAY_NS).any()
+        and last_day - first_day < _MAX_TABLE_DAYS
+    ):
+        position = np.minimum(np.searchsorted(grid, stamps), len(grid) - 1)
+        return np.where(grid[position] == stamps, position, -1).astype(dtype)
+    # Position of the month starting on each day of the grid's span, -1 for other days; a -1
+    # slot before and after the span for the days outside it (and NaT).
+    table = np.full(last_day - first_day + 3, -1, dtype=dtype)
+    table[ticks // _DAY_NS - first_day + 1] = np.arange(len(ticks))
+    rows = stamps.view(np.int64)
+    position = np.take(table, rows // _DAY_NS - (first_day - 1), mode="clip")
+    # The found month's timestamp against the row's (position -1 reads the first month,
+    # harmlessly: the position stays -1).
+    position[np.take(ticks, position, mode="clip") != rows] = -1
+    return position
 
 
 def revenue_matrix(

@@ -858,7 +858,7 @@ def _cohort_cells(
         period = periods.of_month[period]
         new_run = np.ones(len(period), dtype=bool)
         new_run[1:] = (period[1:] != period[:-1]) | (customer[1:] != customer[:-1])
-        sums = np.bincount(np.cumsum(new_run) - 1, weights=sums)
+        sums = np.bincount(np.cumsum(new_run) - 1, weights=sums)  # each run's rows, in order
         start = np.flatnonzero(new_run)
         customer, period = customer[start], period[start]
     cell = slot[customer].astype(np.intp) * n_periods + period

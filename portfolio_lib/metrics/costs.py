@@ -259,7 +259,9 @@ def _payback_sums(
     small = np.int16 if len(grid) < 2**14 else np.int64
     first_of_row = np.append(first, -1).astype(small)[codes]
     since = cached.positions(grid).astype(small) - first_of_row  # off the grid: position -1
-    inside = (first_of_row >= 0) & (since >= 0) & (since < horizon_months)
+    # 0 <= since < horizon in one comparison: negative values wrap above any horizon.
+    inside = since.view(np.uint16 if small is np.int16 else np.uint64) < horizon_months
+    inside &= first_of_row >= 0
     inside &= cached.positions(grid) >= 0
     sums = np.bincount(first_of_row[inside], weights=values[inside], minlength=len(grid))
     return acquired, sums

@@ -94,14 +94,19 @@ def weight_over_time(
     group, groups = customer_groups(customers, by, panel.index, "weight over time")
     n_groups = len(groups)
     shape = (len(periods), n_groups)
-    # Revenue and margin within each period, straight from the long table.
+    # Revenue and margin within each period, straight from the long table: each row keyed by
+    # its period (and group), in the positions' narrow integers when there is one group.
     cached = views(monthly)
-    position = cached.positions(grid).astype(np.intp)
-    keep = position >= 0
-    key = periods.of_month[position[keep]] * n_groups + group[panel.rows[keep]]
+    position = cached.positions(grid)
+    rows = slice(None) if cached.on_grid(grid) else position >= 0
+    key = position[rows]
+    if len(periods) < len(grid):  # else the positions are the periods
+        key = periods.of_month.astype(position.dtype)[key]
+    if n_groups > 1:
+        key = key.astype(np.intp) * n_groups + group[panel.rows[rows]]
 
     def period_sums(column: str) -> np.ndarray:
-        values = cached.values(column)[keep]
+        values = cached.values(column)[rows]
         return np.round(np.bincount(key, weights=values, minlength=shape[0] * shape[1]), 9)
 
     has_margin = cached.has_values("margin")

@@ -88,11 +88,11 @@ def start_run(ctx: Context) -> None:
     """Before each timed run of the whole set: the state right after aggregation.
 
     The analyses share what they derive from the monthly table (positions, trailing revenue,
-    window totals: ``portfolio_lib.engine.aggregate``'s cache); a run must compute them again rather than find the
-    previous run's, or the repeats would time a warm cache.
+    window totals: ``portfolio_lib.engine.tables``' cache); a run must compute them again rather
+    than find the previous run's, or the repeats would time a warm cache.
     """
     ctx.shared.clear()
-    for module in ("engine.aggregate",):
+    for module in ("engine.tables",):
         clear = getattr(_module(module), "clear_cache", None)
         if clear is not None:
             clear()

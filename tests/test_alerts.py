@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from portfolio_lib.config import SAMPLE_FILES
 from portfolio_lib.data.load import load_portfolio
-from portfolio_lib.engine.aggregate import aggregate, window_totals
+from portfolio_lib.engine.aggregate import aggregate
+from portfolio_lib.engine.tables import window_totals
 from portfolio_lib.metrics.alerts import (
     _counts_by_category,
     _days_since,

@@ -18,7 +18,8 @@ from portfolio_lib import i18n
 from portfolio_lib.config import SAMPLE_FILES
 from portfolio_lib.data.errors import PortfolioDataError
 from portfolio_lib.data.load import load_portfolio
-from portfolio_lib.engine.aggregate import aggregate, window_totals
+from portfolio_lib.engine.aggregate import aggregate
+from portfolio_lib.engine.tables import window_totals
 from portfolio_lib.metrics.balance import (
     LEVELS,
     LIFECYCLE_ACTIONS,
@@ -743,15 +744,11 @@ def test_day_month_number_is_numpys_calendar():
             np.testing.assert_array_equal(_day_month_number(values, tenure_at=at), expected)
 
 
-@pytest.mark.parametrize("block", [None, 7])
-def test_window_revenue_sums_the_rows_of_each_window_as_the_row_gather(sample, block, monkeypatch):
-    """Each window's sums are bit for bit the bincount of the gathered window rows, whether
-    the customers are taken in one block or in blocks of 7 (the sorted table's path)."""
-    from portfolio_lib.engine import aggregate as aggregate_module
-    from portfolio_lib.engine.aggregate import _views, clear_cache
+def test_window_revenue_sums_the_rows_of_each_window_as_the_row_gather(sample):
+    """Each window's sums are bit for bit the bincount of the gathered window rows."""
+    from portfolio_lib.engine.tables import clear_cache
+    from portfolio_lib.engine.tables import views as _views
 
-    if block is not None:
-        monkeypatch.setattr(aggregate_module, "_WINDOW_BLOCK", block)
     agg, _ = sample
     clear_cache()
     assert _views(agg.monthly).sorted_cells()

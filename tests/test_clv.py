@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from portfolio_lib.config import DEFAULTS, SAMPLE_FILES
 from portfolio_lib.data.errors import PortfolioDataError
 from portfolio_lib.data.load import load_portfolio
-from portfolio_lib.engine.aggregate import aggregate, window_totals
+from portfolio_lib.engine.aggregate import aggregate
+from portfolio_lib.engine.tables import window_totals
 from portfolio_lib.metrics.clv import retention_clv, simple_clv
 
 COLUMNS = [

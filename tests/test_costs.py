@@ -12,9 +12,6 @@ The hand log (January to August 2024), amounts with their margin in brackets:
 
 from __future__ import annotations
 
-import time
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -26,10 +23,8 @@ from portfolio_lib.data.load import load_portfolio
 from portfolio_lib.data.sample import _CHANNELS
 from portfolio_lib.engine.aggregate import aggregate
 from portfolio_lib.metrics import costs as costs_module
+from portfolio_lib.metrics.common import calendar_periods as _periods
 from portfolio_lib.metrics.costs import (
-    _acquisition_costs,
-    _cost_summary,
-    _Inputs,
     acquisition_costs,
     cac_payback,
     cost_summary,
@@ -37,7 +32,7 @@ from portfolio_lib.metrics.costs import (
     ltv_to_cac,
     retention_costs,
 )
-from portfolio_lib.metrics.movements import _periods, movements
+from portfolio_lib.metrics.movements import movements
 
 NAN = np.nan
 
@@ -366,34 +361,14 @@ def test_cac_by_channel_whatever_the_channel_dtype(tx, costs, dtype):
     assert q1["acquisition_spend"].tolist() == [200.0, 450.0, 0.0, 100.0]
 
 
-def test_cost_tables_on_shared_inputs_match_a_direct_computation():
+def test_new_customers_per_period_are_counted_customer_by_customer():
     portfolio = load_portfolio(
         SAMPLE_FILES["transactions"], SAMPLE_FILES["customers"], SAMPLE_FILES["costs"]
     )
     agg = aggregate(portfolio.transactions, portfolio.customers)
-    inputs = _Inputs(agg.customers, agg.months, agg.monthly)
-    options = {"activity_window": 12, "acquisition_budget": None, "retention_budget": None}
-    for period in ("month", "quarter", "year"):
-        shared = _cost_summary(portfolio.costs, inputs, period=period, horizon_months=12, **options)
-        alone = cost_summary(
-            portfolio.costs, agg.monthly, agg.customers, months=agg.months, period=period
-        )
-        pd.testing.assert_frame_equal(shared, alone, check_exact=True)
-    # The CAC by channel per year reads the years' first purchases kept by the summary above
-    # (read-only, so no table can change them for the next).
-    by_channel = _acquisition_costs(portfolio.costs, inputs, period="year", by_channel=True)
-    alone = acquisition_costs(
-        portfolio.costs, agg.customers, months=agg.months, period="year", by_channel=True
-    )
-    pd.testing.assert_frame_equal(by_channel, alone, check_exact=True)
-    # The summaries count new customers per month once, the channels by month and channel
-    # once (read-only, so no table can change them for the next).
-    assert list(inputs._value_counts) == ["acquisition_channel"]
-    assert not inputs._value_counts["acquisition_channel"][0].flags.writeable
-    assert not inputs.first_month_counts().flags.writeable
     # Per period, the month counts add up to the new customers counted customer by customer,
     # and to the payback's cohort sizes.
-    first = inputs.first_months()
+    first = costs_module._first_purchase_months(agg.customers, agg.months)
     for period in ("month", "quarter", "year"):
         periods = _periods(agg.months, period)
         per_customer = np.bincount(periods.of_month[first[first >= 0]], minlength=len(periods))
@@ -503,87 +478,31 @@ def test_retained_customers_are_the_movements_retained():
         retention_costs(portfolio.costs, agg.monthly, months=agg.months, activity_window=0)
 
 
-@pytest.mark.parametrize("step", [None, 1_000, 7])
 @pytest.mark.parametrize("cut", [0, 2])
-def test_payback_sums_are_the_rows_inside_each_horizon(cut, step, monkeypatch):
+def test_payback_sums_are_the_rows_inside_each_horizon(cut):
     # The payback rows are those of acquired customers whose month is 0..horizon-1 months
     # after the first purchase month, by the plain comparisons; their margin summed per first
-    # month in row order is one np.bincount over them, bit for bit, whether the rows are taken
-    # in one step or in many (steps of 1,000 and 7 rows: each step carries the sums so far).
-    # Horizons past the grid, and a grid shorter than the data (rows and first purchases off
-    # it) included.
-    if step is not None:
-        monkeypatch.setattr(costs_module, "_PAYBACK_STEP_ROWS", step)
+    # month in row order is one np.bincount over them, bit for bit. Horizons past the grid,
+    # and a grid shorter than the data (rows and first purchases off it) included.
     portfolio = load_portfolio(SAMPLE_FILES["transactions"], SAMPLE_FILES["customers"])
     agg = aggregate(portfolio.transactions, portfolio.customers)
-    assert len(agg.monthly) > 1_000 * 10  # many steps of 1,000 rows
     grid = agg.months[cut : len(agg.months) - cut]
-    inputs = _Inputs(agg.customers, grid, agg.monthly)
-    first = inputs.first_months()[agg.monthly["customer_id"].cat.codes.to_numpy()]
+    first_months = costs_module._first_purchase_months(agg.customers, grid)
+    first = first_months[agg.monthly["customer_id"].cat.codes.to_numpy()]
     month = pd.Index(grid).get_indexer(agg.monthly["month"])
     for horizon in (1, 3, 12, len(grid), len(grid) + 5, 40_000):
         for rate in (None, 0.4):
-            acquired, sums = inputs.payback_sums(horizon, rate)
+            acquired, sums = costs_module._payback_sums(
+                agg.monthly, agg.customers, grid, horizon, rate
+            )
             inside = (first >= 0) & (month >= 0) & (month - first >= 0) & (month - first < horizon)
             source = agg.monthly["margin"] if rate is None else agg.monthly["revenue"] * rate
             expected = np.bincount(
                 first[inside], weights=source.to_numpy()[inside], minlength=len(grid)
             )
             assert sums.tolist() == expected.tolist()
-            assert acquired.tolist() == inputs.first_month_counts().tolist()
-            assert not sums.flags.writeable
-
-
-def test_payback_sums_started_on_a_pool_are_the_serial_ones():
-    # Started ahead on another thread: the same arrays to the bit, taken once; an error of
-    # the computation is raised where the sums are asked for.
-    portfolio = load_portfolio(SAMPLE_FILES["transactions"], SAMPLE_FILES["customers"])
-    agg = aggregate(portfolio.transactions, portfolio.customers)
-    serial = _Inputs(agg.customers, agg.months, agg.monthly).payback_sums(12, None)
-    inputs = _Inputs(agg.customers, agg.months, agg.monthly)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        inputs.start_payback_sums(pool, 12, None)
-        inputs.start_payback_sums(pool, 6, 0.4)
-        ahead = inputs.payback_sums(12, None)
-        assert inputs.payback_sums(12, None) is ahead
-        assert ahead[0].tolist() == serial[0].tolist()
-        assert ahead[1].tolist() == serial[1].tolist()
-        alone = _Inputs(agg.customers, agg.months, agg.monthly).payback_sums(6, 0.4)
-        assert inputs.payback_sums(6, 0.4)[1].tolist() == alone[1].tolist()
-
-        def broken() -> None:
-            raise RuntimeError("payback failed")
-
-        failing = _Inputs(agg.customers, agg.months, agg.monthly)
-        failing._payback[(12, None)] = pool.submit(broken)
-        with pytest.raises(RuntimeError, match="payback failed"):
-            failing.payback_sums(12, None)
-
-
-def test_first_months_are_made_once_when_two_threads_ask(monkeypatch):
-    # The payback sums started on a pool make the first-purchase months there; the caller
-    # asking for them meanwhile waits for those (one computation, the same read-only array).
-    portfolio = load_portfolio(SAMPLE_FILES["transactions"], SAMPLE_FILES["customers"])
-    agg = aggregate(portfolio.transactions, portfolio.customers)
-    made = []
-    original = costs_module._first_purchase_months
-
-    def slow(customers, grid):
-        made.append(grid)
-        time.sleep(0.05)  # long enough for the caller to ask meanwhile
-        return original(customers, grid)
-
-    monkeypatch.setattr(costs_module, "_first_purchase_months", slow)
-    inputs = _Inputs(agg.customers, agg.months, agg.monthly)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        inputs.start_payback_sums(pool, 12, None)
-        time.sleep(0.01)
-        first = inputs.first_months()
-        acquired, _ = inputs.payback_sums(12, None)
-    assert len(made) == 1  # once, by whichever thread asked first (the pool, normally)
-    assert first is inputs.first_months() and not first.flags.writeable
-    assert acquired is inputs.first_month_counts()
-    assert first.tolist() == original(agg.customers, agg.months).tolist()
+            counts = np.bincount(first_months[first_months >= 0], minlength=len(grid))
+            assert acquired.tolist() == counts.tolist()
 
 
 def test_payback_margins_of_longer_periods_add_the_months_sums():
@@ -592,8 +511,8 @@ def test_payback_margins_of_longer_periods_add_the_months_sums():
     # row order to rounding.
     portfolio = load_portfolio(SAMPLE_FILES["transactions"], SAMPLE_FILES["customers"])
     agg = aggregate(portfolio.transactions, portfolio.customers)
-    inputs = _Inputs(agg.customers, agg.months, agg.monthly)
-    first = inputs.first_months()[agg.monthly["customer_id"].cat.codes.to_numpy()]
+    first = costs_module._first_purchase_months(agg.customers, agg.months)
+    first = first[agg.monthly["customer_id"].cat.codes.to_numpy()]
     ahead = pd.Index(agg.months).get_indexer(agg.monthly["month"]) - first
     inside = (first >= 0) & (ahead >= 0) & (ahead < 12)
     row_first, margin = first[inside], agg.monthly["margin"].to_numpy()[inside]
@@ -607,4 +526,3 @@ def test_payback_margins_of_longer_periods_add_the_months_sums():
             assert got["cohort_margin"].tolist() == by_rows.tolist()
         else:
             np.testing.assert_allclose(got["cohort_margin"], by_rows, rtol=1e-13, atol=0)
-    assert not inputs.payback_sums(12, None)[1].flags.writeable

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from portfolio_lib import i18n
 from portfolio_lib.data.errors import PortfolioDataError
-from portfolio_lib.engine.aggregate import active_matrix, aggregate
+from portfolio_lib.engine.aggregate import aggregate
+from portfolio_lib.engine.tables import active_matrix
 from portfolio_lib.metrics.movements import (
     STATUSES,
     annual_churn,
@@ -567,73 +568,18 @@ def test_annual_churn_on_the_sample_is_every_other_reading(sample_aggregates):
     )
 
 
-def test_masked_sum_by_group_is_the_full_bincount():
-    """Summing only the masked customers gives the masked full sums, bit for bit."""
-    from portfolio_lib.metrics.movements import _masked_sum_by_group
-
-    rng = np.random.default_rng(11)
-    mask = rng.random((6, 2_000)) < 0.3
-    mask[2] = False  # a period where nobody is active
-    values = rng.gamma(2.0, 1e3, size=2_000) * (rng.random(2_000) < 0.6)
-    group = rng.integers(0, 4, size=2_000)
-    expected = np.stack(
-        [np.bincount(group, weights=np.where(row, values, 0.0), minlength=4) for row in mask]
-    )
-    got = _masked_sum_by_group(mask, values, group, 4)
-    np.testing.assert_array_equal(got, expected)
-    assert got.dtype == np.float64 and not got[2].any()
-    # One group: the same sequential sums.
-    one = np.stack(
-        [
-            np.bincount(np.zeros(2_000, dtype=np.int64), weights=np.where(row, values, 0.0))
-            for row in mask
-        ]
-    )
-    np.testing.assert_array_equal(_masked_sum_by_group(mask, values, np.zeros(2_000, int), 1), one)
-
-
-@pytest.mark.parametrize("start", ["2023-01", "2023-02", "2023-03", "2023-11", "2023-12"])
-def test_regular_periods_are_the_calendar_periods(start):
-    """Calendar quarters and years of any grid are ``(position + shift) // step``; other
-    periods are checked, and grids too long for the positions' integers get None."""
-    from portfolio_lib.metrics.movements import _periods, _periods_ending, _regular_periods
-
-    for n_months in (1, 2, 4, 13, 36):
-        grid = pd.date_range(start, periods=n_months, freq="MS").as_unit("ns")
-        for period in ("month", "quarter", "year"):
-            of_month = _periods(grid, period).of_month
-            shift, step = _regular_periods(of_month, np.dtype(np.int8))
-            assert ((np.arange(n_months) + shift) // step).tolist() == of_month.tolist()
-    # 2023-02 and 2023-03 in the first quarter, then whole ones: shift 1, step 3.
-    grid = pd.date_range("2023-02", periods=7, freq="MS").as_unit("ns")
-    assert _regular_periods(_periods(grid, "quarter").of_month, np.dtype(np.int8)) == (1, 3)
-    uneven = _periods_ending(grid, np.array([0, 2, 6]), ["a", "b", "c"]).of_month  # 1, 2, 4
-    assert _regular_periods(uneven, np.dtype(np.int8)) is None
-    long_grid = pd.date_range("2000-01", periods=130, freq="MS").as_unit("ns")
-    assert _regular_periods(_periods(long_grid, "year").of_month, np.dtype(np.int8)) is None
-
-
-@pytest.mark.parametrize("regular", [True, False])
-@pytest.mark.parametrize("block", [7, 2**14])
 @pytest.mark.parametrize("period", ["month", "quarter", "year"])
-def test_cohort_cells_equal_the_dense_customer_period_sums(
-    sample_aggregates, period, block, regular, monkeypatch
-):
-    """The long-table cohort cells equal the customer x period matrix's, bit for bit (by
-    blocks of 7 customers, or all at once; periods of the rows by arithmetic, or looked up)."""
-    import portfolio_lib.metrics.movements as module
+def test_cohort_cells_equal_the_dense_customer_period_sums(sample_aggregates, period):
+    """The long-table cohort cells equal the customer x period matrix's, bit for bit."""
+    from portfolio_lib.metrics.common import calendar_periods as _periods
+    from portfolio_lib.metrics.common import customer_codes as _customer_codes
     from portfolio_lib.metrics.movements import (
         _NOISE,
         _cohort_cells,
-        _customer_codes,
         _customer_period_sums,
         _first_purchase_positions,
-        _periods,
     )
 
-    monkeypatch.setattr(module, "_COHORT_BLOCK", block)
-    if not regular:
-        monkeypatch.setattr(module, "_regular_periods", lambda of_month, dtype: None)
     agg = sample_aggregates
     codes, index = _customer_codes(agg.monthly)
     # The whole grid, then one without its first 5 months (their rows are left out).
@@ -665,11 +611,8 @@ def test_cohort_cells_equal_the_dense_customer_period_sums(
 @pytest.mark.parametrize("skip", [0, 3])
 def test_first_purchase_positions_same_on_sorted_and_shuffled_rows(sample_aggregates, skip):
     """The sorted-rows path (first kept row per customer) equals np.minimum.at's."""
-    from portfolio_lib.metrics.movements import (
-        _BEFORE_GRID,
-        _customer_codes,
-        _first_purchase_positions,
-    )
+    from portfolio_lib.metrics.common import customer_codes as _customer_codes
+    from portfolio_lib.metrics.movements import _BEFORE_GRID, _first_purchase_positions
 
     agg = sample_aggregates
     grid = agg.months[skip:]
@@ -680,26 +623,6 @@ def test_first_purchase_positions_same_on_sorted_and_shuffled_rows(sample_aggreg
     slow = _first_purchase_positions(shuffled, grid, codes2, len(index2))
     np.testing.assert_array_equal(fast, slow)
     assert (fast == _BEFORE_GRID).any() == (skip > 0)
-
-
-@pytest.mark.parametrize("by", [None, "segment", "sales_rep"])
-def test_last_period_counts_are_the_movement_counts(sample_aggregates, by):
-    """The churn's shortcut counts what the full movement counts give for the last period."""
-    from portfolio_lib.metrics.movements import (
-        _groups,
-        _last_period_counts,
-        _movement_counts,
-        _window_panel,
-    )
-
-    agg = sample_aggregates
-    panel = _window_panel(agg.monthly, agg.months, 12, 12)
-    group, groups = _groups(agg.customers, by, panel.index, "test")
-    full = _movement_counts(panel, group, len(groups))
-    short = _last_period_counts(panel, group, len(groups))
-    for name in ("lost", "active_start"):
-        np.testing.assert_array_equal(short[name][-1], full[name][-1])
-    assert full["lost"][-1].sum() > 0
 
 
 def test_first_rows_walk_each_customers_rows_by_hand():
@@ -719,7 +642,7 @@ def test_first_rows_walk_each_customers_rows_by_hand():
 
 def test_groups_of_a_categorical_column_equal_the_factorized_path():
     """Categorical codes (unused categories, missing values) give factorize's groups."""
-    from portfolio_lib.metrics.movements import _groups
+    from portfolio_lib.metrics.common import customer_groups as _groups
 
     index = pd.Index(["a", "b", "c", "d", "e"], name="customer_id")
     values = ["Sud", None, "Nord", "Sud", "unknown"]
@@ -738,87 +661,20 @@ def test_groups_of_a_categorical_column_equal_the_factorized_path():
     assert (codes.tolist(), groups) == ([1, 2, 0, 1, 2], ["Nord", "Sud", "unknown"])
 
 
-def test_masked_sums_of_whole_values_follow_the_changes_exactly():
-    """Whole values (potentials) take the running total of the changes: the same floats as
-    the bincount of every period (all partial sums are integers below 2**53, exact)."""
-    from portfolio_lib.metrics.movements import _exact_in_any_order, _masked_sum_by_group
-
-    rng = np.random.default_rng(23)
-    mask = rng.random((8, 3_000)) < 0.5
-    mask[3] = mask[2]  # nobody moves
-    mask[5] = False  # everybody leaves
-    values = np.round(rng.gamma(1.5, 2e4, size=3_000), -2) * (rng.random(3_000) < 0.8)
-    values[:5] = -0.0
-    values[5:10] = 2.0**40  # large, still exact: the sum stays far below 2**52
-    group = rng.integers(0, 3, size=3_000)
-    assert _exact_in_any_order(values)
-    for n_groups, keys in ((3, group), (1, np.zeros(3_000, dtype=np.int64))):
-        # The general path by hand: every period's kept values added from 0 by bincount.
-        expected = np.stack(
-            [np.bincount(keys[row], weights=values[row], minlength=n_groups) for row in mask]
-        )
-        got = _masked_sum_by_group(mask, values, keys, n_groups)
-        np.testing.assert_array_equal(got, expected)
-        assert not np.signbit(got).any()  # no -0.0, as sums from 0.0
-    assert _masked_sum_by_group(mask, values, group, 3)[5].tolist() == [0.0, 0.0, 0.0]
-    # Hand-computed: 3 customers (100, 250, 4000); periods {a, b}, {b, c}, {}, {a}.
-    tiny = np.array([[1, 1, 0], [0, 1, 1], [0, 0, 0], [1, 0, 0]], dtype=bool)
-    got = _masked_sum_by_group(tiny, np.array([100.0, 250.0, 4000.0]), np.zeros(3, int), 1)
-    assert got[:, 0].tolist() == [350.0, 4250.0, 0.0, 100.0]
-    # Values that are not whole, or whose sums could lose integers: the general path.
-    assert not _exact_in_any_order(np.array([1.0, 2.5]))
-    assert not _exact_in_any_order(np.array([2.0**52, 1.0]))
-    assert not _exact_in_any_order(np.array([1.0, np.nan]))
-    assert not _exact_in_any_order(np.array([1.0, np.inf]))
-
-
-def test_masked_sums_of_one_group_equal_the_grouped_path_bit_for_bit():
-    from portfolio_lib.metrics.movements import _masked_sum_by_group
-
-    rng = np.random.default_rng(5)
-    mask = rng.random((6, 1_000)) < 0.4
-    values = rng.normal(size=1_000) * 1e4
-    one = _masked_sum_by_group(mask, values, np.zeros(1_000, dtype=np.int64), 1)
-    # Two groups, the second empty: the first adds the same customers in the same order.
-    two = _masked_sum_by_group(mask, values, np.zeros(1_000, dtype=np.int64), 2)
-    assert one[:, 0].tolist() == two[:, 0].tolist() and not two[:, 1].any()
-    # Hand-made: the kept values added one by one from 0, in customer order.
-    for period in range(6):
-        total = 0.0
-        for value in values[mask[period]]:
-            total += value
-        assert one[period, 0] == total
-
-
-def test_periods_are_kept_per_grid_and_equal_a_fresh_division(monkeypatch):
+def test_calendar_periods_by_hand():
     # By hand: 2023-11 .. 2024-08 in quarters ends at 2023-12, 2024-03, 2024-06, 2024-08.
-    import portfolio_lib.metrics.movements as module
+    from portfolio_lib.metrics.common import calendar_periods
 
     grid = pd.date_range("2023-11-01", "2024-08-01", freq="MS")
-    quarters = module._periods(grid, "quarter")
+    quarters = calendar_periods(grid, "quarter")
     assert quarters.labels == ["2023-Q4", "2024-Q1", "2024-Q2", "2024-Q3"]
     assert quarters.starts.tolist() == [0, 2, 5, 8]
     assert quarters.ends.tolist() == [1, 4, 7, 9]
     assert quarters.of_month.tolist() == [0, 0, 1, 1, 1, 2, 2, 2, 3, 3]
-    assert module._periods(grid.copy(), "quarter") is quarters  # an equal grid: kept
-    assert not quarters.of_month.flags.writeable
-    # Grids equal in values but not in name, frequency or unit are divided on their own.
     for other in (grid.rename("month"), pd.DatetimeIndex(grid, freq=None), grid.as_unit("s")):
-        periods = module._periods(other, "quarter")
-        assert periods is not quarters
+        periods = calendar_periods(other, "quarter")
         assert periods.start_months.equals(other[[0, 2, 5, 8]])
         assert periods.start_months.name == other.name
-    # The kept division equals one computed afresh (the cache emptied).
-    for period in ("month", "quarter", "year"):
-        kept = module._periods(grid, period)
-        assert module._periods(grid, period) is kept
-        monkeypatch.setattr(module, "_PERIODS", {})
-        fresh = module._periods(grid, period)
-        assert fresh is not kept and fresh.labels == kept.labels
-        for name in ("starts", "ends", "of_month"):
-            np.testing.assert_array_equal(getattr(kept, name), getattr(fresh, name))
-        assert kept.start_months.equals(fresh.start_months)
-        assert kept.end_months.equals(fresh.end_months)
 
 
 def test_bridge_buckets_follow_the_statuses():
@@ -845,10 +701,11 @@ def test_bridge_buckets_follow_the_statuses():
 def test_new_in_a_period_are_the_first_purchases_active_at_its_end(sample_aggregates, period):
     """The bridge's new customers of period p (first purchase in p and active at its end, one
     comparison per period) are :func:`_new_rows` of p."""
-    from portfolio_lib.metrics.movements import _new_rows, _panel, _periods
+    from portfolio_lib.metrics.common import calendar_periods as _periods
+    from portfolio_lib.metrics.movements import _new_rows, activity_panel
 
     agg = sample_aggregates
-    panel = _panel(agg.monthly, agg.months, _periods(agg.months, period), 12)
+    panel = activity_panel(agg.monthly, agg.months, _periods(agg.months, period), 12)
     new = _new_rows(panel)
     for p in range(len(panel.periods)):
         found = np.flatnonzero((panel.first_period == p) & panel.active[p])
@@ -861,12 +718,10 @@ def test_panel_first_periods_are_kept_and_equal_the_first_purchases(sample_aggre
     """The first period of each customer (-1 outside the grid), the buyers and their cells:
     computed once per division of the grid, read-only, as from the first purchases; the
     buyers are found once per grid, for every division of it."""
-    from portfolio_lib.metrics.movements import (
-        _customer_codes,
-        _first_purchase_positions,
-        _panel,
-        _periods,
-    )
+    from portfolio_lib.metrics.common import calendar_periods as _periods
+    from portfolio_lib.metrics.common import customer_codes as _customer_codes
+    from portfolio_lib.metrics.movements import _first_purchase_positions
+    from portfolio_lib.metrics.movements import activity_panel as _panel
 
     agg = sample_aggregates
     periods = _periods(agg.months, period)

@@ -16,8 +16,8 @@ import pytest
 from notebook_outputs import errors, outputs
 
 from portfolio_lib.config import SAMPLE_DIR
-from portfolio_lib.engine.aggregate import active_matrix, window_totals
 from portfolio_lib.engine.prepare import prepare
+from portfolio_lib.engine.tables import active_matrix, window_totals
 from portfolio_lib.metrics.alerts import alerts_by_rep, customer_alerts
 from portfolio_lib.metrics.balance import (
     abc_classes,

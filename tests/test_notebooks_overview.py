@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from notebook_outputs import REP, SAMPLE, errors, outputs
 
-from portfolio_lib.engine.aggregate import window_totals
 from portfolio_lib.engine.prepare import prepare
+from portfolio_lib.engine.tables import window_totals
 from portfolio_lib.metrics.alerts import alerts_by_rep, customer_alerts
 from portfolio_lib.metrics.balance import concentration, dependence_alerts
 from portfolio_lib.metrics.weight import headline_kpis, weight_over_time

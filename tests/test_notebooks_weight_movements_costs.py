@@ -14,8 +14,8 @@ import pytest
 from notebook_outputs import REP, SAMPLE, errors
 
 from portfolio_lib.config import SAMPLE_DIR
-from portfolio_lib.engine.aggregate import active_matrix, window_totals
 from portfolio_lib.engine.prepare import prepare
+from portfolio_lib.engine.tables import active_matrix, window_totals
 from portfolio_lib.metrics.clv import simple_clv
 from portfolio_lib.metrics.costs import acquisition_costs, cost_summary, ltv_to_cac
 from portfolio_lib.metrics.movements import (

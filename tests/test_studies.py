@@ -19,8 +19,8 @@ from pandas.testing import assert_frame_equal, assert_series_equal
 
 from portfolio_lib import studies
 from portfolio_lib.data.errors import DataQualityWarning
-from portfolio_lib.engine.aggregate import active_matrix, clear_cache, window_totals
 from portfolio_lib.engine.prepare import prepare
+from portfolio_lib.engine.tables import active_matrix, clear_cache, window_totals
 from portfolio_lib.metrics.alerts import alerts_by_rep, customer_alerts
 from portfolio_lib.metrics.balance import (
     abc_classes,
@@ -41,6 +41,7 @@ from portfolio_lib.metrics.movements import (
     cohort_table,
     movements,
     revenue_bridge,
+    window_movements,
 )
 from portfolio_lib.metrics.rfm import rfm_scores, rfm_segments, rfm_summary, rfm_table
 from portfolio_lib.metrics.weight import headline_kpis, weight_by, weight_over_time
@@ -703,6 +704,49 @@ def test_bad_parameters_raise(sample_aggregates):
         studies.alerts_study(sample_aggregates, drop_alert=-0.1)
 
 
+@pytest.mark.parametrize("window", [3, 6, 12, 18])
+def test_every_churn_of_the_studies_is_annual_churn(
+    sample_aggregates, sample_portfolio, models, window
+):
+    # One definition: the costs and CLV studies' churn is annual_churn's value for the
+    # activity window; the overview and weight tiles' churn is that of window_movements, the
+    # function annual_churn is built on (the same rate for the 12-month window).
+    agg, costs = sample_aggregates, sample_portfolio.costs
+    expected = annual_churn(agg.monthly, months=agg.months, activity_window=window)
+    assert expected > 0
+    assert studies.costs_study(agg, costs, activity_window=window).annual_churn == expected
+    clv = studies.clv_study(agg, costs, models=models, activity_window=window)
+    assert clv.annual_churn == expected
+    built_on = window_movements(agg.monthly, months=agg.months, window=12, activity_window=window)
+    assert built_on["churn_rate"].iloc[0] == expected
+    tile = window_movements(agg.monthly, months=agg.months, window=window, activity_window=window)
+    overview = studies.overview_study(agg, activity_window=window)
+    weight = studies.weight_study(agg, activity_window=window)
+    assert overview.kpis["churn_rate"] == tile["churn_rate"].iloc[0]
+    assert weight.kpis["churn_rate"] == overview.kpis["churn_rate"]
+    if window == 12:
+        assert overview.kpis["churn_rate"] == expected
+    for name in ("active_customers", "new_customers", "lost_customers"):
+        column = {"active_customers": "active_end", "new_customers": "new"}.get(name, "lost")
+        assert overview.kpis[name] == tile[column].iloc[0]
+    # The window's revenue is window_totals' (summed), as the weight study's groups add it.
+    totals = window_totals(agg.monthly, agg.months, window=window)
+    assert overview.kpis["revenue"] == pytest.approx(totals["revenue"].sum(), rel=1e-12)
+    assert overview.kpis["active_customers"] == totals["active"].sum()
+    segments = weight.by["segment"]
+    assert segments["revenue"].sum() == pytest.approx(overview.kpis["revenue"], rel=1e-12)
+    # A changed table gets its own rate (every sale of the last 3 months turned into a credit:
+    # fewer customers still active).
+    monthly = agg.monthly.copy()
+    late = (monthly["month"] >= agg.months[-3]).to_numpy()
+    monthly.loc[late, "revenue"] = -monthly.loc[late, "revenue"].abs()
+    changed = studies.costs_study(
+        dataclasses.replace(agg, monthly=monthly), costs, activity_window=window
+    )
+    assert changed.annual_churn == annual_churn(monthly, months=agg.months, activity_window=window)
+    assert changed.annual_churn > expected
+
+
 def test_costs_and_clv_studies_read_the_same_churn_and_simple_clv_total(
     sample_aggregates, sample_portfolio, models
 ):
@@ -911,7 +955,7 @@ def test_portfolio_simple_clv_reads_the_window_totals(margin_variant):
     # give simple_clv of window_totals (int orders, NaN margins) exactly.
     agg, with_margin = margin_variant
     for window, churn, cap in ((12, 0.2, 10.0), (6, 0.05, 4.0)):
-        got = studies._portfolio_simple_clv(agg, window, churn, cap)
+        got = studies.base.portfolio_simple_clv(agg, window, churn, cap)
         totals = window_totals(agg.monthly, agg.months, window=window)
         assert totals["margin"].isna().all() != with_margin
         expected = simple_clv(totals, annual_churn=churn, max_lifetime_years=cap)
@@ -925,7 +969,7 @@ def test_grouping_totals_give_the_simple_clv_of_customer_totals(margin_variant):
     # the table's columns).
     agg, with_margin = margin_variant
     customers = studies.customer_totals(agg)
-    light = studies._grouping_totals(agg, 12, ["segment", "acquisition_channel", "segment"])
+    light = studies.base.grouping_totals(agg, 12, ["segment", "acquisition_channel", "segment"])
     assert list(light.columns) == (
         ["revenue", "orders", "margin"] if with_margin else ["revenue", "orders"]
     ) + ["segment", "acquisition_channel"]
@@ -933,7 +977,7 @@ def test_grouping_totals_give_the_simple_clv_of_customer_totals(margin_variant):
         churn = pd.Series(0.25, index=agg.customers[by].cat.categories)
         expected = simple_clv(customers, annual_churn=churn, by=by)
         assert_frame_equal(simple_clv(light, annual_churn=churn, by=by), expected)
-    fallback = studies._grouping_totals(agg, 12, ["segment", "no_such_column"])
+    fallback = studies.base.grouping_totals(agg, 12, ["segment", "no_such_column"])
     assert_frame_equal(fallback, customers)
 
 
@@ -946,44 +990,6 @@ def _same_costs_studies(one, other):
     for name in ("annual_churn", "ltv", "ltv_to_cac"):
         assert getattr(one, name) == getattr(other, name), name
     assert _codes(one.notes) == _codes(other.notes)  # same notes, same order
-
-
-@pytest.mark.parametrize("spend", ["table", "table-no-channels", "budgets", "none"])
-def test_costs_study_payback_on_a_second_thread_is_the_serial_one(
-    sample_aggregates, sample_portfolio, monkeypatch, spend
-):
-    # With the threshold at 0 the payback sums and the CAC by channel are computed on the
-    # background thread while the LTV and the summaries are: the same tables to the bit, the
-    # same notes in the same order (the channels' missing attribute noted on the thread; no
-    # spend at all: the summary's note, then nothing started on the thread). Cold caches
-    # both times.
-    agg = sample_aggregates
-    if spend == "table-no-channels":
-        agg = dataclasses.replace(agg, customers=agg.customers.drop(columns="acquisition_channel"))
-    options = {
-        "table": {"costs": sample_portfolio.costs},
-        "table-no-channels": {"costs": sample_portfolio.costs},
-        "budgets": {"costs": None, "acquisition_budget": 9_000.0, "retention_budget": 4_000.0},
-        "none": {"costs": None},
-    }[spend]
-    clear_cache()
-    serial = studies.costs_study(agg, **options)
-    _on_background_thread(monkeypatch)
-    started = []
-    start = studies._CostInputs.start_payback_sums
-
-    def spy(self, *args):
-        started.append(args[1:])
-        return start(self, *args)
-
-    monkeypatch.setattr(studies._CostInputs, "start_payback_sums", spy)
-    clear_cache()
-    threaded = studies.costs_study(agg, **options)
-    _same_costs_studies(threaded, serial)
-    assert (threaded.summary is None) is (spend == "none")
-    assert (threaded.channel_costs is None) is (spend != "table")
-    assert ("missing_attribute" in _codes(threaded.notes)) is (spend == "table-no-channels")
-    assert started == ([] if spend == "none" else [(12, None)])
 
 
 def test_costs_study_on_the_edge_set_with_a_second_thread(edge, monkeypatch):
@@ -1005,7 +1011,7 @@ def test_costs_study_raises_in_the_serial_order(
     def fail(*_args, **_kwargs):
         raise RuntimeError("LTV failed")
 
-    monkeypatch.setattr(studies, "_portfolio_simple_clv", fail)
+    monkeypatch.setattr("portfolio_lib.studies.costs.portfolio_simple_clv", fail)
     clear_cache()
     with pytest.raises(ValueError, match="lacks column"):
         studies.costs_study(sample_aggregates, sample_portfolio.costs.drop(columns="amount"))

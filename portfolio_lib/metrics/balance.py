@@ -30,8 +30,11 @@ import pandas as pd
 
 from portfolio_lib.config import DEFAULTS
 from portfolio_lib.data.errors import PortfolioDataError
-from portfolio_lib.engine.aggregate import _grid_key, _same_customers, _views, _window_block_sums
-from portfolio_lib.engine.aggregate import _window_arrays as _window_totals
+from portfolio_lib.engine.tables import grid_key as _grid_key
+from portfolio_lib.engine.tables import same_customers as _same_customers
+from portfolio_lib.engine.tables import views as _views
+from portfolio_lib.engine.tables import window_arrays as _window_totals
+from portfolio_lib.engine.tables import window_block_sums as _window_block_sums
 from portfolio_lib.i18n import register
 
 __all__ = [

@@ -20,28 +20,27 @@ Rules shared by every function
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from portfolio_lib.config import DEFAULTS
 from portfolio_lib.data.errors import PortfolioDataError
-from portfolio_lib.engine.aggregate import Period, _carried_bincount, _same_customers, _views
+from portfolio_lib.engine.tables import Period, same_customers, views
 from portfolio_lib.i18n import register
-from portfolio_lib.metrics.movements import (
-    _aligned,
-    _check_monthly,
-    _customer_codes,
-    _date_positions,
-    _factorize,
-    _month_grid,
-    _Periods,
-    _periods,
-    _require_attribute,
+from portfolio_lib.metrics.common import (
+    Periods,
+    aligned,
+    calendar_periods,
+    customer_codes,
+    date_positions,
+    factorize,
+    month_grid,
+    ratio,
+    require_attribute,
 )
+from portfolio_lib.metrics.movements import movements
 
 __all__ = [
     "acquisition_costs",
@@ -54,9 +53,6 @@ __all__ = [
 
 # Months of margin after the first purchase counted for the CAC payback.
 _PAYBACK_HORIZON = DEFAULTS["payback_horizon_months"]
-# Monthly rows per step of the payback sums (see _payback_margin_sums): a step's
-# temporaries, ~1 MB, stay in the CPU cache.
-_PAYBACK_STEP_ROWS = 2**17
 _KINDS = ("acquisition", "retention")
 
 register(
@@ -122,7 +118,7 @@ def costs_from_budgets(
     0 2025-01-01  acquisition  20000.0     NaN
     1 2025-02-01  acquisition  20000.0     NaN
     """
-    grid = _month_grid(months)
+    grid = month_grid(months)
     parts = []
     for kind, budget in zip(_KINDS, (acquisition_budget, retention_budget), strict=True):
         if budget is None:
@@ -164,9 +160,9 @@ def _check_costs(costs: pd.DataFrame) -> None:
         )
 
 
-def _cost_periods(costs: pd.DataFrame, grid: pd.DatetimeIndex, periods: _Periods) -> np.ndarray:
+def _cost_periods(costs: pd.DataFrame, grid: pd.DatetimeIndex, periods: Periods) -> np.ndarray:
     """Period index of every cost row (-1 outside the grid)."""
-    position = _date_positions(pd.to_datetime(costs["period"]), grid)
+    position = date_positions(pd.to_datetime(costs["period"]), grid)
     return np.where(position >= 0, periods.of_month[position], -1)
 
 
@@ -174,7 +170,7 @@ def _spend(
     costs: pd.DataFrame,
     kind: str,
     grid: pd.DatetimeIndex,
-    periods: _Periods,
+    periods: Periods,
     channel: np.ndarray | None = None,
     n_channels: int = 1,
 ) -> np.ndarray:
@@ -200,232 +196,78 @@ def _first_purchase_months(customers: pd.DataFrame, grid: pd.DatetimeIndex) -> n
             "the customer table has no 'first_purchase': pass Aggregates.customers from "
             "portfolio_lib.engine.aggregate.aggregate"
         )
-    position = _date_positions(customers["first_purchase"], grid)
+    position = date_positions(customers["first_purchase"], grid)
     if "orders" in customers:  # customers with credit notes only have no real purchase
         position[~(customers["orders"].to_numpy() > 0)] = -1
     return position
 
 
-class _Inputs:
-    """The per-customer arrays several cost analyses of one portfolio share, made on first use.
+def _new_by_month(customers: pd.DataFrame, grid: pd.DatetimeIndex) -> np.ndarray:
+    """Customers whose first purchase falls in each month of the grid (the new customers)."""
+    first = _first_purchase_months(customers, grid)
+    return np.bincount(first[first >= 0], minlength=len(grid))
 
-    One object lives for one call (:func:`cost_summary`, or a study computing several tables):
-    the first-purchase months and the payback sums are then derived once, not per period. A
-    study may compute some of them on a second thread: the first-purchase months are made
-    under a lock (the other thread waits for them rather than making them again).
+
+def _new_by_month_and_value(
+    customers: pd.DataFrame, grid: pd.DatetimeIndex, column: str
+) -> tuple[np.ndarray, list[object], bool]:
+    """New customers by first-purchase month and value of ``column``.
+
+    Returns the counts (one row per month of the grid, one column for the customers without
+    a value then one per value), the values some customer has (purchase or not), and whether
+    some customer has none.
     """
-
-    def __init__(
-        self, customers: pd.DataFrame, months: Sequence[object], monthly: pd.DataFrame | None
-    ):
-        self.customers = customers
-        self.monthly = monthly
-        self.months = months
-        self._grid: pd.DatetimeIndex | None = None
-        self._lock = threading.RLock()
-        self._first: np.ndarray | None = None
-        self._first_counts: np.ndarray | None = None
-        self._value_counts: dict[str, tuple[np.ndarray, list[object], bool]] = {}
-        self._payback: dict[tuple[int, float | None], tuple[np.ndarray, np.ndarray] | Future]
-        self._payback = {}
-
-    @property
-    def grid(self) -> pd.DatetimeIndex:
-        """The checked month grid (:func:`portfolio_lib.metrics.movements._month_grid`)."""
-        if self._grid is None:
-            self._grid = _month_grid(self.months)
-        return self._grid
-
-    def first_months(self) -> np.ndarray:
-        """:func:`_first_purchase_months` of the customers (read-only)."""
-        with self._lock:
-            if self._first is None:
-                first = _first_purchase_months(self.customers, self.grid)
-                first.flags.writeable = False
-                self._first = first
-        return self._first
-
-    def first_month_counts(self) -> np.ndarray:
-        """Customers whose first purchase falls in each month of the grid (read-only).
-
-        Per period, the sums of these integers over its months are the new customers, exactly.
-        """
-        with self._lock:
-            if self._first_counts is None:
-                self._first_counts = _acquired_by_month(self.first_months(), len(self.grid))
-        return self._first_counts
-
-    def first_month_value_counts(self, column: str) -> tuple[np.ndarray, list[object], bool]:
-        """Customers by first-purchase month and value of ``column`` (read-only, kept per column).
-
-        Returns the counts, one row per month of the grid, one column for the customers
-        without a value then one per value (customers without a purchase are not counted);
-        the values some customer has, purchase or not (``_factorize``'s); whether some
-        customer has none. Per period, the sums of these integers over its months are the new
-        customers by value, exactly.
-        """
-        if column not in self._value_counts:
-            values = self.customers[column]
-            first = self.first_months()
-            if isinstance(values.dtype, pd.CategoricalDtype):
-                # The column's own codes (-1: missing), without _factorize's int64 copy; the
-                # categories nobody has are dropped below.
-                codes, names = values.array.codes, list(values.cat.categories)
-            else:
-                codes, names = _factorize(values)
-            # One bincount of (first month + 1, code + 1): row 0 (no purchase) and column 0
-            # (no value) count too, without masking a million customers.
-            slots = len(names) + 1
-            key = first + 1
-            key *= slots
-            key += codes
-            key += 1
-            counts = np.bincount(key, minlength=(len(self.grid) + 1) * slots).reshape(-1, slots)
-            used = np.flatnonzero(counts[:, 1:].any(axis=0))
-            missing = bool(counts[:, 0].any())
-            counts = counts[1:, np.concatenate([[0], used + 1])]
-            counts.flags.writeable = False
-            self._value_counts[column] = counts, [names[i] for i in used], missing
-        return self._value_counts[column]
-
-    def payback_sums(
-        self, horizon_months: int, margin_rate: float | None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """What :func:`cac_payback` needs whatever the period (see there), read-only.
-
-        Returns the number of customers of the monthly table whose first purchase falls in
-        each month of the grid, and the margin of the payback rows (the monthly rows inside
-        their customer's first ``horizon_months`` months) summed per first month: sequential
-        sums in row order (``np.bincount``'s), not rounded. The sums of every period division
-        derive from them. Started ahead by :meth:`start_payback_sums`: its result (or error).
-        """
-        key = (int(horizon_months), margin_rate)
-        found = self._payback.get(key)
-        if found is None:
-            found = self._payback_work(horizon_months, margin_rate)()
-        elif isinstance(found, Future):
-            found = found.result()
-        self._payback[key] = found
-        return found
-
-    def start_payback_sums(
-        self, pool: Executor, horizon_months: int, margin_rate: float | None
-    ) -> None:
-        """Compute :meth:`payback_sums` on ``pool`` while the caller does other work.
-
-        The table's cached arrays are looked up here, on the calling thread: the pool's
-        thread then never waits for the cache's lock, which a computation of the caller
-        holds while it fills the cache. The first-purchase months are made on the pool's
-        thread if not yet made.
-        """
-        key = (int(horizon_months), margin_rate)
-        if key not in self._payback:
-            self._payback[key] = pool.submit(self._payback_work(horizon_months, margin_rate))
-
-    def _payback_work(
-        self, horizon_months: int, margin_rate: float | None
-    ) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
-        """The computation of :meth:`payback_sums`, its inputs looked up (see there)."""
-        monthly = self.monthly
-        codes, index = _customer_codes(monthly)
-        views = _views(monthly)
-        n_months = len(self.grid)
-        same = _same_customers(index, self.customers["customer_id"])  # Aggregates: the same
-        month = views.positions(self.grid)  # -1 off the grid
-        if margin_rate is None and views.has_values("margin"):
-            values, rate = views.values("margin"), None
-        else:
-            values = views.values("revenue")
-            rate = DEFAULTS["default_margin_rate"] if margin_rate is None else float(margin_rate)
-        # A horizon past the grid keeps the same rows as the grid's length.
-        horizon = min(int(horizon_months), n_months)
-
-        def compute() -> tuple[np.ndarray, np.ndarray]:
-            # Each customer's first purchase month (grid position, -1 for none), on the
-            # monthly codes.
-            if same:
-                first_position, acquired = self.first_months(), self.first_month_counts()
-            else:
-                position = pd.Series(self.first_months())
-                first_position = (
-                    _aligned(position, self.customers["customer_id"], index, same=False)
-                    .fillna(-1)
-                    .to_numpy(dtype=np.int64)
-                )
-                acquired = _acquired_by_month(first_position, n_months)
-            sums = _payback_margin_sums(
-                codes, month, values, rate, first_position, n_months, horizon
-            )
-            sums.flags.writeable = False
-            return acquired, sums
-
-        return compute
+    first = _first_purchase_months(customers, grid)
+    codes, names = factorize(customers[column])
+    slots = len(names) + 1
+    # Row 0: no purchase; column 0: no value.
+    key = (first + 1) * slots + codes + 1
+    counts = np.bincount(key, minlength=(len(grid) + 1) * slots).reshape(-1, slots)
+    used = np.flatnonzero(counts[:, 1:].any(axis=0))
+    missing = bool(counts[:, 0].any())
+    counts = counts[1:, np.concatenate([[0], used + 1])]
+    return counts, [names[i] for i in used], missing
 
 
-def _payback_margin_sums(
-    codes: np.ndarray,
-    month: np.ndarray,
-    values: np.ndarray,
-    rate: float | None,
-    first_position: np.ndarray,
-    n_months: int,
-    horizon: int,
-) -> np.ndarray:
-    """Margin of the payback rows per first month (see :meth:`_Inputs.payback_sums`).
+def _payback_sums(
+    monthly: pd.DataFrame,
+    customers: pd.DataFrame,
+    grid: pd.DatetimeIndex,
+    horizon_months: int,
+    margin_rate: float | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """What :func:`cac_payback` needs whatever the period.
 
-    ``codes`` and ``month``: each monthly row's customer code and grid position (-1 off the
-    grid of ``n_months`` months); ``values``: its margin, or its revenue times ``rate``;
-    ``first_position``: each customer's first purchase month (-1: none); ``horizon``: at most
-    ``n_months``.
+    Returns the customers of the monthly table acquired in each month of the grid, and the
+    margin of the payback rows (the monthly rows inside their customer's first
+    ``horizon_months`` months) summed per first month, in row order, not rounded.
     """
-    # Positions are below n_months: the narrowest integers that hold them keep the per-row
-    # work small.
-    small = np.int16 if n_months < 2**14 else np.int64
-    # Customers never acquired: a first month so far before the grid (half the integers'
-    # range) that every row of theirs is past any horizon, without overflowing.
-    never = -(np.iinfo(small).max // 2 + 1)
-    first_of_customer = np.where(first_position >= 0, first_position, never).astype(small)
-    # The rows are taken by steps of _PAYBACK_STEP_ROWS, their bins made per step (a step's
-    # temporaries stay in the CPU cache, where row-sized ones, millions of rows, were fresh
-    # memory to fault in), summed as one bincount in row order (_carried_bincount). Rows
-    # outside the horizons count in an extra bin (n_months), dropped at the end.
-    extra = small(n_months)
-
-    def step(rows: slice) -> tuple[np.ndarray, np.ndarray]:
-        first = np.take(first_of_customer, codes[rows])
-        # 0 <= months since the first purchase < horizon in one unsigned comparison (negative
-        # values, before it or off the grid, wrap above any horizon). Month positions come in
-        # the narrowest integers that hold them: the difference takes the wider of the two
-        # types, viewed as the unsigned integers of its own width.
-        since = month[rows] - first
-        inside = since.view(f"u{since.itemsize}") < horizon
-        # The first month inside the horizon, the extra bin outside: (f - n) inside + n.
-        first -= extra
-        first *= inside
-        first += extra
-        return first, values[rows] if rate is None else values[rows] * rate
-
-    sums = _carried_bincount(len(codes), n_months + 1, step, step=_PAYBACK_STEP_ROWS)
-    return sums[:n_months]
+    codes, index = customer_codes(monthly)
+    cached = views(monthly)
+    first = _first_purchase_months(customers, grid)
+    if not same_customers(index, customers["customer_id"]):
+        first = aligned(pd.Series(first), customers["customer_id"], index, same=False)
+        first = first.fillna(-1).to_numpy(dtype=np.int64)
+    acquired = np.bincount(first[first >= 0], minlength=len(grid))
+    if margin_rate is None and cached.has_values("margin"):
+        values = cached.values("margin")
+    else:
+        rate = DEFAULTS["default_margin_rate"] if margin_rate is None else float(margin_rate)
+        values = cached.values("revenue") * rate
+    # Month positions and first months in 16-bit integers (a grid of at most a few hundred
+    # months); rows without a customer (code -1) read the appended -1: no first purchase.
+    small = np.int16 if len(grid) < 2**14 else np.int64
+    first_of_row = np.append(first, -1).astype(small)[codes]
+    since = cached.positions(grid).astype(small) - first_of_row  # off the grid: position -1
+    # 0 <= since < horizon in one comparison: negative values wrap above any horizon.
+    inside = since.view(np.uint16 if small is np.int16 else np.uint64) < horizon_months
+    inside &= first_of_row >= 0
+    inside &= cached.positions(grid) >= 0
+    sums = np.bincount(first_of_row[inside], weights=values[inside], minlength=len(grid))
+    return acquired, sums
 
 
-def _acquired_by_month(first_month: np.ndarray, n_months: int) -> np.ndarray:
-    """Customers per first-purchase month (grid positions; -1, no purchase, is not counted)."""
-    counts = np.bincount(first_month[first_month >= 0], minlength=n_months)
-    counts.flags.writeable = False
-    return counts
-
-
-def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    """numerator / denominator, NaN where the denominator is 0 or missing."""
-    numerator = np.asarray(numerator, dtype=float)
-    denominator = np.asarray(denominator, dtype=float)
-    valid = denominator > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(valid, numerator / np.where(valid, denominator, 1.0), np.nan)
-
-
-def _period_columns(periods: _Periods, repeat: int = 1) -> dict[str, object]:
+def _period_columns(periods: Periods, repeat: int = 1) -> dict[str, object]:
     return {
         "period_start": np.repeat(periods.start_months, repeat),
         "period_end": np.repeat(periods.end_months, repeat),
@@ -478,30 +320,21 @@ def acquisition_costs(
         ``missing_attribute`` when ``by_channel`` and the customer table has no
         ``acquisition_channel``.
     """
-    return _acquisition_costs(
-        costs, _Inputs(customers, months, None), period=period, by_channel=by_channel
-    )
-
-
-def _acquisition_costs(
-    costs: pd.DataFrame, inputs: _Inputs, *, period: Period, by_channel: bool
-) -> pd.DataFrame:
-    """:func:`acquisition_costs` on shared inputs."""
     _check_costs(costs)
-    customers, grid = inputs.customers, inputs.grid
-    periods = _periods(grid, period)
+    grid = month_grid(months)
+    periods = calendar_periods(grid, period)
     if not by_channel:
         spend = _spend(costs, "acquisition", grid, periods)[:, 0]
-        new = np.add.reduceat(inputs.first_month_counts(), periods.starts)
+        new = np.add.reduceat(_new_by_month(customers, grid), periods.starts)
         return pd.DataFrame(
             {
                 **_period_columns(periods),
                 "acquisition_spend": spend,
                 "new_customers": new.astype(np.int64),
-                "cac": _ratio(spend, new),
+                "cac": ratio(spend, new, positive=True),
             }
         )
-    _require_attribute(customers, "acquisition_channel", "CAC by channel")
+    require_attribute(customers, "acquisition_channel", "CAC by channel")
     cost_channel = (
         costs["channel"].astype(object)
         if "channel" in costs
@@ -510,7 +343,7 @@ def _acquisition_costs(
     cost_channel = cost_channel.where(cost_channel.notna(), "unallocated")
     # New customers by first month and channel value (no Python object per customer); the
     # first column, customers without a value, is the channel 'unknown'.
-    counts, values, missing = inputs.first_month_value_counts("acquisition_channel")
+    counts, values, missing = _new_by_month_and_value(customers, grid, "acquisition_channel")
     customer_values = values + (["unknown"] if missing else [])
     special = ["unknown", "unallocated"]
     known = set(pd.unique(cost_channel[costs["kind"].eq("acquisition")].to_numpy()))
@@ -534,7 +367,7 @@ def _acquisition_costs(
             "channel": np.tile(np.asarray(channels, dtype=object), len(periods)),
             "acquisition_spend": spend.reshape(-1),
             "new_customers": new.reshape(-1).astype(np.int64),
-            "cac": _ratio(spend, new).reshape(-1),
+            "cac": ratio(spend, new, positive=True).reshape(-1),
         }
     )
 
@@ -570,37 +403,19 @@ def retention_costs(
         :func:`portfolio_lib.metrics.movements.movements`), ``crc`` (NaN when nobody was retained).
     """
     _check_costs(costs)
-    grid = _month_grid(months)
-    periods = _periods(grid, period)
+    grid = month_grid(months)
+    periods = calendar_periods(grid, period)
     spend = _spend(costs, "retention", grid, periods)[:, 0]
-    retained = _retained_customers(monthly, grid, periods, activity_window)
+    moves = movements(monthly, months=grid, period=period, activity_window=activity_window)
+    retained = moves["retained"].to_numpy()
     return pd.DataFrame(
         {
             **_period_columns(periods),
             "retention_spend": spend,
             "retained_customers": retained.astype(np.int64),
-            "crc": _ratio(spend, retained),
+            "crc": ratio(spend, retained, positive=True),
         }
     )
-
-
-def _retained_customers(
-    monthly: pd.DataFrame, grid: pd.DatetimeIndex, periods: _Periods, activity_window: int
-) -> np.ndarray:
-    """Customers active at the start and at the end of each period (``movements``' retained).
-
-    Read on the activity panel :func:`portfolio_lib.metrics.movements.movements` reads (shared with
-    the table, ``aggregate._views``), without the other movements: activity at the start of a
-    period is activity at the end of the one before, and nobody is active at the start of the
-    first period.
-    """
-    _check_monthly(monthly)
-    active = _views(monthly).panel(grid, activity_window).active
-    retained = np.zeros(len(periods), dtype=np.int64)
-    ends = periods.ends
-    for p in range(1, len(periods)):
-        retained[p] = np.count_nonzero(active[ends[p - 1]] & active[ends[p]])
-    return retained
 
 
 def _cac_by_period(cac: object, labels: list[str]) -> np.ndarray:
@@ -667,40 +482,18 @@ def cac_payback(
         ``payback_months`` (NaN when the CAC is unknown or the cohort earns no positive
         margin: it never pays back at that rate).
     """
-    return _cac_payback(
-        _Inputs(customers, months, monthly),
-        cac=cac,
-        period=period,
-        horizon_months=horizon_months,
-        margin_rate=margin_rate,
-    )
-
-
-def _cac_payback(
-    inputs: _Inputs,
-    *,
-    cac: float | pd.Series | pd.DataFrame,
-    period: Period,
-    horizon_months: int,
-    margin_rate: float | None,
-) -> pd.DataFrame:
-    """:func:`cac_payback` on shared inputs."""
     if horizon_months < 1:
         raise ValueError(f"horizon_months must be at least 1, got {horizon_months}")
-    grid = inputs.grid
-    periods = _periods(grid, period)
-    acquired, by_month = inputs.payback_sums(horizon_months, margin_rate)
+    grid = month_grid(months)
+    periods = calendar_periods(grid, period)
+    acquired, by_month = _payback_sums(monthly, customers, grid, horizon_months, margin_rate)
     # Counts per first-purchase month, summed per period: integers, so exactly the sums per
     # customer (each observed for the horizon, or until the last month of the grid).
     size = np.add.reduceat(acquired, periods.starts)
     observed = np.minimum(horizon_months, len(grid) - np.arange(len(grid)))
     customer_months = np.add.reduceat(acquired * observed, periods.starts).astype(float)
-    # Margin of the monthly rows inside each member's first horizon_months months, summed per
-    # first month in row order (once for every division), then over each period's months:
-    # monthly periods are those sums; longer ones equal the sums of their rows in row order
-    # to rounding (~1e-14 relative), without a pass over the rows per division.
     cohort_margin = np.round(np.add.reduceat(by_month, periods.starts), 9)
-    per_month = _ratio(cohort_margin, customer_months)
+    per_month = ratio(cohort_margin, customer_months, positive=True)
     cac_values = _cac_by_period(cac, periods.labels)
     payback = np.where(per_month > 0, cac_values / np.where(per_month > 0, per_month, 1), np.nan)
     return pd.DataFrame(
@@ -746,7 +539,7 @@ def ltv_to_cac(ltv: float | pd.Series, cac: float | pd.Series) -> float | pd.Ser
         ltv_s, cac_s = ltv_s.align(cac_s)
         out = ltv_s.astype(float) / cac_s.where(cac_s > 0).astype(float)
         return out.rename("ltv_to_cac")
-    return float(_ratio(np.asarray(ltv), np.asarray(cac)))
+    return float(ratio(np.asarray(ltv), np.asarray(cac), positive=True))
 
 
 def cost_summary(
@@ -803,42 +596,20 @@ def cost_summary(
     PortfolioDataError
         ``no_costs`` when there is neither a cost table nor a budget.
     """
-    return _cost_summary(
-        costs,
-        _Inputs(customers, months, monthly),
-        period=period,
-        activity_window=activity_window,
-        acquisition_budget=acquisition_budget,
-        retention_budget=retention_budget,
-        horizon_months=horizon_months,
-        margin_rate=margin_rate,
-    )
-
-
-def _cost_summary(
-    costs: pd.DataFrame | None,
-    inputs: _Inputs,
-    *,
-    period: Period,
-    activity_window: int,
-    acquisition_budget: float | None,
-    retention_budget: float | None,
-    horizon_months: int,
-    margin_rate: float | None = None,
-) -> pd.DataFrame:
-    """:func:`cost_summary` on inputs shared with other calls (a study's several periods)."""
     if costs is None:
         if acquisition_budget is None and retention_budget is None:
             raise PortfolioDataError("no_costs", analysis="CAC/CRC")
         costs = costs_from_budgets(
-            inputs.months, acquisition_budget=acquisition_budget, retention_budget=retention_budget
+            months, acquisition_budget=acquisition_budget, retention_budget=retention_budget
         )
-    acquisition = _acquisition_costs(costs, inputs, period=period, by_channel=False)
+    acquisition = acquisition_costs(costs, customers, months=months, period=period)
     retention = retention_costs(
-        costs, inputs.monthly, months=inputs.grid, period=period, activity_window=activity_window
+        costs, monthly, months=months, period=period, activity_window=activity_window
     )
-    payback = _cac_payback(
-        inputs,
+    payback = cac_payback(
+        monthly,
+        customers,
+        months=months,
         cac=acquisition,
         period=period,
         horizon_months=horizon_months,

@@ -10,9 +10,9 @@ Definitions (DESIGN.md, completed here; every function of this module uses them)
   (orders count positive-amount invoices, so this is the month of
   ``Aggregates.customers.first_purchase``). Customers with only credit notes have none.
 - **Active at month t**: net revenue > 0 over the ``activity_window`` months ending with t
-  (:func:`portfolio_lib.engine.aggregate.active_matrix`). Nobody is active before the first month of
+  (:func:`portfolio_lib.engine.tables.active_matrix`). Nobody is active before the first month of
   the grid: the log starts there.
-- **Periods** (month, quarter, year) end at :func:`portfolio_lib.engine.aggregate.period_ends`; a
+- **Periods** (month, quarter, year) end at :func:`portfolio_lib.engine.tables.period_ends`; a
   period runs from the month after the previous period end (the first month of the grid for
   the first period, so a partial first quarter or year starts at the data start) to its end.
   The last period may be partial (it ends at ``as_of``'s month).
@@ -42,30 +42,39 @@ import pandas as pd
 
 from portfolio_lib.config import DEFAULTS
 from portfolio_lib.data.errors import PortfolioDataError
-from portfolio_lib.engine.aggregate import (
+from portfolio_lib.engine.tables import (
     PERIOD_MONTHS,
     Period,
-    _bincount,
-    _grid_key,
-    _read_only,
-    _same_customers,
-    _TableViews,
-    _TrailingPanel,
-    _views,
-    period_ends,
-    period_label,
+    TableViews,
+    TrailingPanel,
+    grid_key,
+    read_only,
+    views,
 )
 from portfolio_lib.i18n import register
-from portfolio_lib.runtime import parallel_map
+from portfolio_lib.metrics.common import (
+    Periods,
+    calendar_periods,
+    check_monthly,
+    customer_codes,
+    customer_groups,
+    month_grid,
+    period_frame,
+    periods_ending,
+    require_attribute,
+)
 
 __all__ = [
     "STATUSES",
+    "ActivityPanel",
+    "activity_panel",
     "annual_churn",
     "cohort_matrix",
     "cohort_table",
     "customer_status",
     "movements",
     "revenue_bridge",
+    "window_movements",
 ]
 
 #: Status of a customer in a period, in the order of the codes used internally.
@@ -74,7 +83,7 @@ _NEW, _REACTIVATED, _RETAINED, _LOST, _INACTIVE = range(len(STATUSES))
 _NO_PURCHASE = np.iinfo(np.int64).max  # first-purchase position of customers who never bought
 _BEFORE_GRID = -1  # first purchase before the first month of the grid
 # Sums of money carry floating-point noise: below half a nano-euro is zero, as
-# aggregate.trailing_sum's rounding to 9 decimals.
+# tables.trailing_sum's rounding to 9 decimals.
 _NOISE = 5e-10
 
 register(
@@ -110,191 +119,35 @@ register(
 # Shared machinery (also used by weight and costs: one definition of periods and statuses)
 
 
-@dataclass(frozen=True)
-class _Periods:
-    """The periods of a month grid, as positions in the grid and as labels."""
-
-    starts: np.ndarray  # position of each period's first month
-    ends: np.ndarray  # position of each period's last month
-    of_month: np.ndarray  # period index of every month of the grid
-    start_months: pd.DatetimeIndex
-    end_months: pd.DatetimeIndex
-    labels: list[str]
-
-    def __len__(self) -> int:
-        return len(self.ends)
-
-
-def _month_grid(months: Sequence[object]) -> pd.DatetimeIndex:
-    """The month grid, checked: consecutive first days of months (as ``Aggregates.months``)."""
-    grid = pd.DatetimeIndex(months).as_unit("ns")
-    if len(grid) == 0:
-        raise ValueError("months is empty: pass the month grid of the data (Aggregates.months)")
-    expected = pd.date_range(grid[0], periods=len(grid), freq="MS").as_unit("ns")
-    if not grid.equals(expected):
-        raise ValueError(
-            "months must be consecutive first days of months, e.g. Aggregates.months or "
-            "pd.date_range('2024-01-01', '2024-12-01', freq='MS')"
-        )
-    return grid
-
-
-def _date_positions(dates: object, grid: pd.DatetimeIndex) -> np.ndarray:
-    """Grid position of the month of each date (any day of it); -1 outside the grid or NaT."""
-    values = np.asarray(dates, dtype="datetime64[ns]")
-    end = (grid[-1] + pd.DateOffset(months=1)).to_datetime64()
-    position = np.searchsorted(grid.to_numpy(), values, side="right") - 1
-    return np.where((values >= grid[0].to_datetime64()) & (values < end), position, -1)
-
-
-def _aligned(
-    values: pd.Series, ids: pd.Series, index: pd.Index, *, same: bool | None = None
-) -> pd.Series:
-    """``values`` (one per id of ``ids``) in the order of ``index``; NaN for missing ids.
-
-    ``same``: whether ``ids`` are ``index`` in its order, when the caller knows (None: check).
-    """
-    if same is None:
-        same = _same_customers(index, ids)
-    if same:  # the usual case: Aggregates.customers
-        return pd.Series(values.to_numpy(), index=index)
-    return pd.Series(values.to_numpy(), index=ids.to_numpy()).reindex(index)
-
-
-def _factorize(values: pd.Series) -> tuple[np.ndarray, list[object]]:
-    """Codes (-1 missing) and the distinct values, as ``pd.factorize`` but in any order.
-
-    A categorical column gives its own codes, recoded to the categories some row has (those
-    ``pd.factorize`` keeps): no pass over the values. Callers must not rely on the order of
-    the values (``pd.factorize`` lists them by first appearance, categories in their order).
-    """
-    if not isinstance(values.dtype, pd.CategoricalDtype):
-        codes, uniques = pd.factorize(values)
-        return codes, list(uniques)
-    codes = values.array.codes.astype(np.int64)
-    categories = values.cat.categories
-    # Counts of code + 1: missing values (-1) in the first slot, no compression of the codes.
-    used = np.flatnonzero(np.bincount(codes + 1, minlength=len(categories) + 1)[1:])
-    if len(used) < len(categories):
-        recode = np.full(len(categories) + 1, -1, dtype=np.int64)  # the last slot: code -1
-        recode[used] = np.arange(len(used))
-        codes, categories = recode[codes], categories[used]
-    return codes, list(categories)
-
-
-def _aligned_codes(
-    values: pd.Series, ids: pd.Series, index: pd.Index, *, same: bool | None = None
-) -> tuple[np.ndarray, list[object]]:
-    """``pd.factorize`` of ``_aligned(values, ids, index)``: codes (-1 missing) and values.
-
-    Factorized on the column itself (Arrow strings are encoded without a Python string per
-    customer), then aligned by position; only the values of customers in ``index`` are kept.
-    ``same`` as in :func:`_aligned`.
-    """
-    codes, uniques = _factorize(values)
-    if same is None:
-        same = _same_customers(index, ids)
-    if same:  # the usual case: Aggregates.customers
-        return codes, uniques
-    position = pd.Series(np.arange(len(ids)), index=ids.to_numpy()).reindex(index)
-    position = position.fillna(-1).to_numpy(dtype=np.int64)
-    codes = np.where(position >= 0, codes[position], -1)
-    present = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(uniques)))
-    recode = np.full(len(uniques) + 1, -1, dtype=np.int64)
-    recode[present] = np.arange(len(present))
-    return recode[codes], [uniques[i] for i in present]
-
-
-# _periods of recent grids: the studies ask for the same few divisions ~20 times a run, at
-# ~1 ms each (period ends by a groupby, a label per period). Small: a grid has few periods.
-_PERIODS: dict[tuple, _Periods] = {}
-_MAX_PERIODS = 32
-
-
-def _periods(months: pd.DatetimeIndex, period: Period) -> _Periods:
-    """The calendar periods of the grid (:func:`portfolio_lib.engine.aggregate.period_ends`).
-
-    Shared between calls on equal grids: the arrays are read-only, the labels not to be
-    changed.
-    """
-    try:
-        key = (_grid_key(months), str(months.dtype), months.name, months.freq, period)
-        found = _PERIODS.get(key)
-    except TypeError:  # a name that is not hashable: not kept
-        key, found = None, None
-    if found is not None:
-        return found
-    end_months = period_ends(months, period)
-    periods = _periods_ending(
-        months, months.get_indexer(end_months), [period_label(m, period) for m in end_months]
-    )
-    for values in (periods.starts, periods.ends, periods.of_month):
-        values.flags.writeable = False
-    if key is not None:
-        if len(_PERIODS) >= _MAX_PERIODS:
-            _PERIODS.clear()
-        _PERIODS[key] = periods
-    return periods
-
-
-def _periods_ending(months: pd.DatetimeIndex, ends: np.ndarray, labels: list[str]) -> _Periods:
-    """Periods ending at the grid positions ``ends`` (increasing, the last = last month)."""
-    ends = np.asarray(ends, dtype=np.int64)
-    starts = np.concatenate([[0], ends[:-1] + 1])
-    return _Periods(
-        starts=starts,
-        ends=ends,
-        of_month=np.repeat(np.arange(len(ends)), ends - starts + 1),
-        start_months=months[starts],
-        end_months=months[ends],
-        labels=labels,
-    )
-
-
-def _customer_codes(
-    monthly: pd.DataFrame, *, views: _TableViews | None = None
-) -> tuple[np.ndarray, pd.Index]:
-    """Row codes and customer index, in the order of :func:`revenue_matrix`.
-
-    ``views``: the table's ``_views(monthly)`` when the caller has it (each lookup checks the
-    table's fingerprint, most of a millisecond).
-    """
-    codes, index = (views or _views(monthly)).customers("customer_id")
-    return codes, pd.Index(index, name="customer_id")
-
-
 def _first_purchase_positions(
     monthly: pd.DataFrame,
     months: pd.DatetimeIndex,
     codes: np.ndarray,
     n_customers: int,
-    *,
-    views: _TableViews | None = None,
 ) -> np.ndarray:
     """Grid position of each customer's first month with orders > 0 (read-only, cached).
 
     ``_BEFORE_GRID`` when it precedes the grid, ``_NO_PURCHASE`` when there is none (prospects,
-    customers with only credit notes, first purchase after the grid). ``views`` as in
-    :func:`_customer_codes`.
+    customers with only credit notes, first purchase after the grid).
     """
-    views = views or _views(monthly)
+    cached = views(monthly)
 
     def compute() -> np.ndarray:
-        position = views.positions(months)  # -1 off the grid (read-only, shared)
-        orders = views.frame["orders"].to_numpy()
+        position = cached.positions(months)  # -1 off the grid (read-only, shared)
+        orders = cached.frame["orders"].to_numpy()
         keep = None  # None: the rows with orders > 0 (every row on the grid), not made yet
         before = None  # rows before the grid: none when every row is on it (Aggregates)
-        if not views.on_grid(months):
-            month = views.frame["month"].to_numpy(dtype="datetime64[ns]")
+        if not cached.on_grid(months):
+            month = cached.frame["month"].to_numpy(dtype="datetime64[ns]")
             before = month < months[0].to_datetime64()
             keep = orders > 0
             keep &= (position >= 0) | before
         first = np.full(n_customers, _NO_PURCHASE, dtype=np.int64)
-        if views.sorted_cells():
+        if cached.sorted_cells():
             # Rows run by customer, months increasing: each customer's first kept row is
             # their earliest month (np.minimum.at gives the same, many times slower). With
             # every row on the grid, the orders are read at the rows walked only.
-            row = _first_rows(orders if keep is None else keep, views.row_bounds())
+            row = _first_rows(orders if keep is None else keep, cached.row_bounds())
             found = np.flatnonzero(row >= 0)
             row = row[found]
             at = position[row]
@@ -310,7 +163,7 @@ def _first_purchase_positions(
         first.flags.writeable = False
         return first
 
-    return views.get(("first_purchase", _grid_key(months), n_customers), compute)
+    return cached.get(("first_purchase", grid_key(months), n_customers), compute)
 
 
 def _first_rows(keep: np.ndarray, bounds: np.ndarray) -> np.ndarray:
@@ -331,21 +184,21 @@ def _first_rows(keep: np.ndarray, bounds: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class _Panel:
+class ActivityPanel:
     """What every movement needs: activity at each period end, first purchases, and on request
-    the trailing revenue (shared by every analysis of the table, see ``aggregate._views``)."""
+    the trailing revenue (shared by every analysis of the table, see
+    :func:`portfolio_lib.engine.tables.views`)."""
 
     index: pd.Index  # the customers: columns of the matrices below
     rows: np.ndarray  # customer code of every row of ``monthly``
-    periods: _Periods
+    periods: Periods
     first_period: np.ndarray  # period of each customer's first purchase, -1 if not in the grid
     buyers: np.ndarray  # the customers whose first purchase is in the grid (first_period >= 0)
     buyer_cells: np.ndarray  # their cells (first period, customer) in the flat ``active``
     # Period-major (periods x customers, C order) so that each period is one contiguous row;
     # read-only (shared).
     active: np.ndarray  # trailing net revenue > 0 at each period end
-    trailing_source: _TrailingPanel
-    key: tuple  # what the panel derives from: month grid, activity window, period ends
+    trailing_source: TrailingPanel
 
     def trailing(self) -> list[np.ndarray]:
         """Trailing net revenue of every customer at each period end (read-only rows)."""
@@ -356,30 +209,43 @@ class _Panel:
         return self.trailing_source.group_totals(self.periods.ends, group, n_groups)
 
 
-def _panel(
-    monthly: pd.DataFrame, months: pd.DatetimeIndex, periods: _Periods, window: int
-) -> _Panel:
-    _check_monthly(monthly)
-    views = _views(monthly)
-    rows, index = _customer_codes(monthly, views=views)
-    first = _first_purchase_positions(monthly, months, rows, len(index), views=views)
-    source = views.panel(months, window)
+def activity_panel(
+    monthly: pd.DataFrame, months: pd.DatetimeIndex, periods: Periods, window: int
+) -> ActivityPanel:
+    """Who is active at each end of ``periods`` (activity window of ``window`` months) and
+    when each customer first bought: what every movement, and the weight over time, read.
+
+    Parameters
+    ----------
+    monthly : pandas.DataFrame
+        ``Aggregates.monthly``.
+    months : DatetimeIndex
+        The checked month grid (:func:`portfolio_lib.metrics.common.month_grid`).
+    periods : Periods
+        Periods of the grid (:func:`portfolio_lib.metrics.common.calendar_periods`).
+    window : int
+        Months of trailing net revenue that make a customer active.
+    """
+    check_monthly(monthly)
+    cached = views(monthly)
+    rows, index = customer_codes(monthly)
+    first = _first_purchase_positions(monthly, months, rows, len(index))
+    source = cached.panel(months, window)
     # Monthly periods read every month: the shared matrix itself, no copy.
     active = source.active if len(periods) == len(months) else source.active[periods.ends]
-    key = (_grid_key(months), int(window), periods.ends.tobytes())
-    first_period, buyers, cells = _first_periods(views, months, periods, first)
-    return _Panel(index, rows, periods, first_period, buyers, cells, active, source, key)
+    first_period, buyers, cells = _first_periods(cached, months, periods, first)
+    return ActivityPanel(index, rows, periods, first_period, buyers, cells, active, source)
 
 
 def _first_periods(
-    views: _TableViews, months: pd.DatetimeIndex, periods: _Periods, first: np.ndarray
+    cached: TableViews, months: pd.DatetimeIndex, periods: Periods, first: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Period of each customer's first purchase (-1 when not in the grid), the customers who
     have one there, and their cells (first period, customer) in a flat periods x customers
     matrix; ``first``: :func:`_first_purchase_positions`. Read-only, kept with the table:
     every movement analysis of the same periods reads them."""
 
-    buyers, buyer_month = _buyers(views, months, first)
+    buyers, buyer_month = _buyers(cached, months, first)
 
     def compute() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         # A period per month: the periods are the months (of_month is the identity).
@@ -393,12 +259,12 @@ def _first_periods(
             values.flags.writeable = False
         return first_period, buyers, cells
 
-    key = ("first_periods", _grid_key(months), periods.ends.tobytes(), len(first))
-    return views.get(key, compute)
+    key = ("first_periods", grid_key(months), periods.ends.tobytes(), len(first))
+    return cached.get(key, compute)
 
 
 def _buyers(
-    views: _TableViews, months: pd.DatetimeIndex, first: np.ndarray
+    cached: TableViews, months: pd.DatetimeIndex, first: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """The customers whose first purchase is in the grid and its grid position (read-only,
     kept with the table): the same for every period, so :func:`_first_periods` of the
@@ -406,9 +272,9 @@ def _buyers(
 
     def compute() -> tuple[np.ndarray, np.ndarray]:
         buyers = np.flatnonzero((first >= 0) & (first < len(months)))
-        return _read_only(buyers), _read_only(first[buyers])
+        return read_only(buyers), read_only(first[buyers])
 
-    return views.get(("buyers", _grid_key(months), len(first)), compute)
+    return cached.get(("buyers", grid_key(months), len(first)), compute)
 
 
 def _transitions(active: np.ndarray) -> np.ndarray:
@@ -426,7 +292,7 @@ def _transitions(active: np.ndarray) -> np.ndarray:
 _STATUS_OF_TRANSITION = np.array([_INACTIVE, _REACTIVATED, _LOST, _RETAINED], dtype=np.int8)
 
 
-def _new_rows(panel: _Panel) -> np.ndarray:
+def _new_rows(panel: ActivityPanel) -> np.ndarray:
     """Customers counted new (in the period ``panel.first_period`` of each of them).
 
     A first purchase cannot follow activity (no positive invoice before it), so these
@@ -437,7 +303,7 @@ def _new_rows(panel: _Panel) -> np.ndarray:
     return panel.buyers[panel.active.reshape(-1)[panel.buyer_cells]]
 
 
-def _status_codes(panel: _Panel) -> np.ndarray:
+def _status_codes(panel: ActivityPanel) -> np.ndarray:
     """Period x customer status codes (indices into ``STATUSES``)."""
     codes = _STATUS_OF_TRANSITION[_transitions(panel.active)]
     new = _new_rows(panel)
@@ -445,16 +311,18 @@ def _status_codes(panel: _Panel) -> np.ndarray:
     return codes
 
 
-def _movement_counts(panel: _Panel, group: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
+def _movement_counts(
+    panel: ActivityPanel, group: np.ndarray, n_groups: int
+) -> dict[str, np.ndarray]:
     """Counts of every movement, each an array (periods, groups)."""
     active = panel.active
     n_periods = len(panel.periods)
     # Per period, customers by transition (2 x active at start + active at end): 1 entered,
-    # 2 lost, 3 retained. A loop over periods (tens), never over customers.
+    # 2 lost, 3 retained.
     by_transition = np.zeros((n_periods, n_groups, 4), dtype=np.int64)
     slots = group * 4 if n_groups > 1 else None  # group x transition slot, once
 
-    def count(p: int) -> None:
+    for p in range(n_periods):  # a loop over periods (tens), never over customers
         end = active[p]
         if n_groups == 1:
             at_end = np.count_nonzero(end)
@@ -472,11 +340,6 @@ def _movement_counts(panel: _Panel, group: np.ndarray, n_groups: int) -> dict[st
                 n_groups, 4
             )
 
-    if n_groups == 1:  # counting is quick: threads would cost more than they save
-        for p in range(n_periods):
-            count(p)
-    else:
-        parallel_map(count, range(n_periods))
     rows = _new_rows(panel)
     slot = panel.first_period[rows]
     if n_groups > 1:
@@ -493,106 +356,10 @@ def _movement_counts(panel: _Panel, group: np.ndarray, n_groups: int) -> dict[st
     }
 
 
-def _counts_of(
-    monthly: pd.DataFrame, panel: _Panel, group: np.ndarray, n_groups: int
-) -> dict[str, np.ndarray]:
-    """:func:`_movement_counts` of ``panel`` (a panel of ``monthly``), the portfolio's (one
-    group) kept with the table: weight and movements both count the same monthly panel."""
-    if n_groups > 1:
-        return _movement_counts(panel, group, n_groups)
-    counts = _views(monthly).get(
-        ("movement_counts", *panel.key), lambda: _movement_counts(panel, group, 1)
-    )
-    return {name: values.copy() for name, values in counts.items()}  # the caller's own
-
-
-def _check_monthly(monthly: pd.DataFrame) -> None:
-    missing = [c for c in ("customer_id", "month", "revenue", "orders") if c not in monthly]
-    if missing:
-        raise ValueError(
-            f"monthly lacks column(s) {missing}: pass Aggregates.monthly from "
-            "portfolio_lib.engine.aggregate.aggregate, not the raw transactions"
-        )
-
-
-def _groups(
-    customers: pd.DataFrame | None,
-    by: str | None,
-    index: pd.Index,
-    analysis: str,
-    *,
-    same: bool | None = None,
-) -> tuple[np.ndarray, list[object]]:
-    """Group code of every customer of ``index`` and the group values (``unknown`` last).
-
-    Customers without a value (or missing from ``customers``) are in the group "unknown".
-    ``same``: whether the customer table's ids are ``index`` in its order (None: check).
-    """
-    if by is None:
-        return np.zeros(len(index), dtype=np.int64), [None]
-    _require_attribute(customers, by, analysis)
-    codes, names = _aligned_codes(customers[by], customers["customer_id"], index, same=same)
-    try:
-        order = sorted(range(len(names)), key=lambda i: names[i])
-    except TypeError:  # mixed types: sort by their text
-        order = sorted(range(len(names)), key=lambda i: str(names[i]))
-    order = [i for i in order if names[i] != "unknown"]
-    # New code of each factorize code, the last slot for missing values (code -1).
-    recode = np.full(len(names) + 1, len(order), dtype=np.int64)
-    recode[order] = np.arange(len(order))
-    codes = recode[codes]
-    groups = [names[i] for i in order]
-    if (codes == len(order)).any():
-        groups.append("unknown")
-    return codes, groups
-
-
-def _require_attribute(customers: pd.DataFrame | None, column: str, analysis: str) -> None:
-    if customers is None or column not in customers:
-        found = "–" if customers is None else ", ".join(map(str, customers.columns))
-        raise PortfolioDataError(
-            "missing_attribute", file="customers", analysis=analysis, column=column, found=found
-        )
-    if "customer_id" not in customers:
-        raise ValueError("the customer table needs a 'customer_id' column (see io.load_customers)")
-
-
-def _window_panel(
-    monthly: pd.DataFrame, grid: pd.DatetimeIndex, window: int, activity_window: int
-) -> _Panel:
-    """Two periods: everything up to the month before the last ``window`` months, then them.
-
-    The movements of the second period are those of the last ``window`` months taken as one
-    period (new, lost... between the month before them and the last month). When the grid
-    has ``window`` months or fewer there is a single period, whose start nobody is active at.
-    """
-    last = len(grid) - 1
-    split = last - window
-    ends = [split, last] if split >= 0 else [last]
-    periods = _periods_ending(grid, ends, [f"{grid[e]:%Y-%m}" for e in ends])
-    return _panel(monthly, grid, periods, activity_window)
-
-
-def _last_period_counts(panel: _Panel, group: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
-    """``lost`` and ``active_start`` of :func:`_movement_counts` for the last period only
-    (what a churn rate reads), without the other periods and the new customers."""
-    start = panel.active[-2] if len(panel.periods) > 1 else np.zeros_like(panel.active[-1])
-    end = panel.active[-1]
-    if n_groups == 1:
-        at_start = np.count_nonzero(start)
-        lost = at_start - np.count_nonzero(start & end)
-        return {"lost": np.array([[lost]]), "active_start": np.array([[at_start]])}
-    transition = end.astype(np.uint8)
-    transition += np.uint8(2) * start
-    counts = np.bincount(group * 4 + transition, minlength=n_groups * 4).reshape(n_groups, 4)
-    return {"lost": counts[None, :, 2], "active_start": counts[None, :, 2] + counts[None, :, 3]}
-
-
-def _churn_of_last_period(counts: dict[str, np.ndarray]) -> np.ndarray:
-    """lost / active at start of the last period, per group (NaN where nobody was active)."""
-    lost, start = counts["lost"][-1].astype(float), counts["active_start"][-1]
+def _churn(lost: np.ndarray, active_start: np.ndarray) -> np.ndarray:
+    """lost / active at start, NaN where nobody was active at the start."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(start > 0, lost / np.maximum(start, 1), np.nan)
+        return np.where(active_start > 0, lost / np.maximum(active_start, 1), np.nan)
 
 
 def _sum_by_group(values: Sequence[np.ndarray], group: np.ndarray, n_groups: int) -> np.ndarray:
@@ -600,107 +367,8 @@ def _sum_by_group(values: Sequence[np.ndarray], group: np.ndarray, n_groups: int
     if n_groups == 1:
         return np.array([row.sum(dtype=float) for row in values]).reshape(len(values), 1)
     return np.stack(
-        [_bincount(group, weights=row, minlength=n_groups) for row in values]  # read-only rows
+        [np.bincount(group, weights=row, minlength=n_groups) for row in values]  # read-only rows
     ).reshape(len(values), n_groups)
-
-
-def _masked_sum_by_group(
-    mask: np.ndarray, values: np.ndarray, group: np.ndarray, n_groups: int
-) -> np.ndarray:
-    """Per period and group, the sum of ``values`` (one per customer) where ``mask`` holds.
-
-    Sums add the customers in their order (a bincount), with one group as with several.
-    Whole values (potentials usually are) whose magnitudes add up to less than 2**52 take
-    an exact path instead, with the same results: every partial sum is then an integer
-    that a float holds exactly, so any order of additions gives the same float, and each
-    period is the one before plus the customers who became active minus those who left
-    (:func:`_masked_sum_by_changes`).
-    """
-    if _exact_in_any_order(values):
-        return _masked_sum_by_changes(mask, values, group, n_groups)
-    out = np.empty((len(mask), n_groups))
-    one_group = np.zeros(len(values) if n_groups == 1 else 0, dtype=np.intp)
-
-    def period_sums(period: int) -> None:
-        # Only the customers the mask holds (the others would add zeros), in customer order:
-        # the sums of the full bincount, bit for bit, in half the time (and without the
-        # float copy of every boolean row a dot product makes).
-        if n_groups == 1:  # no group to look up: the kept values, keyed by a shared 0
-            kept_values = values[mask[period]]
-            keys = one_group[: len(kept_values)]
-        else:
-            kept = np.flatnonzero(mask[period])
-            kept_values, keys = values[kept], group[kept]
-        out[period] = np.bincount(keys, weights=kept_values, minlength=n_groups)
-
-    parallel_map(period_sums, range(len(mask)))  # periods are independent
-    return out
-
-
-# Whole floats whose magnitudes add up to less than this are summed exactly in any order
-# (2**53 is where floats stop holding every integer; the margin covers the rounding of the
-# check's own sum).
-_EXACT_TOTAL = 2.0**52
-
-
-def _exact_in_any_order(values: np.ndarray) -> bool:
-    """Whether every sum of any subset of ``values``, in any order, is exact (whole values,
-    magnitudes adding up to less than :data:`_EXACT_TOTAL`)."""
-    magnitude = np.abs(values)
-    total = magnitude.sum()
-    return bool(total < _EXACT_TOTAL and np.array_equal(np.floor(magnitude), magnitude))
-
-
-def _masked_sum_by_changes(
-    mask: np.ndarray, values: np.ndarray, group: np.ndarray, n_groups: int
-) -> np.ndarray:
-    """:func:`_masked_sum_by_group` for values every sum of which is exact (see there).
-
-    Each period adds the values of the customers whose mask changed since the period before
-    (plus those entering, minus those leaving): activity moves slowly, so a few percent of
-    the customers instead of all the active ones. The changes of each period are independent
-    (two threads); their running total is exact, as every sum here.
-    """
-    n_periods = len(mask)
-    changes = np.empty((n_periods, n_groups))
-
-    def period_change(period: int) -> None:
-        row = mask[period]
-        moved = np.flatnonzero(row if period == 0 else row != mask[period - 1])
-        signed = values[moved]
-        np.negative(signed, out=signed, where=~row[moved])  # left: subtract
-        if n_groups == 1:
-            changes[period] = signed.sum()
-        else:
-            changes[period] = np.bincount(group[moved], weights=signed, minlength=n_groups)
-
-    parallel_map(period_change, range(n_periods))
-    out = np.cumsum(changes, axis=0)
-    out += 0.0  # -0.0 (customers of value -0.0) is 0.0, as the bincount's sums from 0.0
-    return out
-
-
-def _period_frame(
-    periods: _Periods,
-    selected: np.ndarray,
-    by: str | None,
-    groups: list[object],
-    columns: dict[str, np.ndarray],
-) -> pd.DataFrame:
-    """Long output frame: rows period-major then group; ``columns`` are (periods, groups)."""
-    n_groups = len(groups)
-    frame = pd.DataFrame(
-        {
-            "period_start": np.repeat(periods.start_months[selected], n_groups),
-            "period_end": np.repeat(periods.end_months[selected], n_groups),
-            "period": np.repeat(np.asarray(periods.labels, dtype=object)[selected], n_groups),
-        }
-    )
-    if by is not None:
-        frame[by] = np.tile(np.asarray(groups, dtype=object), len(selected))
-    for name, values in columns.items():
-        frame[name] = np.asarray(values).reshape(-1)
-    return frame
 
 
 # --------------------------------------------------------------------------------------------
@@ -734,8 +402,8 @@ def customer_status(
         ``STATUSES``: 'new', 'reactivated', 'retained', 'lost', 'inactive' (see the module
         docstring for the exact rules).
     """
-    grid = _month_grid(months)
-    panel = _panel(monthly, grid, _periods(grid, period), activity_window)
+    grid = month_grid(months)
+    panel = activity_panel(monthly, grid, calendar_periods(grid, period), activity_window)
     status = _status_codes(panel)
     frame = pd.DataFrame(
         {
@@ -809,21 +477,18 @@ def movements(
     1  2024-02             1    1            0     1           1
     2  2024-03             1    0            1     1           1
     """
-    grid = _month_grid(months)
-    periods = _periods(grid, period)
-    panel = _panel(monthly, grid, periods, activity_window)
-    group, groups = _groups(customers, by, panel.index, "movements")
-    counts = _counts_of(monthly, panel, group, len(groups))
-    active_start, lost = counts["active_start"], counts["lost"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        churn = np.where(active_start > 0, lost / np.maximum(active_start, 1), np.nan)
+    grid = month_grid(months)
+    periods = calendar_periods(grid, period)
+    panel = activity_panel(monthly, grid, periods, activity_window)
+    group, groups = customer_groups(customers, by, panel.index, "movements")
+    counts = _movement_counts(panel, group, len(groups))
+    churn = _churn(counts["lost"], counts["active_start"])
     complete = np.repeat((periods.starts - activity_window >= 0)[:, None], len(groups), axis=1)
     counts.update(churn_rate=churn, retention_rate=1.0 - churn, complete_history=complete)
-    return _period_frame(periods, np.arange(len(periods)), by, groups, counts)
+    return period_frame(periods, np.arange(len(periods)), by, groups, counts)
 
 
 _YEAR = 12  # months
-_COHORT_BLOCK = 2**14  # customers per step of _cohort_cells: its arrays stay in cache
 
 
 def annual_churn(
@@ -883,7 +548,7 @@ def annual_churn(
     >>> annual_churn(agg.monthly, months=agg.months)  # a and b active in Jan 2024, a lost
     0.5
     """
-    grid = _month_grid(months)
+    grid = month_grid(months)
     if len(grid) <= _YEAR:
         raise PortfolioDataError(
             "history_too_short",
@@ -891,12 +556,67 @@ def annual_churn(
             months_needed=_YEAR + 1,
             months_available=len(grid),
         )
-    panel = _window_panel(monthly, grid, _YEAR, activity_window)
-    group, groups = _groups(customers, by, panel.index, "annual churn")
-    churn = _churn_of_last_period(_last_period_counts(panel, group, len(groups)))
+    if by is not None:
+        require_attribute(customers, by, "annual churn")
+    moves = window_movements(
+        monthly,
+        months=grid,
+        window=_YEAR,
+        activity_window=activity_window,
+        customers=customers,
+        by=by,
+    )
     if by is None:
-        return float(churn[0])
-    return pd.Series(churn, index=pd.Index(groups, name=by, dtype=object), name="annual_churn")
+        return float(moves["churn_rate"].iloc[0])
+    return moves["churn_rate"].rename("annual_churn")
+
+
+def window_movements(
+    monthly: pd.DataFrame,
+    *,
+    months: Sequence[object],
+    window: int,
+    activity_window: int = DEFAULTS["activity_window"],
+    customers: pd.DataFrame | None = None,
+    by: str | None = None,
+) -> pd.DataFrame:
+    """The movements of the last ``window`` months taken as one period.
+
+    The period runs from the month after ``t - window`` to ``t`` (the last month of the grid):
+    active at its start means active at ``t - window``; the statuses are those of the module
+    docstring. When the grid has ``window`` months or fewer, nobody is active at the start.
+    :func:`annual_churn` is its ``churn_rate`` for ``window = 12``.
+
+    Parameters
+    ----------
+    monthly : pandas.DataFrame
+        ``Aggregates.monthly``.
+    months : DatetimeIndex
+        The month grid, usually ``Aggregates.months``.
+    window : int
+        Months of the period.
+    activity_window : int, default 12
+        Months of trailing net revenue that make a customer active.
+    customers, by
+        As in :func:`movements`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group (index ``by``; a single row, index value None, without ``by``):
+        ``active_start``, ``new``, ``reactivated``, ``retained``, ``lost``, ``active_end``
+        and ``churn_rate`` (lost / active_start, NaN when nobody was active at the start).
+    """
+    grid = month_grid(months)
+    last = len(grid) - 1
+    split = last - window
+    ends = [split, last] if split >= 0 else [last]
+    periods = periods_ending(grid, ends, [f"{grid[e]:%Y-%m}" for e in ends])
+    panel = activity_panel(monthly, grid, periods, activity_window)
+    group, groups = customer_groups(customers, by, panel.index, "movements")
+    counts = {name: n[-1] for name, n in _movement_counts(panel, group, len(groups)).items()}
+    counts["churn_rate"] = _churn(counts["lost"], counts["active_start"])
+    return pd.DataFrame(counts, index=pd.Index(groups, name=by, dtype=object))
 
 
 def revenue_bridge(
@@ -956,10 +676,10 @@ def revenue_bridge(
         ``period="year"``): the bridge needs the end of the period before the last one;
         ``missing_attribute`` when ``by`` is not a column of ``customers``.
     """
-    grid = _month_grid(months)
-    periods = _periods(grid, period)
+    grid = month_grid(months)
+    periods = calendar_periods(grid, period)
     if by is not None:  # the clearer error first
-        _require_attribute(customers, by, "revenue bridge")
+        require_attribute(customers, by, "revenue bridge")
     if len(periods) < 2:
         # From the end of the calendar period before the last month to the last month.
         last = grid[-1]
@@ -970,8 +690,8 @@ def revenue_bridge(
             months_needed=into_period + 2,
             months_available=len(grid),
         )
-    panel = _panel(monthly, grid, periods, window)
-    group, groups = _groups(customers, by, panel.index, "revenue bridge")
+    panel = activity_panel(monthly, grid, periods, window)
+    group, groups = customer_groups(customers, by, panel.index, "revenue bridge")
     n_groups, n_periods = len(groups), len(periods)
     trailing = panel.trailing()
     totals = _sum_by_group(trailing, group, n_groups)  # R(t) at every period end
@@ -999,7 +719,7 @@ def revenue_bridge(
     columns = {name: np.round(values, 9) + 0.0 for name, values in columns.items()}  # no -0.0
     complete = periods.ends[:-1] - window + 1 >= 0  # the window ending at t-1 is in the grid
     columns["complete_history"] = np.repeat(complete[:, None], n_groups, axis=1)
-    return _period_frame(periods, np.arange(1, n_periods), by, groups, columns)
+    return period_frame(periods, np.arange(1, n_periods), by, groups, columns)
 
 
 def _bridge_buckets(start: np.ndarray, end: np.ndarray, delta: np.ndarray) -> np.ndarray:
@@ -1051,14 +771,14 @@ def cohort_table(
         revenue in period 0; NaN when that is <= 0). Customers without a purchase (prospects,
         credit notes only) belong to no cohort.
     """
-    grid = _month_grid(months)
-    _check_monthly(monthly)
-    periods = _periods(grid, period)
-    views = _views(monthly)
-    codes, index = _customer_codes(monthly, views=views)
-    first = _first_purchase_positions(monthly, grid, codes, len(index), views=views)
+    grid = month_grid(months)
+    check_monthly(monthly)
+    periods = calendar_periods(grid, period)
+    cached = views(monthly)
+    codes, index = customer_codes(monthly)
+    first = _first_purchase_positions(monthly, grid, codes, len(index))
     # Cohort + 1 of every customer, 0 for customers in no cohort (dropped after counting).
-    slot = _first_periods(views, grid, periods, first)[0] + 1
+    slot = _first_periods(cached, grid, periods, first)[0] + 1
     n_periods = len(periods)
     size = np.bincount(slot, minlength=n_periods + 1)[1:]
     active, revenue = _cohort_cells(monthly, grid, periods, codes, slot)
@@ -1106,7 +826,7 @@ def cohort_matrix(cohorts: pd.DataFrame, *, value: str = "active_share") -> pd.D
 def _cohort_cells(
     monthly: pd.DataFrame,
     months: pd.DatetimeIndex,
-    periods: _Periods,
+    periods: Periods,
     codes: np.ndarray,
     slot: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -1117,8 +837,8 @@ def _cohort_cells(
     """
     n_periods = len(periods)
     shape = (n_periods + 1, n_periods)  # slot 0 (no cohort) is dropped at the end
-    views = _views(monthly)
-    if not views.sorted_cells():
+    cached = views(monthly)
+    if not cached.sorted_cells():
         by_period = _customer_period_sums(monthly, months, periods, codes, len(slot), "revenue")
         active, revenue = np.zeros(shape), np.zeros(shape)
         for p, row in enumerate(by_period):  # absolute period p; a loop over periods only
@@ -1126,73 +846,31 @@ def _cohort_cells(
             revenue[:, p] = np.bincount(slot, weights=row, minlength=n_periods + 1)
         return active[1:], revenue[1:]
     # Rows run by customer then month: each customer's rows of one period are consecutive, so
-    # their sum is a bincount over runs (the same additions as the dense customer x period
-    # bincount), and the cells add those sums in customer order, as its per-period bincounts
-    # do (without the customers' zeros, and without the dense matrix: 360 MB on a million).
-    # By blocks of customers, in order (np.add.at adds one sum after the other, as a
-    # bincount): the same cells, with no row-sized temporary.
-    position = views.positions(months)
-    values = views.values("revenue")
-    bounds = views.row_bounds()
-    on_grid = views.on_grid(months)
-    monthly_periods = n_periods == len(months)  # a period per month: positions are periods
-    period_of_month = periods.of_month
-    regular = _regular_periods(period_of_month, position.dtype)
+    # their sum is a bincount over runs, and the cells add those sums in customer order (as
+    # the dense customer x period matrix's bincounts, without that matrix).
+    period, customer, sums = cached.positions(months), codes, cached.values("revenue")
+    if not cached.on_grid(months):
+        inside = period >= 0
+        period, customer, sums = period[inside], customer[inside], sums[inside]
     active = np.zeros(shape[0] * shape[1], dtype=np.int64)
     revenue = np.zeros(shape[0] * shape[1])
-    n_customers = len(bounds) - 1
-    for first in range(0, n_customers, _COHORT_BLOCK):
-        rows = slice(bounds[first], bounds[min(first + _COHORT_BLOCK, n_customers)])
-        period, customer, sums = position[rows], codes[rows], values[rows]
-        if not on_grid:
-            inside = period >= 0
-            period, customer, sums = period[inside], customer[inside], sums[inside]
-        if not len(period):
-            continue
-        if not monthly_periods:  # several months per period: sum each customer's runs
-            if regular is None:
-                period = period_of_month[period]
-            else:  # calendar periods: arithmetic in the positions' integers, not a gather
-                shift, step = regular
-                period = np.add(period, shift, dtype=position.dtype)
-                period //= step
-            new_run = np.empty(len(period), dtype=bool)
-            new_run[0] = True
-            np.not_equal(period[1:], period[:-1], out=new_run[1:])
-            new_run[1:] |= customer[1:] != customer[:-1]
-            run = np.cumsum(new_run, dtype=np.intp)  # run number + 1 of every row
-            run -= 1
-            # bincount adds in row order from 0, as the dense matrix's (add.reduceat would
-            # not); the values may be the table's cached, read-only ones.
-            sums = _bincount(run, weights=sums)
-            start = np.flatnonzero(new_run)
-            customer, period = customer[start], period[start]
-        cell = slot[customer].astype(np.intp, copy=False)  # its own array (a gather)
-        cell *= n_periods
-        cell += period
-        active += np.bincount(cell[sums > _NOISE], minlength=len(active))  # counts: exact
-        np.add.at(revenue, cell, sums)
+    if len(period) and n_periods < len(months):  # several months per period: sum the runs
+        period = periods.of_month[period]
+        new_run = np.ones(len(period), dtype=bool)
+        new_run[1:] = (period[1:] != period[:-1]) | (customer[1:] != customer[:-1])
+        sums = np.bincount(np.cumsum(new_run) - 1, weights=sums)  # each run's rows, in order
+        start = np.flatnonzero(new_run)
+        customer, period = customer[start], period[start]
+    cell = slot[customer].astype(np.intp) * n_periods + period
+    active += np.bincount(cell[sums > _NOISE], minlength=len(active))
+    revenue += np.bincount(cell, weights=sums, minlength=len(revenue))
     return active.reshape(shape)[1:].astype(float), revenue.reshape(shape)[1:]
-
-
-def _regular_periods(of_month: np.ndarray, dtype: np.dtype) -> tuple[int, int] | None:
-    """``(shift, step)`` such that ``of_month`` is ``(position + shift) // step`` (calendar
-    quarters or years on a month grid, the first one possibly partial), computable in the
-    integers ``dtype`` of the positions; None for other periods."""
-    n_months = len(of_month)
-    step = int(np.bincount(of_month).max()) if n_months else 1
-    shift = step - int(np.count_nonzero(of_month == 0)) if n_months else 0
-    if n_months - 1 + shift > np.iinfo(dtype).max:
-        return None
-    if not np.array_equal((np.arange(n_months) + shift) // step, of_month):
-        return None
-    return shift, step
 
 
 def _customer_period_sums(
     monthly: pd.DataFrame,
     months: pd.DatetimeIndex,
-    periods: _Periods,
+    periods: Periods,
     codes: np.ndarray,
     n_customers: int,
     value: str,

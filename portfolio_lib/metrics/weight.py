@@ -7,37 +7,28 @@ net revenue > 0 over the ``activity_window`` months ending with t).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from types import MappingProxyType
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from portfolio_lib.config import DEFAULTS
-from portfolio_lib.engine.aggregate import (
-    Period,
-    _bincount,
-    _bincount_by_chunks,
-    _grid_key,
-    _same_customers,
-    _views,
-    _window_arrays,
-)
+from portfolio_lib.engine.tables import Period, same_customers, views, window_arrays
 from portfolio_lib.i18n import register
-from portfolio_lib.metrics.movements import (
-    _aligned,
-    _churn_of_last_period,
-    _counts_of,
-    _groups,
-    _masked_sum_by_group,
-    _month_grid,
-    _panel,
-    _period_frame,
-    _periods,
-    _require_attribute,
-    _window_panel,
+from portfolio_lib.metrics.common import (
+    aligned,
+    calendar_periods,
+    customer_groups,
+    month_grid,
+    period_frame,
+    ratio,
+    require_attribute,
 )
-from portfolio_lib.runtime import parallel_map
+from portfolio_lib.metrics.movements import (
+    activity_panel,
+    movements,
+    window_movements,
+)
 
 __all__ = ["headline_kpis", "weight_by", "weight_over_time"]
 
@@ -55,20 +46,6 @@ register(
         "lost_customers": {"fr": "Clients perdus", "en": "Lost customers"},
     }
 )
-
-
-def _has_margin(monthly: pd.DataFrame) -> bool:
-    return _views(monthly).has_values("margin")  # False without the column too
-
-
-def _group_period_sums(
-    values: np.ndarray, key: np.ndarray, keep: np.ndarray | None, shape: tuple[int, int]
-) -> np.ndarray:
-    """(periods, groups) sums of a column of the long table (missing values 0), rows keyed
-    period x group; ``keep``: the rows on the grid (None: all of them)."""
-    weights = values if keep is None else values[keep]
-    sums = _bincount_by_chunks(key, weights, shape[0] * shape[1])  # narrow keys: no intp copy
-    return np.round(sums, 9).reshape(shape)
 
 
 def weight_over_time(
@@ -111,39 +88,65 @@ def weight_over_time(
     PortfolioDataError
         ``missing_attribute`` when ``by`` is not a column of ``customers``.
     """
-    grid = _month_grid(months)
-    periods = _periods(grid, period)
-    panel = _panel(monthly, grid, periods, activity_window)
-    group, groups = _groups(customers, by, panel.index, "weight over time")
+    grid = month_grid(months)
+    periods = calendar_periods(grid, period)
+    panel = activity_panel(monthly, grid, periods, activity_window)
+    group, groups = customer_groups(customers, by, panel.index, "weight over time")
     n_groups = len(groups)
-    # Revenue and margin within each period, straight from the long table.
-    views = _views(monthly)
-    position = views.positions(grid)
-    keep = None if views.on_grid(grid) else position >= 0  # None: all rows
-    key = position if keep is None else position[keep]
-    if len(periods) < len(grid):  # monthly periods: the positions are the periods
-        key = periods.of_month[key]
-    if n_groups > 1:  # widened first: positions come in the narrowest integers
-        key = (
-            key.astype(np.intp) * n_groups + group[panel.rows if keep is None else panel.rows[keep]]
-        )
     shape = (len(periods), n_groups)
-    names = ["revenue", "margin"] if views.has_values("margin") else ["revenue"]
-    sums = parallel_map(  # two columns, two threads
-        lambda values: _group_period_sums(values, key, keep, shape),
-        [views.values(name) for name in names],  # here: workers must not lock views
+    # Revenue and margin within each period, straight from the long table: each row keyed by
+    # its period (and group), in the positions' narrow integers when there is one group.
+    cached = views(monthly)
+    position = cached.positions(grid)
+    rows = slice(None) if cached.on_grid(grid) else position >= 0
+    key = position[rows]
+    if len(periods) < len(grid):  # else the positions are the periods
+        key = periods.of_month.astype(position.dtype)[key]
+    if n_groups > 1:
+        key = key.astype(np.intp) * n_groups + group[panel.rows[rows]]
+
+    def period_sums(column: str) -> np.ndarray:
+        values = cached.values(column)[rows]
+        return np.round(np.bincount(key, weights=values, minlength=shape[0] * shape[1]), 9)
+
+    has_margin = cached.has_values("margin")
+    moves = movements(
+        monthly,
+        months=grid,
+        period=period,
+        activity_window=activity_window,
+        customers=customers,
+        by=by,
     )
     columns: dict[str, np.ndarray] = {
-        "active_customers": _counts_of(monthly, panel, group, n_groups)["active_end"],
-        "revenue": sums[0],
-        "margin": sums[1] if len(sums) > 1 else np.full(shape, np.nan),
+        "active_customers": moves["active_end"].to_numpy(),
+        "revenue": period_sums("revenue"),
+        "margin": period_sums("margin") if has_margin else np.full(shape, np.nan),
         "revenue_window": np.round(panel.trailing_totals(group, n_groups), 9),
     }
     if customers is not None and "potential" in customers:
-        potential = _aligned(customers["potential"], customers["customer_id"], panel.index)
+        potential = aligned(customers["potential"], customers["customer_id"], panel.index)
         potential = potential.fillna(0).to_numpy(dtype=float)
-        columns["potential"] = _masked_sum_by_group(panel.active, potential, group, n_groups)
-    return _period_frame(periods, np.arange(len(periods)), by, groups, columns)
+        columns["potential"] = _active_sums(panel.active, potential, group, n_groups)
+    return period_frame(periods, np.arange(len(periods)), by, groups, columns)
+
+
+def _active_sums(
+    active: np.ndarray, values: np.ndarray, group: np.ndarray, n_groups: int
+) -> np.ndarray:
+    """Per period (rows of ``active``) and group, the sum of ``values`` over the customers
+    active at the period end: the sum of the period before, plus the values of the customers
+    who became active, minus those of the customers who stopped (activity moves slowly: a
+    few percent of the customers change from one period to the next)."""
+    out = np.zeros((len(active), n_groups))
+    before = np.zeros(active.shape[1], dtype=bool)
+    for period, row in enumerate(active):
+        moved = np.flatnonzero(row != before)
+        signed = np.where(row[moved], values[moved], -values[moved])
+        change = np.bincount(group[moved], weights=signed, minlength=n_groups)
+        out[period] = (out[period - 1] if period else 0.0) + change
+        before = row
+    return out + 0.0  # no -0.0
 
 
 def _window_end(months: pd.DatetimeIndex, end: object) -> pd.Timestamp:
@@ -203,13 +206,13 @@ def weight_by(
     PortfolioDataError
         ``missing_attribute`` when ``by`` is not a column of ``customers``.
     """
-    _require_attribute(customers, by, "weight by group")
-    grid = _month_grid(months)
+    require_attribute(customers, by, "weight by group")
+    grid = month_grid(months)
     last = _window_end(grid, end)
-    index, arrays = _window_arrays(monthly, grid, window=window, end=last)
+    index, arrays = window_arrays(monthly, grid, window=window, end=last)
     # Every customer of the log and of the customer table (prospects count for potential).
     ids = customers["customer_id"]
-    same = _same_customers(index, ids)
+    same = same_customers(index, ids)
     if same:  # Aggregates: the cached arrays, in the table's order
         totals = {name: arrays[name] for name in ("revenue", "margin")}
     else:
@@ -218,46 +221,38 @@ def weight_by(
         index = index.append(extra) if len(extra) else index
         frame = frame.reindex(index).fillna(0.0)  # customers without a row: nothing
         totals = {name: frame[name].to_numpy() for name in ("revenue", "margin")}
-    group, groups = _groups(customers, by, index, "weight by group", same=same)
+    group, groups = customer_groups(customers, by, index, "weight by group", same=same)
     n_groups = len(groups)
 
     def group_sum(values: np.ndarray) -> np.ndarray:  # the cached totals: read-only
-        return _bincount(group, weights=values, minlength=n_groups)
+        return np.bincount(group, weights=values, minlength=n_groups)
 
     out = pd.DataFrame(
         {
             "customers": np.bincount(group[totals["revenue"] > 0], minlength=n_groups),
             "revenue": np.round(group_sum(totals["revenue"]), 9),
-            "margin": group_sum(totals["margin"]) if _has_margin(monthly) else np.nan,
+            "margin": group_sum(totals["margin"])
+            if views(monthly).has_values("margin")
+            else np.nan,
         },
         index=pd.Index(groups, name=by, dtype=object),
     )
     if "potential" in customers:
-        potential = _aligned(customers["potential"], ids, index, same=same)
+        potential = aligned(customers["potential"], ids, index, same=same)
         out["potential"] = group_sum(potential.fillna(0).to_numpy(dtype=float))
     total_customers, total_revenue = out["customers"].sum(), out["revenue"].sum()
-    out["customer_share"] = _ratio(out["customers"], total_customers)
-    out["revenue_share"] = _ratio(out["revenue"], total_revenue)
-    out["margin_rate"] = _ratio(out["margin"], out["revenue"])
-    out["revenue_per_customer"] = _ratio(out["revenue"], out["customers"])
+    out["customer_share"] = ratio(out["customers"], total_customers)
+    out["revenue_share"] = ratio(out["revenue"], total_revenue)
+    out["margin_rate"] = ratio(out["margin"], out["revenue"])
+    out["revenue_per_customer"] = ratio(out["revenue"], out["customers"])
     columns = ["customers", "customer_share", "revenue", "revenue_share", "margin"]
     columns += ["margin_rate", "revenue_per_customer"]
     if "potential" in out:
-        out["penetration"] = _ratio(out["revenue"], out["potential"], positive=True)
+        out["penetration"] = ratio(out["revenue"], out["potential"], positive=True)
         columns += ["potential", "penetration"]
     # Groups come sorted by name, so ties in revenue keep a readable order.
     out = out[columns].sort_values("revenue", ascending=False, kind="stable")
     return out.reset_index()
-
-
-def _ratio(numerator: object, denominator: object, *, positive: bool = False) -> object:
-    """numerator / denominator, NaN where the denominator is 0 (or <= 0 with ``positive``)."""
-    numerator = np.asarray(numerator, dtype=float)
-    denominator = np.asarray(denominator, dtype=float)
-    valid = denominator > 0 if positive else denominator != 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(valid, numerator / np.where(valid, denominator, 1.0), np.nan)
-    return out if out.ndim else float(out)
 
 
 def headline_kpis(
@@ -271,10 +266,12 @@ def headline_kpis(
 
     The "window" is the last ``window`` months of the grid (ending with ``as_of``'s month);
     a customer is active when their net revenue over it is > 0 (activity rule with
-    ``activity_window = window``). New and lost customers come from the movements machinery
-    of :mod:`portfolio_lib.metrics.movements` with two periods, everything up to the month before
-    the window and the window itself, so they match ``movements(period="year")`` when the
-    window is a calendar year.
+    ``activity_window = window``). Active, new and lost customers and the churn are
+    :func:`portfolio_lib.metrics.movements.window_movements` of the window (the function
+    :func:`portfolio_lib.metrics.movements.annual_churn` is built on: the same rate for a
+    12-month window); the revenue is the trailing revenue of the last month (as
+    ``revenue_window`` of :func:`weight_over_time`), the margin the sum of
+    :func:`portfolio_lib.engine.tables.window_totals`.
 
     Parameters
     ----------
@@ -302,56 +299,34 @@ def headline_kpis(
         ``customers`` has ``potential``: ``potential`` (all customers, prospects included)
         and ``penetration`` (revenue / potential).
     """
-    grid = _month_grid(months)
-    # The figures of the monthly table are kept with it: the overview and the weight study
-    # both show them.
-    kpis = dict(
-        _views(monthly).get(
-            ("headline_kpis", _grid_key(grid), int(window)),
-            lambda: _monthly_kpis(monthly, grid, window),
-        )
-    )
-    if customers is not None and "potential" in customers:
-        potential = float(customers["potential"].sum())
-        kpis["potential"] = potential
-        kpis["penetration"] = _ratio(kpis["revenue"], potential, positive=True)
-    return pd.Series(kpis, dtype=float, name="value")
-
-
-def _monthly_kpis(
-    monthly: pd.DataFrame, grid: pd.DatetimeIndex, window: int
-) -> Mapping[str, float]:
-    """The tiles of :func:`headline_kpis` that only need the monthly table."""
-    last = len(grid) - 1
-    # The window and everything before it as two periods of the movements machinery (the
-    # panel of annual_churn): the trailing sums at their ends are the revenue of the window
-    # and of the window before.
-    split = last - window  # -1 or less: the window starts with the data
-    panel = _window_panel(monthly, grid, window, window)
-    trailing = panel.trailing()
-    revenue = round(float(trailing[-1].sum()), 9)
-    active = int(np.count_nonzero(panel.active[-1]))
-    # NaN when the window before is not (entirely) in the data.
-    complete = split - window + 1 >= 0
-    revenue_previous = round(float(trailing[0].sum()), 9) if complete else np.nan
+    grid = month_grid(months)
+    moves = window_movements(monthly, months=grid, window=window, activity_window=window)
+    # The window's revenue: the trailing revenue of the last month (the activity rule's sums,
+    # as weight_over_time's revenue_window); the window before: that of its last month.
+    trailing = views(monthly).panel(grid, window).totals
+    revenue = round(float(trailing[-1]), 9)
+    split = len(grid) - 1 - window  # the month before the window (-1 or less: none)
+    complete = split - window + 1 >= 0  # the window before is entirely in the data
+    revenue_previous = round(float(trailing[split]), 9) if complete else np.nan
     margin = np.nan
-    views = _views(monthly)
-    if views.has_values("margin"):
-        in_window = views.positions(grid) > max(split, -1)  # -1: off the grid
-        margin = round(float(views.values("margin")[in_window].sum()), 9)
-    everyone = np.zeros(len(panel.index), dtype=np.int64)  # a single group
-    counts = _counts_of(monthly, panel, everyone, 1)
-    moves = {name: int(n[-1, 0]) for name, n in counts.items()}
+    if views(monthly).has_values("margin"):
+        _, totals = window_arrays(monthly, grid, window=window)
+        margin = round(float(totals["margin"].sum()), 9)
+    active = int(moves["active_end"].iloc[0])
     kpis: dict[str, float] = {
         "active_customers": active,
         "revenue": revenue,
         "revenue_previous": revenue_previous,
         "revenue_growth": (revenue / revenue_previous - 1.0 if revenue_previous > 0 else np.nan),
         "margin": margin,
-        "margin_rate": _ratio(margin, revenue),
-        "revenue_per_customer": _ratio(revenue, active),
-        "new_customers": moves["new"],
-        "lost_customers": moves["lost"],
-        "churn_rate": float(_churn_of_last_period(counts)[0]),
+        "margin_rate": ratio(margin, revenue),
+        "revenue_per_customer": ratio(revenue, active),
+        "new_customers": int(moves["new"].iloc[0]),
+        "lost_customers": int(moves["lost"].iloc[0]),
+        "churn_rate": float(moves["churn_rate"].iloc[0]),
     }
-    return MappingProxyType(kpis)
+    if customers is not None and "potential" in customers:
+        potential = float(customers["potential"].sum())
+        kpis["potential"] = potential
+        kpis["penetration"] = ratio(revenue, potential, positive=True)
+    return pd.Series(kpis, dtype=float, name="value")

@@ -28,7 +28,7 @@ from matplotlib.patches import FancyBboxPatch, Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from portfolio_lib import i18n
-from portfolio_lib.engine.aggregate import PERIOD_MONTHS
+from portfolio_lib.engine.tables import PERIOD_MONTHS
 from portfolio_lib.i18n import label
 
 __all__ = [

@@ -28,27 +28,17 @@ horizon changes (:func:`clv_study` with ``models=``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import suppress
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
-from portfolio_lib import i18n
 from portfolio_lib.config import DEFAULTS
 from portfolio_lib.data.errors import PortfolioDataError
-from portfolio_lib.engine.aggregate import (
-    Aggregates,
-    Period,
-    _grid_key,
-    _same_customers,
-    _views,
-    _window_arrays,
-)
+from portfolio_lib.engine.aggregate import Aggregates
 from portfolio_lib.metrics.alerts import alerts_by_rep, customer_alerts
 from portfolio_lib.metrics.balance import (
     _check_abc_cuts,
@@ -58,7 +48,6 @@ from portfolio_lib.metrics.balance import (
     _pmg_thresholds,
     abc_classes,
     class_summary,
-    concentration,
     dependence_alerts,
     lifecycle_phases,
     lifecycle_summary,
@@ -66,24 +55,9 @@ from portfolio_lib.metrics.balance import (
     potential_matrix,
     potential_matrix_summary,
 )
-from portfolio_lib.metrics.clv import simple_clv
-from portfolio_lib.metrics.costs import (
-    _acquisition_costs,
-    _cost_summary,
-    ltv_to_cac,
-)
-from portfolio_lib.metrics.costs import _Inputs as _CostInputs
-from portfolio_lib.metrics.movements import (
-    annual_churn,
-    cohort_matrix,
-    cohort_table,
-    movements,
-    revenue_bridge,
-)
 from portfolio_lib.metrics.rfm import _buyers as _rfm_buyers
 from portfolio_lib.metrics.rfm import _codes as _rfm_codes
 from portfolio_lib.metrics.rfm import _rfm_scores, _rfm_table, rfm_segments, rfm_summary
-from portfolio_lib.metrics.weight import headline_kpis, weight_by, weight_over_time
 from portfolio_lib.runtime import later, parallel_map, second_thread
 from portfolio_lib.studies.base import (
     Note,
@@ -99,6 +73,10 @@ from portfolio_lib.studies.clv import (
     clv_study,
     fit_clv_models,
 )
+from portfolio_lib.studies.costs import CostsStudy, costs_study
+from portfolio_lib.studies.movements import MovementsStudy, movements_study
+from portfolio_lib.studies.overview import OverviewStudy, overview_study
+from portfolio_lib.studies.weight import WEIGHT_GROUPS, WeightStudy, weight_study
 
 _T = TypeVar("_T")
 
@@ -127,450 +105,6 @@ __all__ = [
     "rfm_study",
     "weight_study",
 ]
-
-# Parameters of the notebooks that config.DEFAULTS does not document yet (requested from the
-# lead); the notebooks' own defaults until then.
-_BRIDGE_PERIOD: Period = DEFAULTS["bridge_period"]
-_COHORT_PERIOD: Period = DEFAULTS["cohort_period"]
-#: Customer attributes the weight study splits by.
-WEIGHT_GROUPS: tuple[str, ...] = ("segment", "sales_rep", "region")
-
-# Sentences of the notes (the notebooks and the explorers show them as they are).
-i18n.register(
-    {
-        "note_annual_churn_undefined": {
-            "fr": "Aucun client n'était actif il y a 12 mois : le taux d'attrition annuel, donc "
-            "la durée de vie de la CLV simple, n'est pas défini.",
-            "en": "No customer was active 12 months ago: the annual churn rate, hence the "
-            "lifetime of the simple CLV, is undefined.",
-        },
-    }
-)
-
-
-# --------------------------------------------------------------------------------------------
-# 00 overview
-
-
-@dataclass(frozen=True, eq=False, repr=False)
-class OverviewStudy(StudyResult):
-    """Headline figures of the portfolio (the overview tiles).
-
-    Attributes
-    ----------
-    kpis : pandas.Series
-        :func:`portfolio_lib.metrics.weight.headline_kpis` over the activity window.
-    concentration : pandas.Series
-        :func:`portfolio_lib.metrics.balance.concentration` of the window's revenue.
-    notes : tuple
-    """
-
-    kpis: pd.Series
-    concentration: pd.Series
-    notes: tuple[StudyNote, ...] = ()
-
-
-def overview_study(
-    agg: Aggregates, *, activity_window: int = DEFAULTS["activity_window"]
-) -> OverviewStudy:
-    """Headline KPIs and concentration over the last ``activity_window`` months.
-
-    Parameters
-    ----------
-    agg : Aggregates
-    activity_window : int, default 12
-
-    Returns
-    -------
-    OverviewStudy
-    """
-    kpis = headline_kpis(
-        agg.monthly, months=agg.months, customers=agg.customers, window=activity_window
-    )
-    totals = _window_frame(agg, activity_window, ["revenue"])  # all concentration reads
-    return OverviewStudy(kpis=kpis, concentration=concentration(totals))
-
-
-# --------------------------------------------------------------------------------------------
-# 01 weight
-
-
-@dataclass(frozen=True, eq=False, repr=False)
-class WeightStudy(StudyResult):
-    """Weight of the portfolio (notebook 01).
-
-    Attributes
-    ----------
-    kpis : pandas.Series
-        :func:`portfolio_lib.metrics.weight.headline_kpis` (window = activity window).
-    trend : pandas.DataFrame
-        :func:`portfolio_lib.metrics.weight.weight_over_time` per period.
-    by : mapping
-        ``{attribute: weight_by table}`` for each attribute of ``groups`` that the customer
-        table has (read-only mapping; a missing attribute is a note).
-    notes : tuple
-    """
-
-    kpis: pd.Series
-    trend: pd.DataFrame
-    by: Mapping[str, pd.DataFrame]
-    notes: tuple[StudyNote, ...] = ()
-
-
-def weight_study(
-    agg: Aggregates,
-    *,
-    period: Period = DEFAULTS["period"],
-    activity_window: int = DEFAULTS["activity_window"],
-    groups: Iterable[str] = WEIGHT_GROUPS,
-) -> WeightStudy:
-    """Headline KPIs, revenue and active customers per period, weight of each group.
-
-    Parameters
-    ----------
-    agg : Aggregates
-    period : {'month', 'quarter', 'year'}, default 'month'
-    activity_window : int, default 12
-        Months of trailing revenue that make a customer active (and of the group windows).
-    groups : iterable of str, default ('segment', 'sales_rep', 'region')
-        Attributes to weigh; those missing from the customer table give a
-        ``missing_attribute`` note.
-
-    Returns
-    -------
-    WeightStudy
-    """
-    notes: list[StudyNote] = []
-    kpis = headline_kpis(
-        agg.monthly, months=agg.months, customers=agg.customers, window=activity_window
-    )
-    trend = weight_over_time(
-        agg.monthly,
-        months=agg.months,
-        customers=agg.customers,
-        period=period,
-        activity_window=activity_window,
-    )
-    by: dict[str, pd.DataFrame] = {}
-    for column in groups:
-        table = attempt(
-            notes,
-            lambda column=column: weight_by(
-                agg.monthly,
-                months=agg.months,
-                customers=agg.customers,
-                by=column,
-                window=activity_window,
-            ),
-        )
-        if table is not None:
-            by[column] = table
-    return WeightStudy(kpis=kpis, trend=trend, by=MappingProxyType(by), notes=tuple(notes))
-
-
-# --------------------------------------------------------------------------------------------
-# 02 movements
-
-
-@dataclass(frozen=True, eq=False, repr=False)
-class MovementsStudy(StudyResult):
-    """Movements of the portfolio (notebook 02).
-
-    Attributes
-    ----------
-    movements : pandas.DataFrame
-        :func:`portfolio_lib.metrics.movements.movements` per ``period``.
-    bridge : pandas.DataFrame or None
-        :func:`portfolio_lib.metrics.movements.revenue_bridge` per ``bridge_period``; None (and a
-        note) when the data hold a single period end.
-    cohorts : pandas.DataFrame
-        :func:`portfolio_lib.metrics.movements.cohort_table` per ``cohort_period``.
-    cohort_active, cohort_revenue : pandas.DataFrame
-        Its triangles of active share and revenue share (:func:`cohort_matrix`).
-    notes : tuple
-    """
-
-    movements: pd.DataFrame
-    bridge: pd.DataFrame | None
-    cohorts: pd.DataFrame
-    cohort_active: pd.DataFrame
-    cohort_revenue: pd.DataFrame
-    notes: tuple[StudyNote, ...] = ()
-
-
-def movements_study(
-    agg: Aggregates,
-    *,
-    period: Period = DEFAULTS["period"],
-    activity_window: int = DEFAULTS["activity_window"],
-    bridge_period: Period = _BRIDGE_PERIOD,
-    cohort_period: Period = _COHORT_PERIOD,
-) -> MovementsStudy:
-    """New, reactivated, retained and lost customers, revenue bridge and cohorts.
-
-    Parameters
-    ----------
-    agg : Aggregates
-    period : {'month', 'quarter', 'year'}, default 'month'
-        Periods of the movements and churn.
-    activity_window : int, default 12
-        Months of trailing revenue that make a customer active (and of the bridge windows).
-    bridge_period : {'month', 'quarter', 'year'}, default 'year'
-        Spacing of the period ends the revenue bridge compares.
-    cohort_period : {'month', 'quarter', 'year'}, default 'quarter'
-        Cohorts of first purchase.
-
-    Returns
-    -------
-    MovementsStudy
-    """
-    notes: list[StudyNote] = []
-    moves = movements(
-        agg.monthly, months=agg.months, period=period, activity_window=activity_window
-    )
-    # Needs two period ends: history_too_short with a single one (4 months by year).
-    bridge = attempt(
-        notes,
-        lambda: revenue_bridge(
-            agg.monthly, months=agg.months, period=bridge_period, window=activity_window
-        ),
-    )
-    cohorts = cohort_table(agg.monthly, months=agg.months, period=cohort_period)
-    return MovementsStudy(
-        movements=moves,
-        bridge=bridge,
-        cohorts=cohorts,
-        cohort_active=cohort_matrix(cohorts, value="active_share"),
-        cohort_revenue=cohort_matrix(cohorts, value="revenue_share"),
-        notes=tuple(notes),
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# 03 costs
-
-
-@dataclass(frozen=True, eq=False, repr=False)
-class CostsStudy(StudyResult):
-    """Acquisition and retention costs (notebook 03), on the whole portfolio.
-
-    Attributes
-    ----------
-    summary : pandas.DataFrame or None
-        :func:`portfolio_lib.metrics.costs.cost_summary` per ``period`` (CAC, CRC, payback); None
-        without cost table nor budget.
-    yearly : pandas.DataFrame or None
-        The same per year.
-    channel_costs : pandas.DataFrame or None
-        :func:`portfolio_lib.metrics.costs.acquisition_costs` per year and channel (only with a cost
-        table, and a customer table with ``acquisition_channel``).
-    annual_churn : float or None
-        Churn of the last 12 months (:func:`portfolio_lib.metrics.movements.annual_churn`); None
-        (and a note) with less than 13 months of history or nobody active a year ago.
-    clv : pandas.DataFrame or None
-        :func:`portfolio_lib.metrics.clv.simple_clv` of the whole portfolio (row ``"total"``).
-    ltv : float or None
-        Its CLV, the LTV.
-    ltv_to_cac : float or None
-        LTV over the CAC of the last year.
-    notes : tuple
-    """
-
-    summary: pd.DataFrame | None
-    yearly: pd.DataFrame | None
-    channel_costs: pd.DataFrame | None
-    annual_churn: float | None
-    clv: pd.DataFrame | None
-    ltv: float | None
-    ltv_to_cac: float | None
-    notes: tuple[StudyNote, ...] = ()
-
-
-def _portfolio_churn(agg: Aggregates, activity_window: int) -> float:
-    """``annual_churn`` of the whole portfolio, kept with the monthly table.
-
-    The costs and CLV studies both read it: the second takes the first's value (the table's
-    cache, see ``aggregate._views``: recomputed whenever the table changes).
-    """
-    return _views(agg.monthly).get(
-        ("annual_churn", _grid_key(agg.months), int(activity_window)),
-        lambda: annual_churn(agg.monthly, months=agg.months, activity_window=activity_window),
-    )
-
-
-def _annual_churn(agg: Aggregates, activity_window: int, notes: list[StudyNote]) -> float | None:
-    """The portfolio's annual churn, or None (with the reason in ``notes``) when unavailable.
-
-    Unavailable when the history is shorter than 13 months (``history_too_short``) or when
-    nobody was active 12 months ago (the rate is undefined).
-    """
-    churn = attempt(notes, lambda: _portfolio_churn(agg, activity_window))
-    if churn is not None and not churn >= 0:  # NaN: nobody to lose a year ago
-        notes.append(Note("note_annual_churn_undefined"))
-        return None
-    return churn
-
-
-def _portfolio_simple_clv(
-    agg: Aggregates, window: int, churn: float, max_lifetime_years: float
-) -> pd.DataFrame:
-    """``simple_clv`` of the whole table's totals over the last ``window`` months (a copy).
-
-    The costs study's LTV and the CLV study's simple total are this same figure (the CLV
-    study's totals only add the customers' attributes, which a total does not read): the
-    second takes the first's, kept with the monthly table (``aggregate._views``: recomputed
-    whenever the table changes).
-    """
-    key = (
-        "simple_clv_total",
-        _grid_key(agg.months),
-        int(window),
-        float(churn),
-        float(max_lifetime_years),
-    )
-    total = _views(agg.monthly).get(
-        key,
-        lambda: simple_clv(
-            _window_frame(agg, window, ["revenue", "orders", "margin"]),
-            annual_churn=churn,
-            max_lifetime_years=max_lifetime_years,
-        ),
-    )
-    return total.copy()
-
-
-def _window_frame(agg: Aggregates, window: int, names: Sequence[str]) -> pd.DataFrame:
-    """Columns ``names`` of ``window_totals`` for a reader of their values only (not the
-    index, not the dtype of orders), as a frame over the table's kept read-only arrays: no
-    copies, no index of a million ids (~0.7 ms against ~9.5 on 1.26M customers).
-
-    Orders are the kept floats; margin is left out when the log has none (``window_totals``
-    gives NaN: unknown either way).
-    """
-    _, arrays = _window_arrays(agg.monthly, agg.months, window=window)
-    if not _views(agg.monthly).has_values("margin"):
-        names = [name for name in names if name != "margin"]
-    return pd.DataFrame({name: arrays[name] for name in names}, copy=False)
-
-
-def _grouping_totals(agg: Aggregates, window: int, attributes: Sequence[str]) -> pd.DataFrame:
-    """What the CLV study's simple CLVs by group read of ``customer_totals(agg, window=window)``.
-
-    The window's revenue, orders and margin (:func:`_window_frame`, the table's kept arrays)
-    and the customers' ``attributes``: no copy of the customer table (~20 ms on 1.26M
-    customers). ``customer_totals`` itself when an attribute is missing (its error lists the
-    table's columns) or the customers are not the monthly table's.
-    """
-    customers = agg.customers
-    index, _ = _window_arrays(agg.monthly, agg.months, window=window)
-    if any(name not in customers.columns for name in attributes) or not _same_customers(
-        index, customers["customer_id"]
-    ):
-        return customer_totals(agg, window=window)
-    frame = _window_frame(agg, window, ["revenue", "orders", "margin"])
-    for name in dict.fromkeys(attributes):
-        frame[name] = customers[name].array
-    return frame
-
-
-def costs_study(
-    full_agg: Aggregates,
-    costs: pd.DataFrame | None,
-    *,
-    period: Period = DEFAULTS["period"],
-    activity_window: int = DEFAULTS["activity_window"],
-    acquisition_budget: float | None = None,
-    retention_budget: float | None = None,
-    payback_horizon_months: int = DEFAULTS["payback_horizon_months"],
-) -> CostsStudy:
-    """CAC, CRC, CAC payback per period and per year, CAC by channel, LTV and LTV/CAC.
-
-    Spend is company-wide: pass the whole portfolio (``Prepared.full``), not a filtered one.
-
-    Parameters
-    ----------
-    full_agg : Aggregates
-        The unfiltered portfolio.
-    costs : pandas.DataFrame or None
-        Canonical cost table (:func:`portfolio_lib.data.load.load_costs`); None to use the budgets.
-    period : {'month', 'quarter', 'year'}, default 'month'
-    activity_window : int, default 12
-        Months of trailing revenue that make a customer active (retained customers, CRC).
-    acquisition_budget, retention_budget : float, optional
-        € per month, used only without a cost table; None or 0 for none.
-    payback_horizon_months : int, default 12
-        Months of margin after the first purchase counted for the CAC payback.
-
-    Returns
-    -------
-    CostsStudy
-    """
-    notes: list[StudyNote] = []
-    options = {
-        "activity_window": activity_window,
-        "acquisition_budget": acquisition_budget or None,
-        "retention_budget": retention_budget or None,
-        "horizon_months": payback_horizon_months,
-    }
-    # The tables share the customers' first purchases and payback sums (derived once).
-    inputs = _CostInputs(full_agg.customers, full_agg.months, full_agg.monthly)
-
-    def channel_costs_with_notes() -> tuple[pd.DataFrame | None, list[StudyNote]]:
-        found: list[StudyNote] = []
-        channel = attempt(
-            found, lambda: _acquisition_costs(costs, inputs, period="year", by_channel=True)
-        )
-        return channel, found
-
-    with second_thread(len(full_agg.customers)) as background:
-        spend = costs is not None or options["acquisition_budget"] or options["retention_budget"]
-        # On the second thread, the longest parts: the first purchases and payback sums, then
-        # the CAC by channel (budgets have none); meanwhile the LTV and the tables here (which
-        # wait for the first purchases made there: see _CostInputs).
-        if background is not None and spend and payback_horizon_months >= 1:
-            with suppress(Exception):  # bad inputs: raised again by the tables below
-                inputs.start_payback_sums(background, payback_horizon_months, None)
-        channel = None if costs is None else later(background, channel_costs_with_notes)
-        # LTV = simple CLV, whose expected lifetime is 1 / the annual churn (the last 12
-        # months); its notes come after the tables' notes, an error of it after theirs.
-        churn_notes: list[StudyNote] = []
-        churn = clv = ltv = ltv_error = None
-        try:
-            churn = _annual_churn(full_agg, activity_window, churn_notes)
-            if churn is not None:
-                clv = _portfolio_simple_clv(
-                    full_agg,
-                    DEFAULTS["activity_window"],
-                    churn,
-                    DEFAULTS["clv_max_lifetime_years"],
-                )
-                ltv = float(clv.loc["total", "clv"])
-        except Exception as error:  # raised where the serial study raised it
-            ltv_error = error
-        summary = attempt(notes, lambda: _cost_summary(costs, inputs, period=period, **options))
-        yearly = None
-        if summary is not None:
-            yearly = _cost_summary(costs, inputs, period="year", **options)
-        channel_costs = None
-        if channel is not None:  # budgets have no channel
-            channel_costs, found = channel()
-            notes += found
-    if ltv_error is not None:
-        raise ltv_error
-    notes += churn_notes
-    ratio = None
-    if ltv is not None and yearly is not None:
-        ratio = ltv_to_cac(ltv, yearly["cac"].iloc[-1])
-    return CostsStudy(
-        summary=summary,
-        yearly=yearly,
-        channel_costs=channel_costs,
-        annual_churn=churn,
-        clv=clv,
-        ltv=ltv,
-        ltv_to_cac=ratio,
-        notes=tuple(notes),
-    )
 
 
 # --------------------------------------------------------------------------------------------

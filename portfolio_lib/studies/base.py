@@ -1,8 +1,9 @@
-"""What every study shares: notes on parts not shown, the results' repr, the customer totals."""
+"""What every study shares: notes on parts not shown, the results' repr, the customer totals,
+the window's totals and the portfolio's annual churn and simple CLV (costs and CLV studies)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import TypeVar
 
@@ -11,9 +12,34 @@ import pandas as pd
 from portfolio_lib import i18n
 from portfolio_lib.config import DEFAULTS
 from portfolio_lib.data.errors import DataQualityWarning, PortfolioDataError
-from portfolio_lib.engine.aggregate import Aggregates, _same_customers, window_totals
+from portfolio_lib.engine.aggregate import Aggregates
+from portfolio_lib.engine.tables import same_customers, views, window_arrays, window_totals
+from portfolio_lib.metrics.clv import simple_clv
+from portfolio_lib.metrics.movements import annual_churn
 
-__all__ = ["Note", "StudyNote", "StudyResult", "attempt", "customer_totals", "describe_value"]
+__all__ = [
+    "Note",
+    "StudyNote",
+    "StudyResult",
+    "annual_churn_or_note",
+    "attempt",
+    "customer_totals",
+    "describe_value",
+    "grouping_totals",
+    "portfolio_simple_clv",
+    "window_frame",
+]
+
+i18n.register(
+    {
+        "note_annual_churn_undefined": {
+            "fr": "Aucun client n'était actif il y a 12 mois : le taux d'attrition annuel, donc "
+            "la durée de vie de la CLV simple, n'est pas défini.",
+            "en": "No customer was active 12 months ago: the annual churn rate, hence the "
+            "lifetime of the simple CLV, is undefined.",
+        },
+    }
+)
 
 # --------------------------------------------------------------------------------------------
 # Notes
@@ -93,7 +119,7 @@ def customer_totals(agg: Aggregates, *, window: int = DEFAULTS["activity_window"
     """The customer table with its revenue, margin and orders over the last ``window`` months.
 
     The attributes of ``agg.customers`` (and the purchase summary) followed by ``revenue``,
-    ``margin``, ``orders`` and ``active`` of :func:`portfolio_lib.engine.aggregate.window_totals`,
+    ``margin``, ``orders`` and ``active`` of :func:`portfolio_lib.engine.tables.window_totals`,
     which replace the all-time totals: what the balance and CLV analyses read as yearly
     figures. Explorers compute it once and pass it to the studies (``totals=``).
 
@@ -110,6 +136,60 @@ def customer_totals(agg: Aggregates, *, window: int = DEFAULTS["activity_window"
     """
     totals = window_totals(agg.monthly, agg.months, window=window)
     attributes = agg.customers.drop(columns=["revenue", "margin", "orders"])
-    if _same_customers(totals.index, attributes["customer_id"]):  # the Aggregates invariant
+    if same_customers(totals.index, attributes["customer_id"]):  # the Aggregates invariant
         return attributes.assign(**{name: totals[name].to_numpy() for name in totals.columns})
     return attributes.join(totals, on="customer_id")
+
+
+def window_frame(agg: Aggregates, window: int, names: Sequence[str]) -> pd.DataFrame:
+    """Columns ``names`` of :func:`~portfolio_lib.engine.tables.window_totals` for a reader of
+    their values only (not the index, not the dtype of orders): the table's kept arrays, no
+    copy. Margin is left out when the log has none (unknown either way)."""
+    _, arrays = window_arrays(agg.monthly, agg.months, window=window)
+    if not views(agg.monthly).has_values("margin"):
+        names = [name for name in names if name != "margin"]
+    return pd.DataFrame({name: arrays[name] for name in names}, copy=False)
+
+
+def grouping_totals(agg: Aggregates, window: int, attributes: Sequence[str]) -> pd.DataFrame:
+    """What the simple CLVs by group read of ``customer_totals(agg, window=window)``: the
+    window's revenue, orders and margin (:func:`window_frame`) and the customers'
+    ``attributes``. ``customer_totals`` itself when an attribute is missing (its error lists
+    the table's columns) or the customers are not the monthly table's."""
+    customers = agg.customers
+    index, _ = window_arrays(agg.monthly, agg.months, window=window)
+    if any(name not in customers.columns for name in attributes) or not same_customers(
+        index, customers["customer_id"]
+    ):
+        return customer_totals(agg, window=window)
+    frame = window_frame(agg, window, ["revenue", "orders", "margin"])
+    for name in dict.fromkeys(attributes):
+        frame[name] = customers[name].array
+    return frame
+
+
+def annual_churn_or_note(
+    agg: Aggregates, activity_window: int, notes: list[StudyNote]
+) -> float | None:
+    """The portfolio's :func:`~portfolio_lib.metrics.movements.annual_churn`, or None with the
+    reason in ``notes``: history shorter than 13 months (``history_too_short``), or nobody
+    active 12 months ago (the rate is undefined)."""
+    churn = attempt(
+        notes, lambda: annual_churn(agg.monthly, months=agg.months, activity_window=activity_window)
+    )
+    if churn is not None and not churn >= 0:  # NaN: nobody to lose a year ago
+        notes.append(Note("note_annual_churn_undefined"))
+        return None
+    return churn
+
+
+def portfolio_simple_clv(
+    agg: Aggregates, window: int, churn: float, max_lifetime_years: float
+) -> pd.DataFrame:
+    """:func:`~portfolio_lib.metrics.clv.simple_clv` of the whole portfolio's totals over the
+    last ``window`` months (row ``"total"``): the costs study's LTV, the CLV study's total."""
+    return simple_clv(
+        window_frame(agg, window, ["revenue", "orders", "margin"]),
+        annual_churn=churn,
+        max_lifetime_years=max_lifetime_years,
+    )

@@ -13,7 +13,7 @@ import pandas as pd
 
 from portfolio_lib.config import DEFAULTS
 from portfolio_lib.i18n import register
-from portfolio_lib.metrics.balance import window_revenue
+from portfolio_lib.metrics.balance import customer_window_revenue
 from portfolio_lib.metrics.common import (
     change,
     column_of,
@@ -121,9 +121,7 @@ def customer_alerts(
         raise ValueError(f"top_at_risk must be >= 0, got {top_at_risk!r}")
     analysis = "risk alerts"
     ids = customer_ids(customers, analysis)
-    windows = window_revenue(monthly, months, window=window)
-    if not windows.index.equals(pd.Index(ids)):
-        windows = windows.reindex(ids, fill_value=0.0)
+    windows = customer_window_revenue(monthly, customers, months=months, window=window)
     recent = windows["revenue_recent"].to_numpy()
     previous = windows["revenue_previous"].to_numpy()
     end = pd.Timestamp(as_of).normalize()
@@ -139,9 +137,14 @@ def customer_alerts(
     drop = revenue_change < -drop_alert  # implies previous > 0, hence in scope
     overdue = (gap_ratio > gap_alert) & in_scope
     alerted = drop | overdue
-    largest = descending_ranking(ids, recent + previous)[: int(top_at_risk)]
     top = np.zeros(len(ids), dtype=bool)
-    top[largest] = True
+    k = min(int(top_at_risk), len(ids))
+    if k:
+        # Only the customers at or above the k-th largest revenue can be among the k largest.
+        both = recent + previous
+        candidates = np.flatnonzero(both >= np.partition(both, -k)[-k])
+        ranked = candidates[descending_ranking(ids.take(candidates), both[candidates])]
+        top[ranked[:k]] = True
     top_alert = top & alerted & (recent + previous > 0)
     at_risk = np.where(drop, previous, recent)
 

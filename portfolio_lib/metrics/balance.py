@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from portfolio_lib.config import DEFAULTS
-from portfolio_lib.engine.aggregate import window_totals
+from portfolio_lib.engine.aggregate import _same_customers, window_totals
 from portfolio_lib.i18n import register
 from portfolio_lib.metrics.common import (
     change,
@@ -50,6 +50,7 @@ __all__ = [
     "check_abc_cuts",
     "class_summary",
     "concentration",
+    "customer_window_revenue",
     "dependence_alerts",
     "lifecycle_phases",
     "lifecycle_summary",
@@ -638,6 +639,38 @@ def window_revenue(
     return pd.DataFrame({"revenue_recent": recent, "revenue_previous": previous})
 
 
+def customer_window_revenue(
+    monthly: pd.DataFrame,
+    customers: pd.DataFrame,
+    *,
+    months: pd.DatetimeIndex,
+    window: int = DEFAULTS["lifecycle_window_months"],
+) -> pd.DataFrame:
+    """:func:`window_revenue` in the row order of ``customers`` (customers absent: 0).
+
+    Parameters
+    ----------
+    monthly : pandas.DataFrame
+        ``Aggregates.monthly``.
+    customers : pandas.DataFrame
+        One row per customer, ``customer_id`` column or index (``Aggregates.customers``).
+    months : pandas.DatetimeIndex
+        ``Aggregates.months``.
+    window : int, default 12
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``revenue_recent`` and ``revenue_previous``, one row per row of ``customers``, with
+        a RangeIndex.
+    """
+    ids = customer_ids(customers, "window revenue")
+    windows = window_revenue(monthly, months, window=window)
+    if not _same_customers(windows.index, ids):
+        windows = windows.reindex(ids, fill_value=0.0)
+    return windows.reset_index(drop=True)
+
+
 def lifecycle_phases(
     monthly: pd.DataFrame,
     customers: pd.DataFrame,
@@ -691,9 +724,7 @@ def lifecycle_phases(
     if growth < 0:
         raise ValueError(f"growth must be >= 0, got {growth!r}")
     ids = customer_ids(customers, "lifecycle")
-    windows = window_revenue(monthly, months, window=window_months)
-    if not windows.index.equals(pd.Index(ids)):
-        windows = windows.reindex(ids, fill_value=0.0)
+    windows = customer_window_revenue(monthly, customers, months=months, window=window_months)
     recent = windows["revenue_recent"].to_numpy()
     previous = windows["revenue_previous"].to_numpy()
     keep = np.flatnonzero((recent > 0) | (previous > 0))

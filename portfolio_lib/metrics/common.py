@@ -75,7 +75,7 @@ def descending_ranking(ids: pd.Series, values: np.ndarray) -> np.ndarray:
     if ids.is_monotonic_increasing:
         by_id = np.arange(len(ids))
     else:
-        by_id = np.argsort(ids.to_numpy(), kind="stable")
+        by_id = ids.argsort(kind="stable").to_numpy()
     return by_id[np.argsort(-np.asarray(values)[by_id], kind="stable")]
 
 

@@ -214,9 +214,17 @@ def rfm_table(
 
 
 def _score(values: np.ndarray, bins: int) -> np.ndarray:
-    """Quantile score 1..bins: ceil(bins x rank / n), with ties given their lowest rank."""
-    rank = pd.Series(values).rank(method="min").to_numpy()
-    return np.ceil(bins * rank / len(values)).astype(np.int64)
+    """Quantile score 1..bins: ceil(bins x rank / n), with ties given their lowest rank.
+
+    Read off order statistics instead of ranking every value: score <= s exactly when
+    rank <= s n / bins, i.e. when fewer than k_s = floor(s n / bins) values are smaller, i.e.
+    when the value is at most the k_s-th smallest value (never when k_s = 0). So the score is
+    1 plus the number of s in 1..bins-1 whose threshold is 0 or below the value.
+    """
+    n = len(values)
+    k = np.arange(1, bins) * n // bins
+    thresholds = np.sort(values)[k[k > 0] - 1]
+    return 1 + np.count_nonzero(k == 0) + np.searchsorted(thresholds, values, side="left")
 
 
 def rfm_scores(rfm: pd.DataFrame, *, bins: int = DEFAULTS["rfm_bins"]) -> pd.DataFrame:
@@ -255,12 +263,11 @@ def rfm_scores(rfm: pd.DataFrame, *, bins: int = DEFAULTS["rfm_bins"]) -> pd.Dat
     missing = [c for c in ("days_since_last", "orders", "monetary") if c not in rfm.columns]
     if missing:
         raise ValueError(f"rfm_scores needs the output of rfm_table; missing columns {missing}")
-    out = rfm.copy()
-    out["r_score"] = _score(-numbers(rfm, "days_since_last", "RFM"), int(bins))  # recent: high
-    out["f_score"] = _score(numbers(rfm, "orders", "RFM"), int(bins))
-    out["m_score"] = _score(numbers(rfm, "monetary", "RFM"), int(bins))
-    code = out["r_score"] * 100 + out["f_score"] * 10 + out["m_score"]
-    out["rfm_code"] = code.astype("str")
+    r = _score(-numbers(rfm, "days_since_last", "RFM"), int(bins))  # the most recent: high
+    f = _score(numbers(rfm, "orders", "RFM"), int(bins))
+    m = _score(numbers(rfm, "monetary", "RFM"), int(bins))
+    code = pd.Series(r * 100 + f * 10 + m, index=rfm.index).astype("str")
+    out = rfm.assign(r_score=r, f_score=f, m_score=m, rfm_code=code)
     out.attrs["bins"] = int(bins)
     return out
 
@@ -377,9 +384,7 @@ def rfm_segments(
     lookup = np.zeros((_N_SCORES + 1, _N_SCORES + 1), dtype=np.int8)
     for (ri, fi), key in cells.items():
         lookup[ri, fi] = categories.index(key)
-    out = scores.copy()
-    out["rfm_segment"] = pd.Categorical.from_codes(lookup[r, f], categories=categories)
-    return out
+    return scores.assign(rfm_segment=pd.Categorical.from_codes(lookup[r, f], categories=categories))
 
 
 def rfm_summary(segments: pd.DataFrame, *, lang: str | None = None) -> pd.DataFrame:

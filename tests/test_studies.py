@@ -806,31 +806,6 @@ def test_side_by_side_is_the_concat_of_the_taken_rows():
     assert twice["customer_id"].iloc[0].tolist() == ["c", "a"]
 
 
-def test_rows_are_pandas_take_of_the_rows():
-    """Column by column takes give frame.take(rows) and the boolean filter (index labels kept)."""
-    frame = pd.DataFrame(
-        {
-            "customer_id": pd.Categorical(["c", "a", "b", "d", "e"]),
-            "name": pd.array(["Cé", None, "Bo", "Di", "Ed"], dtype="str"),
-            "since": pd.to_datetime(["2024-01-02", None, "2023-05-06", "2025-01-01", None]),
-            "revenue": [1.5, -0.0, np.nan, 0.1 + 0.2, 4.0],
-            "orders": np.array([3, 1, 7, 0, 2], dtype=np.int64),
-            "active": [True, False, True, True, False],
-        },
-        index=[10, 11, 12, 13, 14],
-    )
-    for rows in ([0, 2, 3], [4, 0, 0], [], [1]):
-        rows = np.array(rows, dtype=np.intp)
-        assert_frame_equal(studies._rows(frame, rows), frame.take(rows), check_exact=True)
-    buyers = studies._rows(frame, np.flatnonzero(frame["active"]))
-    assert_frame_equal(buyers, frame[frame["active"]], check_exact=True)
-    # Rows 0, 2, 3 keep their labels 10, 12, 13 and the -0.0 / NaN they hold.
-    assert buyers.index.tolist() == [10, 12, 13] and buyers["name"].tolist() == ["Cé", "Bo", "Di"]
-    # Repeated column names: pandas' own take.
-    twice = pd.concat([frame, frame[["revenue"]]], axis=1)
-    assert_frame_equal(studies._rows(twice, np.array([3, 1])), twice.take([3, 1]))
-
-
 @pytest.mark.parametrize("seed", range(6))
 def test_largest_positions_are_pandas_nlargest(seed):
     # Many ties (values on a coarse grid), NaNs, -0.0 next to 0.0 and infinities: the rows

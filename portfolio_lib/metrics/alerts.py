@@ -13,7 +13,6 @@ import pandas as pd
 
 from portfolio_lib.config import DEFAULTS
 from portfolio_lib.i18n import register
-from portfolio_lib.metrics.balance import customer_window_revenue
 from portfolio_lib.metrics.common import (
     change,
     column_of,
@@ -21,6 +20,7 @@ from portfolio_lib.metrics.common import (
     descending_ranking,
     numbers,
 )
+from portfolio_lib.metrics.lifecycle import customer_window_revenue
 
 __all__ = ["ALERT_KINDS", "alerts_by_rep", "customer_alerts"]
 
@@ -72,7 +72,7 @@ def customer_alerts(
     buying earlier are lost, not at risk; see the movements analysis):
 
     - ``revenue_recent`` / ``revenue_previous``: revenue over the last ``window`` months and the
-      ``window`` months before (as in the lifecycle, :func:`portfolio_lib.metrics.balance.window_revenue`);
+      ``window`` months before (as in the lifecycle, :func:`portfolio_lib.metrics.lifecycle.window_revenue`);
       ``revenue_change`` = recent / previous - 1 (NaN without previous revenue);
     - ``days_since_last``: days from ``last_purchase`` to ``as_of``;
     - ``usual_gap_days`` = recency / frequency of the lifetimes-style summary (days from the

@@ -9,17 +9,7 @@ import pandas as pd
 
 from portfolio_lib.config import DEFAULTS
 from portfolio_lib.engine.aggregate import Aggregates
-from portfolio_lib.metrics.balance import (
-    abc_classes,
-    class_summary,
-    concentration,
-    dependence_alerts,
-    lifecycle_phases,
-    lifecycle_summary,
-    pmg_classes,
-    potential_matrix,
-    potential_matrix_summary,
-)
+from portfolio_lib.metrics import balance
 from portfolio_lib.studies.base import StudyNote, StudyResult, attempt, customer_totals
 
 __all__ = ["BalanceStudy", "balance_study"]
@@ -124,15 +114,15 @@ def balance_study(
     """
     customers = customer_totals(agg, window=activity_window) if totals is None else totals
     buyers = customers[customers["active"].to_numpy(dtype=bool)]
-    abc = abc_classes(buyers, a_cut=a_cut, b_cut=b_cut)
-    pmg = pmg_classes(
+    abc = balance.abc_classes(buyers, a_cut=a_cut, b_cut=b_cut)
+    pmg = balance.pmg_classes(
         buyers,
         thresholds=tuple(pmg_thresholds) if pmg_thresholds else None,
         quantiles=tuple(pmg_quantiles),
     )
-    figures = concentration(buyers, top_n=top_n, dependence_alert=dependence_alert)
-    dependent = dependence_alerts(buyers, dependence_alert=dependence_alert)
-    phases = lifecycle_phases(
+    figures = balance.concentration(buyers, top_n=top_n, dependence_alert=dependence_alert)
+    dependent = balance.dependence_alerts(buyers, dependence_alert=dependence_alert)
+    phases = balance.lifecycle_phases(
         agg.monthly,
         agg.customers,
         months=agg.months,
@@ -143,7 +133,7 @@ def balance_study(
     notes: list[StudyNote] = []
     matrix = attempt(
         notes,
-        lambda: potential_matrix(
+        lambda: balance.potential_matrix(
             customers,
             potential_quantiles=tuple(potential_quantiles),
             penetration_cuts=tuple(penetration_cuts),
@@ -152,15 +142,15 @@ def balance_study(
     return BalanceStudy(
         buyers=buyers,
         abc=abc,
-        abc_mix=class_summary(abc, by="abc"),
+        abc_mix=balance.class_summary(abc, by="abc"),
         pmg=pmg,
-        pmg_mix=class_summary(pmg, by="pmg"),
+        pmg_mix=balance.class_summary(pmg, by="pmg"),
         pmg_thresholds=tuple(float(t) for t in pmg.attrs["thresholds"]),
         concentration=figures,
         dependent=dependent,
         phases=phases,
-        lifecycle=lifecycle_summary(phases),
+        lifecycle=balance.lifecycle_summary(phases),
         matrix=matrix,
-        matrix_cells=None if matrix is None else potential_matrix_summary(matrix),
+        matrix_cells=None if matrix is None else balance.potential_matrix_summary(matrix),
         notes=tuple(notes),
     )

@@ -190,7 +190,7 @@ def customer_alerts(
         "top_at_risk": top_alert[rows],
         "revenue_at_risk": at_risk[rows],
     }
-    return pd.DataFrame(columns)
+    return pd.DataFrame(columns, copy=False)  # new arrays
 
 
 def _days_since(last: pd.Series, end: pd.Timestamp) -> np.ndarray:

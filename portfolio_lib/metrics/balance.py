@@ -191,7 +191,8 @@ def pareto_table(customers: pd.DataFrame, *, value: str = "revenue") -> pd.DataF
             "share": share,
             "cumulative_share": cumulative,
             "customer_share": np.arange(1, n + 1) / n if n else np.empty(0),
-        }
+        },
+        copy=False,  # new arrays
     )
 
 
@@ -340,7 +341,8 @@ def abc_classes(
             value: ranked,
             "cumulative_share": table["cumulative_share"],
             "abc": abc,
-        }
+        },
+        copy=False,  # new arrays
     )
 
 
@@ -404,7 +406,7 @@ def pmg_classes(
             )
     pmg = _levels(values, [medium_from, large_from], PMG_CLASSES)
     pmg[~(values > 0)] = "small"
-    out = pd.DataFrame({"customer_id": ids, value: values, "pmg": pmg})
+    out = pd.DataFrame({"customer_id": ids, value: values, "pmg": pmg}, copy=False)
     out.attrs["thresholds"] = (medium_from, large_from)
     return out
 
@@ -647,7 +649,7 @@ def potential_matrix(
         columns["penetration_class"] == "low"
     )
     columns["gap"] = np.clip(pot - rev, 0, None)
-    return pd.DataFrame(columns)
+    return pd.DataFrame(columns, copy=False)  # new arrays
 
 
 def potential_matrix_summary(

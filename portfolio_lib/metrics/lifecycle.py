@@ -203,16 +203,16 @@ def lifecycle_phases(
     recent = windows["revenue_recent"].to_numpy()
     previous = windows["revenue_previous"].to_numpy()
     keep = np.flatnonzero((recent > 0) | (previous > 0))
-    first = column_of(customers, "first_purchase", "lifecycle").take(keep).to_numpy()
-    first = np.asarray(first, dtype="datetime64[ns]")
-    if np.isnat(first).any():
-        examples = ids.take(keep[np.isnat(first)]).head(3).tolist()
+    first = pd.to_datetime(column_of(customers, "first_purchase", "lifecycle").take(keep))
+    if first.isna().any():
+        examples = ids.take(keep[first.isna().to_numpy()]).head(3).tolist()
         raise ValueError(
             f"lifecycle: customers with revenue but no first_purchase date (e.g. {examples}); "
             "pass Aggregates.customers, which dates every buyer's first purchase."
         )
-    last_month = np.asarray(months[-1:], dtype="datetime64[M]")
-    tenure = np.maximum((last_month - first.astype("datetime64[M]")).astype(np.int64), 0)
+    last = pd.Timestamp(months[-1])
+    months_between = (last.year - first.dt.year) * 12 + (last.month - first.dt.month)
+    tenure = months_between.clip(lower=0).to_numpy(dtype=np.int64)
     recent, previous = recent[keep], previous[keep]
     trend = change(recent, previous)
     phase = np.select(
@@ -231,7 +231,8 @@ def lifecycle_phases(
             "action": pd.Categorical.from_codes(
                 phase, categories=[PHASE_ACTIONS[p] for p in PHASES], ordered=True
             ),
-        }
+        },
+        copy=False,  # new arrays
     )
 
 

@@ -209,7 +209,8 @@ def rfm_table(
             "days_since_last": days.astype(np.int64),
             "orders": orders,
             "monetary": numbers(customers, monetary, analysis)[keep],
-        }
+        },
+        copy=False,  # new arrays
     )
 
 

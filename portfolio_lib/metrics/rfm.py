@@ -217,10 +217,10 @@ def rfm_table(
 def _score(values: np.ndarray, bins: int) -> np.ndarray:
     """Quantile score 1..bins: ceil(bins x rank / n), with ties given their lowest rank.
 
-    Read off order statistics instead of ranking every value: score <= s exactly when
+    Read off order statistics rather than a rank per value: score <= s exactly when
     rank <= s n / bins, i.e. when fewer than k_s = floor(s n / bins) values are smaller, i.e.
     when the value is at most the k_s-th smallest value (never when k_s = 0). So the score is
-    1 plus the number of s in 1..bins-1 whose threshold is 0 or below the value.
+    1 plus the number of s in 1..bins-1 with k_s = 0 or a k_s-th smallest value below it.
     """
     n = len(values)
     k = np.arange(1, bins) * n // bins

@@ -14,14 +14,7 @@ from portfolio_lib.config import SAMPLE_FILES
 from portfolio_lib.data.load import load_portfolio
 from portfolio_lib.engine.aggregate import aggregate
 from portfolio_lib.engine.tables import window_totals
-from portfolio_lib.metrics.alerts import (
-    _counts_by_category,
-    _days_since,
-    _ranking_by_id,
-    alerts_by_rep,
-    customer_alerts,
-)
-from portfolio_lib.metrics.balance import _ranking
+from portfolio_lib.metrics.alerts import _days_since, alerts_by_rep, customer_alerts
 
 AS_OF = "2025-12-31"  # recent window = 2025, previous window = 2024
 
@@ -218,26 +211,7 @@ def test_sample_every_rep_has_alerts():
     assert (alerts[["revenue_drop", "overdue"]].any(axis=1)).all()
 
 
-@pytest.mark.parametrize("top", [0, 1, 20, 5_000])
-def test_alerts_on_two_threads_equal_the_one_pass(monkeypatch, top):
-    """The customers split in two halves (two threads) give the one-part alerts bit for bit,
-    top accounts included (each half's largest are candidates for the whole's)."""
-    from portfolio_lib.metrics import alerts as alerts_module
-
-    portfolio = load_portfolio(SAMPLE_FILES["transactions"], SAMPLE_FILES["customers"])
-    agg = aggregate(portfolio.transactions, portfolio.customers)
-    kwargs = {"months": agg.months, "as_of": agg.as_of, "top_at_risk": top}
-    one = customer_alerts(agg.monthly, agg.customers, **kwargs)
-    monkeypatch.setattr(alerts_module, "_TWO_THREADS_FROM", 2)
-    monkeypatch.setattr("portfolio_lib.runtime.THREADS", 2)
-    two = customer_alerts(agg.monthly, agg.customers, **kwargs)
-    pd.testing.assert_frame_equal(two, one, check_exact=True)
-    assert one["top_at_risk"].sum() > 0 if top >= 20 else one["top_at_risk"].sum() <= top
-
-
-# ------------------------------------------------------------------ fast paths vs pandas
-# customer_alerts ranks with int64 keys, counts days in numpy and alerts_by_rep counts a
-# categorical rep by its codes: each is pinned against the plain pandas operation it replaces.
+# ------------------------------------------------------------------ against plain pandas
 
 
 def _pandas_by_rep(alerts):
@@ -249,7 +223,7 @@ def _pandas_by_rep(alerts):
     return out
 
 
-def test_counts_by_category_equal_pandas_groupby():
+def test_alerts_by_rep_equals_pandas_groupby():
     rng = np.random.default_rng(11)
     n = 5000
     # Unobserved category "Zoé", missing reps, categories not in lexical order; revenue at risk
@@ -268,8 +242,6 @@ def test_counts_by_category_equal_pandas_groupby():
         }
     )
     expected = _pandas_by_rep(alerts)
-    got = _counts_by_category(alerts)
-    pd.testing.assert_frame_equal(got, expected, check_exact=True)
     assert expected.index.tolist() == ["Marc", "Léa", "Anne"]  # observed, in category order
     # The whole table, with every rep of a customer table (one without alerts), as the study
     # calls it: equal to the former pandas table, and the same as with string reps.
@@ -295,38 +267,16 @@ def test_counts_by_category_equal_pandas_groupby():
     )
 
 
-def test_distinct_reps_are_pandas_unique():
-    """_distinct reads a categorical's codes: pd.unique's values in order of first appearance
-    (missing included, unused categories left out); other inputs go to pd.unique."""
-    from portfolio_lib.metrics.alerts import _distinct
-
+def test_alerts_by_rep_lists_every_rep_given():
+    """Reps given as a categorical column (missing values, unused categories) or listed by
+    hand in order of appearance: the same table."""
     reps = pd.Series(
         pd.Categorical(
             ["Zoé", None, "Anne", "Zoé", "Marc", None, "Anne"],
             categories=["Anne", "Léa", "Marc", "Zoé"],
         )
     )
-    got = _distinct(reps)
-    assert got[0] == "Zoé" and math.isnan(got[1]) and got[2:] == ["Anne", "Marc"]  # by hand
     expected = list(pd.unique(reps))
-    assert len(got) == len(expected)
-    assert all(a == b or (a != a and b != b) for a, b in zip(got, expected, strict=True))
-    # no missing rep, and a table in category order: still the order of appearance
-    full = pd.Series(pd.Categorical(["Marc", "Anne", "Marc"], categories=["Anne", "Marc"]))
-    assert _distinct(full) == ["Marc", "Anne"] == list(pd.unique(full))
-    strings = pd.Series(["b", "a", "b"], dtype="str")
-    assert list(_distinct(strings)) == ["b", "a"]
-    # Long tables: every rep in the first rows (read there), a rep or a missing value seen
-    # only far down (the whole column read): pd.unique's order each time.
-    from portfolio_lib.metrics.alerts import _DISTINCT_HEAD
-
-    long = ["Marc", "Anne"] * _DISTINCT_HEAD
-    for tail in (["Anne"], ["Léa"], [None], ["Léa", None, "Zoé"]):
-        column = pd.Series(pd.Categorical(long + tail, categories=["Anne", "Léa", "Marc", "Zoé"]))
-        column = column if tail != ["Anne"] else column.cat.remove_unused_categories()
-        read, unique = _distinct(column), list(pd.unique(column))
-        assert len(read) == len(unique)
-        assert all(a == b or (a != a and b != b) for a, b in zip(read, unique, strict=True))
     # The table with every rep given: the same as with the reps listed by hand.
     alerts = pd.DataFrame(
         {
@@ -340,21 +290,6 @@ def test_distinct_reps_are_pandas_unique():
     pd.testing.assert_frame_equal(
         alerts_by_rep(alerts, reps=reps), alerts_by_rep(alerts, reps=expected), check_exact=True
     )
-
-
-def test_ranking_by_id_equals_balance_ranking():
-    rng = np.random.default_rng(5)
-    n = 3000
-    values = np.round(rng.lognormal(5, 1, n), 0)  # many ties
-    values[::7] = 0.0
-    values[1::7] = -0.0
-    subset = np.flatnonzero(rng.random(n) < 0.6)
-    sorted_ids = pd.Series(pd.Categorical([f"C{i:05d}" for i in range(n)]))
-    shuffled = pd.Series([f"C{i:05d}" for i in rng.permutation(n)], dtype="str")
-    for ids in (sorted_ids, shuffled):
-        np.testing.assert_array_equal(
-            subset[_ranking_by_id(ids, values[subset], subset)], _ranking(ids, values, subset)[0]
-        )
 
 
 def test_days_since_equals_pandas_timedelta_days():

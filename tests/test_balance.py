@@ -38,6 +38,7 @@ from portfolio_lib.metrics.balance import (
     potential_matrix_summary,
     window_revenue,
 )
+from portfolio_lib.metrics.common import descending_ranking
 
 
 @pytest.fixture
@@ -156,7 +157,7 @@ def test_class_summary_by_hand(four):
 )
 def test_class_summary_equals_the_converted_values_summary(revenue):
     """A float64 column without NaN is summed as it is: the summary of its _numbers values."""
-    from portfolio_lib.metrics.balance import _numbers
+    from portfolio_lib.metrics.common import numbers as _numbers
 
     classes = pd.DataFrame(
         {
@@ -316,8 +317,6 @@ def test_ranking_is_numpys_stable_sort(n, distinct, noise):
     With noise, equal amounts differ in their last bits (sums in another order, 0.1 + 0.2
     against 0.3): values the truncated sort keys cannot tell apart, put right afterwards.
     """
-    from portfolio_lib.metrics.balance import _descending_order, _descending_sort
-
     rng = np.random.default_rng(n + distinct)
     values = rng.choice(rng.normal(size=distinct) * 1e3, size=n)  # many ties when few distinct
     if noise:
@@ -325,54 +324,23 @@ def test_ranking_is_numpys_stable_sort(n, distinct, noise):
     values[rng.random(n) < 0.1] = 0.0
     values[rng.random(n) < 0.05] = -0.0
     expected = np.argsort(-values, kind="stable")
-    np.testing.assert_array_equal(_descending_order(values), expected)
-    order, ranked = _descending_sort(values)
-    np.testing.assert_array_equal(order, expected)
-    np.testing.assert_array_equal(ranked, values[expected])
-    assert not np.signbit(ranked[ranked == 0]).any()  # -0.0 is ranked (and returned) as 0.0
+    np.testing.assert_array_equal(descending_ranking(pd.Series(np.arange(n)), values), expected)
+    # Ids out of order: ties by id, not by position.
+    ids = pd.Series(np.arange(n)[::-1])
+    np.testing.assert_array_equal(
+        descending_ranking(ids, values), np.lexsort((ids.to_numpy(), -values))
+    )
 
 
 def test_ranking_with_nan_and_infinities_is_numpys():
     """NaN (both signs) go last in position order, as in numpy's stable sort of -values."""
-    from portfolio_lib.metrics.balance import _descending_sort
-
     values = np.array([1.0, np.nan, np.inf, -np.nan, 3.0, -np.inf, np.nan, 1.0, 0.1 + 0.2, 0.3])
     expected = np.argsort(-values, kind="stable")
     # inf, 3, 0.30000000000000004, 0.3, 1 (pos 0), 1 (pos 7), -inf, then the NaN at 1, 3, 6.
     assert expected.tolist() == [2, 4, 0, 7, 8, 9, 5, 1, 3, 6]
-    order, ranked = _descending_sort(values)
-    np.testing.assert_array_equal(order, expected)
-    np.testing.assert_array_equal(ranked, values[expected])
-    assert _descending_sort(np.empty(0))[0].size == 0
-
-
-def test_take_is_series_take_with_a_new_index():
-    from portfolio_lib.metrics.balance import _take
-
-    for values in (
-        pd.Series(pd.Categorical(["b", "a", None, "c"]), index=[5, 6, 7, 8], name="customer_id"),
-        pd.Series(["Zoé", None, "Al", "Bo"], dtype="str", name="name"),
-        pd.Series([1.5, -0.0, np.nan, 2.0], index=list("wxyz")),
-    ):
-        for rows in ([2, 0, 0], [], [3, 1]):
-            expected = values.take(rows).reset_index(drop=True)
-            pd.testing.assert_series_equal(_take(values, np.array(rows, dtype=np.intp)), expected)
-
-
-def test_level_codes_are_the_nested_where():
-    """Classes low / medium / high by two cuts, as int8 codes: the nested np.where of the rule."""
-    from portfolio_lib.metrics.balance import _level_codes
-
-    rng = np.random.default_rng(11)
-    values = np.round(rng.normal(0.5, 0.4, 2_000), 2)  # values on the cuts too
-    values[::50] = np.nan
-    for low, high in ((0.25, 0.6), (0.3, 0.3), (-np.inf, np.inf), (np.inf, np.inf), (0.0, 0.6)):
-        codes = _level_codes(values, low, high)
-        expected = np.where(values >= high, 2, np.where(values >= low, 1, 0))
-        assert codes.dtype == np.int8
-        np.testing.assert_array_equal(codes, expected)
-    # By hand: 0.1 < 0.25 low, 0.25 medium (from the cut), 0.6 high, NaN low.
-    assert _level_codes(np.array([0.1, 0.25, 0.6, np.nan]), 0.25, 0.6).tolist() == [0, 1, 2, 0]
+    ids = pd.Series([f"c{i}" for i in range(values.size)])
+    np.testing.assert_array_equal(descending_ranking(ids, values), expected)
+    assert descending_ranking(ids.iloc[:0], np.empty(0)).size == 0
 
 
 def test_lifecycle_phases_by_hand(lifecycle_agg):
@@ -671,7 +639,7 @@ def test_sample_lifecycle_and_potential(sample):
 
 def test_numbers_never_write_into_the_table():
     """The float copy of a column is the caller's own: changing it leaves the table alone."""
-    from portfolio_lib.metrics.balance import _numbers
+    from portfolio_lib.metrics.common import numbers as _numbers
 
     frame = pd.DataFrame({"customer_id": ["a", "b", "c"], "revenue": [5.0, -0.0, 2.5]})
     out = _numbers(frame, "revenue", "test")
@@ -684,7 +652,7 @@ def test_numbers_never_write_into_the_table():
 def test_numbers_are_pandas_conversion_with_missing_as_zero():
     """The numpy path gives pandas' ``to_numpy(dtype=float, na_value=0.0) + 0.0`` on every
     numeric dtype (NaN, -0.0, infinities, integers, booleans, nullable and float32 columns)."""
-    from portfolio_lib.metrics.balance import _numbers
+    from portfolio_lib.metrics.common import numbers as _numbers
 
     columns = {
         "floats": [1.5, np.nan, -0.0, np.inf, -np.inf, -2.25],
@@ -701,47 +669,10 @@ def test_numbers_are_pandas_conversion_with_missing_as_zero():
         assert got.dtype == np.float64
         np.testing.assert_array_equal(got, expected)
         assert not np.signbit(got[got == 0]).any()  # zeros are one value
-        # Some rows, gathered before the conversion: the same values, the table untouched.
-        rows = np.array([5, 1, 2, 2])
-        taken = _numbers(frame, column, "test", rows=rows)
-        assert taken.dtype == np.float64
-        np.testing.assert_array_equal(taken, expected[rows])
-        assert not np.signbit(taken[taken == 0]).any()
-        taken[:] = 9.0
+        got[:] = 9.0  # the caller's own array: the table is untouched
         np.testing.assert_array_equal(_numbers(frame, column, "test"), expected)
-        # A boolean mask of rows, as simple_clv passes its active customers.
-        mask = np.array([True, False, True, False, False, True])
-        np.testing.assert_array_equal(_numbers(frame, column, "test", rows=mask), expected[mask])
     # hand values: NaN -> 0, -0.0 -> 0.0
     assert _numbers(frame, "floats", "test").tolist()[:3] == [1.5, 0.0, 0.0]
-    assert _numbers(frame, "floats", "test", rows=np.array([2, 1])).tolist() == [0.0, 0.0]
-
-
-def test_day_month_number_is_numpys_calendar():
-    """The day table gives numpy's own month of every date (before 1970, times of day too)."""
-    from portfolio_lib.metrics.balance import _day_month_number, _month_number
-
-    near = pd.to_datetime(
-        ["1969-12-31 23:59:59", "1970-01-01", "1970-02-28 12:00", "1969-11-30", "1970-03-01"],
-        format="ISO8601",
-    )
-    dates = np.tile(near.as_unit("ns").to_numpy(), 40)  # 90 days spanned by 200 dates: table
-    # 1969-12 is month -1, 1970-01 month 0, 1970-02 month 1, 1969-11 month -2, 1970-03 month 2.
-    assert _day_month_number(dates)[:5].tolist() == [-1, 0, 1, -2, 2]
-    np.testing.assert_array_equal(_day_month_number(dates), _month_number(dates))
-    rng = np.random.default_rng(7)
-    days = rng.integers(18_000, 21_000, 5_000).astype("datetime64[D]").astype("datetime64[ns]")
-    days[::3] += np.timedelta64(86_399_999_999_999, "ns")  # the last nanosecond of the day
-    np.testing.assert_array_equal(_day_month_number(days), _month_number(days))
-    spread = pd.to_datetime(["1900-01-01", "2024-02-29"]).as_unit("ns").to_numpy()  # direct
-    assert _day_month_number(spread).tolist() == _month_number(spread).tolist() == [-840, 649]
-    assert _day_month_number(days[:1]).tolist() == _month_number(days[:1]).tolist()
-    assert _day_month_number(days[:0]).dtype == np.int64 and _day_month_number(days[:0]).size == 0
-    # Tenures at a month (read from the day table): max(that month - the date's month, 0).
-    for values in (dates, days, spread):
-        for at in (-5, 0, 650, 10_000):
-            expected = np.maximum(at - _month_number(values), 0)
-            np.testing.assert_array_equal(_day_month_number(values, tenure_at=at), expected)
 
 
 def test_window_revenue_sums_the_rows_of_each_window_as_the_row_gather(sample):
@@ -788,8 +719,6 @@ def test_window_revenue_leaves_rows_without_a_customer_out(sample):
 
 def test_pmg_quantiles_are_numpys_one_by_one():
     """One np.quantile call for both thresholds gives each quantile as its own call (ties)."""
-    from portfolio_lib.metrics.balance import _pmg_thresholds
-
     rng = np.random.default_rng(3)
     values = np.round(rng.lognormal(6, 1.5, 20_001), 0)  # many tied amounts
     values[::7] = 0.0
@@ -798,57 +727,9 @@ def test_pmg_quantiles_are_numpys_one_by_one():
     for quantiles in ((0.5, 0.8), (0.0, 1.0), (1 / 3, 1 / 3)):
         got = pmg_classes(frame, quantiles=quantiles).attrs["thresholds"]
         assert got == tuple(float(np.quantile(positive, q)) for q in quantiles)
-        # The balance study passes the values sorted (by the ABC ranking): the same thresholds.
-        ascending = np.sort(positive)
-        assert _pmg_thresholds(ascending, quantiles, ascending=True) == got
     one = pmg_classes(frame.head(1).assign(revenue=[42.0]))
     assert one.attrs["thresholds"] == (42.0, 42.0) and one["pmg"].tolist() == ["large"]
     assert pmg_classes(frame.head(0)).attrs["thresholds"] == (np.inf, np.inf)
-
-
-@settings(max_examples=200, deadline=None)
-@seed(20)
-@given(
-    values=st.lists(
-        st.one_of(
-            st.integers(-50, 50).map(float),  # ties
-            st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False),
-            st.sampled_from([np.inf, -np.inf, 0.1, 0.2, 0.30000000000000004]),
-        ),
-        min_size=1,
-        max_size=60,
-    ),
-    quantiles=st.lists(st.floats(0, 1), min_size=1, max_size=4),
-)
-def test_quantiles_are_numpys(values, quantiles):
-    """_quantiles (one partition per position, or read off sorted values) gives np.quantile's
-    numbers exactly: the same neighbours, numpy's interpolation (ties, infinities, q = 0 or 1).
-    """
-    from portfolio_lib.metrics.balance import _quantiles
-
-    array = np.array(values)
-    with np.errstate(invalid="ignore"):  # inf - inf in numpy's interpolation, as in ours
-        expected = np.quantile(array, quantiles).tolist()
-    before = array.copy()
-    got = _quantiles(array, quantiles)
-    np.testing.assert_array_equal(got, expected)
-    np.testing.assert_array_equal(array, before)  # the input is left as it was
-    np.testing.assert_array_equal(_quantiles(np.sort(array), quantiles, ascending=True), expected)
-
-
-def test_quantiles_of_potentials_with_many_ties():
-    """A million-like column of whole potentials (many ties): numpy's 1/3 and 2/3 quantiles."""
-    from portfolio_lib.metrics.balance import _quantiles
-
-    rng = np.random.default_rng(11)
-    potentials = np.round(rng.lognormal(9, 1.2, 30_001), -2)
-    quantiles = (1 / 3, 2 / 3)
-    assert _quantiles(potentials, quantiles) == np.quantile(potentials, quantiles).tolist()
-    # 0..10_000 reversed: the 1/3 quantile is 3333 + 1/3 of the step to 3334; the 0.25 one
-    # the value at position 0.25 x 10_000 = 2500 exactly.
-    small = np.arange(10_001.0)[::-1].copy()
-    assert _quantiles(small, quantiles) == np.quantile(small, quantiles).tolist()
-    assert _quantiles(small, (0.25,)) == [2500.0]
 
 
 def test_abc_reads_the_pareto_table():
@@ -896,25 +777,6 @@ def test_abc_codes_are_the_nested_comparisons(revenue, cuts):
     got = abc_classes(frame, a_cut=a_cut, b_cut=b_cut)["abc"]
     np.testing.assert_array_equal(got.cat.codes.to_numpy(), expected)
     assert got.cat.codes.dtype == np.int8
-
-
-def test_pareto_total_is_the_sum_of_the_gathered_positive_values():
-    """The positive total read off the ranking's head is _positive_share's (the positive values
-    gathered, in ranking order), bit for bit; the ABC clipped shares are the clipped shares."""
-    from portfolio_lib.metrics.balance import _pareto, _positive_share
-
-    rng = np.random.default_rng(11)
-    revenue = np.round(rng.lognormal(6, 2, 5_000), 2) * rng.choice([1.0, 1.0, -1.0, 0.0], 5_000)
-    revenue[:50] = 0.1 + 0.2  # float noise among ties
-    frame = pd.DataFrame({"customer_id": [f"c{i:05d}" for i in range(5_000)], "revenue": revenue})
-    _, ranked, share, cumulative = _pareto(frame, "revenue")
-    expected, total = _positive_share(ranked)  # the positive values gathered by a mask
-    assert total > 0
-    np.testing.assert_array_equal(share, expected)
-    np.testing.assert_array_equal(cumulative, pareto_table(frame)["cumulative_share"])
-    _, _, clipped, again = _pareto(frame, "revenue", clipped=True)
-    np.testing.assert_array_equal(clipped, np.clip(expected, 0, None))
-    np.testing.assert_array_equal(again, cumulative)
 
 
 def _two_key_summary(matrix):

@@ -7,19 +7,16 @@ import pandas as pd
 import pytest
 from hypothesis import given, seed, settings
 from hypothesis import strategies as st
-from pandas.testing import assert_series_equal
 
 from portfolio_lib import i18n
 from portfolio_lib.config import SAMPLE_FILES
 from portfolio_lib.data.load import load_portfolio
 from portfolio_lib.engine.aggregate import aggregate
-from portfolio_lib.metrics.balance import _descending_order, _descending_sort
+from portfolio_lib.metrics.common import descending_ranking
 from portfolio_lib.metrics.rfm import (
     RFM_ACTIONS,
     RFM_GRID,
     RFM_SEGMENTS,
-    _codes,
-    _scores,
     rfm_scores,
     rfm_segments,
     rfm_summary,
@@ -291,9 +288,21 @@ def test_sample_rfm(sample_customers):
     assert (summary["customers"] > 0).all()  # every segment is populated in the sample
 
 
-# ------------------------------------------------------------------ fast paths vs pandas
-# rfm_scores scores without ranking, the RFM study sorts its hand-out with int64 keys and writes
-# the codes into Arrow buffers: each is pinned against the plain pandas operation it replaces.
+# ------------------------------------------------------------------ scores against integer ranks
+
+
+def _scores(values, bins):
+    """The M scores rfm_scores gives customers of these monetary values."""
+    n = len(values)
+    rfm = pd.DataFrame(
+        {
+            "customer_id": [f"c{i}" for i in range(n)],
+            "days_since_last": np.zeros(n, dtype=np.int64),
+            "orders": np.ones(n, dtype=np.int64),
+            "monetary": values,
+        }
+    )
+    return rfm_scores(rfm, bins=bins)["m_score"].to_numpy()
 
 
 def _min_rank_scores(values, bins):
@@ -339,48 +348,13 @@ def test_scores_by_hand_with_a_mass_of_ties():
     ),
     bins=st.integers(2, 9),
 )
-def test_fast_paths_equal_pandas(values, bins):
+def test_scores_and_ranking_equal_pandas(values, bins):
     values = np.array(values, dtype=float)
     normalised = values + 0.0
     np.testing.assert_array_equal(_scores(normalised, bins), _min_rank_scores(normalised, bins))
-    # Thresholds read off the values sorted by the caller: the same scores.
-    ascending = _descending_sort(values)[1][::-1]
-    np.testing.assert_array_equal(_scores(normalised, bins, ascending), _scores(normalised, bins))
-    expected = pd.Series(values).sort_values(ascending=False, kind="stable").index.to_numpy()
-    np.testing.assert_array_equal(_descending_order(values), expected)
-    # Values normalised already (no -0.0) are read as they are: the same ranking, unchanged.
-    order, ranked = _descending_sort(normalised, normalised=True)
-    np.testing.assert_array_equal(order, expected)
-    np.testing.assert_array_equal(ranked, normalised[expected])
-    np.testing.assert_array_equal(normalised, values + 0.0)
-
-
-def test_descending_order_of_a_million_near_equal_floats():
-    # Float noise: distinct values closer than the int64 keys' truncated bits, in every order.
-    rng = np.random.default_rng(7)
-    base = np.round(rng.lognormal(8, 2, 200_000), 2)
-    values = np.concatenate([base, base * (1 + 1e-15), base + 0.1 - 0.1, np.zeros(1000)])
-    values = values[rng.permutation(values.size)]
-    expected = pd.Series(values).sort_values(ascending=False, kind="stable").index.to_numpy()
-    np.testing.assert_array_equal(_descending_order(values), expected)
-    # Values normalised already (no -0.0) are read as they are: the same ranking, unchanged.
-    normalised = values + 0.0
-    order, ranked = _descending_sort(normalised, normalised=True)
-    np.testing.assert_array_equal(order, expected)
-    np.testing.assert_array_equal(ranked, values[expected])
-    np.testing.assert_array_equal(normalised, values + 0.0)
-    assert _descending_order(np.array([])).size == 0
-    assert _descending_order(np.array([4.0])).tolist() == [0]
-
-
-def test_codes_equal_formatted_integers():
-    r, f, m = np.array([5, 1, 9, 2]), np.array([4, 1, 9, 3]), np.array([5, 1, 1, 9])
-    index = pd.Index([10, 11, 12, 13])
-    codes = _codes(r, f, m, index)
-    expected = pd.Series(r * 100 + f * 10 + m, index=index).astype("str")
-    assert_series_equal(codes, expected)
-    assert codes.tolist() == ["545", "111", "991", "239"]
-    assert_series_equal(_codes(r[:0], f[:0], m[:0]), pd.Series([], dtype="int64").astype("str"))
+    expected = pd.Series(normalised).sort_values(ascending=False, kind="stable").index.to_numpy()
+    ids = pd.Series([f"c{i:04d}" for i in range(values.size)])
+    np.testing.assert_array_equal(descending_ranking(ids, normalised), expected)
 
 
 @pytest.mark.parametrize("unit", ["ns", "us", "s"])
@@ -406,40 +380,6 @@ def test_rfm_table_days_equal_pandas_timedelta_days(unit):
     assert rfm_table(aware, as_of=pd.Timestamp("2025-12-31", tz="UTC"))[
         "days_since_last"
     ].tolist() == [0, 0, 670, 364]
-
-
-@pytest.mark.parametrize(
-    "values",
-    [
-        [4.0, 1.0, 1.0, 9.0, 1.0, 2.0, 2.0, 30.0],  # order counts: many ties, counted
-        [-0.0, -120.0, -3.0, -3.0, -0.0, -400.0],  # minus the days since the last purchase
-        [5.0],  # one customer
-        [0.0, 1e12],  # whole numbers over too wide a range: partitioned
-        [2.0**60, 2.0**60 + 2.0**9, 1.0],  # beyond float precision, wide: partitioned
-        [1.5, 1.0, 2.0],  # not whole: partitioned
-        [np.inf, 1.0, 2.0, 3.0],  # inf: partitioned
-    ],
-)
-def test_smallest_values_are_numpys_partition(values):
-    from portfolio_lib.metrics.rfm import _smallest
-
-    values = np.array(values) + 0.0
-    positions = np.arange(values.size)  # every rank
-    expected = np.partition(values, positions)[positions]
-    got = _smallest(values, positions)
-    assert got.dtype == np.float64
-    np.testing.assert_array_equal(got, expected)  # -0.0 == 0.0: the same comparisons
-    # Order counts [1, 1, 1, 2, 2, 4, 9, 30]: the 4th smallest (position 3) is 2.
-    if values.size == 8:
-        assert _smallest(values, np.array([0, 3, 7])).tolist() == [1.0, 2.0, 30.0]
-
-
-def test_scores_of_a_million_days_and_orders_equal_pandas_min_rank():
-    rng = np.random.default_rng(11)
-    days = -rng.integers(0, 1_100, 1_000_000).astype(float) + 0.0
-    orders = rng.geometric(0.4, 1_000_000).astype(float)
-    for values in (days, orders):
-        np.testing.assert_array_equal(_scores(values, 5), _min_rank_scores(values, 5))
 
 
 def test_scores_frame_is_the_assigned_copy_and_leaves_the_table_alone():

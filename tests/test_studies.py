@@ -349,32 +349,14 @@ def test_balance_study_on_the_edge_set_notes_the_missing_potential(edge):
     assert sorted(study.buyers["customer_id"]) == ["E1", "E4", "E5", "E6"]
 
 
-@pytest.mark.parametrize("data", ["sample", "edge"])
-def test_balance_study_with_the_matrix_on_a_second_thread(
-    monkeypatch, sample_aggregates, edge, data
-):
-    """A large table's lifecycle and summaries are made on a second thread: the same study,
-    notes included (the edge set has no potential), and errors still raised, the main line's
-    first."""
-    agg = sample_aggregates if data == "sample" else edge.agg
-    serial = studies.balance_study(agg)
-    _on_background_thread(monkeypatch)
-    threaded = studies.balance_study(agg)
-    for field in dataclasses.fields(serial):
-        mine, theirs = getattr(threaded, field.name), getattr(serial, field.name)
-        if isinstance(theirs, pd.DataFrame):
-            assert_frame_equal(mine, theirs, check_exact=True)
-        elif isinstance(theirs, pd.Series):
-            assert_series_equal(mine, theirs, check_exact=True)
-        elif field.name == "notes":
-            assert _codes(mine) == _codes(theirs)
-        else:
-            assert mine == theirs
+def test_balance_study_raises_the_cuts_error_first(sample_aggregates):
+    """Bad parameters raise; bad ABC cuts first, as abc_classes is the study's first call."""
+    agg = sample_aggregates
     with pytest.raises(ValueError, match="potential_quantiles"):
         studies.balance_study(agg, potential_quantiles=(0.8, 0.2))
     with pytest.raises(ValueError, match="a_cut"):
         studies.balance_study(agg, a_cut=0.9, b_cut=0.8, potential_quantiles=(0.8, 0.2))
-    with pytest.raises(ValueError, match="growth"):  # raised on the thread
+    with pytest.raises(ValueError, match="growth"):
         studies.balance_study(agg, lifecycle_growth=-0.1)
     with pytest.raises(ValueError, match="a_cut"):
         studies.balance_study(agg, a_cut=0.9, b_cut=0.8, lifecycle_growth=-0.1)
@@ -410,51 +392,6 @@ def test_rfm_study_is_the_notebook(sample_aggregates):
     # The table can be given (an explorer keeps it): same study.
     again = studies.rfm_study(agg, lang="en", values=values)
     assert_frame_equal(again.customer_segments, study.customer_segments)
-
-
-def test_buyer_list_gathers_narrow_integers_and_the_given_ranking(sample_aggregates):
-    """The hand-out list's shortcuts (integers gathered narrow, the monetary values of the
-    caller's sort, rfm_code rewritten) give the merged and sorted table: scores, days and
-    orders of every width (int8, int16, int32, none narrower)."""
-    from portfolio_lib.metrics.balance import _descending_sort
-    from portfolio_lib.metrics.rfm import _rfm_table
-
-    customers = sample_aggregates.customers
-    values, rows = _rfm_table(customers, as_of=sample_aggregates.as_of)
-    segments = rfm_segments(rfm_scores(values, bins=5))
-    n = len(segments)
-    wide = segments.assign(
-        days_since_last=segments["days_since_last"] * 1_000,  # int32
-        orders=segments["orders"] + np.where(np.arange(n) % 3 == 0, 2**40, 0),  # int64
-    )
-    for scores in (segments, wide):
-        order, ranked = _descending_sort(scores["monetary"].to_numpy())
-        got = studies._buyer_list(customers, scores, rows=rows, order=order, ranked=ranked)
-        listing = (
-            customers.filter(items=["customer_id", "name", "sales_rep", "segment", "region"])
-            .merge(scores, on="customer_id")
-            .sort_values("monetary", ascending=False, kind="stable")
-            .reset_index(drop=True)
-        )
-        assert_frame_equal(got, listing, check_exact=True)
-        assert_frame_equal(studies._buyer_list(customers, scores), listing, check_exact=True)
-    # _narrowest by hand: 1..5 fit int8, 40_000 needs int32, 2**40 nothing narrower
-    assert studies._narrowest(np.array([1, 5])).dtype == np.int8
-    assert studies._narrowest(np.array([-129, 5])).dtype == np.int16
-    assert studies._narrowest(np.array([0, 40_000])).dtype == np.int32
-    assert studies._narrowest(np.array([0, 2**40])) is None
-    assert studies._narrowest(np.array([], dtype=np.int64)) is None
-
-
-def test_rfm_study_with_the_summary_on_a_second_thread(monkeypatch, sample_aggregates):
-    """A large table's RFM summary is made on a second thread: the same study."""
-    serial = studies.rfm_study(sample_aggregates, lang="en")
-    _on_background_thread(monkeypatch)
-    threaded = studies.rfm_study(sample_aggregates, lang="en")
-    for name in ("values", "scores", "segments", "summary", "customer_segments"):
-        assert_frame_equal(getattr(threaded, name), getattr(serial, name), check_exact=True)
-    assert threaded.notes == serial.notes == ()
-    assert studies.rfm_study(sample_aggregates, bins=4).summary is None
 
 
 def test_rfm_study_without_5_bins_notes_the_missing_segments(sample_aggregates):
@@ -776,63 +713,27 @@ def test_costs_and_clv_studies_read_the_same_churn_and_simple_clv_total(
     )
 
 
-def test_balance_concentration_read_off_the_abc_ranking_is_concentrations():
-    """The study's concentration (from the ABC ranking) is concentration(buyers), to the bit."""
-    frames = {
-        "ties, credit and zeros": pd.DataFrame(
-            {"customer_id": list("abcdefg"), "revenue": [10.0, 30.0, 10.0, -5.0, 0.0, 50.0, 10.0]}
-        ),
-        "float noise": pd.DataFrame(
-            {"customer_id": list("xyz"), "revenue": [0.1 + 0.2, 0.3, 1e-300]}
-        ),
-        "one customer": pd.DataFrame({"customer_id": ["a"], "revenue": [12.5]}),
-        "nobody positive": pd.DataFrame({"customer_id": ["a", "b"], "revenue": [0.0, -3.0]}),
-        "empty": pd.DataFrame({"customer_id": pd.Series([], dtype="str"), "revenue": []}),
-    }
-    for name, frame in frames.items():
-        got = studies._ranked_concentration(
-            abc_classes(frame), top_n=(1, 2, 10), dependence_alert=0.2
-        )
-        expected = concentration(frame, top_n=(1, 2, 10), dependence_alert=0.2)
-        assert_series_equal(got, expected, check_exact=True, obj=name)
-    # 7 customers, positive 10 + 30 + 10 + 50 + 10 = 110: top-1 50/110, dependent above 20 %:
-    # 50/110 = 0.45 and 30/110 = 0.27.
-    figures = studies._ranked_concentration(
-        abc_classes(frames["ties, credit and zeros"]), top_n=(1,), dependence_alert=0.2
+@pytest.mark.parametrize("cuts", [(0.8, 0.95), (0.7, 0.9), (0.5, 0.5), (0.0, 1.0)])
+def test_balance_study_figures_are_the_metric_functions_of_its_buyers(sample_aggregates, cuts):
+    """One definition per metric: whatever the ABC cuts, the study's concentration, PMG and
+    dependent customers are concentration, pmg_classes and dependence_alerts of its buyers."""
+    a_cut, b_cut = cuts
+    study = studies.balance_study(
+        sample_aggregates, a_cut=a_cut, b_cut=b_cut, dependence_alert=0.01, top_n=(1, 3)
     )
-    assert figures["top_1_share"] == 50 / 110 and figures["dependent_customers"] == 2
-    with pytest.raises(ValueError, match="dependence_alert"):
-        studies._ranked_concentration(abc_classes(frames["one customer"]), top_n=(1,),
-                                      dependence_alert=1.5)  # fmt: skip
-
-
-@pytest.mark.parametrize(
-    "revenue, above",
-    [
-        ([10.0, 30.0, 10.0, -5.0, 0.0, 50.0, 10.0], 0),  # top share 50 / 110 = 0.45 < 0.5
-        ([10.0, 80.0, 10.0, -0.0, np.nan], 1),  # 80 / 100 = 0.8 > 0.5: the function itself
-        ([50.0, 50.0], 0),  # 50 / 100 = 0.5 exactly: at the alert, not above it
-        ([60.0, 40.0, 60.0], 0),  # 60 / 160 = 0.375 each (ties)
-        ([0.0, -3.0], 0),  # nobody positive: no share, nobody above
-        ([], 0),
-    ],
-)
-def test_ranked_dependent_is_dependence_alerts(revenue, above):
-    """The dependent customers told empty by the head of the ABC ranking are exactly
-    dependence_alerts' (columns, dtypes and all); any other case is the function's."""
-    buyers = pd.DataFrame(
-        {
-            "customer_id": pd.Series([f"c{i}" for i in range(len(revenue))], dtype="str"),
-            "name": [f"Customer {i}" for i in range(len(revenue))],
-            "revenue": pd.Series(revenue, dtype=float),
-        }
+    buyers = study.buyers
+    assert_frame_equal(study.abc, abc_classes(buyers, a_cut=a_cut, b_cut=b_cut), check_exact=True)
+    assert_series_equal(
+        study.concentration,
+        concentration(buyers, top_n=(1, 3), dependence_alert=0.01),
+        check_exact=True,
     )
-    expected = dependence_alerts(buyers, dependence_alert=0.5)
-    got = studies._ranked_dependent(abc_classes(buyers), buyers, dependence_alert=0.5)
-    assert_frame_equal(got, expected, check_exact=True)
-    assert len(got) == above
-    with pytest.raises(ValueError, match="dependence_alert"):
-        studies._ranked_dependent(abc_classes(buyers), buyers, dependence_alert=1.5)
+    assert_frame_equal(study.pmg, pmg_classes(buyers), check_exact=True)
+    assert study.pmg_thresholds == pmg_classes(buyers).attrs["thresholds"]
+    dependent = dependence_alerts(buyers, dependence_alert=0.01)
+    assert len(dependent) > 0  # the threshold triggers
+    assert_frame_equal(study.dependent, dependent, check_exact=True)
+    assert study.concentration["dependent_customers"] == len(dependent)
 
 
 def test_balance_study_concentration_is_exactly_the_buyers(sample_aggregates):
@@ -840,73 +741,20 @@ def test_balance_study_concentration_is_exactly_the_buyers(sample_aggregates):
     assert_series_equal(study.concentration, concentration(study.buyers), check_exact=True)
 
 
-def test_side_by_side_is_the_concat_of_the_taken_rows():
-    """Column by column takes give pandas' concat of the two taken frames (every dtype)."""
-    left = pd.DataFrame(
-        {
-            "customer_id": pd.Categorical(["c", "a", "b", "d"]),
-            "name": pd.array(["Cé", None, "Bo", "Di"], dtype="str"),
-            "since": pd.to_datetime(["2024-01-02", None, "2023-05-06", "2025-01-01"]),
-        },
-        index=[10, 11, 12, 13],
-    )
-    right = pd.DataFrame(
-        {
-            "orders": np.array([3, 1, 7], dtype=np.int64),
-            "monetary": [np.nan, -0.0, 0.1 + 0.2],
-            "flag": [True, False, True],
-            "score": np.array([5, 1, 2], dtype=np.int8),
-            "tz": pd.to_datetime(["2024-01-01", "2024-06-01", None]).tz_localize("Europe/Paris"),
-        },
-        index=[7, 8, 9],
-    )
-
-    def concat(left_rows, right_rows):
-        return pd.concat(
-            [
-                left.take(left_rows).reset_index(drop=True),
-                right.take(right_rows).reset_index(drop=True),
-            ],
-            axis=1,
-        )
-
-    for left_rows, right_rows in (([3, 0, 0], [2, 0, 1]), ([1], [2]), ([], [])):
-        left_rows, right_rows = np.array(left_rows, dtype=np.intp), np.array(right_rows, np.intp)
-        got = studies._side_by_side(left, left_rows, right, right_rows)
-        assert_frame_equal(got, concat(left_rows, right_rows), check_exact=True)
-    got = studies._side_by_side(left, np.array([3, 0]), right, np.array([2, 1]))
-    # Row 3 of left with row 2 of right: ("d", "Di", 2025-01-01) and (7, 0.1 + 0.2, True, 2).
-    assert got.iloc[0].tolist()[:5] == ["d", "Di", pd.Timestamp("2025-01-01"), 7, 0.1 + 0.2]
-    assert np.signbit(got["monetary"].to_numpy()[1])  # -0.0 stays -0.0
-    # A name on both sides: pandas' concat keeps both columns.
-    twice = studies._side_by_side(left, np.array([0]), left, np.array([1]))
-    assert twice.columns.tolist() == ["customer_id", "name", "since"] * 2
-    assert twice["customer_id"].iloc[0].tolist() == ["c", "a"]
-
-
-def test_rows_are_pandas_take_of_the_rows():
-    """Column by column takes give frame.take(rows) and the boolean filter (index labels kept)."""
-    frame = pd.DataFrame(
-        {
-            "customer_id": pd.Categorical(["c", "a", "b", "d", "e"]),
-            "name": pd.array(["Cé", None, "Bo", "Di", "Ed"], dtype="str"),
-            "since": pd.to_datetime(["2024-01-02", None, "2023-05-06", "2025-01-01", None]),
-            "revenue": [1.5, -0.0, np.nan, 0.1 + 0.2, 4.0],
-            "orders": np.array([3, 1, 7, 0, 2], dtype=np.int64),
-            "active": [True, False, True, True, False],
-        },
-        index=[10, 11, 12, 13, 14],
-    )
-    for rows in ([0, 2, 3], [4, 0, 0], [], [1]):
-        rows = np.array(rows, dtype=np.intp)
-        assert_frame_equal(studies._rows(frame, rows), frame.take(rows), check_exact=True)
-    buyers = studies._rows(frame, np.flatnonzero(frame["active"]))
-    assert_frame_equal(buyers, frame[frame["active"]], check_exact=True)
-    # Rows 0, 2, 3 keep their labels 10, 12, 13 and the -0.0 / NaN they hold.
-    assert buyers.index.tolist() == [10, 12, 13] and buyers["name"].tolist() == ["Cé", "Bo", "Di"]
-    # Repeated column names: pandas' own take.
-    twice = pd.concat([frame, frame[["revenue"]]], axis=1)
-    assert_frame_equal(studies._rows(twice, np.array([3, 1])), twice.take([3, 1]))
+@pytest.mark.parametrize("bins", [5, 4])
+def test_rfm_study_scores_are_the_metric_functions(sample_aggregates, bins):
+    """One definition per metric: the RFM study's table, scores and segments are rfm_table,
+    rfm_scores and rfm_segments of the customers."""
+    agg = sample_aggregates
+    study = studies.rfm_study(agg, bins=bins, lang="en")
+    values = rfm_table(agg.customers, as_of=agg.as_of)
+    scores = rfm_scores(values, bins=bins)
+    assert_frame_equal(study.values, values, check_exact=True)
+    assert_frame_equal(study.scores, scores, check_exact=True)
+    if bins == 5:
+        assert_frame_equal(study.segments, rfm_segments(scores), check_exact=True)
+    else:
+        assert study.segments is None
 
 
 def _on_background_thread(monkeypatch) -> None:

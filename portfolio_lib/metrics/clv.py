@@ -14,7 +14,7 @@ import pandas as pd
 
 from portfolio_lib.config import DEFAULTS
 from portfolio_lib.i18n import register
-from portfolio_lib.metrics.balance import _column, _missing, _numbers
+from portfolio_lib.metrics.common import column_of, numbers
 
 __all__ = ["retention_clv", "simple_clv"]
 
@@ -79,92 +79,6 @@ def _churn_per_group(annual_churn: float | pd.Series, groups: pd.Index) -> np.nd
     return churn
 
 
-def _revenue_and_active(
-    customers: pd.DataFrame, revenue: str, analysis: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """Revenue of every customer and the mask of the active ones (revenue > 0).
-
-    ``_numbers(customers, revenue)`` and its positive values, without the full-size float
-    copy when the column already holds plain numbers (its own array, then: take the rows
-    with ``.astype(float, copy=False)``).
-    """
-    values = _column(customers, revenue, analysis)
-    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "fiu":
-        raw = values.to_numpy()
-        return raw, raw > 0  # NaN is not active, as 0 in _numbers
-    numbers = _numbers(customers, revenue, analysis)
-    return numbers, numbers > 0
-
-
-def _rows_by_code(
-    codes: np.ndarray, n_codes: int, keep: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """The rows grouped by code (codes in ``0..n_codes - 1``), in row order within each.
-
-    ``keep``: the rows to take (None: all). Returns the rows and where each code's rows
-    start among them (``n_codes + 1`` bounds). One stable sort of small integers (a radix
-    sort for up to 16 bits) instead of a hashed grouping.
-    """
-    key = codes.astype(np.min_scalar_type(n_codes))
-    if keep is not None:
-        key[~keep] = n_codes  # the rows left out sort last
-    order = np.argsort(key, kind="stable")
-    bounds = np.searchsorted(key[order], np.arange(n_codes + 1))
-    return order[: bounds[-1]], bounds
-
-
-def _sums_of_runs(
-    columns: dict[str, np.ndarray], bounds: np.ndarray, keys_dtype: pd.CategoricalDtype, name: str
-) -> tuple[pd.DataFrame, pd.Series]:
-    """Sums and sizes of the runs ``bounds[c]:bounds[c + 1]`` of the columns, one per code.
-
-    Floats are summed by numpy's pairwise summation of each run (pandas' grouped sums are
-    compensated sums: the two agree to ~1e-15 relative, within the error bound of the
-    pairwise sum, ~log2(n) ulps of the sum of magnitudes); integers and booleans exactly, as
-    int64. Indexed by the codes with rows (``CategoricalIndex`` of ``keys_dtype``, as
-    ``groupby(observed=True, sort=True)`` of categorical keys).
-    """
-    observed = np.flatnonzero(np.diff(bounds) > 0)
-    sums = {column: _run_sums(values, bounds, observed) for column, values in columns.items()}
-    index = pd.CategoricalIndex(pd.Categorical.from_codes(observed, dtype=keys_dtype), name=name)
-    counts = pd.Series(np.diff(bounds)[observed].astype(np.int64), index=index)
-    return pd.DataFrame(sums, index=index), counts
-
-
-def _run_sums(values: np.ndarray, bounds: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """The sum of each code's run ``values[bounds[c]:bounds[c + 1]]`` (rows grouped by
-    :func:`_rows_by_code`), in the order of ``codes``: numpy's pairwise sums of floats,
-    integers and booleans as int64 (exact)."""
-    dtype = _sum_dtype(values)
-    return np.array([values[bounds[c] : bounds[c + 1]].sum(dtype=dtype) for c in codes], dtype)
-
-
-def _total_sums(columns: dict[str, np.ndarray]) -> pd.DataFrame:
-    """One row ``"total"`` of the columns' sums: ``frame.groupby(<one key>).sum()``.
-
-    Taken without building the million-row frame. pandas sums a single sorted group as one
-    ``np.add.reduceat`` segment, which adds the first value to numpy's (pairwise) sum of the
-    others: the same additions here, so the same float sums; booleans counted as int64. No
-    row, no group (as the groupby).
-    """
-    rows = len(next(iter(columns.values())))
-    if not rows:
-        empty = {name: values.astype(_sum_dtype(values)) for name, values in columns.items()}
-        return pd.DataFrame(empty, index=pd.Index([], dtype="str"))
-    sums = {}
-    for name, values in columns.items():
-        if values.dtype.kind == "f":
-            sums[name] = [values[0] + values[1:].sum()]
-        else:  # integers and booleans: exact in any order
-            sums[name] = [values.sum(dtype=np.int64)]
-    return pd.DataFrame(sums, index=pd.Index(["total"], dtype="str"))
-
-
-def _sum_dtype(values: np.ndarray) -> np.dtype:
-    """The dtype pandas sums a column in (integers and booleans as 64 bits)."""
-    return np.dtype(np.int64) if values.dtype.kind in "bi" else values.dtype
-
-
 def simple_clv(
     customers: pd.DataFrame,
     *,
@@ -220,9 +134,8 @@ def simple_clv(
 
     Notes
     -----
-    The sums of revenue, orders and margin: numpy's pairwise sums for the total and for the
-    groups of a categorical ``by`` without missing values; pandas' grouped (compensated)
-    sums for other keys. They agree to ~1e-15 relative.
+    The sums of revenue, orders and margin are pandas' grouped sums (one group ``"total"``
+    without ``by``).
 
     Examples
     --------
@@ -236,48 +149,30 @@ def simple_clv(
     if margin_rate is not None and not 0 <= margin_rate <= 1:
         raise ValueError(f"margin_rate must be between 0 and 1 (e.g. 0.3), got {margin_rate!r}")
     analysis = "simple CLV"
-    # Only the active customers' values are taken (a million rows: no full-size copies).
-    all_revenue, active = _revenue_and_active(customers, revenue, analysis)
-    if by is not None and by not in customers.columns:
-        raise _missing(customers, by, analysis)
-    keys = None if by is None else _column(customers, by, analysis)
-    bounds = None
-    rows: np.ndarray = active
-    categorical = keys is not None and isinstance(keys.dtype, pd.CategoricalDtype)
-    if categorical and not (keys.array.codes < 0).any():
-        # Categorical keys: the active rows taken grouped by code, then each group's sums are
-        # those of a run of the columns (no hashing, no compensated-sum kernel).
-        rows, bounds = _rows_by_code(keys.array.codes, len(keys.dtype.categories), active)
-    rev = all_revenue[rows].astype(float, copy=False)
-    columns = {"revenue": rev, "orders": _numbers(customers, orders, analysis, rows=rows)}
-    if margin in customers.columns:
-        column = _column(customers, margin, analysis)
-        if column.dtype == np.float64:
-            known = column.to_numpy()[rows]
-        else:
-            known = column.iloc[rows].to_numpy(dtype=float, na_value=np.nan)
-        unknown = np.isnan(known)
-        if unknown.any():
-            columns["margin"] = np.nan_to_num(known)
-            columns["margin_revenue"] = np.where(unknown, 0.0, rev)
-        else:  # every margin known: the same values without the copies
-            columns["margin"], columns["margin_revenue"] = known, rev
-        columns["margin_known"] = ~unknown
+    rev = numbers(customers, revenue, analysis)
+    active = rev > 0
+    if by is None:
+        keys = pd.Series("total", index=range(len(customers)), dtype="str")
     else:
-        columns["margin"] = columns["margin_revenue"] = np.zeros(len(rev))
-        columns["margin_known"] = np.zeros(len(rev), dtype=bool)
-    if keys is None:
-        sums = _total_sums(columns)
-        counts = pd.Series(len(rev), index=sums.index)
-    elif bounds is not None:
-        sums, counts = _sums_of_runs(columns, bounds, keys.dtype, by)
-    else:
+        keys = column_of(customers, by, analysis)
         if keys.isna().any():  # customers without the attribute form their own group
             keys = keys.astype(object).where(keys.notna(), "unknown")
-        frame = pd.DataFrame(columns, copy=False)
-        grouped = frame.groupby(keys[active].reset_index(drop=True), observed=True, sort=True)
-        sums = grouped.sum()
-        counts = grouped.size()
+    if margin in customers.columns:
+        known = column_of(customers, margin, analysis).to_numpy(dtype=float, na_value=np.nan)
+    else:
+        known = np.full(len(customers), np.nan)
+    margin_known = ~np.isnan(known)
+    frame = pd.DataFrame(
+        {
+            "revenue": rev,
+            "orders": numbers(customers, orders, analysis),
+            "margin": np.nan_to_num(known),
+            "margin_revenue": np.where(margin_known, rev, 0.0),  # revenue whose margin is known
+            "margin_known": margin_known,
+        }
+    )[active]
+    grouped = frame.groupby(keys[active], observed=True, sort=True)
+    sums, counts = grouped.sum(), grouped.size()
     with np.errstate(divide="ignore", invalid="ignore"):
         basket = sums["revenue"] / sums["orders"].where(sums["orders"] > 0)
         purchases = sums["orders"] / counts

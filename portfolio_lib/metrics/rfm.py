@@ -25,7 +25,7 @@ import pandas as pd
 
 from portfolio_lib import i18n
 from portfolio_lib.config import DEFAULTS
-from portfolio_lib.metrics.balance import _column, _ids, _numbers, _take
+from portfolio_lib.metrics.common import column_of, customer_ids, numbers
 
 __all__ = [
     "RFM_ACTIONS",
@@ -184,164 +184,48 @@ def rfm_table(
     >>> rfm_table(frame, as_of="2025-12-31").to_numpy().tolist()
     [['a', 30, 4, 900.0], ['b', 184, 1, 120.0]]
     """
-    return _rfm_table(
-        customers,
-        as_of=as_of,
-        last_purchase=last_purchase,
-        frequency=frequency,
-        monetary=monetary,
-    )[0]
-
-
-def _rfm_table(
-    customers: pd.DataFrame,
-    *,
-    as_of: object,
-    last_purchase: str = "last_purchase",
-    frequency: str = "orders",
-    monetary: str = "revenue",
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """:func:`rfm_table` and the positions in ``customers`` of its rows."""
     analysis = "RFM"
-    keep, dates, counts = _buyers(customers, last_purchase=last_purchase, frequency=frequency)
+    dates = column_of(customers, last_purchase, analysis)
+    if not pd.api.types.is_datetime64_any_dtype(dates):
+        raise ValueError(
+            f"RFM: column {last_purchase!r} must hold dates, found {dates.dtype}; load the "
+            "customers with portfolio_lib.engine.aggregate or convert it with pandas.to_datetime."
+        )
+    counts = numbers(customers, frequency, analysis)
+    keep = np.flatnonzero((counts > 0) & dates.notna().to_numpy())
     end = pd.Timestamp(as_of).normalize()
-    if isinstance(dates.dtype, np.dtype):
-        # Whole days, floored as Timedelta.days: numpy on the buyers' dates, no Series of
-        # Timedeltas.
-        days = (end.to_datetime64() - dates.to_numpy()[keep]) // np.timedelta64(1, "D")
-    else:  # timezone-aware dates
-        days = (end - dates.take(keep)).dt.days.to_numpy()
+    days = (end - dates.take(keep)).dt.days.to_numpy()
     if (days < 0).any():
         raise ValueError(
             f"RFM: {int((days < 0).sum())} customer(s) have a last purchase after as_of "
             f"({end:%Y-%m-%d}); pass the as_of used for the aggregation (Aggregates.as_of)."
         )
     orders = counts[keep]
-    if orders.dtype != np.int64 and np.all(orders == np.round(orders)):
+    if np.all(orders == np.round(orders)):
         orders = orders.astype(np.int64)
-    # New arrays (days, orders and the values are computed or gathered here): the frame keeps
-    # them as they are instead of copying the two integer columns into one block.
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "customer_id": _take(_ids(customers, analysis), keep),
-            "days_since_last": days.astype(np.int64, copy=False),
+            "customer_id": customer_ids(customers, analysis).take(keep).reset_index(drop=True),
+            "days_since_last": days.astype(np.int64),
             "orders": orders,
-            "monetary": _numbers(customers, monetary, analysis, rows=keep),
+            "monetary": numbers(customers, monetary, analysis)[keep],
         },
-        copy=False,
+        copy=False,  # new arrays
     )
-    return frame, keep
 
 
-def _buyers(
-    customers: pd.DataFrame, *, last_purchase: str = "last_purchase", frequency: str = "orders"
-) -> tuple[np.ndarray, pd.Series, np.ndarray]:
-    """Positions of the rows :func:`rfm_table` keeps (in order), their dates and the counts.
+def _score(values: np.ndarray, bins: int) -> np.ndarray:
+    """Quantile score 1..bins: ceil(bins x rank / n), with ties given their lowest rank.
 
-    The counts are an int64 column's own array (read only; ``Aggregates.customers``' orders),
-    else :func:`_numbers`' floats.
+    Read off order statistics rather than a rank per value: score <= s exactly when
+    rank <= s n / bins, i.e. when fewer than k_s = floor(s n / bins) values are smaller, i.e.
+    when the value is at most the k_s-th smallest value (never when k_s = 0). So the score is
+    1 plus the number of s in 1..bins-1 with k_s = 0 or a k_s-th smallest value below it.
     """
-    analysis = "RFM"
-    dates = _column(customers, last_purchase, analysis)
-    if not pd.api.types.is_datetime64_any_dtype(dates):
-        raise ValueError(
-            f"RFM: column {last_purchase!r} must hold dates, found {dates.dtype}; load the "
-            "customers with portfolio_lib.engine.aggregate or convert it with pandas.to_datetime."
-        )
-    counts = _whole_or_numbers(customers, frequency)
-    return np.flatnonzero((counts > 0) & dates.notna().to_numpy()), dates, counts
-
-
-def _scores(values: np.ndarray, bins: int, ascending: np.ndarray | None = None) -> np.ndarray:
-    """Quantile score 1..bins: ceil(bins * rank / n), rank = 'min' rank (ties share a score).
-
-    No ranking is needed: score <= s  <=>  bins * rank <= s * n  <=>  rank <= floor(s * n / bins)
-    =: k_s  <=>  fewer than k_s values are smaller  <=>  value <= the k_s-th smallest value
-    (never when k_s = 0). So the score is bins minus the number of those ``bins - 1``
-    thresholds the value does not exceed: a partition and a few comparisons instead of an
-    argsort of the million values (exact, integers only). Whole numbers over a short range
-    (days, order counts) look their score up in a table of each number's. ``ascending``: the
-    values sorted, when the caller has them; the thresholds are then read off it.
-    """
-    n = values.size
-    limits = np.arange(1, bins, dtype=np.int64) * n // bins  # k_s for s = 1 .. bins - 1
-    positions = limits[limits > 0] - 1  # 0-based position of the k_s-th smallest value
-    if not positions.size:
-        return np.full(n, bins, dtype=np.int64)
-    counted = _counted(values) if ascending is None else None
-    if counted is not None:
-        numbers, _, below = counted
-        thresholds = np.searchsorted(below, positions, side="right")  # as numbers - low
-        # Number i exceeds searchsorted(thresholds, i) of them: bins minus the others.
-        exceeds = np.searchsorted(thresholds, np.arange(below.size), side="left")
-        score_of = bins - thresholds.size + exceeds
-        return score_of[numbers]
-    thresholds = _smallest(values, positions) if ascending is None else ascending[positions]
-    scores = np.full(n, bins, dtype=np.int64)
-    for threshold in thresholds:
-        scores -= values <= threshold
-    return scores
-
-
-def _counted(values: np.ndarray) -> tuple[np.ndarray, int, np.ndarray] | None:
-    """Whole numbers over a short range (days, order counts) counted, else None.
-
-    ``(numbers, low, below)``: each value minus the smallest, ``low``, as int64; the smallest;
-    and how many values are <= low + i, for every i (a cumulative count of each number).
-    """
-    if values.dtype.kind == "i":  # integers (days, orders): whole already, no float check
-        low, high = int(values.min()), int(values.max())
-        if high - low > 4 * values.size:
-            return None
-        whole = np.subtract(values, low, dtype=np.int64)
-        return whole, low, np.cumsum(np.bincount(whole))
-    with np.errstate(invalid="ignore"):  # NaN, inf or huge values: caught by the check below
-        whole = values.astype(np.int64)
-    if not np.array_equal(whole, values):
-        return None
-    low, high = int(whole.min()), int(whole.max())
-    if high - low > 4 * values.size:
-        return None
-    whole -= low
-    return whole, low, np.cumsum(np.bincount(whole))
-
-
-def _smallest(values: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """The values at ``positions`` (ascending) of ``values`` sorted: ``np.partition``'s.
-
-    Days and order counts are whole numbers over a short range: a count of each number (one
-    pass) then gives them without partitioning a million values.
-    """
-    counted = _counted(values)
-    if counted is not None:
-        _, low, below = counted
-        # The p-th smallest (0-based) is the first number with more than p values <= it.
-        found = np.searchsorted(below, positions, side="right") + low
-        return found.astype(values.dtype)
-    return np.partition(values, np.unique(positions))[positions]
-
-
-def _codes(
-    r_score: np.ndarray, f_score: np.ndarray, m_score: np.ndarray, index: pd.Index | None = None
-) -> pd.Series:
-    """``rfm_code`` strings such as "545" (one digit per score), as the ``str`` dtype.
-
-    Equal to ``pd.Series(r * 100 + f * 10 + m).astype("str")``; with Arrow-backed strings the
-    three-byte codes are written straight into an Arrow buffer instead of formatting a
-    million Python integers.
-    """
-    dtype = pd.api.types.pandas_dtype("str")
-    n = r_score.size
-    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow") or n == 0:
-        return pd.Series(r_score * 100 + f_score * 10 + m_score, index=index).astype("str")
-    import pyarrow as pa
-
-    digits = np.empty((n, 3), dtype=np.uint8)
-    for column, score in enumerate((r_score, f_score, m_score)):
-        np.add(score, ord("0"), out=digits[:, column], casting="unsafe")
-    offsets = np.arange(0, 3 * n + 1, 3, dtype=np.int64)
-    strings = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(digits))
-    return pd.Series(pd.arrays.ArrowStringArray(strings, dtype=dtype), index=index, copy=False)
+    n = len(values)
+    k = np.arange(1, bins) * n // bins
+    thresholds = np.sort(values)[k[k > 0] - 1]
+    return 1 + np.count_nonzero(k == 0) + np.searchsorted(thresholds, values, side="left")
 
 
 def rfm_scores(rfm: pd.DataFrame, *, bins: int = DEFAULTS["rfm_bins"]) -> pd.DataFrame:
@@ -375,60 +259,18 @@ def rfm_scores(rfm: pd.DataFrame, *, bins: int = DEFAULTS["rfm_bins"]) -> pd.Dat
     >>> rfm_scores(rfm)["rfm_code"].tolist()
     ['555', '212', '213', '111', '444']
     """
-    return _rfm_scores(rfm, bins=bins)
-
-
-def _rfm_scores(
-    rfm: pd.DataFrame, *, bins: int, monetary_ascending: np.ndarray | None = None
-) -> pd.DataFrame:
-    """:func:`rfm_scores`; ``monetary_ascending``: the monetary values (as :func:`_numbers`
-    reads them) sorted, when the caller has sorted them (the M thresholds are read off it)."""
     if not 2 <= int(bins) <= 9:
         raise ValueError(f"bins must be between 2 and 9, got {bins!r}")
     missing = [c for c in ("days_since_last", "orders", "monetary") if c not in rfm.columns]
     if missing:
         raise ValueError(f"rfm_scores needs the output of rfm_table; missing columns {missing}")
-    out = rfm.copy(deep=False)  # copy-on-write: the new columns never reach ``rfm``
+    r = _score(-numbers(rfm, "days_since_last", "RFM"), int(bins))  # the most recent: high
+    f = _score(numbers(rfm, "orders", "RFM"), int(bins))
+    m = _score(numbers(rfm, "monetary", "RFM"), int(bins))
+    code = pd.Series(r * 100 + f * 10 + m, index=rfm.index).astype("str")
+    out = rfm.assign(r_score=r, f_score=f, m_score=m, rfm_code=code)
     out.attrs["bins"] = int(bins)
-    if len(out) == 0:
-        for column in ("r_score", "f_score", "m_score"):
-            out[column] = np.empty(0, dtype=np.int64)
-        out["rfm_code"] = pd.Series([], dtype="str", index=out.index)
-        return out
-    scores = {
-        "r_score": _scores(-_whole_or_numbers(rfm, "days_since_last"), bins),
-        "f_score": _scores(_whole_or_numbers(rfm, "orders"), bins),
-        "m_score": _scores(_numbers(rfm, "monetary", "RFM"), bins, monetary_ascending),
-    }
-    codes = _codes(scores["r_score"], scores["f_score"], scores["m_score"], out.index)
-    new = [*scores, "rfm_code"]
-    if out.columns.is_unique and not out.columns.isin(new).any():
-        # The columns of ``rfm`` (shared, copy-on-write) and the new score arrays as they are:
-        # assigning them would copy each million-row array once more.
-        columns = {name: out[name] for name in out.columns}
-        columns.update(scores)
-        columns["rfm_code"] = codes
-        attrs = dict(out.attrs)
-        out = pd.DataFrame(columns, index=out.index, copy=False)
-        out.attrs.update(attrs)
-        return out
-    for column, values in scores.items():
-        out[column] = values
-    out["rfm_code"] = codes
     return out
-
-
-def _whole_or_numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """An int64 column's own array (read only: days and orders of :func:`rfm_table`, orders of
-    ``Aggregates.customers``), else :func:`_numbers`' floats.
-
-    The scores and counts of whole numbers are the same either way (:func:`_scores`); the
-    integers skip a float copy to compare and round back.
-    """
-    values = _column(frame, column, "RFM")
-    if values.dtype == np.int64:
-        return values.to_numpy()
-    return _numbers(frame, column, "RFM")
 
 
 def _grid_mapping(
@@ -530,10 +372,8 @@ def rfm_segments(
         )
     r = scores["r_score"].to_numpy()
     f = scores["f_score"].to_numpy()
-    # The extremes first (no mask of a million rows); the mask only to count the culprits.
-    inside = not r.size or (min(r.min(), f.min()) >= 1 and max(r.max(), f.max()) <= _N_SCORES)
-    outside = None if inside else (r < 1) | (r > _N_SCORES) | (f < 1) | (f > _N_SCORES)
-    if outside is not None and outside.any():
+    outside = (r < 1) | (r > _N_SCORES) | (f < 1) | (f > _N_SCORES)
+    if outside.any():
         raise ValueError(
             f"{int(outside.sum())} customer(s) have R or F scores outside 1..5; the segment grid "
             "is 5 x 5: compute the scores with rfm_scores(rfm, bins=5)."
@@ -541,14 +381,11 @@ def rfm_segments(
     used = set(cells.values())
     categories = [key for key in RFM_SEGMENTS if key in used]
     categories += [key for key in dict.fromkeys(cells.values()) if key not in RFM_SEGMENTS]
-    # int8: the codes pandas keeps for at most 25 segments (no million-row cast).
+    # The segment of every (R, F) cell as a table of category codes, looked up per customer.
     lookup = np.zeros((_N_SCORES + 1, _N_SCORES + 1), dtype=np.int8)
     for (ri, fi), key in cells.items():
         lookup[ri, fi] = categories.index(key)
-    out = scores.copy(deep=False)  # copy-on-write: the new column never reaches ``scores``
-    flat = r * (_N_SCORES + 1) + f  # each row's cell, flat in the table: a plain gather
-    out["rfm_segment"] = pd.Categorical.from_codes(lookup.ravel()[flat], categories=categories)
-    return out
+    return scores.assign(rfm_segment=pd.Categorical.from_codes(lookup[r, f], categories=categories))
 
 
 def rfm_summary(segments: pd.DataFrame, *, lang: str | None = None) -> pd.DataFrame:
@@ -573,15 +410,13 @@ def rfm_summary(segments: pd.DataFrame, *, lang: str | None = None) -> pd.DataFr
     lang = DEFAULTS["lang"] if lang is None else lang
     texts = i18n.labels(lang)  # also validates lang
     grouped = segments.groupby("rfm_segment", observed=False, sort=True)
-    customers, revenue = grouped.size(), grouped["monetary"].sum()
     out = pd.DataFrame(
         {
-            "customers": customers,
-            "revenue": revenue,
-            **{
-                f"mean_{column}": _group_mean(segments, column, grouped, customers, revenue)
-                for column in ("days_since_last", "orders", "monetary")
-            },
+            "customers": grouped.size(),
+            "revenue": grouped["monetary"].sum(),
+            "mean_days_since_last": grouped["days_since_last"].mean(),
+            "mean_orders": grouped["orders"].mean(),
+            "mean_monetary": grouped["monetary"].mean(),
         }
     )
     n, total = out["customers"].sum(), out["revenue"].sum()
@@ -589,37 +424,3 @@ def rfm_summary(segments: pd.DataFrame, *, lang: str | None = None) -> pd.DataFr
     out.insert(3, "revenue_share", out["revenue"] / total if total else np.nan)
     out["suggested_action"] = [texts.get(f"rfm_action_{key}", "") for key in out.index]
     return out
-
-
-def _group_mean(
-    segments: pd.DataFrame,
-    column: str,
-    grouped: pd.api.typing.DataFrameGroupBy,
-    counts: pd.Series,
-    monetary_sums: pd.Series,
-) -> pd.Series:
-    """``grouped[column].mean()``, without a pass of pandas' group kernel where its result is
-    known to the bit.
-
-    - ``monetary`` (floats, no NaN): pandas' group mean is its group sum over the count, and
-      the sums (``monetary_sums``) and counts (``counts``, rows per segment) are made already;
-    - integers whose sums stay below 2**53 (days, orders): float64 adds them exactly in any
-      order, so one ``np.bincount`` of the segment codes gives pandas' compensated sum, over
-      the same counts.
-    """
-    values = segments[column]
-    if column == "monetary" and values.dtype == np.float64 and not values.isna().any():
-        return monetary_sums / counts
-    key = segments["rfm_segment"]
-    if pd.api.types.is_integer_dtype(values.dtype) and isinstance(key.dtype, pd.CategoricalDtype):
-        numbers = values.to_numpy()
-        largest = max(abs(int(numbers.min())), abs(int(numbers.max()))) if numbers.size else 0
-        if largest * numbers.size < 2**53:
-            codes = key.cat.codes.to_numpy()
-            named = codes >= 0  # no segment: in no group, as in groupby
-            if not named.all():
-                codes, numbers = codes[named], numbers[named]
-            sums = np.bincount(codes, weights=numbers, minlength=len(counts))
-            with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0: NaN, as pandas
-                return pd.Series(sums / counts.to_numpy(), index=counts.index)
-    return grouped[column].mean()

@@ -24,7 +24,7 @@ import pandas as pd
 from portfolio_lib import i18n
 from portfolio_lib.config import DEFAULTS
 from portfolio_lib.engine.aggregate import Aggregates
-from portfolio_lib.metrics.balance import _check_abc_cuts
+from portfolio_lib.metrics.balance import check_abc_cuts
 from portfolio_lib.metrics.rfm import rfm_table
 from portfolio_lib.plots.alerts import plot_revenue_at_risk_by_rep, plot_top_at_risk
 from portfolio_lib.plots.balance import (
@@ -376,7 +376,7 @@ def balance_explorer(
         pmg_thresholds: tuple[float, float] | None = None,
     ) -> View:
         try:
-            _check_abc_cuts(a_cut, b_cut)  # the sliders keep both within 0 and 1: their order
+            check_abc_cuts(a_cut, b_cut)  # the sliders keep both within 0 and 1: their order
         except ValueError:
             texts = {"a_cut": i18n.format_percent(a_cut, lang, decimals=0)}
             texts["b_cut"] = i18n.format_percent(b_cut, lang, decimals=0)

@@ -550,7 +550,7 @@ def test_clv_study_memo_reuses_what_the_rate_does_not_change(
 
     monkeypatch.setattr(clv_module, "_group_clv", recomputed)
     monkeypatch.setattr(clv_module, "simple_clv", recomputed)
-    monkeypatch.setattr(clv_module, "_portfolio_churn", recomputed)
+    monkeypatch.setattr(clv_module, "annual_churn_or_note", recomputed)
     reused = studies.clv_study(agg, costs, models=models, memo=memo, discount_rate=0.2)
     monkeypatch.undo()
     fresh = studies.clv_study(agg, costs, models=models, discount_rate=0.2)

@@ -37,7 +37,14 @@ from portfolio_lib.models import (
     period_transactions,
     predictive_clv,
 )
-from portfolio_lib.studies.base import Note, StudyNote, StudyResult, attempt, customer_totals
+from portfolio_lib.studies.base import (
+    Note,
+    StudyNote,
+    StudyResult,
+    annual_churn_or_note,
+    attempt,
+    customer_totals,
+)
 
 __all__ = ["PURCHASES_GRID_DAYS", "ClvModels", "ClvStudy", "clv_study", "fit_clv_models"]
 
@@ -261,22 +268,6 @@ class ClvStudy(StudyResult):
     notes: tuple[StudyNote, ...] = ()
 
 
-def _portfolio_churn(agg: Aggregates, activity_window: int, notes: list[StudyNote]) -> float | None:
-    """The portfolio's annual churn, or None with the reason in ``notes``.
-
-    None when the history is shorter than 13 months (``history_too_short``) or when nobody
-    was active 12 months ago (the rate is NaN: undefined).
-    """
-    churn = attempt(
-        notes,
-        lambda: annual_churn(agg.monthly, months=agg.months, activity_window=activity_window),
-    )
-    if churn is None or churn >= 0:
-        return churn
-    notes.append(Note("note_annual_churn_undefined"))
-    return None
-
-
 def _group_clv(
     agg: Aggregates,
     totals: pd.DataFrame,
@@ -394,7 +385,7 @@ def clv_study(
 
     customers = customer_totals(agg, window=activity_window) if totals is None else totals
     group_options = {"activity_window": activity_window, "max_lifetime_years": max_lifetime_years}
-    churn = once("churn", lambda found: _portfolio_churn(agg, activity_window, found))
+    churn = once("churn", lambda found: annual_churn_or_note(agg, activity_window, found))
     simple_total = retention_total = group_churn = simple = retention = ltv_cac = None
     if churn is not None:
         simple_total = once(

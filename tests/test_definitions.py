@@ -18,8 +18,9 @@ from portfolio_lib import studies
 from portfolio_lib.engine.tables import window_totals
 from portfolio_lib.metrics.alerts import alerts_by_rep, customer_alerts
 from portfolio_lib.metrics.balance import concentration
+from portfolio_lib.metrics.cohorts import cohort_table
 from portfolio_lib.metrics.costs import acquisition_costs, cost_summary
-from portfolio_lib.metrics.movements import cohort_table, movements, revenue_bridge
+from portfolio_lib.metrics.movements import movements, revenue_bridge
 from portfolio_lib.metrics.weight import weight_by, weight_over_time
 
 

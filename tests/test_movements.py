@@ -22,11 +22,10 @@ from portfolio_lib import i18n
 from portfolio_lib.data.errors import PortfolioDataError
 from portfolio_lib.engine.aggregate import aggregate
 from portfolio_lib.engine.tables import active_matrix
+from portfolio_lib.metrics.cohorts import cohort_matrix, cohort_table
 from portfolio_lib.metrics.movements import (
     STATUSES,
     annual_churn,
-    cohort_matrix,
-    cohort_table,
     customer_status,
     movements,
     revenue_bridge,
@@ -571,27 +570,23 @@ def test_annual_churn_on_the_sample_is_every_other_reading(sample_aggregates):
 @pytest.mark.parametrize("period", ["month", "quarter", "year"])
 def test_cohort_cells_equal_the_dense_customer_period_sums(sample_aggregates, period):
     """The long-table cohort cells equal the customer x period matrix's, bit for bit."""
+    from portfolio_lib.metrics.cohorts import _cohort_cells, _customer_period_sums
     from portfolio_lib.metrics.common import calendar_periods as _periods
     from portfolio_lib.metrics.common import customer_codes as _customer_codes
-    from portfolio_lib.metrics.movements import (
-        _NOISE,
-        _cohort_cells,
-        _customer_period_sums,
-        _first_purchase_positions,
-    )
+    from portfolio_lib.metrics.movements import NOISE, first_purchase_positions
 
     agg = sample_aggregates
     codes, index = _customer_codes(agg.monthly)
     # The whole grid, then one without its first 5 months (their rows are left out).
     for grid in (agg.months, agg.months[5:]):
         periods = _periods(grid, period)
-        first = _first_purchase_positions(agg.monthly, grid, codes, len(index))
+        first = first_purchase_positions(agg.monthly, grid, codes, len(index))
         in_grid = (first >= 0) & (first < len(grid))
         slot = np.where(in_grid, periods.of_month[np.where(in_grid, first, 0)] + 1, 0)
         dense = _customer_period_sums(agg.monthly, grid, periods, codes, len(index), "revenue")
         n = len(periods)
         active = np.stack(
-            [np.bincount(slot, weights=row > _NOISE, minlength=n + 1) for row in dense]
+            [np.bincount(slot, weights=row > NOISE, minlength=n + 1) for row in dense]
         )
         revenue = np.stack([np.bincount(slot, weights=row, minlength=n + 1) for row in dense])
         got_active, got_revenue = _cohort_cells(agg.monthly, grid, periods, codes, slot)
@@ -612,15 +607,15 @@ def test_cohort_cells_equal_the_dense_customer_period_sums(sample_aggregates, pe
 def test_first_purchase_positions_same_on_sorted_and_shuffled_rows(sample_aggregates, skip):
     """The sorted-rows path (first kept row per customer) equals np.minimum.at's."""
     from portfolio_lib.metrics.common import customer_codes as _customer_codes
-    from portfolio_lib.metrics.movements import _BEFORE_GRID, _first_purchase_positions
+    from portfolio_lib.metrics.movements import _BEFORE_GRID, first_purchase_positions
 
     agg = sample_aggregates
     grid = agg.months[skip:]
     codes, index = _customer_codes(agg.monthly)
-    fast = _first_purchase_positions(agg.monthly, grid, codes, len(index))
+    fast = first_purchase_positions(agg.monthly, grid, codes, len(index))
     shuffled = agg.monthly.sample(frac=1.0, random_state=2).reset_index(drop=True)
     codes2, index2 = _customer_codes(shuffled)
-    slow = _first_purchase_positions(shuffled, grid, codes2, len(index2))
+    slow = first_purchase_positions(shuffled, grid, codes2, len(index2))
     np.testing.assert_array_equal(fast, slow)
     assert (fast == _BEFORE_GRID).any() == (skip > 0)
 
@@ -720,14 +715,14 @@ def test_panel_first_periods_are_kept_and_equal_the_first_purchases(sample_aggre
     buyers are found once per grid, for every division of it."""
     from portfolio_lib.metrics.common import calendar_periods as _periods
     from portfolio_lib.metrics.common import customer_codes as _customer_codes
-    from portfolio_lib.metrics.movements import _first_purchase_positions
     from portfolio_lib.metrics.movements import activity_panel as _panel
+    from portfolio_lib.metrics.movements import first_purchase_positions
 
     agg = sample_aggregates
     periods = _periods(agg.months, period)
     panel = _panel(agg.monthly, agg.months, periods, 12)
     codes, index = _customer_codes(agg.monthly)
-    first = _first_purchase_positions(agg.monthly, agg.months, codes, len(index))
+    first = first_purchase_positions(agg.monthly, agg.months, codes, len(index))
     in_grid = (first >= 0) & (first < len(agg.months))
     expected = np.where(in_grid, periods.of_month[np.where(in_grid, first, 0)], -1)
     assert panel.first_period.tolist() == expected.tolist()
@@ -742,7 +737,7 @@ def test_panel_first_periods_are_kept_and_equal_the_first_purchases(sample_aggre
     # A shorter grid (its first 5 months off): its own buyers, first purchases in it only.
     grid = agg.months[5:]
     short = _panel(agg.monthly, grid, _periods(grid, period), 12)
-    first = _first_purchase_positions(agg.monthly, grid, codes, len(index))
+    first = first_purchase_positions(agg.monthly, grid, codes, len(index))
     in_grid = (first >= 0) & (first < len(grid))
     assert short.buyers.tolist() == np.flatnonzero(in_grid).tolist()
     assert len(short.buyers) < len(panel.buyers)

@@ -17,14 +17,9 @@ from portfolio_lib.config import SAMPLE_DIR
 from portfolio_lib.engine.prepare import prepare
 from portfolio_lib.engine.tables import active_matrix, window_totals
 from portfolio_lib.metrics.clv import simple_clv
+from portfolio_lib.metrics.cohorts import cohort_matrix, cohort_table
 from portfolio_lib.metrics.costs import acquisition_costs, cost_summary, ltv_to_cac
-from portfolio_lib.metrics.movements import (
-    annual_churn,
-    cohort_matrix,
-    cohort_table,
-    movements,
-    revenue_bridge,
-)
+from portfolio_lib.metrics.movements import annual_churn, movements, revenue_bridge
 from portfolio_lib.metrics.weight import headline_kpis, weight_by, weight_over_time
 from portfolio_lib.ui.present import read_records
 

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.colors import TwoSlopeNorm
 
-from portfolio_lib.metrics.movements import cohort_matrix, cohort_table, movements, revenue_bridge
+from portfolio_lib.metrics.cohorts import cohort_matrix, cohort_table
+from portfolio_lib.metrics.movements import movements, revenue_bridge
 from portfolio_lib.plots.movements import (
     plot_churn,
     plot_cohorts,

@@ -34,11 +34,10 @@ from portfolio_lib.metrics.balance import (
     potential_matrix_summary,
 )
 from portfolio_lib.metrics.clv import retention_clv, simple_clv
+from portfolio_lib.metrics.cohorts import cohort_matrix, cohort_table
 from portfolio_lib.metrics.costs import acquisition_costs, cost_summary, ltv_to_cac
 from portfolio_lib.metrics.movements import (
     annual_churn,
-    cohort_matrix,
-    cohort_table,
     movements,
     revenue_bridge,
     window_movements,

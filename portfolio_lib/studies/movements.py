@@ -9,12 +9,8 @@ import pandas as pd
 from portfolio_lib.config import DEFAULTS
 from portfolio_lib.engine.aggregate import Aggregates
 from portfolio_lib.engine.tables import Period
-from portfolio_lib.metrics.movements import (
-    cohort_matrix,
-    cohort_table,
-    movements,
-    revenue_bridge,
-)
+from portfolio_lib.metrics.cohorts import cohort_matrix, cohort_table
+from portfolio_lib.metrics.movements import movements, revenue_bridge
 from portfolio_lib.studies.base import StudyNote, StudyResult, attempt
 
 __all__ = ["MovementsStudy", "movements_study"]

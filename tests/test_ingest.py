@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from portfolio_lib import DataQualityWarning, PortfolioDataError, load_transactions
@@ -149,9 +150,9 @@ def test_latin1_file_with_a_byte_cp1252_lacks(tmp_path):
 def test_cells_with_spaces_quotes_blanks_and_duplicates(tmp_path):
     text = (
         "client;date;montant;facture;famille\n"
-        " C1 ;31/12/2024;1 234,50;\" F1 \";Vis\n"
+        ' C1 ;31/12/2024;1 234,50;" F1 ";Vis\n'
         "C2;02/01/2025;-50;;\n"
-        "C1;31/12/2024;1 234,50;\" F1 \";Vis\n"
+        'C1;31/12/2024;1 234,50;" F1 ";Vis\n'
         '"C;3";15/02/2025;12,5;F3;\u3000\n'
         "C2;02/01/2025;-50;;\n"
     )
@@ -195,12 +196,10 @@ def test_decimal_mark_votes_and_odd_amounts(tmp_path):
 def test_arrow_numbers_equal_the_plain_parser():
     rng = np.random.default_rng(7)
     cents = np.concatenate(
-        [rng.integers(-10**9, 10**9, 20_000), rng.integers(-10**15, 10**15, 2_000)]
+        [rng.integers(-(10**9), 10**9, 20_000), rng.integers(-(10**15), 10**15, 2_000)]
     )
-    texts = [f"{c // 100}{sep}{c % 100:02d}" for c, sep in zip(cents, "," * len(cents))]
+    texts = [f"{c // 100},{c % 100:02d}" for c in cents]
     texts += [repr(float(x)) for x in rng.normal(0, 1e4, 2_000)] + ["0", "-0", "007", "12,3456789"]
-    import pyarrow as pa
-
     column = pa.chunked_array([pa.array(texts)])
     fast = parse_distinct(column, "amount", required=True, decimal_hint=",")
     assert fast is not None

@@ -362,9 +362,9 @@ def load_transactions(
             columnar = _columnar_frame(
                 arrow, "transactions", mapping, date_format=date_format, dayfirst=dayfirst
             )
-        if columnar is not None and not allow_future_dates:
-            if columnar[0]["date"].max() > reference:
-                columnar = None  # the plain path names the rows
+        future = not allow_future_dates and columnar is not None
+        if future and columnar[0]["date"].max() > reference:
+            columnar = None  # the plain path names the rows
     if columnar is not None:
         frame, duplicated = columnar
         file = arrow.name

@@ -9,7 +9,6 @@ works: decimal comma, thousands with spaces, dd/mm/yyyy dates, month names.
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass
 
 import numpy as np
@@ -272,9 +271,7 @@ _PLAIN_NUMBER = r"^-?[0-9]+([.,][0-9]+)?$"
 
 
 # The characters str.strip() removes (str.isspace), for Arrow's regular expressions.
-_PY_SPACE = (
-    "[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
-)
+_PY_SPACE = "[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 _EDGE_SPACE = f"^{_PY_SPACE}|{_PY_SPACE}$"
 
 
@@ -294,35 +291,55 @@ def _arrow_amounts(texts: pa.Array, decimal_hint: str) -> pd.Series | None:
     Same decimal-mark votes as :func:`_decimal_mark`: a value has one mark at most, so only
     1-2 or 4+ decimals vote, and a tie takes the hint.
     """
-    texts = pc.replace_substring_regex(texts, _SPACES, "")
     if not pc.all(pc.match_substring_regex(texts, _PLAIN_NUMBER)).as_py():
-        return None
-    votes = {
-        mark: pc.sum(pc.match_substring_regex(texts, rf"^-?[0-9]+\{mark}([0-9]{{1,2}}|[0-9]{{4,}})$"))
-        .as_py()
-        for mark in ",."
-    }
+        texts = pc.replace_substring_regex(texts, _SPACES, "")
+        if not pc.all(pc.match_substring_regex(texts, _PLAIN_NUMBER)).as_py():
+            return None
+    # A plain number has at least one decimal after its mark: it votes unless it has three.
+    lengths = pc.binary_length(texts).to_numpy()
+    votes, found = {}, {}
+    for mark in ",.":
+        position = pc.find_substring(texts, mark).to_numpy()
+        found[mark] = bool((position >= 0).any())
+        votes[mark] = int(((position >= 0) & (lengths - position - 1 != 3)).sum())
+    mark = decimal_hint
     if votes[","] != votes["."]:
         mark = "," if votes[","] > votes["."] else "."
-    else:
-        mark = decimal_hint
     thousands = "." if mark == "," else ","
-    texts = pc.replace_substring(texts, thousands, "")
-    texts = pc.replace_substring(texts, mark, ".")
+    if found[thousands]:
+        texts = pc.replace_substring(texts, thousands, "")
+    if mark == "," and found[","]:
+        texts = pc.replace_substring(texts, ",", ".")
     return pd.Series(pc.cast(texts, pa.float64()).to_numpy(zero_copy_only=False))
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    if pa.types.is_dictionary(kind):
+        return _is_text(kind.value_type)
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
+def _encoded(column: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
+    """The distinct values of a text column, in order of appearance, and each row's code
+    (-1 for a missing cell)."""
+    if pa.types.is_dictionary(column.type):
+        encoded = column.unify_dictionaries().combine_chunks()
+    else:
+        encoded = pc.dictionary_encode(column).combine_chunks()
+    return encoded.dictionary, pc.fill_null(encoded.indices, -1).to_numpy()
 
 
 def _texts(column: pa.ChunkedArray) -> Distinct:
     """Text cells stripped, blank ones missing (as :mod:`portfolio_lib.data.load` does)."""
-    column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
-    changes = pc.not_equal(column[1:], column[:-1]).fill_null(True)
-    starts = np.flatnonzero(np.concatenate([[True], changes.to_numpy(zero_copy_only=False)]))
-    if 2 * len(starts) <= len(column):
+    starts = None
+    if not pa.types.is_dictionary(column.type) and len(column) > 1:
+        changes = pc.not_equal(column[1:], column[:-1]).fill_null(True)
+        starts = np.flatnonzero(np.concatenate([[True], changes.to_numpy()]))
+    if starts is not None and 4 * len(starts) <= 3 * len(column):
         # Sorted exports (invoice numbers): one Python string per run of equal cells.
-        distinct, codes = column.take(pa.array(starts)), None
+        distinct, codes = column.take(pa.array(starts)).combine_chunks(), None
     else:
-        encoded = pc.dictionary_encode(column)
-        distinct, codes = encoded.dictionary, pc.fill_null(encoded.indices, -1).to_numpy()
+        distinct, codes = _encoded(column)
     if pc.any(pc.match_substring_regex(distinct, _EDGE_SPACE)).as_py():
         texts = pd.Series(pd.array(distinct, dtype=_TEXT))
         texts = texts.where(~is_blank(texts)).map(lambda v: str(v).strip(), na_action="ignore")
@@ -357,7 +374,7 @@ def parse_distinct(
     """
     if kind not in ("id", "amount", "date", "text"):
         return None
-    is_text = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+    is_text = _is_text(column.type)
     if kind == "text" and is_text and not required:
         return _texts(column)
     if not is_text:
@@ -365,9 +382,8 @@ def parse_distinct(
         uniques = column.to_pandas()
         codes = np.arange(len(uniques))
     else:
-        encoded = pc.dictionary_encode(column).combine_chunks()
-        codes = pc.fill_null(encoded.indices, -1).to_numpy()
-        uniques = pd.Series(pd.array(encoded.dictionary, dtype=_TEXT))
+        dictionary, codes = _encoded(column)
+        uniques = pd.Series(pd.array(dictionary, dtype=_TEXT))
     blank = is_blank(uniques)
     has_null = bool(column.null_count)
     if required and (has_null or blank.any()):
@@ -378,7 +394,7 @@ def parse_distinct(
         elif kind == "amount":
             parsed = None
             if is_text and not has_null and not blank.any():
-                parsed = _arrow_amounts(encoded.dictionary, decimal_hint)
+                parsed = _arrow_amounts(dictionary, decimal_hint)
             if parsed is None:
                 parsed = parse_amounts(uniques, decimal_hint)
         elif kind == "date":

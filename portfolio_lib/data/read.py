@@ -20,6 +20,7 @@ from typing import IO
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
@@ -312,26 +313,47 @@ def _arrow_csv(
     if not header or "" in names or len(set(names)) < len(names):
         return None  # pandas renames blank and repeated names: read_raw decides
     codec = codecs.lookup(encoding).name
+    # cp1252 and latin-1 files are read as bytes, not transcoded: ids, dates and amounts are
+    # ASCII, and only the distinct values of other columns are decoded (by _decoded).
+    single_byte = codec in ("cp1252", "iso8859-1")
+    if single_byte and any('"' in line for line in lines[: skip + 1]):
+        return None  # a quoted title or header: Arrow could count its lines differently
+    kind = pa.binary() if single_byte else pa.string()
     try:
         arrow = pa_csv.read_csv(
             data,
             read_options=pa_csv.ReadOptions(
-                encoding="utf8" if codec == "utf-8" else encoding, skip_rows=skip
+                encoding="utf8" if codec == "utf-8" or single_byte else encoding,
+                skip_rows=skip + 1 if single_byte else skip,
+                column_names=header if single_byte else None,
             ),
             parse_options=pa_csv.ParseOptions(delimiter=sep),
             convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(header, pa.string()),
+                column_types=dict.fromkeys(header, kind),
                 null_values=[""],
                 strings_can_be_null=True,
             ),
         )
+        if single_byte:
+            arrow = pa.table([_decoded(c, encoding) for c in arrow.columns], names=header)
     except (pa.ArrowException, UnicodeDecodeError, LookupError):
         return None
-    if arrow.column_names != header or any(t != pa.string() for t in arrow.schema.types):
-        return None
-    if arrow.num_rows == 0:
+    if arrow.column_names != header or arrow.num_rows == 0:
         return None
     return ArrowTable(arrow.rename_columns(names), name, sep, skip + 2)
+
+
+def _decoded(column: pa.ChunkedArray, encoding: str) -> pa.ChunkedArray:
+    """A column of bytes as text: ASCII as is, other columns by their distinct values."""
+    try:
+        text = pc.cast(column, pa.string())
+        if pc.all(pc.string_is_ascii(text)).as_py() is not False:
+            return text
+    except pa.ArrowInvalid:  # not UTF-8
+        pass
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    words = [None if b is None else b.decode(encoding) for b in encoded.dictionary.to_pylist()]
+    return pa.chunked_array([pa.DictionaryArray.from_arrays(encoded.indices, pa.array(words))])
 
 
 def read_arrow(

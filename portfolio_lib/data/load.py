@@ -212,7 +212,7 @@ def _canonical_frame(
 
 
 def _columnar_frame(
-    arrow: ArrowTable,
+    arrow: ArrowTable | None,
     table: str,
     mapping: Mapping[str, str | None] | None,
     *,
@@ -220,50 +220,57 @@ def _columnar_frame(
     dayfirst: bool | None,
 ) -> tuple[pd.DataFrame, pd.Series] | None:
     """:func:`_canonical_frame` on an Arrow table, with its duplicated rows; None when
-    the plain path must decide (it then raises the error, or reads what Arrow could not)."""
-    columns = [str(c) for c in arrow.table.column_names]
+    the plain path must decide (it then raises the error, or reads what Arrow could not).
+    Each Arrow column is released once parsed: pass the table, keep no reference to it."""
+    if arrow is None:
+        return None
+    cells, name, sep, first_row = arrow.table, arrow.name, arrow.sep, arrow.first_row
+    del arrow
     try:
-        resolved = _resolve_mapping(columns, table, mapping, arrow.name)
+        resolved = _resolve_mapping([str(c) for c in cells.column_names], table, mapping, name)
     except PortfolioDataError:
         return None
     fields: dict[str, Field] = {f.name: f for f in fields_of(table)}
-    values: dict[str, np.ndarray] = {}
-    keys: dict[str, np.ndarray | None] = {}
+    cells = cells.select(list(resolved.values()))
+    index = pd.RangeIndex(first_row, first_row + cells.num_rows)
+    frame = pd.DataFrame(index=index)
+    keys: list[np.ndarray] = []
     for canonical, column in resolved.items():
         field = fields[canonical]
         parsed = parse_distinct(
-            arrow.table.column(column),
+            cells.column(column),
             field.kind,
             required=field.required,
-            decimal_hint="," if arrow.sep == ";" else ".",
+            decimal_hint="," if sep == ";" else ".",
             date_format=date_format,
             dayfirst=dayfirst,
-            file=arrow.name,
+            file=name,
             name=column,
         )
         if parsed is None:
             return None
-        values[canonical], keys[canonical] = parsed.values, parsed.keys
-    index = pd.RangeIndex(arrow.first_row, arrow.first_row + arrow.table.num_rows)
-    # dtype given: pandas would infer its string dtype for the object columns of ids.
-    frame = pd.DataFrame(
-        {k: pd.Series(v, index=index, dtype=v.dtype, copy=False) for k, v in values.items()}
-    )
-    frame.attrs["source"] = arrow.name
+        cells = cells.drop_columns([column])
+        # Column by column, dtype given: no copy into blocks, no string dtype inferred.
+        frame[canonical] = pd.Series(parsed.values, index=index, dtype=parsed.values.dtype)
+        if parsed.keys is not None:
+            keys.append(parsed.keys)
+    frame.attrs["source"] = name
     frame.attrs["mapping"] = resolved
-    return frame, _duplicated(frame, [k for k in keys.values() if k is not None])
+    return frame, _duplicated(frame, keys)
 
 
 def _duplicated(frame: pd.DataFrame, keys: list[np.ndarray]) -> pd.Series:
     """``frame.duplicated()``, fast: only rows whose keys' hash repeats can be copies."""
     mixed = np.zeros(len(frame), np.uint64)
     for key in keys:
-        mixed = mixed * np.uint64(0x9E3779B97F4A7C15) + key.astype(np.uint64)
-        mixed ^= mixed >> np.uint64(29)
+        np.multiply(mixed, np.uint64(0x9E3779B97F4A7C15), out=mixed)
+        np.add(mixed, key, out=mixed, casting="unsafe")
+        np.bitwise_xor(mixed, mixed >> np.uint64(29), out=mixed)
     candidates = pd.Series(mixed).duplicated(keep=False).to_numpy()
-    duplicated = pd.Series(False, index=frame.index)
+    del mixed
+    duplicated = np.zeros(len(frame), bool)
     duplicated[candidates] = frame[candidates].duplicated().to_numpy()
-    return duplicated
+    return pd.Series(duplicated, index=frame.index)
 
 
 def _check_future(frame: pd.DataFrame, column: str, file: str, today: pd.Timestamp) -> None:
@@ -357,17 +364,19 @@ def load_transactions(
             # An upload stream is read once: keep its bytes for the plain path.
             name = name or getattr(source, "name", None) or "upload"
             source = source.read()
-        arrow = read_arrow(source, table="transactions", name=name, encoding=encoding, sep=sep)
-        if arrow is not None:
-            columnar = _columnar_frame(
-                arrow, "transactions", mapping, date_format=date_format, dayfirst=dayfirst
-            )
+        columnar = _columnar_frame(
+            read_arrow(source, table="transactions", name=name, encoding=encoding, sep=sep),
+            "transactions",
+            mapping,
+            date_format=date_format,
+            dayfirst=dayfirst,
+        )
         future = not allow_future_dates and columnar is not None
         if future and columnar[0]["date"].max() > reference:
             columnar = None  # the plain path names the rows
     if columnar is not None:
         frame, duplicated = columnar
-        file = arrow.name
+        file = frame.attrs["source"]
     else:
         raw = read_raw(
             source, table="transactions", name=name, sheet=sheet, encoding=encoding, sep=sep

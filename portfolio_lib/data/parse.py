@@ -346,8 +346,11 @@ def _texts(column: pa.ChunkedArray) -> Distinct:
         values = texts.astype(object).to_numpy()
     else:
         values = distinct.to_numpy(zero_copy_only=False)
-        values[pc.is_null(distinct).to_numpy(zero_copy_only=False)] = np.nan
-        values[pc.equal(distinct, "").fill_null(False).to_numpy(zero_copy_only=False)] = np.nan
+        if distinct.null_count:
+            values[pc.is_null(distinct).to_numpy(zero_copy_only=False)] = np.nan
+        empty = pc.equal(distinct, "").fill_null(False)
+        if pc.any(empty).as_py():
+            values[empty.to_numpy(zero_copy_only=False)] = np.nan
     if codes is None:
         return Distinct(np.repeat(values, np.diff(np.append(starts, len(column)))), None)
     return Distinct(np.append(values, np.nan)[codes], None)
@@ -409,8 +412,10 @@ def parse_distinct(
     parsed = parsed.reset_index(drop=True)
     if (parsed.isna() & ~blank.to_numpy()).any():
         return None
-    # Code -1 (a null cell) takes the appended missing value.
-    missing = pd.Series([pd.NaT if parsed.dtype.kind == "M" else np.nan], dtype=parsed.dtype)
-    values = pd.concat([parsed, missing], ignore_index=True).to_numpy()[codes]
-    keys = np.append(pd.factorize(parsed)[0], -1)[codes]
-    return Distinct(values, keys)
+    keys = pd.factorize(parsed)[0].astype(np.int32)
+    if (codes < 0).any():
+        # Code -1 (a null cell) takes the appended missing value.
+        missing = pd.Series([pd.NaT if parsed.dtype.kind == "M" else np.nan], dtype=parsed.dtype)
+        parsed = pd.concat([parsed, missing], ignore_index=True)
+        keys = np.append(keys, np.int32(-1))
+    return Distinct(parsed.to_numpy().take(codes), keys.take(codes))

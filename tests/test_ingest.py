@@ -147,6 +147,18 @@ def test_latin1_file_with_a_byte_cp1252_lacks(tmp_path):
     assert frame["product"].tolist() == ["Tôle", "Vis"]
 
 
+def test_cp1252_bytes_that_look_like_utf8_are_read_as_cp1252(tmp_path, monkeypatch):
+    # "Ã©" in cp1252 is the two bytes of "é" in UTF-8; a byte 0x9c ("œ") makes the file cp1252.
+    text = "client;date;montant;produit\nCÃ©dric;31/12/2024;1,5;Cœur\nÉlise;01/01/2025;2;Vis\n"
+    path = tmp_path / "cp.csv"
+    path.write_bytes(text.encode("cp1252"))
+    frame = both(path)
+    assert frame["customer_id"].tolist() == ["CÃ©dric", "Élise"]
+    assert frame["product"].tolist() == ["Cœur", "Vis"]
+    monkeypatch.setattr(load_module, "read_raw", None)  # the same through Arrow alone
+    pd.testing.assert_frame_equal(load_transactions(path), frame)
+
+
 def test_cells_with_spaces_quotes_blanks_and_duplicates(tmp_path):
     text = (
         "client;date;montant;facture;famille\n"
@@ -254,3 +266,33 @@ def test_parquet_with_missing_cells_gives_the_plain_error(tmp_path):
     frame.to_parquet(tmp_path / "t.parquet")
     err = same_error(tmp_path / "t.parquet")
     assert (err.code, err.rows) == ("missing_values", [2])
+
+
+# ------------------------------------------------------------------ the benchmark's export
+
+
+def test_generated_french_export_loads_back_to_the_log(tmp_path):
+    import sys
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[1])
+    if root not in sys.path:  # the benchmarks are scripts next to the package
+        sys.path.insert(0, root)
+    from benchmarks.exports import write_export
+    from benchmarks.generate import write_log
+
+    files = write_log(5_000, tmp_path / "log", seed=3)
+    log = pd.read_parquet(files.transactions)
+    for fmt in ("fr", "en"):
+        path = write_export(files, tmp_path / f"{fmt}.csv", fmt)
+        frame = both(path)
+        assert frame.attrs["mapping"]["amount"] == ("Montant HT" if fmt == "fr" else "Net sales")
+        assert frame["customer_id"].tolist() == log["customer_id"].tolist()
+        assert frame["order_id"].tolist() == log["order_id"].tolist()
+        assert (frame["date"].to_numpy() == log["date"].to_numpy()).all()
+        np.testing.assert_allclose(frame["amount"], log["amount"].round(2), rtol=0, atol=1e-9)
+        np.testing.assert_allclose(frame["margin"], log["margin"].round(2), rtol=0, atol=1e-9)
+    raw = (tmp_path / "fr.csv").read_bytes()
+    assert raw.startswith(b"Extraction des ventes du ") and b";Montant HT;" in raw
+    assert raw.count("Électricité".encode("cp1252")) == (log["product"] == "Électricité").sum()
+    assert raw.count(b"\r\n") == len(log) + 2  # title, header, one line per row

@@ -233,9 +233,10 @@ def _columnar_frame(
     fields: dict[str, Field] = {f.name: f for f in fields_of(table)}
     cells = cells.select(list(resolved.values()))
     index = pd.RangeIndex(first_row, first_row + cells.num_rows)
-    frame = pd.DataFrame(index=index)
+    values: dict[str, np.ndarray] = {}
     keys: list[np.ndarray] = []
-    for canonical, column in resolved.items():
+    # Text columns last: their Python strings are made once most Arrow columns are freed.
+    for canonical, column in sorted(resolved.items(), key=lambda i: fields[i[0]].kind == "text"):
         field = fields[canonical]
         parsed = parse_distinct(
             cells.column(column),
@@ -250,10 +251,14 @@ def _columnar_frame(
         if parsed is None:
             return None
         cells = cells.drop_columns([column])
-        # Column by column, dtype given: no copy into blocks, no string dtype inferred.
-        frame[canonical] = pd.Series(parsed.values, index=index, dtype=parsed.values.dtype)
+        values[canonical] = parsed.values
         if parsed.keys is not None:
             keys.append(parsed.keys)
+    frame = pd.DataFrame(index=index)
+    for canonical in resolved:
+        # Column by column, dtype given: no copy into blocks, no string dtype inferred.
+        column_values = values.pop(canonical)
+        frame[canonical] = pd.Series(column_values, index=index, dtype=column_values.dtype)
     frame.attrs["source"] = name
     frame.attrs["mapping"] = resolved
     return frame, _duplicated(frame, keys)

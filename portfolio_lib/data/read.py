@@ -345,12 +345,10 @@ def _arrow_csv(
 
 def _decoded(column: pa.ChunkedArray, encoding: str) -> pa.ChunkedArray:
     """A column of bytes as text: ASCII as is, other columns by their distinct values."""
-    try:
-        text = pc.cast(column, pa.string())
-        if pc.all(pc.string_is_ascii(text)).as_py() is not False:
-            return text
-    except pa.ArrowInvalid:  # not UTF-8
-        pass
+    # Viewed, not cast: no copy of the bytes, and pure ASCII is valid UTF-8.
+    text = pa.chunked_array([chunk.view(pa.string()) for chunk in column.chunks], pa.string())
+    if pc.all(pc.string_is_ascii(text)).as_py() is not False:
+        return text
     encoded = pc.dictionary_encode(column).combine_chunks()
     words = [None if b is None else b.decode(encoding) for b in encoded.dictionary.to_pylist()]
     return pa.chunked_array([pa.DictionaryArray.from_arrays(encoded.indices, pa.array(words))])

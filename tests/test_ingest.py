@@ -252,6 +252,10 @@ def test_bad_mapping_corrupt_parquet_and_wrong_type_give_the_plain_error(tmp_pat
     path = tmp_path / "ok.csv"
     path.write_text("A;B;C\nx;01/01/2025;1\n")
     assert same_error(path, mapping={"customer_id": "Client"}).code == "bad_mapping"
+    # One column for two fields: the invoice numbers are no amounts.
+    path.write_text("client;date;facture\nA;01/01/2025;F1\n")
+    err = same_error(path, mapping={"amount": "facture", "order_id": "facture"})
+    assert (err.code, err.column, err.rows) == ("bad_numbers", "facture", [2])
     broken = tmp_path / "broken.parquet"
     broken.write_bytes(b"PAR1 not really")
     assert same_error(broken).code == "unreadable_file"

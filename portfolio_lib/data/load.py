@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -231,7 +232,8 @@ def _columnar_frame(
     except PortfolioDataError:
         return None
     fields: dict[str, Field] = {f.name: f for f in fields_of(table)}
-    cells = cells.select(list(resolved.values()))
+    uses = Counter(resolved.values())  # one column may hold two fields (then one fails)
+    cells = cells.select(list(uses))
     index = pd.RangeIndex(first_row, first_row + cells.num_rows)
     values: dict[str, np.ndarray] = {}
     keys: list[np.ndarray] = []
@@ -250,7 +252,9 @@ def _columnar_frame(
         )
         if parsed is None:
             return None
-        cells = cells.drop_columns([column])
+        uses[column] -= 1
+        if not uses[column]:
+            cells = cells.drop_columns([column])
         values[canonical] = parsed.values
         if parsed.keys is not None:
             keys.append(parsed.keys)

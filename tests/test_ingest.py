@@ -137,24 +137,25 @@ def test_generated_english_export_parquet_bytes_and_stream(sample_tx, tmp_path, 
     assert frame.attrs["source"] == "ventes.csv"
 
 
-def test_latin1_file_with_a_byte_cp1252_lacks(tmp_path):
-    # 0x81 is undefined in cp1252: the file is read as latin-1, "\x81" kept in the id.
-    text = "client;date;montant;produit\nA\x81;31/12/2024;1,5;Tôle\nB;01/01/2025;2;Vis\n"
-    path = tmp_path / "latin.csv"
-    path.write_bytes(text.encode("latin-1"))
+@pytest.mark.parametrize(
+    ("encoding", "ids", "products"),
+    [
+        # 0x81 is undefined in cp1252: the file is read as latin-1, "\x81" kept in the id.
+        ("latin-1", ["A\x81", "B"], ["Tôle", "Vis"]),
+        # "Ã©" in cp1252 is the two bytes of "é" in UTF-8; "œ" (0x9c) makes the file cp1252.
+        ("cp1252", ["CÃ©dric", "Élise"], ["Cœur", "Vis"]),
+    ],
+)
+def test_single_byte_files_through_arrow_alone(tmp_path, monkeypatch, encoding, ids, products):
+    rows = [
+        f"{i};{d};1,5;{p}"
+        for i, d, p in zip(ids, ["31/12/2024", "01/01/2025"], products, strict=True)
+    ]
+    path = tmp_path / "file.csv"
+    path.write_bytes("\n".join(["client;date;montant;produit", *rows, ""]).encode(encoding))
     frame = both(path)
-    assert frame["customer_id"].tolist() == ["A\x81", "B"]
-    assert frame["product"].tolist() == ["Tôle", "Vis"]
-
-
-def test_cp1252_bytes_that_look_like_utf8_are_read_as_cp1252(tmp_path, monkeypatch):
-    # "Ã©" in cp1252 is the two bytes of "é" in UTF-8; a byte 0x9c ("œ") makes the file cp1252.
-    text = "client;date;montant;produit\nCÃ©dric;31/12/2024;1,5;Cœur\nÉlise;01/01/2025;2;Vis\n"
-    path = tmp_path / "cp.csv"
-    path.write_bytes(text.encode("cp1252"))
-    frame = both(path)
-    assert frame["customer_id"].tolist() == ["CÃ©dric", "Élise"]
-    assert frame["product"].tolist() == ["Cœur", "Vis"]
+    assert frame["customer_id"].tolist() == ids
+    assert frame["product"].tolist() == products
     monkeypatch.setattr(load_module, "read_raw", None)  # the same through Arrow alone
     pd.testing.assert_frame_equal(load_transactions(path), frame)
 

@@ -8,6 +8,13 @@ columns are mapped onto the canonical names of :mod:`portfolio_lib.data.schema` 
 spreadsheet row numbers and the fix; doubtful but usable input (duplicate rows, unknown cost
 channels) gives a :class:`~portfolio_lib.data.errors.DataQualityWarning`.
 
+Transaction files (CSV, Parquet) take a tuned path first: Arrow reads the file
+(:func:`~portfolio_lib.data.read.read_arrow`) and each distinct value of a column is parsed
+once (:func:`~portfolio_lib.data.parse.parse_distinct`), by the same parsers. Whenever that
+path is in doubt (a cell that does not parse, an odd layout, Excel, a DataFrame) the plain
+pandas path runs and decides: same frames, same errors, same warnings; ``fast=False`` runs
+only the plain path, the reference tests compare the tuned one with.
+
 The raw input is never modified: loaders return new frames with canonical columns only.
 """
 

@@ -13,7 +13,7 @@ WS_MAX_BYTES ?= 104857600
 CONFIG ?=
 PYTEST_ARGS ?=
 
-.PHONY: app report test bench lint format lab sample install clean
+.PHONY: app report test bench bench-ingest lint format lab sample install clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "portfolio workbook needs Python 3.10 or newer; set PYTHON=python3.11")'
@@ -39,6 +39,9 @@ test: $(STAMP)  ## run the whole test suite
 
 bench: $(STAMP)  ## speed and memory against lifetimes, on generated logs
 	$(BIN)/python benchmarks/run.py
+
+bench-ingest: $(STAMP)  ## loading a 1M-line French CSV export (SIZES="1m 20m" for more)
+	$(BIN)/python benchmarks/ingest.py --sizes $(or $(SIZES),1m)
 
 lint: $(STAMP)  ## ruff checks and formatting check
 	$(BIN)/ruff check .

@@ -9,19 +9,24 @@ works: decimal comma, thousands with spaces, dd/mm/yyyy dates, month names.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from portfolio_lib.data.errors import PortfolioDataError
 from portfolio_lib.data.schema import normalise_header
 
 __all__ = [
+    "Distinct",
     "cell_error",
     "is_blank",
     "parse_amounts",
     "parse_cost_kinds",
     "parse_dates",
+    "parse_distinct",
     "parse_ids",
     "parse_months",
     "parse_shares",
@@ -254,3 +259,163 @@ def parse_cost_kinds(values: pd.Series) -> pd.Series:
     kinds[norm.isin(_ACQUISITION_WORDS)] = "acquisition"
     kinds[norm.isin(_RETENTION_WORDS)] = "retention"
     return kinds
+
+
+# --------------------------------------------------------------------------------------------
+# Columnar parsing: the parsers above, run once per distinct value of an Arrow column
+
+_TEXT = pd.StringDtype(na_value=np.nan)  # what read_csv(dtype=str) gives the parsers
+# Amounts Arrow converts itself: digits, one optional decimal mark, spaces as thousands.
+_SPACES = "[ \u00a0\u202f]"
+_PLAIN_NUMBER = r"^-?[0-9]+([.,][0-9]+)?$"
+
+
+# The characters str.strip() removes (str.isspace), for Arrow's regular expressions.
+_PY_SPACE = "[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+_EDGE_SPACE = f"^{_PY_SPACE}|{_PY_SPACE}$"
+
+
+@dataclass(frozen=True)
+class Distinct:
+    """A parsed column: ``values`` per row, and ``keys`` (equal where values are equal, -1
+    where missing) for the duplicate-row check, or None when too costly to compute (the
+    check then compares the values)."""
+
+    values: np.ndarray
+    keys: np.ndarray | None
+
+
+def _arrow_amounts(texts: pa.Array, decimal_hint: str) -> pd.Series | None:
+    """:func:`parse_amounts` of plain numbers (``-1234,5``, ``1 234.50``), None for others.
+
+    Same decimal-mark votes as :func:`_decimal_mark`: a value has one mark at most, so only
+    1-2 or 4+ decimals vote, and a tie takes the hint.
+    """
+    if not pc.all(pc.match_substring_regex(texts, _PLAIN_NUMBER)).as_py():
+        texts = pc.replace_substring_regex(texts, _SPACES, "")
+        if not pc.all(pc.match_substring_regex(texts, _PLAIN_NUMBER)).as_py():
+            return None
+    # A plain number has at least one decimal after its mark: it votes unless it has three.
+    lengths = pc.binary_length(texts).to_numpy()
+    votes, found = {}, {}
+    for mark in ",.":
+        position = pc.find_substring(texts, mark).to_numpy()
+        found[mark] = bool((position >= 0).any())
+        votes[mark] = int(((position >= 0) & (lengths - position - 1 != 3)).sum())
+    mark = decimal_hint
+    if votes[","] != votes["."]:
+        mark = "," if votes[","] > votes["."] else "."
+    thousands = "." if mark == "," else ","
+    if found[thousands]:
+        texts = pc.replace_substring(texts, thousands, "")
+    if mark == "," and found[","]:
+        texts = pc.replace_substring(texts, ",", ".")
+    return pd.Series(pc.cast(texts, pa.float64()).to_numpy(zero_copy_only=False))
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    if pa.types.is_dictionary(kind):
+        return _is_text(kind.value_type)
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
+def _encoded(column: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
+    """The distinct values of a text column, in order of appearance, and each row's code
+    (-1 for a missing cell)."""
+    if pa.types.is_dictionary(column.type):
+        encoded = column.unify_dictionaries().combine_chunks()
+    else:
+        encoded = pc.dictionary_encode(column).combine_chunks()
+    return encoded.dictionary, pc.fill_null(encoded.indices, -1).to_numpy()
+
+
+def _texts(column: pa.ChunkedArray) -> Distinct:
+    """Text cells stripped, blank ones missing (as :mod:`portfolio_lib.data.load` does)."""
+    starts = None
+    if not pa.types.is_dictionary(column.type) and len(column) > 1:
+        changes = pc.not_equal(column[1:], column[:-1]).fill_null(True)
+        starts = np.flatnonzero(np.concatenate([[True], changes.to_numpy()]))
+    if starts is not None and 4 * len(starts) <= 3 * len(column):
+        # Sorted exports (invoice numbers): one Python string per run of equal cells.
+        distinct, codes = column.take(pa.array(starts)).combine_chunks(), None
+    else:
+        distinct, codes = _encoded(column)
+    if pc.any(pc.match_substring_regex(distinct, _EDGE_SPACE)).as_py():
+        texts = pd.Series(pd.array(distinct, dtype=_TEXT))
+        texts = texts.where(~is_blank(texts)).map(lambda v: str(v).strip(), na_action="ignore")
+        values = texts.astype(object).to_numpy()
+    else:
+        values = distinct.to_numpy(zero_copy_only=False)
+        if distinct.null_count:
+            values[pc.is_null(distinct).to_numpy(zero_copy_only=False)] = np.nan
+        empty = pc.equal(distinct, "").fill_null(False)
+        if pc.any(empty).as_py():
+            values[empty.to_numpy(zero_copy_only=False)] = np.nan
+    if codes is None:
+        return Distinct(np.repeat(values, np.diff(np.append(starts, len(column)))), None)
+    return Distinct(np.append(values, np.nan)[codes], None)
+
+
+def parse_distinct(
+    column: pa.ChunkedArray,
+    kind: str,
+    *,
+    required: bool,
+    decimal_hint: str = ".",
+    date_format: str | None = None,
+    dayfirst: bool | None = None,
+    file: str = "",
+    name: str = "",
+) -> Distinct | None:
+    """Parse an Arrow column of kind id, amount, date or text, each distinct value once.
+
+    Arrow finds the distinct values (in order of first appearance, as :func:`pandas.factorize`)
+    and the plain parsers above read them; plain numbers are converted by Arrow. Returns None
+    when the plain path must decide: a blank required cell, a cell that does not parse, an
+    ambiguous date column, another kind; :mod:`portfolio_lib.data.load` then runs the plain
+    path, which raises the error with its rows.
+    """
+    if kind not in ("id", "amount", "date", "text"):
+        return None
+    is_text = _is_text(column.type)
+    if kind == "text" and is_text and not required:
+        return _texts(column)
+    if not is_text:
+        # Typed Parquet columns: the plain parsers are vectorised on them.
+        uniques = column.to_pandas()
+        codes = np.arange(len(uniques))
+    else:
+        dictionary, codes = _encoded(column)
+        uniques = pd.Series(pd.array(dictionary, dtype=_TEXT))
+    blank = is_blank(uniques)
+    has_null = bool(column.null_count)
+    if required and (has_null or blank.any()):
+        return None
+    try:
+        if kind == "id":
+            parsed = parse_ids(uniques)
+        elif kind == "amount":
+            parsed = None
+            if is_text and not has_null and not blank.any():
+                parsed = _arrow_amounts(dictionary, decimal_hint)
+            if parsed is None:
+                parsed = parse_amounts(uniques, decimal_hint)
+        elif kind == "date":
+            parsed = parse_dates(
+                uniques, date_format=date_format, dayfirst=dayfirst, file=file, column=name
+            )
+        else:
+            parsed = uniques.where(~blank).map(lambda v: str(v).strip(), na_action="ignore")
+            parsed = parsed.astype(object)
+    except PortfolioDataError:
+        return None
+    parsed = parsed.reset_index(drop=True)
+    if (parsed.isna() & ~blank.to_numpy()).any():
+        return None
+    keys = pd.factorize(parsed)[0].astype(np.int32)
+    if (codes < 0).any():
+        # Code -1 (a null cell) takes the appended missing value.
+        missing = pd.Series([pd.NaT if parsed.dtype.kind == "M" else np.nan], dtype=parsed.dtype)
+        parsed = pd.concat([parsed, missing], ignore_index=True)
+        keys = np.append(keys, np.int32(-1))
+    return Distinct(parsed.to_numpy().take(codes), keys.take(codes))

@@ -13,16 +13,21 @@ import codecs
 import csv
 import io
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 
 from portfolio_lib.data.errors import PortfolioDataError
 from portfolio_lib.data.schema import fields_of, normalise_header
 
-__all__ = ["RawTable", "Source", "read_raw", "read_table"]
+__all__ = ["ArrowTable", "RawTable", "Source", "read_arrow", "read_raw", "read_table"]
 
 Source = str | os.PathLike | pd.DataFrame | bytes | memoryview | IO[bytes]
 
@@ -31,6 +36,7 @@ _EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 _PARQUET_SUFFIXES = {".parquet", ".pq"}
 _SEPARATORS = (";", ",", "\t", "|")
 _HEADER_SCAN_ROWS = 30
+_HEAD = 64 * 1024  # bytes read to find the header and the separator
 _CHUNK = 1 << 20  # UTF-8 is checked by chunks: a whole large file decoded would be a copy
 
 
@@ -44,6 +50,20 @@ class RawTable:
     frame: pd.DataFrame
     name: str
     sep: str | None = None
+
+
+@dataclass(frozen=True)
+class ArrowTable:
+    """A table as Arrow read it: CSV cells as strings (empty cells null), Parquet as stored.
+
+    ``first_row`` is the row number a person sees for the first data row; ``sep`` as in
+    :class:`RawTable`.
+    """
+
+    table: pa.Table
+    name: str
+    sep: str | None
+    first_row: int
 
 
 def _source_name(source: Source, name: str | None) -> str:
@@ -67,24 +87,39 @@ def _read_bytes(source: Source, name: str) -> bytes:
     return source.read()
 
 
-def _detect_encoding(data: bytes) -> str:
+def _is_utf8(chunks: Iterable[bytes]) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for piece in chunks:
+            decoder.decode(piece)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+# The five bytes cp1252 leaves undefined: a file without them decodes as cp1252.
+_NOT_CP1252 = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
+
+
+def _detect_encoding(data: bytes, chunks: Callable[[], Iterable[bytes]] | None = None) -> str:
+    """The encoding of a file starting with ``data``; ``chunks()`` gives the whole file by
+    pieces (default: ``data`` itself), every piece decoded to check UTF-8."""
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        for start in range(0, len(data), _CHUNK):
-            decoder.decode(data[start : start + _CHUNK])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        # French Windows exports; cp1252 leaves five bytes undefined, latin-1 none.
-        try:
-            data.decode("cp1252")
-        except UnicodeDecodeError:
-            return "latin-1"
-        return "cp1252"
-    return "utf-8"
+    if chunks is None:
+
+        def chunks() -> Iterable[bytes]:
+            return (data[start : start + _CHUNK] for start in range(0, len(data), _CHUNK))
+
+    if _is_utf8(chunks()):
+        return "utf-8"
+    # French Windows exports; cp1252 leaves five bytes undefined, latin-1 none.
+    if any(byte in piece for piece in chunks() for byte in _NOT_CP1252):
+        return "latin-1"
+    return "cp1252"
 
 
 def _sniff_separator(lines: list[str]) -> str:
@@ -115,21 +150,28 @@ def _header_row(rows: list[list[object]], table: str | None) -> int:
     return 0
 
 
-def _read_csv(
-    data: bytes, name: str, table: str | None, encoding: str | None, sep: str | None
-) -> RawTable:
-    encoding = encoding or _detect_encoding(data)
-    head = data[: 64 * 1024].decode(encoding, errors="replace").splitlines()
-    if len(data) > 64 * 1024:
-        head = head[:-1]  # the last line may be cut in the middle
-    lines = head[:_HEADER_SCAN_ROWS]
+def _layout(
+    head: bytes, cut: bool, name: str, table: str | None, encoding: str, sep: str | None
+) -> tuple[list[str], int, str]:
+    """The first lines of a CSV file, the index of its header line and its separator."""
+    lines = head.decode(encoding, errors="replace").splitlines()
+    if cut:
+        lines = lines[:-1]  # the last line may be cut in the middle
+    lines = lines[:_HEADER_SCAN_ROWS]
     if not any(line.strip() for line in lines):
         raise PortfolioDataError("empty_file", file=name)
     skip = 0
     if table is not None:
         probe_sep = sep or _sniff_separator(lines)
         skip = _header_row(list(csv.reader(lines, delimiter=probe_sep)), table)
-    sep = sep or _sniff_separator(lines[skip:])
+    return lines, skip, sep or _sniff_separator(lines[skip:])
+
+
+def _read_csv(
+    data: bytes, name: str, table: str | None, encoding: str | None, sep: str | None
+) -> RawTable:
+    encoding = encoding or _detect_encoding(data)
+    _, skip, sep = _layout(data[:_HEAD], len(data) > _HEAD, name, table, encoding, sep)
     try:
         frame = pd.read_csv(
             io.BytesIO(data),
@@ -241,3 +283,114 @@ def read_raw(
     if frame.empty:
         raise PortfolioDataError("empty_file", file=name)
     return RawTable(frame, raw.name, raw.sep)
+
+
+def _arrow_csv(
+    source: str | os.PathLike | bytes, name: str, table: str, encoding: str | None, sep: str | None
+) -> ArrowTable | None:
+    if isinstance(source, bytes):
+        head, size = source[:_HEAD], len(source)
+        if encoding is None:
+            encoding = _detect_encoding(source)
+        data: object = pa.py_buffer(source)
+    else:
+        path = Path(source)
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(_HEAD)
+
+        def chunks() -> Iterable[bytes]:
+            with path.open("rb") as handle:
+                yield from iter(lambda: handle.read(_CHUNK), b"")
+
+        encoding = encoding or _detect_encoding(head, chunks)
+        data = str(path)
+    lines, skip, sep = _layout(head, size > _HEAD, name, table, encoding, sep)
+    if skip >= len(lines):
+        return None
+    header = next(csv.reader([lines[skip]], delimiter=sep), [])
+    names = [c.strip() for c in header]
+    if not header or "" in names or len(set(names)) < len(names):
+        return None  # pandas renames blank and repeated names: read_raw decides
+    codec = codecs.lookup(encoding).name
+    # cp1252 and latin-1 files are read as bytes, not transcoded: ids, dates and amounts are
+    # ASCII, and only the distinct values of other columns are decoded (by _decoded).
+    single_byte = codec in ("cp1252", "iso8859-1")
+    if single_byte and any('"' in line for line in lines[: skip + 1]):
+        return None  # a quoted title or header: Arrow could count its lines differently
+    kind = pa.binary() if single_byte else pa.string()
+    try:
+        arrow = pa_csv.read_csv(
+            data,
+            read_options=pa_csv.ReadOptions(
+                encoding="utf8" if codec == "utf-8" or single_byte else encoding,
+                skip_rows=skip + 1 if single_byte else skip,
+                column_names=header if single_byte else None,
+            ),
+            parse_options=pa_csv.ParseOptions(delimiter=sep),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(header, kind),
+                null_values=[""],
+                strings_can_be_null=True,
+            ),
+        )
+        if single_byte:
+            arrow = pa.table([_decoded(c, encoding) for c in arrow.columns], names=header)
+    except (pa.ArrowException, UnicodeDecodeError, LookupError):
+        return None
+    if arrow.column_names != header or arrow.num_rows == 0:
+        return None
+    return ArrowTable(arrow.rename_columns(names), name, sep, skip + 2)
+
+
+def _decoded(column: pa.ChunkedArray, encoding: str) -> pa.ChunkedArray:
+    """A column of bytes as text: ASCII as is, other columns by their distinct values."""
+    # Viewed, not cast: no copy of the bytes, and pure ASCII is valid UTF-8.
+    text = pa.chunked_array([chunk.view(pa.string()) for chunk in column.chunks], pa.string())
+    if pc.all(pc.string_is_ascii(text)).as_py() is not False:
+        return text
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    words = [None if b is None else b.decode(encoding) for b in encoded.dictionary.to_pylist()]
+    return pa.chunked_array([pa.DictionaryArray.from_arrays(encoded.indices, pa.array(words))])
+
+
+def read_arrow(
+    source: Source,
+    *,
+    table: str,
+    name: str | None = None,
+    encoding: str | None = None,
+    sep: str | None = None,
+) -> ArrowTable | None:
+    """Read a CSV or Parquet file with Arrow, columnar and multi-threaded, for large files.
+
+    The tuned reader behind :func:`read_raw`: it returns None whenever its table could differ
+    from read_raw's (an Excel file, a DataFrame, repeated or blank column names, rows of
+    uneven length, an empty file, a file Arrow cannot read...), and the caller then uses
+    :func:`read_raw`, which decides and gives the messages. Paths are read by Arrow without
+    loading the file in memory first.
+    """
+    if isinstance(source, pd.DataFrame):
+        return None
+    name = _source_name(source, name)
+    suffix = Path(name).suffix.lower()
+    if isinstance(source, (bytearray, memoryview)):
+        source = bytes(source)
+    if not isinstance(source, (str, os.PathLike, bytes)) or (
+        not isinstance(source, bytes) and not Path(source).is_file()
+    ):
+        return None
+    if suffix in _CSV_SUFFIXES:
+        try:
+            return _arrow_csv(source, name, table, encoding, sep)
+        except PortfolioDataError:
+            return None
+    if suffix in _PARQUET_SUFFIXES:
+        try:
+            arrow = pq.read_table(pa.py_buffer(source) if isinstance(source, bytes) else source)
+        except Exception:  # pyarrow raises many types for corrupt files: read_raw reports
+            return None
+        if arrow.num_rows == 0 or any(str(c).startswith("Unnamed:") for c in arrow.column_names):
+            return None
+        return ArrowTable(arrow, name, None, 1)
+    return None

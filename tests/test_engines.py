@@ -17,10 +17,13 @@ from portfolio_lib.config import SAMPLE_DIR
 from portfolio_lib.data.errors import DataQualityWarning, PortfolioDataError
 from portfolio_lib.engine.aggregate import aggregate, customer_summary
 from portfolio_lib.engine.backends import engine_kind
+from portfolio_lib.engine.prepare import prepare
 from portfolio_lib.engine.sources import mask, parse_source
 
 EDGE = SAMPLE_DIR.parents[1] / "tests" / "data" / "edge"
 AMOUNT_TOLERANCE = 1e-6  # euros: far below a cent
+
+pytestmark = pytest.mark.engines
 
 
 def _edge():
@@ -190,3 +193,20 @@ def test_mask_hides_passwords_in_url_and_parameters():
     with pytest.raises(PortfolioDataError) as caught:
         parse_source("postgresql://u:pw@h/db")
     assert caught.value.code == "bad_source" and "pw" not in str(caught.value).replace("***", "")
+
+
+# ------------------------------------------------------------------ prepare (notebooks, report)
+
+
+def test_prepare_reads_a_database_table_on_every_engine(datasets, pg_tables, sample_dir):
+    customers = sample_dir / "customers.csv"
+    files = prepare(sample_dir / "transactions.csv", customers, "", segment="PME")
+    url = pg_tables.source("ventes")
+    local = prepare(url, customers, "", segment="PME")  # read and checked like a file
+    remote = prepare(url, customers, "", segment="PME", engine="postgres")
+    for other in (local, remote):
+        assert_same(files.full, other.full)
+        assert_same(files.agg, other.agg)
+    assert local.data.transactions.attrs["source"] == "ventes"
+    assert remote.data.transactions is None
+    assert len(files.agg.customers) == int((files.full.customers["segment"] == "PME").sum()) > 0

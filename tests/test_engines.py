@@ -210,3 +210,30 @@ def test_prepare_reads_a_database_table_on_every_engine(datasets, pg_tables, sam
     assert local.data.transactions.attrs["source"] == "ventes"
     assert remote.data.transactions is None
     assert len(files.agg.customers) == int((files.full.customers["segment"] == "PME").sum()) > 0
+
+
+@pytest.mark.notebooks
+def test_report_on_a_database_never_writes_the_password(pg_tables, tmp_path, monkeypatch, capsys):
+    """portfolio-report --transactions postgresql://user:PW@... --engine postgres: the run
+    works and no file of the report, nor the console, holds the password."""
+    from engine_servers import PG_PASSWORD
+
+    from portfolio_lib.report import cli
+
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    argv = ["--notebooks", "01", "--transactions", pg_tables.source("ventes")]
+    argv += ["--customers", "", "--costs", "", "--engine", "postgres", "--lang", "en"]
+    argv += ["--output", str(tmp_path), "--date", "2025-01-31"]
+    assert cli.main(argv) == 0
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert {p.name for p in written} >= {"index.html", "run.json", "01_weight.html"}
+    for path in written:
+        assert PG_PASSWORD.encode() not in path.read_bytes(), path
+    out = capsys.readouterr()
+    assert PG_PASSWORD not in out.out + out.err
+    index = (tmp_path / "2025-01-31" / "index.html").read_text(encoding="utf-8")
+    assert "<code>ventes</code>" in index  # the table, not the server's address
+    run = (tmp_path / "2025-01-31" / "run.json").read_text(encoding="utf-8")
+    assert "postgresql://portfolio@/portfolio?table=ventes&host=" in run
+    page = (tmp_path / "2025-01-31" / "01_weight.html").read_text(encoding="utf-8")
+    assert "Traceback" not in page

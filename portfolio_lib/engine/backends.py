@@ -99,8 +99,10 @@ def spark_session(engine: object = "spark"):
         return engine
     builder = SparkSession.builder.appName("portfolio-workbook")
     name = str(engine).strip()
-    if name.startswith("sc://"):
-        return builder.remote(name).getOrCreate()
+    # A Spark Connect URL with a token is best kept in SPARK_REMOTE (never in a report).
+    remote = name if name.startswith("sc://") else os.environ.get("SPARK_REMOTE")
+    if remote:
+        return builder.remote(remote).getOrCreate()
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
@@ -274,4 +276,3 @@ def _checked(
             examples=examples,
         )
     return table
-

@@ -32,12 +32,14 @@ __all__ = [
     "is_table_source",
     "mask",
     "parse_source",
+    "without_password",
 ]
 
 DATABASE_SCHEMES = ("postgresql", "postgres")
 _URL = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.-]*)://", flags=re.IGNORECASE)
 _PASSWORD = re.compile(r"^([a-z][a-z0-9+.-]*://[^:/@?#]*):[^@/?#]*@", flags=re.IGNORECASE)
 _SECRET_PARAMETERS = {"password", "sslpassword", "token"}
+_TOKEN = re.compile(r"(;\s*token\s*=)[^;]*", flags=re.IGNORECASE)  # Spark Connect: sc://h/;token=
 
 
 def mask(text: object) -> str:
@@ -50,7 +52,7 @@ def mask(text: object) -> str:
     >>> mask("data/ventes.csv")
     'data/ventes.csv'
     """
-    shown = _PASSWORD.sub(r"\1:***@", str(text))
+    shown = _TOKEN.sub(r"\1***", _PASSWORD.sub(r"\1:***@", str(text)))
     if "?" in shown:
         base, _, query = shown.partition("?")
         pairs = [
@@ -59,6 +61,22 @@ def mask(text: object) -> str:
         ]
         shown = base + "?" + "&".join(pairs)
     return shown
+
+
+def without_password(url: str) -> tuple[str, str | None]:
+    """``(url without its password, the password or None)``.
+
+    Examples
+    --------
+    >>> without_password("postgresql://ana:p%40ss@db/crm?table=ventes")
+    ('postgresql://ana@db/crm?table=ventes', 'p@ss')
+    """
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url, None
+    host = parts.netloc.rpartition("@")[2]
+    user = f"{parts.username}@" if parts.username else ""
+    return parts._replace(netloc=user + host).geturl(), unquote(parts.password)
 
 
 @dataclass(frozen=True)

@@ -237,3 +237,23 @@ def test_report_on_a_database_never_writes_the_password(pg_tables, tmp_path, mon
     assert "postgresql://portfolio@/portfolio?table=ventes&host=" in run
     page = (tmp_path / "2025-01-31" / "01_weight.html").read_text(encoding="utf-8")
     assert "Traceback" not in page
+
+
+def test_report_parameters_move_the_password_to_the_environment(monkeypatch, tmp_path):
+    from portfolio_lib.report.params import ReportError, resolve_parameters
+
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    known = {"00.ipynb": {"TRANSACTIONS": "", "CUSTOMERS": "", "COSTS": "", "ENGINE": ""}}
+    given = {"transactions": "postgresql://ana:p%40ss@db/crm?table=ventes", "engine": "postgres"}
+    resolved = resolve_parameters([("flags", given)], known, cwd=tmp_path)
+    assert resolved["TRANSACTIONS"] == "postgresql://ana@db/crm?table=ventes"
+    assert resolved["ENGINE"] == "postgres"
+    assert __import__("os").environ["PGPASSWORD"] == "p@ss"
+    other = {"transactions": "postgresql://bob:other@db2/crm?table=ventes"}
+    with pytest.raises(ReportError, match="~/.pgpass") as caught:
+        resolve_parameters([("flags", other)], known, cwd=tmp_path)
+    assert "other" not in str(caught.value).replace("other than", "")
+    with pytest.raises(ReportError, match="SPARK_REMOTE"):
+        resolve_parameters([("flags", {"engine": "sc://h:15002/;token=abc"})], known, cwd=tmp_path)
+    with pytest.raises(ReportError, match="not understood"):
+        resolve_parameters([("flags", {"engine": "oracle"})], known, cwd=tmp_path)

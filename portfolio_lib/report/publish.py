@@ -244,8 +244,8 @@ def write_index(run: Mapping[str, Any], path: Path, *, link_prefix: str = "") ->
         # The file's name only: the page goes to the client, the full path is in run.json.
         value = info.get("path") or ""
         # A database source shows its table (or 'SQL query'): no host, user or password.
-        name = parse_source(value).name if is_table_source(value) else Path(value).name
-        text = esc(name) if value else t("report_none")
+        shown = parse_source(value).name if is_table_source(value) else Path(value).name
+        text = esc(shown) if value else t("report_none")
         if info.get("default") and value:  # no data given: the notebooks' own, the sample
             text += f" <span class=muted>({t('report_sample')})</span>"
         data_rows.append(

@@ -96,3 +96,23 @@ def executed_notebook(tmp_path_factory):
         return cache[key]
 
     return run
+
+
+# ------------------------------------------------------------------ engines
+# One PostgreSQL server and one Spark session for the whole run (tests/engine_servers.py).
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    from engine_servers import start_postgres
+
+    yield from start_postgres()
+
+
+@pytest.fixture(scope="session")
+def spark():
+    from engine_servers import start_spark
+
+    session = start_spark()
+    yield session
+    session.stop()

@@ -337,6 +337,92 @@ _MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "des canaux dans les deux fichiers.",
         ),
     },
+    # ---- database and engine sources (engine/sources.py, engine/backends.py)
+    "bad_source": {
+        "en": (
+            "{where}this data source is not understood: {reason}.",
+            "Give a file path, or a database URL with a table or a query, e.g. "
+            "postgresql://user@host/db?table=ventes",
+        ),
+        "fr": (
+            "{where}cette source de données n'est pas comprise : {reason}.",
+            "Indiquez un chemin de fichier, ou une URL de base de données avec une table ou une "
+            "requête, par ex. postgresql://utilisateur@serveur/base?table=ventes",
+        ),
+    },
+    "source_unreachable": {
+        "en": (
+            "{where}the database cannot be read ({reason}).",
+            "Check the server, the database and table names, and the credentials (PGPASSWORD or "
+            "~/.pgpass rather than a password in the URL).",
+        ),
+        "fr": (
+            "{where}la base de données est illisible ({reason}).",
+            "Vérifiez le serveur, les noms de la base et de la table, et les identifiants "
+            "(PGPASSWORD ou ~/.pgpass plutôt qu'un mot de passe dans l'URL).",
+        ),
+    },
+    "engine_missing": {
+        "en": (
+            "the engine '{engine}' needs the Python package '{package}', which is not installed.",
+            'Install the extra: pip install -e ".[{engine}]"',
+        ),
+        "fr": (
+            "le moteur « {engine} » a besoin du paquet Python « {package} », non installé.",
+            'Installez l\'extra : pip install -e ".[{engine}]"',
+        ),
+    },
+    "engine_needs_table": {
+        "en": (
+            "{where}the engine '{engine}' cannot read this source.",
+            "postgres aggregates a table or query of its database (postgresql://...?table=...); "
+            "spark reads Parquet/CSV files, frames and its own tables (table=NAME).",
+        ),
+        "fr": (
+            "{where}le moteur « {engine} » ne sait pas lire cette source.",
+            "postgres agrège une table ou une requête de sa base (postgresql://...?table=...) ; "
+            "spark lit des fichiers Parquet/CSV, des DataFrame et ses propres tables "
+            "(table=NOM).",
+        ),
+    },
+    "engine_column_type": {
+        "en": (
+            "{where}column '{column}' is stored as {kind}, which the engine cannot aggregate.",
+            "Store dates as DATE/TIMESTAMP and amounts as numbers, or give a query that converts "
+            "them (query=SELECT ..., CAST(...)); or read the table with the default engine, "
+            "which parses text like a file.",
+        ),
+        "fr": (
+            "{where}la colonne « {column} » est de type {kind}, que le moteur ne peut pas agréger.",
+            "Stockez les dates en DATE/TIMESTAMP et les montants en nombres, ou donnez une requête "
+            "qui les convertit (query=SELECT ..., CAST(...)) ; ou lisez la table avec le moteur "
+            "par défaut, qui analyse le texte comme un fichier.",
+        ),
+    },
+    "engine_missing_values": {
+        "en": (
+            "{where}{count} line(s) have no value in column '{column}'.",
+            "Fill these values or filter these lines out with a query (query=SELECT ... WHERE "
+            "{column} IS NOT NULL).",
+        ),
+        "fr": (
+            "{where}{count} ligne(s) sans valeur dans la colonne « {column} ».",
+            "Complétez ces valeurs ou écartez ces lignes par une requête (query=SELECT ... WHERE "
+            "{column} IS NOT NULL).",
+        ),
+    },
+    "engine_future_dates": {
+        "en": (
+            "{where}{count} line(s) are dated after today ({today}), for example {examples}.",
+            "Correct these dates, or pass allow_future_dates=True if they are planned orders.",
+        ),
+        "fr": (
+            "{where}{count} ligne(s) sont datées après aujourd'hui ({today}), par exemple "
+            "{examples}.",
+            "Corrigez ces dates, ou passez allow_future_dates=True s'il s'agit de commandes "
+            "planifiées.",
+        ),
+    },
 }
 
 _WHAT_TO_DO = {"en": "What to do: ", "fr": "Que faire : "}

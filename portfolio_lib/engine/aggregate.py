@@ -246,17 +246,18 @@ _PURCHASE_COLUMNS = """,
 # Customer x month totals. The inner level has one group per order (per day for lines without
 # an order id), so counting the groups with a positive line counts distinct orders without a
 # DISTINCT aggregate; customer ids become the integer codes of the customer table.
-_MONTHLY_SQL = """
+_MONTHS_SQL = """
     WITH orders AS (
         SELECT customer_id, CAST(date_trunc('month', day) AS DATE) AS month,
                sum(amount) AS revenue, sum(margin) AS margin, bool_or(amount > 0) AS bought
         FROM clean
         GROUP BY customer_id, month, order_id, CASE WHEN order_id IS NULL THEN day END
-    ), months AS (
-        SELECT customer_id, month, sum(revenue) AS revenue, sum(margin) AS margin,
-               count(*) FILTER (WHERE bought) AS orders
-        FROM orders GROUP BY customer_id, month
     )
+    SELECT customer_id, month, sum(revenue) AS revenue, sum(margin) AS margin,
+           count(*) FILTER (WHERE bought) AS orders
+    FROM orders GROUP BY customer_id, month
+"""
+_MONTHLY_SQL = """
     SELECT ids.code, months.month, months.revenue, months.margin, months.orders
     FROM months JOIN ids USING (customer_id)
     ORDER BY ids.code, months.month
@@ -282,7 +283,24 @@ def _sum_by_code(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     return totals
 
 
-def customer_summary(transactions: TransactionSource, *, as_of: object = None) -> pd.DataFrame:
+def _engine_results(
+    transactions: object, end: pd.Timestamp | None, engine: object, **checks: object
+) -> tuple[pa.Table, pa.Table, bool]:
+    """The per-customer and customer x month results of the engine-neutral expression."""
+    from portfolio_lib.engine import portable
+    from portfolio_lib.engine.backends import open_transactions
+
+    with open_transactions(transactions, engine, **checks) as table:  # type: ignore[arg-type]
+        lines = portable.clean(table, as_of=None if end is None else end.date())
+        buyers = portable.buyers(lines).to_pyarrow()
+        months = portable.months(lines).to_pyarrow()
+        has_margin = "margin" in table.columns
+    return buyers, months, has_margin
+
+
+def customer_summary(
+    transactions: TransactionSource, *, as_of: object = None, engine: object = None
+) -> pd.DataFrame:
     """Per-customer ``frequency``, ``recency``, ``T``, ``monetary_value`` (in days).
 
     Same semantics as lifetimes' ``summary_data_from_transaction_data`` with ``freq='D'``:
@@ -294,11 +312,13 @@ def customer_summary(transactions: TransactionSource, *, as_of: object = None) -
 
     Parameters
     ----------
-    transactions : DataFrame or path
-        Canonical transactions (``customer_id``, ``date``, ``amount``), or a Parquet/CSV file
-        with those columns.
+    transactions : DataFrame, path or table source
+        Canonical transactions (``customer_id``, ``date``, ``amount``), a Parquet/CSV file
+        with those columns, or (other engines) a table: see :func:`aggregate`.
     as_of : date-like, optional
         End of the observation period, default the last transaction date.
+    engine : str or SparkSession, optional
+        Where to compute: DuckDB embedded by default; see :func:`aggregate`.
 
     Returns
     -------
@@ -317,14 +337,18 @@ def customer_summary(transactions: TransactionSource, *, as_of: object = None) -
      'b': {'frequency': 0.0, 'recency': 0.0, 'T': 26.0, 'monetary_value': 0.0}}
     """
     end = None if as_of is None else pd.Timestamp(as_of).normalize()
-    with _connect() as con:
-        relation = _relation_sql(transactions, con)
-        con.execute(
-            f"CREATE TEMP VIEW clean AS {_clean_sql(relation, _columns(con, relation), end)}"
-        )
-        result = con.sql(
-            _SUMMARY_SQL.format(day_columns="", customer_columns="") + " ORDER BY customer_id"
-        ).to_arrow_table()
+    if _is_default(engine):
+        with _connect() as con:
+            relation = _relation_sql(transactions, con)
+            con.execute(
+                f"CREATE TEMP VIEW clean AS {_clean_sql(relation, _columns(con, relation), end)}"
+            )
+            result = con.sql(
+                _SUMMARY_SQL.format(day_columns="", customer_columns="") + " ORDER BY customer_id"
+            ).to_arrow_table()
+    else:
+        buyers = _engine_results(transactions, end, engine)[0]
+        result = buyers.sort_by("customer_id")
     first, last = _numpy(result, "first_day"), _numpy(result, "last_day")
     if end is None:
         if not len(last):
@@ -342,6 +366,10 @@ def customer_summary(transactions: TransactionSource, *, as_of: object = None) -
     return frame
 
 
+def _is_default(engine: object) -> bool:
+    return engine is None or (isinstance(engine, str) and engine.strip().lower() in {"", "duckdb"})
+
+
 def _attribute_ids(customers: pd.DataFrame) -> pd.DataFrame:
     """The customer table's ids and row numbers, for DuckDB to merge with the log's ids."""
     return pd.DataFrame(
@@ -354,36 +382,56 @@ def aggregate(
     customers: pd.DataFrame | None = None,
     *,
     as_of: object = None,
+    engine: object = None,
+    **checks: object,
 ) -> Aggregates:
     """Aggregate the log into the customer and customer x month tables (the expensive step).
 
     Parameters
     ----------
-    transactions : DataFrame or path
-        Canonical transactions from :func:`portfolio_lib.data.load.load_transactions`, or a Parquet or
-        CSV file with canonical column names (read by DuckDB without going through pandas).
+    transactions : DataFrame, path or table source
+        Canonical transactions from :func:`portfolio_lib.data.load.load_transactions`, or a
+        Parquet or CSV file with canonical column names (read by DuckDB without going through
+        pandas). With ``engine="postgres"``: ``"postgresql://user@host/db?table=ventes"`` (or
+        ``?query=SELECT ...``, or a :class:`~portfolio_lib.engine.sources.TableSource`); with
+        ``engine="spark"``: a frame, a Parquet/CSV path Spark reads, or ``"table=ventes"``.
     customers : DataFrame, optional
         Canonical customer table; its attributes are joined, its prospects kept.
     as_of : date-like, optional
         Analysis date, default the last transaction date; later transactions are ignored.
+    engine : str or SparkSession, optional
+        ``None``/``"duckdb"`` (embedded, default), ``"postgres"``, ``"spark"``, a Spark Connect
+        URL ``"sc://host:15002"`` or a SparkSession (see :mod:`portfolio_lib.engine.backends`).
+        Every engine gives the same tables; only the aggregated rows come back to Python.
+    **checks
+        Other engines only: ``mapping``, ``today``, ``allow_future_dates`` of the checks of
+        :func:`portfolio_lib.engine.backends.open_transactions`.
 
     Returns
     -------
     Aggregates
     """
     end = None if as_of is None else pd.Timestamp(as_of).normalize()
-    # All the work on lines and ids is DuckDB's (parallel, no Python strings per row); pandas
-    # only receives one row per customer and the monthly rows keyed by integer codes.
+    # All the work on lines and ids is the engine's (parallel, no Python strings per row);
+    # pandas only receives one row per customer and the monthly rows keyed by integer codes.
     with _connect() as con:
-        relation = _relation_sql(transactions, con)
-        columns = _columns(con, relation)
-        con.execute(f"CREATE TEMP VIEW clean AS {_clean_sql(relation, columns, end)}")
-        con.execute(
-            "CREATE TEMP TABLE buyers AS "
-            + _SUMMARY_SQL.format(
-                day_columns=_PURCHASE_DAY_COLUMNS, customer_columns=_PURCHASE_COLUMNS
+        if _is_default(engine):
+            relation = _relation_sql(transactions, con)
+            columns = _columns(con, relation)
+            con.execute(f"CREATE TEMP VIEW clean AS {_clean_sql(relation, columns, end)}")
+            con.execute(
+                "CREATE TEMP TABLE buyers AS "
+                + _SUMMARY_SQL.format(
+                    day_columns=_PURCHASE_DAY_COLUMNS, customer_columns=_PURCHASE_COLUMNS
+                )
             )
-        )
+            con.execute(f"CREATE TEMP VIEW months AS {_MONTHS_SQL}")
+            has_margin = "margin" in columns
+        else:
+            # The small results of the other engine take the place of the two tables above.
+            buyers, months, has_margin = _engine_results(transactions, end, engine, **checks)
+            con.register("buyers", buyers)
+            con.register("months", months)
         n_buyers, first_day, last_day = con.execute(
             "SELECT count(*), min(first_day), max(last_day) FROM buyers"
         ).fetchall()[0]
@@ -410,7 +458,7 @@ def aggregate(
         ).to_arrow_table()
         monthly = con.sql(_MONTHLY_SQL).to_arrow_table()
     end = pd.Timestamp(last_day) if end is None else end
-    return _assemble(table, monthly, customers, end, first_day, has_margin="margin" in columns)
+    return _assemble(table, monthly, customers, end, first_day, has_margin=has_margin)
 
 
 def _assemble(

@@ -3,6 +3,11 @@
 Notebook parameters are literals, so "" means "none" (no customer file, no filter, the default
 analysis date). :func:`prepare` turns them into a loaded, checked and aggregated portfolio,
 optionally restricted to a sales rep, segment or region (a cheap filter on the aggregates).
+
+Each table may be a file or a database table/query (``postgresql://user@host/db?table=ventes``,
+see :mod:`portfolio_lib.engine.sources`). With the default engine a table is read and checked
+like a file; with ``engine="postgres"`` or ``"spark"`` the transactions are aggregated where
+they live and never loaded (``Prepared.data.transactions`` is then None).
 """
 
 from __future__ import annotations
@@ -13,8 +18,17 @@ import pandas as pd
 
 from portfolio_lib.config import data_path
 from portfolio_lib.data.errors import PortfolioDataError
-from portfolio_lib.data.load import Portfolio, load_portfolio
+from portfolio_lib.data.load import (
+    Portfolio,
+    check_cost_channels,
+    check_customer_ids,
+    load_costs,
+    load_customers,
+    load_portfolio,
+)
 from portfolio_lib.engine.aggregate import Aggregates, aggregate
+from portfolio_lib.engine.backends import engine_kind
+from portfolio_lib.engine.sources import is_table_source, parse_source
 
 __all__ = ["Prepared", "as_list", "prepare"]
 
@@ -26,7 +40,8 @@ class Prepared:
     Attributes
     ----------
     data : Portfolio
-        The loaded tables (transactions, customers or None, costs or None).
+        The loaded tables (transactions, customers or None, costs or None); transactions are
+        None when another engine aggregated them where they live.
     full : Aggregates
         The whole portfolio aggregated once.
     agg : Aggregates
@@ -64,15 +79,17 @@ def prepare(
     segment: object = "",
     region: object = "",
     unknown_customers: str = "error",
+    engine: object = "",
 ) -> Prepared:
     """Load the files named in a notebook's parameters and aggregate them once.
 
     Parameters
     ----------
-    transactions : path or DataFrame
+    transactions : path, DataFrame or table source
         The transaction log; relative paths are taken from the project root when they do not
-        exist from the current folder (see :func:`portfolio_lib.config.data_path`).
-    customers, costs : path, DataFrame or ""
+        exist from the current folder (see :func:`portfolio_lib.config.data_path`); or a
+        database table or query, ``"postgresql://user@host/db?table=ventes"``.
+    customers, costs : path, DataFrame, table source or ""
         Optional tables; "" or None for none.
     as_of : date-like or ""
         Analysis date; "" for the last transaction date.
@@ -80,6 +97,10 @@ def prepare(
         Filters on the customer table; "" for all, "A; B" or a list for several values.
     unknown_customers : {'error', 'keep'}
         What to do with transaction customers missing from the customer table.
+    engine : str or SparkSession, optional
+        "" or "duckdb" (default): load and check locally, aggregate with DuckDB; "postgres",
+        "spark" or a Spark Connect URL: aggregate the transactions in that engine
+        (see :func:`portfolio_lib.engine.aggregate.aggregate`).
 
     Returns
     -------
@@ -89,15 +110,35 @@ def prepare(
     def source(value: object) -> object:
         if isinstance(value, pd.DataFrame):
             return value
+        if is_table_source(value):
+            return parse_source(value).read()  # small tables: checked like a file
         return data_path(value)  # type: ignore[arg-type]
 
-    data = load_portfolio(
-        source(transactions),
-        source(customers),
-        source(costs),
-        unknown_customers=unknown_customers,  # type: ignore[arg-type]
-    )
-    full = aggregate(data.transactions, data.customers, as_of=as_of or None)
+    end = as_of or None
+    if engine_kind(engine or None) == "duckdb":
+        options = {"name": parse_source(transactions).name} if is_table_source(transactions) else {}
+        data = load_portfolio(
+            source(transactions),
+            source(customers),
+            source(costs),
+            unknown_customers=unknown_customers,  # type: ignore[arg-type]
+            **options,
+        )
+        full = aggregate(data.transactions, data.customers, as_of=end)
+    else:
+        cust, cost = source(customers), source(costs)
+        cust = load_customers(cust) if cust is not None else None
+        cost = load_costs(cost) if cost is not None else None
+        where = transactions if is_table_source(transactions) else source(transactions)
+        full = aggregate(where, cust, as_of=end, engine=engine)
+        if cust is not None:
+            # The ids with a purchase stand for the log in the cross-check of the loaders.
+            bought = full.customers.loc[full.customers["frequency"].notna(), "customer_id"]
+            log_ids = pd.DataFrame({"customer_id": bought.astype(str).to_numpy()})
+            check_customer_ids(log_ids, cust, unknown_customers=unknown_customers)  # type: ignore[arg-type]
+        if cost is not None:
+            check_cost_channels(cost, cust)
+        data = Portfolio(None, cust, cost)  # type: ignore[arg-type]
     filters = {
         column: as_list(value)
         for column, value in (("sales_rep", sales_rep), ("segment", segment), ("region", region))

@@ -212,7 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     data.add_argument("--config", metavar="YAML", help="parameters file: 'name: value' lines")
     data.add_argument(
-        "--transactions", metavar="PATH", help="transaction log (CSV, Excel, Parquet)"
+        "--transactions",
+        metavar="PATH",
+        help="transaction log (CSV, Excel, Parquet) or a table: postgresql://user@host/db?table=ventes",
     )
     data.add_argument("--customers", metavar="PATH", help="customer file ('' for none)")
     data.add_argument("--costs", metavar="PATH", help="acquisition/retention costs ('' for none)")
@@ -220,6 +222,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--as-of", metavar="YYYY-MM-DD", help="analysis date (default: last transaction)"
     )
     data.add_argument("--lang", choices=i18n.LANGS, help="language of the report")
+    data.add_argument(
+        "--engine",
+        metavar="NAME",
+        help="where to aggregate: duckdb (default), postgres (the --transactions database), "
+        "spark or a Spark Connect URL sc://host:15002",
+    )
     data.add_argument(
         "--set",
         metavar="KEY=VALUE",
@@ -282,7 +290,7 @@ def plan_run(args: argparse.Namespace, *, cwd: Path | None = None) -> RunPlan:
         sources.append(("--set", parse_assignments(args.set)))
     flags = {
         name: getattr(args, name)
-        for name in ("transactions", "customers", "costs", "as_of", "lang")
+        for name in ("transactions", "customers", "costs", "as_of", "lang", "engine")
         if getattr(args, name) is not None
     }
     if flags:

@@ -22,6 +22,9 @@ import yaml
 
 from portfolio_lib import i18n
 from portfolio_lib.config import DEFAULTS
+from portfolio_lib.data.errors import PortfolioDataError
+from portfolio_lib.engine.backends import engine_kind
+from portfolio_lib.engine.sources import is_table_source, mask, parse_source, without_password
 from portfolio_lib.report.execute import DEFAULT_KERNEL, DEFAULT_TIMEOUT
 
 __all__ = [
@@ -316,8 +319,12 @@ def _own_data_only(
 
 def _check_value(name: str, value: Any, default: Any, origin: str, base: Path) -> Any:
     where = f"{name} (from {origin})"
+    if name in DATA_PARAMETERS and is_table_source(value):
+        return _database_source(value, where)
     if name in DATA_PARAMETERS:
         return _resolve_data_path(value, where, base)
+    if name == "ENGINE" and value not in (None, ""):
+        return _check_engine(value, where)
     if name in REPORT_OUTPUTS:
         return _check_report_output(name, value, where)
     if name == "AS_OF" and value not in (None, ""):
@@ -348,6 +355,41 @@ def _check_report_output(name: str, value: Any, where: str) -> str:
         f"{name.lower()} from the report's parameters; set it only when running "
         "a notebook by hand."
     )
+
+
+def _database_source(value: Any, where: str) -> str:
+    """A database URL without its password, which goes to the kernels' environment instead.
+
+    The notebooks, the index and the logs then only ever see the URL without credentials;
+    the PostgreSQL driver of every kernel reads ``PGPASSWORD`` from the environment.
+    """
+    try:
+        source = parse_source(str(value))
+    except PortfolioDataError as err:
+        raise ReportError(f"{where}: {err}") from None
+    url, password = without_password(str(value))
+    if password:
+        known = os.environ.get("PGPASSWORD")
+        if known is not None and known != password:
+            raise ReportError(
+                f"{where}: {mask(value)} has a password other than PGPASSWORD's; give the "
+                "passwords in ~/.pgpass (one line per server) rather than in the URLs"
+            )
+        os.environ["PGPASSWORD"] = password
+    return url if source.url else str(value)
+
+
+def _check_engine(value: Any, where: str) -> str:
+    try:
+        engine_kind(value)
+    except ValueError as err:
+        raise ReportError(f"{where}: {err}") from None
+    if str(value) != mask(value) or "token=" in str(value):
+        raise ReportError(
+            f"{where}: the engine URL holds credentials; put it in the SPARK_REMOTE environment "
+            "variable and give --engine spark"
+        )
+    return str(value)
 
 
 def _resolve_data_path(value: Any, where: str, base: Path) -> str:

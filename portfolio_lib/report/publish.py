@@ -24,6 +24,7 @@ from typing import Any
 
 from portfolio_lib import i18n
 from portfolio_lib.config import DEFAULTS, RECORD_MIME
+from portfolio_lib.engine.sources import is_table_source, parse_source
 from portfolio_lib.report.execute import NotebookFailure
 from portfolio_lib.report.params import DATA_PARAMETERS, RunPlan
 
@@ -242,7 +243,9 @@ def write_index(run: Mapping[str, Any], path: Path, *, link_prefix: str = "") ->
     for name, info in run.get("data", {}).items():
         # The file's name only: the page goes to the client, the full path is in run.json.
         value = info.get("path") or ""
-        text = esc(Path(value).name) if value else t("report_none")
+        # A database source shows its table (or 'SQL query'): no host, user or password.
+        shown = parse_source(value).name if is_table_source(value) else Path(value).name
+        text = esc(shown) if value else t("report_none")
         if info.get("default") and value:  # no data given: the notebooks' own, the sample
             text += f" <span class=muted>({t('report_sample')})</span>"
         data_rows.append(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 import nbformat
 import pandas as pd
@@ -79,12 +80,6 @@ def keys(items: list[Finding]) -> list[str]:
     return [f.key for f in items]
 
 
-def fr(sentence: str) -> str:
-    """The French sentences use no-break spaces (thousands, before % and €): written here with
-    plain spaces for readability."""
-    return sentence.replace(" %", f"{NBSP}%").replace(" €", f"{NBSP}€").replace(" M€", f"{NBSP}M€")
-
-
 # --------------------------------------------------------------------------------------------
 # The contract
 
@@ -119,7 +114,234 @@ def test_dispatch_rejects_unknown_thresholds_and_objects(sample_studies):
 
 
 # --------------------------------------------------------------------------------------------
-# The sentences on the sample, with their numbers recomputed
+# Every sentence on the sample, most important first (French no-break spaces written as spaces)
+
+EXPECTED = {
+    "overview": [
+        (
+            "dependence",
+            "Votre premier client pèse à lui seul 18,2 % du chiffre d'affaires : au-delà du seuil de dépendance de 15 %.",
+            "Your largest customer alone weighs 18.2% of revenue: above the 15% dependence threshold.",
+        ),
+        (
+            "pareto",
+            "15 % de vos clients actifs (218 sur 1 480) font 80 % du chiffre d'affaires.",
+            "15% of your active customers (218 of 1,480) make 80% of revenue.",
+        ),
+        (
+            "revenue",
+            "Sur les 12 derniers mois, le chiffre d'affaires atteint 70,7 M€ avec 1 480 clients actifs, en hausse de 32,4 % par rapport aux 12 mois précédents (53,4 M€).",
+            "Over the last 12 months, revenue reached €70.7M with 1,480 active customers, up 32.4% on the previous 12 months (€53.4M).",
+        ),
+        (
+            "churn",
+            "362 clients actifs il y a 12 mois sont partis (attrition de 29,6 %) ; 603 nouveaux clients sont arrivés.",
+            "362 customers active 12 months ago have left (churn of 29.6%); 603 new customers arrived.",
+        ),
+        (
+            "penetration",
+            "Le chiffre d'affaires ne couvre que 27,2 % du potentiel annuel estimé de vos clients (260 M€).",
+            "Revenue covers only 27.2% of your customers' estimated yearly potential (€260M).",
+        ),
+    ],
+    "weight": [
+        (
+            "top_segment",
+            "Segment « Grand compte » : 46,4 % du chiffre d'affaires (32,8 M€) avec 3,9 % des clients actifs (58).",
+            "Segment “Grand compte”: 46.4% of revenue (€32.8M) with 3.9% of the active customers (58).",
+        ),
+        (
+            "rep_penetration",
+            "Claire Fournier a la pénétration la plus faible : 17,0 % du potentiel de ses clients (21,5 M€), contre 48,0 % pour Antoine Moreau.",
+            "Claire Fournier has the lowest penetration: 17.0% of their customers' potential (€21.5M), against 48.0% for Antoine Moreau.",
+        ),
+        (
+            "active_trend",
+            "1 480 clients actifs fin déc. 2025, contre 1 222 un an plus tôt (+21,1 %).",
+            "1,480 active customers at the end of Dec 2025, against 1,222 a year earlier (+21.1%).",
+        ),
+        (
+            "top_sales_rep",
+            "Antoine Moreau porte 27,2 % du chiffre d'affaires (19,2 M€) avec 10,7 % des clients actifs (158) : le portefeuille le plus lourd.",
+            "Antoine Moreau carries 27.2% of revenue (€19.2M) with 10.7% of the active customers (158): the heaviest book.",
+        ),
+        (
+            "top_region",
+            "Région « Nouvelle-Aquitaine » : 37,3 % du chiffre d'affaires (26,4 M€) avec 22,3 % des clients actifs (330).",
+            "Region “Nouvelle-Aquitaine”: 37.3% of revenue (€26.4M) with 22.3% of the active customers (330).",
+        ),
+    ],
+    "movements": [
+        (
+            "churn_trend",
+            "L'attrition s'accélère : 2,4 % des clients actifs partent en moyenne chaque mois sur les 12 derniers mois, contre 1,5 % les 12 mois précédents.",
+            "Churn is rising: on average 2.4% of active customers left each month over the last 12 months, against 1.5% the 12 months before.",
+        ),
+        (
+            "churned_revenue",
+            "Le chiffre d'affaires perdu avec les clients partis augmente : 7,5 M€ en 2025, contre 2,9 M€ en 2024 (+160,1 %).",
+            "Revenue lost with departed customers is rising: €7.5M in 2025, against €2.9M in 2024 (+160.1%).",
+        ),
+        (
+            "new_customers",
+            "Le recrutement ralentit : 603 nouveaux clients sur les 12 derniers mois, contre 701 les 12 mois précédents (-14,0 %).",
+            "Acquisition is slowing: 603 new customers over the last 12 months, against 701 the 12 months before (-14.0%).",
+        ),
+        (
+            "bridge",
+            "En 2025, le chiffre d'affaires passe de 53,4 M€ à 70,7 M€ (+32,4 %) : premier moteur, les nouveaux clients (+16,2 M€) ; premier frein, la baisse des achats des clients conservés (-7,8 M€).",
+            "In 2025, revenue went from €53.4M to €70.7M (+32.4%): first driver, new customers (+€16.2M); first brake, retained customers buying less (-€7.8M).",
+        ),
+    ],
+    "costs": [
+        (
+            "ltv_cac",
+            "Un client rapporte 35 945 € de marge brute sur sa durée de vie (LTV), 25,3 fois son coût d'acquisition : au-dessus du ratio de 3 généralement visé.",
+            "A customer brings €35,945 of gross margin over their lifetime (LTV), 25.3 times their acquisition cost: above the usual target ratio of 3.",
+        ),
+        (
+            "channel_cac",
+            "Appel d'offres est le canal d'acquisition le plus cher en 2025 : 3 528 € par nouveau client, 11,5 fois plus que Recommandation (307 €).",
+            "Appel d'offres is the most expensive acquisition channel in 2025: €3,528 per new customer, 11.5 times Recommandation (€307).",
+        ),
+        (
+            "cac",
+            "En 2025, un nouveau client a coûté 1 420 € (857 k€ pour 603 nouveaux clients), contre 1 388 € en 2024 (+2,3 %).",
+            "In 2025, a new customer cost €1,420 (€857k for 603 new customers), against €1,388 in 2024 (+2.3%).",
+        ),
+        (
+            "payback",
+            "Le coût d'acquisition est remboursé en 1,6 mois de marge brute d'un nouveau client (2025).",
+            "The acquisition cost is paid back in 1.6 months of a new customer's gross margin (2025).",
+        ),
+    ],
+    "balance": [
+        (
+            "dependence",
+            "Un client, SARL Masson Bâtiment, pèse 18,2 % du chiffre d'affaires : au-delà du seuil de dépendance de 15 %.",
+            "One customer, SARL Masson Bâtiment, weighs 18.2% of revenue: above the 15% dependence threshold.",
+        ),
+        (
+            "old_age",
+            "689 clients sont en vieillesse (37,4 %) : leur chiffre d'affaires est passé de 25,0 M€ à 9,7 M€ sur 12 mois (-61,0 %) ; à diagnostiquer et reconquérir, ou à servir à moindre coût.",
+            "689 customers are in old age (37.4%): their revenue went from €25.0M to €9.7M over 12 months (-61.0%); diagnose and win back, or cut the cost to serve.",
+        ),
+        (
+            "vivier",
+            "438 comptes à fort potentiel et faible pénétration représentent 127 M€ à conquérir ; 96 sont suivis par Sophie Martin.",
+            "438 accounts with high potential and low penetration hold €127M to win; 96 of them are Sophie Martin's.",
+        ),
+        (
+            "pareto",
+            "218 clients (14,7 % des clients actifs) font 80,0 % du chiffre d'affaires (classe A) ; les 853 clients de la classe C (57,6 %) n'en font que 5,0 % : à servir à moindre coût.",
+            "218 customers (14.7% of the active customers) make 80.0% of revenue (class A); the 853 class C customers (57.6%) make only 5.0%: serve them at a lower cost.",
+        ),
+        (
+            "adolescence",
+            "448 clients en adolescence font 57,2 % du chiffre d'affaires, en hausse de 67,3 % : à développer (gamme achetée, part de portefeuille).",
+            "448 customers in adolescence make 57.2% of revenue, up 67.3%: develop them (range bought, share of wallet).",
+        ),
+    ],
+    "rfm": [
+        (
+            "at_risk",
+            "367 clients autrefois réguliers n'achètent plus (« À risque » et « À ne pas perdre ») : ils ont fait 15,9 M€ de chiffre d'affaires (10,6 %) ; à recontacter en priorité.",
+            "367 once-regular customers have stopped buying (“At risk” and “Can't lose them”): they made €15.9M of revenue (10.6%); contact them first.",
+        ),
+        (
+            "largest_at_risk",
+            "Le plus gros d'entre eux, Ets Blanc Climatisation (Nicolas Durand), n'a rien commandé depuis 250 jours après 1,3 M€ d'achats.",
+            "The largest of them, Ets Blanc Climatisation (Nicolas Durand), has not ordered for 250 days after €1.3M of purchases.",
+        ),
+        (
+            "sleeping",
+            "269 clients s'endorment (« À surveiller » et « Bientôt endormis ») : 10,3 M€ de chiffre d'affaires cumulé, à relancer avant qu'ils ne basculent.",
+            "269 customers are dozing off (“Need attention” and “About to sleep”): €10.3M of cumulative revenue, to follow up before they slip away.",
+        ),
+        (
+            "champions",
+            "245 clients « Champions » (12,2 % des clients) font 43,7 % du chiffre d'affaires cumulé : à récompenser et à associer aux nouveautés.",
+            "245 “Champions” (12.2% of customers) make 43.7% of cumulative revenue: reward them and involve them in new offers.",
+        ),
+    ],
+    "clv": [
+        (
+            "predictive",
+            "Le modèle prédictif estime à 27,2 M€ la marge actualisée des 36 prochains mois ; SARL Masson Bâtiment en porte à lui seul 12,6 %.",
+            "The predictive model puts the discounted margin of the next 36 months at €27.2M; SARL Masson Bâtiment alone carries 12.6% of it.",
+        ),
+        (
+            "simple",
+            "Un client vaut en moyenne 35 945 € de marge brute sur sa durée de vie (CLV simple : panier moyen 6 449 € × 7,4 achats par an × 22,3 % de marge × 3,4 ans).",
+            "A customer is worth on average €35,945 of gross margin over their lifetime (simple CLV: average order €6,449 × 7.4 purchases a year × 22.3% margin × 3.4 years).",
+        ),
+        (
+            "group_churn",
+            "« ETI » a l'attrition annuelle la plus forte : 35,5 %, contre 29,6 % pour l'ensemble du portefeuille.",
+            "“ETI” has the highest annual churn: 35.5%, against 29.6% for the whole portfolio.",
+        ),
+        (
+            "groups",
+            "Par segment, un client « Grand compte » vaut 419 k€, 67 fois un client « Artisan » (6 277 €).",
+            "By segment, a customer of “Grand compte” is worth €419k, 67 times one of “Artisan” (€6,277).",
+        ),
+        (
+            "ltv_cac_channels",
+            "Par canal d'acquisition, « Recommandation » est le plus rentable (LTV/CAC de 110,8) et « Salon professionnel » le moins (15,8).",
+            "By acquisition channel, “Recommandation” pays best (LTV/CAC of 110.8) and “Salon professionnel” least (15.8).",
+        ),
+        (
+            "p_alive",
+            "577 clients sur 2 000 ont moins de 50 % de chances d'être encore actifs selon le modèle prédictif.",
+            "577 of 2,000 customers have less than a 50% chance of still being active according to the predictive model.",
+        ),
+    ],
+    "alerts": [
+        (
+            "key_accounts",
+            "6 des 20 plus gros clients sont en alerte, pour 6,7 M€ de chiffre d'affaires à risque.",
+            "6 of the 20 largest customers are alerted, with €6.7M of revenue at risk.",
+        ),
+        (
+            "total",
+            "864 clients sont en alerte, pour 29,2 M€ de chiffre d'affaires à risque.",
+            "864 customers are alerted, with €29.2M of revenue at risk.",
+        ),
+        (
+            "priority",
+            "Priorité n° 1 : EURL Leroy Énergies (Antoine Moreau), grand compte, chiffre d'affaires en baisse de 64,7 % et sans commande depuis 81 jours (2,4 fois son intervalle habituel) ; 2,6 M€ à risque.",
+            "Priority 1: EURL Leroy Énergies (Antoine Moreau), key account, revenue down 64.7% and no order for 81 days (2.4 times their usual gap); €2.6M at risk.",
+        ),
+        (
+            "rep",
+            "Sophie Martin a le plus de clients en alerte : 162 (19 % des alertes), pour 6,2 M€ de chiffre d'affaires à risque.",
+            "Sophie Martin has the most customers alerted: 162 (19% of the alerts), with €6.2M of revenue at risk.",
+        ),
+    ],
+}
+
+
+def test_french_numbers_keep_their_no_break_spaces(sample_studies):
+    (pareto,) = [f for f in findings(sample_studies["overview"]) if f.key == "pareto"]
+    assert pareto.text == (
+        "15\u00a0% de vos clients actifs (218 sur 1\u00a0480) font 80\u00a0% du chiffre d'affaires."
+    )
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_sentences_on_the_sample(sample_studies, name):
+    french = findings(sample_studies[name], lang="fr")
+    english = findings(sample_studies[name], lang="en")
+    assert [(f.key, f.text.replace(NBSP, " ")) for f in french] == [
+        (key, sentence) for key, sentence, _ in EXPECTED[name]
+    ]
+    assert [(f.key, f.text) for f in english] == [(key, text) for key, _, text in EXPECTED[name]]
+    for f in french:  # thousands, % and € never apart from their number at a line break
+        assert not re.search(r"\d \d{3}(?!\d)|\d [%€]|\d [kM]€", f.text), f.text
+
+
+# --------------------------------------------------------------------------------------------
+# The numbers the sentences quote, recomputed with pandas
 
 
 def test_overview(sample_studies, raw):
@@ -136,29 +358,6 @@ def test_overview(sample_studies, raw):
     lost = int(((r24 > 0) & (r25 <= 0)).sum())
     assert figures["churn"]["lost_customers"] == lost == 362
     assert figures["churn"]["new_customers"] == (raw["first_year"] == 2025).sum() == 603
-    assert text(items, "dependence") == fr(
-        "Votre premier client pèse à lui seul 18,2 % du chiffre d'affaires : au-delà du seuil "
-        "de dépendance de 15 %."
-    )
-    assert text(items, "pareto") == fr(
-        f"15 % de vos clients actifs (218 sur 1{NBSP}480) font 80 % du chiffre d'affaires."
-    )
-    assert text(items, "revenue") == fr(
-        f"Sur les 12 derniers mois, le chiffre d'affaires atteint 70,7 M€ avec 1{NBSP}480 clients "
-        "actifs, en hausse de 32,4 % par rapport aux 12 mois précédents (53,4 M€)."
-    )
-    english = findings(sample_studies["overview"], lang="en")
-    assert (
-        text(english, "pareto")
-        == "15% of your active customers (218 of 1,480) make 80% of revenue."
-    )
-    assert text(english, "revenue") == (
-        "Over the last 12 months, revenue reached €70.7M with 1,480 active customers, up 32.4% "
-        "on the previous 12 months (€53.4M)."
-    )
-    assert text(english, "churn") == (
-        "362 customers active 12 months ago have left (churn of 29.6%); 603 new customers arrived."
-    )
 
 
 def test_weight(sample_studies, raw):
@@ -169,22 +368,6 @@ def test_weight(sample_studies, raw):
     items = findings(sample_studies["weight"], lang="fr")
     assert {f.key: f for f in items}["top_segment"].figures["revenue_share"] == pytest.approx(
         by_segment.max()
-    )
-    assert text(items, "top_segment") == fr(
-        "Segment « Grand compte » : 46,4 % du chiffre d'affaires (32,8 M€) avec 3,9 % des clients "
-        "actifs (58)."
-    )
-    assert text(items, "active_trend") == fr(
-        f"1{NBSP}480 clients actifs fin déc. 2025, contre 1{NBSP}222 un an plus tôt (+21,1 %)."
-    )
-    english = findings(sample_studies["weight"], lang="en")
-    assert text(english, "rep_penetration") == (
-        "Claire Fournier has the lowest penetration: 17.0% of their customers' potential "
-        "(€21.5M), against 48.0% for Antoine Moreau."
-    )
-    assert text(english, "top_sales_rep") == (
-        "Antoine Moreau carries 27.2% of revenue (€19.2M) with 10.7% of the active customers "
-        "(158): the heaviest book."
     )
 
 
@@ -202,24 +385,6 @@ def test_movements(sample_studies, raw):
         r23[(r23 > 0) & (r24 <= 0)].sum()
     )
     assert figures["new_customers"]["new_customers_before"] == (raw["first_year"] == 2024).sum()
-    assert text(items, "bridge") == fr(
-        "En 2025, le chiffre d'affaires passe de 53,4 M€ à 70,7 M€ (+32,4 %) : premier moteur, "
-        "les nouveaux clients (+16,2 M€) ; premier frein, la baisse des achats des clients "
-        "conservés (-7,8 M€)."
-    )
-    assert text(items, "churned_revenue") == fr(
-        "Le chiffre d'affaires perdu avec les clients partis augmente : 7,5 M€ en 2025, contre "
-        "2,9 M€ en 2024 (+160,1 %)."
-    )
-    english = findings(sample_studies["movements"], lang="en")
-    assert text(english, "churn_trend") == (
-        "Churn is rising: on average 2.4% of active customers left each month over the last 12 "
-        "months, against 1.5% the 12 months before."
-    )
-    assert text(english, "new_customers") == (
-        "Acquisition is slowing: 603 new customers over the last 12 months, against 701 the 12 "
-        "months before (-14.0%)."
-    )
 
 
 def test_costs(sample_studies, raw):
@@ -229,22 +394,6 @@ def test_costs(sample_studies, raw):
     figures = {f.key: f.figures for f in items}
     assert figures["cac"]["cac"] == pytest.approx(spend[2025] / (first_year == 2025).sum())
     assert figures["cac"]["cac_before"] == pytest.approx(spend[2024] / (first_year == 2024).sum())
-    assert text(items, "cac") == fr(
-        f"En 2025, un nouveau client a coûté 1{NBSP}420 € (857{NBSP}k€ pour 603 nouveaux "
-        f"clients), contre 1{NBSP}388 € en 2024 (+2,3 %)."
-    )
-    assert text(items, "ltv_cac") == fr(
-        f"Un client rapporte 35{NBSP}945 € de marge brute sur sa durée de vie (LTV), 25,3 fois "
-        "son coût d'acquisition : au-dessus du ratio de 3 généralement visé."
-    )
-    english = findings(sample_studies["costs"], lang="en")
-    assert text(english, "channel_cac") == (
-        "Appel d'offres is the most expensive acquisition channel in 2025: €3,528 per new "
-        "customer, 11.5 times Recommandation (€307)."
-    )
-    assert text(english, "payback") == (
-        "The acquisition cost is paid back in 1.6 months of a new customer's gross margin (2025)."
-    )
 
 
 def test_balance(sample_studies, raw):
@@ -261,27 +410,6 @@ def test_balance(sample_studies, raw):
     assert figures["vivier"]["sales_rep_customers"] == (
         customers.loc[vivier, "sales_rep"].value_counts().max()
     )
-    assert text(items, "dependence") == fr(
-        "Un client, SARL Masson Bâtiment, pèse 18,2 % du chiffre d'affaires : au-delà du seuil "
-        "de dépendance de 15 %."
-    )
-    assert text(items, "vivier") == fr(
-        "438 comptes à fort potentiel et faible pénétration représentent 127 M€ à conquérir ; "
-        "96 sont suivis par Sophie Martin."
-    )
-    english = findings(sample_studies["balance"], lang="en")
-    assert text(english, "vivier") == (
-        "438 accounts with high potential and low penetration hold €127M to win; 96 of them are "
-        "Sophie Martin's."
-    )
-    assert text(english, "pareto") == (
-        "218 customers (14.7% of the active customers) make 80.0% of revenue (class A); the 853 "
-        "class C customers (57.6%) make only 5.0%: serve them at a lower cost."
-    )
-    assert text(english, "old_age") == (
-        "689 customers are in old age (37.4%): their revenue went from €25.0M to €9.7M over 12 "
-        "months (-61.0%); diagnose and win back, or cut the cost to serve."
-    )
 
 
 def test_rfm(sample_studies):
@@ -297,19 +425,6 @@ def test_rfm(sample_studies):
         figures["largest_at_risk"]["customer_id"]
         == risky.loc[risky["monetary"].idxmax(), "customer_id"]
     )
-    assert text(items, "at_risk") == fr(
-        "367 clients autrefois réguliers n'achètent plus (« À risque » et « À ne pas perdre ») : "
-        "ils ont fait 15,9 M€ de chiffre d'affaires (10,6 %) ; à recontacter en priorité."
-    )
-    english = findings(study, lang="en")
-    assert text(english, "largest_at_risk") == (
-        "The largest of them, Ets Blanc Climatisation (Nicolas Durand), has not ordered for 250 "
-        "days after €1.3M of purchases."
-    )
-    assert text(english, "champions") == (
-        "245 “Champions” (12.2% of customers) make 43.7% of cumulative revenue: reward them and "
-        "involve them in new offers."
-    )
 
 
 def test_clv(sample_studies, raw):
@@ -320,22 +435,6 @@ def test_clv(sample_studies, raw):
     clv = tx["margin"].sum() / (r25 > 0).sum() / churn
     items = findings(sample_studies["clv"], lang="fr")
     assert {f.key: f for f in items}["simple"].figures["clv"] == pytest.approx(clv)
-    assert text(items, "simple") == fr(
-        f"Un client vaut en moyenne 35{NBSP}945 € de marge brute sur sa durée de vie (CLV "
-        f"simple : panier moyen 6{NBSP}449 € × 7,4 achats par an × 22,3 % de marge × 3,4 ans)."
-    )
-    english = findings(sample_studies["clv"], lang="en")
-    assert text(english, "group_churn") == (
-        "“ETI” has the highest annual churn: 35.5%, against 29.6% for the whole portfolio."
-    )
-    assert text(english, "groups") == (
-        "By segment, a customer of “Grand compte” is worth €419k, 67 times one of “Artisan” "
-        "(€6,277)."
-    )
-    assert text(english, "ltv_cac_channels") == (
-        "By acquisition channel, “Recommandation” pays best (LTV/CAC of 110.8) and “Salon "
-        "professionnel” least (15.8)."
-    )
 
 
 def test_alerts(sample_studies):
@@ -346,21 +445,6 @@ def test_alerts(sample_studies):
     assert figures["rep"]["sales_rep"] == counts.index[0] == "Sophie Martin"
     assert figures["rep"]["customers_alerted"] == counts.iloc[0] == 162
     assert figures["total"]["revenue_at_risk"] == pytest.approx(alerts["revenue_at_risk"].sum())
-    assert text(items, "rep") == fr(
-        "Sophie Martin a le plus de clients en alerte : 162 (19 % des alertes), pour 6,2 M€ de "
-        "chiffre d'affaires à risque."
-    )
-    assert text(items, "total") == fr(
-        "864 clients sont en alerte, pour 29,2 M€ de chiffre d'affaires à risque."
-    )
-    english = findings(sample_studies["alerts"], lang="en")
-    assert text(english, "priority") == (
-        "Priority 1: EURL Leroy Énergies (Antoine Moreau), key account, revenue down 64.7% and "
-        "no order for 81 days (2.4 times their usual gap); €2.6M at risk."
-    )
-    assert text(english, "key_accounts") == (
-        "6 of the 20 largest customers are alerted, with €6.7M of revenue at risk."
-    )
 
 
 # --------------------------------------------------------------------------------------------

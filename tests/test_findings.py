@@ -196,8 +196,8 @@ EXPECTED = {
     "costs": [
         (
             "ltv_cac",
-            "Un client rapporte 35 945 € de marge brute sur sa durée de vie (LTV), 25,3 fois son coût d'acquisition : au-dessus du ratio de 3 généralement visé.",
-            "A customer brings €35,945 of gross margin over their lifetime (LTV), 25.3 times their acquisition cost: above the usual target ratio of 3.",
+            "Un client rapporte 35,9 k€ de marge brute sur sa durée de vie (LTV), 25,3 fois son coût d'acquisition : au-dessus du ratio de 3 généralement visé.",
+            "A customer brings €35.9k of gross margin over their lifetime (LTV), 25.3 times their acquisition cost: above the usual target ratio of 3.",
         ),
         (
             "channel_cac",
@@ -272,8 +272,8 @@ EXPECTED = {
         ),
         (
             "simple",
-            "Un client vaut en moyenne 35 945 € de marge brute sur sa durée de vie (CLV simple : panier moyen 6 449 € × 7,4 achats par an × 22,3 % de marge × 3,4 ans).",
-            "A customer is worth on average €35,945 of gross margin over their lifetime (simple CLV: average order €6,449 × 7.4 purchases a year × 22.3% margin × 3.4 years).",
+            "Un client vaut en moyenne 35,9 k€ de marge brute sur sa durée de vie (CLV simple : panier moyen 6 449 € × 7,4 achats par an × 22,3 % de marge × 3,4 ans).",
+            "A customer is worth on average €35.9k of gross margin over their lifetime (simple CLV: average order €6,449 × 7.4 purchases a year × 22.3% margin × 3.4 years).",
         ),
         (
             "group_churn",
@@ -473,8 +473,18 @@ def test_thresholds_switch_findings_on_and_off(sample_studies, raw):
     # LTV/CAC of 25.3: a warning only when the target is above it
     costs = sample_studies["costs"]
     low = {f.key: f for f in findings(costs, lang="en", ltv_cac_min=30)}["ltv_cac"]
-    assert low.text.startswith("A customer brings only €35,945 of gross margin")
+    assert low.text.startswith("A customer brings only €35.9k of gross margin")
     assert "below the usual target ratio of 30" in low.text and low.importance == 0.9
+    # LTV/CAC per channel (Salon professionnel 15.8, Appel d'offres 22.8, Prospection 26.6)
+    clv = sample_studies["clv"]
+    ratios = clv.ltv_cac["ltv_to_cac"]
+    assert text(findings(clv, lang="en", ltv_cac_min=20), "ltv_cac_channels") == (
+        "One acquisition channel is below the LTV/CAC ratio of 20: “Salon professionnel” "
+        f"({ratios['Salon professionnel']:.1f}); “Recommandation” pays best (110.8)."
+    )
+    assert text(findings(clv, lang="fr", ltv_cac_min=30), "ltv_cac_channels").startswith(
+        "3 canaux d'acquisition sont sous le ratio LTV/CAC de 30 : « Appel d'offres » (22,8), "
+    )
     # Sophie Martin has 162 alerts, 1.5 times the average of 108 per rep
     alerts = sample_studies["alerts"]
     assert "rep" in keys(findings(alerts, rep_alert_ratio=1.25))

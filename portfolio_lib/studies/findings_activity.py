@@ -145,7 +145,7 @@ def weight_findings(study: WeightStudy, *, lang: str = "fr") -> list[Finding]:
                 )
             )  # fmt: skip
     for attribute, table in study.by.items():
-        if not len(table) or table["revenue"].sum() <= 0:
+        if len(table) < 2 or table["revenue"].sum() <= 0:  # one group: nothing to compare
             continue
         top = table.loc[table["revenue_share"].idxmax()]
         lead = top["revenue_share"] - top["customer_share"]

@@ -89,12 +89,12 @@ def _plain(value: object) -> object:
 
 
 def money(value: float, lang: str) -> str:
-    """1 420 € below 100 k€, compact above with three significant digits at most: 857 k€,
-    70,7 M€, 127 M€ (fr); €857k, €70.7M, €127M (en)."""
+    """1 420 € below 10 k€, compact above with three significant digits at most: 35,9 k€,
+    857 k€, 70,7 M€, 127 M€ (fr); €35.9k, €857k, €70.7M, €127M (en)."""
     value = float(value)
-    for size, fr_unit, en_unit in ((1e9, "Md", "bn"), (1e6, "M", "M"), (1e5, "k", "k")):
+    for size, fr_unit, en_unit in ((1e9, "Md", "bn"), (1e6, "M", "M"), (1e4, "k", "k")):
         if abs(value) >= size:
-            scaled = value / (1e3 if size == 1e5 else size)
+            scaled = value / (1e3 if size == 1e4 else size)
             number = i18n.format_number(abs(scaled), lang, decimals=0 if abs(scaled) >= 100 else 1)
             sign = "-" if value < 0 else ""
             unit = fr_unit if lang == "fr" else en_unit

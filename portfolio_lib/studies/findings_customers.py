@@ -84,7 +84,7 @@ def balance_findings(
                 {"a_customers": a["customers"], "a_customer_share": a["customer_share"],
                  "a_revenue_share": a["revenue_share"], "c_customers": c["customers"],
                  "c_customer_share": c["customer_share"], "c_revenue_share": c["revenue_share"]},
-                variant="abc", a_customers=integer(a["customers"], lang),
+                variant="abc_one" if a["customers"] == 1 else "abc", a_customers=integer(a["customers"], lang),
                 a_share=percent(a["customer_share"], lang), a_revenue=percent(a["revenue_share"], lang),
                 c_customers=integer(c["customers"], lang), c_share=percent(c["customer_share"], lang),
                 c_revenue=percent(c["revenue_share"], lang),
@@ -127,7 +127,7 @@ def balance_findings(
         figures = {"customers": len(vivier), "gap": gap}
         shown = {"customers": integer(len(vivier), lang), "gap": money(gap, lang)}
         reps = vivier["sales_rep"].dropna() if "sales_rep" in vivier else pd.Series(dtype=object)
-        if len(reps):
+        if reps.nunique() > 1:  # one rep (a filtered portfolio): saying so adds nothing
             counts = reps.astype(str).value_counts(sort=False)
             rep = counts.index[counts.to_numpy().argmax()]  # first in data order on ties
             found.append(
@@ -328,7 +328,7 @@ def clv_findings(
             names = [f"« {c} » ({decimal(r, lang)})" if lang == "fr" else f"“{c}” "
                      f"({decimal(r, lang)})" for c, r in low.items()]  # fmt: skip
             found.append(
-                say("clv", "ltv_cac_channels", 0.85, lang, figures, variant="channels_low",
+                say("clv", "ltv_cac_channels", 0.85, lang, figures, variant="channels_low_one" if len(low) == 1 else "channels_low",
                      count=integer(len(low), lang), limit=decimal(ltv_cac_min, lang, 0),
                      names=listing(names, lang), **shown)
             )  # fmt: skip

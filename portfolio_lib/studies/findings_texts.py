@@ -200,6 +200,14 @@ TEXTS = {
         "revenue (class A); the {c_customers} class C customers ({c_share}) make only "
         "{c_revenue}: serve them at a lower cost.",
     },
+    "finding_balance_abc_one": {
+        "fr": "Un seul client ({a_share} des clients actifs) fait {a_revenue} du chiffre "
+        "d'affaires (classe A) ; les {c_customers} clients de la classe C ({c_share}) n'en font "
+        "que {c_revenue} : à servir à moindre coût.",
+        "en": "A single customer ({a_share} of the active customers) makes {a_revenue} of "
+        "revenue (class A); the {c_customers} class C customers ({c_share}) make only "
+        "{c_revenue}: serve them at a lower cost.",
+    },
     "finding_balance_old_age": {
         "fr": "{customers} clients sont en vieillesse ({share}) : leur chiffre d'affaires est "
         "passé de {previous} à {recent} sur {window} mois ({change}) ; à diagnostiquer et "
@@ -297,9 +305,15 @@ TEXTS = {
         "“{worst}” least ({worst_ratio}).",
     },
     "finding_clv_channels_low": {
-        "fr": "{count} canal(aux) d'acquisition sous le ratio LTV/CAC de {limit} : {names} ; "
+        "fr": "{count} canaux d'acquisition sont sous le ratio LTV/CAC de {limit} : {names} ; "
         "« {best} » est le plus rentable ({best_ratio}).",
-        "en": "{count} acquisition channel(s) below the LTV/CAC ratio of {limit}: {names}; "
+        "en": "{count} acquisition channels are below the LTV/CAC ratio of {limit}: {names}; "
+        "“{best}” pays best ({best_ratio}).",
+    },
+    "finding_clv_channels_low_one": {
+        "fr": "Un canal d'acquisition est sous le ratio LTV/CAC de {limit} : {names} ; "
+        "« {best} » est le plus rentable ({best_ratio}).",
+        "en": "One acquisition channel is below the LTV/CAC ratio of {limit}: {names}; "
         "“{best}” pays best ({best_ratio}).",
     },
     # ---------------------------------------------------------------- alerts (07)

@@ -74,6 +74,12 @@ DEFAULTS = {
     "gap_alert": 2.0,  # days since last purchase above 2x the customer's usual gap
     "top_at_risk": 20,  # how many of the largest customers to watch
     "lang": "fr",
+    # Findings (studies.findings): what is worth saying
+    "change_alert": 0.10,  # a year-on-year change larger than 10 % (either way)
+    "ltv_cac_min": 3.0,  # LTV / CAC below 3: acquisition does not pay enough
+    "payback_alert_months": 12,  # CAC paid back in more than 12 months of margin
+    "rep_alert_ratio": 1.25,  # a rep with 1.25x the average number of customers alerted
+    "p_alive_alert": 0.5,  # customers less likely than this to still be active
 }
 
 

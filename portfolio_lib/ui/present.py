@@ -6,6 +6,8 @@
 - :func:`show_message` shows a bilingual error or note (e.g. "no cost table") instead of a
   traceback, so a notebook carries on with the analyses that are possible;
   :func:`warnings_shown` does the same for the data-quality warnings raised in a block.
+- :func:`findings_placeholder` reserves the top of a notebook for its key findings and
+  :func:`show_findings` fills it once the study is computed (the HTML report shows them there).
 - :func:`record` publishes a notebook's key figures as machine-readable output (invisible in
   the HTML report); :func:`read_records` reads them back from an executed notebook, which is
   how tests check a notebook's numbers against the library.
@@ -19,24 +21,28 @@ import math
 import numbers
 import re
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from IPython.display import Markdown, display
+from IPython.display import DisplayHandle, Markdown, display
 
 from portfolio_lib import i18n
 from portfolio_lib.config import RECORD_MIME
 from portfolio_lib.data.errors import DataQualityWarning
+from portfolio_lib.studies.findings import Finding
 from portfolio_lib.ui.export import infer_format
 
 __all__ = [
     "RECORD_MIME",
+    "findings_html",
+    "findings_placeholder",
     "format_table",
     "read_records",
     "record",
+    "show_findings",
     "show_message",
     "show_table",
     "warnings_shown",
@@ -237,3 +243,46 @@ def read_records(notebook: Any) -> dict[str, Any]:
                 payload = data[RECORD_MIME]
                 found.update(json.loads(payload) if isinstance(payload, str) else payload)
     return found
+
+
+# --------------------------------------------------------------------------------------------
+# Key findings at the top of a notebook
+
+
+def findings_placeholder() -> DisplayHandle:
+    """An empty output, kept for the key findings, to call in the first cell of a notebook.
+
+    The findings are computed after the study, far below the title; this output sits right under
+    it and :func:`show_findings` fills it in place (an ``update_display_data`` message, which
+    JupyterLab, Voilà, nbclient and papermill apply to the output already shown), so the
+    executed notebook and its HTML report show the findings first.
+    """
+    return display({"text/plain": "", "text/html": ""}, raw=True, display_id=True)
+
+
+def findings_html(items: Sequence[Finding], *, lang: str = "fr") -> str:
+    """The findings as an HTML list under a "Constats clés" / "Key findings" heading.
+
+    Every text is escaped: the sentences quote customer, rep and channel names from the
+    client's files.
+    """
+    title = html.escape(i18n.label("findings_title", lang))
+    if not items:
+        body = f"<p>{html.escape(i18n.label('findings_none', lang))}</p>"
+    else:
+        body = "<ul>" + "".join(f"<li>{html.escape(f.text)}</li>" for f in items) + "</ul>"
+    return f'<div class="portfolio-findings"><h2>{title}</h2>{body}</div>'
+
+
+def show_findings(box: DisplayHandle | None, items: Sequence[Finding], *, lang: str = "fr") -> None:
+    """Show ``items`` (from :func:`portfolio_lib.studies.findings.findings`) in ``box``.
+
+    ``box`` is the handle of :func:`findings_placeholder`; None shows them here instead.
+    """
+    lines = [f"- {f.text}" for f in items] or [i18n.label("findings_none", lang)]
+    plain = "\n".join([i18n.label("findings_title", lang), *lines])
+    bundle = {"text/plain": plain, "text/html": findings_html(items, lang=lang)}
+    if box is None:
+        display(bundle, raw=True)
+    else:
+        box.update(bundle, raw=True)

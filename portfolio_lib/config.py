@@ -74,6 +74,12 @@ DEFAULTS = {
     "gap_alert": 2.0,  # days since last purchase above 2x the customer's usual gap
     "top_at_risk": 20,  # how many of the largest customers to watch
     "lang": "fr",
+    # Issue 14, value: weighted RFM classes, break-even, equity, clientele price, profile
+    "rfm_weights": (1.0, 1.0, 1.0),  # w_R, w_F, w_M of the weighted RFM score (text 000)
+    "fixed_charges": 0.0,  # yearly fixed charges the top customers must cover (break-even)
+    "small_customers_share": 0.80,  # the "80 % of customers" of texts 001/003 (the small ones)
+    "clientele_price_range": (0.015, 0.025),  # text 000's rule of thumb: 1.5 % to 2.5 %
+    "profile_top": "abc",  # most valuable customers: ABC class A ("abc") or top CLV quintile
 }
 
 

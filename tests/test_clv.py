@@ -25,6 +25,7 @@ COLUMNS = [
     "annual_churn",
     "expected_lifetime_years",
     "clv",
+    "clv_revenue",
 ]
 
 

@@ -390,3 +390,17 @@ def test_value_and_rep_explorers(sample_aggregates, sample_portfolio):
     reps.controls["rank_by"].value = "margin"
     assert reps.last_view.tables[rep]["margin"].is_monotonic_decreasing
     plt.close("all")
+
+
+def test_rfm_weighted_is_the_study_with_those_weights(sample_aggregates):
+    from pandas.testing import assert_frame_equal
+
+    from portfolio_lib.studies import rfm_study
+    from portfolio_lib.studies.rfm import rfm_weighted
+
+    direct = rfm_study(sample_aggregates, weights=(2.0, 0.5, 3.0))
+    quick = rfm_weighted(rfm_study(sample_aggregates), (2.0, 0.5, 3.0))
+    assert_frame_equal(quick.scores, direct.scores)
+    assert_frame_equal(quick.customer_segments, direct.customer_segments)
+    assert_frame_equal(quick.classes, direct.classes)
+    assert quick.weights == direct.weights == (2.0, 0.5, 3.0)

@@ -18,7 +18,6 @@ import pandas as pd
 
 from portfolio_lib.config import DEFAULTS
 from portfolio_lib.i18n import register
-from portfolio_lib.metrics.balance import pareto_table
 from portfolio_lib.metrics.clv import retention_clv
 from portfolio_lib.metrics.common import column_of, numbers
 
@@ -87,7 +86,7 @@ def break_even(
     Course text 001: the large customers "permettent [...] de couvrir nos charges"; text 003:
     the 20 % of revenue of the 80 % of small customers "c'est souvent la différence entre le
     seuil de rentabilité et la rentabilité". With the customers ranked by ``value``
-    descending (ties by id, as :func:`~portfolio_lib.metrics.balance.pareto_table`):
+    descending (as :func:`~portfolio_lib.metrics.balance.pareto_table`):
 
     - ``break_even_customers``: the smallest k whose cumulative value reaches
       ``fixed_charges`` (0 when the charges are 0; NaN when all customers together do not);
@@ -131,7 +130,8 @@ def break_even(
             f"small_customers_share must be between 0 and 1 (e.g. 0.8), got "
             f"{small_customers_share!r}"
         )
-    ranked = pareto_table(customers, value=value)[value].to_numpy(dtype=float)
+    # Sorted values are enough: ties in value change neither a cumulative sum nor a count.
+    ranked = np.sort(numbers(customers, value, "break-even"))[::-1]
     n = len(ranked)
     cumulative = np.cumsum(ranked)
     total = float(cumulative[-1]) if n else 0.0

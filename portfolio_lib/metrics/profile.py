@@ -17,7 +17,7 @@ import pandas as pd
 from portfolio_lib.i18n import register
 from portfolio_lib.metrics.common import check_monthly, column_of, customer_ids, numbers
 
-__all__ = ["PROFILE_TRAITS", "first_year_behaviour", "top_flags", "trait_lift"]
+__all__ = ["PROFILE_TRAITS", "first_year_behaviour", "top_flags", "trait_frame", "trait_lift"]
 
 # Traits looked at when present: customer attributes, then the numeric ones cut in terciles.
 PROFILE_TRAITS = (
@@ -90,15 +90,37 @@ def first_year_behaviour(
     return sums.reset_index(drop=True)
 
 
-def _trait_values(values: pd.Series) -> pd.Series:
+def _trait_values(values: pd.Series) -> pd.Categorical:
     """Text values of a trait: numbers cut in terciles (label keys), missing as 'unknown'."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        numeric = values.astype(float)
-        ranks = numeric.rank(method="average", pct=True)
-        level = np.select([ranks <= 1 / 3, ranks <= 2 / 3], [0, 1], default=2)
-        out = pd.Series(np.asarray(_TERCILES, dtype=object)[level], index=values.index)
-        return out.where(numeric.notna(), "unknown")
-    return values.astype(object).where(values.notna(), "unknown").astype(str)
+        numeric = values.to_numpy(dtype=float, na_value=np.nan)
+        ranks = pd.Series(numeric).rank(method="average", pct=True).to_numpy()
+        level = np.select([ranks <= 1 / 3, ranks <= 2 / 3, np.isnan(numeric)], [0, 1, 3], 2)
+        return pd.Categorical.from_codes(level, categories=[*_TERCILES, "unknown"])
+    return pd.Categorical(values.astype(object).where(values.notna(), "unknown").astype(str))
+
+
+def trait_frame(customers: pd.DataFrame, traits: Sequence[str] = PROFILE_TRAITS) -> pd.DataFrame:
+    """The traits of :func:`trait_lift` as categoricals, computed once (explorers keep it).
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+    traits : sequence of str
+        Columns kept when present; numeric ones cut in terciles by rank (low, middle, high
+        third), missing values as 'unknown'.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One categorical column per trait present, same rows as ``customers``.
+    """
+    return pd.DataFrame(
+        {t: _trait_values(customers[t]) for t in traits if t in customers.columns},
+        index=customers.index,
+    )
 
 
 def trait_lift(
@@ -118,7 +140,8 @@ def trait_lift(
     Parameters
     ----------
     customers : pandas.DataFrame
-        The portfolio (usually the active customers) with the trait columns.
+        The portfolio (usually the active customers) with the trait columns, or their
+        :func:`trait_frame` (computed once, then each call only counts).
     top : boolean array or Series
         True for the most valuable customers (e.g. ABC class A, or the top CLV quintile).
     traits : sequence of str
@@ -144,17 +167,30 @@ def trait_lift(
             f"top must have one flag per customer ({len(customers)}), got shape {flags.shape}"
         )
     n, n_top = len(customers), int(flags.sum())
-    rows = []
-    for trait in traits:
-        if trait not in customers.columns:
-            continue
-        values = _trait_values(customers[trait]).to_numpy()
-        all_counts = pd.Series(values).value_counts(sort=False)
-        top_counts = pd.Series(values[flags]).value_counts(sort=False)
-        for value, count in all_counts.items():
-            in_top = int(top_counts.get(value, 0))
-            rows.append((trait, value, in_top, int(count)))
-    out = pd.DataFrame(rows, columns=["trait", "trait_value", "customers_top", "customers_all"])
+    frame = customers[[t for t in traits if t in customers.columns]]
+    if not all(isinstance(frame[t].dtype, pd.CategoricalDtype) for t in frame.columns):
+        frame = trait_frame(frame, frame.columns)
+    parts = []
+    for trait in frame.columns:
+        values = frame[trait].array
+        codes = np.asarray(values.codes, dtype=np.intp)
+        known = codes >= 0
+        size = len(values.categories)
+        all_counts = np.bincount(codes[known], minlength=size)
+        top_counts = np.bincount(codes[known & flags], minlength=size)
+        present = np.flatnonzero(all_counts)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "trait": trait,
+                    "trait_value": np.asarray(values.categories, dtype=object)[present],
+                    "customers_top": top_counts[present],
+                    "customers_all": all_counts[present],
+                }
+            )
+        )
+    columns = ["trait", "trait_value", "customers_top", "customers_all"]
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     out["share_top"] = out["customers_top"] / n_top if n_top else np.nan
     out["share_all"] = out["customers_all"] / n if n else np.nan
     out["lift"] = out["share_top"] / out["share_all"]

@@ -144,14 +144,16 @@ def rank_portfolio(table: pd.DataFrame, *, rank_by: str = "revenue") -> pd.DataF
             f"rank_by {rank_by!r} is not a column of the portfolio table; choose one of "
             f"{[c for c in RANK_COLUMNS if c in table.columns]}"
         )
-    ordered = table.sort_values(
-        ["sales_rep", rank_by, "revenue", "customer_id"],
-        ascending=[True, False, False, True],
-        kind="stable",
-        na_position="last",
-    )
-    ranks = ordered.groupby("sales_rep", observed=True, sort=False).cumcount() + 1
-    return ordered.assign(rep_rank=ranks.to_numpy()).reset_index(drop=True)
+    # A stable sort on (rep, rank_by desc, revenue desc): ties keep the table's order, which is
+    # by id among equal values in every table rep_portfolio_study and this function make.
+    reps, _ = pd.factorize(table["sales_rep"], sort=True)
+    key = table[rank_by].to_numpy(dtype=float, na_value=np.nan)
+    revenue = table["revenue"].to_numpy(dtype=float)
+    order = np.lexsort((-revenue, -key, reps))  # NaN last
+    counts = np.bincount(reps, minlength=reps.max() + 1 if len(reps) else 0)
+    starts = np.cumsum(counts) - counts
+    ranks = np.arange(len(order)) - starts[reps[order]] + 1
+    return table.take(order).assign(rep_rank=ranks).reset_index(drop=True)
 
 
 def rep_portfolio_study(

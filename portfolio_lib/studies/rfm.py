@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -18,7 +18,7 @@ from portfolio_lib.metrics.rfm import (
 )
 from portfolio_lib.studies.base import Note, StudyNote, StudyResult
 
-__all__ = ["RfmStudy", "rfm_study"]
+__all__ = ["RfmStudy", "rfm_study", "rfm_weighted"]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -115,4 +115,22 @@ def rfm_study(
         classes=rfm_class_summary(scores),
         weights=tuple(float(x) for x in weights),
         notes=tuple(notes),
+    )
+
+
+def rfm_weighted(study: RfmStudy, weights: tuple[float, float, float]) -> RfmStudy:
+    """``study`` with its weighted score and classes redone for ``weights``: what
+    ``rfm_study(..., weights=weights)`` gives, without redoing the scores, segments and list
+    (an explorer's weight sliders)."""
+    bins = study.scores.attrs.get("bins", 5)
+    scores = rfm_classes(study.scores, weights=weights)
+    listing = study.customer_segments.copy(deep=False)
+    listing.attrs["bins"] = bins
+    listing = rfm_classes(listing, weights=weights)
+    return replace(
+        study,
+        scores=scores,
+        customer_segments=listing,
+        classes=rfm_class_summary(scores),
+        weights=tuple(float(x) for x in weights),
     )

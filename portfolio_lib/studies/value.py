@@ -10,7 +10,9 @@ the simple formula's yearly margin discounted with the survival
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -26,7 +28,7 @@ from portfolio_lib.metrics.equity import (
     customer_clv,
     customer_equity,
 )
-from portfolio_lib.metrics.profile import first_year_behaviour, top_flags, trait_lift
+from portfolio_lib.metrics.profile import first_year_behaviour, top_flags, trait_frame, trait_lift
 from portfolio_lib.studies.base import (
     Note,
     StudyNote,
@@ -35,8 +37,9 @@ from portfolio_lib.studies.base import (
     customer_totals,
 )
 
-__all__ = ["EQUITY_GROUPS", "ValueStudy", "value_study"]
+__all__ = ["EQUITY_GROUPS", "ValueStudy", "profile_traits", "value_study"]
 
+_T = TypeVar("_T")
 # Groups the customer equity is given by, when the customer table (or the tiers) has them.
 EQUITY_GROUPS = ("sales_rep", "segment", "tier")
 _PRICE_BASES = ("revenue", "margin", "equity")
@@ -101,6 +104,19 @@ class ValueStudy(StudyResult):
     notes: tuple[StudyNote, ...] = ()
 
 
+def profile_traits(
+    agg: Aggregates, totals: pd.DataFrame, first_year: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The ideal profile's traits of the active customers of ``totals``
+    (:func:`portfolio_lib.metrics.profile.trait_frame`, first-year behaviour included): what
+    an explorer computes once."""
+    if first_year is None:
+        first_year = first_year_behaviour(agg.monthly, agg.customers)
+    active = totals["revenue"].to_numpy(dtype=float) > 0
+    buyers = totals.loc[active].reset_index(drop=True)
+    return trait_frame(buyers.join(first_year.loc[active].reset_index(drop=True)))
+
+
 def value_study(
     agg: Aggregates,
     *,
@@ -115,6 +131,8 @@ def value_study(
     activity_window: int = DEFAULTS["activity_window"],
     totals: pd.DataFrame | None = None,
     first_year: pd.DataFrame | None = None,
+    traits: pd.DataFrame | None = None,
+    memo: dict[object, object] | None = None,
 ) -> ValueStudy:
     """The portfolio's value "en capital" and its break-even, and the ideal customer profile.
 
@@ -139,6 +157,12 @@ def value_study(
     totals, first_year : pandas.DataFrame, optional
         ``customer_totals(agg, window=activity_window)`` and
         ``first_year_behaviour(agg.monthly, agg.customers)`` computed beforehand (explorers).
+    traits : pandas.DataFrame, optional
+        :func:`profile_traits` of the same ``totals`` and ``first_year``, computed beforehand.
+    memo : dict, optional
+        A dict the caller keeps between calls with the same ``agg``, ``predicted``, ``tiers``
+        and ``totals`` (an explorer): the ranking, the CLVs and equity and the profile are kept
+        there, so a change of the charges or of the price range only redoes those.
 
     Returns
     -------
@@ -146,10 +170,71 @@ def value_study(
     """
     if profile_top not in ("abc", "clv"):
         raise ValueError(f"profile_top must be 'abc' or 'clv', got {profile_top!r}")
+    memo = {} if memo is None else memo
     notes: list[StudyNote] = []
-    customers = customer_totals(agg, window=activity_window) if totals is None else totals
-    if first_year is None:
-        first_year = first_year_behaviour(agg.monthly, agg.customers)
+
+    def once(key: object, compute: Callable[[list[StudyNote]], _T]) -> _T:
+        """``compute(notes)``, or what it gave the last time (``memo``), with the same notes."""
+        if key not in memo:
+            found: list[StudyNote] = []
+            memo[key] = (compute(found), tuple(found))
+        result, found_notes = memo[key]
+        notes.extend(found_notes)
+        return result
+
+    customers = once(
+        "totals",
+        lambda _: customer_totals(agg, window=activity_window) if totals is None else totals,
+    )
+    value, buyers, ranked = once("ranked", lambda found: _ranked(agg, customers, tiers, found))
+    summary = break_even(
+        ranked, fixed_charges=fixed_charges, value=value,
+        small_customers_share=small_customers_share,
+    )  # fmt: skip
+    values, equity, equity_by = once(
+        ("equity", discount_rate),
+        lambda found: _equity(agg, customers, predicted, tiers, discount_rate, activity_window,
+                              found),
+    )  # fmt: skip
+    bases = {
+        "revenue": float(buyers["revenue"].sum()),
+        "margin": float(buyers["margin"].sum()) if value == "margin" else np.nan,
+        "equity": np.nan if equity is None else float(equity["equity"].sum()),
+    }
+    price = pd.DataFrame(
+        [clientele_price(bases[key], rates=price_rates) for key in _PRICE_BASES],
+        index=pd.CategoricalIndex(_PRICE_BASES, name="price_base"),
+    ).drop(columns="price_base")
+    price.insert(0, "value_total", [bases[key] for key in _PRICE_BASES])
+    top_key = (
+        "profile_top_clv" if profile_top == "clv" and values is not None else "profile_top_abc"
+    )
+    profile = once(
+        ("profile", top_key, a_cut),
+        lambda _: trait_lift(
+            profile_traits(agg, customers, first_year) if traits is None else traits,
+            top_flags(values, "clv") if top_key == "profile_top_clv" else _class_a(buyers, a_cut),
+        ),
+    )
+    return ValueStudy(
+        break_even=summary,
+        break_even_value=value,
+        ranked=ranked,
+        values=values,
+        equity=equity,
+        equity_by=equity_by,
+        price=price,
+        profile=profile,
+        profile_top=top_key,
+        notes=tuple(notes),
+    )
+
+
+def _ranked(
+    agg: Aggregates, customers: pd.DataFrame, tiers: pd.DataFrame | None, notes: list[StudyNote]
+) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+    """The value counted (margin, else revenue), the active customers (with their tier) and
+    them ranked by that value with its cumulative sum (the break-even's curve)."""
     active = customers["revenue"].to_numpy(dtype=float) > 0
     with_margin = views(agg.monthly).has_values("margin") and "margin" in customers.columns
     value = "margin" if with_margin else "revenue"
@@ -159,59 +244,37 @@ def value_study(
     if tiers is not None:
         buyers = buyers.merge(tiers[["customer_id", "tier"]], on="customer_id", how="left")
     frame = buyers[["customer_id", value]].fillna({value: 0.0})
-    summary = break_even(
-        frame, fixed_charges=fixed_charges, value=value,
-        small_customers_share=small_customers_share,
-    )  # fmt: skip
     ranked = frame.sort_values(value, ascending=False, kind="stable", ignore_index=True)
     ranked["rank"] = np.arange(1, len(ranked) + 1)
     ranked["cumulative"] = ranked[value].cumsum()
+    return value, buyers, ranked
 
+
+def _equity(
+    agg: Aggregates,
+    customers: pd.DataFrame,
+    predicted: pd.DataFrame | None,
+    tiers: pd.DataFrame | None,
+    discount_rate: float,
+    activity_window: int,
+    notes: list[StudyNote],
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None, dict[str, pd.DataFrame]]:
+    """Each active customer's CLV, the customer equity and the equity by group."""
     churn = None if predicted is not None else annual_churn_or_note(agg, activity_window, notes)
-    values = equity = None
-    equity_by: dict[str, pd.DataFrame] = {}
-    if predicted is not None or churn is not None:
-        source = customers if tiers is None else customers.merge(
-            tiers[["customer_id", "tier"]], on="customer_id", how="left"
-        )  # fmt: skip
-        values = customer_clv(
-            source, predicted=predicted, annual_churn=churn, discount_rate=discount_rate
-        )
-        equity = customer_equity(values)
-        equity_by = {
-            by: customer_equity(values, by=by) for by in EQUITY_GROUPS if by in values.columns
-        }
-    else:
+    if predicted is None and churn is None:
         notes.append(Note("note_no_clv_for_equity"))
-    bases = {
-        "revenue": float(buyers["revenue"].sum()),
-        "margin": float(buyers["margin"].sum()) if with_margin else np.nan,
-        "equity": np.nan if equity is None else float(equity["equity"].sum()),
-    }
-    price = pd.DataFrame(
-        [clientele_price(bases[key], rates=price_rates) for key in _PRICE_BASES],
-        index=pd.CategoricalIndex(_PRICE_BASES, name="price_base"),
-    ).drop(columns="price_base")
-    price.insert(0, "value_total", [bases[key] for key in _PRICE_BASES])
+        return None, None, {}
+    source = customers if tiers is None else customers.merge(
+        tiers[["customer_id", "tier"]], on="customer_id", how="left"
+    )  # fmt: skip
+    values = customer_clv(source, predicted=predicted, annual_churn=churn,
+                          discount_rate=discount_rate)  # fmt: skip
+    equity_by = {by: customer_equity(values, by=by) for by in EQUITY_GROUPS if by in values}
+    return values, customer_equity(values), equity_by
 
-    traits = buyers.join(first_year.loc[active].reset_index(drop=True))
-    if profile_top == "clv" and values is not None:
-        top = top_flags(values, "clv")
-        top_key = "profile_top_clv"
-    else:
-        classes = abc_classes(buyers[["customer_id", "revenue"]], a_cut=a_cut, b_cut=1.0)
-        a_ids = set(classes.loc[classes["abc"] == "A", "customer_id"])
-        top = buyers["customer_id"].isin(a_ids).to_numpy()
-        top_key = "profile_top_abc"
-    return ValueStudy(
-        break_even=summary,
-        break_even_value=value,
-        ranked=ranked,
-        values=values,
-        equity=equity,
-        equity_by=equity_by,
-        price=price,
-        profile=trait_lift(traits, top),
-        profile_top=top_key,
-        notes=tuple(notes),
-    )
+
+def _class_a(buyers: pd.DataFrame, a_cut: float) -> np.ndarray:
+    """True for the active customers of ABC class A (their year's revenue)."""
+    classes = abc_classes(buyers[["customer_id", "revenue"]], a_cut=a_cut, b_cut=1.0)
+    a_ids = classes.loc[classes["abc"] == "A", "customer_id"]
+    return buyers["customer_id"].isin(a_ids).to_numpy()

@@ -17,11 +17,10 @@ import pandas as pd
 from portfolio_lib import i18n
 from portfolio_lib.config import DEFAULTS
 from portfolio_lib.engine.aggregate import Aggregates
-from portfolio_lib.metrics.profile import first_year_behaviour
 from portfolio_lib.plots.value import plot_break_even, plot_profile_lift
 from portfolio_lib.studies.base import customer_totals
 from portfolio_lib.studies.portfolio import RANK_COLUMNS, rank_portfolio, rep_portfolio_study
-from portfolio_lib.studies.value import value_study
+from portfolio_lib.studies.value import profile_traits, value_study
 from portfolio_lib.ui.controls import STYLE, amount_box, share_slider
 from portfolio_lib.ui.explorer import Chart, Explorer, View, explorer
 
@@ -82,7 +81,8 @@ def value_explorer(
     """
     window = DEFAULTS["activity_window"]
     totals = customer_totals(agg, window=window)
-    first_year = first_year_behaviour(agg.monthly, agg.customers)  # kept between changes
+    traits = profile_traits(agg, totals)  # kept between changes
+    memo: dict[object, object] = {}  # ranking, equity and profile: what the controls leave
 
     def render(
         fixed_charges: float,
@@ -100,7 +100,8 @@ def value_explorer(
             profile_top=profile_top,
             activity_window=window,
             totals=totals,
-            first_year=first_year,
+            traits=traits,
+            memo=memo,
         )
         options = {"fixed_charges": fixed_charges, "value": study.break_even_value}
         charts: dict[str, Chart] = {
@@ -147,7 +148,7 @@ def value_explorer(
             style=STYLE,
         ),
     }
-    prepared = {"totals": totals, "first_year": first_year}
+    prepared = {"totals": totals, "traits": traits, "memo": memo}
     return explorer(controls, render, name="value", lang=lang, start=start, prepared=prepared)
 
 
@@ -180,10 +181,11 @@ def rep_portfolio_explorer(
 
     def render(rank_by: str, sales_rep: str = "", family: str = "") -> View:
         study = study_for(family if rank_by == "family_revenue" else "")
-        table = rank_portfolio(study.table, rank_by=rank_by)
-        if sales_rep:
-            tables = {str(sales_rep): table[table["sales_rep"] == sales_rep]}
+        if sales_rep:  # one rep: filter, then rank their rows only
+            rows = study.table[study.table["sales_rep"].to_numpy() == sales_rep]
+            tables = {str(sales_rep): rank_portfolio(rows, rank_by=rank_by)}
         else:
+            table = rank_portfolio(study.table, rank_by=rank_by)
             tables = {"rep_summary": study.by_rep}
             tables.update({str(rep): rows for rep, rows in table.groupby("sales_rep", sort=True)})
         formats = dict.fromkeys(tables, {"revenue_share_company": "percent",

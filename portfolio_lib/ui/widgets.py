@@ -74,6 +74,7 @@ from portfolio_lib.studies import (
     rfm_study,
     weight_study,
 )
+from portfolio_lib.studies.rfm import rfm_weighted
 from portfolio_lib.ui.controls import (
     STYLE,
     amount_box,
@@ -455,9 +456,12 @@ def rfm_explorer(
     the weighted score (course text 000: "chaque poids est défini arbitrairement").
     """
     values = rfm_table(agg.customers, as_of=agg.as_of)  # kept between changes
+    by_bins: dict[int, Any] = {}  # the scores and segments of each number of scores
 
     def render(bins: int, w_r: float = 1.0, w_f: float = 1.0, w_m: float = 1.0) -> View:
-        study = rfm_study(agg, bins=bins, lang=lang, values=values, weights=(w_r, w_f, w_m))
+        if bins not in by_bins:
+            by_bins[bins] = rfm_study(agg, bins=bins, lang=lang, values=values)
+        study = rfm_weighted(by_bins[bins], (w_r, w_f, w_m))  # a weight moves: classes only
         charts = {
             "view_rfm_grid": Chart(plot_rfm_grid, study.grid_data),
             "view_rfm_classes": Chart(plot_class_mix, study.classes),
@@ -478,7 +482,12 @@ def rfm_explorer(
         },
     }
     return explorer(
-        controls, render, name="rfm", lang=lang, start=start, prepared={"values": values}
+        controls,
+        render,
+        name="rfm",
+        lang=lang,
+        start=start,
+        prepared={"values": values, "by_bins": by_bins},
     )
 
 

@@ -220,7 +220,7 @@ def test_05_rfm_hand_out_keeps_a_formula_like_name_as_text(executed_notebook, tm
     rows = list(book["Customers by segment"].iter_rows())
     header = [c.value for c in rows[0]]
     assert header[:3] == ["Customer id", "Customer", "Segment"]
-    assert header[-2:] == ["RFM code", "RFM segment"]
+    assert header[-4:] == ["RFM code", "Weighted RFM score", "RFM class", "RFM segment"]
     # Buyers: every customer with a positive invoice, E1 to E6 (E3 only has a credit note;
     # E7 is a prospect): E1, E2, E4, E5, E6.
     ids = [row[0].value for row in rows[1:]]

@@ -146,7 +146,14 @@ def rank_portfolio(table: pd.DataFrame, *, rank_by: str = "revenue") -> pd.DataF
         )
     # A stable sort on (rep, rank_by desc, revenue desc): ties keep the table's order, which is
     # by id among equal values in every table rep_portfolio_study and this function make.
-    reps, _ = pd.factorize(table["sales_rep"], sort=True)
+    column = table["sales_rep"]
+    if (
+        isinstance(column.dtype, pd.CategoricalDtype)
+        and column.cat.categories.is_monotonic_increasing
+    ):
+        reps = column.cat.codes.to_numpy(dtype=np.intp)
+    else:
+        reps, _ = pd.factorize(column, sort=True)
     key = table[rank_by].to_numpy(dtype=float, na_value=np.nan)
     revenue = table["revenue"].to_numpy(dtype=float)
     order = np.lexsort((-revenue, -key, reps))  # NaN last
@@ -205,7 +212,8 @@ def rep_portfolio_study(
     if "sales_rep" not in table.columns:
         notes.append(Note("note_no_sales_rep"))
         table.insert(1, "sales_rep", _NO_REP)
-    table["sales_rep"] = table["sales_rep"].astype(object).fillna("?").astype(str)
+    # Categorical (sorted names): ranking and splitting by rep read its codes.
+    table["sales_rep"] = pd.Categorical(table["sales_rep"].astype(object).fillna("?").astype(str))
     total = table["revenue"].sum()
     table.insert(
         table.columns.get_loc("revenue") + 1, "revenue_share_company", table["revenue"] / total
@@ -240,7 +248,7 @@ def rep_portfolio_study(
     ranked = rank_portfolio(table, rank_by=rank_by)
     first = ["sales_rep", "rep_rank", "customer_id"]
     ranked = ranked[first + [c for c in ranked.columns if c not in first]]
-    grouped = ranked.groupby("sales_rep", sort=True)
+    grouped = ranked.groupby("sales_rep", sort=True, observed=True)
     by_rep = pd.DataFrame(
         {
             "customers": grouped.size().astype(np.int64),

@@ -187,7 +187,12 @@ def rep_portfolio_explorer(
         else:
             table = rank_portfolio(study.table, rank_by=rank_by)
             tables = {"rep_summary": study.by_rep}
-            tables.update({str(rep): rows for rep, rows in table.groupby("sales_rep", sort=True)})
+            tables.update(
+                {
+                    str(rep): rows
+                    for rep, rows in table.groupby("sales_rep", sort=True, observed=True)
+                }
+            )
         formats = dict.fromkeys(tables, {"revenue_share_company": "percent",
                                          "penetration": "percent"})  # fmt: skip
         return View(tables=tables, notes=list(study.notes), formats=formats)

@@ -27,7 +27,7 @@ register(
     {
         "fixed_charges": {"fr": "Charges fixes", "en": "Fixed charges"},
         "break_even_value": {"fr": "Valeur comptée", "en": "Value counted"},
-        "value_total": {"fr": "Total", "en": "Total"},
+        "value_total": {"fr": "Montant total", "en": "Total amount"},
         "break_even_customers": {
             "fr": "Clients qui couvrent les charges",
             "en": "Customers covering the charges",

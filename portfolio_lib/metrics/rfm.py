@@ -155,6 +155,8 @@ i18n.register(
         "rfm_score": {"fr": "Score RFM pondéré", "en": "Weighted RFM score"},
         "rfm_class": {"fr": "Classe RFM", "en": "RFM class"},
         "rfm_classes": {"fr": "Classes RFM", "en": "RFM classes"},
+        "mean_score": {"fr": "Score pondéré moyen", "en": "Mean weighted score"},
+        "rfm_action": {"fr": "Action RFM suggérée", "en": "Suggested RFM action"},
         **RFM_CLASSES,
         **RFM_SEGMENTS,
         **{f"rfm_action_{key}": texts for key, texts in RFM_ACTIONS.items()},

@@ -37,12 +37,20 @@ from portfolio_lib.studies.base import (
     customer_totals,
 )
 
-__all__ = ["EQUITY_GROUPS", "ValueStudy", "profile_traits", "value_study"]
+__all__ = ["EQUITY_GROUPS", "VALUE_FORMATS", "ValueStudy", "profile_traits", "value_study"]
 
 _T = TypeVar("_T")
 # Groups the customer equity is given by, when the customer table (or the tiers) has them.
 EQUITY_GROUPS = ("sales_rep", "segment", "tier")
 _PRICE_BASES = ("revenue", "margin", "equity")
+_MONEY = ("value_total", "fixed_charges", "profit", "large_value", "small_value")
+_SHARES = ("break_even_customer_share", "small_share_of_value", "small_share_of_profit")
+#: Number formats of the value tables (``show_table(..., formats=)``, explorer downloads).
+VALUE_FORMATS = {
+    "break_even": {**dict.fromkeys(_MONEY, "money"), **dict.fromkeys(_SHARES, "percent")},
+    "price": {"value_total": "money", "rate_low": "percent", "rate_high": "percent"},
+    "profile": {"lift": "ratio"},
+}
 
 i18n.register(
     {
@@ -102,6 +110,15 @@ class ValueStudy(StudyResult):
     profile: pd.DataFrame
     profile_top: str
     notes: tuple[StudyNote, ...] = ()
+
+    @property
+    def break_even_row(self) -> pd.DataFrame:
+        """``break_even`` as a one-row table: counts as whole numbers, the cover as yes/no."""
+        row = self.break_even.to_frame().T.reset_index(drop=True)
+        counts = ["customers", "break_even_customers", "large_customers", "small_customers"]
+        row[counts] = row[counts].astype("Int64")
+        row["large_cover_charges"] = row["large_cover_charges"].astype(bool)
+        return row
 
 
 def profile_traits(

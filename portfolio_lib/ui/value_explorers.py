@@ -20,7 +20,7 @@ from portfolio_lib.engine.aggregate import Aggregates
 from portfolio_lib.plots.value import plot_break_even, plot_profile_lift
 from portfolio_lib.studies.base import customer_totals
 from portfolio_lib.studies.portfolio import RANK_COLUMNS, rank_portfolio, rep_portfolio_study
-from portfolio_lib.studies.value import profile_traits, value_study
+from portfolio_lib.studies.value import VALUE_FORMATS, profile_traits, value_study
 from portfolio_lib.ui.controls import STYLE, amount_box, share_slider
 from portfolio_lib.ui.explorer import Chart, Explorer, View, explorer
 
@@ -108,19 +108,15 @@ def value_explorer(
             "view_break_even": Chart(plot_break_even, study.ranked, options),
             "view_profile": Chart(plot_profile_lift, study.profile, {"top": study.profile_top}),
         }
-        tables = {
-            "view_break_even": study.break_even.to_frame().T.reset_index(drop=True),
-            "view_clientele_price": study.price,
-        }
+        tables = {"view_break_even": study.break_even_row, "view_clientele_price": study.price}
         if study.equity is not None:
             tables["view_equity"] = study.equity
         tables.update({f"view_equity_by_{by}": table for by, table in study.equity_by.items()})
         tables["view_profile"] = study.profile
         formats = {
-            "view_break_even": {"break_even_customer_share": "percent", "large_cover_charges":
-                                "number"},
-            "view_clientele_price": {"rate_low": "percent", "rate_high": "percent"},
-            "view_profile": {"lift": "ratio"},
+            f"view_{key}": VALUE_FORMATS[name]
+            for key, name in (("break_even", "break_even"), ("clientele_price", "price"),
+                              ("profile", "profile"))
         }  # fmt: skip
         return View(charts=charts, tables=tables, notes=list(study.notes), formats=formats)
 

@@ -193,6 +193,17 @@ def prepare_widgets(ctx: Context) -> None:
     studies.rfm_study(agg, values=ctx.prepared["rfm_values"])
     _widget_clv(ctx, discount_rate=None)
     studies.alerts_study(agg)
+    # Issue 14 (value): the RFM study the weight sliders reweight, the value explorer's memo
+    # and traits, the reps' portfolio table.
+    if availability(Call("value", ("studies.value", "studies.portfolio"), _widget_rfm)) is None:
+        ctx.prepared["rfm_base"] = studies.rfm_study(agg, values=ctx.prepared["rfm_values"])
+        value = _module("studies.value")
+        ctx.prepared["traits"] = value.profile_traits(agg, ctx.prepared["totals"])
+        ctx.prepared["value_memo"] = {}
+        _widget_value(ctx, fixed_charges=0.0)
+        ctx.prepared["portfolio"] = _module("studies.portfolio").rep_portfolio_study(
+            agg, totals=ctx.prepared["totals"]
+        )
     ctx.shared.clear()
 
 
@@ -272,6 +283,26 @@ def _widget_filter(ctx: Context) -> object:
     return _studies().alerts_study(ctx.agg.subset(sales_rep=ctx.prepared["rep"]))
 
 
+def _widget_rfm_weights(ctx: Context) -> object:
+    return _module("studies.rfm").rfm_weighted(ctx.prepared["rfm_base"], (1.0, 1.0, 5.0))
+
+
+def _widget_value(ctx: Context, fixed_charges: float = 1e6) -> object:
+    return _module("studies.value").value_study(
+        ctx.agg,
+        fixed_charges=fixed_charges,
+        totals=ctx.prepared["totals"],
+        traits=ctx.prepared["traits"],
+        memo=ctx.prepared["value_memo"],
+    )
+
+
+def _widget_portfolio(ctx: Context) -> object:
+    return _module("studies.portfolio").rank_portfolio(
+        ctx.prepared["portfolio"].table, rank_by="margin"
+    )
+
+
 WIDGET_CHANGES: tuple[Call, ...] = (
     Call("overview: activity window (a new one each time)", ("studies",), _widget_overview),
     Call("weight: period month -> quarter", ("studies",), _widget_weight),
@@ -287,4 +318,7 @@ WIDGET_CHANGES: tuple[Call, ...] = (
     Call("clv: discount rate 10 -> 8 %", ("studies",), _widget_clv),
     Call("alerts: drop 30 -> 20 %", ("studies",), _widget_alerts),
     Call("alerts: one sales rep (subset + study)", ("studies",), _widget_filter),
+    Call("rfm: weights 1/1/1 -> 1/1/5", ("studies.rfm",), _widget_rfm_weights),
+    Call("value: fixed charges 0 -> 1 M€", ("studies.value",), _widget_value),
+    Call("portfolio: rank by margin", ("studies.portfolio",), _widget_portfolio),
 )

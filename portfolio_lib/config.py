@@ -80,6 +80,12 @@ DEFAULTS = {
     "payback_alert_months": 12,  # CAC paid back in more than 12 months of margin
     "rep_alert_ratio": 1.25,  # a rep with 1.25x the average number of customers alerted
     "p_alive_alert": 0.5,  # customers less likely than this to still be active
+    # Issue 14, value: weighted RFM classes, break-even, equity, clientele price, profile
+    "rfm_weights": (1.0, 1.0, 1.0),  # w_R, w_F, w_M of the weighted RFM score (text 000)
+    "fixed_charges": 0.0,  # yearly fixed charges the top customers must cover (break-even)
+    "small_customers_share": 0.80,  # the "80 % of customers" of texts 001/003 (the small ones)
+    "clientele_price_range": (0.015, 0.025),  # text 000's rule of thumb: 1.5 % to 2.5 %
+    "profile_top": "abc",  # most valuable customers: ABC class A ("abc") or top CLV quintile
 }
 
 

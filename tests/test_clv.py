@@ -25,6 +25,7 @@ COLUMNS = [
     "annual_churn",
     "expected_lifetime_years",
     "clv",
+    "clv_revenue",
 ]
 
 
@@ -47,8 +48,11 @@ def test_simple_clv_total_by_hand(totals):
     out = simple_clv(x, annual_churn=0.25)
     assert out.columns.tolist() == COLUMNS and out.index.tolist() == ["total"]
     # a + b: basket 4,000 / 8 = 500; purchases 8 / 2 = 4; margin 800 / 4,000 = 0.2;
-    # lifetime 1 / 0.25 = 4 years; CLV = 500 x 4 x 0.2 x 4 = 1,600.
-    assert out.loc["total"].tolist() == pytest.approx([2, 500.0, 4.0, 0.2, 0.25, 4.0, 1_600.0])
+    # lifetime 1 / 0.25 = 4 years; CLV = 500 x 4 x 0.2 x 4 = 1,600; the course's CLV (text
+    # 000, no margin rate) = 500 x 4 x 4 = 8,000.
+    assert out.loc["total"].tolist() == pytest.approx(
+        [2, 500.0, 4.0, 0.2, 0.25, 4.0, 1_600.0, 8_000.0]
+    )
 
 
 def test_simple_clv_by_group_with_churn_series(totals):
@@ -59,10 +63,14 @@ def test_simple_clv_by_group_with_churn_series(totals):
     # Y: e alone, no margin known -> default rate 0.30; churn 0 -> lifetime capped at 10 years;
     # basket 2,000 / 4 = 500, 4 purchases: 500 x 4 x 0.3 x 10 = 6,000.
     assert DEFAULTS["default_margin_rate"] == 0.30
-    assert out.loc["Y"].tolist() == pytest.approx([1, 500.0, 4.0, 0.30, 0.0, 10.0, 6_000.0])
+    assert out.loc["Y"].tolist() == pytest.approx(
+        [1, 500.0, 4.0, 0.30, 0.0, 10.0, 6_000.0, 20_000.0]  # course CLV: 500 x 4 x 10
+    )
     # Z: margin rate over the customers whose margin is known: 400 / 1,000 = 0.4;
     # basket 4,000 / 5 = 800; purchases 5 / 2 = 2.5; lifetime 2: 800 x 2.5 x 0.4 x 2 = 1,600.
-    assert out.loc["Z"].tolist() == pytest.approx([2, 800.0, 2.5, 0.4, 0.5, 2.0, 1_600.0])
+    assert out.loc["Z"].tolist() == pytest.approx(
+        [2, 800.0, 2.5, 0.4, 0.5, 2.0, 1_600.0, 4_000.0]  # course CLV: 800 x 2.5 x 2
+    )
     capped = simple_clv(totals, annual_churn=churn, by="segment", max_lifetime_years=5)
     assert capped.loc["Y", "clv"] == pytest.approx(3_000.0)  # 500 x 4 x 0.3 x 5
     categorical = totals.assign(segment=pd.Categorical(totals["segment"], ["W", "X", "Y", "Z"]))
@@ -209,6 +217,10 @@ def _simple_clv_by_definition(
         * out["purchases_per_year"]
         * out["margin_rate"]
         * out["expected_lifetime_years"]
+    )
+    # Course text 000: basket x frequency x lifetime, without the margin rate.
+    out["clv_revenue"] = (
+        out["average_basket"] * out["purchases_per_year"] * out["expected_lifetime_years"]
     )
     out.index.name = by
     return out

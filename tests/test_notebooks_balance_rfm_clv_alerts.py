@@ -32,7 +32,14 @@ from portfolio_lib.metrics.balance import (
 from portfolio_lib.metrics.clv import retention_clv, simple_clv
 from portfolio_lib.metrics.costs import acquisition_costs
 from portfolio_lib.metrics.movements import annual_churn, movements
-from portfolio_lib.metrics.rfm import rfm_scores, rfm_segments, rfm_summary, rfm_table
+from portfolio_lib.metrics.rfm import (
+    rfm_class_summary,
+    rfm_classes,
+    rfm_scores,
+    rfm_segments,
+    rfm_summary,
+    rfm_table,
+)
 from portfolio_lib.models import (
     clv_by_segment,
     fit_bgnbd,
@@ -195,6 +202,8 @@ def test_05_rfm_records_the_library_figures(executed_notebook, sample_aggregates
         "score_counts": scores["rfm_code"].value_counts().head(10).to_dict(),
         "segment_customers": summary["customers"].to_dict(),
         "segment_revenue_share": _approx_dict(summary["revenue_share"]),
+        # The weighted classes with the default weights 1, 1, 1 (RFM_WEIGHTS).
+        "rfm_class_customers": rfm_class_summary(rfm_classes(scores))["customers"].to_dict(),
         "excel_output": None,
     }
     # Every buyer is in one segment; the 11 segments of the grid all have customers here.
@@ -207,11 +216,11 @@ def test_05_rfm_hand_out_keeps_a_formula_like_name_as_text(executed_notebook, tm
     records = _run(executed_notebook, "05_rfm", "edge", EXCEL_OUTPUT=str(path))
     assert records["excel_output"] == str(path)
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["Customers by segment", "Segment summary"]
+    assert book.sheetnames == ["Customers by segment", "Segment summary", "RFM classes"]
     rows = list(book["Customers by segment"].iter_rows())
     header = [c.value for c in rows[0]]
     assert header[:3] == ["Customer id", "Customer", "Segment"]
-    assert header[-2:] == ["RFM code", "RFM segment"]
+    assert header[-4:] == ["RFM code", "Weighted RFM score", "RFM class", "RFM segment"]
     # Buyers: every customer with a positive invoice, E1 to E6 (E3 only has a credit note;
     # E7 is a prospect): E1, E2, E4, E5, E6.
     ids = [row[0].value for row in rows[1:]]
@@ -283,6 +292,20 @@ def test_06_clv_records_the_library_figures(executed_notebook, sample_aggregates
     )
     by_group = clv_by_segment(predicted, agg.customers, by="segment")
     assert records["predictive_clv_by_group"] == _approx_dict(by_group["clv_mean"], FIT_RTOL)
+    # Course CLV (text 000): basket x purchases per year x lifetime, in revenue.
+    assert records["simple_clv_course"] == pytest.approx(basket * purchases / churn, rel=1e-9)
+    # Customer equity: the predictive CLVs of the customers active over the last 12 months.
+    active_ids = set(active_totals.index.astype(str))
+    in_portfolio = agg.customers["customer_id"].astype(str).isin(active_ids).to_numpy()
+    assert records["customer_equity"] == pytest.approx(
+        predicted["clv"].to_numpy()[in_portfolio].sum(), rel=FIT_RTOL
+    )
+    # No fixed charges given (FIXED_CHARGES = 0): nobody is needed to cover them, and the
+    # small customers' share of the profit is their share of the margin.
+    assert records["break_even_customers"] == 0
+    margins = np.sort(active_totals["margin"].to_numpy())[::-1]
+    small = margins[int(np.ceil(len(margins) * 0.2)) :].sum()
+    assert records["small_share_of_profit"] == pytest.approx(small / margins.sum(), rel=1e-9)
 
     by_channel = movements(agg.monthly, months=agg.months, period="year",
                            customers=agg.customers, by="acquisition_channel")  # fmt: skip
@@ -340,6 +363,24 @@ def _alerts_expected(agg):
         "revenue_at_risk_by_rep": _approx_dict(by_rep["revenue_at_risk"], rel=1e-12),
         "customers_alerted_by_rep": by_rep["customers_alerted"].to_dict(),
         "first_priorities": alerts["customer_id"].head(15).tolist(),
+        **_portfolio_expected(agg),
+    }
+
+
+def _portfolio_expected(agg):
+    """The reps' portfolio documents: active customers (revenue > 0 over the last 12 months)
+    and ABC class A customers per rep, from the window's totals directly."""
+    totals = window_totals(agg.monthly, agg.months)
+    active = totals[totals["revenue"] > 0].reset_index()
+    classes = abc_classes(active[["customer_id", "revenue"]])
+    reps = agg.customers.set_index("customer_id")["sales_rep"]
+    classes["sales_rep"] = reps.reindex(classes["customer_id"].astype(str)).to_numpy()
+    grouped = classes.groupby("sales_rep")
+    return {
+        "portfolio_customers_by_rep": grouped.size().to_dict(),
+        "portfolio_a_customers_by_rep": grouped["abc"]
+        .apply(lambda s: int((s == "A").sum()))
+        .to_dict(),
     }
 
 

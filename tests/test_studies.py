@@ -42,7 +42,13 @@ from portfolio_lib.metrics.movements import (
     revenue_bridge,
     window_movements,
 )
-from portfolio_lib.metrics.rfm import rfm_scores, rfm_segments, rfm_summary, rfm_table
+from portfolio_lib.metrics.rfm import (
+    rfm_classes,
+    rfm_scores,
+    rfm_segments,
+    rfm_summary,
+    rfm_table,
+)
 from portfolio_lib.metrics.weight import headline_kpis, weight_by, weight_over_time
 from portfolio_lib.models import (
     calibration_and_holdout,
@@ -373,7 +379,7 @@ def test_rfm_study_is_the_notebook(sample_aggregates):
     agg = sample_aggregates
     study = studies.rfm_study(agg, lang="en")
     values = rfm_table(agg.customers, as_of=agg.as_of)
-    scores = rfm_scores(values, bins=5)
+    scores = rfm_classes(rfm_scores(values, bins=5))
     segments = rfm_segments(scores)
     assert_frame_equal(study.values, values)
     assert_frame_equal(study.scores, scores)
@@ -400,7 +406,7 @@ def test_rfm_study_without_5_bins_notes_the_missing_segments(sample_aggregates):
         sample_aggregates.customers.filter(
             items=["customer_id", "name", "sales_rep", "segment", "region"]
         )
-        .merge(rfm_scores(study.values, bins=4), on="customer_id")
+        .merge(rfm_classes(rfm_scores(study.values, bins=4)), on="customer_id")
         .sort_values("monetary", ascending=False, kind="stable")
         .reset_index(drop=True)
     )
@@ -747,7 +753,7 @@ def test_rfm_study_scores_are_the_metric_functions(sample_aggregates, bins):
     agg = sample_aggregates
     study = studies.rfm_study(agg, bins=bins, lang="en")
     values = rfm_table(agg.customers, as_of=agg.as_of)
-    scores = rfm_scores(values, bins=bins)
+    scores = rfm_classes(rfm_scores(values, bins=bins))
     assert_frame_equal(study.values, values, check_exact=True)
     assert_frame_equal(study.scores, scores, check_exact=True)
     if bins == 5:

@@ -358,9 +358,10 @@ def test_costs_explorer_without_cost_table_asks_for_budgets(sample_aggregates):
 
 @pytest.mark.parametrize("box", ["rfm"], indirect=True)
 def test_rfm_bins(box, sample_aggregates):
-    assert list(box.last_view.charts) == ["view_rfm_grid", "view_rfm_segments"]
+    charts = ["view_rfm_grid", "view_rfm_classes", "view_rfm_segments"]
+    assert list(box.last_view.charts) == charts
     box.controls["bins"].value = 4
-    assert list(box.last_view.charts) == ["view_rfm_grid"]
+    assert list(box.last_view.charts) == charts[:2]  # the weighted classes need no grid
     assert _codes(box.last_view.notes) == ["rfm_needs_5_bins"]
     scores = rfm_scores(rfm_table(sample_aggregates.customers, as_of=sample_aggregates.as_of),
                         bins=4)  # fmt: skip

@@ -16,7 +16,7 @@ from portfolio_lib.config import DEFAULTS
 from portfolio_lib.i18n import register
 from portfolio_lib.metrics.common import column_of, numbers
 
-__all__ = ["retention_clv", "simple_clv"]
+__all__ = ["clv_formulas", "retention_clv", "simple_clv"]
 
 # Lifetime (years) given to a group with zero churn, where 1 / churn is infinite.
 _MAX_LIFETIME_YEARS = DEFAULTS["clv_max_lifetime_years"]
@@ -39,6 +39,29 @@ register(
         "clv_retention": {
             "fr": "CLV par rétention (actualisée)",
             "en": "Retention CLV (discounted)",
+        },
+        # Course text 000's formula and the margin-based variant, each with its formula.
+        "clv_revenue": {
+            "fr": "CLV du cours (panier × fréquence × durée de vie)",
+            "en": "Course CLV (basket × frequency × lifetime)",
+        },
+        "clv_formula": {"fr": "Formule", "en": "Formula"},
+        "clv_method": {"fr": "Méthode", "en": "Method"},
+        "clv_value": {"fr": "Valeur", "en": "Value"},
+        "clv_method_text": {
+            "fr": "CLV du cours (texte 000), en CA",
+            "en": "Course CLV (text 000), in revenue",
+        },
+        "clv_method_margin": {"fr": "CLV sur marge", "en": "Margin-based CLV"},
+        "clv_formula_text": {
+            "fr": "panier moyen × fréquence d'achat (par an) × durée de vie moyenne (ans)",
+            "en": "average order value × purchase frequency (per year) × average lifetime (years)",
+        },
+        "clv_formula_margin": {
+            "fr": "panier moyen × fréquence d'achat × taux de marge × durée de vie "
+            "(1 / attrition annuelle)",
+            "en": "average order value × purchase frequency × margin rate × lifetime "
+            "(1 / annual churn)",
         },
         "clv_predictive": {
             "fr": "CLV prédictive (BG/NBD + Gamma-Gamma)",
@@ -103,7 +126,10 @@ def simple_clv(
       with no churn would otherwise live forever);
     - ``clv`` = average_basket x purchases_per_year x margin_rate x expected_lifetime_years,
       i.e. the yearly gross margin of an average customer times the years they stay.
-      Undiscounted: see :func:`retention_clv` for a discounted value.
+      Undiscounted: see :func:`retention_clv` for a discounted value;
+    - ``clv_revenue`` = average_basket x purchases_per_year x expected_lifetime_years, the
+      formula of course text 000 ("multipliez le montant moyen des achats par leur fréquence
+      moyenne [...] la durée moyenne du cycle de vie"), in revenue: ``clv`` / margin_rate.
 
     Parameters
     ----------
@@ -130,7 +156,7 @@ def simple_clv(
     pandas.DataFrame
         One row per group (index ``by``, or ``"total"``): ``customers``, ``average_basket``,
         ``purchases_per_year``, ``margin_rate``, ``annual_churn``,
-        ``expected_lifetime_years``, ``clv``.
+        ``expected_lifetime_years``, ``clv``, ``clv_revenue``.
 
     Notes
     -----
@@ -142,7 +168,7 @@ def simple_clv(
     >>> totals = pd.DataFrame({"customer_id": ["a", "b"], "revenue": [3_000.0, 1_000.0],
     ...                        "margin": [900.0, 300.0], "orders": [6, 2]})
     >>> simple_clv(totals, annual_churn=0.25).loc["total"].round(2).tolist()
-    [2.0, 500.0, 4.0, 0.3, 0.25, 4.0, 2400.0]
+    [2.0, 500.0, 4.0, 0.3, 0.25, 4.0, 2400.0, 8000.0]
     """
     if max_lifetime_years <= 0:
         raise ValueError(f"max_lifetime_years must be positive, got {max_lifetime_years!r}")
@@ -201,8 +227,46 @@ def simple_clv(
         * out["margin_rate"]
         * out["expected_lifetime_years"]
     )
+    out["clv_revenue"] = (
+        out["average_basket"] * out["purchases_per_year"] * out["expected_lifetime_years"]
+    )
     out.index.name = by
     return out
+
+
+def clv_formulas(simple: pd.DataFrame, *, row: object = "total") -> pd.DataFrame:
+    """The course's CLV and the margin-based CLV side by side, each with its formula.
+
+    Parameters
+    ----------
+    simple : pandas.DataFrame
+        Output of :func:`simple_clv`.
+    row : default 'total'
+        The group to show.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Two rows (index ``clv_method``: ``clv_method_text``, ``clv_method_margin``, label
+        keys): ``clv_formula`` (label key of the formula) and ``clv_value``.
+        ``i18n.label(key, lang)`` gives the texts.
+
+    Examples
+    --------
+    >>> totals = pd.DataFrame({"revenue": [3_000.0, 1_000.0], "margin": [900.0, 300.0],
+    ...                        "orders": [6, 2]})
+    >>> clv_formulas(simple_clv(totals, annual_churn=0.25))["clv_value"].tolist()
+    [8000.0, 2400.0]
+    """
+    line = simple.loc[row]
+    return pd.DataFrame(
+        {
+            # Categoricals of label keys: shown and exported in the reader's language.
+            "clv_formula": pd.Categorical(["clv_formula_text", "clv_formula_margin"]),
+            "clv_value": [float(line["clv_revenue"]), float(line["clv"])],
+        },
+        index=pd.CategoricalIndex(["clv_method_text", "clv_method_margin"], name="clv_method"),
+    )
 
 
 def retention_clv(

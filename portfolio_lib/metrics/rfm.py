@@ -29,8 +29,11 @@ from portfolio_lib.metrics.common import column_of, customer_ids, numbers
 
 __all__ = [
     "RFM_ACTIONS",
+    "RFM_CLASSES",
     "RFM_GRID",
     "RFM_SEGMENTS",
+    "rfm_class_summary",
+    "rfm_classes",
     "rfm_scores",
     "rfm_segments",
     "rfm_summary",
@@ -100,6 +103,16 @@ RFM_ACTIONS: dict[str, dict[str, str]] = {
     },
 }
 
+# The five classes of course text 000 ("très fort, fort, moyen, faible, très faible"), strongest
+# first; keys of the weighted-score classes of rfm_classes.
+RFM_CLASSES: dict[str, dict[str, str]] = {
+    "rfm_very_strong": {"fr": "Très fort", "en": "Very strong"},
+    "rfm_strong": {"fr": "Fort", "en": "Strong"},
+    "rfm_medium": {"fr": "Moyen", "en": "Medium"},
+    "rfm_weak": {"fr": "Faible", "en": "Weak"},
+    "rfm_very_weak": {"fr": "Très faible", "en": "Very weak"},
+}
+
 _N_SCORES = 5  # the grid is 5 x 5: segments need scores made with bins=5
 # (R score, F score) -> segment key; rows of the module docstring's table.
 _GRID_ROWS = {
@@ -139,6 +152,12 @@ i18n.register(
             "en": "Named segments use the 5 x 5 R x F grid: with {bins} scores only the scores "
             "and the grid of counts are shown. Set RFM_BINS back to 5 for the segments.",
         },
+        "rfm_score": {"fr": "Score RFM pondéré", "en": "Weighted RFM score"},
+        "rfm_class": {"fr": "Classe RFM", "en": "RFM class"},
+        "rfm_classes": {"fr": "Classes RFM", "en": "RFM classes"},
+        "mean_score": {"fr": "Score pondéré moyen", "en": "Mean weighted score"},
+        "rfm_action": {"fr": "Action RFM suggérée", "en": "Suggested RFM action"},
+        **RFM_CLASSES,
         **RFM_SEGMENTS,
         **{f"rfm_action_{key}": texts for key, texts in RFM_ACTIONS.items()},
     }
@@ -423,4 +442,91 @@ def rfm_summary(segments: pd.DataFrame, *, lang: str | None = None) -> pd.DataFr
     out.insert(1, "customer_share", out["customers"] / n if n else np.nan)
     out.insert(3, "revenue_share", out["revenue"] / total if total else np.nan)
     out["suggested_action"] = [texts.get(f"rfm_action_{key}", "") for key in out.index]
+    return out
+
+
+def rfm_classes(
+    scores: pd.DataFrame,
+    *,
+    weights: Sequence[float] = DEFAULTS["rfm_weights"],
+) -> pd.DataFrame:
+    """Weighted RFM score and its five classes, très fort to très faible (course text 000).
+
+    The text: "Le Scoring RFM donne une note à chaque client, calculée en fonction des 3
+    critères RFM. Chaque poids est donc défini arbitrairement et chaque paramètre R, F et M
+    représente un découpage en 5 classes (très fort, fort, moyen, faible, très faible)." So:
+
+    - ``rfm_score`` = (w_R x R + w_F x F + w_M x M) / (w_R + w_F + w_M), the weighted mean of
+      the three scores of :func:`rfm_scores`, between 1 and ``bins``;
+    - ``rfm_class``: the range 1..bins cut into five classes of equal width (fixed cut
+      points, so a class means the same score whatever the portfolio): with 5 scores,
+      très faible [1, 1.8), faible [1.8, 2.6), moyen [2.6, 3.4), fort [3.4, 4.2),
+      très fort [4.2, 5].
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Output of :func:`rfm_scores` (``r_score``, ``f_score``, ``m_score``; ``attrs["bins"]``).
+    weights : (float, float, float), default (1, 1, 1)
+        w_R, w_F, w_M, set by the user; >= 0, not all 0. Only their ratios matter.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``scores`` with ``rfm_score`` (float) and ``rfm_class`` (categorical of the
+        keys of :data:`RFM_CLASSES`, strongest first).
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"r_score": [5, 1, 3], "f_score": [4, 1, 3], "m_score": [1, 2, 3]})
+    >>> out = rfm_classes(scores, weights=(2, 1, 1))
+    >>> out["rfm_score"].tolist(), out["rfm_class"].tolist()
+    ([3.75, 1.25, 3.0], ['rfm_strong', 'rfm_very_weak', 'rfm_medium'])
+    """
+    w = np.asarray(weights, dtype=float)
+    if w.shape != (3,) or np.isnan(w).any() or (w < 0).any() or w.sum() <= 0:
+        raise ValueError(
+            f"weights must be three numbers w_R, w_F, w_M >= 0, not all 0, got {weights!r}"
+        )
+    missing = [c for c in ("r_score", "f_score", "m_score") if c not in scores.columns]
+    if missing:
+        raise ValueError(f"rfm_classes needs the output of rfm_scores; missing columns {missing}")
+    bins = int(scores.attrs.get("bins", _N_SCORES))
+    r, f, m = (numbers(scores, c, "RFM") for c in ("r_score", "f_score", "m_score"))
+    score = (w[0] * r + w[1] * f + w[2] * m) / w.sum()
+    # Five classes of equal width on [1, bins]; a score equal to a cut point goes up.
+    width = (bins - 1) / 5
+    level = np.clip(np.floor((score - 1) / width + 1e-9), 0, 4).astype(np.int8)
+    keys = list(RFM_CLASSES)
+    classes = pd.Categorical.from_codes(4 - level, categories=keys)
+    return scores.assign(rfm_score=score, rfm_class=classes)
+
+
+def rfm_class_summary(classes: pd.DataFrame, *, value: str = "monetary") -> pd.DataFrame:
+    """Customers and revenue of each RFM class, with their shares.
+
+    Parameters
+    ----------
+    classes : pandas.DataFrame
+        Output of :func:`rfm_classes`.
+    value : str, default 'monetary'
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``rfm_class`` (all five, strongest first): ``customers``,
+        ``customer_share``, ``revenue``, ``revenue_share``, ``mean_score``.
+    """
+    grouped = classes.groupby("rfm_class", observed=False, sort=True)
+    out = pd.DataFrame(
+        {
+            "customers": grouped.size().astype(np.int64),
+            "revenue": grouped[value].sum(),
+            "mean_score": grouped["rfm_score"].mean(),
+        }
+    )
+    n, total = out["customers"].sum(), out["revenue"].sum()
+    out.insert(1, "customer_share", out["customers"] / n if n else np.nan)
+    out.insert(3, "revenue_share", out["revenue"] / total if total else np.nan)
+    out.index.name = "rfm_class"
     return out

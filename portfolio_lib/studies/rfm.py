@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from portfolio_lib.config import DEFAULTS
 from portfolio_lib.engine.aggregate import Aggregates
-from portfolio_lib.metrics.rfm import rfm_scores, rfm_segments, rfm_summary, rfm_table
+from portfolio_lib.metrics.rfm import (
+    rfm_class_summary,
+    rfm_classes,
+    rfm_scores,
+    rfm_segments,
+    rfm_summary,
+    rfm_table,
+)
 from portfolio_lib.studies.base import Note, StudyNote, StudyResult
 
-__all__ = ["RfmStudy", "rfm_study"]
+__all__ = ["RfmStudy", "rfm_study", "rfm_weighted"]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -29,7 +36,12 @@ class RfmStudy(StudyResult):
         unless ``bins == 5`` (the segment grid is 5 x 5).
     customer_segments : pandas.DataFrame
         One row per buyer with its attributes (name, sales rep, segment, region) and scores
-        (and segment), largest revenue first: the hand-out list.
+        (and segment), weighted score and class, largest revenue first: the hand-out list.
+    classes : pandas.DataFrame
+        :func:`portfolio_lib.metrics.rfm.rfm_class_summary`: the five classes of the weighted
+        score (très fort to très faible).
+    weights : tuple
+        w_R, w_F, w_M of the weighted score.
     notes : tuple
     """
 
@@ -38,6 +50,8 @@ class RfmStudy(StudyResult):
     segments: pd.DataFrame | None
     summary: pd.DataFrame | None
     customer_segments: pd.DataFrame
+    classes: pd.DataFrame | None = None
+    weights: tuple[float, float, float] = DEFAULTS["rfm_weights"]
     notes: tuple[StudyNote, ...] = ()
 
     @property
@@ -52,6 +66,7 @@ def rfm_study(
     bins: int = DEFAULTS["rfm_bins"],
     lang: str = DEFAULTS["lang"],
     values: pd.DataFrame | None = None,
+    weights: tuple[float, float, float] = DEFAULTS["rfm_weights"],
 ) -> RfmStudy:
     """Recency, frequency, monetary scores and named segments of the buying customers.
 
@@ -65,6 +80,9 @@ def rfm_study(
     values : pandas.DataFrame, optional
         ``rfm_table(agg.customers, as_of=agg.as_of)`` computed beforehand (explorers keep it
         between changes).
+    weights : (float, float, float), default (1, 1, 1)
+        w_R, w_F, w_M of the weighted score whose five classes go from très fort to très
+        faible (:func:`portfolio_lib.metrics.rfm.rfm_classes`).
 
     Returns
     -------
@@ -73,7 +91,7 @@ def rfm_study(
     notes: list[StudyNote] = []
     if values is None:
         values = rfm_table(agg.customers, as_of=agg.as_of)
-    scores = rfm_scores(values, bins=bins)
+    scores = rfm_classes(rfm_scores(values, bins=bins), weights=weights)
     segments = summary = None
     if bins == 5:
         segments = rfm_segments(scores)
@@ -94,5 +112,25 @@ def rfm_study(
         segments=segments,
         summary=summary,
         customer_segments=customer_segments,
+        classes=rfm_class_summary(scores),
+        weights=tuple(float(x) for x in weights),
         notes=tuple(notes),
+    )
+
+
+def rfm_weighted(study: RfmStudy, weights: tuple[float, float, float]) -> RfmStudy:
+    """``study`` with its weighted score and classes redone for ``weights``: what
+    ``rfm_study(..., weights=weights)`` gives, without redoing the scores, segments and list
+    (an explorer's weight sliders)."""
+    bins = study.scores.attrs.get("bins", 5)
+    scores = rfm_classes(study.scores, weights=weights)
+    listing = study.customer_segments.copy(deep=False)
+    listing.attrs["bins"] = bins
+    listing = rfm_classes(listing, weights=weights)
+    return replace(
+        study,
+        scores=scores,
+        customer_segments=listing,
+        classes=rfm_class_summary(scores),
+        weights=tuple(float(x) for x in weights),
     )

@@ -25,6 +25,7 @@ from portfolio_lib import i18n
 from portfolio_lib.config import DEFAULTS
 from portfolio_lib.engine.aggregate import Aggregates
 from portfolio_lib.metrics.balance import check_abc_cuts
+from portfolio_lib.metrics.clv import clv_formulas
 from portfolio_lib.metrics.rfm import rfm_table
 from portfolio_lib.plots.alerts import plot_revenue_at_risk_by_rep, plot_top_at_risk
 from portfolio_lib.plots.balance import (
@@ -73,6 +74,7 @@ from portfolio_lib.studies import (
     rfm_study,
     weight_study,
 )
+from portfolio_lib.studies.rfm import rfm_weighted
 from portfolio_lib.ui.controls import (
     STYLE,
     amount_box,
@@ -94,6 +96,7 @@ from portfolio_lib.ui.explorer import (
     filter_bar,
     with_filters,
 )
+from portfolio_lib.ui.value_explorers import rep_portfolio_explorer, value_explorer
 
 __all__ = [
     "Chart",
@@ -109,7 +112,9 @@ __all__ = [
     "filter_bar",
     "movements_explorer",
     "overview_explorer",
+    "rep_portfolio_explorer",
     "rfm_explorer",
+    "value_explorer",
     "weight_explorer",
     "with_filters",
 ]
@@ -181,6 +186,9 @@ i18n.register(
         "view_risk_by_rep": {"fr": "CA à risque par commercial", "en": "Revenue at risk by rep"},
         "view_top_at_risk": {"fr": "Comptes prioritaires", "en": "Priority accounts"},
         "view_alerts": {"fr": "Clients en alerte", "en": "Customers with an alert"},
+        # Issue 14 (value): weighted RFM classes, CLV formulas, break-even, equity, profile
+        "view_rfm_classes": {"fr": "Classes RFM pondérées", "en": "Weighted RFM classes"},
+        "view_clv_formulas": {"fr": "CLV : les deux formules", "en": "CLV: the two formulas"},
     }
 )
 
@@ -442,25 +450,44 @@ def balance_explorer(
 def rfm_explorer(
     agg: Aggregates, *, lang: str = DEFAULTS["lang"], start: Mapping[str, Any] | None = None
 ) -> Explorer:
-    """RFM grid, segment weights and the customer list.
+    """RFM grid, segment weights, weighted-score classes and the customer list.
 
-    Controls: number of scores (the named segments need 5).
+    Controls: number of scores (the named segments need 5) and the weights w_R, w_F, w_M of
+    the weighted score (course text 000: "chaque poids est défini arbitrairement").
     """
     values = rfm_table(agg.customers, as_of=agg.as_of)  # kept between changes
+    by_bins: dict[int, Any] = {}  # the scores and segments of each number of scores
 
-    def render(bins: int) -> View:
-        study = rfm_study(agg, bins=bins, lang=lang, values=values)
-        charts = {"view_rfm_grid": Chart(plot_rfm_grid, study.grid_data)}
-        tables = {}
+    def render(bins: int, w_r: float = 1.0, w_f: float = 1.0, w_m: float = 1.0) -> View:
+        if bins not in by_bins:
+            by_bins[bins] = rfm_study(agg, bins=bins, lang=lang, values=values)
+        study = rfm_weighted(by_bins[bins], (w_r, w_f, w_m))  # a weight moves: classes only
+        charts = {
+            "view_rfm_grid": Chart(plot_rfm_grid, study.grid_data),
+            "view_rfm_classes": Chart(plot_class_mix, study.classes),
+        }
+        tables = {"view_rfm_classes": study.classes}
         if study.summary is not None:
             charts["view_rfm_segments"] = Chart(plot_rfm_segments, study.summary)
             tables["rfm_summary"] = study.summary
         tables["rfm_customers"] = study.customer_segments
         return View(charts=charts, tables=tables, notes=list(study.notes))
 
-    controls = {"bins": int_slider("rfm_bins", DEFAULTS["rfm_bins"], 2, 9, lang)}
+    weights = DEFAULTS["rfm_weights"]
+    controls = {
+        "bins": int_slider("rfm_bins", DEFAULTS["rfm_bins"], 2, 9, lang),
+        **{
+            key: float_slider(key, weight, 0.0, 5.0, lang, step=0.5, readout_format=".1f")
+            for key, weight in zip(("w_r", "w_f", "w_m"), weights, strict=True)
+        },
+    }
     return explorer(
-        controls, render, name="rfm", lang=lang, start=start, prepared={"values": values}
+        controls,
+        render,
+        name="rfm",
+        lang=lang,
+        start=start,
+        prepared={"values": values, "by_bins": by_bins},
     )
 
 
@@ -512,6 +539,7 @@ def clv_explorer(
             tables["view_simple_clv_total"] = study.simple_total.assign(
                 clv_retention=study.retention_total
             ).rename_axis(by)
+            tables["view_clv_formulas"] = clv_formulas(study.simple_total)
         checks = models.fit_check, models.holdout_check, models.alive_grid
         plots = plot_period_transactions, plot_calibration_vs_holdout, plot_p_alive_matrix
         for key, data, plot in zip(

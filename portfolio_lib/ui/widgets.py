@@ -24,6 +24,7 @@ import pandas as pd
 from portfolio_lib import i18n
 from portfolio_lib.config import DEFAULTS
 from portfolio_lib.engine.aggregate import Aggregates
+from portfolio_lib.metrics.alerts import alerts_by_rep
 from portfolio_lib.metrics.balance import _check_abc_cuts
 from portfolio_lib.metrics.rfm import rfm_table
 from portfolio_lib.plots.alerts import plot_revenue_at_risk_by_rep, plot_top_at_risk
@@ -74,7 +75,6 @@ from portfolio_lib.studies import (
     weight_study,
 )
 from portfolio_lib.ui.controls import (
-    STYLE,
     amount_box,
     euro_range,
     float_slider,
@@ -87,17 +87,20 @@ from portfolio_lib.ui.controls import (
 from portfolio_lib.ui.explorer import (
     Chart,
     Explorer,
+    FilterBar,
     FilteredExplorer,
     View,
     download_links,
     explorer,
     filter_bar,
+    filters_text,
     with_filters,
 )
 
 __all__ = [
     "Chart",
     "Explorer",
+    "FilterBar",
     "FilteredExplorer",
     "View",
     "alerts_explorer",
@@ -107,6 +110,7 @@ __all__ = [
     "download_links",
     "explorer",
     "filter_bar",
+    "filters_text",
     "movements_explorer",
     "overview_explorer",
     "rfm_explorer",
@@ -116,7 +120,15 @@ __all__ = [
 
 # Attributes the CLV explorer can compare groups by, when the customer table has them.
 _CLV_GROUPS = ("segment", "region", "sales_rep", "acquisition_channel")
-_SHOW_TOP = 15  # accounts of the alerts priority chart (notebook 07's SHOW_TOP)
+_SHOW_TOP = 15
+# Model diagnostics, in the collapsed "Annexe technique" of the CLV tab (a client reads the
+# values, an analyst checks the fit).
+_MODEL_CHECKS = (
+    "view_fit_check",
+    "view_holdout_check",
+    "view_p_alive",
+    "view_purchases_grid",
+)  # accounts of the alerts priority chart (notebook 07's SHOW_TOP)
 _PERIOD_COLUMNS = ("period_start", "period_end", "period")
 _COST_COLUMNS = {
     "acquisition": ("acquisition_spend", "new_customers", "cac"),
@@ -126,7 +138,6 @@ _COST_COLUMNS = {
 
 i18n.register(
     {
-        "all": {"fr": "Tous", "en": "All"},
         "note_abc_cuts_order": {
             "fr": "La fin de la classe A ({a_cut}) doit précéder celle de la classe B ({b_cut}) : "
             "déplacez l'un des deux curseurs.",
@@ -185,13 +196,29 @@ i18n.register(
 )
 
 
+def _findings(study: object, lang: str) -> list[object]:
+    """What the study offers as key findings: its ``findings`` attribute, or ``findings(lang=)``
+    when it is a method; none when the study has no findings yet."""
+    findings = getattr(study, "findings", None)
+    if callable(findings):
+        findings = findings(lang=lang)
+    if findings is None:
+        return []
+    return [findings] if isinstance(findings, str) else list(findings)
+
+
 def _row(series: pd.Series) -> pd.DataFrame:
     """A Series of named figures as a one-row table (one column per figure, formats by name)."""
     return series.to_frame().T.reset_index(drop=True)
 
 
 def overview_explorer(
-    agg: Aggregates, *, lang: str = DEFAULTS["lang"], start: Mapping[str, Any] | None = None
+    agg: Aggregates,
+    *,
+    lang: str = DEFAULTS["lang"],
+    start: Mapping[str, Any] | None = None,
+    name: str | None = None,
+    subtitle: str = "",
 ) -> Explorer:
     """Headline tiles (revenue, active customers, churn, concentration...) by activity window.
 
@@ -204,15 +231,26 @@ def overview_explorer(
             charts={"view_kpis": Chart(plot_headline, study.kpis, {"shares": study.concentration})},
             tables={"view_kpis": _row(study.kpis), "view_concentration": _row(study.concentration)},
             notes=list(study.notes),
+            findings=_findings(study, lang),
         )
 
     return explorer(
-        {"activity_window": window_slider(lang)}, render, name="overview", lang=lang, start=start
+        {"activity_window": window_slider(lang)},
+        render,
+        name=name or "overview",
+        lang=lang,
+        start=start,
+        subtitle=subtitle,
     )
 
 
 def weight_explorer(
-    agg: Aggregates, *, lang: str = DEFAULTS["lang"], start: Mapping[str, Any] | None = None
+    agg: Aggregates,
+    *,
+    lang: str = DEFAULTS["lang"],
+    start: Mapping[str, Any] | None = None,
+    name: str | None = None,
+    subtitle: str = "",
 ) -> Explorer:
     """Weight of the portfolio: revenue and active customers per period, weight by group.
 
@@ -235,7 +273,9 @@ def weight_explorer(
             charts[f"view_weight_by_{by}"] = Chart(plot_weight_by, study.by[by])
         tables = {"view_kpis": _row(study.kpis), "view_weight_trend": study.trend}
         tables.update({f"view_weight_by_{column}": table for column, table in study.by.items()})
-        return View(charts=charts, tables=tables, notes=list(study.notes))
+        return View(
+            charts=charts, tables=tables, notes=list(study.notes), findings=_findings(study, lang)
+        )
 
     controls: dict[str, w.ValueWidget] = {
         "period": period_dropdown("period", DEFAULTS["period"], lang),
@@ -243,11 +283,18 @@ def weight_explorer(
     }
     if groups:
         controls["by"] = group_dropdown(groups, groups[0], lang)
-    return explorer(controls, render, name="weight", lang=lang, start=start)
+    return explorer(
+        controls, render, name=name or "weight", lang=lang, start=start, subtitle=subtitle
+    )
 
 
 def movements_explorer(
-    agg: Aggregates, *, lang: str = DEFAULTS["lang"], start: Mapping[str, Any] | None = None
+    agg: Aggregates,
+    *,
+    lang: str = DEFAULTS["lang"],
+    start: Mapping[str, Any] | None = None,
+    name: str | None = None,
+    subtitle: str = "",
 ) -> Explorer:
     """Movements, churn, revenue bridge and cohorts.
 
@@ -278,7 +325,13 @@ def movements_explorer(
             charts[f"view_cohorts_{value}"] = Chart(plot_cohorts, matrix, options)
             tables[f"view_cohorts_{value}"] = matrix
             formats[f"view_cohorts_{value}"] = dict.fromkeys(matrix.columns, "percent")
-        return View(charts=charts, tables=tables, notes=list(study.notes), formats=formats)
+        return View(
+            charts=charts,
+            tables=tables,
+            notes=list(study.notes),
+            findings=_findings(study, lang),
+            formats=formats,
+        )
 
     controls = {
         "period": period_dropdown("period", DEFAULTS["period"], lang),
@@ -286,7 +339,9 @@ def movements_explorer(
         "bridge_period": period_dropdown("bridge_period", DEFAULTS["bridge_period"], lang),
         "cohort_period": period_dropdown("cohort_period", DEFAULTS["cohort_period"], lang),
     }
-    return explorer(controls, render, name="movements", lang=lang, start=start)
+    return explorer(
+        controls, render, name=name or "movements", lang=lang, start=start, subtitle=subtitle
+    )
 
 
 def costs_explorer(
@@ -295,6 +350,8 @@ def costs_explorer(
     *,
     lang: str = DEFAULTS["lang"],
     start: Mapping[str, Any] | None = None,
+    name: str | None = None,
+    subtitle: str = "",
 ) -> Explorer:
     """CAC, CRC, payback, CAC by channel and LTV / CAC, on the whole (unfiltered) portfolio.
 
@@ -340,7 +397,13 @@ def costs_explorer(
         if study.clv is not None:
             tables["view_ltv"] = study.clv.reset_index(drop=True)
         formats = {"view_ltv": {"annual_churn": "percent"}}
-        return View(charts=charts, tables=tables, notes=list(study.notes), formats=formats)
+        return View(
+            charts=charts,
+            tables=tables,
+            notes=list(study.notes),
+            findings=_findings(study, lang),
+            formats=formats,
+        )
 
     controls: dict[str, w.ValueWidget] = {
         "period": period_dropdown("period", DEFAULTS["period"], lang),
@@ -352,11 +415,18 @@ def costs_explorer(
     if costs is None:
         for key in ("acquisition_budget", "retention_budget"):
             controls[key] = amount_box(key, lang)
-    return explorer(controls, render, name="costs", lang=lang, start=start)
+    return explorer(
+        controls, render, name=name or "costs", lang=lang, start=start, subtitle=subtitle
+    )
 
 
 def balance_explorer(
-    agg: Aggregates, *, lang: str = DEFAULTS["lang"], start: Mapping[str, Any] | None = None
+    agg: Aggregates,
+    *,
+    lang: str = DEFAULTS["lang"],
+    start: Mapping[str, Any] | None = None,
+    name: str | None = None,
+    subtitle: str = "",
 ) -> Explorer:
     """Pareto/ABC, PMG, concentration, lifecycle and potential matrix.
 
@@ -417,7 +487,13 @@ def balance_explorer(
             charts["view_potential_matrix"] = Chart(plot_potential_matrix, study.matrix_cells)
             tables["view_vivier"] = study.vivier
         formats = {"view_lifecycle": {"trend": "percent"}, "view_vivier": {"gap": "money"}}
-        return View(charts=charts, tables=tables, notes=list(study.notes), formats=formats)
+        return View(
+            charts=charts,
+            tables=tables,
+            notes=list(study.notes),
+            findings=_findings(study, lang),
+            formats=formats,
+        )
 
     controls: dict[str, w.ValueWidget] = {
         "a_cut": share_slider("a_cut", DEFAULTS["a_cut"], 0.5, 0.95, lang),
@@ -435,12 +511,23 @@ def balance_explorer(
             "pmg_thresholds", (medium_from, large_from), revenue, lang
         )
     return explorer(
-        controls, render, name="balance", lang=lang, start=start, prepared={"totals": totals}
+        controls,
+        render,
+        name=name or "balance",
+        lang=lang,
+        start=start,
+        subtitle=subtitle,
+        prepared={"totals": totals},
     )
 
 
 def rfm_explorer(
-    agg: Aggregates, *, lang: str = DEFAULTS["lang"], start: Mapping[str, Any] | None = None
+    agg: Aggregates,
+    *,
+    lang: str = DEFAULTS["lang"],
+    start: Mapping[str, Any] | None = None,
+    name: str | None = None,
+    subtitle: str = "",
 ) -> Explorer:
     """RFM grid, segment weights and the customer list.
 
@@ -456,11 +543,19 @@ def rfm_explorer(
             charts["view_rfm_segments"] = Chart(plot_rfm_segments, study.summary)
             tables["rfm_summary"] = study.summary
         tables["rfm_customers"] = study.customer_segments
-        return View(charts=charts, tables=tables, notes=list(study.notes))
+        return View(
+            charts=charts, tables=tables, notes=list(study.notes), findings=_findings(study, lang)
+        )
 
     controls = {"bins": int_slider("rfm_bins", DEFAULTS["rfm_bins"], 2, 9, lang)}
     return explorer(
-        controls, render, name="rfm", lang=lang, start=start, prepared={"values": values}
+        controls,
+        render,
+        name=name or "rfm",
+        lang=lang,
+        start=start,
+        subtitle=subtitle,
+        prepared={"values": values},
     )
 
 
@@ -472,6 +567,8 @@ def clv_explorer(
     models: ClvModels | None = None,
     lang: str = DEFAULTS["lang"],
     start: Mapping[str, Any] | None = None,
+    name: str | None = None,
+    subtitle: str = "",
 ) -> Explorer:
     """Simple, retention and predictive CLV, model checks and LTV / CAC per channel.
 
@@ -550,7 +647,14 @@ def clv_explorer(
             "view_simple_clv_total": {"annual_churn": "percent"},
             "view_ltv_cac": {"ltv_to_cac": "ratio"},
         }
-        return View(charts=charts, tables=tables, notes=list(study.notes), formats=formats)
+        return View(
+            charts=charts,
+            tables=tables,
+            notes=list(study.notes),
+            findings=_findings(study, lang),
+            formats=formats,
+            appendix=_MODEL_CHECKS,
+        )
 
     controls: dict[str, w.ValueWidget] = {
         "discount_rate": share_slider("discount_rate", DEFAULTS["discount_rate"], 0.01, 0.30, lang),
@@ -561,39 +665,56 @@ def clv_explorer(
     if len(groups) > 1:
         controls["by"] = group_dropdown(groups, default_by, lang)
     prepared = {"models": models, "totals": totals, "memo": memo}
-    return explorer(controls, render, name="clv", lang=lang, start=start, prepared=prepared)
+    return explorer(
+        controls,
+        render,
+        name=name or "clv",
+        lang=lang,
+        start=start,
+        subtitle=subtitle,
+        prepared=prepared,
+    )
 
 
 def alerts_explorer(
-    agg: Aggregates, *, lang: str = DEFAULTS["lang"], start: Mapping[str, Any] | None = None
+    agg: Aggregates,
+    *,
+    lang: str = DEFAULTS["lang"],
+    start: Mapping[str, Any] | None = None,
+    name: str | None = None,
+    subtitle: str = "",
+    within: Aggregates | None = None,
 ) -> Explorer:
     """Customers at risk per sales rep: revenue at risk by rep, priority accounts, the list.
 
-    Controls: revenue drop threshold, overdue threshold (in usual gaps) and, when the customer
-    table has sales reps, one rep (the portfolio restricted to their customers, as the
-    notebook's ``SALES_REP`` filter) or all.
+    Controls: revenue drop threshold, overdue threshold (in usual gaps). ``within``, the
+    filtered portfolio (the app's filters), restricts the alerts shown to its customers;
+    the key accounts at risk stay the largest of ``agg``, the whole portfolio, so a filter
+    does not turn a mid-sized customer into a key account.
     """
-    subsets: dict[str, Aggregates] = {}
+    kept = None if within is None else set(within.customers["customer_id"])
 
-    def portfolio(rep: str) -> Aggregates:
-        if not rep:
-            return agg
-        if rep not in subsets:
-            subsets[rep] = agg.subset(sales_rep=rep)  # a cheap filter, kept
-        return subsets[rep]
-
-    def render(drop_alert: float, gap_alert: float, sales_rep: str = "") -> View:
-        study = alerts_study(portfolio(sales_rep), drop_alert=drop_alert, gap_alert=gap_alert)
+    def render(drop_alert: float, gap_alert: float) -> View:
+        study = alerts_study(agg, drop_alert=drop_alert, gap_alert=gap_alert)
+        alerts, by_rep, notes = study.alerts, study.by_rep, list(study.notes)
+        if kept is not None:
+            alerts = alerts[alerts["customer_id"].isin(kept)].reset_index(drop=True)
+            reps = within.customers.get("sales_rep")
+            by_rep = alerts_by_rep(alerts, reps=reps)
+            if len(alerts) == 0 and not any(getattr(n, "key", "") == "no_alerts" for n in notes):
+                notes.append(Note("no_alerts"))
         charts: dict[str, Chart] = {}
-        if len(study.alerts):
-            charts["view_risk_by_rep"] = Chart(plot_revenue_at_risk_by_rep, study.alerts)
-            charts["view_top_at_risk"] = Chart(plot_top_at_risk, study.alerts, {"n": _SHOW_TOP})
-        tables = {"alerts_summary": study.by_rep, "view_alerts": study.alerts}
-        formats = {"revenue_change": "percent", "revenue_drop": "integer"}
+        if len(alerts):
+            charts["view_risk_by_rep"] = Chart(plot_revenue_at_risk_by_rep, alerts)
+            charts["view_top_at_risk"] = Chart(plot_top_at_risk, alerts, {"n": _SHOW_TOP})
+        tables = {"alerts_summary": by_rep, "view_alerts": alerts}
+        formats = {"revenue_change": "percent", "revenue_drop": "integer", "days_since_last": "integer",
+                   "usual_gap_days": "integer"}  # fmt: skip
         return View(
             charts=charts,
             tables=tables,
-            notes=list(study.notes),
+            notes=notes,
+            findings=_findings(study, lang),
             formats=dict.fromkeys(tables, formats),
         )
 
@@ -603,14 +724,6 @@ def alerts_explorer(
             "gap_alert", DEFAULTS["gap_alert"], 1.0, 6.0, lang, step=0.25, readout_format=".2f"
         ),
     }
-    if "sales_rep" in agg.customers.columns:
-        reps = sorted(agg.customers["sales_rep"].dropna().astype(str).unique())
-        controls["sales_rep"] = w.Dropdown(
-            options=[(i18n.label("all", lang), ""), *[(rep, rep) for rep in reps]],
-            value="",
-            description=i18n.label("control_sales_rep", lang),
-            style=STYLE,
-        )
     return explorer(
-        controls, render, name="alerts", lang=lang, start=start, prepared={"subsets": subsets}
+        controls, render, name=name or "alerts", lang=lang, start=start, subtitle=subtitle
     )

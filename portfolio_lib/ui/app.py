@@ -205,9 +205,15 @@ class App:
         self.mappings: dict[str, dict[str, w.Dropdown]] = {}
         self.mapping_box = w.VBox()
         self.upload_box = w.VBox()
-        self.data_panel = w.Accordion([w.VBox([self.source, self.upload_box])])
-        self.data_panel.selected_index = None  # collapsed: the sample needs no setting
+        # The data source folds away: on a projector the analyses get the height.
+        self.data_panel = w.VBox([self.source, self.upload_box])
+        self.data_panel.layout.display = "none"
         self.data_panel.add_class("portfolio-data-panel")
+        self.data_toggle = w.ToggleButton(
+            value=False, icon="folder-open", layout=w.Layout(width="auto")
+        )
+        self.data_toggle.add_class("portfolio-data-toggle")
+        self.data_toggle.observe(self._on_data_toggle, names="value")
         self.showing = "sample"  # what the analyses show: the sample or the uploads
         self._rendering = False
         self._message: object = None
@@ -280,25 +286,32 @@ class App:
         ]
         self.upload_box.layout.display = "" if self.source.value == "files" else "none"
         self._render_mapping()
-        self.data_panel.set_title(0, self._label("app_data"))
+        self.data_toggle.description = self._label("app_data")
         header = w.HBox(
             [
-                w.HTML(f"<h2 style='margin:2px 0;font-size:1.5em'>{self._label('app_title')}</h2>"),
+                w.HTML(
+                    f"<h2 style='margin:0 16px 0 0;font-size:1.4em'>{self._label('app_title')}</h2>"
+                ),
+                self.summary,
                 self.language,
             ],
-            layout=w.Layout(justify_content="space-between", align_items="center"),
+            layout=w.Layout(align_items="center", width="100%"),
         )
-        filter_row = w.HBox(
-            [w.HTML(f"<b>{self._label('filters')}</b>&nbsp;"), self.filters],
+        self.summary.layout = w.Layout(flex="1 1 auto")
+        controls_row = w.HBox(
+            [
+                self.data_toggle,
+                w.HTML(f"&nbsp;&nbsp;<b>{self._label('filters')}</b>&nbsp;"),
+                self.filters,
+            ],
             layout=w.Layout(align_items="center", flex_flow="row wrap"),
         )
         self.root.children = [
-            w.HTML(_STYLE),
+            w.HTML(_STYLE, layout=w.Layout(height="0px")),
             header,
+            controls_row,
             self.data_panel,
             self.messages,
-            self.summary,
-            filter_row,
             self.banner,
             self.tabs,
         ]
@@ -349,6 +362,9 @@ class App:
         self.lang = change["new"]
         self._render()
         self._show_analyses()
+
+    def _on_data_toggle(self, change: dict) -> None:
+        self.data_panel.layout.display = "" if change["new"] else "none"
 
     def _on_source(self, change: dict) -> None:
         if self._rendering:
@@ -440,10 +456,11 @@ class App:
             last=f"{counts['last']:%d/%m/%Y}",
         )
         source = _Still(self.showing, tuple(getattr(self, "_showing_names", {}).values()))
-        self.summary.value = _message_html(f"{source.source(self.lang)} : {text}"
-                                           if self.lang == "fr" else
-                                           f"{source.source(self.lang)}: {text}",
-                                           self.lang, kind="ok")  # fmt: skip
+        colon = " : " if self.lang == "fr" else ": "
+        self.summary.value = (
+            '<span class="portfolio-ok" style="color:#2e6b4a">'
+            f"{html.escape(source.source(self.lang) + colon + text)}</span>"
+        )
 
     def _load(self, sources: dict, *, names: dict, mappings: dict) -> bool:
         self.messages.value = _message_html(self._label("app_loading"), self.lang, kind="warning")

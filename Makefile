@@ -32,6 +32,7 @@ app: $(STAMP)  ## serve the workbook with Voila on http://$(HOST):$(PORT)/
 	$(BIN)/voila $(NOTEBOOK) --no-browser --Voila.ip=$(HOST) --port=$(PORT) \
 		--MappingKernelManager.cull_idle_timeout=$(CULL_IDLE) \
 		--MappingKernelManager.cull_interval=15 --MappingKernelManager.cull_connected=False \
+		--MappingKernelManager.cull_busy=True \
 		--Voila.tornado_settings="{'websocket_max_message_size': $(WS_MAX_BYTES)}"
 
 report: $(STAMP)  ## run every notebook on the data and write reports/<date>/ (CONFIG=params.yaml)

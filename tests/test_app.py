@@ -155,7 +155,9 @@ def test_readouts_and_file_sizes_follow_the_french_page():
     app.tabs.selected_index = 7
     gap = app.built["alerts"].children[0].children[1]
     assert gap.children[1].children[-1].value == "2,00"
-    upload(app, "transactions", "ventes.csv", b"client;date;montant\n" + b"A;01/01/2025;1\n" * 100_000)
+    upload(
+        app, "transactions", "ventes.csv", b"client;date;montant\n" + b"A;01/01/2025;1\n" * 100_000
+    )
     assert f"(1,5{NBSP}Mo)" in app.file_status["transactions"].value
 
 
@@ -164,7 +166,10 @@ def test_a_failed_load_says_which_data_stays_on_screen():
     upload(app, "transactions", "ventes.csv", (EDGE / "transactions_fr.csv").read_bytes())
     app.mappings["transactions"]["amount"].value = "N° facture"
     app.load_uploads()
-    assert "les résultats à l'écran restent ceux de : Données d'exemple" in app.messages.value.replace("&#x27;", "'")
+    assert (
+        "les résultats à l'écran restent ceux de : Données d'exemple"
+        in app.messages.value.replace("&#x27;", "'")
+    )
 
 
 def test_key_accounts_at_risk_do_not_change_with_the_filter():

@@ -286,11 +286,14 @@ def _kernel_pids() -> set[int]:
     """The kernels the test server runs (its ipykernel child processes)."""
     psutil = pytest.importorskip("psutil")
     voila = psutil.Process(_VOILA["process"].pid)
-    return {
-        child.pid
-        for child in voila.children(recursive=True)
-        if "ipykernel" in " ".join(child.cmdline())
-    }
+    pids = set()
+    for child in voila.children(recursive=True):
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE and "ipykernel" in " ".join(child.cmdline()):
+                pids.add(child.pid)
+        except psutil.Error:  # ended while we looked: gone
+            continue
+    return pids
 
 
 def _open_tab(page, name: str, key: str):
@@ -330,10 +333,10 @@ def test_tab_filter_and_slider_survive_a_language_switch(page):
 
 # Leaves of the layout that must never cover each other: labels, tracks, readouts, inputs.
 _LEAVES = """() => {
-  const sel = '.portfolio-control-label, .portfolio-control .slider, .portfolio-readout,
+  const sel = `.portfolio-control-label, .portfolio-control .slider, .portfolio-readout,
     .portfolio-control select, .portfolio-control input, .portfolio-filters select,
     .portfolio-filters .widget-label, .portfolio-filters button, .portfolio-data-toggle,
-    .portfolio-app h2, .portfolio-ok';
+    .portfolio-app h2, .portfolio-ok`;
   return [...document.querySelectorAll(sel)]
     .filter(e => e.offsetParent !== null)
     .map(e => { const r = e.getBoundingClientRect();

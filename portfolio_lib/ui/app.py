@@ -20,8 +20,9 @@ import html
 import re
 import unicodedata
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import ipywidgets as w
 import pandas as pd
@@ -175,9 +176,19 @@ class App:
     lang : {'fr', 'en'}
     upload_limit_mb : float
         Largest accepted upload, per file.
+    start_files : mapping, optional
+        ``{"transactions": path, "customers": path, "costs": path}`` (customers and costs
+        optional): files on disk the app opens on instead of the sample (standard column
+        names, or recognised French/English ones).
     """
 
-    def __init__(self, *, lang: str = "fr", upload_limit_mb: float = UPLOAD_LIMIT_MB) -> None:
+    def __init__(
+        self,
+        *,
+        lang: str = "fr",
+        upload_limit_mb: float = UPLOAD_LIMIT_MB,
+        start_files: Mapping[str, object] | None = None,
+    ) -> None:
         self.lang = lang
         self.upload_limit_mb = upload_limit_mb
         self.uploads: dict[str, _Upload] = {}
@@ -229,7 +240,10 @@ class App:
         self.tabs = w.Tab(children=[w.VBox() for _ in _tabs()])
         self.tabs.observe(self._on_tab, names="selected_index")
         self._render()
-        self.load_sample()
+        if start_files:
+            self.load_files(start_files)
+        else:
+            self.load_sample()
 
     # ------------------------------------------------------------------ layout
 
@@ -412,6 +426,14 @@ class App:
         self._showing_names = {}
         if self._load({kind: SAMPLE_FILES[kind] for kind in _TABLES}, names={}, mappings={}):
             self.showing = "sample"
+
+    def load_files(self, files: Mapping[str, object]) -> None:
+        """Analyse files on disk (``{kind: path}``, transactions required)."""
+        names = {kind: Path(str(path)).name for kind, path in files.items()}
+        if self._load(dict(files), names=names, mappings={}):
+            self.showing = "files"
+            self._showing_names = names
+            self._show_summary()
 
     def load_uploads(self) -> None:
         """Load the uploaded files with the chosen mapping, then show the analyses."""
@@ -604,6 +626,14 @@ class _Still:
         return i18n.label("app_still_showing", lang).format(source=self.source(lang))
 
 
-def build_app(*, lang: str = "fr", upload_limit_mb: float = UPLOAD_LIMIT_MB) -> w.VBox:
-    """The whole app as one widget (display it, or let Voilà render the notebook)."""
-    return App(lang=lang, upload_limit_mb=upload_limit_mb).root
+def build_app(
+    *,
+    lang: str = "fr",
+    upload_limit_mb: float = UPLOAD_LIMIT_MB,
+    start_files: Mapping[str, object] | None = None,
+) -> w.VBox:
+    """The whole app as one widget (display it, or let Voilà render the notebook).
+
+    ``start_files`` (``{kind: path}``) opens the app on files on disk instead of the sample.
+    """
+    return App(lang=lang, upload_limit_mb=upload_limit_mb, start_files=start_files).root

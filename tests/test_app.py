@@ -182,3 +182,26 @@ def test_key_accounts_at_risk_do_not_change_with_the_filter():
     assert list(filtered["customer_id"]) == list(hers["customer_id"])
     assert filtered["top_at_risk"].sum() == hers["top_at_risk"].sum() == 0
     assert "sales_rep" not in app.built["alerts"].controls  # the global filter rules
+
+
+def test_cohort_labels_percent_p_alive_and_whole_days():
+    app = App(lang="fr")
+    app.tabs.selected_index = 2  # Mouvements
+    movements = app.built["movements"]
+    movements.controls["cohort_period"].value = "quarter"
+    table = movements.last_view.tables["view_cohorts_active"]
+    assert list(table.index[:2]) == ["T1 2023", "T2 2023"]  # as the chart, not "janv. 2023"
+    app.tabs.selected_index = 7  # Alertes: days since the last purchase, whole days
+    block = app.built["alerts"].tables.children[1]
+    first = block.table.iloc[0]
+    assert "<td" in block.rows.value
+    assert f">{first['days_since_last']:.0f}<" in block.rows.value.replace(NBSP, "")
+    usual = first["usual_gap_days"]
+    assert (
+        f"{usual:.0f}" in block.rows.value
+        and f"{usual:.2f}".replace(".", ",") not in block.rows.value
+    )
+    app.tabs.selected_index = 6  # Valeur client: P(actif) in percent
+    top = next(b for b in app.built["clv"].tables.children if b.key == "view_top_clv")
+    p_alive = top.table["p_alive"].iloc[0]
+    assert f"{p_alive * 100:.1f}".replace(".", ",") + f"{NBSP}%" in top.rows.value

@@ -317,7 +317,9 @@ class TableBlock(w.VBox):
         lang: str,
     ) -> None:
         self.key, self.table, self.lang = key, table, lang
-        self.formats, self.filename = formats, filename
+        # Day counts are whole days ("7 jours", not "7,17 jours") unless the view says otherwise.
+        days = {column: "integer" for column in table.columns if "days" in str(column)}
+        self.formats, self.filename = {**days, **(formats or {})} or None, filename
         total = len(table)
         shown = min(total, _SCREEN_ROWS)
         caption = html.escape(i18n.label(key, lang))

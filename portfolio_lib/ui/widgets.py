@@ -323,7 +323,10 @@ def movements_explorer(
         for value, matrix in (("active", study.cohort_active), ("revenue", study.cohort_revenue)):
             options = {"value": f"{value}_share", "period": cohort_period}
             charts[f"view_cohorts_{value}"] = Chart(plot_cohorts, matrix, options)
-            tables[f"view_cohorts_{value}"] = matrix
+            # The table names its cohorts as the chart does ("T1 2023", not "janv. 2023").
+            tables[f"view_cohorts_{value}"] = matrix.rename(
+                index=lambda stamp: i18n.period_name(stamp, cohort_period, lang)
+            )
             formats[f"view_cohorts_{value}"] = dict.fromkeys(matrix.columns, "percent")
         return View(
             charts=charts,
@@ -646,6 +649,9 @@ def clv_explorer(
             "view_simple_clv": {"annual_churn": "percent"},
             "view_simple_clv_total": {"annual_churn": "percent"},
             "view_ltv_cac": {"ltv_to_cac": "ratio"},
+            # P(actif) is a probability: a percentage in every table (as in the notebook).
+            "view_top_clv": {"p_alive": "percent"},
+            "view_clv_by_group": {"p_alive_mean": "percent", "clv_share": "percent"},
         }
         return View(
             charts=charts,

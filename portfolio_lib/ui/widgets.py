@@ -25,7 +25,6 @@ from portfolio_lib import i18n
 from portfolio_lib.config import DEFAULTS
 from portfolio_lib.engine.aggregate import Aggregates
 from portfolio_lib.metrics.alerts import alerts_by_rep
-from portfolio_lib.metrics.balance import _check_abc_cuts
 from portfolio_lib.metrics.rfm import rfm_table
 from portfolio_lib.plots.alerts import plot_revenue_at_risk_by_rep, plot_top_at_risk
 from portfolio_lib.plots.balance import (
@@ -207,6 +206,14 @@ def _findings(study: object, lang: str) -> list[object]:
     return [findings] if isinstance(findings, str) else list(findings)
 
 
+def _view(study: object, lang: str, charts: dict, tables: dict, **options: Any) -> View:
+    """The View of a study: its charts and tables, its notes and key findings."""
+    notes = list(getattr(study, "notes", ()))
+    return View(
+        charts=charts, tables=tables, notes=notes, findings=_findings(study, lang), **options
+    )
+
+
 def _row(series: pd.Series) -> pd.DataFrame:
     """A Series of named figures as a one-row table (one column per figure, formats by name)."""
     return series.to_frame().T.reset_index(drop=True)
@@ -227,12 +234,9 @@ def overview_explorer(
 
     def render(activity_window: int) -> View:
         study = overview_study(agg, activity_window=activity_window)
-        return View(
-            charts={"view_kpis": Chart(plot_headline, study.kpis, {"shares": study.concentration})},
-            tables={"view_kpis": _row(study.kpis), "view_concentration": _row(study.concentration)},
-            notes=list(study.notes),
-            findings=_findings(study, lang),
-        )
+        charts = {"view_kpis": Chart(plot_headline, study.kpis, {"shares": study.concentration})}
+        tables = {"view_kpis": _row(study.kpis), "view_concentration": _row(study.concentration)}
+        return _view(study, lang, charts, tables)
 
     return explorer(
         {"activity_window": window_slider(lang)},
@@ -273,9 +277,7 @@ def weight_explorer(
             charts[f"view_weight_by_{by}"] = Chart(plot_weight_by, study.by[by])
         tables = {"view_kpis": _row(study.kpis), "view_weight_trend": study.trend}
         tables.update({f"view_weight_by_{column}": table for column, table in study.by.items()})
-        return View(
-            charts=charts, tables=tables, notes=list(study.notes), findings=_findings(study, lang)
-        )
+        return _view(study, lang, charts, tables)
 
     controls: dict[str, w.ValueWidget] = {
         "period": period_dropdown("period", DEFAULTS["period"], lang),
@@ -328,13 +330,7 @@ def movements_explorer(
                 index=lambda stamp: i18n.period_name(stamp, cohort_period, lang)
             )
             formats[f"view_cohorts_{value}"] = dict.fromkeys(matrix.columns, "percent")
-        return View(
-            charts=charts,
-            tables=tables,
-            notes=list(study.notes),
-            findings=_findings(study, lang),
-            formats=formats,
-        )
+        return _view(study, lang, charts, tables, formats=formats)
 
     controls = {
         "period": period_dropdown("period", DEFAULTS["period"], lang),
@@ -400,13 +396,7 @@ def costs_explorer(
         if study.clv is not None:
             tables["view_ltv"] = study.clv.reset_index(drop=True)
         formats = {"view_ltv": {"annual_churn": "percent"}}
-        return View(
-            charts=charts,
-            tables=tables,
-            notes=list(study.notes),
-            findings=_findings(study, lang),
-            formats=formats,
-        )
+        return _view(study, lang, charts, tables, formats=formats)
 
     controls: dict[str, w.ValueWidget] = {
         "period": period_dropdown("period", DEFAULTS["period"], lang),
@@ -448,9 +438,7 @@ def balance_explorer(
         lifecycle_growth: float,
         pmg_thresholds: tuple[float, float] | None = None,
     ) -> View:
-        try:
-            _check_abc_cuts(a_cut, b_cut)  # the sliders keep both within 0 and 1: their order
-        except ValueError:
+        if a_cut > b_cut:  # the sliders keep both within 0 and 1: their order is the check
             texts = {"a_cut": i18n.format_percent(a_cut, lang, decimals=0)}
             texts["b_cut"] = i18n.format_percent(b_cut, lang, decimals=0)
             return View(notes=[Note("note_abc_cuts_order", texts)])
@@ -490,13 +478,7 @@ def balance_explorer(
             charts["view_potential_matrix"] = Chart(plot_potential_matrix, study.matrix_cells)
             tables["view_vivier"] = study.vivier
         formats = {"view_lifecycle": {"trend": "percent"}, "view_vivier": {"gap": "money"}}
-        return View(
-            charts=charts,
-            tables=tables,
-            notes=list(study.notes),
-            findings=_findings(study, lang),
-            formats=formats,
-        )
+        return _view(study, lang, charts, tables, formats=formats)
 
     controls: dict[str, w.ValueWidget] = {
         "a_cut": share_slider("a_cut", DEFAULTS["a_cut"], 0.5, 0.95, lang),
@@ -513,15 +495,8 @@ def balance_explorer(
         controls["pmg_thresholds"] = euro_range(
             "pmg_thresholds", (medium_from, large_from), revenue, lang
         )
-    return explorer(
-        controls,
-        render,
-        name=name or "balance",
-        lang=lang,
-        start=start,
-        subtitle=subtitle,
-        prepared={"totals": totals},
-    )
+    return explorer(controls, render, name=name or "balance", lang=lang, start=start,
+                    subtitle=subtitle, prepared={"totals": totals})  # fmt: skip
 
 
 def rfm_explorer(
@@ -546,20 +521,11 @@ def rfm_explorer(
             charts["view_rfm_segments"] = Chart(plot_rfm_segments, study.summary)
             tables["rfm_summary"] = study.summary
         tables["rfm_customers"] = study.customer_segments
-        return View(
-            charts=charts, tables=tables, notes=list(study.notes), findings=_findings(study, lang)
-        )
+        return _view(study, lang, charts, tables)
 
     controls = {"bins": int_slider("rfm_bins", DEFAULTS["rfm_bins"], 2, 9, lang)}
-    return explorer(
-        controls,
-        render,
-        name=name or "rfm",
-        lang=lang,
-        start=start,
-        subtitle=subtitle,
-        prepared={"values": values},
-    )
+    return explorer(controls, render, name=name or "rfm", lang=lang, start=start,
+                    subtitle=subtitle, prepared={"values": values})  # fmt: skip
 
 
 def clv_explorer(
@@ -653,14 +619,7 @@ def clv_explorer(
             "view_top_clv": {"p_alive": "percent"},
             "view_clv_by_group": {"p_alive_mean": "percent", "clv_share": "percent"},
         }
-        return View(
-            charts=charts,
-            tables=tables,
-            notes=list(study.notes),
-            findings=_findings(study, lang),
-            formats=formats,
-            appendix=_MODEL_CHECKS,
-        )
+        return _view(study, lang, charts, tables, formats=formats, appendix=_MODEL_CHECKS)
 
     controls: dict[str, w.ValueWidget] = {
         "discount_rate": share_slider("discount_rate", DEFAULTS["discount_rate"], 0.01, 0.30, lang),
@@ -671,15 +630,8 @@ def clv_explorer(
     if len(groups) > 1:
         controls["by"] = group_dropdown(groups, default_by, lang)
     prepared = {"models": models, "totals": totals, "memo": memo}
-    return explorer(
-        controls,
-        render,
-        name=name or "clv",
-        lang=lang,
-        start=start,
-        subtitle=subtitle,
-        prepared=prepared,
-    )
+    return explorer(controls, render, name=name or "clv", lang=lang, start=start,
+                    subtitle=subtitle, prepared=prepared)  # fmt: skip
 
 
 def alerts_explorer(

@@ -132,21 +132,31 @@ async def _open_balance(page) -> None:
     await page.locator(BALANCE_CHART).first.wait_for()
 
 
+def _progress(step: str, *figures: object) -> None:
+    """One line per finished step (a long run shows where it is)."""
+    print(f"[{time.strftime('%H:%M:%S')}] {step}: {figures}", file=sys.stderr, flush=True)
+
+
 async def measure(url: str, process: subprocess.Popen, pages: int) -> dict:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context, page, single = await _open(browser, url)
+        _progress("1 page: first chart", single)
         await _open_balance(page)
         single_slider = await _slider(page)
         single_mb = _kernels_mb(process)
+        _progress("1 page: slider", single_slider, single_mb)
         await context.close()
         opened = await asyncio.gather(*(_open(browser, url) for _ in range(pages)))
         firsts = sorted(seconds for _, _, seconds in opened)
         memory = _kernels_mb(process)
+        _progress(f"{pages} pages: first charts", firsts, memory)
         await asyncio.gather(*(_open_balance(page) for _, page, _ in opened))
+        _progress(f"{pages} pages: Équilibre open")
         sliders = sorted(await asyncio.gather(*(_slider(page) for _, page, _ in opened)))
+        _progress(f"{pages} pages: sliders", sliders)
         for context, _, _ in opened:
             await context.close()
         await browser.close()

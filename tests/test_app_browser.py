@@ -211,6 +211,9 @@ def test_a_bad_file_shows_the_error_message(page, tmp_path):
     text = error.inner_text()
     assert "ventes.csv" in text and "introuvable" in text and "Que faire" in text
     assert "23\u00a0888 transactions" in _summary(page)  # the sample analyses stay
+    # ... and the page says so: the results on screen are the sample's.
+    said = page.locator(".portfolio-error").nth(1).inner_text()
+    assert "les résultats à l'écran restent ceux de : Données d'exemple" in said
 
 
 def _kernel_messages(ws_url: str, messages: list[dict], *, seconds: float = 5.0) -> list[str]:

@@ -205,3 +205,15 @@ def test_cohort_labels_percent_p_alive_and_whole_days():
     top = next(b for b in app.built["clv"].tables.children if b.key == "view_top_clv")
     p_alive = top.table["p_alive"].iloc[0]
     assert f"{p_alive * 100:.1f}".replace(".", ",") + f"{NBSP}%" in top.rows.value
+
+
+def test_a_partial_last_month_is_flagged_on_the_costs_tab():
+    app = App(lang="fr")
+    assert f"{app.full.as_of:%d/%m/%Y}" == "30/12/2025"  # the sample stops a day early
+    app.tabs.selected_index = 3  # CAC / CRC
+    notes = [note.text("fr") for note in app.built["costs"].last_view.notes]
+    assert notes[0] == (
+        "Le dernier mois (déc. 2025) est incomplet : les données s'arrêtent au 30/12/2025. "
+        "Son CAC et son CRC ne portent que sur une partie du mois : ne le comparez pas aux "
+        "mois entiers."
+    )

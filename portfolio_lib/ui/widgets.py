@@ -143,6 +143,13 @@ i18n.register(
             "en": "The end of class A ({a_cut}) must come before the end of class B ({b_cut}): "
             "move one of the two sliders.",
         },
+        "note_partial_month": {
+            "fr": "Le dernier mois ({month}) est incomplet : les données s'arrêtent au {as_of}. "
+            "Son CAC et son CRC ne portent que sur une partie du mois : ne le comparez pas aux "
+            "mois entiers.",
+            "en": "The last month ({month}) is partial: the data stop on {as_of}. Its CAC and "
+            "CRC cover only part of the month: do not compare it with full months.",
+        },
         # Charts and tables (captions, Excel sheet names, PNG links)
         "view_kpis": {"fr": "Chiffres clés", "en": "Key figures"},
         "view_concentration": {"fr": "Concentration", "en": "Concentration"},
@@ -212,6 +219,19 @@ def _view(study: object, lang: str, charts: dict, tables: dict, **options: Any) 
     return View(
         charts=charts, tables=tables, notes=notes, findings=_findings(study, lang), **options
     )
+
+
+def _partial_month(as_of: pd.Timestamp, summary: pd.DataFrame | None, lang: str) -> Note | None:
+    """A note when the data stop before the end of their last month: that month's CAC and
+    CRC count only part of a month's new customers (not a full month to compare)."""
+    if summary is None or summary.empty:
+        return None
+    as_of = pd.Timestamp(as_of)
+    month_end = as_of + pd.offsets.MonthEnd(0)
+    if as_of.normalize() >= month_end.normalize():
+        return None
+    month = i18n.month_label(as_of.to_period("M").to_timestamp(), lang)
+    return Note("note_partial_month", {"month": month, "as_of": f"{as_of:%d/%m/%Y}"})
 
 
 def _row(series: pd.Series) -> pd.DataFrame:
@@ -396,7 +416,11 @@ def costs_explorer(
         if study.clv is not None:
             tables["view_ltv"] = study.clv.reset_index(drop=True)
         formats = {"view_ltv": {"annual_churn": "percent"}}
-        return _view(study, lang, charts, tables, formats=formats)
+        view = _view(study, lang, charts, tables, formats=formats)
+        partial = _partial_month(full_agg.as_of, study.summary, lang)
+        if partial is not None:
+            view.notes.insert(0, partial)
+        return view
 
     controls: dict[str, w.ValueWidget] = {
         "period": period_dropdown("period", DEFAULTS["period"], lang),

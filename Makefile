@@ -10,6 +10,9 @@ PORT ?= 8866
 NOTEBOOK ?= notebooks/app.ipynb
 # Uploads travel over the kernel websocket: allow messages above the app's 50 MB limit.
 WS_MAX_BYTES ?= 104857600
+# A closed or reloaded page frees its kernel: kernels with no open page are shut down after
+# CULL_IDLE seconds without activity (an open page keeps its kernel, however idle).
+CULL_IDLE ?= 60
 CONFIG ?=
 PYTEST_ARGS ?=
 
@@ -27,8 +30,9 @@ install: $(STAMP)  ## create .venv and install the project
 app: $(STAMP)  ## serve the workbook with Voila on http://$(HOST):$(PORT)/
 	@echo "Portfolio workbook: open http://$(HOST):$(PORT)/ in your browser (Ctrl+C to stop)."
 	$(BIN)/voila $(NOTEBOOK) --no-browser --Voila.ip=$(HOST) --port=$(PORT) \
-		--MappingKernelManager.cull_idle_timeout=900 \
-		--MappingKernelManager.cull_interval=60 \
+		--MappingKernelManager.cull_idle_timeout=$(CULL_IDLE) \
+		--MappingKernelManager.cull_interval=15 --MappingKernelManager.cull_connected=False \
+		--MappingKernelManager.cull_busy=True \
 		--Voila.tornado_settings="{'websocket_max_message_size': $(WS_MAX_BYTES)}"
 
 report: $(STAMP)  ## run every notebook on the data and write reports/<date>/ (CONFIG=params.yaml)

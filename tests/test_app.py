@@ -99,12 +99,15 @@ def test_language_switch_relabels_everything(app):
 def test_filters_restrict_the_analyses(app):
     bar = app.filters.children[0]
     reps = next(select for select in bar.children if select.description == "Commercial")
-    reps.value = ("Julie Petit",)
+    assert reps.options[0] == ("Tous", "")  # everyone first
+    reps.value = "Julie Petit"
     try:
         assert set(app.agg.customers["sales_rep"]) == {"Julie Petit"}
         assert app.full.customers["sales_rep"].nunique() == 8  # the full portfolio is kept
+        assert "Commercial\u00a0: Julie Petit" in app.banner.value
     finally:
-        reps.value = ()
+        bar.clear()  # the reset button
+    assert reps.value == "" and app.banner.value == ""
     assert len(app.agg.customers) == len(app.full.customers)
 
 
@@ -112,3 +115,105 @@ def test_tabs_are_built_when_opened(app):
     app.tabs.selected_index = 4
     assert "balance" in app.built
     assert "portfolio-tab-balance" in app.built["balance"]._dom_classes
+
+
+def test_tab_filters_and_sliders_survive_language_filter_and_upload():
+    app = App(lang="fr")
+    app.tabs.selected_index = 4  # Équilibre
+    app.built["balance"].controls["a_cut"].value = 0.7
+    app.built["balance"].controls["dependence_alert"].value = 0.2
+    app.filter_bar.selects["sales_rep"].value = "Julie Petit"
+    assert app.tabs.selected_index == 4
+    assert app.built["balance"].controls["a_cut"].value == 0.7
+    assert app.built["balance"].name == "equilibre_Julie-Petit_2025-12-30"
+    app.language.value = "en"
+    balance = app.built["balance"]
+    assert app.tabs.selected_index == 4 and app.tabs.titles[4] == "Balance"
+    assert balance.controls["a_cut"].value == 0.7
+    assert balance.controls["dependence_alert"].value == 0.2
+    assert app.filter_bar.values()["sales_rep"] == "Julie Petit"
+    assert set(app.agg.customers["sales_rep"]) == {"Julie Petit"}
+    assert balance.name == "balance_Julie-Petit_2025-12-30"
+    # A new upload without sales reps: the tab and the sliders stay, the rep filter goes.
+    upload(app, "transactions", "ventes.csv", (EDGE / "transactions_fr.csv").read_bytes())
+    app.load_uploads()
+    assert app.showing == "files" and app.tabs.selected_index == 4
+    assert app.built["balance"].controls["a_cut"].value == 0.7
+    assert app.filter_bar.active() == {}
+    assert "ventes.csv" in app.summary.value
+
+
+def test_readouts_and_file_sizes_follow_the_french_page():
+    app = App(lang="fr")
+    app.tabs.selected_index = 4
+    bar = app.built["balance"].children[0]
+    readouts = [box.children[1].children[-1].value for box in bar.children]
+    low, high = app.built["balance"].controls["pmg_thresholds"].value
+    assert readouts[0] == f"80{NBSP}%"
+    pmg = f"{round(low):,} – {round(high):,}{NBSP}€".replace(",", NBSP)
+    assert readouts[-1] == pmg and "k" not in pmg
+    app.tabs.selected_index = 7
+    gap = app.built["alerts"].children[0].children[1]
+    assert gap.children[1].children[-1].value == "2,00"
+    upload(
+        app, "transactions", "ventes.csv", b"client;date;montant\n" + b"A;01/01/2025;1\n" * 100_000
+    )
+    assert f"(1,5{NBSP}Mo)" in app.file_status["transactions"].value
+
+
+def test_a_failed_load_says_which_data_stays_on_screen():
+    app = App(lang="fr")
+    upload(app, "transactions", "ventes.csv", (EDGE / "transactions_fr.csv").read_bytes())
+    app.mappings["transactions"]["amount"].value = "N° facture"
+    app.load_uploads()
+    assert (
+        "les résultats à l'écran restent ceux de : Données d'exemple"
+        in app.messages.value.replace("&#x27;", "'")
+    )
+
+
+def test_key_accounts_at_risk_do_not_change_with_the_filter():
+    app = App(lang="fr")
+    app.tabs.selected_index = 7
+    everyone = app.built["alerts"].last_view.tables["view_alerts"]
+    hers = everyone[everyone["sales_rep"] == "Julie Petit"]
+    app.filter_bar.selects["sales_rep"].value = "Julie Petit"
+    filtered = app.built["alerts"].last_view.tables["view_alerts"]
+    assert list(filtered["customer_id"]) == list(hers["customer_id"])
+    assert filtered["top_at_risk"].sum() == hers["top_at_risk"].sum() == 0
+    assert "sales_rep" not in app.built["alerts"].controls  # the global filter rules
+
+
+def test_cohort_labels_percent_p_alive_and_whole_days():
+    app = App(lang="fr")
+    app.tabs.selected_index = 2  # Mouvements
+    movements = app.built["movements"]
+    movements.controls["cohort_period"].value = "quarter"
+    table = movements.last_view.tables["view_cohorts_active"]
+    assert list(table.index[:2]) == ["T1 2023", "T2 2023"]  # as the chart, not "janv. 2023"
+    app.tabs.selected_index = 7  # Alertes: days since the last purchase, whole days
+    block = app.built["alerts"].tables.children[1]
+    first = block.table.iloc[0]
+    assert "<td" in block.rows.value
+    assert f">{first['days_since_last']:.0f}<" in block.rows.value.replace(NBSP, "")
+    usual = first["usual_gap_days"]
+    assert (
+        f"{usual:.0f}" in block.rows.value
+        and f"{usual:.2f}".replace(".", ",") not in block.rows.value
+    )
+    app.tabs.selected_index = 6  # Valeur client: P(actif) in percent
+    top = next(b for b in app.built["clv"].tables.children if b.key == "view_top_clv")
+    p_alive = top.table["p_alive"].iloc[0]
+    assert f"{p_alive * 100:.1f}".replace(".", ",") + f"{NBSP}%" in top.rows.value
+
+
+def test_a_partial_last_month_is_flagged_on_the_costs_tab():
+    app = App(lang="fr")
+    assert f"{app.full.as_of:%d/%m/%Y}" == "30/12/2025"  # the sample stops a day early
+    app.tabs.selected_index = 3  # CAC / CRC
+    notes = [note.text("fr") for note in app.built["costs"].last_view.notes]
+    assert notes[0] == (
+        "Le dernier mois (déc. 2025) est incomplet : les données s'arrêtent au 30/12/2025. "
+        "Son CAC et son CRC ne portent que sur une partie du mois : ne le comparez pas aux "
+        "mois entiers."
+    )

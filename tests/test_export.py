@@ -412,3 +412,25 @@ def test_figure_png_bytes_signature_and_resolution():
 def test_figure_png_bytes_refuses_other_objects():
     with pytest.raises(TypeError, match="expected a matplotlib Figure or Axes"):
         export.figure_png_bytes("chart")
+
+
+def test_columns_of_label_codes_are_translated_but_names_are_not():
+    """The lifecycle's recommended actions are codes (action_onboard...): the client reads
+    the sentence; a column of customer names stays as written, even when one name is a key."""
+    from portfolio_lib.metrics.balance import LIFECYCLE_ACTIONS
+
+    table = pd.DataFrame(
+        {"action": ["action_onboard", "action_develop", None], "name": ["revenue", "Dupont", "X"]}
+    )
+    book = openpyxl.load_workbook(
+        io.BytesIO(export.workbook_bytes({"lifecycle": table}, lang="fr"))
+    )
+    sheet = book.worksheets[0]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in rows] == [
+        LIFECYCLE_ACTIONS["action_onboard"]["fr"],
+        LIFECYCLE_ACTIONS["action_develop"]["fr"],
+        None,
+    ]
+    assert rows[0][0].startswith("Intégrer : obtenir la deuxième commande")
+    assert [row[1] for row in rows] == ["revenue", "Dupont", "X"]

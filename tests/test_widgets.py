@@ -102,8 +102,13 @@ def test_explorer_wires_controls_to_render_and_keeps_the_last_view():
 
     slider = w.FloatSlider(value=1.0, min=0.0, max=2.0, continuous_update=False)
     box = widgets.explorer({"factor": slider}, render, name="toy", lang="en")
-    assert isinstance(box, w.VBox) and box.children[0].children[0] is slider
-    box.children[0].children[0].value = 1.5
+    assert isinstance(box, w.VBox) and box.controls["factor"] is slider
+    # Labelled above, the value beside the track in the page's format (no English readout).
+    field = box.children[0].children[0]
+    assert field.children[1].children[0] is slider and slider.readout is False
+    assert field.children[1].children[1].value == "1.00"
+    slider.value = 1.5
+    assert field.children[1].children[1].value == "1.50"
     assert calls == [1.0, 1.5]
     assert box.last_view.tables["revenue"]["revenue"].tolist() == [150.0]
     assert list(box.pngs) == ["revenue"] and box.pngs["revenue"].startswith(PNG_SIGNATURE)
@@ -142,8 +147,13 @@ def test_filter_bar_gives_the_subset(sample_aggregates):
     received = []
     bar = widgets.filter_bar(sample_aggregates, received.append, lang="en")
     segment = next(c for c in bar.children if c.description == "Segment")
-    segment.value = ("PME",)
+    assert segment.options[0] == ("All", "")
+    segment.value = "PME"
     assert set(received[-1].customers["segment"]) == {"PME"}
+    assert bar.active() == {"segment": "PME"}
+    assert widgets.filters_text(bar.active(), "fr") == "Segment\u00a0: PME"
+    bar.clear()  # the reset button: everyone, in one change
+    assert len(received) == 2 and len(received[-1].customers) == len(sample_aggregates.customers)
 
 
 # ------------------------------------------------------------------------------ controls
@@ -197,7 +207,7 @@ def test_balance_slider_changes_the_abc_classes(box, sample_aggregates):
     # The PMG slider starts at the quantiles: the notebook's default classes.
     assert_frame_equal(view.tables["view_pmg_mix"], class_summary(pmg_classes(buyers), by="pmg"))
 
-    box.children[0].children[0].value = 0.7  # the A cut
+    box.controls["a_cut"].value = 0.7  # the A cut
     expected = class_summary(abc_classes(buyers, a_cut=0.7), by="abc")
     assert_frame_equal(box.last_view.tables["view_abc_mix"], expected)
     assert (
@@ -442,7 +452,7 @@ def test_explorers_start_from_the_values_they_are_given(sample_aggregates):
 @pytest.mark.parametrize("box", ["alerts"], indirect=True)
 def test_alerts_thresholds_and_rep(box, sample_aggregates):
     agg = sample_aggregates
-    assert list(box.controls) == ["drop_alert", "gap_alert", "sales_rep"]
+    assert list(box.controls) == ["drop_alert", "gap_alert"]  # the app's filter picks reps
     box.controls["drop_alert"].value = 0.5
     box.controls["gap_alert"].value = 3.0
     alerts = customer_alerts(
@@ -454,14 +464,18 @@ def test_alerts_thresholds_and_rep(box, sample_aggregates):
         box.last_view.tables["alerts_summary"],
         alerts_by_rep(alerts, reps=agg.customers["sales_rep"]),
     )
-    box.controls["sales_rep"].value = "Julie Petit"
+    # Within one rep's customers: their rows of the whole portfolio's alerts (key accounts
+    # are the portfolio's largest, not the rep's).
     mine = agg.subset(sales_rep="Julie Petit")
-    alerts = customer_alerts(
-        mine.monthly, mine.customers, months=mine.months, as_of=mine.as_of,
-        drop_alert=0.5, gap_alert=3.0,
-    )  # fmt: skip
-    assert_frame_equal(box.last_view.tables["view_alerts"], alerts)
-    assert set(box.last_view.tables["view_alerts"]["sales_rep"]) == {"Julie Petit"}
+    theirs = widgets.alerts_explorer(
+        agg, lang="fr", within=mine, start={"drop_alert": 0.5, "gap_alert": 3.0}
+    )
+    expected = alerts[alerts["sales_rep"] == "Julie Petit"].reset_index(drop=True)
+    assert_frame_equal(theirs.last_view.tables["view_alerts"], expected)
+    assert_frame_equal(
+        theirs.last_view.tables["alerts_summary"],
+        alerts_by_rep(expected, reps=mine.customers["sales_rep"]),
+    )
 
 
 # ------------------------------------------------------------------------ cheap changes
@@ -564,26 +578,28 @@ def test_with_filters_rebuilds_the_explorer_on_the_subset(sample_aggregates):
     agg = sample_aggregates
     box = widgets.with_filters(widgets.balance_explorer, agg, lang="en", start={"a_cut": 0.7})
     bar, holder = box.children
-    assert [c.description for c in bar.children] == ["Sales rep", "Segment", "Region"]
+    assert [c.description for c in bar.children] == ["Sales rep", "Segment", "Region", "Reset"]
     assert box.explorer.controls["a_cut"].value == 0.7  # options reach the explorer
+    box.explorer.controls["b_cut"].value = 0.9  # kept through the filter change
     segment = bar.children[1]
-    segment.value = ("PME", "ETI")
-    mine = agg.subset(segment=["PME", "ETI"])
-    expected = studies.balance_study(mine, a_cut=0.7)
+    segment.value = "PME"
+    mine = agg.subset(segment=["PME"])
+    expected = studies.balance_study(mine, a_cut=0.7, b_cut=0.9)
     assert_frame_equal(box.explorer.last_view.tables["view_abc_mix"], expected.abc_mix)
     assert holder.children == (box.explorer,)
     assert box.explorer.controls["a_cut"].value == 0.7
+    assert box.explorer.controls["b_cut"].value == 0.9
     # A rep and a region nobody shares (each rep covers one region): a note, no explorer.
     rep = agg.customers["sales_rep"].dropna().iloc[0]
     theirs = set(agg.customers.loc[agg.customers["sales_rep"] == rep, "region"])
     elsewhere = sorted(set(agg.customers["region"].dropna()) - theirs)[0]
-    bar.children[0].value, bar.children[2].value = (rep,), (elsewhere,)
+    bar.children[0].value, bar.children[2].value = rep, elsewhere
     assert box.explorer is None
     assert "No customer matches these filters." in holder.children[0].value
-    # Nothing selected: everyone again.
-    segment.value = bar.children[0].value = bar.children[2].value = ()
+    # Reset: everyone again.
+    bar.clear()
     assert_frame_equal(
         box.explorer.last_view.tables["view_abc_mix"],
-        studies.balance_study(agg, a_cut=0.7).abc_mix,
+        studies.balance_study(agg, a_cut=0.7, b_cut=0.9).abc_mix,
     )
     plt.close("all")

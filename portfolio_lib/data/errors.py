@@ -276,17 +276,15 @@ _MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
     "negative_spend": {
         "en": (
             "{where}{count} repeat customer(s) have an average spend of zero or less (for "
-            "example {examples}); {model} needs positive spend.",
-            "Check the credit notes of these customers. Left out of the spend model (the "
-            "notebooks and the app do so, on_nonpositive='exclude'), they get the portfolio's "
-            "average spend.",
+            "example {examples}): the forecast of future spend cannot learn from them.",
+            "Check the credit notes of these customers. The analysis leaves them out when it "
+            "learns the usual spend and gives them the portfolio's average spend.",
         ),
         "fr": (
             "{where}{count} client(s) réguliers ont une dépense moyenne nulle ou négative (par "
-            "exemple {examples}) ; {model} demande des dépenses positives.",
-            "Vérifiez les avoirs de ces clients. Exclus du modèle de dépense (ce que font les "
-            "notebooks et l'application, on_nonpositive='exclude'), ils reçoivent la dépense "
-            "moyenne du portefeuille.",
+            "exemple {examples}) : la prévision de dépense future ne peut pas s'appuyer sur eux.",
+            "Vérifiez les avoirs de ces clients. L'analyse les met de côté pour estimer la "
+            "dépense habituelle et leur attribue la dépense moyenne du portefeuille.",
         ),
     },
     "not_converged": {

@@ -42,7 +42,7 @@ register(
         "gap_ratio": {"fr": "Retard / intervalle habituel", "en": "Gap ratio"},
         "revenue_drop": {"fr": "Baisse du CA", "en": "Revenue drop"},
         "overdue": {"fr": "Commande en retard", "en": "Overdue order"},
-        "top_at_risk": {"fr": "Grand compte à risque", "en": "Key account at risk"},
+        "top_at_risk": {"fr": "Compte clé à risque", "en": "Key account at risk"},
         "revenue_at_risk": {"fr": "CA à risque", "en": "Revenue at risk"},
         "customers_alerted": {"fr": "Clients en alerte", "en": "Customers with an alert"},
         # Sheet name of the summary per rep (alerts_by_rep) in the alerts hand-out.

@@ -39,7 +39,7 @@ _ALERT_COLORS = {
 
 i18n.register(
     {
-        "main_alert_top_at_risk": {"fr": "Grand compte à risque", "en": "Key account at risk"},
+        "main_alert_top_at_risk": {"fr": "Compte clé à risque", "en": "Key account at risk"},
         "main_alert_revenue_drop": {"fr": "Baisse du CA", "en": "Revenue drop"},
         "main_alert_overdue": {"fr": "Commande en retard seule", "en": "Overdue order only"},
         "revenue_at_risk_by_rep_title": {

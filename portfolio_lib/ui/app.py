@@ -17,9 +17,12 @@ what to do) instead of a traceback. Nothing is written to disk: uploads stay in 
 from __future__ import annotations
 
 import html
+import re
+import unicodedata
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import ipywidgets as w
 import pandas as pd
@@ -84,6 +87,12 @@ i18n.register(
         "app_preview": {"fr": "Aperçu", "en": "Preview"},
         "app_required": {"fr": "obligatoire", "en": "required"},
         "app_loading": {"fr": "Calcul en cours…", "en": "Computing…"},
+        "app_source_files": {"fr": "Vos fichiers ({names})", "en": "Your files ({names})"},
+        "app_still_showing": {
+            "fr": "Ces fichiers n'ont pas été chargés : les résultats à l'écran restent ceux "
+            "de : {source}.",
+            "en": "These files were not loaded: the results on screen still show: {source}.",
+        },
         "tab_overview": {"fr": "Vue d'ensemble", "en": "Overview"},
         "tab_weight": {"fr": "Poids", "en": "Weight"},
         "tab_movements": {"fr": "Mouvements", "en": "Movements"},
@@ -106,21 +115,42 @@ class _Upload:
     preview: pd.DataFrame
 
 
-def _tabs() -> dict[str, Callable[[App], w.Widget]]:
-    """Tab key -> explorer builder taking the app (its data, filters and language)."""
+def _tabs() -> dict[str, Callable[..., w.Widget]]:
+    """Tab key -> explorer builder taking the app (its data, filters and language) and the
+    explorer's ``start``, ``name`` and ``subtitle``."""
     return {
-        "overview": lambda app: widgets.overview_explorer(app.agg, lang=app.lang),
-        "weight": lambda app: widgets.weight_explorer(app.agg, lang=app.lang),
-        "movements": lambda app: widgets.movements_explorer(app.agg, lang=app.lang),
+        "overview": lambda app, **kw: widgets.overview_explorer(app.agg, lang=app.lang, **kw),
+        "weight": lambda app, **kw: widgets.weight_explorer(app.agg, lang=app.lang, **kw),
+        "movements": lambda app, **kw: widgets.movements_explorer(app.agg, lang=app.lang, **kw),
         # Spend is company-wide: CAC/CRC use the whole portfolio whatever the filters.
-        "costs": lambda app: widgets.costs_explorer(app.full, app.costs, lang=app.lang),
-        "balance": lambda app: widgets.balance_explorer(app.agg, lang=app.lang),
-        "rfm": lambda app: widgets.rfm_explorer(app.agg, lang=app.lang),
-        "clv": lambda app: widgets.clv_explorer(
-            app.agg, app.costs, transactions=app.transactions, lang=app.lang
+        "costs": lambda app, **kw: widgets.costs_explorer(app.full, app.costs, lang=app.lang, **kw),
+        "balance": lambda app, **kw: widgets.balance_explorer(app.agg, lang=app.lang, **kw),
+        "rfm": lambda app, **kw: widgets.rfm_explorer(app.agg, lang=app.lang, **kw),
+        "clv": lambda app, **kw: widgets.clv_explorer(
+            app.agg, app.costs, transactions=app.transactions, lang=app.lang, **kw
         ),
-        "alerts": lambda app: widgets.alerts_explorer(app.agg, lang=app.lang),
+        # Key accounts are the whole portfolio's largest: the filter only narrows the list.
+        "alerts": lambda app, **kw: widgets.alerts_explorer(
+            app.full, lang=app.lang, within=app.agg if app.agg is not app.full else None, **kw
+        ),
     }
+
+
+def _slug(text: str) -> str:
+    """A file-name part: "Équilibre" -> "equilibre", "Julie Petit" -> "Julie-Petit"."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-")
+
+
+# Larger type for a projector; the tab bar and the controls wrap instead of cutting.
+_STYLE = """<style>
+.portfolio-app { font-size: 15px; }
+.portfolio-app .widget-label, .portfolio-app .widget-html-content { font-size: 15px; }
+.portfolio-app .lm-TabBar-tab { font-size: 15px; min-width: 110px; }
+.portfolio-app .portfolio-control-label { line-height: 1.25; display: block; }
+.portfolio-app table { font-size: 14px; }
+.portfolio-app .portfolio-banner { font-size: 15px; }
+</style>"""
 
 
 def _message_html(message: object, lang: str, *, kind: str = "error") -> str:
@@ -136,14 +166,29 @@ def _message_html(message: object, lang: str, *, kind: str = "error") -> str:
 class App:
     """The app's state and widgets; :func:`build_app` returns its root widget.
 
+    The presenter's choices are state kept across a language switch, a filter change and a
+    new upload: the open tab (``tabs.selected_index``), the filters (``filter_values``, kept
+    when the new data still has the value) and every control of every tab built so far
+    (``control_values``, given back as the explorers' ``start``).
+
     Parameters
     ----------
     lang : {'fr', 'en'}
     upload_limit_mb : float
         Largest accepted upload, per file.
+    start_files : mapping, optional
+        ``{"transactions": path, "customers": path, "costs": path}`` (customers and costs
+        optional): files on disk the app opens on instead of the sample (standard column
+        names, or recognised French/English ones).
     """
 
-    def __init__(self, *, lang: str = "fr", upload_limit_mb: float = UPLOAD_LIMIT_MB) -> None:
+    def __init__(
+        self,
+        *,
+        lang: str = "fr",
+        upload_limit_mb: float = UPLOAD_LIMIT_MB,
+        start_files: Mapping[str, object] | None = None,
+    ) -> None:
         self.lang = lang
         self.upload_limit_mb = upload_limit_mb
         self.uploads: dict[str, _Upload] = {}
@@ -152,10 +197,17 @@ class App:
         self.costs: pd.DataFrame | None = None
         self.transactions: pd.DataFrame | None = None
         self.built: dict[str, w.Widget] = {}
+        self.filter_values: dict[str, str] = {}
+        self.control_values: dict[str, dict] = {}
+        self.filter_bar: widgets.FilterBar | None = None
         self.root = w.VBox(layout=w.Layout(width="100%"))
-        self.language = w.ToggleButtons(options=[("FR", "fr"), ("EN", "en")], value=lang)
+        self.language = w.ToggleButtons(
+            options=[("FR", "fr"), ("EN", "en")],
+            value=lang,
+            style={"button_width": "48px"},
+        )
         self.language.observe(self._on_language, names="value")
-        self.source = w.RadioButtons()
+        self.source = w.RadioButtons(layout=w.Layout(width="auto"))
         self.source.observe(self._on_source, names="value")
         self.files = {kind: w.FileUpload(accept=_ACCEPT, multiple=False) for kind in _TABLES}
         for kind, upload in self.files.items():
@@ -164,29 +216,46 @@ class App:
         self.mappings: dict[str, dict[str, w.Dropdown]] = {}
         self.mapping_box = w.VBox()
         self.upload_box = w.VBox()
+        # The data source folds away: on a projector the analyses get the height.
+        self.data_panel = w.VBox([self.source, self.upload_box])
+        self.data_panel.layout.display = "none"
+        self.data_panel.add_class("portfolio-data-panel")
+        self.data_toggle = w.ToggleButton(
+            value=False, icon="folder-open", layout=w.Layout(width="auto")
+        )
+        self.data_toggle.add_class("portfolio-data-toggle")
+        self.data_toggle.observe(self._on_data_toggle, names="value")
         self.showing = "sample"  # what the analyses show: the sample or the uploads
         self._rendering = False
         self._message: object = None
+        self._message_kind = "error"
         self._loaded: dict[str, object] = {}
         self.keep_unknown = w.Checkbox(value=False, indent=False)
         self.analyse = w.Button(button_style="primary", icon="play")
         self.analyse.on_click(lambda _button: self.load_uploads())
         self.messages = w.HTML()
         self.summary = w.HTML()
-        self.filters = w.Box()
-        self.tabs = w.Tab()
+        self.banner = w.HTML()
+        self.filters = w.Box(layout=w.Layout(flex="1 1 auto"))
+        self.tabs = w.Tab(children=[w.VBox() for _ in _tabs()])
         self.tabs.observe(self._on_tab, names="selected_index")
         self._render()
-        self.load_sample()
+        if start_files:
+            self.load_files(start_files)
+        else:
+            self.load_sample()
 
     # ------------------------------------------------------------------ layout
 
     def _label(self, key: str) -> str:
         return i18n.label(key, self.lang)
 
+    def _size_text(self, size: int) -> str:
+        unit = "Mo" if self.lang == "fr" else "MB"
+        return f"{i18n.format_number(size / 1e6, self.lang, decimals=1)}\u00a0{unit}"
+
     def _render(self) -> None:
         """(Re)build every text of the page in the current language."""
-        lang = self.lang
         current = self.source.value or "sample"
         self._rendering = True  # relabelling the options must not count as a choice
         self.source.options = [
@@ -200,15 +269,22 @@ class App:
             upload.layout = w.Layout(width="auto")
         self.keep_unknown.description = self._label("app_unknown_keep")
         self.analyse.description = self._label("app_analyse")
+        for kind, upload in self.uploads.items():
+            self.file_status[
+                kind
+            ].value = f"&nbsp;✔ {html.escape(upload.name)} ({self._size_text(len(upload.content))})"
         upload_rows = [
             w.HBox(
                 [
+                    # Wide enough for "Transactions (obligatoire)" at 15 px.
                     w.HTML(
-                        f"<b>{self._label(f'app_{kind}_file')}</b>", layout=w.Layout(width="220px")
+                        f"<b>{self._label(f'app_{kind}_file')}</b>",
+                        layout=w.Layout(width="260px", min_width="260px"),
                     ),
                     self.files[kind],
                     self.file_status[kind],
-                ]
+                ],
+                layout=w.Layout(align_items="center"),
             )
             for kind in _TABLES
         ]
@@ -224,26 +300,39 @@ class App:
         ]
         self.upload_box.layout.display = "" if self.source.value == "files" else "none"
         self._render_mapping()
+        self.data_toggle.description = self._label("app_data")
         header = w.HBox(
-            [w.HTML(f"<h2 style='margin:4px 0'>{self._label('app_title')}</h2>"), self.language],
-            layout=w.Layout(justify_content="space-between", align_items="center"),
+            [
+                w.HTML(
+                    f"<h2 style='margin:0 16px 0 0;font-size:1.4em'>{self._label('app_title')}</h2>"
+                ),
+                self.summary,
+                self.language,
+            ],
+            layout=w.Layout(align_items="center", width="100%"),
+        )
+        self.summary.layout = w.Layout(flex="1 1 auto")
+        controls_row = w.HBox(
+            [
+                self.data_toggle,
+                w.HTML(f"&nbsp;&nbsp;<b>{self._label('filters')}</b>&nbsp;"),
+                self.filters,
+            ],
+            layout=w.Layout(align_items="center", flex_flow="row wrap"),
         )
         self.root.children = [
+            w.HTML(_STYLE, layout=w.Layout(height="0px")),
             header,
-            w.HTML(f"<h3>{self._label('app_data')}</h3>"),
-            self.source,
-            self.upload_box,
+            controls_row,
+            self.data_panel,
             self.messages,
-            self.summary,
-            w.HTML(f"<h3>{self._label('app_analyses')}</h3>"),
-            self.filters,
+            self.banner,
             self.tabs,
         ]
         self.root.add_class("portfolio-app")
         self.tabs.titles = tuple(self._label(f"tab_{key}") for key in _tabs())
-        self._show_message(self._message)
+        self._show_message(self._message, kind=self._message_kind)
         self._show_summary()
-        del lang
 
     def _render_mapping(self) -> None:
         blocks: list[w.Widget] = []
@@ -253,6 +342,7 @@ class App:
             previous = {f: d.value for f, d in self.mappings.get(kind, {}).items()}
             guessed = guess_mapping(upload.columns, kind)
             dropdowns = {}
+            rows = []
             for field in fields_of(kind):
                 text = field.label_fr if self.lang == "fr" else field.label_en
                 if field.required:
@@ -260,33 +350,35 @@ class App:
                 dropdowns[field.name] = w.Dropdown(
                     options=[_NONE, *upload.columns],
                     value=previous.get(field.name, guessed.get(field.name, _NONE)),
-                    description=text,
-                    style={"description_width": "260px"},
-                    layout=w.Layout(width="520px"),
+                    layout=w.Layout(width="260px"),
                 )
                 dropdowns[field.name].add_class(f"mapping-{kind}-{field.name}")
+                # The label in its own wrapping box: "(obligatoire)" is never cut.
+                label = w.HTML(html.escape(text), layout=w.Layout(width="320px"))
+                label.add_class("portfolio-mapping-label")
+                rows.append(
+                    w.HBox([label, dropdowns[field.name]], layout=w.Layout(align_items="center"))
+                )
             self.mappings[kind] = dropdowns
             preview = w.HTML(
                 f"<details><summary>{self._label('app_preview')}: {html.escape(upload.name)}</summary>"
                 f"{upload.preview.to_html(index=False, max_rows=5, border=0)}</details>"
             )
             blocks.append(
-                w.VBox(
-                    [
-                        w.HTML(f"<b>{self._label(f'app_{kind}_file')}</b>"),
-                        *dropdowns.values(),
-                        preview,
-                    ]
-                )
+                w.VBox([w.HTML(f"<b>{self._label(f'app_{kind}_file')}</b>"), *rows, preview])
             )
         self.mapping_box.children = blocks
 
     # ------------------------------------------------------------------ events
 
     def _on_language(self, change: dict) -> None:
+        self._remember()
         self.lang = change["new"]
         self._render()
         self._show_analyses()
+
+    def _on_data_toggle(self, change: dict) -> None:
+        self.data_panel.layout.display = "" if change["new"] else "none"
 
     def _on_source(self, change: dict) -> None:
         if self._rendering:
@@ -309,11 +401,13 @@ class App:
         except PortfolioDataError as error:
             self.uploads.pop(kind, None)
             self.file_status[kind].value = ""
-            self._show_message(error)
+            self._show_message([error, self._still_showing()])
             self._render_mapping()
             return
         self.uploads[kind] = _Upload(name, content, [str(c) for c in raw.columns], raw.head(5))
-        self.file_status[kind].value = f"&nbsp;✔ {html.escape(name)} ({len(content) / 1e6:.1f} MB)"
+        self.file_status[
+            kind
+        ].value = f"&nbsp;✔ {html.escape(name)} ({self._size_text(len(content))})"
         self._render_mapping()
 
     def _on_tab(self, change: dict) -> None:
@@ -329,21 +423,37 @@ class App:
 
     def load_sample(self) -> None:
         """Analyse the sample data (the app's starting point)."""
+        self._showing_names = {}
         if self._load({kind: SAMPLE_FILES[kind] for kind in _TABLES}, names={}, mappings={}):
             self.showing = "sample"
+
+    def load_files(self, files: Mapping[str, object]) -> None:
+        """Analyse files on disk (``{kind: path}``, transactions required)."""
+        names = {kind: Path(str(path)).name for kind, path in files.items()}
+        if self._load(dict(files), names=names, mappings={}):
+            self.showing = "files"
+            self._showing_names = names
+            self._show_summary()
 
     def load_uploads(self) -> None:
         """Load the uploaded files with the chosen mapping, then show the analyses."""
         if "transactions" not in self.uploads:
             self._show_message(self._label("app_need_transactions"))
             return
+        names = {kind: upload.name for kind, upload in self.uploads.items()}
         loaded = self._load(
             {kind: upload.content for kind, upload in self.uploads.items()},
-            names={kind: upload.name for kind, upload in self.uploads.items()},
+            names=names,
             mappings={kind: self._mapping(kind) for kind in self.uploads},
         )
         if loaded:
             self.showing = "files"
+            self._showing_names = names
+            self._show_summary()
+
+    def _still_showing(self) -> _Still:
+        """The sentence after a failed load: which data the results on screen show."""
+        return _Still(self.showing, tuple(getattr(self, "_showing_names", {}).values()))
 
     def _show_message(self, message: object, *, kind: str = "error") -> None:
         """Show (and remember, to translate it on a language switch) one message or none."""
@@ -361,15 +471,17 @@ class App:
             self.summary.value = ""
             return
         counts = self._loaded
-        self.summary.value = _message_html(
-            self._label("app_loaded").format(
-                transactions=i18n.format_number(counts["transactions"], self.lang),
-                customers=i18n.format_number(counts["customers"], self.lang),
-                first=f"{counts['first']:%d/%m/%Y}",
-                last=f"{counts['last']:%d/%m/%Y}",
-            ),
-            self.lang,
-            kind="ok",
+        text = self._label("app_loaded").format(
+            transactions=i18n.format_number(counts["transactions"], self.lang),
+            customers=i18n.format_number(counts["customers"], self.lang),
+            first=f"{counts['first']:%d/%m/%Y}",
+            last=f"{counts['last']:%d/%m/%Y}",
+        )
+        source = _Still(self.showing, tuple(getattr(self, "_showing_names", {}).values()))
+        colon = " : " if self.lang == "fr" else ": "
+        self.summary.value = (
+            '<span class="portfolio-ok" style="color:#2e6b4a">'
+            f"{html.escape(source.source(self.lang) + colon + text)}</span>"
         )
 
     def _load(self, sources: dict, *, names: dict, mappings: dict) -> bool:
@@ -392,8 +504,9 @@ class App:
                     check_cost_channels(tables["costs"], customers)
                 full = aggregate(tables["transactions"], customers)
         except PortfolioDataError as error:
-            self._show_message(error)
+            self._show_message([error, self._still_showing()] if self.full is not None else error)
             return False
+        self._remember()
         self.full = self.agg = full
         self.costs = tables.get("costs")
         self.transactions = transactions = tables["transactions"]
@@ -411,25 +524,67 @@ class App:
 
     # ------------------------------------------------------------------ analyses
 
+    def _remember(self) -> None:
+        """Keep the filters and the controls of every built tab (to start from them again)."""
+        if self.filter_bar is not None:
+            self.filter_values = self.filter_bar.values()
+        for key, built in self.built.items():
+            if isinstance(built, widgets.Explorer):
+                self.control_values[key] = built.values()
+
+    def _active_filters(self) -> dict[str, str]:
+        return self.filter_bar.active() if self.filter_bar is not None else {}
+
+    def _show_banner(self) -> None:
+        active = self._active_filters()
+        if not active:
+            self.banner.value = ""
+            return
+        text = html.escape(widgets.filters_text(active, self.lang))
+        self.banner.value = (
+            '<div class="portfolio-banner" style="background:#1f6f8b;color:white;'
+            f'padding:4px 10px;margin:2px 0;border-radius:3px">⚑ {text}</div>'
+        )
+
     def _set_filtered(self, subset: Aggregates) -> None:
+        self._remember()
         if subset.customers.empty:
             self._show_message(self._label("no_customer_match"), kind="warning")
             return
         self._show_message(None)
-        self.agg = subset
-        self.built.clear()
-        self.tabs.children = [w.VBox() for _ in _tabs()]
-        self._build_tab(self.tabs.selected_index or 0)
+        self.agg = subset if self._active_filters() else self.full
+        self._show_banner()
+        self._reset_tabs()
 
     def _show_analyses(self) -> None:
         if self.full is None:
             return
-        self.filters.children = [widgets.filter_bar(self.full, self._set_filtered, lang=self.lang)]
-        self.agg = self.full
-        self.built.clear()
-        self.tabs.children = [w.VBox() for _ in _tabs()]
+        self.filter_bar = widgets.filter_bar(
+            self.full, self._set_filtered, lang=self.lang, values=self.filter_values
+        )
+        self.filters.children = [self.filter_bar]
+        subset = self.filter_bar.subset() if self._active_filters() else self.full
+        self.agg = subset if not subset.customers.empty else self.full
+        self._show_banner()
         self.tabs.titles = tuple(self._label(f"tab_{key}") for key in _tabs())
+        self._reset_tabs()
+
+    def _reset_tabs(self) -> None:
+        """Drop the built tabs (their holders stay: the open tab stays open) and build the
+        open one again."""
+        for holder in self.tabs.children:
+            holder.children = []
+        self.built.clear()
         self._build_tab(self.tabs.selected_index or 0)
+
+    def download_name(self, key: str) -> str:
+        """Base of a tab's file names: tab, active filters, data date
+        (``equilibre_Julie-Petit_2025-12-30``)."""
+        parts = [_slug(self._label(f"tab_{key}")).lower()]
+        parts += [_slug(value) for value in self._active_filters().values()]
+        if self.full is not None:
+            parts.append(f"{pd.Timestamp(self.full.as_of):%Y-%m-%d}")
+        return "_".join(part for part in parts if part)
 
     def _build_tab(self, index: int | None) -> None:
         if index is None or self.agg is None or not self.tabs.children:
@@ -439,8 +594,15 @@ class App:
             return
         holder = self.tabs.children[index]
         holder.children = [w.HTML(f"<i>{self._label('app_loading')}</i>")]
+        options = {
+            "start": self.control_values.get(key),
+            "name": self.download_name(key),
+            "subtitle": widgets.filters_text(self._active_filters(), self.lang),
+        }
+        if key == "costs":  # company-wide spend: the filters do not apply
+            options["subtitle"] = ""
         try:
-            explorer = _tabs()[key](self)
+            explorer = _tabs()[key](self, **options)
         except PortfolioDataError as error:
             explorer = w.HTML(_message_html(error, self.lang, kind="warning"))
         explorer.add_class(f"portfolio-tab-{key}")
@@ -448,6 +610,30 @@ class App:
         self.built[key] = explorer
 
 
-def build_app(*, lang: str = "fr", upload_limit_mb: float = UPLOAD_LIMIT_MB) -> w.VBox:
-    """The whole app as one widget (display it, or let Voilà render the notebook)."""
-    return App(lang=lang, upload_limit_mb=upload_limit_mb).root
+@dataclass(frozen=True)
+class _Still:
+    """Which data the analyses on screen show (said after a failed load)."""
+
+    showing: str
+    names: tuple[str, ...]
+
+    def source(self, lang: str) -> str:
+        if self.showing == "sample":
+            return i18n.label("app_sample", lang)
+        return i18n.label("app_source_files", lang).format(names=", ".join(self.names))
+
+    def text(self, lang: str) -> str:
+        return i18n.label("app_still_showing", lang).format(source=self.source(lang))
+
+
+def build_app(
+    *,
+    lang: str = "fr",
+    upload_limit_mb: float = UPLOAD_LIMIT_MB,
+    start_files: Mapping[str, object] | None = None,
+) -> w.VBox:
+    """The whole app as one widget (display it, or let Voilà render the notebook).
+
+    ``start_files`` (``{kind: path}``) opens the app on files on disk instead of the sample.
+    """
+    return App(lang=lang, upload_limit_mb=upload_limit_mb, start_files=start_files).root

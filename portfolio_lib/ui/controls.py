@@ -2,10 +2,16 @@
 
 Each factory takes the control's key (its label is ``control_<key>``), its starting value and
 the language. Sliders update on release (``continuous_update=False``): a drag costs one redraw.
+
+Sliders have no readout of their own (the browser's number format is English: "8.50k", "2.00"):
+:func:`labelled` lays a control out in a box of fixed width, its label on top (wrapped, never
+cut) and, for a slider, its value beside the track in the page's language ("8 500 – 35 900 €",
+"2,00", "30 %"), written by :func:`readout_text`.
 """
 
 from __future__ import annotations
 
+import html
 import math
 
 import ipywidgets as w
@@ -22,7 +28,9 @@ __all__ = [
     "float_slider",
     "group_dropdown",
     "int_slider",
+    "labelled",
     "period_dropdown",
+    "readout_text",
     "share_slider",
     "wide_layout",
     "window_slider",
@@ -95,9 +103,82 @@ i18n.register(
 )
 
 
+# Width of a control's box, and of a slider's readout within it: a fixed layout does not move
+# with the language (the English labels were shorter and shrank the tracks to 30 px).
+CONTROL_WIDTH = 360
+READOUT_WIDTH = 130
+
+
 def wide_layout() -> w.Layout:
-    """The width of a slider (a new Layout per control: a shared one would be one model)."""
-    return w.Layout(width="380px")
+    """The width of a control under its label (a new Layout per control: a shared one would be
+    one model)."""
+    return w.Layout(width="100%")
+
+
+def _slider_layout(readout_width: int) -> w.Layout:
+    return w.Layout(width=f"{CONTROL_WIDTH - readout_width - 10}px", min_width="150px")
+
+
+def readout_text(control: w.ValueWidget, lang: str) -> str:
+    """A slider's value as the page writes numbers: 30 % / 30%, 2,00 / 2.00, 12,
+    8 500 – 35 900 € / €8,500 – €35,900.
+
+    The kind comes from the control: a range slider holds euros (:func:`euro_range`), a
+    ``readout_format`` ending in ``%`` a share, ``.Nf`` N decimals; other values are whole.
+    """
+    value = control.value
+    if isinstance(control, w.FloatRangeSlider):
+        if lang == "fr":
+            low, high = (i18n.format_number(v, lang) for v in value)
+            return f"{low} – {high}\u00a0€"
+        low, high = (i18n.format_currency(v, lang) for v in value)
+        return f"{low} – {high}"
+    spec = getattr(control, "readout_format", "d") or "d"
+    if spec.endswith("%"):
+        decimals = int(spec.strip(".%") or 0)
+        return i18n.format_percent(value, lang, decimals=decimals)
+    if spec.endswith("f"):
+        return i18n.format_number(value, lang, decimals=int(spec.strip(".f") or 0))
+    return i18n.format_number(value, lang)
+
+
+def labelled(control: w.ValueWidget, lang: str) -> w.VBox:
+    """``control`` in a box of fixed width: its label above (wrapped), then the control and,
+    for a slider, its readout in the page's number format (kept up to date).
+
+    The control's ``description`` stays its label (for code and screen readers) but is not
+    drawn: the label above is.
+    """
+    text = control.description
+    label = w.HTML(
+        f'<span class="portfolio-control-label">{html.escape(text)}</span>',
+        layout=w.Layout(width="100%"),
+    )
+    control.style.description_width = "0px"
+    control.add_class("portfolio-control-input")
+    row: list[w.Widget] = [control]
+    if isinstance(control, (w.IntSlider, w.FloatSlider, w.FloatRangeSlider)):
+        # A pair of amounts needs more room than one value.
+        width = READOUT_WIDTH + 50 if isinstance(control, w.FloatRangeSlider) else READOUT_WIDTH
+        control.readout = False
+        control.layout = _slider_layout(width)
+        readout = w.HTML(
+            readout_text(control, lang),
+            layout=w.Layout(width=f"{width}px", min_width=f"{width}px"),
+        )
+        readout.add_class("portfolio-readout")
+        control.observe(
+            lambda change: setattr(readout, "value", readout_text(control, lang)), names="value"
+        )
+        row.append(readout)
+    else:
+        control.layout = w.Layout(width=f"{CONTROL_WIDTH - 10}px")
+    box = w.VBox(
+        [label, w.HBox(row, layout=w.Layout(align_items="center"))],
+        layout=w.Layout(width=f"{CONTROL_WIDTH}px", margin="0 16px 6px 0"),
+    )
+    box.add_class("portfolio-control")
+    return box
 
 
 def period_dropdown(key: str, value: str, lang: str) -> w.Dropdown:
@@ -202,9 +283,8 @@ def euro_range(
         max=high,
         step=step,
         description=i18n.label(f"control_{key}", lang),
-        # SI prefixes ("8.50k – 35.9k"): the readout box cuts a pair of full amounts.
-        readout_format=".3s",
+        readout_format=".0f",  # not drawn: labelled() writes "8 500 – 35 900 €"
         continuous_update=False,
         style=STYLE,
-        layout=w.Layout(width="520px"),
+        layout=wide_layout(),
     )

@@ -31,38 +31,50 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from IPython import get_ipython
-from IPython.display import HTML, Image, display
+from IPython.display import HTML, display
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from traitlets import TraitError
 
 from portfolio_lib import i18n
 from portfolio_lib.config import DEFAULTS
 from portfolio_lib.engine.aggregate import Aggregates
+from portfolio_lib.plots.common import plain_text
 from portfolio_lib.studies import Note
+from portfolio_lib.ui.controls import labelled
 from portfolio_lib.ui.export import figure_png_bytes, workbook_bytes
+from portfolio_lib.ui.filters import FilterBar, filter_bar, filters_text
 from portfolio_lib.ui.present import show_table
 
 __all__ = [
     "Chart",
     "Explorer",
+    "TableBlock",
     "FilteredExplorer",
     "View",
     "chart_png",
     "download_links",
     "explorer",
+    "FilterBar",
     "filter_bar",
+    "filters_text",
     "fingerprint",
     "with_filters",
 ]
 
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Charts are shown at the 100 dpi of the notebooks and downloaded at 150 dpi (sharp on slides).
-_SCREEN_DPI = 100
+# Charts are drawn at 140 dpi: a 9-inch chart is then as wide as the page at 1280 px (drawn
+# once, shown full width, and the PNG beside it); the download bar's PNGs are 150 dpi.
+_SCREEN_DPI = 140
 _DOWNLOAD_DPI = 150
 # Charts kept per explorer: enough for every chart of every explorer plus a few variants.
 _CACHE_SIZE = 32
-# Rows of the tables shown on screen (the Excel download has them all).
-_SCREEN_ROWS = 50
+# Rows of a table shown on screen ("10 sur N"); "voir les N lignes" shows up to _EXPAND_ROWS
+# (the Excel file has them all). Tables up to _EAGER_EXCEL_ROWS get their Excel link at once
+# (< 0.1 s), longer ones on a click (0.2 s per 1,000 rows).
+_SCREEN_ROWS = 10
+_EXPAND_ROWS = 500
+_EAGER_EXCEL_ROWS = 500
 
 i18n.register(
     {
@@ -73,6 +85,17 @@ i18n.register(
             "en": "Prepare the downloads (Excel, PNG)",
         },
         "filters": {"fr": "Filtres", "en": "Filters"},
+        "rows_shown": {"fr": "{shown} sur {total}", "en": "{shown} of {total}"},
+        "show_all_rows": {"fr": "Voir les {total} lignes", "en": "Show the {total} rows"},
+        "show_fewer_rows": {"fr": "Voir les {shown} premières", "en": "Show the first {shown}"},
+        "rows_cut": {
+            "fr": "Les {shown} premières lignes sur {total} : toutes sont dans le fichier Excel.",
+            "en": "The first {shown} rows of {total}: the Excel file has them all.",
+        },
+        "excel_link": {"fr": "Excel", "en": "Excel"},
+        "prepare_excel": {"fr": "Préparer l'Excel", "en": "Prepare the Excel file"},
+        "key_findings": {"fr": "À retenir", "en": "Key findings"},
+        "technical_annex": {"fr": "Annexe technique", "en": "Technical annex"},
         "note_render_error": {
             "fr": "Calcul impossible avec ces réglages : {error}",
             "en": "These settings cannot be computed: {error}",
@@ -123,12 +146,18 @@ class View:
     formats : dict
         ``{table key: {column: kind}}`` number formats overriding the inferred ones (see
         :func:`portfolio_lib.ui.export.write_workbook`).
+    findings : list
+        The study's key findings (sentences, or objects with ``text(lang)``), shown first.
+    appendix : tuple of str
+        Chart and table keys shown in the collapsed "Annexe technique" (model diagnostics).
     """
 
     charts: dict[str, Figure | Axes | Chart] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     notes: list[object] = field(default_factory=list)
     formats: dict[str, dict[str, str]] = field(default_factory=dict)
+    findings: list[object] = field(default_factory=list)
+    appendix: tuple[str, ...] = ()
 
 
 def _show(obj: object) -> None:
@@ -141,13 +170,26 @@ def _figure(chart: Figure | Axes) -> Figure:
     return chart if isinstance(chart, Figure) else chart.figure
 
 
-def chart_png(chart: Figure | Axes | Chart, lang: str, *, dpi: int = _DOWNLOAD_DPI) -> bytes:
-    """PNG of a chart, cropped to its content. Its figure is closed: open figures pile up in
-    pyplot, and the inline backend would show them again under the cell (a closed figure can
-    still be saved).
+def _add_subtitle(figure: Figure, subtitle: str) -> None:
+    """Put ``subtitle`` (the active filters) under the title of the figure's first Axes."""
+    if not subtitle or not figure.axes:
+        return
+    ax = figure.axes[0]
+    title = ax.get_title()
+    ax.set_title(f"{title}\n{plain_text(subtitle)}" if title else plain_text(subtitle))
+
+
+def chart_png(
+    chart: Figure | Axes | Chart, lang: str, *, dpi: int = _DOWNLOAD_DPI, subtitle: str = ""
+) -> bytes:
+    """PNG of a chart, cropped to its content, ``subtitle`` (active filters) under its title.
+
+    Its figure is closed: open figures pile up in pyplot, and the inline backend would show
+    them again under the cell (a closed figure can still be saved).
     """
     drawn = chart.draw(lang=lang) if isinstance(chart, Chart) else chart
     figure = _figure(drawn)
+    _add_subtitle(figure, subtitle)
     try:
         return figure_png_bytes(figure, dpi=dpi)
     finally:
@@ -222,22 +264,142 @@ def fingerprint(value: Any) -> object:
     return repr(value)  # fitted models are frozen dataclasses with a full repr
 
 
-def _chart_key(chart: Chart, lang: str, dpi: int) -> object:
+def _chart_key(chart: Chart, lang: str, dpi: int, subtitle: str = "") -> object:
     plot = f"{chart.plot.__module__}.{chart.plot.__qualname__}"
-    return (plot, lang, dpi, fingerprint(chart.data), fingerprint(dict(chart.options)))
+    return (plot, lang, dpi, subtitle, fingerprint(chart.data), fingerprint(dict(chart.options)))
 
 
 # --------------------------------------------------------------------------------------------
 # The scaffolding
 
 
-class Explorer(w.VBox):
-    """Controls wired to a render function; shows its notes, charts, tables and downloads.
+def _text_of(item: object, lang: str) -> str:
+    return item.text(lang) if callable(getattr(item, "text", None)) else str(item)
 
-    ``children[0]`` is the box of controls (in the order given), ``children[1]`` the output
-    (notes, charts, first rows of the tables) and ``children[2]`` the download bar: a button
-    that prepares the Excel file of the tables and a PNG per chart (at 150 dpi), then their
-    links. Downloads are built on request: a control change redraws only the screen.
+
+def _findings_html(findings: list[object], lang: str) -> str:
+    """The key findings as a list on top of the tab (empty when the study has none)."""
+    if not findings:
+        return ""
+    items = "".join(f"<li>{html.escape(_text_of(item, lang))}</li>" for item in findings)
+    return (
+        '<div class="portfolio-findings" style="border-left:4px solid #1f6f8b;'
+        'background:#eef6f9;padding:6px 12px;margin:4px 0;font-size:1.1em">'
+        f"<b>{i18n.label('key_findings', lang)}</b><ul style='margin:4px 0'>{items}</ul></div>"
+    )
+
+
+def _chart_html(png: bytes, filename: str, text: str) -> str:
+    """A chart as wide as the page, its PNG download link above its right corner."""
+    encoded = base64.b64encode(png).decode("ascii")
+    return (
+        '<div class="portfolio-chart" style="margin:8px 0 16px 0">'
+        '<div style="text-align:right;font-size:0.9em">'
+        f'<a download="{html.escape(filename)}" href="data:image/png;base64,{encoded}" '
+        f'class="portfolio-download">⬇ {html.escape(text)} (PNG)</a></div>'
+        f'<img src="data:image/png;base64,{encoded}" alt="{html.escape(text)}" '
+        'style="display:block;max-width:100%;max-height:85vh;height:auto;width:auto"></div>'
+    )
+
+
+class TableBlock(w.VBox):
+    """One table on screen: its caption, "10 sur N", an Excel link, the first rows and a
+    button that shows the others (up to 500; the Excel file has them all).
+    """
+
+    def __init__(
+        self,
+        key: str,
+        table: pd.DataFrame,
+        *,
+        formats: Mapping[str, str] | None,
+        filename: str,
+        lang: str,
+    ) -> None:
+        self.key, self.table, self.lang = key, table, lang
+        # Day counts are whole days ("7 jours", not "7,17 jours") unless the view says otherwise.
+        days = {column: "integer" for column in table.columns if "days" in str(column)}
+        self.formats, self.filename = {**days, **(formats or {})} or None, filename
+        total = len(table)
+        shown = min(total, _SCREEN_ROWS)
+        caption = html.escape(i18n.label(key, lang))
+        count = i18n.label("rows_shown", lang).format(
+            shown=i18n.format_number(shown, lang), total=i18n.format_number(total, lang)
+        )
+        self.head = w.HTML(
+            f'<span class="portfolio-table-caption" style="font-weight:bold">{caption}</span>'
+            f' <span class="portfolio-row-count" style="color:#555">({count})</span>'
+        )
+        self.excel = w.HTML()
+        self.excel_button = w.Button(
+            description=i18n.label("prepare_excel", lang), icon="download",
+            layout=w.Layout(width="auto"),
+        )  # fmt: skip
+        self.excel_button.on_click(lambda _b: self.prepare_excel())
+        if total <= _EAGER_EXCEL_ROWS:
+            self.prepare_excel()
+        self.rows = w.HTML(self._rows_html(_SCREEN_ROWS))
+        self.more = w.Button(
+            description=i18n.label("show_all_rows", lang).format(
+                total=i18n.format_number(total, lang)
+            ),
+            layout=w.Layout(width="auto", display="" if total > _SCREEN_ROWS else "none"),
+        )
+        self.more.add_class("portfolio-show-all")
+        self.more.on_click(lambda _b: self.toggle())
+        self.expanded = False
+        top = w.HBox(
+            [self.head, self.excel, self.excel_button],
+            layout=w.Layout(align_items="center", flex_flow="row wrap"),
+        )
+        super().__init__([top, self.rows, self.more], layout=w.Layout(margin="6px 0 14px 0"))
+        self.add_class("portfolio-table")
+
+    def _rows_html(self, rows: int) -> str:
+        styler = show_table(self.table, lang=self.lang, formats=self.formats, max_rows=rows)
+        cut = ""
+        if len(self.table) > rows > _SCREEN_ROWS:
+            text = i18n.label("rows_cut", self.lang).format(
+                shown=i18n.format_number(rows, self.lang),
+                total=i18n.format_number(len(self.table), self.lang),
+            )
+            cut = f"<p><i>{html.escape(text)}</i></p>"
+        return f'<div style="overflow-x:auto">{styler.to_html()}</div>{cut}'
+
+    def toggle(self) -> None:
+        """Show every row (up to 500) or only the first ones again."""
+        self.expanded = not self.expanded
+        total = i18n.format_number(len(self.table), self.lang)
+        if self.expanded:
+            self.rows.value = self._rows_html(_EXPAND_ROWS)
+            text = i18n.label("show_fewer_rows", self.lang).format(shown=_SCREEN_ROWS)
+        else:
+            self.rows.value = self._rows_html(_SCREEN_ROWS)
+            text = i18n.label("show_all_rows", self.lang).format(total=total)
+        self.more.description = text
+
+    def prepare_excel(self) -> str:
+        """Build this table's Excel file; its link replaces the button."""
+        data = workbook_bytes({self.key: self.table}, lang=self.lang,
+                              formats={self.key: self.formats} if self.formats else None)  # fmt: skip
+        self.excel.value = _data_link(
+            data, self.filename, _XLSX, i18n.label("excel_link", self.lang)
+        )
+        self.excel_button.layout.display = "none"
+        return self.excel.value
+
+
+class Explorer(w.VBox):
+    """Controls wired to a render function; shows its findings, notes, charts, tables and
+    downloads.
+
+    ``children[0]`` is the box of controls (each labelled above, in the order given),
+    ``children[1]`` the key findings (empty when the study has none), ``children[2]`` the
+    output (notes, then the charts, full width, each with its PNG link), ``children[3]`` the
+    tables (first 10 rows, "10 sur N", an Excel link and a button for the other rows),
+    ``children[4]`` the collapsed "Annexe technique" (model diagnostics) and ``children[5]``
+    the download bar: a button that prepares one Excel file of every table and a PNG per
+    chart (150 dpi), then their links.
 
     Attributes
     ----------
@@ -252,6 +414,8 @@ class Explorer(w.VBox):
     prepared : dict
         What the explorer computed once when built and reuses on every change (12-month
         totals, the RFM table, the fitted CLV models...).
+    subtitle : str
+        The active filters, written under each chart's title.
     """
 
     def __init__(
@@ -262,17 +426,29 @@ class Explorer(w.VBox):
         name: str,
         lang: str = "fr",
         prepared: Mapping[str, Any] | None = None,
+        subtitle: str = "",
     ) -> None:
         self.controls = dict(controls)
         self.prepared = dict(prepared or {})
         self.render = render
         self.name = name
         self.lang = lang
+        self.subtitle = subtitle
         self.last_view: View | None = None
         self.last_error: Exception | None = None
         self.pngs: dict[str, bytes] = {}
         self._cache: dict[object, bytes] = {}
-        self.output = w.Output(layout=w.Layout(min_height="200px"))
+        self._marks: dict[w.Widget, object] = {}  # table block -> fingerprint of its table
+        self._blocks: dict[object, w.Widget] = {}
+        self.findings = w.HTML()
+        self.output = w.Output(layout=w.Layout(min_height="200px", width="100%"))
+        self.tables = w.VBox(layout=w.Layout(width="100%"))
+        self.annex_output = w.Output(layout=w.Layout(width="100%"))
+        self.annex_tables = w.VBox()
+        self.annex = w.Accordion([w.VBox([self.annex_output, self.annex_tables])])
+        self.annex.set_title(0, i18n.label("technical_annex", lang))
+        self.annex.selected_index = None  # collapsed
+        self.annex.add_class("portfolio-annex")
         self.download_button = w.Button(
             description=i18n.label("prepare_downloads", lang),
             icon="download",
@@ -280,28 +456,80 @@ class Explorer(w.VBox):
         )
         self.download_button.on_click(lambda _button: self.prepare_downloads())
         self.links = w.HTML()
-        bar = w.HBox(list(self.controls.values()), layout=w.Layout(flex_flow="row wrap"))
-        downloads = w.HBox([self.download_button, self.links])
-        super().__init__([bar, self.output, downloads])
+        bar = w.HBox(
+            [labelled(control, lang) for control in self.controls.values()],
+            layout=w.Layout(flex_flow="row wrap", width="100%"),
+        )
+        bar.add_class("portfolio-controls")
+        downloads = w.HBox(
+            [self.download_button, self.links], layout=w.Layout(flex_flow="row wrap")
+        )
+        super().__init__(
+            [bar, self.findings, self.output, self.tables, self.annex, downloads],
+            layout=w.Layout(width="100%"),
+        )
         for control in self.controls.values():
             control.observe(self.update, names="value")
         self.update()
 
+    def values(self) -> dict[str, Any]:
+        """The controls' current values, ``{keyword: value}`` (what ``start`` takes back)."""
+        return {key: control.value for key, control in self.controls.items()}
+
     def _cached_png(self, chart: Figure | Axes | Chart, dpi: int) -> bytes:
         if not isinstance(chart, Chart):
-            return chart_png(chart, self.lang, dpi=dpi)
-        key = _chart_key(chart, self.lang, dpi)
+            return chart_png(chart, self.lang, dpi=dpi, subtitle=self.subtitle)
+        key = _chart_key(chart, self.lang, dpi, self.subtitle)
         png = self._cache.pop(key, None)  # popped and put back: the most recent last
         if png is None:
-            png = chart_png(chart, self.lang, dpi=dpi)
+            png = chart_png(chart, self.lang, dpi=dpi, subtitle=self.subtitle)
         self._cache[key] = png
         while len(self._cache) > _CACHE_SIZE:
             self._cache.pop(next(iter(self._cache)))
         return png
 
-    def _clear(self) -> None:
+    def _clear(self, output: w.Output) -> None:
         if get_ipython() is not None:  # outside IPython it would print terminal codes
-            self.output.clear_output(wait=True)
+            output.clear_output(wait=True)
+
+    def _show_charts(self, view: View, keys: list[str]) -> None:
+        for key in keys:
+            try:
+                self.pngs[key] = png = self._cached_png(view.charts[key], _SCREEN_DPI)
+            except ValueError as error:  # one chart's data it cannot draw: say so, go on
+                _show(HTML(_message_html(_render_error(error), self.lang)))
+                continue
+            filename = f"{self.name}-{_file_key(key)}.png"
+            _show(HTML(_chart_html(png, filename, i18n.label(key, self.lang))))
+
+    def _table_blocks(self, view: View, keys: list[str]) -> list[TableBlock]:
+        """A block per table; a table whose content did not change keeps its block (an HTML
+        table and an Excel file cost 0.1 s each: a slider moves one or two tables)."""
+        blocks = []
+        for key in keys:
+            formats = view.formats.get(key)
+            mark = (key, fingerprint(view.tables[key]), fingerprint(formats or {}))
+            block = self._blocks.get(mark)
+            if block is None:
+                block = TableBlock(
+                    key,
+                    view.tables[key],
+                    formats=formats,
+                    filename=f"{self.name}-{_file_key(key)}.xlsx",
+                    lang=self.lang,
+                )
+            blocks.append(block)
+            self._marks[block] = mark
+        return blocks
+
+    def _set_tables(self, box: w.VBox, blocks: list[w.Widget]) -> None:
+        old = box.children
+        box.children = blocks
+        for block in old:  # the previous values' widgets no longer shown: free their models
+            if block not in blocks:
+                self._marks.pop(block, None)
+                block.close()
+        self._blocks = {mark: block for block, mark in self._marks.items()}
 
     def update(self, _change: object = None) -> None:
         """Call ``render`` with the controls' values and show what it returns.
@@ -309,39 +537,36 @@ class Explorer(w.VBox):
         Each chart is shown as soon as it is drawn; charts whose inputs did not change since
         they were last drawn are not drawn again.
         """
-        values = {key: control.value for key, control in self.controls.items()}
         self.links.value = ""  # the downloads of the previous values are stale
         self.pngs = {}
         try:
-            view = self.render(**values)
+            view = self.render(**self.values())
         except ValueError as error:  # bad data or settings (PortfolioDataError included)
             self.last_view, self.last_error = None, error
             note = error if callable(getattr(error, "text", None)) else _render_error(error)
+            self.findings.value = ""
             with self.output:
-                self._clear()
+                self._clear(self.output)
                 _show(HTML(_message_html(note, self.lang)))
+            self._set_tables(self.tables, [])
             return
         self.last_view, self.last_error = view, None
+        self.findings.value = _findings_html(view.findings, self.lang)
+        main = [key for key in view.charts if key not in view.appendix]
+        annex = [key for key in view.charts if key in view.appendix]
         with self.output:
-            self._clear()
+            self._clear(self.output)
             for note in view.notes:
                 _show(HTML(_message_html(note, self.lang)))
-            for key, chart in view.charts.items():
-                try:
-                    self.pngs[key] = png = self._cached_png(chart, _SCREEN_DPI)
-                except ValueError as error:  # one chart's data it cannot draw: say so, go on
-                    _show(HTML(_message_html(_render_error(error), self.lang)))
-                    continue
-                _show(Image(data=png, format="png"))
-            for key, table in view.tables.items():
-                styler = show_table(
-                    table,
-                    lang=self.lang,
-                    formats=view.formats.get(key),
-                    max_rows=_SCREEN_ROWS,
-                    caption=i18n.label(key, self.lang),
-                )
-                _show(HTML(f'<div style="overflow-x:auto">{styler.to_html()}</div>'))
+            self._show_charts(view, main)
+        tables = [key for key in view.tables if key not in view.appendix]
+        self._set_tables(self.tables, self._table_blocks(view, tables))
+        with self.annex_output:
+            self._clear(self.annex_output)
+            self._show_charts(view, annex)
+        annex_tables = [key for key in view.tables if key in view.appendix]
+        self._set_tables(self.annex_tables, self._table_blocks(view, annex_tables))
+        self.annex.layout.display = "" if annex or annex_tables else "none"
 
     def prepare_downloads(self) -> str:
         """Build the Excel file and the PNGs of the current view and show their links.
@@ -375,6 +600,7 @@ def explorer(
     lang: str = "fr",
     prepared: Mapping[str, Any] | None = None,
     start: Mapping[str, Any] | None = None,
+    subtitle: str = "",
 ) -> Explorer:
     """Wire ``controls`` to ``render`` and show its charts, tables and download links.
 
@@ -395,7 +621,10 @@ def explorer(
         ``{keyword: value}`` to start from instead of the controls' defaults (a notebook's
         parameters). Keywords without a control here (a control that depends on the data)
         and values that are None or an empty list keep the default; lists become tuples
-        (range sliders).
+        (range sliders). A value the control no longer offers (a group whose column the new
+        data lacks) keeps the default too.
+    subtitle : str, optional
+        The active filters, written under each chart's title.
 
     Returns
     -------
@@ -406,39 +635,16 @@ def explorer(
     for key, value in (start or {}).items():
         if key not in controls or value is None or (isinstance(value, list | tuple) and not value):
             continue
-        controls[key].value = tuple(value) if isinstance(value, list) else value
-    return Explorer(controls, render, name=name, lang=lang, prepared=prepared)
-
-
-def filter_bar(
-    agg: Aggregates,
-    on_change: Callable[[Aggregates], None],
-    *,
-    columns: tuple[str, ...] = ("sales_rep", "segment", "region"),
-    lang: str = "fr",
-) -> w.HBox:
-    """Multi-select filters on the customer attributes present; calls ``on_change(subset)``."""
-    selects: dict[str, w.SelectMultiple] = {}
-    for column in columns:
-        if column in agg.customers:
-            values = sorted(agg.customers[column].dropna().astype(str).unique())
-            selects[column] = w.SelectMultiple(
-                options=values,
-                description=i18n.label(column, lang),
-                rows=min(6, max(2, len(values))),
-                style={"description_width": "initial"},
-            )
-
-    def changed(_change: object = None) -> None:
-        on_change(agg.subset(**{column: list(s.value) for column, s in selects.items()}))
-
-    for select in selects.values():
-        select.observe(changed, names="value")
-    return w.HBox(list(selects.values()), layout=w.Layout(flex_flow="row wrap"))
+        try:
+            controls[key].value = tuple(value) if isinstance(value, list) else value
+        except TraitError:
+            continue
+    return Explorer(controls, render, name=name, lang=lang, prepared=prepared, subtitle=subtitle)
 
 
 class FilteredExplorer(w.VBox):
-    """An explorer under a filter bar: a filter change rebuilds it on the filtered customers.
+    """An explorer under a filter bar: a filter change rebuilds it on the filtered customers,
+    its controls keeping their values.
 
     ``explorer`` is the current :class:`Explorer` (None while no customer matches).
     """
@@ -453,13 +659,20 @@ class FilteredExplorer(w.VBox):
         **options: Any,
     ) -> None:
         super().__init__()
-        self._build = lambda subset: build(subset, *args, lang=lang, **options)
+        self._start = dict(options.pop("start", None) or {})
+
+        def rebuild(subset: Aggregates) -> Explorer:
+            return build(subset, *args, lang=lang, start=self._start, **options)
+
+        self._build = rebuild
         self._lang = lang
         self.explorer: Explorer | None = self._build(agg)
         self._holder = w.VBox([self.explorer])
         self.children = [filter_bar(agg, self._filtered, columns=columns, lang=lang), self._holder]
 
     def _filtered(self, subset: Aggregates) -> None:
+        if self.explorer is not None:
+            self._start.update(self.explorer.values())
         if subset.customers.empty:
             self.explorer = None
             note = i18n.label("no_customer_match", self._lang)
@@ -494,7 +707,7 @@ def with_filters(
     Returns
     -------
     FilteredExplorer
-        The filter bar (multi-selects: nothing selected means everyone) over the explorer,
+        The filter bar (drop-downs, "Tous" for everyone, and a reset) over the explorer,
         rebuilt on :meth:`Aggregates.subset` at every filter change.
     """
     return FilteredExplorer(build, agg, *args, lang=lang, columns=columns, **options)

@@ -261,7 +261,14 @@ def _column_values(series: pd.Series, lang: str) -> list[Any]:
             None if _missing(v) else registered.get(v, v) if isinstance(v, str) else _scalar(v)
             for v in series.astype(object)
         ]
-    return [_scalar(v) for v in series.astype(object)]
+    values = [_scalar(v) for v in series.astype(object)]
+    registered = i18n.labels(lang)
+    texts = [v for v in values if v is not None]
+    if texts and all(isinstance(v, str) and v in registered for v in texts):
+        # A column of codes (the lifecycle's "action_onboard"...): the client reads the words.
+        # Only a column made of label keys alone: a customer's name stays as written.
+        return [None if v is None else registered[v] for v in values]
+    return values
 
 
 def _missing(value: Any) -> bool:

@@ -24,6 +24,7 @@ import pandas as pd
 from portfolio_lib import i18n
 from portfolio_lib.config import DEFAULTS
 from portfolio_lib.engine.aggregate import Aggregates
+from portfolio_lib.metrics.alerts import alerts_by_rep
 from portfolio_lib.metrics.balance import check_abc_cuts
 from portfolio_lib.metrics.clv import clv_formulas
 from portfolio_lib.metrics.rfm import rfm_table
@@ -76,7 +77,6 @@ from portfolio_lib.studies import (
 )
 from portfolio_lib.studies.rfm import rfm_weighted
 from portfolio_lib.ui.controls import (
-    STYLE,
     amount_box,
     euro_range,
     float_slider,
@@ -89,11 +89,13 @@ from portfolio_lib.ui.controls import (
 from portfolio_lib.ui.explorer import (
     Chart,
     Explorer,
+    FilterBar,
     FilteredExplorer,
     View,
     download_links,
     explorer,
     filter_bar,
+    filters_text,
     with_filters,
 )
 from portfolio_lib.ui.value_explorers import rep_portfolio_explorer, value_explorer
@@ -101,6 +103,7 @@ from portfolio_lib.ui.value_explorers import rep_portfolio_explorer, value_explo
 __all__ = [
     "Chart",
     "Explorer",
+    "FilterBar",
     "FilteredExplorer",
     "View",
     "alerts_explorer",
@@ -110,6 +113,7 @@ __all__ = [
     "download_links",
     "explorer",
     "filter_bar",
+    "filters_text",
     "movements_explorer",
     "overview_explorer",
     "rep_portfolio_explorer",
@@ -121,7 +125,15 @@ __all__ = [
 
 # Attributes the CLV explorer can compare groups by, when the customer table has them.
 _CLV_GROUPS = ("segment", "region", "sales_rep", "acquisition_channel")
-_SHOW_TOP = 15  # accounts of the alerts priority chart (notebook 07's SHOW_TOP)
+_SHOW_TOP = 15
+# Model diagnostics, in the collapsed "Annexe technique" of the CLV tab (a client reads the
+# values, an analyst checks the fit).
+_MODEL_CHECKS = (
+    "view_fit_check",
+    "view_holdout_check",
+    "view_p_alive",
+    "view_purchases_grid",
+)  # accounts of the alerts priority chart (notebook 07's SHOW_TOP)
 _PERIOD_COLUMNS = ("period_start", "period_end", "period")
 _COST_COLUMNS = {
     "acquisition": ("acquisition_spend", "new_customers", "cac"),
@@ -131,12 +143,18 @@ _COST_COLUMNS = {
 
 i18n.register(
     {
-        "all": {"fr": "Tous", "en": "All"},
         "note_abc_cuts_order": {
             "fr": "La fin de la classe A ({a_cut}) doit précéder celle de la classe B ({b_cut}) : "
             "déplacez l'un des deux curseurs.",
             "en": "The end of class A ({a_cut}) must come before the end of class B ({b_cut}): "
             "move one of the two sliders.",
+        },
+        "note_partial_month": {
+            "fr": "Le dernier mois ({month}) est incomplet : les données s'arrêtent au {as_of}. "
+            "Son CAC et son CRC ne portent que sur une partie du mois : ne le comparez pas aux "
+            "mois entiers.",
+            "en": "The last month ({month}) is partial: the data stop on {as_of}. Its CAC and "
+            "CRC cover only part of the month: do not compare it with full months.",
         },
         # Charts and tables (captions, Excel sheet names, PNG links)
         "view_kpis": {"fr": "Chiffres clés", "en": "Key figures"},
@@ -193,13 +211,50 @@ i18n.register(
 )
 
 
+def _findings(study: object, lang: str) -> list[object]:
+    """What the study offers as key findings: its ``findings`` attribute, or ``findings(lang=)``
+    when it is a method; none when the study has no findings yet."""
+    findings = getattr(study, "findings", None)
+    if callable(findings):
+        findings = findings(lang=lang)
+    if findings is None:
+        return []
+    return [findings] if isinstance(findings, str) else list(findings)
+
+
+def _view(study: object, lang: str, charts: dict, tables: dict, **options: Any) -> View:
+    """The View of a study: its charts and tables, its notes and key findings."""
+    notes = list(getattr(study, "notes", ()))
+    return View(
+        charts=charts, tables=tables, notes=notes, findings=_findings(study, lang), **options
+    )
+
+
+def _partial_month(as_of: pd.Timestamp, summary: pd.DataFrame | None, lang: str) -> Note | None:
+    """A note when the data stop before the end of their last month: that month's CAC and
+    CRC count only part of a month's new customers (not a full month to compare)."""
+    if summary is None or summary.empty:
+        return None
+    as_of = pd.Timestamp(as_of)
+    month_end = as_of + pd.offsets.MonthEnd(0)
+    if as_of.normalize() >= month_end.normalize():
+        return None
+    month = i18n.month_label(as_of.to_period("M").to_timestamp(), lang)
+    return Note("note_partial_month", {"month": month, "as_of": f"{as_of:%d/%m/%Y}"})
+
+
 def _row(series: pd.Series) -> pd.DataFrame:
     """A Series of named figures as a one-row table (one column per figure, formats by name)."""
     return series.to_frame().T.reset_index(drop=True)
 
 
 def overview_explorer(
-    agg: Aggregates, *, lang: str = DEFAULTS["lang"], start: Mapping[str, Any] | None = None
+    agg: Aggregates,
+    *,
+    lang: str = DEFAULTS["lang"],
+    start: Mapping[str, Any] | None = None,
+    name: str | None = None,
+    subtitle: str = "",
 ) -> Explorer:
     """Headline tiles (revenue, active customers, churn, concentration...) by activity window.
 
@@ -208,19 +263,27 @@ def overview_explorer(
 
     def render(activity_window: int) -> View:
         study = overview_study(agg, activity_window=activity_window)
-        return View(
-            charts={"view_kpis": Chart(plot_headline, study.kpis, {"shares": study.concentration})},
-            tables={"view_kpis": _row(study.kpis), "view_concentration": _row(study.concentration)},
-            notes=list(study.notes),
-        )
+        charts = {"view_kpis": Chart(plot_headline, study.kpis, {"shares": study.concentration})}
+        tables = {"view_kpis": _row(study.kpis), "view_concentration": _row(study.concentration)}
+        return _view(study, lang, charts, tables)
 
     return explorer(
-        {"activity_window": window_slider(lang)}, render, name="overview", lang=lang, start=start
+        {"activity_window": window_slider(lang)},
+        render,
+        name=name or "overview",
+        lang=lang,
+        start=start,
+        subtitle=subtitle,
     )
 
 
 def weight_explorer(
-    agg: Aggregates, *, lang: str = DEFAULTS["lang"], start: Mapping[str, Any] | None = None
+    agg: Aggregates,
+    *,
+    lang: str = DEFAULTS["lang"],
+    start: Mapping[str, Any] | None = None,
+    name: str | None = None,
+    subtitle: str = "",
 ) -> Explorer:
     """Weight of the portfolio: revenue and active customers per period, weight by group.
 
@@ -243,7 +306,7 @@ def weight_explorer(
             charts[f"view_weight_by_{by}"] = Chart(plot_weight_by, study.by[by])
         tables = {"view_kpis": _row(study.kpis), "view_weight_trend": study.trend}
         tables.update({f"view_weight_by_{column}": table for column, table in study.by.items()})
-        return View(charts=charts, tables=tables, notes=list(study.notes))
+        return _view(study, lang, charts, tables)
 
     controls: dict[str, w.ValueWidget] = {
         "period": period_dropdown("period", DEFAULTS["period"], lang),
@@ -251,11 +314,18 @@ def weight_explorer(
     }
     if groups:
         controls["by"] = group_dropdown(groups, groups[0], lang)
-    return explorer(controls, render, name="weight", lang=lang, start=start)
+    return explorer(
+        controls, render, name=name or "weight", lang=lang, start=start, subtitle=subtitle
+    )
 
 
 def movements_explorer(
-    agg: Aggregates, *, lang: str = DEFAULTS["lang"], start: Mapping[str, Any] | None = None
+    agg: Aggregates,
+    *,
+    lang: str = DEFAULTS["lang"],
+    start: Mapping[str, Any] | None = None,
+    name: str | None = None,
+    subtitle: str = "",
 ) -> Explorer:
     """Movements, churn, revenue bridge and cohorts.
 
@@ -284,9 +354,12 @@ def movements_explorer(
         for value, matrix in (("active", study.cohort_active), ("revenue", study.cohort_revenue)):
             options = {"value": f"{value}_share", "period": cohort_period}
             charts[f"view_cohorts_{value}"] = Chart(plot_cohorts, matrix, options)
-            tables[f"view_cohorts_{value}"] = matrix
+            # The table names its cohorts as the chart does ("T1 2023", not "janv. 2023").
+            tables[f"view_cohorts_{value}"] = matrix.rename(
+                index=lambda stamp: i18n.period_name(stamp, cohort_period, lang)
+            )
             formats[f"view_cohorts_{value}"] = dict.fromkeys(matrix.columns, "percent")
-        return View(charts=charts, tables=tables, notes=list(study.notes), formats=formats)
+        return _view(study, lang, charts, tables, formats=formats)
 
     controls = {
         "period": period_dropdown("period", DEFAULTS["period"], lang),
@@ -294,7 +367,9 @@ def movements_explorer(
         "bridge_period": period_dropdown("bridge_period", DEFAULTS["bridge_period"], lang),
         "cohort_period": period_dropdown("cohort_period", DEFAULTS["cohort_period"], lang),
     }
-    return explorer(controls, render, name="movements", lang=lang, start=start)
+    return explorer(
+        controls, render, name=name or "movements", lang=lang, start=start, subtitle=subtitle
+    )
 
 
 def costs_explorer(
@@ -303,6 +378,8 @@ def costs_explorer(
     *,
     lang: str = DEFAULTS["lang"],
     start: Mapping[str, Any] | None = None,
+    name: str | None = None,
+    subtitle: str = "",
 ) -> Explorer:
     """CAC, CRC, payback, CAC by channel and LTV / CAC, on the whole (unfiltered) portfolio.
 
@@ -348,7 +425,11 @@ def costs_explorer(
         if study.clv is not None:
             tables["view_ltv"] = study.clv.reset_index(drop=True)
         formats = {"view_ltv": {"annual_churn": "percent"}}
-        return View(charts=charts, tables=tables, notes=list(study.notes), formats=formats)
+        view = _view(study, lang, charts, tables, formats=formats)
+        partial = _partial_month(full_agg.as_of, study.summary, lang)
+        if partial is not None:
+            view.notes.insert(0, partial)
+        return view
 
     controls: dict[str, w.ValueWidget] = {
         "period": period_dropdown("period", DEFAULTS["period"], lang),
@@ -360,11 +441,18 @@ def costs_explorer(
     if costs is None:
         for key in ("acquisition_budget", "retention_budget"):
             controls[key] = amount_box(key, lang)
-    return explorer(controls, render, name="costs", lang=lang, start=start)
+    return explorer(
+        controls, render, name=name or "costs", lang=lang, start=start, subtitle=subtitle
+    )
 
 
 def balance_explorer(
-    agg: Aggregates, *, lang: str = DEFAULTS["lang"], start: Mapping[str, Any] | None = None
+    agg: Aggregates,
+    *,
+    lang: str = DEFAULTS["lang"],
+    start: Mapping[str, Any] | None = None,
+    name: str | None = None,
+    subtitle: str = "",
 ) -> Explorer:
     """Pareto/ABC, PMG, concentration, lifecycle and potential matrix.
 
@@ -425,7 +513,7 @@ def balance_explorer(
             charts["view_potential_matrix"] = Chart(plot_potential_matrix, study.matrix_cells)
             tables["view_vivier"] = study.vivier
         formats = {"view_lifecycle": {"trend": "percent"}, "view_vivier": {"gap": "money"}}
-        return View(charts=charts, tables=tables, notes=list(study.notes), formats=formats)
+        return _view(study, lang, charts, tables, formats=formats)
 
     controls: dict[str, w.ValueWidget] = {
         "a_cut": share_slider("a_cut", DEFAULTS["a_cut"], 0.5, 0.95, lang),
@@ -442,13 +530,17 @@ def balance_explorer(
         controls["pmg_thresholds"] = euro_range(
             "pmg_thresholds", (medium_from, large_from), revenue, lang
         )
-    return explorer(
-        controls, render, name="balance", lang=lang, start=start, prepared={"totals": totals}
-    )
+    return explorer(controls, render, name=name or "balance", lang=lang, start=start,
+                    subtitle=subtitle, prepared={"totals": totals})  # fmt: skip
 
 
 def rfm_explorer(
-    agg: Aggregates, *, lang: str = DEFAULTS["lang"], start: Mapping[str, Any] | None = None
+    agg: Aggregates,
+    *,
+    lang: str = DEFAULTS["lang"],
+    start: Mapping[str, Any] | None = None,
+    name: str | None = None,
+    subtitle: str = "",
 ) -> Explorer:
     """RFM grid, segment weights, weighted-score classes and the customer list.
 
@@ -471,7 +563,7 @@ def rfm_explorer(
             charts["view_rfm_segments"] = Chart(plot_rfm_segments, study.summary)
             tables["rfm_summary"] = study.summary
         tables["rfm_customers"] = study.customer_segments
-        return View(charts=charts, tables=tables, notes=list(study.notes))
+        return _view(study, lang, charts, tables)
 
     weights = DEFAULTS["rfm_weights"]
     controls = {
@@ -484,9 +576,10 @@ def rfm_explorer(
     return explorer(
         controls,
         render,
-        name="rfm",
+        name=name or "rfm",
         lang=lang,
         start=start,
+        subtitle=subtitle,
         prepared={"values": values, "by_bins": by_bins},
     )
 
@@ -499,6 +592,8 @@ def clv_explorer(
     models: ClvModels | None = None,
     lang: str = DEFAULTS["lang"],
     start: Mapping[str, Any] | None = None,
+    name: str | None = None,
+    subtitle: str = "",
 ) -> Explorer:
     """Simple, retention and predictive CLV, model checks and LTV / CAC per channel.
 
@@ -577,8 +672,11 @@ def clv_explorer(
             "view_simple_clv": {"annual_churn": "percent"},
             "view_simple_clv_total": {"annual_churn": "percent"},
             "view_ltv_cac": {"ltv_to_cac": "ratio"},
+            # P(actif) is a probability: a percentage in every table (as in the notebook).
+            "view_top_clv": {"p_alive": "percent"},
+            "view_clv_by_group": {"p_alive_mean": "percent", "clv_share": "percent"},
         }
-        return View(charts=charts, tables=tables, notes=list(study.notes), formats=formats)
+        return _view(study, lang, charts, tables, formats=formats, appendix=_MODEL_CHECKS)
 
     controls: dict[str, w.ValueWidget] = {
         "discount_rate": share_slider("discount_rate", DEFAULTS["discount_rate"], 0.01, 0.30, lang),
@@ -589,39 +687,49 @@ def clv_explorer(
     if len(groups) > 1:
         controls["by"] = group_dropdown(groups, default_by, lang)
     prepared = {"models": models, "totals": totals, "memo": memo}
-    return explorer(controls, render, name="clv", lang=lang, start=start, prepared=prepared)
+    return explorer(controls, render, name=name or "clv", lang=lang, start=start,
+                    subtitle=subtitle, prepared=prepared)  # fmt: skip
 
 
 def alerts_explorer(
-    agg: Aggregates, *, lang: str = DEFAULTS["lang"], start: Mapping[str, Any] | None = None
+    agg: Aggregates,
+    *,
+    lang: str = DEFAULTS["lang"],
+    start: Mapping[str, Any] | None = None,
+    name: str | None = None,
+    subtitle: str = "",
+    within: Aggregates | None = None,
 ) -> Explorer:
     """Customers at risk per sales rep: revenue at risk by rep, priority accounts, the list.
 
-    Controls: revenue drop threshold, overdue threshold (in usual gaps) and, when the customer
-    table has sales reps, one rep (the portfolio restricted to their customers, as the
-    notebook's ``SALES_REP`` filter) or all.
+    Controls: revenue drop threshold, overdue threshold (in usual gaps). ``within``, the
+    filtered portfolio (the app's filters), restricts the alerts shown to its customers;
+    the key accounts at risk stay the largest of ``agg``, the whole portfolio, so a filter
+    does not turn a mid-sized customer into a key account.
     """
-    subsets: dict[str, Aggregates] = {}
+    kept = None if within is None else set(within.customers["customer_id"])
 
-    def portfolio(rep: str) -> Aggregates:
-        if not rep:
-            return agg
-        if rep not in subsets:
-            subsets[rep] = agg.subset(sales_rep=rep)  # a cheap filter, kept
-        return subsets[rep]
-
-    def render(drop_alert: float, gap_alert: float, sales_rep: str = "") -> View:
-        study = alerts_study(portfolio(sales_rep), drop_alert=drop_alert, gap_alert=gap_alert)
+    def render(drop_alert: float, gap_alert: float) -> View:
+        study = alerts_study(agg, drop_alert=drop_alert, gap_alert=gap_alert)
+        alerts, by_rep, notes = study.alerts, study.by_rep, list(study.notes)
+        if kept is not None:
+            alerts = alerts[alerts["customer_id"].isin(kept)].reset_index(drop=True)
+            reps = within.customers.get("sales_rep")
+            by_rep = alerts_by_rep(alerts, reps=reps)
+            if len(alerts) == 0 and not any(getattr(n, "key", "") == "no_alerts" for n in notes):
+                notes.append(Note("no_alerts"))
         charts: dict[str, Chart] = {}
-        if len(study.alerts):
-            charts["view_risk_by_rep"] = Chart(plot_revenue_at_risk_by_rep, study.alerts)
-            charts["view_top_at_risk"] = Chart(plot_top_at_risk, study.alerts, {"n": _SHOW_TOP})
-        tables = {"alerts_summary": study.by_rep, "view_alerts": study.alerts}
-        formats = {"revenue_change": "percent", "revenue_drop": "integer"}
+        if len(alerts):
+            charts["view_risk_by_rep"] = Chart(plot_revenue_at_risk_by_rep, alerts)
+            charts["view_top_at_risk"] = Chart(plot_top_at_risk, alerts, {"n": _SHOW_TOP})
+        tables = {"alerts_summary": by_rep, "view_alerts": alerts}
+        formats = {"revenue_change": "percent", "revenue_drop": "integer", "days_since_last": "integer",
+                   "usual_gap_days": "integer"}  # fmt: skip
         return View(
             charts=charts,
             tables=tables,
-            notes=list(study.notes),
+            notes=notes,
+            findings=_findings(study, lang),
             formats=dict.fromkeys(tables, formats),
         )
 
@@ -631,14 +739,6 @@ def alerts_explorer(
             "gap_alert", DEFAULTS["gap_alert"], 1.0, 6.0, lang, step=0.25, readout_format=".2f"
         ),
     }
-    if "sales_rep" in agg.customers.columns:
-        reps = sorted(agg.customers["sales_rep"].dropna().astype(str).unique())
-        controls["sales_rep"] = w.Dropdown(
-            options=[(i18n.label("all", lang), ""), *[(rep, rep) for rep in reps]],
-            value="",
-            description=i18n.label("control_sales_rep", lang),
-            style=STYLE,
-        )
     return explorer(
-        controls, render, name="alerts", lang=lang, start=start, prepared={"subsets": subsets}
+        controls, render, name=name or "alerts", lang=lang, start=start, subtitle=subtitle
     )

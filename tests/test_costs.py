@@ -287,13 +287,9 @@ def test_cost_summaries_are_each_period_s_cost_summary(costs, agg):
         pd.testing.assert_frame_equal(table, alone, check_exact=True)
         cac = acquisition_costs(costs, agg.customers, months=agg.months, period=period)
         np.testing.assert_array_equal(table["cac"], cac["cac"])
+        tables_of = (agg.monthly, agg.customers)
         payback = cac_payback(
-            agg.monthly,
-            agg.customers,
-            months=agg.months,
-            period=period,
-            cac=cac,
-            horizon_months=3,
+            *tables_of, months=agg.months, period=period, cac=cac, horizon_months=3
         )
         np.testing.assert_array_equal(table["payback_months"], payback["payback_months"])
     # Q1 as in test_cost_summary_passes_the_payback_horizon_and_margin_rate: 187.5 / (86.5 /

@@ -27,6 +27,7 @@ from portfolio_lib.metrics.common import calendar_periods as _periods
 from portfolio_lib.metrics.costs import (
     acquisition_costs,
     cac_payback,
+    cost_summaries,
     cost_summary,
     costs_from_budgets,
     ltv_to_cac,
@@ -273,6 +274,33 @@ def test_cost_summary_passes_the_payback_horizon_and_margin_rate(costs, agg):
         np.testing.assert_array_equal(half[column], three[column])
 
 
+def test_cost_summaries_are_each_period_s_cost_summary(costs, agg):
+    # One call for several periods (first purchases and payback margins computed once) gives
+    # each period's table of cost_summary, and of the separate CAC, CRC and payback functions.
+    kwargs = {"months": agg.months, "activity_window": 3, "horizon_months": 3}
+    tables = cost_summaries(
+        costs, agg.monthly, agg.customers, periods=("quarter", "year", "quarter"), **kwargs
+    )
+    assert list(tables) == ["quarter", "year"]
+    for period, table in tables.items():
+        alone = cost_summary(costs, agg.monthly, agg.customers, period=period, **kwargs)
+        pd.testing.assert_frame_equal(table, alone, check_exact=True)
+        cac = acquisition_costs(costs, agg.customers, months=agg.months, period=period)
+        np.testing.assert_array_equal(table["cac"], cac["cac"])
+        tables_of = (agg.monthly, agg.customers)
+        payback = cac_payback(
+            *tables_of, months=agg.months, period=period, cac=cac, horizon_months=3
+        )
+        np.testing.assert_array_equal(table["payback_months"], payback["payback_months"])
+    # Q1 as in test_cost_summary_passes_the_payback_horizon_and_margin_rate: 187.5 / (86.5 /
+    # 12). The year 2024 is that cohort (a, b, c, d; e has only a credit note): spend 300 +
+    # 100 + 200 + 150 (the 2023 row is off the grid), CAC 750 / 4, the same payback.
+    assert tables["quarter"]["payback_months"].iat[0] == pytest.approx(187.5 / (86.5 / 12))
+    year = tables["year"].iloc[0]
+    assert (year["acquisition_spend"], year["new_customers"], year["cac"]) == (750.0, 4, 187.5)
+    assert year["payback_months"] == pytest.approx(187.5 / (86.5 / 12))
+
+
 def test_cost_summary_without_costs(agg):
     with pytest.raises(PortfolioDataError) as error:
         cost_summary(None, agg.monthly, agg.customers, months=agg.months)
@@ -493,7 +521,7 @@ def test_payback_sums_are_the_rows_inside_each_horizon(cut):
     for horizon in (1, 3, 12, len(grid), len(grid) + 5, 40_000):
         for rate in (None, 0.4):
             acquired, sums = costs_module._payback_sums(
-                agg.monthly, agg.customers, grid, horizon, rate
+                agg.monthly, agg.customers, grid, horizon, rate, first_months
             )
             inside = (first >= 0) & (month >= 0) & (month - first >= 0) & (month - first < horizon)
             source = agg.monthly["margin"] if rate is None else agg.monthly["revenue"] * rate

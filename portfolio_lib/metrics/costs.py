@@ -45,6 +45,7 @@ from portfolio_lib.metrics.movements import movements
 __all__ = [
     "acquisition_costs",
     "cac_payback",
+    "cost_summaries",
     "cost_summary",
     "costs_from_budgets",
     "ltv_to_cac",
@@ -204,7 +205,11 @@ def _first_purchase_months(customers: pd.DataFrame, grid: pd.DatetimeIndex) -> n
 
 def _new_by_month(customers: pd.DataFrame, grid: pd.DatetimeIndex) -> np.ndarray:
     """Customers whose first purchase falls in each month of the grid (the new customers)."""
-    first = _first_purchase_months(customers, grid)
+    return _count_by_month(_first_purchase_months(customers, grid), grid)
+
+
+def _count_by_month(first: np.ndarray, grid: pd.DatetimeIndex) -> np.ndarray:
+    """Customers per first-purchase month of the grid, from :func:`_first_purchase_months`."""
     return np.bincount(first[first >= 0], minlength=len(grid))
 
 
@@ -235,16 +240,17 @@ def _payback_sums(
     grid: pd.DatetimeIndex,
     horizon_months: int,
     margin_rate: float | None,
+    first: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """What :func:`cac_payback` needs whatever the period.
 
-    Returns the customers of the monthly table acquired in each month of the grid, and the
-    margin of the payback rows (the monthly rows inside their customer's first
-    ``horizon_months`` months) summed per first month, in row order, not rounded.
+    ``first`` is :func:`_first_purchase_months` of ``customers``. Returns the customers of the
+    monthly table acquired in each month of the grid, and the margin of the payback rows (the
+    monthly rows inside their customer's first ``horizon_months`` months) summed per first
+    month, in row order, not rounded.
     """
     codes, index = customer_codes(monthly)
     cached = views(monthly)
-    first = _first_purchase_months(customers, grid)
     if not same_customers(index, customers["customer_id"]):
         first = aligned(pd.Series(first), customers["customer_id"], index, same=False)
         first = first.fillna(-1).to_numpy(dtype=np.int64)
@@ -265,6 +271,53 @@ def _payback_sums(
     inside &= cached.positions(grid) >= 0
     sums = np.bincount(first_of_row[inside], weights=values[inside], minlength=len(grid))
     return acquired, sums
+
+
+def _acquisition_table(
+    costs: pd.DataFrame, grid: pd.DatetimeIndex, periods: Periods, new_by_month: np.ndarray
+) -> pd.DataFrame:
+    """:func:`acquisition_costs` without channels, from the new customers of each month."""
+    spend = _spend(costs, "acquisition", grid, periods)[:, 0]
+    new = np.add.reduceat(new_by_month, periods.starts)
+    return pd.DataFrame(
+        {
+            **_period_columns(periods),
+            "acquisition_spend": spend,
+            "new_customers": new.astype(np.int64),
+            "cac": ratio(spend, new, positive=True),
+        }
+    )
+
+
+def _payback_table(
+    acquired: np.ndarray,
+    by_month: np.ndarray,
+    grid: pd.DatetimeIndex,
+    periods: Periods,
+    horizon_months: int,
+    cac: object,
+) -> pd.DataFrame:
+    """:func:`cac_payback` from :func:`_payback_sums` (which do not depend on the period)."""
+    # Counts per first-purchase month, summed per period: integers, so exactly the sums per
+    # customer (each observed for the horizon, or until the last month of the grid).
+    size = np.add.reduceat(acquired, periods.starts)
+    observed = np.minimum(horizon_months, len(grid) - np.arange(len(grid)))
+    customer_months = np.add.reduceat(acquired * observed, periods.starts).astype(float)
+    cohort_margin = np.round(np.add.reduceat(by_month, periods.starts), 9)
+    per_month = ratio(cohort_margin, customer_months, positive=True)
+    cac_values = _cac_by_period(cac, periods.labels)
+    payback = np.where(per_month > 0, cac_values / np.where(per_month > 0, per_month, 1), np.nan)
+    return pd.DataFrame(
+        {
+            **_period_columns(periods),
+            "new_customers": size.astype(np.int64),
+            "customer_months": customer_months.astype(np.int64),
+            "cohort_margin": cohort_margin,
+            "monthly_margin_per_customer": per_month,
+            "cac": cac_values,
+            "payback_months": payback,
+        }
+    )
 
 
 def _period_columns(periods: Periods, repeat: int = 1) -> dict[str, object]:
@@ -324,16 +377,7 @@ def acquisition_costs(
     grid = month_grid(months)
     periods = calendar_periods(grid, period)
     if not by_channel:
-        spend = _spend(costs, "acquisition", grid, periods)[:, 0]
-        new = np.add.reduceat(_new_by_month(customers, grid), periods.starts)
-        return pd.DataFrame(
-            {
-                **_period_columns(periods),
-                "acquisition_spend": spend,
-                "new_customers": new.astype(np.int64),
-                "cac": ratio(spend, new, positive=True),
-            }
-        )
+        return _acquisition_table(costs, grid, periods, _new_by_month(customers, grid))
     require_attribute(customers, "acquisition_channel", "CAC by channel")
     cost_channel = (
         costs["channel"].astype(object)
@@ -485,28 +529,10 @@ def cac_payback(
     if horizon_months < 1:
         raise ValueError(f"horizon_months must be at least 1, got {horizon_months}")
     grid = month_grid(months)
+    first = _first_purchase_months(customers, grid)
+    acquired, by_month = _payback_sums(monthly, customers, grid, horizon_months, margin_rate, first)
     periods = calendar_periods(grid, period)
-    acquired, by_month = _payback_sums(monthly, customers, grid, horizon_months, margin_rate)
-    # Counts per first-purchase month, summed per period: integers, so exactly the sums per
-    # customer (each observed for the horizon, or until the last month of the grid).
-    size = np.add.reduceat(acquired, periods.starts)
-    observed = np.minimum(horizon_months, len(grid) - np.arange(len(grid)))
-    customer_months = np.add.reduceat(acquired * observed, periods.starts).astype(float)
-    cohort_margin = np.round(np.add.reduceat(by_month, periods.starts), 9)
-    per_month = ratio(cohort_margin, customer_months, positive=True)
-    cac_values = _cac_by_period(cac, periods.labels)
-    payback = np.where(per_month > 0, cac_values / np.where(per_month > 0, per_month, 1), np.nan)
-    return pd.DataFrame(
-        {
-            **_period_columns(periods),
-            "new_customers": size.astype(np.int64),
-            "customer_months": customer_months.astype(np.int64),
-            "cohort_margin": cohort_margin,
-            "monthly_margin_per_customer": per_month,
-            "cac": cac_values,
-            "payback_months": payback,
-        }
-    )
+    return _payback_table(acquired, by_month, grid, periods, horizon_months, cac)
 
 
 def ltv_to_cac(ltv: float | pd.Series, cac: float | pd.Series) -> float | pd.Series:
@@ -596,27 +622,63 @@ def cost_summary(
     PortfolioDataError
         ``no_costs`` when there is neither a cost table nor a budget.
     """
+    return cost_summaries(
+        costs,
+        monthly,
+        customers,
+        months=months,
+        periods=(period,),
+        activity_window=activity_window,
+        acquisition_budget=acquisition_budget,
+        retention_budget=retention_budget,
+        horizon_months=horizon_months,
+        margin_rate=margin_rate,
+    )[period]
+
+
+def cost_summaries(
+    costs: pd.DataFrame | None,
+    monthly: pd.DataFrame,
+    customers: pd.DataFrame,
+    *,
+    months: Sequence[object],
+    periods: Sequence[Period],
+    activity_window: int = DEFAULTS["activity_window"],
+    acquisition_budget: float | None = None,
+    retention_budget: float | None = None,
+    horizon_months: int = _PAYBACK_HORIZON,
+    margin_rate: float | None = None,
+) -> dict[Period, pd.DataFrame]:
+    """:func:`cost_summary` for each of ``periods`` (e.g. by month and by year), as
+    ``{period: table}``.
+
+    The customers' first purchases and the payback margins do not depend on the period: they
+    are computed once for all the tables. Parameters and errors are those of
+    :func:`cost_summary`.
+    """
     if costs is None:
         if acquisition_budget is None and retention_budget is None:
             raise PortfolioDataError("no_costs", analysis="CAC/CRC")
         costs = costs_from_budgets(
             months, acquisition_budget=acquisition_budget, retention_budget=retention_budget
         )
-    acquisition = acquisition_costs(costs, customers, months=months, period=period)
-    retention = retention_costs(
-        costs, monthly, months=months, period=period, activity_window=activity_window
-    )
-    payback = cac_payback(
-        monthly,
-        customers,
-        months=months,
-        cac=acquisition,
-        period=period,
-        horizon_months=horizon_months,
-        margin_rate=margin_rate,
-    )
-    out = acquisition.copy()
-    for name in ("retention_spend", "retained_customers", "crc"):
-        out[name] = retention[name].to_numpy()
-    out["payback_months"] = payback["payback_months"].to_numpy()
-    return out
+    _check_costs(costs)
+    if horizon_months < 1:
+        raise ValueError(f"horizon_months must be at least 1, got {horizon_months}")
+    grid = month_grid(months)
+    first = _first_purchase_months(customers, grid)
+    new_by_month = _count_by_month(first, grid)
+    acquired, by_month = _payback_sums(monthly, customers, grid, horizon_months, margin_rate, first)
+    tables: dict[Period, pd.DataFrame] = {}
+    for period in dict.fromkeys(periods):
+        calendar = calendar_periods(grid, period)
+        out = _acquisition_table(costs, grid, calendar, new_by_month)
+        retention = retention_costs(
+            costs, monthly, months=months, period=period, activity_window=activity_window
+        )
+        for name in ("retention_spend", "retained_customers", "crc"):
+            out[name] = retention[name].to_numpy()
+        payback = _payback_table(acquired, by_month, grid, calendar, horizon_months, out)
+        out["payback_months"] = payback["payback_months"].to_numpy()
+        tables[period] = out
+    return tables

@@ -243,8 +243,14 @@ def _score(values: np.ndarray, bins: int) -> np.ndarray:
     """
     n = len(values)
     k = np.arange(1, bins) * n // bins
-    thresholds = np.sort(values)[k[k > 0] - 1]
-    return 1 + np.count_nonzero(k == 0) + np.searchsorted(thresholds, values, side="left")
+    order_statistics = k[k > 0] - 1
+    # np.partition places exactly these order statistics (no full sort needed).
+    thresholds = np.partition(values, order_statistics)[order_statistics] if n else values[:0]
+    # 1 + (s with k_s = 0) + (thresholds below the value): a few comparisons per value.
+    score = np.full(n, 1 + np.count_nonzero(k == 0), dtype=np.int64)
+    for threshold in thresholds:
+        score += values > threshold
+    return score
 
 
 def rfm_scores(rfm: pd.DataFrame, *, bins: int = DEFAULTS["rfm_bins"]) -> pd.DataFrame:

@@ -229,17 +229,29 @@ def clv_by_segment(
             attributes, on=customer_col, how="left"
         )
     frame = frame[frame["clv"].notna()]
-    groups = [frame[key].astype(object).fillna("unknown") for key in keys]
-    out = frame.groupby(groups, sort=False).agg(
+    groups = [_or_unknown(frame[key], categorical=len(keys) == 1) for key in keys]
+    out = frame.groupby(groups, sort=False, observed=True).agg(
         customers=("clv", "size"),
         clv=("clv", "sum"),
         clv_mean=("clv", "mean"),
         expected_purchases=("expected_purchases", "sum"),
         p_alive_mean=("p_alive", "mean"),
     )
+    if isinstance(out.index, pd.CategoricalIndex):  # the groups' values, as for other keys
+        out.index = pd.Index(out.index.to_numpy(dtype=object), name=out.index.name)
     total = float(frame["clv"].sum())
     out.insert(3, "clv_share", out["clv"] / total if total else np.nan)
     return out.sort_values("clv", ascending=False, kind="stable")
+
+
+def _or_unknown(values: pd.Series, *, categorical: bool) -> pd.Series:
+    """The attribute with missing values as ``'unknown'``; with ``categorical``, categories
+    stay categories (no Python object per customer)."""
+    if categorical and isinstance(values.dtype, pd.CategoricalDtype):
+        if "unknown" not in values.cat.categories:
+            values = values.cat.add_categories("unknown")
+        return values.fillna("unknown")
+    return values.astype(object).fillna("unknown")
 
 
 def ltv_to_cac(

@@ -9,7 +9,7 @@ import pandas as pd
 from portfolio_lib.config import DEFAULTS
 from portfolio_lib.engine.aggregate import Aggregates
 from portfolio_lib.engine.tables import Period
-from portfolio_lib.metrics.costs import acquisition_costs, cost_summary, ltv_to_cac
+from portfolio_lib.metrics.costs import acquisition_costs, cost_summaries, ltv_to_cac
 from portfolio_lib.studies.base import (
     StudyNote,
     StudyResult,
@@ -98,12 +98,18 @@ def costs_study(
         "retention_budget": retention_budget or None,
         "horizon_months": payback_horizon_months,
     }
-    summary = attempt(
-        notes, lambda: cost_summary(costs, agg.monthly, agg.customers, period=period, **options)
+    # Both tables from one call: the first purchases and payback margins are shared.
+    tables = attempt(
+        notes,
+        lambda: cost_summaries(
+            costs, agg.monthly, agg.customers, periods=(period, "year"), **options
+        ),
     )
-    yearly = None
-    if summary is not None:
-        yearly = cost_summary(costs, agg.monthly, agg.customers, period="year", **options)
+    summary = yearly = None
+    if tables is not None:
+        summary, yearly = tables[period], tables["year"]
+        if period == "year":  # one table, two attributes: distinct objects, as before
+            yearly = yearly.copy()
     channel_costs = None
     if costs is not None:  # budgets have no channel
         channel_costs = attempt(

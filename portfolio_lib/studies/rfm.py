@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
 
 from portfolio_lib.config import DEFAULTS
@@ -101,11 +102,7 @@ def rfm_study(
     attributes = agg.customers.filter(
         items=["customer_id", "name", "sales_rep", "segment", "region"]
     )
-    customer_segments = (
-        attributes.merge(scores if segments is None else segments, on="customer_id")
-        .sort_values("monetary", ascending=False, kind="stable")
-        .reset_index(drop=True)
-    )
+    customer_segments = _hand_out_list(attributes, scores if segments is None else segments)
     return RfmStudy(
         values=values,
         scores=scores,
@@ -133,4 +130,28 @@ def rfm_weighted(study: RfmStudy, weights: tuple[float, float, float]) -> RfmStu
         customer_segments=listing,
         classes=rfm_class_summary(scores),
         weights=tuple(float(x) for x in weights),
+    )
+
+
+def _hand_out_list(attributes: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
+    """``attributes.merge(scored, on="customer_id")`` sorted by ``monetary`` descending.
+
+    Ties keep the merge's order (the attributes' rows). The rows are matched by position
+    and each table is reordered once, rather than merged and then sorted whole.
+    """
+    ids = attributes["customer_id"]
+    if ids.dtype != scored["customer_id"].dtype or set(attributes) & set(scored) != {"customer_id"}:
+        merged = attributes.merge(scored, on="customer_id")
+        return merged.sort_values("monetary", ascending=False, kind="stable").reset_index(drop=True)
+    position = pd.Index(ids).get_indexer(scored["customer_id"])  # customers are unique
+    position_order = np.flatnonzero(position >= 0)
+    # The merge's order (the attributes'), then a stable sort by monetary value, descending.
+    order = position_order[np.argsort(position[position_order], kind="stable")]
+    order = order[np.argsort(-scored["monetary"].to_numpy()[order], kind="stable")]
+    return pd.concat(
+        [
+            attributes.take(position[order]).reset_index(drop=True),
+            scored.drop(columns="customer_id").take(order).reset_index(drop=True),
+        ],
+        axis=1,
     )

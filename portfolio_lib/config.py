@@ -74,6 +74,14 @@ DEFAULTS = {
     "gap_alert": 2.0,  # days since last purchase above 2x the customer's usual gap
     "top_at_risk": 20,  # how many of the largest customers to watch
     "lang": "fr",
+    # Balance, course texts (issue 14: lifecycle, hit-parade, vivier, relationship quality)
+    "lifecycle_use_margin": True,  # text 001: phases follow the contribution to margin and revenue
+    "relationship_alert": 0.5,  # relationship quality below this is weak (0-1)
+    "hitparade_tiers": 4,  # text 003: homogeneous revenue tiers, equal revenue per tier
+    "hitparade_resources": 1000.0,  # resources per year shared by the tiers (visits, hours, €)
+    "hitparade_unit": "visits",  # visits, hours or budget
+    "hitparade_allocation": "tier",  # tier: equal per tier (text 003); customer: equal per head
+    "spend_per_employee": 0.0,  # text 002: potential = spend per employee x headcount (0: off)
 }
 
 

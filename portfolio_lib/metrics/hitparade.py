@@ -171,8 +171,8 @@ def hit_parade(
     n_tiers = _check_tiers(tiers)
     if allocation not in ALLOCATIONS:
         raise ValueError(f"allocation must be one of {ALLOCATIONS}, got {allocation!r}")
-    if not 0 < small_from <= 1:
-        raise ValueError(f"small_from must be in (0, 1], got {small_from!r}")
+    if not 0 <= small_from <= 1:
+        raise ValueError(f"small_from must be in [0, 1], got {small_from!r}")
     if resources is not None and not resources >= 0:
         raise ValueError(f"resources must be >= 0, got {resources!r}")
     table = pareto_table(customers, value=value)

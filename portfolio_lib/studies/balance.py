@@ -100,6 +100,10 @@ class BalanceStudy(StudyResult):
         :func:`portfolio_lib.metrics.hitparade.resource_check` (text 003's 80/20 check).
     resource_unit : str
         visits, hours or budget.
+    resource_notes : tuple of Note
+        Text 003's check in words: the small customers' share of the resources (an alert when
+        it reaches their share of the customers) and, with a potential matrix, how many of them
+        have a high potential or are in the vivier.
     relationship_bands, weak_relationships : pandas.DataFrame or None
         :func:`portfolio_lib.metrics.relationship.relationship_bands` and
         :func:`~portfolio_lib.metrics.relationship.weak_relationships` of the buyers; None
@@ -126,6 +130,7 @@ class BalanceStudy(StudyResult):
     tiers: pd.DataFrame
     resources: pd.Series
     resource_unit: str
+    resource_notes: tuple[Note, ...]
     relationship_bands: pd.DataFrame | None
     relationship_by: dict[str, pd.DataFrame]
     weak_relationships: pd.DataFrame | None
@@ -259,6 +264,7 @@ def balance_study(
         buyers, tiers=tiers, resources=resources, allocation=allocation, small_from=a_cut
     )
     check = hitparade.resource_check(hit, matrix=matrix)
+    checks: list[Note] = []
     if check["small_customers"] > 0 and resources > 0:
         shares = {
             "customers": round(100 * check["small_customer_share"]),
@@ -266,13 +272,13 @@ def balance_study(
             "resources": round(100 * check["small_resource_share"]),
         }
         key = "note_resource_check_alert" if check["alert"] else "note_resource_check_ok"
-        notes.append(Note(key, shares))
+        checks.append(Note(key, shares))
         if matrix is not None:
             counts = {
                 "high": int(check["small_high_potential"]),
                 "vivier": int(check["small_vivier"]),
             }
-            notes.append(Note("note_tomorrow_customers", counts))
+            checks.append(Note("note_tomorrow_customers", counts))
     bands = weak = None
     by: dict[str, pd.DataFrame] = {}
     if "relationship_quality" in buyers.columns:
@@ -300,6 +306,7 @@ def balance_study(
         tiers=hitparade.tier_summary(hit, tiers=tiers, services=services, matrix=matrix),
         resources=check,
         resource_unit=resource_unit,
+        resource_notes=tuple(checks),
         relationship_bands=bands,
         relationship_by=by,
         weak_relationships=weak,

@@ -512,7 +512,8 @@ def balance_explorer(
             "view_vivier": {"gap": "money"},
             "view_tiers": {"revenue_from": "money", "revenue_to": "money"},
         }
-        return View(charts=charts, tables=tables, notes=list(study.notes), formats=formats)
+        notes = [*study.notes, *study.resource_notes]
+        return View(charts=charts, tables=tables, notes=notes, formats=formats)
 
     controls: dict[str, w.ValueWidget] = {
         "a_cut": share_slider("a_cut", DEFAULTS["a_cut"], 0.5, 0.95, lang),

@@ -30,10 +30,10 @@ from portfolio_lib.metrics.balance import (
     potential_matrix,
 )
 from portfolio_lib.metrics.clv import retention_clv, simple_clv
-from portfolio_lib.metrics.hitparade import hit_parade, resource_check, tier_summary
-from portfolio_lib.metrics.relationship import weak_relationships
 from portfolio_lib.metrics.costs import acquisition_costs
+from portfolio_lib.metrics.hitparade import hit_parade, resource_check, tier_summary
 from portfolio_lib.metrics.movements import annual_churn, movements
+from portfolio_lib.metrics.relationship import weak_relationships
 from portfolio_lib.metrics.rfm import rfm_scores, rfm_segments, rfm_summary, rfm_table
 from portfolio_lib.models import (
     clv_by_segment,

@@ -505,9 +505,16 @@ def plot_potential_matrix(data: pd.DataFrame, *, lang: str = "fr", ax: Axes | No
 
 
 def _three_bars(
-    ax: Axes, names: Sequence[str], series: Sequence[tuple[str, np.ndarray, str]], lang: str
+    ax: Axes, names: Sequence[str], data: pd.DataFrame, third: tuple[str, str], lang: str
 ) -> Axes:
-    """Three shares per category side by side (key of the legend label, values, colour key)."""
+    """Share of customers, of revenue and ``third`` (column, colour key; when ``data`` has
+    it) of each category, side by side, labelled in %."""
+    columns = [("customer_share", "customer_share"), ("revenue_share", "revenue"), third]
+    series = [
+        (column, data[column].to_numpy(dtype=float, na_value=0.0), color)
+        for column, color in columns
+        if column in data.columns
+    ]
     positions = np.arange(len(names))
     width = 0.27
     for k, (key, values, color) in enumerate(series):
@@ -561,18 +568,7 @@ def plot_hit_parade(
                 unit=label(unit, lang),
             )
         names.append(name)
-    series = [
-        (
-            "customer_share",
-            data["customer_share"].to_numpy(dtype=float, na_value=0.0),
-            "customer_share",
-        ),
-        ("revenue_share", data["revenue_share"].to_numpy(dtype=float, na_value=0.0), "revenue"),
-    ]
-    if "resource_share" in data.columns:
-        values = data["resource_share"].to_numpy(dtype=float, na_value=0.0)
-        series.append(("resource_share", values, "margin"))
-    _three_bars(ax, names, series, lang)
+    _three_bars(ax, names, data, ("resource_share", "margin"), lang)
     ax.set_title(label("hit_parade_title", lang).format(tiers=len(data)))
     return ax
 
@@ -598,18 +594,7 @@ def plot_relationship(data: pd.DataFrame, *, lang: str = "fr", ax: Axes | None =
         f"{band}\n" + label("n_customers_short", lang).format(n=i18n.format_number(n, lang))
         for band, n in zip(data.index, data["customers"], strict=True)
     ]
-    series = [
-        (
-            "customer_share",
-            data["customer_share"].to_numpy(dtype=float, na_value=0.0),
-            "customer_share",
-        ),
-        ("revenue_share", data["revenue_share"].to_numpy(dtype=float, na_value=0.0), "revenue"),
-    ]
-    if "potential_share" in data.columns:
-        values = data["potential_share"].to_numpy(dtype=float, na_value=0.0)
-        series.append(("potential_share", values, "potential"))
-    _three_bars(ax, names, series, lang)
+    _three_bars(ax, names, data, ("potential_share", "potential"), lang)
     ax.set_xlabel(label("quality_band", lang))
     ax.set_title(label("relationship_title", lang))
     return ax

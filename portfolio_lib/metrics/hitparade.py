@@ -176,6 +176,8 @@ def hit_parade(
     if resources is not None and not resources >= 0:
         raise ValueError(f"resources must be >= 0, got {resources!r}")
     table = pareto_table(customers, value=value)
+    # Input position of each ranked customer (ids are unique: one lookup, no second sort).
+    order = pd.Index(customer_ids(customers, "hit-parade")).get_indexer(table["customer_id"])
     ranked = table[value].to_numpy()
     positive = np.clip(ranked, 0, None)
     total = positive.sum()
@@ -186,11 +188,8 @@ def hit_parade(
     position = 1
     for column in ("name", "sales_rep"):
         if column in customers.columns:
-            by_id = pd.Series(
-                column_of(customers, column, "hit-parade").array,
-                index=customer_ids(customers, "hit-parade").array,
-            )
-            out.insert(position, column, by_id.reindex(out["customer_id"]).array)
+            taken = column_of(customers, column, "hit-parade").take(order)
+            out.insert(position, column, taken.array)
             position += 1
     out["tier"] = tier
     out["small"] = (before >= small_from - _EPS) | ~(ranked > 0)
@@ -238,21 +237,23 @@ def tier_summary(
         :data:`SERVICE_MODELS` or the user's text), [``high_potential``, ``vivier``].
     """
     n_tiers = _check_tiers(
-        tiers if tiers is not None else max(int(hit["tier"].max()), 1) if len(hit) else 1
+        tiers if tiers is not None else int(hit["tier"].to_numpy().max(initial=1))
     )
     index = pd.RangeIndex(1, n_tiers + 1, name="tier")
-    grouped = hit.groupby("tier")
-    out = pd.DataFrame({"customers": grouped.size(), value: grouped[value].sum()}).reindex(
-        index, fill_value=0
-    )
-    out["customers"] = out["customers"].astype(np.int64)
-    n, total = int(out["customers"].sum()), hit[value].clip(lower=0).sum()
-    out.insert(1, "customer_share", out["customers"] / n if n else np.nan)
+    tier = hit["tier"].to_numpy(dtype=np.int64)
+    values = hit[value].to_numpy(dtype=float)
+    counts = np.bincount(tier, minlength=n_tiers + 1)[1:]
+    out = pd.DataFrame({"customers": counts.astype(np.int64)}, index=index)
+    n, total = int(counts.sum()), np.clip(values, 0, None).sum()
+    out["customer_share"] = counts / n if n else np.nan
+    out[value] = np.bincount(tier, weights=values, minlength=n_tiers + 1)[1:]
     out[f"{value}_share"] = out[value] / total if total > 0 else np.nan
-    out["revenue_from"] = grouped[value].min().reindex(index)
-    out["revenue_to"] = grouped[value].max().reindex(index)
+    grouped = pd.Series(values).groupby(tier)
+    out["revenue_from"] = grouped.min().reindex(index).to_numpy()
+    out["revenue_to"] = grouped.max().reindex(index).to_numpy()
     if "resources" in hit.columns:
-        out["resources"] = grouped["resources"].sum().reindex(index, fill_value=0.0)
+        weights = hit["resources"].to_numpy(dtype=float)
+        out["resources"] = np.bincount(tier, weights=weights, minlength=n_tiers + 1)[1:]
         out["resources_per_customer"] = (out["resources"] / out["customers"]).where(
             out["customers"] > 0
         )
@@ -260,27 +261,22 @@ def tier_summary(
         out["resource_share"] = out["resources"] / spent if spent > 0 else np.nan
     out["service"] = tier_services(n_tiers, services)
     if matrix is not None:
-        classes = matrix.set_index("customer_id")
-        tier_of = hit.set_index("customer_id")["tier"]
-        inside = classes.index.intersection(tier_of.index)
-        tiers_in = tier_of.reindex(inside)
-        high = classes.loc[inside, "potential_class"].astype(str).eq("high").to_numpy()
-        out["high_potential"] = (
-            pd.Series(high)
-            .groupby(tiers_in.to_numpy())
-            .sum()
-            .reindex(index, fill_value=0)
-            .astype(np.int64)
-        )
-        vivier = classes.loc[inside, "vivier"].to_numpy(dtype=bool)
-        out["vivier"] = (
-            pd.Series(vivier)
-            .groupby(tiers_in.to_numpy())
-            .sum()
-            .reindex(index, fill_value=0)
-            .astype(np.int64)
-        )
+        flags = _matrix_flags(hit, matrix)
+        for name, flag in zip(("high_potential", "vivier"), flags, strict=True):
+            out[name] = np.bincount(tier[flag], minlength=n_tiers + 1)[1:].astype(np.int64)
     return out
+
+
+def _matrix_flags(hit: pd.DataFrame, matrix: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each customer of ``hit`` is of high potential, and in the vivier (customers
+    absent from the matrix: neither)."""
+    rows = pd.Index(matrix["customer_id"]).get_indexer(hit["customer_id"])
+    found = rows >= 0
+    high = np.zeros(len(hit), dtype=bool)
+    vivier = np.zeros(len(hit), dtype=bool)
+    high[found] = np.asarray(matrix["potential_class"] == "high")[rows[found]]
+    vivier[found] = matrix["vivier"].to_numpy(dtype=bool)[rows[found]]
+    return high, vivier
 
 
 def resource_check(
@@ -340,10 +336,7 @@ def resource_check(
     )
     figures["small_high_potential"] = figures["small_vivier"] = np.nan
     if matrix is not None:
-        classes = matrix.set_index("customer_id")
-        ids = pd.Index(hit.loc[small, "customer_id"]).intersection(classes.index)
-        figures["small_high_potential"] = float(
-            classes.loc[ids, "potential_class"].astype(str).eq("high").sum()
-        )
-        figures["small_vivier"] = float(classes.loc[ids, "vivier"].sum())
+        high, vivier = _matrix_flags(hit, matrix)
+        figures["small_high_potential"] = float(np.count_nonzero(high & small))
+        figures["small_vivier"] = float(np.count_nonzero(vivier & small))
     return pd.Series(figures, dtype=float, name="resource_check")

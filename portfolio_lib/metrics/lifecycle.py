@@ -336,17 +336,19 @@ def lifecycle_summary(phases: pd.DataFrame) -> pd.DataFrame:
         ``weak_relationship`` (customers under the relationship alert, when known) and
         ``action`` (key; ``i18n.label(key, lang)`` gives the text).
     """
-    grouped = phases.groupby("phase", observed=False, sort=True)
-    sums = ["revenue_recent", "revenue_previous", "margin_recent", "margin_previous"]
-    sums = [name for name in sums if name in phases.columns]
-    out = pd.DataFrame(
-        {"customers": grouped.size(), **{name: grouped[name].sum() for name in sums}}
-    )
-    out = out.reindex(pd.CategoricalIndex(PHASES, categories=PHASES, ordered=True, name="phase"))
-    out = out.fillna(dict.fromkeys(["customers", *sums], 0))
-    out["customers"] = out["customers"].astype(np.int64)
+    codes = phases["phase"].cat.codes.to_numpy()  # a Categorical of PHASES
+
+    def per_phase(weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(codes, weights=weights, minlength=len(PHASES))
+
+    index = pd.CategoricalIndex(PHASES, categories=PHASES, ordered=True, name="phase")
+    out = pd.DataFrame({"customers": per_phase().astype(np.int64)}, index=index)
     n = out["customers"].sum()
-    out.insert(1, "customer_share", out["customers"] / n if n else np.nan)
+    out["customer_share"] = out["customers"] / n if n else np.nan
+    for name in ("revenue_recent", "revenue_previous", "margin_recent", "margin_previous"):
+        if name in phases.columns:
+            # Missing margins (no margin in the log) count as 0 here, NaN below.
+            out[name] = per_phase(np.nan_to_num(phases[name].to_numpy(dtype=float)))
     recent_total = out["revenue_recent"].sum()
     out.insert(4, "revenue_share", out["revenue_recent"] / recent_total if recent_total else np.nan)
     previous = out["revenue_previous"].where(out["revenue_previous"] > 0)
@@ -359,7 +361,7 @@ def lifecycle_summary(phases: pd.DataFrame) -> pd.DataFrame:
             out[["margin_recent", "margin_trend"]] = np.nan
         out = out.drop(columns="margin_previous")
     if "weak_relationship" in phases.columns:
-        weak = phases["weak_relationship"].groupby(phases["phase"], observed=False).sum()
-        out["weak_relationship"] = weak.reindex(out.index, fill_value=0).to_numpy(np.int64)
+        weak = phases["weak_relationship"].to_numpy(dtype=float)
+        out["weak_relationship"] = per_phase(weak).astype(np.int64)
     out["action"] = [PHASE_ACTIONS[p] for p in PHASES]
     return out

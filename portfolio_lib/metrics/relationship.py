@@ -20,7 +20,7 @@ import pandas as pd
 
 from portfolio_lib.config import DEFAULTS
 from portfolio_lib.i18n import register
-from portfolio_lib.metrics.common import column_of, customer_ids, numbers
+from portfolio_lib.metrics.common import column_of, customer_ids, descending_ranking, numbers
 
 __all__ = [
     "QUALITY_BANDS",
@@ -101,28 +101,30 @@ def relationship_bands(
     known = np.isfinite(quality)
     codes = np.searchsorted(cuts, quality[known], side="right")
     names = _band_labels(cuts)
+    k = len(names)
+
+    def per_band(weights: np.ndarray | None = None, rows: np.ndarray | None = None) -> np.ndarray:
+        keys = codes if rows is None else codes[rows]
+        return np.bincount(keys, weights=weights, minlength=k)
+
     index = pd.CategoricalIndex(names, categories=names, ordered=True, name="quality_band")
-    keys = pd.Categorical.from_codes(codes, categories=names, ordered=True)
-    revenue = numbers(customers, value, "relationship quality")[known]
-    frame = pd.DataFrame({"band": keys, value: revenue})
-    with_potential = potential in customers.columns
-    if with_potential:
-        frame[potential] = numbers(customers, potential, "relationship quality")[known]
-    grouped = frame.groupby("band", observed=False)
-    out = pd.DataFrame({"customers": grouped.size().to_numpy()}, index=index)
+    out = pd.DataFrame({"customers": per_band().astype(np.int64)}, index=index)
     n = int(out["customers"].sum())
     out["customer_share"] = out["customers"] / n if n else np.nan
-    out[value] = grouped[value].sum().to_numpy()
+    revenue = numbers(customers, value, "relationship quality")[known]
+    out[value] = per_band(revenue)
     total = out[value].sum()
     out[f"{value}_share"] = out[value] / total if total else np.nan
-    if with_potential:
-        out[potential] = grouped[potential].sum().to_numpy()
+    if potential in customers.columns:
+        pot = numbers(customers, potential, "relationship quality")[known]
+        out[potential] = per_band(pot)
         total_potential = out[potential].sum()
         out["potential_share"] = out[potential] / total_potential if total_potential else np.nan
-        has = frame[potential] > 0
-        covered = frame[has].groupby("band", observed=False)
-        ratio = covered[value].sum().clip(lower=0) / covered[potential].sum()
-        out["penetration"] = ratio.where(covered[potential].sum() > 0).to_numpy()
+        has = pot > 0
+        covered = per_band(pot[has], has)
+        made = per_band(np.clip(revenue, 0, None)[has], has)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["penetration"] = np.where(covered > 0, made / covered, np.nan)
     return out
 
 
@@ -161,31 +163,27 @@ def relationship_by(
     """
     quality = _quality(customers, "relationship quality")
     known = np.isfinite(quality)
-    groups = column_of(customers, by, "relationship quality").to_numpy()[known]
-    revenue = numbers(customers, value, "relationship quality")[known]
+    groups = column_of(customers, by, "relationship quality").array[known]  # dtype kept
+    codes, names = pd.factorize(groups, sort=True)  # missing groups: -1, left out
+    rows = codes >= 0
+    codes = codes[rows]
+    q = quality[known][rows]
+    revenue = numbers(customers, value, "relationship quality")[known][rows]
     weight = np.clip(revenue, 0, None)
-    q = quality[known]
     weak = q < alert
-    frame = pd.DataFrame(
-        {
-            "group": groups,
-            "q": q,
-            "qw": q * weight,
-            "w": weight,
-            "weak": weak,
-            value: revenue,
-            "weak_value": np.where(weak, revenue, 0.0),
-        }
-    )
-    grouped = frame.groupby("group", sort=True, dropna=True)
-    out = pd.DataFrame({"customers": grouped.size()})
-    out["quality_mean"] = grouped["q"].mean()
-    w = grouped["w"].sum()
-    out["quality_weighted"] = (grouped["qw"].sum() / w).where(w > 0)
-    out["weak_customers"] = grouped["weak"].sum().astype(np.int64)
+
+    def per_group(weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(codes, weights=weights, minlength=len(names))
+
+    out = pd.DataFrame({"customers": per_group().astype(np.int64)}, index=pd.Index(names))
+    out["quality_mean"] = per_group(q) / out["customers"]
+    w = per_group(weight)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["quality_weighted"] = np.where(w > 0, per_group(q * weight) / w, np.nan)
+    out["weak_customers"] = per_group(weak.astype(float)).astype(np.int64)
     out["weak_share"] = out["weak_customers"] / out["customers"]
-    out[value] = grouped[value].sum()
-    out["weak_revenue"] = grouped["weak_value"].sum()
+    out[value] = per_group(revenue)
+    out["weak_revenue"] = per_group(np.where(weak, revenue, 0.0))
     out.index.name = by
     return out
 
@@ -224,7 +222,7 @@ def weak_relationships(
     revenue = numbers(customers, value, "relationship quality")
     ids = customer_ids(customers, "relationship quality")
     rows = np.flatnonzero(quality < alert)
-    order = rows[np.lexsort((ids.to_numpy()[rows].astype(str), -revenue[rows]))]
+    order = rows[descending_ranking(ids.take(rows).reset_index(drop=True), revenue[rows])]
     out = pd.DataFrame({"customer_id": ids.take(order).reset_index(drop=True)})
     for column in ("name", "sales_rep", "segment"):
         if column in customers.columns:

@@ -79,14 +79,14 @@ def test_resource_check_the_80_20_rule_by_hand(eight):
         [0.5, 0.15]
     )
     assert check["small_resource_share"] == pytest.approx(0.2)
-    assert check["alert"] == 0.0
+    assert check["resource_alert"] == 0.0
     assert np.isnan(check["small_high_potential"])
     # Per customer (everyone alike, 50 each): the small get 200 / 400 = 50 %, their share of
     # customers: the text's alert.
     per_head = hit_parade(eight, tiers=4, resources=400.0, allocation="customer")
     assert per_head["resources"].tolist() == [50.0] * 8
     check = resource_check(per_head)
-    assert check["small_resource_share"] == pytest.approx(0.5) and check["alert"] == 1.0
+    assert check["small_resource_share"] == pytest.approx(0.5) and check["resource_alert"] == 1.0
 
 
 def test_tiers_link_the_small_customers_to_the_potential(eight):
@@ -329,7 +329,7 @@ def test_sample_figures_of_the_course_texts(sample_aggregates):
     np.testing.assert_allclose(study.tiers["revenue_share"], 0.25, atol=0.012)
     assert study.resources["small_customers"] == 1262  # the B and C classes
     assert study.resources["small_customers"] == study.abc_mix.loc[["B", "C"], "customers"].sum()
-    assert study.resources["alert"] == 0.0
+    assert study.resources["resource_alert"] == 0.0
     assert [n.key for n in study.resource_notes] == [
         "note_resource_check_ok", "note_tomorrow_customers",
     ]  # fmt: skip

@@ -56,7 +56,25 @@ register(
         "resources_per_customer": {"fr": "Ressources par client", "en": "Resources per customer"},
         "resource_share": {"fr": "Part des ressources", "en": "Share of resources"},
         "service": {"fr": "Mode de relation", "en": "Service model"},
-        "small_customer": {"fr": "Petit client (80/20)", "en": "Small customer (80/20)"},
+        "small_customers": {"fr": "Petits clients (80/20)", "en": "Small customers (80/20)"},
+        "small_customer_share": {
+            "fr": "Part des clients (petits)",
+            "en": "Share of customers (small)",
+        },
+        "small_revenue_share": {"fr": "Part du CA (petits)", "en": "Share of revenue (small)"},
+        "small_resource_share": {
+            "fr": "Part des ressources (petits)",
+            "en": "Share of resources (small)",
+        },
+        "resource_alert": {
+            "fr": "Alerte 80/20 (1 = oui)",
+            "en": "80/20 alert (1 = yes)",
+        },
+        "small_high_potential": {
+            "fr": "Petits clients à potentiel élevé",
+            "en": "Small customers of high potential",
+        },
+        "small_vivier": {"fr": "Petits clients du vivier", "en": "Small customers in the vivier"},
         "high_potential": {"fr": "Potentiel élevé", "en": "High potential"},
         "visits": {"fr": "visites", "en": "visits"},
         "hours": {"fr": "heures", "en": "hours"},
@@ -303,7 +321,7 @@ def resource_check(
     -------
     pandas.Series
         ``small_customers``, ``small_customer_share``, ``small_revenue_share``,
-        ``small_resource_share``, ``alert`` (1.0 when small_resource_share >=
+        ``small_resource_share``, ``resource_alert`` (1.0 when small_resource_share >=
         small_customer_share, else 0.0), ``small_high_potential`` and ``small_vivier`` (NaN
         without ``matrix``).
 
@@ -312,7 +330,7 @@ def resource_check(
     >>> frame = pd.DataFrame({"customer_id": list("abcde"),
     ...                       "revenue": [50.0, 30.0, 10.0, 6.0, 4.0]})
     >>> check = resource_check(hit_parade(frame, tiers=2, resources=100.0))
-    >>> check[["small_customer_share", "small_resource_share", "alert"]].tolist()
+    >>> check[["small_customer_share", "small_resource_share", "resource_alert"]].tolist()
     [0.6, 0.375, 0.0]
     """
     if "resources" not in hit.columns:
@@ -331,7 +349,7 @@ def resource_check(
         if spent > 0
         else np.nan,
     }
-    figures["alert"] = float(
+    figures["resource_alert"] = float(
         figures["small_resource_share"] >= figures["small_customer_share"] - _EPS
     )
     figures["small_high_potential"] = figures["small_vivier"] = np.nan

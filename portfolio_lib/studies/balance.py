@@ -271,7 +271,7 @@ def balance_study(
             "revenue": round(100 * check["small_revenue_share"]),
             "resources": round(100 * check["small_resource_share"]),
         }
-        key = "note_resource_check_alert" if check["alert"] else "note_resource_check_ok"
+        key = "note_resource_check_alert" if check["resource_alert"] else "note_resource_check_ok"
         checks.append(Note(key, shares))
         if matrix is not None:
             counts = {

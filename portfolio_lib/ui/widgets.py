@@ -510,7 +510,9 @@ def balance_explorer(
         formats = {
             "view_lifecycle": trends,
             "view_vivier": {"gap": "money"},
-            "view_tiers": {"revenue_from": "money", "revenue_to": "money"},
+            # Counts of customers, whatever their name says (export guesses by words).
+            "view_tiers": {"high_potential": "integer"},
+            "view_resource_check": {"small_high_potential": "integer", "resource_alert": "integer"},
         }
         notes = [*study.notes, *study.resource_notes]
         return View(charts=charts, tables=tables, notes=notes, formats=formats)

@@ -86,6 +86,14 @@ DEFAULTS = {
     "small_customers_share": 0.80,  # the "80 % of customers" of texts 001/003 (the small ones)
     "clientele_price_range": (0.015, 0.025),  # text 000's rule of thumb: 1.5 % to 2.5 %
     "profile_top": "abc",  # most valuable customers: ABC class A ("abc") or top CLV quintile
+    # Balance, course texts (issue 14: lifecycle, hit-parade, vivier, relationship quality)
+    "lifecycle_use_margin": True,  # text 001: phases follow the contribution to margin and revenue
+    "relationship_alert": 0.5,  # relationship quality below this is weak (0-1)
+    "hitparade_tiers": 4,  # text 003: homogeneous revenue tiers, equal revenue per tier
+    "hitparade_resources": 1000.0,  # resources per year shared by the tiers (visits, hours, €)
+    "hitparade_unit": "visits",  # visits, hours or budget
+    "hitparade_allocation": "tier",  # tier: equal per tier (text 003); customer: equal per head
+    "spend_per_employee": 0.0,  # text 002: potential = spend per employee x headcount (0: off)
 }
 
 

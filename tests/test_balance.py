@@ -1,5 +1,8 @@
 """Balance: Pareto, ABC, PMG, concentration, lifecycle and potential matrix.
 
+(The hit-parade, the relationship quality and the course texts' rules added by issue 14 are in
+``test_balance_texts.py``.)
+
 Hand-computed examples (arithmetic in the comments), hypothesis properties, and facts of the
 committed sample known from its generator.
 """
@@ -21,6 +24,7 @@ from portfolio_lib.data.load import load_portfolio
 from portfolio_lib.engine.aggregate import aggregate
 from portfolio_lib.engine.tables import window_totals
 from portfolio_lib.metrics.balance import (
+    CLASS_ACTIONS,
     LEVELS,
     LIFECYCLE_ACTIONS,
     PHASE_ACTIONS,
@@ -171,6 +175,7 @@ def test_class_summary_equals_the_converted_values_summary(revenue):
     expected.index.name = "abc"
     expected.insert(1, "customer_share", expected["customers"] / len(values))
     expected["revenue_share"] = expected["revenue"] / values.sum()
+    expected["action"] = ["action_class_top", "action_class_middle", "action_class_small"]
     pd.testing.assert_frame_equal(class_summary(classes), expected, check_exact=True)
 
 
@@ -182,14 +187,17 @@ def test_pmg_with_quantiles_and_thresholds():
     # small < 300 <= medium < 420 <= large; 0 -> small.
     classes = pmg_classes(frame)
     assert classes.attrs["thresholds"] == pytest.approx((300.0, 420.0))
-    assert classes["pmg"].tolist() == ["small", "small", "medium", "medium", "large", "small"]
+    assert classes["pmg"].tolist() == ["small", "small", "midsize", "midsize", "large", "small"]
     # Euro thresholds: medium from 150, large from 400 (a value equal to a threshold goes up).
     by_euros = pmg_classes(frame, thresholds=(150, 400))
-    assert by_euros["pmg"].tolist() == ["small", "medium", "medium", "large", "large", "small"]
+    assert by_euros["pmg"].tolist() == ["small", "midsize", "midsize", "large", "large", "small"]
     summary = class_summary(by_euros, by="pmg")
     # small: a (100) + f (0); medium: 200 + 300; large: 400 + 500; total 1,500.
     assert summary["customers"].tolist() == [2, 2, 2]
     np.testing.assert_allclose(summary["revenue_share"], [100 / 1500, 500 / 1500, 900 / 1500])
+    # Each class its action (texts 000 and 003): delegate the small, concentrate on the large.
+    assert summary["action"].tolist() == [CLASS_ACTIONS[k] for k in ("small", "midsize", "large")]
+    assert i18n.label("large", "fr") == "Grands clients"
     with pytest.raises(ValueError, match="medium_from"):
         pmg_classes(frame, thresholds=(500, 100))
 
@@ -272,7 +280,7 @@ def lifecycle_agg():
                 ("decline", "2024-06-10", 200.0),
                 ("decline", "2025-06-10", 100.0),  # -0.50: old age
                 ("stopped", "2023-01-10", 10.0),
-                ("stopped", "2024-03-10", 80.0),  # nothing in 2025: -1, old age
+                ("stopped", "2024-03-10", 80.0),  # nothing in 2025: lost, not old
                 ("young", "2025-01-15", 80.0),  # tenure 11 < 12: childhood
                 ("year_old", "2024-12-05", 50.0),  # tenure 12: not a child
                 ("year_old", "2025-03-05", 100.0),  # +1.00: adolescence
@@ -353,7 +361,7 @@ def test_lifecycle_phases_by_hand(lifecycle_agg):
         "decline": "old_age",
         "flat": "adulthood",
         "grow": "adolescence",
-        "stopped": "old_age",
+        "stopped": "lost",
         "year_old": "adolescence",
         "young": "childhood",
     }
@@ -365,9 +373,12 @@ def test_lifecycle_phases_by_hand(lifecycle_agg):
     assert phases.loc["stopped", "trend"] == pytest.approx(-1.0)
     assert math.isnan(phases.loc["back", "trend"]) and math.isnan(phases.loc["young", "trend"])
     assert phases.loc["decline", ["revenue_recent", "revenue_previous"]].tolist() == [100, 200]
-    assert phases.loc["young", "action"] == "action_onboard"
-    assert phases.loc["decline", "action"] == "action_win_back"
-    assert phases.loc["flat", "action"] == "action_retain"
+    assert phases.loc["young", "action"] == "action_childhood"
+    assert phases.loc["decline", "action"] == "action_old_age"
+    assert phases.loc["flat", "action"] == "action_adulthood"
+    assert phases.loc["stopped", "action"] == "action_lost"
+    # No margin in this log: revenue alone judges (and the table says so).
+    assert phases.attrs["margin_used"] is False
     # flat is +5 %: adulthood with g = 25 % as with 10 %, growth (adolescence) with g = 1 %.
     strict = lifecycle_phases(agg.monthly, agg.customers, months=agg.months, growth=0.25)
     assert strict.set_index("customer_id").loc["flat", "phase"] == "adulthood"
@@ -389,17 +400,17 @@ def test_lifecycle_trend_at_exactly_g_is_adulthood():
 def test_lifecycle_summary_by_hand(lifecycle_agg):
     agg = lifecycle_agg
     summary = lifecycle_summary(lifecycle_phases(agg.monthly, agg.customers, months=agg.months))
-    assert summary.index.tolist() == ["childhood", "adolescence", "adulthood", "old_age"]
+    assert summary.index.tolist() == ["childhood", "adolescence", "adulthood", "old_age", "lost"]
     # childhood: young; adolescence: grow, year_old, back; adulthood: flat;
-    # old age: decline, stopped. 7 customers.
-    assert summary["customers"].tolist() == [1, 3, 1, 2]
-    np.testing.assert_allclose(summary["customer_share"], [1 / 7, 3 / 7, 1 / 7, 2 / 7])
-    # Recent revenue: 80 | 150 + 100 + 50 = 300 | 105 | 100 + 0; total 585.
-    np.testing.assert_allclose(summary["revenue_recent"], [80, 300, 105, 100])
-    np.testing.assert_allclose(summary["revenue_previous"], [0, 150, 100, 280])
-    np.testing.assert_allclose(summary["revenue_share"], np.array([80, 300, 105, 100]) / 585)
-    # Trend of the adolescents: 300 / 150 - 1 = 1; old age: 100 / 280 - 1.
-    np.testing.assert_allclose(summary["trend"], [np.nan, 1.0, 0.05, 100 / 280 - 1])
+    # old age: decline; lost: stopped. 7 customers.
+    assert summary["customers"].tolist() == [1, 3, 1, 1, 1]
+    np.testing.assert_allclose(summary["customer_share"], np.array([1, 3, 1, 1, 1]) / 7)
+    # Recent revenue: 80 | 150 + 100 + 50 = 300 | 105 | 100 | 0; total 585.
+    np.testing.assert_allclose(summary["revenue_recent"], [80, 300, 105, 100, 0])
+    np.testing.assert_allclose(summary["revenue_previous"], [0, 150, 100, 200, 80])
+    np.testing.assert_allclose(summary["revenue_share"], np.array([80, 300, 105, 100, 0]) / 585)
+    # Trend of the adolescents: 300 / 150 - 1 = 1; old age: 100 / 200 - 1; lost: -1.
+    np.testing.assert_allclose(summary["trend"], [np.nan, 1.0, 0.05, -0.5, -1.0])
     assert summary["action"].tolist() == [PHASE_ACTIONS[p] for p in summary.index]
 
 
@@ -407,10 +418,20 @@ def test_lifecycle_labels_in_both_languages():
     for action in PHASE_ACTIONS.values():
         assert i18n.label(action, "fr") == LIFECYCLE_ACTIONS[action]["fr"]
         assert i18n.label(action, "en") == LIFECYCLE_ACTIONS[action]["en"]
+    # Text 001's customer phases (never the product words maturité, déclin), then the lost.
     assert [i18n.label(p, "fr") for p in PHASE_ACTIONS] == [
-        "Enfance", "Adolescence", "Maturité", "Déclin",
+        "Enfance", "Adolescence", "Âge adulte", "Vieillesse", "Perdus",
     ]  # fmt: skip
-    assert i18n.label("old_age", "en") == "Old age"
+    assert [i18n.label(p, "en") for p in PHASE_ACTIONS] == [
+        "Childhood", "Adolescence", "Adulthood", "Old age", "Lost",
+    ]  # fmt: skip
+    # Text 001's actions, word for word where it gives them.
+    assert "suivi rapproch" in i18n.label("action_childhood", "fr")
+    assert "qualité de la relation" in i18n.label("action_childhood", "fr")
+    assert "suivi régulier" in i18n.label("action_adolescence", "fr")
+    assert "espacer les visites et les appels" in i18n.label("action_adulthood", "fr")
+    for words in ("tout mettre en œuvre pour le retenir", "nouvelles offres", "reconduit"):
+        assert words in i18n.label("action_old_age", "fr").lower()
 
 
 # --------------------------------------------------------------------------------------------
@@ -441,8 +462,9 @@ def test_potential_matrix_by_hand(potentials):
     assert matrix["penetration_class"].tolist() == [
         "medium", "low", "high", "medium", "low", "high",
     ]  # fmt: skip
-    # Vivier: high potential and low penetration -> only e.
-    assert matrix["vivier"].tolist() == [False, False, False, False, True, False]
+    # Vivier (text 002): the two last rows (medium, high potential) x the two last columns
+    # (medium, low penetration) -> d (medium, medium) and e (high, low).
+    assert matrix["vivier"].tolist() == [False, False, False, True, True, False]
     np.testing.assert_allclose(matrix["gap"], [5e3, 19e3, 3e3, 30e3, 45e3, 20e3])
 
 
@@ -464,7 +486,8 @@ def test_potential_matrix_prospect_and_missing_column():
     )
     matrix = potential_matrix(prospects)
     assert matrix["penetration"].tolist() == [0.0, 0.0, 0.0]
-    assert matrix["vivier"].tolist() == [False, False, True]
+    # Potentials 1k, 2k, 90k: low, medium, high; all at 0 % penetration -> p2 and p3.
+    assert matrix["vivier"].tolist() == [False, True, True]
     with pytest.raises(PortfolioDataError) as error:
         potential_matrix(prospects.drop(columns="potential"))
     assert error.value.code == "missing_attribute"
@@ -607,16 +630,28 @@ def test_sample_windows_match_window_totals(sample):
 @pytest.mark.parametrize("growth, childhood", [(0.10, 12), (0.0, 24), (0.5, 1)])
 def test_lifecycle_phases_are_the_conditions_in_precedence_order(sample, growth, childhood):
     """The phases written over one another give np.select of the documented conditions in
-    their order of precedence (childhood, adolescence, old age, else adulthood)."""
+    their order of precedence (lost, childhood, back after a gap, old age on revenue or margin,
+    adolescence on revenue and margin, else adulthood)."""
     agg, _ = sample
     phases = lifecycle_phases(
         agg.monthly, agg.customers, months=agg.months, growth=growth, childhood_months=childhood
     )
     tenure, trend = phases["tenure_months"].to_numpy(), phases["trend"].to_numpy()
     previous = phases["revenue_previous"].to_numpy()
+    recent = phases["revenue_recent"].to_numpy()
+    margin = (
+        phases["margin_recent"] / phases["margin_previous"].where(phases["margin_previous"] > 0) - 1
+    )
+    margin = margin.to_numpy()
     expected = np.select(
-        [tenure < childhood, ~(previous > 0) | (trend > growth), trend < -growth],
-        [0, 1, 3],
+        [
+            recent <= 0,
+            tenure < childhood,
+            previous <= 0,
+            (trend < -growth) | (margin < -growth),
+            (trend > growth) & ((margin > growth) | np.isnan(margin)),
+        ],
+        [4, 0, 1, 3, 1],
         default=2,
     )
     np.testing.assert_array_equal(phases["phase"].cat.codes.to_numpy(), expected)
@@ -626,7 +661,10 @@ def test_lifecycle_phases_are_the_conditions_in_precedence_order(sample, growth,
 def test_sample_lifecycle_and_potential(sample):
     agg, last_year = sample
     phases = lifecycle_phases(agg.monthly, agg.customers, months=agg.months)
-    assert set(phases["phase"]) == {"childhood", "adolescence", "adulthood", "old_age"}
+    assert set(phases["phase"]) == {"childhood", "adolescence", "adulthood", "old_age", "lost"}
+    # The issue's figure: 362 customers with revenue the year before and none in the last
+    # 12 months are lost, not old.
+    assert (phases["phase"] == "lost").sum() == 362
     has_revenue = window_revenue(agg.monthly, agg.months).gt(0).any(axis=1)
     assert len(phases) == has_revenue.sum()
     assert lifecycle_summary(phases)["customers"].sum() == len(phases)

@@ -31,7 +31,9 @@ from portfolio_lib.metrics.balance import (
 )
 from portfolio_lib.metrics.clv import retention_clv, simple_clv
 from portfolio_lib.metrics.costs import acquisition_costs
+from portfolio_lib.metrics.hitparade import hit_parade, resource_check, tier_summary
 from portfolio_lib.metrics.movements import annual_churn, movements
+from portfolio_lib.metrics.relationship import weak_relationships
 from portfolio_lib.metrics.rfm import (
     rfm_class_summary,
     rfm_classes,
@@ -95,6 +97,9 @@ def _balance_expected(agg, *, a_cut=0.8, b_cut=0.95):
         right_index=True,
     )  # fmt: skip
     matrix = potential_matrix(with_potential)
+    hit = hit_parade(buyers, tiers=4, resources=1000.0, small_from=a_cut)
+    tiers = tier_summary(hit, tiers=4)
+    quality = buyers.merge(agg.customers[["customer_id", "relationship_quality"]])
     return {
         "active_customers": len(buyers),
         "revenue": pytest.approx(buyers["revenue"].sum(), rel=1e-12),
@@ -108,6 +113,11 @@ def _balance_expected(agg, *, a_cut=0.8, b_cut=0.95):
         "lifecycle_revenue_share": _approx_dict(phases["revenue_share"]),
         "vivier_customers": int(matrix["vivier"].sum()),
         "vivier_gap": pytest.approx(matrix.loc[matrix["vivier"], "gap"].sum(), rel=1e-12),
+        "lifecycle_margin_used": True,
+        "tier_customers": {str(k): v for k, v in tiers["customers"].items()},
+        "tier_revenue_share": _approx_dict(tiers["revenue_share"]),
+        "resource_check": _approx_dict(resource_check(hit, matrix=matrix)),
+        "weak_relationships": len(weak_relationships(quality)),
     }
 
 
@@ -157,13 +167,13 @@ def test_04_balance_pmg_classes_follow_thresholds_in_euros(executed_notebook, sa
     revenue = buyers["revenue"].to_numpy()
     assert records["pmg_customers"] == {
         "small": int((revenue < 5_000).sum()),
-        "medium": int(((revenue >= 5_000) & (revenue < 50_000)).sum()),
+        "midsize": int(((revenue >= 5_000) & (revenue < 50_000)).sum()),
         "large": int((revenue >= 50_000).sum()),
     }
     # Not the quantile classes (50 % and 80 % of the 1 480 buyers: 740, 444, 296), and every
     # other figure is the default run's.
     default = _balance_expected(sample_aggregates)
-    assert default["pmg_customers"] == {"small": 740, "medium": 444, "large": 296}
+    assert default["pmg_customers"] == {"small": 740, "midsize": 444, "large": 296}
     assert records["pmg_customers"] != default["pmg_customers"]
     others = {key: value for key, value in default.items() if not key.startswith("pmg_")}
     assert {key: records[key] for key in others} == others
@@ -183,7 +193,7 @@ def test_04_balance_on_the_edge_set_says_the_matrix_needs_a_potential(executed_n
     assert records["concentration"]["top_1_share"] == pytest.approx(25_000 / 30_505)
     # Four months of history: every buyer is in childhood.
     assert records["lifecycle_customers"] == {
-        "childhood": 4, "adolescence": 0, "adulthood": 0, "old_age": 0,
+        "childhood": 4, "adolescence": 0, "adulthood": 0, "old_age": 0, "lost": 0,
     }  # fmt: skip
 
 

@@ -153,9 +153,9 @@ def test_class_mix_writes_the_pmg_thresholds_under_the_classes(customers):
                         lang="en")  # fmt: skip
     # small: d, e, f (5, 5, 0); medium: c (10), b (30); large: a (50).
     assert [t.get_text() for t in ax.get_xticklabels()] == [
-        "Small\n3 customers\n< €8",
-        "Medium\n2 customers\n€8 to €40",
-        "Large\n1 customers\n≥ €40",
+        "Small customers\n3 customers\n< €8",
+        "Medium customers\n2 customers\n€8 to €40",
+        "Large customers\n1 customers\n≥ €40",
     ]
     np.testing.assert_allclose([b.get_height() for b in ax.patches[3:]], [0.10, 0.40, 0.50])
 
@@ -213,7 +213,7 @@ def phases():
             "customer_id": list("abcd"),
             "phase": pd.Categorical(
                 ["childhood", "adolescence", "adolescence", "old_age"],
-                categories=["childhood", "adolescence", "adulthood", "old_age"],
+                categories=["childhood", "adolescence", "adulthood", "old_age", "lost"],
                 ordered=True,
             ),
             "revenue_recent": [100.0, 300.0, 300.0, 300.0],
@@ -227,8 +227,8 @@ def test_lifecycle_bars_are_the_phase_shares_with_counts_and_trends(phases, lang
     summary = lifecycle_summary(phases)
     ax = plot_lifecycle(summary, lang=lang)
     heights = [round(b.get_height(), 9) for b in ax.patches]
-    # customers 1, 2, 0, 1 of 4; recent revenue 100, 600, 0, 300 of 1,000.
-    assert heights == [0.25, 0.5, 0.0, 0.25, 0.1, 0.6, 0.0, 0.3]
+    # customers 1, 2, 0, 1, 0 of 4; recent revenue 100, 600, 0, 300, 0 of 1,000.
+    assert heights == [0.25, 0.5, 0.0, 0.25, 0.0, 0.1, 0.6, 0.0, 0.3, 0.0]
     ticks = [t.get_text() for t in ax.get_xticklabels()]
     word = "clients" if lang == "fr" else "customers"
     # adolescence: 600 / 400 - 1 = +50 %; old age: 300 / 600 - 1 = -50 %.
@@ -258,26 +258,30 @@ def matrix_cells():
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
-def test_potential_matrix_colours_the_gap_high_potential_on_top(matrix_cells, lang):
+def test_potential_matrix_is_text_002s_layout_with_the_vivier_block(matrix_cells, lang):
     ax = plot_potential_matrix(matrix_cells, lang=lang)
     (image,) = [i for i in ax.get_images() if isinstance(i, AxesImage)]
-    # Rows high, medium, low potential; columns low, medium, high penetration.
-    # high: c7 (10 %, gap 6,300), c8 (10 %, 7,200), c9 (90 %, 900);
+    # Text 002's layout: rows low, medium, high potential (the highest last); columns high,
+    # medium, low penetration ("peu ou pas implantés" last).
+    # low: c1 (90 %, gap 100), c2 (5 %, 1,900), c3 (100 %, 0);
     # medium: c4 (50 %, 2,000), c5 (0 %, 5,000), c6 (16.7 %, 5,000);
-    # low: c1 (90 %, 100), c2 (5 %, 1,900), c3 (100 %, 0).
-    expected = [[13_500, 0, 900], [10_000, 2_000, 0], [1_900, 0, 100]]
+    # high: c7 (10 %, 6,300), c8 (10 %, 7,200), c9 (90 %, 900).
+    expected = [[100, 0, 1_900], [0, 2_000, 10_000], [900, 0, 13_500]]
     np.testing.assert_allclose(image.get_array(), expected)
     texts = _texts(ax)
-    assert texts[0].startswith(label("vivier", lang))
     word = "clients" if lang == "fr" else "customers"
-    assert f"2 {word}" in texts[0] and f"0 {word}" in texts[1]
+    assert f"2 {word}" in texts[0] and f"1 {word}" in texts[2]
+    # The vivier: the two last rows x the two last columns, framed, with its count:
+    # c4 (medium, medium) + c5, c6 (medium, low) + c7, c8 (high, low) = 5 customers.
     frames = [p for p in ax.patches if isinstance(p, Rectangle) and not p.get_fill()]
-    assert len(frames) == 1 and frames[0].get_xy() == pytest.approx((-0.48, -0.48))
+    assert len(frames) == 1 and frames[0].get_xy() == pytest.approx((0.52, 0.52))
+    assert frames[0].get_width() == pytest.approx(1.96)
+    assert texts[-1] == label("vivier_move_up", lang).format(n=5)
     assert [t.get_text() for t in ax.get_yticklabels()] == [
-        label(k, lang) for k in ("high", "medium", "low")
+        label(k, lang) for k in ("low", "medium", "high")
     ]
     assert [t.get_text() for t in ax.get_xticklabels()] == [
-        label(k, lang) for k in ("low", "medium", "high")
+        label(k, lang) for k in ("high", "medium", "low")
     ]
     assert ax.get_xlabel() == label("penetration_class", lang)
 

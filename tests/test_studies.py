@@ -348,8 +348,10 @@ def test_balance_study_follows_its_thresholds(sample_aggregates):
 def test_balance_study_on_the_edge_set_notes_the_missing_potential(edge):
     study = studies.balance_study(edge.agg)
     assert study.matrix is study.matrix_cells is study.vivier is None
-    assert _codes(study.notes) == ["missing_attribute"]
-    assert study.notes[0].details["column"] == "potential"
+    # The edge log has no margin: the lifecycle says it follows revenue only (text 001 reads
+    # margin and revenue); then the matrix's missing potential.
+    assert _codes(study.notes) == ["note_lifecycle_revenue_only", "missing_attribute"]
+    assert study.notes[1].details["column"] == "potential"
     # E1, E4, E5, E6 bought over the 4 months (E2's credit note cancels its invoice).
     assert sorted(study.buyers["customer_id"]) == ["E1", "E4", "E5", "E6"]
 

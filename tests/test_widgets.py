@@ -193,7 +193,9 @@ def test_balance_slider_changes_the_abc_classes(box, sample_aggregates):
         "view_pmg_mix",
         "view_concentration",
         "view_lifecycle",
+        "view_hit_parade",
         "view_potential_matrix",
+        "view_relationship",
     ]
     assert list(view.tables) == [
         "view_abc_mix",
@@ -201,7 +203,14 @@ def test_balance_slider_changes_the_abc_classes(box, sample_aggregates):
         "view_concentration",
         "view_dependent",
         "view_lifecycle",
+        "view_tiers",
+        "view_resource_check",
+        "view_hit_parade",
         "view_vivier",
+        "view_relationship",
+        "view_relationship_by_segment",
+        "view_relationship_by_sales_rep",
+        "view_weak_relationships",
     ]
     assert_frame_equal(view.tables["view_abc_mix"], class_summary(abc_classes(buyers), by="abc"))
     # The PMG slider starts at the quantiles: the notebook's default classes.
@@ -562,13 +571,14 @@ def test_explorers_run_on_the_edge_set_with_notes():
         "weight": ["missing_attribute", "missing_attribute"],
         "movements": ["history_too_short"],
         "costs": ["no_costs", "history_too_short"],
-        "balance": ["missing_attribute"],
+        "balance": ["note_lifecycle_revenue_only", "missing_attribute", "note_resource_check_ok"],
         "clv": ["history_too_short", "too_few_repeat_customers", "no_costs"],
         "alerts": ["missing_attribute", "no_alerts"],
     }
     assert "by" in built["weight"].controls and "sales_rep" not in built["alerts"].controls
     assert list(built["balance"].last_view.charts) == [
         "view_pareto", "view_abc_mix", "view_pmg_mix", "view_concentration", "view_lifecycle",
+        "view_hit_parade",
     ]  # fmt: skip
     assert built["clv"].last_view.charts == {}
     plt.close("all")

@@ -312,6 +312,23 @@ TABLES: dict[str, tuple[Field, ...]] = {
             "Relationship quality (0 to 1)",
             "Qualité de la relation (0 à 1)",
         ),
+        Field(
+            "headcount",
+            "amount",
+            False,
+            (
+                "headcount",
+                "effectif",
+                "effectifs",
+                "nombre de salariés",
+                "nb salariés",
+                "salariés",
+                "employees",
+                "number of employees",
+            ),  # fmt: skip
+            "Headcount of the customer (text 002's potential estimate)",
+            "Effectif du client (estimation du potentiel, texte 002)",
+        ),
     ),
     "costs": (
         Field(

@@ -41,6 +41,7 @@ _ATTRIBUTES = (
     "acquisition_channel",
     "potential",
     "relationship_quality",
+    "headcount",
 )
 
 

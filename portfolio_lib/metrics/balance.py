@@ -1,7 +1,8 @@
 """Balance of the portfolio: Pareto, ABC, PMG, concentration, lifecycle and potential matrix.
 
-The lifecycle lives in :mod:`portfolio_lib.metrics.lifecycle` (it reads the monthly table);
-its names are available here too.
+The lifecycle lives in :mod:`portfolio_lib.metrics.lifecycle` (it reads the monthly table)
+and the potential matrix in :mod:`portfolio_lib.metrics.potential`; their names are available
+here too. Each ABC and PMG class carries its recommended action (:data:`CLASS_ACTIONS`).
 
 Every function takes aggregated tables, never the transaction log:
 
@@ -42,9 +43,17 @@ from portfolio_lib.metrics.lifecycle import (
     lifecycle_summary,
     window_revenue,
 )
+from portfolio_lib.metrics.potential import (
+    LEVELS,
+    estimate_potential,
+    potential_matrix,
+    potential_matrix_summary,
+)
 
 __all__ = [
     "ABC_CLASSES",
+    "CLASS_ACTIONS",
+    "CLASS_ACTION_TEXTS",
     "LEVELS",
     "LIFECYCLE_ACTIONS",
     "PHASES",
@@ -56,6 +65,7 @@ __all__ = [
     "concentration",
     "customer_window_revenue",
     "dependence_alerts",
+    "estimate_potential",
     "lifecycle_phases",
     "lifecycle_summary",
     "lorenz_curve",
@@ -68,8 +78,41 @@ __all__ = [
 ]
 
 ABC_CLASSES = ("A", "B", "C")
-PMG_CLASSES = ("small", "medium", "large")
-LEVELS = ("low", "medium", "high")  # potential and penetration classes
+# PMG, text 000: "Petits, Moyens et Grands clients" (the middle key is not "medium", which
+# names the middle potential and penetration classes).
+PMG_CLASSES = ("small", "midsize", "large")
+
+# Recommended action per ABC and PMG class (key of CLASS_ACTION_TEXTS). Texts 000 and 003 name
+# the two ends: concentrate commercial action on the top (000: "concentrer les actions
+# commerciales sur cette cible"; 003: "une relation personnalisée gérée souvent directement par
+# l'entrepreneur"), delegate and automate for the smallest without disappointing them (003).
+# The middle class's action is the workbook's (the texts say nothing of it).
+CLASS_ACTIONS = {
+    "A": "action_class_top",
+    "B": "action_class_middle",
+    "C": "action_class_small",
+    "large": "action_class_top",
+    "midsize": "action_class_middle",
+    "small": "action_class_small",
+}
+CLASS_ACTION_TEXTS: dict[str, dict[str, str]] = {
+    "action_class_top": {
+        "fr": "Concentrer l'action commerciale : relation personnalisée, gérée souvent "
+        "directement par le dirigeant",
+        "en": "Concentrate commercial action: a personal relationship, often run directly by "
+        "the owner",
+    },
+    "action_class_middle": {
+        "fr": "Suivi régulier par les commerciaux ; repérer ceux qui peuvent grandir",
+        "en": "Regular follow-up by the sales reps; spot those who can grow",
+    },
+    "action_class_small": {
+        "fr": "Déléguer à des collaborateurs, procédures en partie automatisées, sans les "
+        "décevoir : leur potentiel n'est jamais connu",
+        "en": "Delegate to staff with partly automated procedures, without disappointing "
+        "them: their potential is never known",
+    },
+}
 
 # Pareto figure of `concentration`: share of customers making this share of revenue.
 _PARETO_TARGET = DEFAULTS["a_cut"]
@@ -89,9 +132,10 @@ register(
         "B": {"fr": "B", "en": "B"},
         "C": {"fr": "C", "en": "C"},
         "pmg": {"fr": "Classe PMG", "en": "Size class"},
-        "small": {"fr": "Petit", "en": "Small"},
-        "medium": {"fr": "Moyen", "en": "Medium"},
-        "large": {"fr": "Gros", "en": "Large"},
+        "small": {"fr": "Petits clients", "en": "Small customers"},
+        "midsize": {"fr": "Moyens clients", "en": "Medium customers"},
+        "large": {"fr": "Grands clients", "en": "Large customers"},
+        **CLASS_ACTION_TEXTS,
         # Concentration
         "n_customers": {"fr": "Clients acheteurs", "en": "Buying customers"},
         "hhi": {"fr": "Indice HHI", "en": "HHI"},
@@ -111,14 +155,6 @@ register(
             "fr": "Aucun client au-dessus du seuil de dépendance",
             "en": "No customer above the dependence threshold",
         },
-        # Potential matrix
-        "penetration": {"fr": "Taux de pénétration", "en": "Penetration"},
-        "potential_class": {"fr": "Classe de potentiel", "en": "Potential class"},
-        "penetration_class": {"fr": "Classe de pénétration", "en": "Penetration class"},
-        "vivier": {"fr": "Vivier à développer", "en": "Pool to develop"},
-        "gap": {"fr": "CA à conquérir", "en": "Revenue gap"},
-        "low": {"fr": "Faible", "en": "Low"},
-        "high": {"fr": "Élevé", "en": "High"},
     }
 )
 
@@ -353,9 +389,9 @@ def pmg_classes(
     thresholds: tuple[float, float] | None = None,
     quantiles: tuple[float, float] = DEFAULTS["pmg_quantiles"],
 ) -> pd.DataFrame:
-    """PMG (petits / moyens / gros) size classes: small, medium, large.
+    """PMG classes (text 000: Petits, Moyens et Grands clients): small, midsize, large.
 
-    small if value < medium_from, medium if medium_from <= value < large_from, large if
+    small if value < medium_from, midsize if medium_from <= value < large_from, large if
     value >= large_from. Customers with a value <= 0 are small.
 
     Parameters
@@ -373,7 +409,7 @@ def pmg_classes(
     -------
     pandas.DataFrame
         Every input customer once, in input order: ``customer_id``, ``value`` and ``pmg``
-        (ordered categorical small < medium < large). ``attrs["thresholds"]`` holds the
+        (ordered categorical small < midsize < large). ``attrs["thresholds"]`` holds the
         ``(medium_from, large_from)`` used.
 
     Examples
@@ -381,7 +417,7 @@ def pmg_classes(
     >>> frame = pd.DataFrame({"customer_id": list("abcde"),
     ...                       "revenue": [500.0, 80.0, 2_000.0, 0.0, 1_000.0]})
     >>> pmg_classes(frame, thresholds=(100, 1_000))["pmg"].tolist()
-    ['medium', 'small', 'large', 'small', 'large']
+    ['midsize', 'small', 'large', 'small', 'large']
     """
     ids = customer_ids(customers, "PMG")
     values = numbers(customers, value, "PMG")
@@ -429,7 +465,8 @@ def class_summary(
     pandas.DataFrame
         Indexed by class (every category, empty ones with zeros): ``customers``,
         ``customer_share``, ``value`` (sum) and ``{value}_share`` (of the net total, so the
-        shares add up to 1).
+        shares add up to 1); for ABC and PMG classes ``action``, the key of the class's
+        recommended action (:data:`CLASS_ACTIONS`).
 
     Examples
     --------
@@ -445,6 +482,8 @@ def class_summary(
     n, total = len(values), values.sum()
     out.insert(1, "customer_share", out["customers"] / n if n else np.nan)
     out[f"{value}_share"] = out[value] / total if total != 0 else np.nan
+    if len(out) and all(key in CLASS_ACTIONS for key in out.index):
+        out["action"] = [CLASS_ACTIONS[key] for key in out.index]
     return out
 
 
@@ -555,137 +594,4 @@ def dependence_alerts(
         out[name] = column_of(customers, name, "dependence alert").take(above).array
     out[value] = values[above]
     out["share"] = share[above]
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# Potential matrix
-
-
-def potential_matrix(
-    customers: pd.DataFrame,
-    *,
-    revenue: str = "revenue",
-    potential: str = "potential",
-    potential_quantiles: tuple[float, float] = DEFAULTS["potential_quantiles"],
-    penetration_cuts: tuple[float, float] = DEFAULTS["penetration_cuts"],
-) -> pd.DataFrame:
-    """Potential x penetration matrix: where the revenue to win is.
-
-    For every customer with a positive ``potential`` (yearly revenue potential; prospects with
-    no revenue included, their penetration is 0):
-
-    - ``penetration`` = max(revenue, 0) / potential (may exceed 1 when the potential is
-      underestimated);
-    - ``potential_class``: low if potential < q1, medium if q1 <= potential < q2, high if
-      potential >= q2, with q1, q2 the ``potential_quantiles`` of the potentials (numpy's
-      linear interpolation);
-    - ``penetration_class``: low if penetration < cut1, medium if cut1 <= penetration < cut2,
-      high otherwise;
-    - ``vivier``: high potential and low penetration, the pool to develop first;
-    - ``gap`` = max(potential - revenue, 0), the revenue left to win.
-
-    Compare yearly quantities: pass the revenue of the last 12 months (``window_totals``).
-
-    Parameters
-    ----------
-    customers : pandas.DataFrame
-        One row per customer: ``customer_id`` (column or index), ``revenue``, ``potential``;
-        ``name`` and ``sales_rep`` are kept when present.
-    revenue, potential : str
-        Column names.
-    potential_quantiles : (float, float), default (1/3, 2/3)
-    penetration_cuts : (float, float), default (0.25, 0.60)
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``customer_id``, [``name``, ``sales_rep``], ``revenue``, ``potential``,
-        ``penetration``, ``potential_class``, ``penetration_class`` (ordered categoricals low <
-        medium < high), ``vivier`` (bool), ``gap``; in input order.
-
-    Raises
-    ------
-    PortfolioDataError
-        ``missing_attribute`` when the potential column is missing.
-
-    Examples
-    --------
-    >>> frame = pd.DataFrame({"customer_id": list("abc"), "revenue": [9_000.0, 1_000.0, 0.0],
-    ...                       "potential": [10_000.0, 20_000.0, 90_000.0]})
-    >>> potential_matrix(frame)[["penetration", "potential_class", "vivier"]].to_numpy().tolist()
-    [[0.9, 'low', False], [0.05, 'medium', False], [0.0, 'high', True]]
-    """
-    for name, pair in (
-        ("potential_quantiles", potential_quantiles),
-        ("penetration_cuts", penetration_cuts),
-    ):
-        if len(pair) != 2 or not 0 <= pair[0] <= pair[1]:
-            raise ValueError(f"{name} must be two increasing values >= 0, got {pair!r}")
-    _check_fraction("potential_quantiles[1]", potential_quantiles[1])
-    pot = column_of(customers, potential, "potential matrix")
-    if not pd.api.types.is_numeric_dtype(pot):
-        raise ValueError(
-            f"potential matrix: column {potential!r} must hold numbers; convert it first."
-        )
-    pot = pot.to_numpy(dtype=float, na_value=np.nan)
-    keep = np.flatnonzero(pot > 0)
-    pot = pot[keep]
-    rev = numbers(customers, revenue, "potential matrix")[keep]
-    penetration = np.clip(rev, 0, None) / pot
-    cuts = np.quantile(pot, potential_quantiles) if keep.size else [np.inf, np.inf]
-    ids = customer_ids(customers, "potential matrix")
-    columns: dict[str, object] = {"customer_id": ids.take(keep).array}
-    for column in ("name", "sales_rep"):
-        if column in customers.columns:
-            columns[column] = column_of(customers, column, "potential matrix").take(keep).array
-    # revenue and potential may share a name: the later column wins, as with assignments.
-    columns[revenue] = rev
-    columns[potential] = pot
-    columns["penetration"] = penetration
-    columns["potential_class"] = _levels(pot, cuts, LEVELS)
-    columns["penetration_class"] = _levels(penetration, penetration_cuts, LEVELS)
-    columns["vivier"] = (columns["potential_class"] == "high") & (
-        columns["penetration_class"] == "low"
-    )
-    columns["gap"] = np.clip(pot - rev, 0, None)
-    return pd.DataFrame(columns, copy=False)  # new arrays
-
-
-def potential_matrix_summary(
-    matrix: pd.DataFrame, *, revenue: str = "revenue", potential: str = "potential"
-) -> pd.DataFrame:
-    """3 x 3 pivot of the potential matrix: customers, revenue, potential and gap per cell.
-
-    Parameters
-    ----------
-    matrix : pandas.DataFrame
-        Output of :func:`potential_matrix`.
-    revenue, potential : str
-        Column names used there.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Index ``potential_class`` (low, medium, high), columns a MultiIndex (measure,
-        ``penetration_class``) with measures ``customers``, ``revenue``, ``potential``,
-        ``gap``; empty cells hold 0. The (high, low) cell is the *vivier*.
-    """
-    full = pd.MultiIndex.from_product(
-        [pd.CategoricalIndex(LEVELS, categories=LEVELS, ordered=True)] * 2,
-        names=["potential_class", "penetration_class"],
-    )
-    grouped = matrix.groupby(["potential_class", "penetration_class"], observed=False)
-    cells = pd.DataFrame(
-        {
-            "customers": grouped.size(),
-            revenue: grouped[revenue].sum(),
-            potential: grouped[potential].sum(),
-            "gap": grouped["gap"].sum(),
-        }
-    )
-    cells = cells.reindex(full, fill_value=0)
-    cells["customers"] = cells["customers"].astype(np.int64)
-    out = cells.unstack("penetration_class")
-    out.columns.names = [None, "penetration_class"]
     return out

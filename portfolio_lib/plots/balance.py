@@ -1,10 +1,11 @@
-"""Charts of the balance of the portfolio: Pareto/ABC, class mixes, concentration, lifecycle
-and the potential x penetration matrix.
+"""Charts of the balance of the portfolio: Pareto/ABC, class mixes, concentration, lifecycle,
+the potential x penetration matrix, the hit-parade tiers and the relationship quality.
 
 Each function takes the table made by the matching function of :mod:`portfolio_lib.metrics.balance`
 (``abc_classes``, ``class_summary``, ``concentration``, ``lifecycle_summary``,
-``potential_matrix_summary``), draws on ``ax`` (a new figure when missing) and returns it;
-labels follow ``lang``.
+``potential_matrix_summary``), :mod:`~portfolio_lib.metrics.hitparade` (``tier_summary``) or
+:mod:`~portfolio_lib.metrics.relationship` (``relationship_bands``), draws on ``ax`` (a new
+figure when missing) and returns it; labels follow ``lang``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from portfolio_lib import i18n
 from portfolio_lib.config import DEFAULTS
 from portfolio_lib.i18n import label
 from portfolio_lib.metrics.balance import ABC_CLASSES, LEVELS
+from portfolio_lib.metrics.potential import VIVIER_PENETRATION, VIVIER_POTENTIAL
 from portfolio_lib.plots.common import (
     COLORS,
     currency_axis,
@@ -35,9 +37,11 @@ from portfolio_lib.plots.common import (
 __all__ = [
     "plot_class_mix",
     "plot_concentration",
+    "plot_hit_parade",
     "plot_lifecycle",
     "plot_pareto_curve",
     "plot_potential_matrix",
+    "plot_relationship",
 ]
 
 # Above this many customers the Pareto curve is drawn through evenly spaced points (plus the
@@ -85,8 +89,22 @@ i18n.register(
         },
         "trend_short": {"fr": "CA {trend}", "en": "revenue {trend}"},
         "potential_matrix_title": {
-            "fr": "Potentiel × pénétration : où est le CA à conquérir",
-            "en": "Potential × penetration: where the revenue to win is",
+            "fr": "Potentiel × pénétration : le vivier, zone de fragilité (texte 002)",
+            "en": "Potential × penetration: the vivier, zone of fragility (text 002)",
+        },
+        "vivier_move_up": {
+            "fr": "Vivier : {n} clients, les faire monter dans la matrice",
+            "en": "Vivier: {n} customers, move them up the matrix",
+        },
+        "hit_parade_title": {
+            "fr": "Hit-parade : {tiers} tranches de CA homogènes, ressources par tranche (texte 003)",
+            "en": "Hit-parade: {tiers} homogeneous revenue tiers, resources per tier (text 003)",
+        },
+        "tier_short": {"fr": "Tranche {tier}", "en": "Tier {tier}"},
+        "per_customer_short": {"fr": "{value} {unit} / client", "en": "{value} {unit} / customer"},
+        "relationship_title": {
+            "fr": "Qualité de la relation : clients, CA et potentiel (texte 000)",
+            "en": "Relationship quality: customers, revenue and potential (text 000)",
         },
         "gap_short": {"fr": "{gap} à conquérir", "en": "{gap} to win"},
     }
@@ -420,10 +438,11 @@ def plot_lifecycle(data: pd.DataFrame, *, lang: str = "fr", ax: Axes | None = No
 def plot_potential_matrix(data: pd.DataFrame, *, lang: str = "fr", ax: Axes | None = None) -> Axes:
     """3 x 3 heatmap of the revenue left to win, potential (rows) x penetration (columns).
 
-    High potential is the top row and low penetration the left column, so the *vivier* (high
-    potential, low penetration: the customers to develop first) is the top-left cell, framed.
-    Each cell shows its customers and its revenue gap (potential - revenue); the colour is the
-    gap.
+    Laid out as course text 002's matrix: potential classes as rows, the highest last (at the
+    bottom), penetration classes as columns from the highest to the lowest ("peu ou pas
+    implantés" last). The *vivier*, the block at the intersection of the two last rows and the
+    two last columns (zone of fragility: move them up the matrix), is framed bottom right. Each
+    cell shows its customers and its revenue gap (potential - revenue); the colour is the gap.
 
     Parameters
     ----------
@@ -437,35 +456,145 @@ def plot_potential_matrix(data: pd.DataFrame, *, lang: str = "fr", ax: Axes | No
     matplotlib.axes.Axes
     """
     ax = get_ax(ax, figsize=(8, 5.5))
-    rows = list(LEVELS)[::-1]  # high potential on top
-    columns = list(LEVELS)
+    rows = list(LEVELS)  # the highest potential in the last row
+    columns = list(LEVELS)[::-1]  # the lowest penetration in the last column
     gap = data["gap"].reindex(index=rows, columns=columns).to_numpy(dtype=float, na_value=0.0)
     counts = data["customers"].reindex(index=rows, columns=columns).fillna(0).to_numpy(dtype=int)
     image = ax.imshow(gap, cmap="Blues", vmin=0, vmax=max(float(gap.max()), 1.0), aspect="auto")
     colorbar = ax.figure.colorbar(image, ax=ax, label=label("gap", lang))
     currency_axis(colorbar.ax, lang=lang)
     threshold = 0.55 * max(float(gap.max()), 1.0)
-    for i, potential in enumerate(rows):
-        for j, penetration in enumerate(columns):
+    in_block = np.outer(np.isin(rows, VIVIER_POTENTIAL), np.isin(columns, VIVIER_PENETRATION))
+    for i in range(len(rows)):
+        for j in range(len(columns)):
             lines = [
                 label("n_customers_short", lang).format(n=i18n.format_number(counts[i, j], lang)),
                 label("gap_short", lang).format(
                     gap=i18n.format_currency(gap[i, j], lang, compact=True)
                 ),
             ]
-            vivier = potential == "high" and penetration == "low"
-            if vivier:
-                lines.insert(0, label("vivier", lang))
             ax.text(j, i, "\n".join(lines), ha="center", va="center", fontsize=10,
-                    fontweight="bold" if vivier else "normal",
+                    fontweight="bold" if in_block[i, j] else "normal",
                     color="white" if gap[i, j] > threshold else COLORS["ink"])  # fmt: skip
-            if vivier:
-                ax.add_patch(Rectangle((j - 0.48, i - 0.48), 0.96, 0.96, fill=False,
-                                       edgecolor=COLORS["alert"], linewidth=3))  # fmt: skip
+    block_rows, block_columns = (
+        np.flatnonzero(in_block.any(axis=1)),
+        np.flatnonzero(in_block.any(axis=0)),
+    )
+    if block_rows.size and block_columns.size:
+        top, left = block_rows.min() - 0.48, block_columns.min() - 0.48
+        height = block_rows.max() - block_rows.min() + 0.96
+        width = block_columns.max() - block_columns.min() + 0.96
+        ax.add_patch(Rectangle((left, top), width, height, fill=False, edgecolor=COLORS["alert"],
+                               linewidth=3))  # fmt: skip
+        text = label("vivier_move_up", lang).format(
+            n=i18n.format_number(int(counts[in_block].sum()), lang)
+        )
+        ax.text(left + width / 2, top - 0.04, text, ha="center", va="bottom",
+                color=COLORS["alert"], fontweight="bold", fontsize=10)  # fmt: skip
     ax.set_xticks(range(3), [label(c, lang) for c in columns])
     ax.set_yticks(range(3), [label(r, lang) for r in rows])
     ax.set_xlabel(label("penetration_class", lang))
     ax.set_ylabel(label("potential_class", lang))
     ax.grid(False)
     ax.set_title(label("potential_matrix_title", lang))
+    return ax
+
+
+# --------------------------------------------------------------------------------------------
+# Hit-parade tiers and relationship quality
+
+
+def _three_bars(
+    ax: Axes, names: Sequence[str], data: pd.DataFrame, third: tuple[str, str], lang: str
+) -> Axes:
+    """Share of customers, of revenue and ``third`` (column, colour key; when ``data`` has
+    it) of each category, side by side, labelled in %."""
+    columns = [("customer_share", "customer_share"), ("revenue_share", "revenue"), third]
+    series = [
+        (column, data[column].to_numpy(dtype=float, na_value=0.0), color)
+        for column, color in columns
+        if column in data.columns
+    ]
+    positions = np.arange(len(names))
+    width = 0.27
+    for k, (key, values, color) in enumerate(series):
+        bars = ax.bar(positions + (k - 1) * width, values, width, color=COLORS[color],
+                      label=label(key, lang))  # fmt: skip
+        ax.bar_label(bars, labels=[i18n.format_percent(v, lang, decimals=0) for v in values],
+                     padding=2, fontsize=8)  # fmt: skip
+    top = max(float(np.nanmax(np.r_[[v for _, v, _ in series]].ravel())), 0.05)
+    ax.set_xticks(positions, names)
+    ax.set_ylim(0, top * 1.15)
+    percent_axis(ax, lang=lang)
+    ax.grid(axis="x", visible=False)
+    ax.legend(loc="best", frameon=False)
+    return ax
+
+
+def plot_hit_parade(
+    data: pd.DataFrame, *, unit: str = "visits", lang: str = "fr", ax: Axes | None = None
+) -> Axes:
+    """Share of customers, of revenue and of resources of each hit-parade tier.
+
+    Under each tier: its customers and the resources per customer (in ``unit``), the figure
+    text 003 asks to look at: equal resources per tier give the biggest customers much more
+    each.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        :func:`portfolio_lib.metrics.hitparade.tier_summary` with resources.
+    unit : {'visits', 'hours', 'budget'}
+    lang : {'fr', 'en'}
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = get_ax(ax)
+    if len(data) == 0 or data["customers"].sum() == 0:
+        return no_data(ax, lang=lang)
+    names = []
+    for tier, row in data.iterrows():
+        name = label("tier_short", lang).format(tier=tier) + "\n"
+        name += label("n_customers_short", lang).format(
+            n=i18n.format_number(row["customers"], lang)
+        )
+        if "resources_per_customer" in data.columns and pd.notna(row["resources_per_customer"]):
+            value = row["resources_per_customer"]
+            name += "\n" + label("per_customer_short", lang).format(
+                value=i18n.format_number(value, lang, decimals=0 if value >= 10 else 1),
+                unit=label(unit, lang),
+            )
+        names.append(name)
+    _three_bars(ax, names, data, ("resource_share", "margin"), lang)
+    ax.set_title(label("hit_parade_title", lang).format(tiers=len(data)))
+    return ax
+
+
+def plot_relationship(data: pd.DataFrame, *, lang: str = "fr", ax: Axes | None = None) -> Axes:
+    """Share of customers, of revenue and of potential of each band of relationship quality.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        :func:`portfolio_lib.metrics.relationship.relationship_bands`.
+    lang : {'fr', 'en'}
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = get_ax(ax)
+    if len(data) == 0 or data["customers"].sum() == 0:
+        return no_data(ax, lang=lang)
+    names = [
+        f"{band}\n" + label("n_customers_short", lang).format(n=i18n.format_number(n, lang))
+        for band, n in zip(data.index, data["customers"], strict=True)
+    ]
+    _three_bars(ax, names, data, ("potential_share", "potential"), lang)
+    ax.set_xlabel(label("quality_band", lang))
+    ax.set_title(label("relationship_title", lang))
     return ax

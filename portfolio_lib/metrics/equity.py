@@ -39,7 +39,7 @@ register(
         "profit": {"fr": "Résultat (après charges fixes)", "en": "Profit (after fixed charges)"},
         "large_customers": {"fr": "Gros clients (les premiers)", "en": "Large customers (the top)"},
         "large_value": {"fr": "Valeur des gros clients", "en": "Value of the large customers"},
-        "small_customers": {"fr": "Petits clients", "en": "Small customers"},
+        "small_customers": {"fr": "Petits clients (80/20)", "en": "Small customers (80/20)"},
         "small_value": {"fr": "Valeur des petits clients", "en": "Value of the small customers"},
         "small_share_of_value": {
             "fr": "Part des petits clients dans la valeur",

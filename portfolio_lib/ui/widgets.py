@@ -80,6 +80,7 @@ from portfolio_lib.studies import (
 )
 from portfolio_lib.studies.rfm import rfm_weighted
 from portfolio_lib.ui.controls import (
+    STYLE,
     amount_box,
     euro_range,
     float_slider,
@@ -651,7 +652,6 @@ def balance_explorer(
             value=DEFAULTS["hitparade_allocation"],
             description=i18n.label("control_allocation", lang),
             style=STYLE,
-            layout=w.Layout(width="520px"),
         ),
         "services": w.Text(
             value="",
@@ -659,7 +659,6 @@ def balance_explorer(
             description=i18n.label("control_services", lang),
             continuous_update=False,
             style=STYLE,
-            layout=w.Layout(width="520px"),
         ),
     }
     if np.isfinite(large_from):  # no buyer: no € scale, the quantile rule (an empty class)

@@ -11,6 +11,7 @@ The time of one change per explorer is printed (``-s``), not asserted: speed tar
 from __future__ import annotations
 
 import base64
+import html
 import io
 import re
 import sys
@@ -613,3 +614,21 @@ def test_with_filters_rebuilds_the_explorer_on_the_subset(sample_aggregates):
         studies.balance_study(agg, a_cut=0.7, b_cut=0.9).abc_mix,
     )
     plt.close("all")
+
+
+def test_explorers_show_the_studys_key_findings_first(sample_aggregates):
+    # The key findings above the charts are studies.findings' sentences, in the page's
+    # language, HTML-escaped (the customer's apostrophe-free name, the French number format).
+    from portfolio_lib.studies import balance_study
+    from portfolio_lib.studies.findings import findings
+
+    for lang in ("fr", "en"):
+        box = widgets.balance_explorer(sample_aggregates, lang=lang).children[1].value
+        expected = findings(balance_study(sample_aggregates), lang=lang)
+        assert expected, "the sample has a dependent customer"
+        for finding in expected:
+            assert html.escape(finding.text) in box
+    assert (
+        "SARL Masson Bâtiment, pèse 18,2 %"
+        in widgets.balance_explorer(sample_aggregates, lang="fr").children[1].value
+    )

@@ -78,6 +78,7 @@ from portfolio_lib.studies import (
     rfm_study,
     weight_study,
 )
+from portfolio_lib.studies.findings import findings as study_findings
 from portfolio_lib.studies.rfm import rfm_weighted
 from portfolio_lib.ui.controls import (
     STYLE,
@@ -215,15 +216,14 @@ i18n.register(
 )
 
 
-def _findings(study: object, lang: str) -> list[object]:
-    """What the study offers as key findings: its ``findings`` attribute, or ``findings(lang=)``
-    when it is a method; none when the study has no findings yet."""
-    findings = getattr(study, "findings", None)
-    if callable(findings):
-        findings = findings(lang=lang)
-    if findings is None:
+def _findings(study: object, lang: str) -> list[str]:
+    """The study's key findings (:func:`portfolio_lib.studies.findings.findings`), most
+    important first; none for a study that has no findings function (its TypeError)."""
+    try:
+        found = study_findings(study, lang=lang)
+    except TypeError:
         return []
-    return [findings] if isinstance(findings, str) else list(findings)
+    return [finding.text for finding in found]
 
 
 def _view(study: object, lang: str, charts: dict, tables: dict, **options: Any) -> View:

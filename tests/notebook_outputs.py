@@ -27,3 +27,19 @@ def outputs(notebook, mimetype: str) -> list:
         for o in c.get("outputs", [])
         if mimetype in o.get("data", {})
     ]
+
+
+def recorded_figures(notebook) -> dict:
+    """The key figures a notebook recorded (``present.record``), without its key findings.
+
+    The findings (sentences and the figures they quote) are checked against the library in
+    ``test_findings.py``; here only that the notebook recorded them, well formed (none when
+    nothing stands out, e.g. no alert on the edge set).
+    """
+    from portfolio_lib.ui.present import read_records
+
+    records = read_records(notebook)
+    findings = records.pop("findings")
+    assert isinstance(findings, list) and all(set(f) == {"study", "key", "text", "importance", "figures"}
+                            for f in findings)  # fmt: skip
+    return records

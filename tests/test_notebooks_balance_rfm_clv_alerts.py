@@ -13,7 +13,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from notebook_outputs import errors, outputs
+from notebook_outputs import errors, outputs, recorded_figures
 
 from portfolio_lib.config import SAMPLE_DIR
 from portfolio_lib.engine.prepare import prepare
@@ -49,7 +49,6 @@ from portfolio_lib.models import (
     ltv_to_cac,
     predictive_clv,
 )
-from portfolio_lib.ui.present import read_records
 
 pytestmark = pytest.mark.notebooks
 
@@ -71,7 +70,7 @@ def _notes(notebook) -> list[str]:
 def _run(executed_notebook, name, dataset="sample", **parameters):
     notebook = executed_notebook(name, dataset, **parameters)
     assert errors(notebook) == []
-    return read_records(notebook)
+    return recorded_figures(notebook)
 
 
 def _approx_dict(values, rel=1e-9):
@@ -181,7 +180,7 @@ def test_04_balance_pmg_classes_follow_thresholds_in_euros(executed_notebook, sa
 
 def test_04_balance_on_the_edge_set_says_the_matrix_needs_a_potential(executed_notebook):
     notebook = executed_notebook("04_balance", "edge")
-    records = read_records(notebook)
+    records = recorded_figures(notebook)
     assert records["vivier_customers"] is None and records["vivier_gap"] is None
     assert any("'potential'" in note for note in _notes(notebook))
     # Net revenue: E1 1,200 + 950.50 - 150.50 + 1,100 + 1,300 = 4,400; E4 25,000; E5 950;
@@ -348,7 +347,7 @@ def test_06_clv_shows_the_customers_left_out_of_the_spend_model_as_a_note(execut
 def test_06_clv_on_the_edge_set_explains_what_is_unavailable(executed_notebook):
     notebook = executed_notebook("06_clv", "edge")
     assert errors(notebook) == []
-    records = read_records(notebook)
+    records = recorded_figures(notebook)
     for key in ("annual_churn", "simple_clv", "retention_clv", "bgnbd", "predictive_clv_total",
                 "ltv_to_cac"):  # fmt: skip
         assert records[key] is None, key
@@ -453,7 +452,7 @@ def test_07_alerts_excel_has_a_sheet_per_rep_and_keeps_names_as_text(
 
 def test_07_alerts_on_the_edge_set_has_no_alert(executed_notebook):
     notebook = executed_notebook("07_alerts", "edge")
-    records = read_records(notebook)
+    records = recorded_figures(notebook)
     # Four months: no previous window, so no drop; no buyer with two repeat purchases is
     # overdue (E1 buys every ~30 days and last bought 29 days before as_of).
     assert records["alerted_customers"] == 0 and records["revenue_at_risk"] == 0

@@ -12,14 +12,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from notebook_outputs import REP, SAMPLE, errors, outputs
+from notebook_outputs import REP, SAMPLE, errors, outputs, recorded_figures
 
 from portfolio_lib.engine.prepare import prepare
 from portfolio_lib.engine.tables import window_totals
 from portfolio_lib.metrics.alerts import alerts_by_rep, customer_alerts
 from portfolio_lib.metrics.balance import concentration, dependence_alerts
 from portfolio_lib.metrics.weight import headline_kpis, weight_over_time
-from portfolio_lib.ui.present import read_records
 
 pytestmark = pytest.mark.notebooks
 
@@ -32,7 +31,7 @@ def _notes(notebook) -> str:
 def _run(executed_notebook, dataset="sample", **parameters):
     notebook = executed_notebook("00_overview", dataset, **parameters)
     assert errors(notebook) == []
-    return notebook, read_records(notebook)
+    return notebook, recorded_figures(notebook)
 
 
 def _approx_dict(values, rel=1e-12):

@@ -629,6 +629,6 @@ def test_explorers_show_the_studys_key_findings_first(sample_aggregates):
         for finding in expected:
             assert html.escape(finding.text) in box
     assert (
-        "SARL Masson Bâtiment, pèse 18,2 %"
+        "SARL Masson Bâtiment, pèse 18,2\u00a0%"
         in widgets.balance_explorer(sample_aggregates, lang="fr").children[1].value
     )

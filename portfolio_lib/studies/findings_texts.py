@@ -223,15 +223,18 @@ TEXTS = {
         "{trend}: develop them (range bought, share of wallet).",
     },
     "finding_balance_vivier_rep": {
-        "fr": "{customers} comptes à fort potentiel et faible pénétration représentent {gap} à "
-        "conquérir ; {rep_customers} sont suivis par {rep}.",
-        "en": "{customers} accounts with high potential and low penetration hold {gap} to win; "
-        "{rep_customers} of them are {rep}'s.",
+        "fr": "Vivier : {customers} comptes à potentiel élevé et pénétration faible ou nulle, "
+        "zone de fragilité à faire monter dans la matrice ; {gap} à conquérir ; "
+        "{rep_customers} sont suivis par {rep}.",
+        "en": "Vivier: {customers} accounts with high potential and little or no penetration, "
+        "a zone of fragility to move up the matrix; {gap} to win; {rep_customers} of them "
+        "are {rep}'s.",
     },
     "finding_balance_vivier": {
-        "fr": "{customers} comptes à fort potentiel et faible pénétration représentent {gap} à "
-        "conquérir.",
-        "en": "{customers} accounts with high potential and low penetration hold {gap} to win.",
+        "fr": "Vivier : {customers} comptes à potentiel élevé et pénétration faible ou nulle, "
+        "zone de fragilité à faire monter dans la matrice ; {gap} à conquérir.",
+        "en": "Vivier: {customers} accounts with high potential and little or no penetration, "
+        "a zone of fragility to move up the matrix; {gap} to win.",
     },
     # ---------------------------------------------------------------- rfm (05)
     "finding_rfm_champions": {

@@ -404,3 +404,23 @@ def test_rfm_weighted_is_the_study_with_those_weights(sample_aggregates):
     assert_frame_equal(quick.customer_segments, direct.customer_segments)
     assert_frame_equal(quick.classes, direct.classes)
     assert quick.weights == direct.weights == (2.0, 0.5, 3.0)
+
+
+def test_rep_document_and_equity_carry_the_hit_parade_tiers(sample_aggregates):
+    # Without tiers given, the rep document's tier and the equity by tier are hit_parade's
+    # tiers of the active customers (course text 003): tier 1 holds the largest customers.
+    from portfolio_lib.metrics.hitparade import hit_parade
+    from portfolio_lib.studies import customer_totals
+    from portfolio_lib.studies.portfolio import rep_portfolio_study
+    from portfolio_lib.studies.value import value_study
+
+    totals = customer_totals(sample_aggregates)
+    buyers = totals.loc[totals["revenue"] > 0, ["customer_id", "revenue"]]
+    expected = hit_parade(buyers).set_index("customer_id")["tier"]
+    table = rep_portfolio_study(sample_aggregates).table.set_index("customer_id")
+    assert table["tier"].notna().all()
+    assert (table["tier"] == expected.reindex(table.index)).all()
+    biggest = table["revenue"].idxmax()
+    assert table.loc[biggest, "tier"] == 1
+    equity = value_study(sample_aggregates).equity_by["tier"]
+    assert len(equity) == expected.nunique()

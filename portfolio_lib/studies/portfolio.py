@@ -22,6 +22,7 @@ from portfolio_lib import i18n
 from portfolio_lib.config import DEFAULTS
 from portfolio_lib.engine.aggregate import Aggregates
 from portfolio_lib.metrics.balance import abc_classes, pmg_classes
+from portfolio_lib.metrics.hitparade import hit_parade
 from portfolio_lib.metrics.lifecycle import lifecycle_phases
 from portfolio_lib.metrics.rfm import rfm_classes, rfm_scores, rfm_segments, rfm_table
 from portfolio_lib.studies.base import Note, StudyNote, StudyResult, customer_totals
@@ -185,7 +186,8 @@ def rep_portfolio_study(
         'revenue', 'margin', 'orders', 'quantity' (when the customer table has one) or
         'family_revenue' (with ``family``).
     tiers : pandas.DataFrame, optional
-        ``customer_id`` and ``tier`` (the hit-parade tiers, 1 = biggest), shown per customer.
+        ``customer_id`` and ``tier`` (the hit-parade tiers, 1 = biggest), shown per customer;
+        by default :func:`portfolio_lib.metrics.hitparade.hit_parade` of the active customers.
     transactions : pandas.DataFrame, optional
         The canonical log, for ``family``.
     family : str, optional
@@ -224,8 +226,9 @@ def rep_portfolio_study(
     table["pmg"] = pmg["pmg"].to_numpy()
     phases = lifecycle_phases(agg.monthly, agg.customers, months=agg.months)
     table = table.merge(phases[["customer_id", "phase", "action"]], on="customer_id", how="left")
-    if tiers is not None:
-        table = table.merge(tiers[["customer_id", "tier"]], on="customer_id", how="left")
+    if tiers is None:  # the hit-parade's tiers of these customers (text 003)
+        tiers = hit_parade(table[["customer_id", "revenue"]])
+    table = table.merge(tiers[["customer_id", "tier"]], on="customer_id", how="left")
     rfm = rfm_classes(rfm_scores(rfm_table(agg.customers, as_of=agg.as_of)), weights=rfm_weights)
     rfm = rfm_segments(rfm)
     table = table.merge(

@@ -28,6 +28,7 @@ from portfolio_lib.metrics.equity import (
     customer_clv,
     customer_equity,
 )
+from portfolio_lib.metrics.hitparade import hit_parade
 from portfolio_lib.metrics.profile import first_year_behaviour, top_flags, trait_frame, trait_lift
 from portfolio_lib.studies.base import (
     Note,
@@ -160,7 +161,8 @@ def value_study(
         :func:`portfolio_lib.models.predictive_clv` of ``agg.customers`` (same rows); without
         it the equity uses the simple formula.
     tiers : pandas.DataFrame, optional
-        ``customer_id`` and ``tier`` (the hit-parade tiers): the equity by tier.
+        ``customer_id`` and ``tier`` (the hit-parade tiers): the equity by tier; by default
+        :func:`portfolio_lib.metrics.hitparade.hit_parade` of the active customers.
     fixed_charges : float, default 0
         Yearly fixed charges (€) for the break-even.
     small_customers_share : float, default 0.80
@@ -203,6 +205,13 @@ def value_study(
         "totals",
         lambda _: customer_totals(agg, window=activity_window) if totals is None else totals,
     )
+    if tiers is None:  # the hit-parade's tiers of the active customers (text 003)
+        tiers = once(
+            "tiers",
+            lambda _: hit_parade(
+                customers.loc[customers["revenue"] > 0, ["customer_id", "revenue"]]
+            ),
+        )
     value, buyers, ranked = once("ranked", lambda found: _ranked(agg, customers, tiers, found))
     summary = break_even(
         ranked, fixed_charges=fixed_charges, value=value,

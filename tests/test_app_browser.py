@@ -150,7 +150,7 @@ def test_app_loads_on_the_sample_without_showing_code(page):
     overview.locator(".widget-output img").first.wait_for()
     content = page.content()
     assert "build_app(" not in content and "import portfolio_lib" not in content
-    assert page.get_by_role("tab").count() == 8
+    assert page.get_by_role("tab").count() == 10
 
 
 def test_language_switch(page):
@@ -350,10 +350,12 @@ _LEAVES = """() => {
 _TABS = {
     "fr": [("Vue d'ensemble", "overview"), ("Poids", "weight"), ("Mouvements", "movements"),
            ("CAC / CRC", "costs"), ("Équilibre", "balance"), ("RFM", "rfm"),
-           ("Valeur client", "clv"), ("Alertes", "alerts")],
+           ("Valeur client", "clv"), ("Alertes", "alerts"),
+           ("Valeur du portefeuille", "value"), ("Portefeuilles commerciaux", "portfolio")],
     "en": [("Overview", "overview"), ("Weight", "weight"), ("Movements", "movements"),
            ("CAC / CRC", "costs"), ("Balance", "balance"), ("RFM", "rfm"),
-           ("Customer value", "clv"), ("Alerts", "alerts")],
+           ("Customer value", "clv"), ("Alerts", "alerts"),
+           ("Portfolio value", "value"), ("Rep portfolios", "portfolio")],
 }  # fmt: skip
 
 
@@ -400,19 +402,34 @@ def test_no_control_overlaps_another_at_1280x720(browser, server, lang, tmp_path
 
 
 def test_tables_say_ten_of_n_and_show_every_row(page):
+    # The vivier of course text 002 (the 2x2 block): 1,184 customers on the sample.
     tab = _open_tab(page, "Équilibre", "balance")
-    vivier = tab.locator(".portfolio-table", has_text="Vivier à développer")
+    vivier = tab.locator(".portfolio-table", has_text="Vivier : zone de fragilité")
     vivier.locator(".portfolio-row-count").wait_for()
-    assert vivier.locator(".portfolio-row-count").inner_text() == "(10 sur 438)"
+    assert vivier.locator(".portfolio-row-count").inner_text() == "(10 sur 1\u00a0184)"
     assert vivier.locator("tbody tr").count() == 10
     assert vivier.locator("a.portfolio-download").get_attribute("download").startswith(
         "equilibre-vivier"
     ) or vivier.locator("a.portfolio-download").get_attribute("download").startswith("equilibre_")
-    vivier.get_by_role("button", name="Voir les 438 lignes").click()
+    vivier.get_by_role("button", name="Voir les 1\u00a0184 lignes").click()
+    # At most 500 rows on screen, and the page says the Excel file has them all.
     page.wait_for_function(
         "() => [...document.querySelectorAll('.portfolio-tab-balance .portfolio-table')]"
-        ".some(t => t.querySelectorAll('tbody tr').length === 438)"
+        ".some(t => t.querySelectorAll('tbody tr').length === 500)"
     )
+    _wait_text(page, ".portfolio-tab-balance", "Les 500 premières lignes sur 1\u00a0184")
+
+
+def test_value_and_rep_portfolio_tabs_show_the_course_frameworks(page):
+    # Course texts 000/001/003 in the app: break-even and customer equity, and each rep's
+    # portfolio document with its classes (ABC, PMG, lifecycle phase, hit-parade tier, RFM).
+    _open_tab(page, "Valeur du portefeuille", "value")
+    _wait_text(page, ".portfolio-tab-value", "Capital client")
+    portfolio = _open_tab(page, "Portefeuilles commerciaux", "portfolio")
+    portfolio.locator(".portfolio-table").first.wait_for()
+    text = portfolio.inner_text()
+    for word in ("Tranche", "Phase", "ABC"):
+        assert word in text, word
 
 
 def test_a_closed_or_reloaded_page_frees_its_kernel(browser, server):

@@ -101,6 +101,8 @@ i18n.register(
         "tab_rfm": {"fr": "RFM", "en": "RFM"},
         "tab_clv": {"fr": "Valeur client", "en": "Customer value"},
         "tab_alerts": {"fr": "Alertes", "en": "Alerts"},
+        "tab_value": {"fr": "Valeur du portefeuille", "en": "Portfolio value"},
+        "tab_portfolio": {"fr": "Portefeuilles commerciaux", "en": "Rep portfolios"},
     }
 )
 
@@ -132,6 +134,12 @@ def _tabs() -> dict[str, Callable[..., w.Widget]]:
         # Key accounts are the whole portfolio's largest: the filter only narrows the list.
         "alerts": lambda app, **kw: widgets.alerts_explorer(
             app.full, lang=app.lang, within=app.agg if app.agg is not app.full else None, **kw
+        ),
+        # Break-even, customer equity (simple formula), price of the clientele, ideal profile.
+        "value": lambda app, **kw: widgets.value_explorer(app.agg, lang=app.lang, **kw),
+        # Each rep's active customers classed and ranked: the hand-out of course text 001.
+        "portfolio": lambda app, **kw: widgets.rep_portfolio_explorer(
+            app.agg, transactions=app.transactions, lang=app.lang, **kw
         ),
     }
 

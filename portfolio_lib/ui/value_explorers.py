@@ -71,6 +71,8 @@ def value_explorer(
     tiers: pd.DataFrame | None = None,
     lang: str = DEFAULTS["lang"],
     start: Mapping[str, Any] | None = None,
+    name: str | None = None,
+    subtitle: str = "",
 ) -> Explorer:
     """Break-even, customer equity, clientele price and ideal customer profile.
 
@@ -145,7 +147,8 @@ def value_explorer(
         ),
     }
     prepared = {"totals": totals, "traits": traits, "memo": memo}
-    return explorer(controls, render, name="value", lang=lang, start=start, prepared=prepared)
+    return explorer(controls, render, name=name or "value", lang=lang, start=start,
+                    subtitle=subtitle, prepared=prepared)  # fmt: skip
 
 
 def rep_portfolio_explorer(
@@ -155,6 +158,8 @@ def rep_portfolio_explorer(
     tiers: pd.DataFrame | None = None,
     lang: str = DEFAULTS["lang"],
     start: Mapping[str, Any] | None = None,
+    name: str | None = None,
+    subtitle: str = "",
 ) -> Explorer:
     """The sales rep's portfolio document: their active customers classed and ranked.
 
@@ -216,6 +221,5 @@ def rep_portfolio_explorer(
             options=families, value=families[0], description=i18n.label("control_family", lang),
             style=STYLE,
         )  # fmt: skip
-    return explorer(
-        controls, render, name="portfolio", lang=lang, start=start, prepared={"studies": studies}
-    )
+    return explorer(controls, render, name=name or "portfolio", lang=lang, start=start,
+                    subtitle=subtitle, prepared={"studies": studies})  # fmt: skip

@@ -189,7 +189,7 @@ i18n.register(
         "view_dependent": {"fr": "Clients dépendance", "en": "Dependence customers"},
         "view_lifecycle": {"fr": "Cycle de vie", "en": "Lifecycle"},
         "view_potential_matrix": {"fr": "Potentiel × pénétration", "en": "Potential × penetration"},
-        "view_vivier": {"fr": "Vivier à développer", "en": "Pool to develop"},
+        "view_vivier": {"fr": "Vivier : zone de fragilité", "en": "Vivier: zone of fragility"},
         "view_rfm_grid": {"fr": "Grille R × F", "en": "R × F grid"},
         "view_rfm_segments": {"fr": "Segments RFM", "en": "RFM segments"},
         "view_simple_clv": {"fr": "CLV simple", "en": "Simple CLV"},

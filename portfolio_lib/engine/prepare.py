@@ -130,7 +130,8 @@ def prepare(
         cust = load_customers(cust) if cust is not None else None
         cost = load_costs(cost) if cost is not None else None
         where = transactions if is_table_source(transactions) else source(transactions)
-        full = aggregate(where, cust, as_of=end, engine=engine)
+        # Future dates refused as for files (load_transactions' default), counted in the engine.
+        full = aggregate(where, cust, as_of=end, engine=engine, allow_future_dates=False)
         if cust is not None:
             # The ids with a purchase stand for the log in the cross-check of the loaders.
             bought = full.customers.loc[full.customers["frequency"].notna(), "customer_id"]

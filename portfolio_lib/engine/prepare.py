@@ -15,6 +15,7 @@ from portfolio_lib.config import data_path
 from portfolio_lib.data.errors import PortfolioDataError
 from portfolio_lib.data.load import Portfolio, load_portfolio
 from portfolio_lib.engine.aggregate import Aggregates, aggregate
+from portfolio_lib.engine.shared import load_once
 
 __all__ = ["Prepared", "as_list", "prepare"]
 
@@ -91,13 +92,21 @@ def prepare(
             return value
         return data_path(value)  # type: ignore[arg-type]
 
-    data = load_portfolio(
-        source(transactions),
-        source(customers),
-        source(costs),
-        unknown_customers=unknown_customers,  # type: ignore[arg-type]
-    )
-    full = aggregate(data.transactions, data.customers, as_of=as_of or None)
+    def load() -> tuple[Portfolio, Aggregates]:
+        data = load_portfolio(
+            source(transactions),
+            source(customers),
+            source(costs),
+            unknown_customers=unknown_customers,  # type: ignore[arg-type]
+        )
+        return data, aggregate(data.transactions, data.customers, as_of=as_of or None)
+
+    tables = (transactions, customers, costs)
+    if any(isinstance(table, pd.DataFrame) for table in tables):
+        data, full = load()
+    else:  # a report's notebooks share one load (see engine.shared); else load() itself
+        files = [data_path(table) for table in tables]  # type: ignore[arg-type]
+        data, full = load_once(files, (str(as_of or ""), unknown_customers), load)
     filters = {
         column: as_list(value)
         for column, value in (("sales_rep", sales_rep), ("segment", segment), ("region", region))

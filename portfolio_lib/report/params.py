@@ -62,6 +62,7 @@ class RunPlan:
     timeout: int | None = DEFAULT_TIMEOUT
     config: Path | None = None
     started: dt.datetime = field(default_factory=dt.datetime.now)
+    jobs: int = 1  # notebooks run at once
 
     @property
     def lang(self) -> str:

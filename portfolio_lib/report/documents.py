@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from portfolio_lib import i18n
-from portfolio_lib.report.pages import Chart
+from portfolio_lib.report.pages import PRINT_CSS, Chart
 from portfolio_lib.report.summary import SUMMARY_STYLE, index_body, top_findings
 
 __all__ = [
@@ -40,6 +40,16 @@ CHROMIUM_ENV = "PORTFOLIO_CHROMIUM"
 _CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 _PDF_TIMEOUT = 180  # seconds
 _BODY = re.compile(r"(<body[^>]*>)(.*)(</body>)", re.S)
+# The width of an A4 sheet inside its margins, in CSS pixels (186 mm at 96 px per inch):
+# the window Chromium lays the document out in, so the screen layout is the printed one.
+_SHEET_WIDTH_PX = 703
+# A table wider than the sheet is scaled down to fit, never cut (run before printing).
+_FIT_TABLES = """<script>
+for (const table of document.querySelectorAll("table")) {
+  const room = table.parentElement.clientWidth;
+  if (room > 0 && table.scrollWidth > room) { table.style.zoom = room / table.scrollWidth; }
+}
+</script>"""
 _MAIN = re.compile(r"<main>(.*)</main>", re.S)
 
 i18n.register(
@@ -87,10 +97,11 @@ def print_document(folder: Path, run: Mapping[str, Any]) -> str:
         document = document.replace(f'href="{name}"', f'href="#{html.escape(Path(name).stem)}"')
     style = (
         f"<style>{SUMMARY_STYLE}\n.report-page {{ break-before: page; page-break-before: always; }}"
-        "\n.summary { max-width: 62rem; margin: 0 auto; }</style>"
+        "\nbody { margin: 0; padding: 0; }</style>"
     )
-    document = _BODY.sub(lambda m: m.group(1) + document + m.group(3), first, count=1)
-    return document.replace("</head>", style + "</head>", 1)
+    document = _BODY.sub(lambda m: m.group(1) + document + _FIT_TABLES + m.group(3), first, count=1)
+    head = PRINT_CSS + style if PRINT_CSS not in document else style
+    return document.replace("</head>", head + "</head>", 1)
 
 
 def write_pdf(folder: Path, run: Mapping[str, Any], path: Path) -> Path:
@@ -119,6 +130,7 @@ def write_pdf(folder: Path, run: Mapping[str, Any], path: Path) -> Path:
             "--disable-gpu",
             "--disable-dev-shm-usage",
             "--no-pdf-header-footer",
+            f"--window-size={_SHEET_WIDTH_PX},1000",
             f"--user-data-dir={Path(scratch) / 'profile'}",
             f"--print-to-pdf={path}",
             source.as_uri(),

@@ -23,6 +23,7 @@ from portfolio_lib import i18n
 
 __all__ = [
     "LANG_TAG",
+    "PRINT_CSS",
     "NOTEBOOK_ONLY_TAG",
     "SHARE_PARAMETERS",
     "Chart",
@@ -47,6 +48,23 @@ SHARE_PARAMETERS = frozenset(
         "PENETRATION_CUTS",
     }
 )
+# How the pages print: A4, charts and table rows never split, small table text.
+PRINT_CSS = """<style>
+@page { size: A4; margin: 14mm 12mm; }
+@media print {
+  body { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  .jp-OutputArea-output img, img { max-width: 100% !important; height: auto !important;
+    break-inside: avoid; page-break-inside: avoid; }
+  .jp-OutputArea-output { overflow: visible !important; }
+  .jp-RenderedHTMLCommon table { font-size: 7.5pt; table-layout: auto; max-width: 100%; }
+  .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 2px 4px !important;
+    white-space: normal !important; }
+  tr, .jp-RenderedImage, figure { break-inside: avoid; page-break-inside: avoid; }
+  thead { display: table-header-group; }
+  h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
+}
+</style>
+"""
 _PARAMETER_IN_TEXT = re.compile(r"`([A-Z][A-Z0-9_]*)`")
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$", re.M)
 

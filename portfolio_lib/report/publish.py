@@ -23,7 +23,13 @@ from typing import Any
 
 from portfolio_lib.config import RECORD_MIME
 from portfolio_lib.report.execute import NotebookFailure
-from portfolio_lib.report.pages import NOTEBOOK_ONLY_TAG, Chart, page_charts, report_notebook
+from portfolio_lib.report.pages import (
+    NOTEBOOK_ONLY_TAG,
+    PRINT_CSS,
+    Chart,
+    page_charts,
+    report_notebook,
+)
 from portfolio_lib.report.params import DATA_PARAMETERS, RunPlan
 from portfolio_lib.report.summary import summary_facts, write_index
 from portfolio_lib.ui.present import read_records
@@ -170,22 +176,6 @@ def export_html(
 # The pages have no widget and no formula: the scripts nbconvert loads from CDNs (RequireJS,
 # MathJax, the widget manager) would only make an offline page wait for the network.
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>\s*", re.S)
-PRINT_CSS = """<style>
-@page { size: A4; margin: 14mm 12mm; }
-@media print {
-  body { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-  .jp-OutputArea-output img, img { max-width: 100% !important; height: auto !important;
-    break-inside: avoid; page-break-inside: avoid; }
-  .jp-OutputArea-output { overflow: visible !important; }
-  .jp-RenderedHTMLCommon table { font-size: 7.5pt; table-layout: auto; max-width: 100%; }
-  .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 2px 4px !important;
-    white-space: normal !important; }
-  tr, .jp-RenderedImage, figure { break-inside: avoid; page-break-inside: avoid; }
-  thead { display: table-header-group; }
-  h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
-}
-</style>
-"""
 
 
 def offline_page(page: str) -> str:

@@ -296,6 +296,8 @@ SUMMARY_STYLE = """
 .summary dl.appendix dt { font-weight: 600; } .summary dl.appendix dd { margin: 0; }
 .summary a { color: #1f4e79; }
 .summary .tile { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+@media print { .summary { font-size: 10.5pt; } .summary h2 { margin-top: 1.1rem; }
+  .summary .tile .value { font-size: 1.2rem; } .summary ol.findings li { margin: .25rem 0; } }
 """
 
 

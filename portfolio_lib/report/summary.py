@@ -297,7 +297,8 @@ SUMMARY_STYLE = """
 .summary a { color: #1f4e79; }
 .summary .tile { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 @media print { .summary { font-size: 10.5pt; } .summary h2 { margin-top: 1.1rem; }
-  .summary .tile .value { font-size: 1.2rem; } .summary ol.findings li { margin: .25rem 0; } }
+  .summary .tile .value { font-size: 1.2rem; } .summary ol.findings li { margin: .25rem 0; }
+  .summary .tiles { grid-template-columns: repeat(5, 1fr); } }
 """
 
 

@@ -80,8 +80,21 @@ def french_export(size: str) -> dict[str, Path]:
     return paths
 
 
-def _tree_memory(process: psutil.Process) -> tuple[int, int]:
-    """(sum, largest) resident memory of ``process`` and its descendants, in bytes."""
+def _kind(process: psutil.Process) -> str:
+    """What a process of the tree is, from its command line."""
+    command = " ".join(process.cmdline())
+    if "ipykernel" in command:
+        return "kernels"
+    if "chrom" in command:
+        return "chromium"
+    if "multiprocessing" in command:
+        return "workers (papermill, nbconvert)"
+    return "command (summary, slides)"
+
+
+def _tree_memory(process: psutil.Process, cpu: dict[int, tuple[str, float]]) -> tuple[int, int]:
+    """(sum, largest) resident memory of ``process`` and its descendants, in bytes; the CPU
+    time seen so far of each member goes into ``cpu`` ({pid: (kind, seconds)})."""
     total = largest = 0
     try:
         members = [process, *process.children(recursive=True)]
@@ -90,6 +103,9 @@ def _tree_memory(process: psutil.Process) -> tuple[int, int]:
     for member in members:
         try:
             rss = member.memory_info().rss
+            times = member.cpu_times()
+            cpu[member.pid] = (cpu.get(member.pid, ("",))[0] or _kind(member),
+                               times.user + times.system)  # fmt: skip
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
         total += rss
@@ -110,10 +126,11 @@ def run_case(name: str, data: dict[str, Path] | None, project: Path) -> dict:
     child = subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE, text=True)
     watched = psutil.Process(child.pid)
     peak = {"total": 0, "largest": 0}
+    cpu_seen: dict[int, tuple[str, float]] = {}
 
     def sample() -> None:
         while child.poll() is None:
-            total, largest = _tree_memory(watched)
+            total, largest = _tree_memory(watched, cpu_seen)
             peak["total"] = max(peak["total"], total)
             peak["largest"] = max(peak["largest"], largest)
             time.sleep(0.2)
@@ -141,6 +158,11 @@ def run_case(name: str, data: dict[str, Path] | None, project: Path) -> dict:
         "load_average_at_start": round(load, 1),
         "pdf": bool(run.get("pdf")),
         "slides": bool(run.get("slides")),
+        # at the last sample before each process ended (a lower bound, within 0.2 s)
+        "cpu_by_kind_s": {
+            kind: round(sum(seconds for k, seconds in cpu_seen.values() if k == kind), 1)
+            for kind in sorted({k for k, _ in cpu_seen.values()})
+        },
         "notebooks_s": {n["notebook"]: n["duration_s"] for n in run.get("notebooks", [])},
         "log": out.strip().splitlines()[-12:],
     }

@@ -75,6 +75,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -254,7 +255,12 @@ def _pages(jobs: Sequence[PageJob], workers: int, out: TextIO) -> list[PageDone]
                 except NotebookFailure as failure:
                     raise failed(index, failure) from None
         return [done[index] for index in range(total)]
-    context = multiprocessing.get_context("spawn")  # no fork of a parent's threads or locks
+    # Forked workers start with the library imported (seconds of CPU each); a process with
+    # other threads is never forked (their locks would be copied held): spawn then.
+    forkable = "fork" in multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context(
+        "fork" if forkable and threading.active_count() == 1 else "spawn"
+    )
     queue, results, stop = context.Queue(), context.Queue(), context.Event()
     count = min(workers, total)
     for item in [*enumerate(jobs), *[None] * count]:

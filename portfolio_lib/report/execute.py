@@ -139,9 +139,14 @@ def _engine_name() -> str:
             )
             client = PapermillNotebookClient(nb_man, **options)
             env = _kernel_environment(kernel_env)
+            # Papermill rewrites the whole notebook (charts included) after every cell; once
+            # at the end is enough here (also when a cell fails or times out: papermill's
+            # notebook_complete saves after this returns or raises).
+            save, nb_man.save = nb_man.save, lambda *args, **kwargs: None
             try:
                 return client.execute(stdout=kernel_log, stderr=kernel_log, env=env)
             finally:
+                nb_man.save = save
                 if not client.owns_km and client.kc is not None:  # a session's kernel lives on
                     client.kc.stop_channels()
 

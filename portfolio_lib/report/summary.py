@@ -18,11 +18,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from portfolio_lib import i18n
 from portfolio_lib.config import DEFAULTS
-from portfolio_lib.plots.overview import headline_tiles
 from portfolio_lib.report.pages import parameter_text
 from portfolio_lib.report.params import DATA_PARAMETERS
 
@@ -192,6 +189,10 @@ def summary_facts(records: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     Returns ``{"tiles": [{"key", "value", "kind", "change", "higher_is_better"}...],
     "as_of": "YYYY-MM-DD" or ""}``; no tiles when no notebook recorded ``kpis``.
     """
+    import pandas as pd  # here: the report's workers import this module and need neither
+
+    from portfolio_lib.plots.overview import headline_tiles
+
     overview = next((r for r in records.values() if r.get("kpis")), None)
     if overview is None:
         return {"tiles": [], "as_of": ""}

@@ -13,6 +13,7 @@ import json
 import re
 import shutil
 import warnings
+from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import matplotlib
@@ -461,3 +462,37 @@ def test_sample_pdf_and_slides_hold_the_whole_report(sample_report):
         s for s in deck.slides for shape in s.shapes if shape.shape_type == MSO_SHAPE_TYPE.PICTURE
     ]
     assert len(pictures) >= 20
+
+
+# --------------------------------------------------------------------------------------------
+# One kernel per worker, an empty namespace per notebook (point 6)
+# --------------------------------------------------------------------------------------------
+@pytest.mark.notebooks
+def test_a_kernel_session_runs_each_notebook_from_an_empty_namespace(tmp_path):
+    from portfolio_lib.report.execute import KernelSession, NotebookFailure, execute_notebook
+
+    def notebook(name: str, *sources: str) -> Path:
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                     "language": "python"}  # fmt: skip
+        nb.cells = [nbformat.v4.new_markdown_cell(f"# {name}")]
+        nb.cells += [nbformat.v4.new_code_cell(source) for source in sources]
+        nbformat.write(nb, tmp_path / f"{name}.ipynb")
+        return tmp_path / f"{name}.ipynb"
+
+    first = notebook("first", "import os\nSECRET = 41\nprint(os.getpid())")
+    second = notebook("second", "import os\nprint('SECRET' in globals(), os.getpid())")
+    third = notebook("third", "x = 1", "raise ValueError('third fails')")
+    with KernelSession() as session:
+        execute_notebook(first, tmp_path / "out1.ipynb", {}, session=session)
+        execute_notebook(second, tmp_path / "out2.ipynb", {}, session=session)
+        with pytest.raises(NotebookFailure) as failed:
+            execute_notebook(third, tmp_path / "out3.ipynb", {}, session=session)
+    pid = nbformat.read(tmp_path / "out1.ipynb", as_version=4).cells[1].outputs[0]["text"]
+    out2 = nbformat.read(tmp_path / "out2.ipynb", as_version=4)
+    # the same kernel process, but nothing left of the first notebook
+    assert out2.cells[1].outputs[0]["text"] == f"False {pid.strip()}\n"
+    assert [c.source for c in out2.cells] == [c.source for c in nbformat.read(second, 4).cells]
+    # cells counted as in JupyterLab: the session's reset cell is not one of them
+    assert failed.value.cell == 3 and failed.value.evalue == "third fails"
+    assert not session.manager.has_kernel  # shut down on exit

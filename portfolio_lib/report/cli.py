@@ -1,16 +1,23 @@
 """``portfolio-report``: run every analysis notebook on given data and publish an HTML report.
 
 Each ``notebooks/[0-9][0-9]_*.ipynb`` (in name order, never ``app.ipynb``) is executed with
-papermill in a fresh ``python3`` kernel whose working folder is the notebooks folder, then
-converted by nbconvert to a standalone HTML page without code (images embedded, readable
-offline). The run writes ``reports/<YYYY-MM-DD>/`` (the run date)::
+papermill, two at a time (``--jobs``), each worker process reusing one ``python3`` kernel from
+notebook to notebook with an emptied namespace; the kernels work in the report's folder and
+share one load of the data. Each is converted by nbconvert to a standalone HTML page without
+code, in the report's language only (images embedded, readable offline). The run writes
+``reports/<YYYY-MM-DD>/`` (the run date), a folder that can be moved or sent as is::
 
-    index.html          title, run date, data files, analysis date, language, parameters,
-                        one link per notebook (its first heading) with its duration
-    run.json            the same metadata, for scripts
+    index.html          the executive summary: headline figures, the most important findings
+                        with links to their pages, the pages, downloads, and an appendix
+                        (data files by name, analysis date, parameters by their meaning)
+    run.json            every fact of the run (paths, parameters, durations), for scripts
     01_weight.html      the analysis without code, for the client
     01_weight.ipynb     the executed notebook, for the analyst
-    05_rfm.xlsx         the Excel hand-out of the notebooks that write one
+    05_rfm.xlsx         the Excel hand-out of the notebooks that write one, linked by its page
+    rapport-portefeuille-<date>.pdf   the whole report (printed with headless Chromium;
+                                      without Chromium a one-line note, the HTML is complete)
+    rapport-portefeuille-<date>.pptx  one slide per key chart, titled by its finding
+                        (``portfolio-report-<date>.*`` in English)
 
 and points ``reports/latest`` at the newest good report (a symlink; where symlinks are not
 allowed, a ``latest/`` folder whose ``index.html`` links into the dated folder).

@@ -16,7 +16,7 @@ CULL_IDLE ?= 60
 CONFIG ?=
 PYTEST_ARGS ?=
 
-.PHONY: app report test bench bench-ingest lint format lab sample install clean
+.PHONY: app report bench-report test bench bench-ingest lint format lab sample install clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "portfolio workbook needs Python 3.10 or newer; set PYTHON=python3.11")'
@@ -35,8 +35,11 @@ app: $(STAMP)  ## serve the workbook with Voila on http://$(HOST):$(PORT)/
 		--MappingKernelManager.cull_busy=True \
 		--Voila.tornado_settings="{'websocket_max_message_size': $(WS_MAX_BYTES)}"
 
-report: $(STAMP)  ## run every notebook on the data and write reports/<date>/ (CONFIG=params.yaml)
+report: $(STAMP)  ## summary, pages, PDF and slides in reports/<date>/ (CONFIG=params.yaml; PDF needs chromium)
 	$(BIN)/portfolio-report $(if $(CONFIG),--config $(CONFIG),)
+
+bench-report: $(STAMP)  ## time and memory of a whole report: sample, 1M and 5M-line French CSV
+	$(BIN)/python benchmarks/bench_report.py
 
 test: $(STAMP)  ## run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

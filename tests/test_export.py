@@ -311,8 +311,8 @@ def test_negative_numbers_stay_numbers(injected):
 def test_carriage_return_prefix_is_text():
     data = export.workbook_bytes({"t": pd.DataFrame({"name": ["\r=1+1"]})})
     cell = _load(data)["T"]["A2"]
-    # text with the quote prefix; ElementTree turns a raw CR into a line feed, lxml (installed
-    # with the database extras) keeps it
+    # text with the quote prefix; the standard library's XML reader turns a raw CR into a line
+    # feed, lxml (which openpyxl uses when installed, e.g. with python-pptx) keeps it
     assert cell.value in ("\n=1+1", "\r=1+1")
     assert (cell.data_type, cell.quotePrefix) == ("s", True)
     assert "<f" not in _sheet_xml(data)

@@ -120,10 +120,11 @@ def test_index_names_the_data_files_escaped_without_their_folders(tmp_path):
     page = publish.write_index(run, tmp_path / "index.html").read_text(encoding="utf-8")
     assert "<script" not in page and "<img" not in page
     assert "/home/me/clients" not in page  # a user-facing page: the file's name only
-    assert "<code>&lt;img src=x onerror=alert(1)&gt;.csv</code>" in page
+    assert "<dd>&lt;img src=x onerror=alert(1)&gt;.csv</dd>" in page
     assert "&lt;script&gt;alert(&#x27;xss&#x27;)&lt;/script&gt;</a>" in page  # the title
-    assert "<th>Customer file</th><td><code>none</code>" in page
-    assert "<code>costs.csv <span class=muted>(sample data)</span></code>" in page
+    assert "<dt>Customer file</dt><dd>none</dd>" in page
+    assert "<dd>costs.csv (sample data)</dd>" in page
+    assert "<dt>Sales rep</dt><dd>&lt;img src=x onerror=alert(1)&gt;</dd>" in page
 
 
 # --------------------------------------------------------------------------------------------
@@ -330,8 +331,9 @@ def test_report_on_hostile_names_escapes_pages_and_keeps_files_inside(tmp_path, 
         body = page[page.index("<body") :]
         assert "<script>alert" not in body and "<img src=x" not in body
         assert "&lt;script&gt;alert(" in body
-        # the Excel file named as it is published, next to the page (not the staging folder)
-        assert f"Excel: {stem}.xlsx" in body and ".tmp-" not in body
+        # the Excel file linked as it is published, next to the page (not the staging folder)
+        assert re.search(rf"""Excel : <a href=["']{stem}\.xlsx["']""", body)
+        assert ".tmp-" not in body
         assert (folder / f"{stem}.xlsx").is_file()
         injected = next(
             cell.source
@@ -340,5 +342,5 @@ def test_report_on_hostile_names_escapes_pages_and_keeps_files_inside(tmp_path, 
         )
         assert 'COSTS = ""' in injected  # not given: none, never the sample's costs
     index = (folder / "index.html").read_text(encoding="utf-8")
-    assert "<code>client_tx.csv</code>" in index and "<code>client_customers.csv</code>" in index
-    assert "<th>Costs</th><td><code>none</code>" in index and str(tmp_path) not in index
+    assert "<dd>client_tx.csv</dd>" in index and "<dd>client_customers.csv</dd>" in index
+    assert "<dt>Costs</dt><dd>none</dd>" in index and str(tmp_path) not in index

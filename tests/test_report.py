@@ -161,10 +161,14 @@ def failure(workspace, success):
 def test_success_writes_every_file_and_reports_progress(success):
     assert success["status"] == 0, success["err"]
     lines = success["out"].splitlines()
-    assert re.fullmatch(r"\[1/2\] 01_alpha \.\.\. ok \(\d+\.\d s\)", lines[0])
-    assert re.fullmatch(r"\[2/2\] 02_beta \.\.\. ok \(\d+\.\d s\)", lines[1])
+    # two at a time: one line per notebook as it ends, in whatever order they end
+    assert re.fullmatch(r"\[1/2\] 0[12]_(alpha|beta) ok \(\d+\.\d s\)", lines[0])
+    assert re.fullmatch(r"\[2/2\] 0[12]_(alpha|beta) ok \(\d+\.\d s\)", lines[1])
+    assert {line.split()[1] for line in lines[:2]} == {"01_alpha", "02_beta"}
+    assert re.fullmatch(rf"portfolio-report-{DAY}\.pptx \(\d+\.\d s\)", lines[2])
+    assert re.fullmatch(rf"portfolio-report-{DAY}\.pdf \(\d+\.\d s\)", lines[3])
     assert re.fullmatch(
-        rf"Report written to reports/{DAY}/index.html \(2 notebooks, \d+\.\d s\)", lines[2]
+        rf"Report written to reports/{DAY}/index.html \(2 notebooks, \d+\.\d s\)", lines[4]
     )
     # app.ipynb and scratch.ipynb are not numbered: never run by default
     assert sorted(p.name for p in success["folder"].iterdir()) == [
@@ -173,6 +177,8 @@ def test_success_writes_every_file_and_reports_progress(success):
         "02_beta.html",
         "02_beta.ipynb",
         "index.html",
+        f"portfolio-report-{DAY}.pdf",
+        f"portfolio-report-{DAY}.pptx",
         "run.json",
     ]
     leftovers = [p.name for p in success["root"].iterdir() if p.name.startswith(".")]
@@ -186,7 +192,11 @@ def test_parameters_reach_notebooks_flags_win_and_only_declared_ones_are_passed(
     tx = workspace / "data" / "tx.csv"
     # tx.csv: header + 2 rows = 3 lines; --lang en beats "LANG: fr" of the file
     assert "ALPHA LANG=en A_CUT=0.7 ROWS=3" in _outputs(alpha)
-    assert f"CWD={workspace / 'notebooks'}" in _outputs(alpha)  # kernel runs in notebooks/
+    # the kernel runs in the report's folder (the temporary one, renamed when published),
+    # so a file a notebook writes there is linked relatively and moves with the report
+    cwd = re.search(r"CWD=(.*)", _outputs(alpha)).group(1)
+    assert re.fullmatch(rf"\.tmp-{DAY}-\d+", Path(cwd).name)
+    assert Path(cwd).parent == success["root"]
     assert f'TRANSACTIONS = "{tx}"' in _injected(alpha)  # relative path made absolute
     # --set threshold=3 beats "threshold: 2" of the file; beta declares no A_CUT
     assert "BETA LANG=en THRESHOLD=3" in _outputs(beta)
@@ -212,20 +222,23 @@ def test_html_has_outputs_and_images_but_no_code(success):
 
 
 @pytest.mark.notebooks
-def test_index_lists_each_notebook_with_title_duration_and_run_facts(success, workspace):
+def test_index_is_a_summary_with_links_and_a_small_appendix(success, workspace):
     page = (success["folder"] / "index.html").read_text(encoding="utf-8")
-    run = json.loads((success["folder"] / "run.json").read_text(encoding="utf-8"))
-    durations = {item["notebook"]: item["duration_s"] for item in run["notebooks"]}
     # titles: first markdown heading, even below a paragraph (beta's "## Beta analysis")
     for stem, title in (("01_alpha", "Alpha analysis"), ("02_beta", "Beta analysis")):
-        seconds = f"{durations[stem + '.ipynb']:.1f}\u00a0s"
-        assert f'<a href="{stem}.html">{title}</a></td><td class=num>{seconds}' in page
-    assert "<title>Customer portfolio analysis – 2025-01-15</title>" in page  # lang en
-    assert "<code>tx.csv</code>" in page and str(workspace) not in page  # names, not paths
-    assert "date of the last transaction" in page  # no AS_OF given
-    assert "<td>English</td>" in page
-    assert "<td><code>A_CUT</code></td><td><code>0.7</code></td>" in page
-    assert "<td><code>SLEEP</code></td><td><code>0</code> <span class=muted>(default)" in page
+        assert f'<li><a href="{stem}.html">{title}</a></li>' in page
+    assert "<title>Customer portfolio analysis – 15 January 2025</title>" in page  # lang en
+    assert f'href="portfolio-report-{DAY}.pdf">Full report (PDF)</a>' in page
+    assert f'href="portfolio-report-{DAY}.pptx">Slides (PowerPoint)</a>' in page
+    # the appendix: the file's name (not its path), the date, the language; no code names
+    assert "<dt>Transactions</dt><dd>tx.csv</dd>" in page and str(workspace) not in page
+    assert "<dt>Analysis date</dt><dd>date of the last transaction</dd>" in page
+    assert "<dt>Language</dt><dd>English</dd>" in page
+    assert "<dt>Class A cut</dt><dd>70%</dd>" in page  # given: shown as a share
+    for technical in ("A_CUT", "SLEEP", "duration", "Executed notebook", "INTERACTIVE"):
+        assert technical not in page
+    # no overview figures nor findings in these notebooks: no empty section for them
+    assert "Key figures" not in page and "Key findings" not in page
 
 
 @pytest.mark.notebooks
@@ -264,7 +277,7 @@ def test_latest_points_to_the_report(success):
 @pytest.mark.notebooks
 def test_failure_names_notebook_cell_and_error(failure):
     assert failure["status"] == 1
-    assert re.fullmatch(r"\[1/1\] 02_beta \.\.\. FAILED \(\d+\.\d s\)\n", failure["out"])
+    assert re.fullmatch(r"\[1/1\] 02_beta FAILED \(\d+\.\d s\)\n", failure["out"])
     err = failure["err"].splitlines()
     # cell 5 counts the markdown cell, as JupyterLab does; papermill's injected cell is not
     assert err[0] == "FAILED: 02_beta.ipynb cell 5 (ValueError: THRESHOLD must be >= 0, got -1)"
@@ -407,7 +420,7 @@ def test_interrupt_leaves_previous_report(workspace, tmp_path, monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(cli, "execute_notebook", interrupted)
-    status, _, err = _run(_args(workspace, output, "--date", DAY), cwd=workspace)
+    status, _, err = _run(_args(workspace, output, "--date", DAY, "--jobs", "1"), cwd=workspace)
     assert status == 130 and "the previous one is unchanged" in err
     assert sorted(p.name for p in output.iterdir()) == [DAY]
     assert (output / DAY / "index.html").read_text() == "previous"
@@ -552,9 +565,9 @@ def test_latest_is_the_newest_date_and_falls_back_to_a_copy(tmp_path, monkeypatc
     latest = tmp_path / "latest"
     assert latest.is_dir() and not latest.is_symlink()
     page = (latest / "index.html").read_text(encoding="utf-8")
-    # French: 4.25 s -> "4,2 s" (format_number rounds half to even on 4.25), dates dd/mm/yyyy
-    assert '<a href="../2025-02-01/01_alpha.html">Alpha</a></td><td class=num>4,2\u00a0s' in page
-    assert "<td>01/02/2025</td>" in page
+    # French dates dd/mm/yyyy; links into the dated folder
+    assert '<li><a href="../2025-02-01/01_alpha.html">Alpha</a></li>' in page
+    assert "<dt>Date du rapport</dt><dd>01/02/2025</dd>" in page
     assert json.loads((latest / "run.json").read_text())["date"] == "2025-02-01"
 
 
@@ -615,6 +628,7 @@ def test_index_links_the_excel_hand_outs(tmp_path):
     }  # fmt: skip
     page = publish.write_index(run, tmp_path / "index.html").read_text(encoding="utf-8")
     assert page.count('href="05_rfm.xlsx"') == 1 and ".xlsx" not in page.split("Weight")[1]
+    assert '<a href="05_rfm.xlsx">Excel (05_rfm.xlsx)</a>' in page
 
 
 def test_html_leaves_out_the_key_figure_records_without_warnings(tmp_path):

@@ -28,6 +28,7 @@ from portfolio_lib.data.load import (
 )
 from portfolio_lib.engine.aggregate import Aggregates, aggregate
 from portfolio_lib.engine.backends import engine_kind
+from portfolio_lib.engine.shared import load_once
 from portfolio_lib.engine.sources import is_table_source, parse_source
 
 __all__ = ["Prepared", "as_list", "prepare"]
@@ -115,17 +116,19 @@ def prepare(
         return data_path(value)  # type: ignore[arg-type]
 
     end = as_of or None
-    if engine_kind(engine or None) == "duckdb":
-        options = {"name": parse_source(transactions).name} if is_table_source(transactions) else {}
-        data = load_portfolio(
-            source(transactions),
-            source(customers),
-            source(costs),
-            unknown_customers=unknown_customers,  # type: ignore[arg-type]
-            **options,
-        )
-        full = aggregate(data.transactions, data.customers, as_of=end)
-    else:
+
+    def load() -> tuple[Portfolio, Aggregates]:
+        if engine_kind(engine or None) == "duckdb":
+            named = is_table_source(transactions)
+            options = {"name": parse_source(transactions).name} if named else {}
+            data = load_portfolio(
+                source(transactions),
+                source(customers),
+                source(costs),
+                unknown_customers=unknown_customers,  # type: ignore[arg-type]
+                **options,
+            )
+            return data, aggregate(data.transactions, data.customers, as_of=end)
         cust, cost = source(customers), source(costs)
         cust = load_customers(cust) if cust is not None else None
         cost = load_costs(cost) if cost is not None else None
@@ -139,7 +142,18 @@ def prepare(
             check_customer_ids(log_ids, cust, unknown_customers=unknown_customers)  # type: ignore[arg-type]
         if cost is not None:
             check_cost_channels(cost, cust)
-        data = Portfolio(None, cust, cost)  # type: ignore[arg-type]
+        return Portfolio(None, cust, cost), full  # type: ignore[arg-type]
+
+    tables = (transactions, customers, costs)
+    files_only = not any(
+        isinstance(table, pd.DataFrame) or is_table_source(table) for table in tables
+    )
+    if files_only and engine_kind(engine or None) == "duckdb":
+        # A report's notebooks share one load (see engine.shared); else load() itself.
+        files = [data_path(table) for table in tables]  # type: ignore[arg-type]
+        data, full = load_once(files, (str(as_of or ""), unknown_customers), load)
+    else:
+        data, full = load()
     filters = {
         column: as_list(value)
         for column, value in (("sales_rep", sales_rep), ("segment", segment), ("region", region))

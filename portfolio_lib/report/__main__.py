@@ -4,4 +4,5 @@ import sys
 
 from portfolio_lib.report.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # the report's worker processes import this module again
+    sys.exit(main())

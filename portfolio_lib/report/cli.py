@@ -1,16 +1,23 @@
 """``portfolio-report``: run every analysis notebook on given data and publish an HTML report.
 
 Each ``notebooks/[0-9][0-9]_*.ipynb`` (in name order, never ``app.ipynb``) is executed with
-papermill in a fresh ``python3`` kernel whose working folder is the notebooks folder, then
-converted by nbconvert to a standalone HTML page without code (images embedded, readable
-offline). The run writes ``reports/<YYYY-MM-DD>/`` (the run date)::
+papermill, two at a time (``--jobs``), each worker process reusing one ``python3`` kernel from
+notebook to notebook with an emptied namespace; the kernels work in the report's folder and
+share one load of the data. Each is converted by nbconvert to a standalone HTML page without
+code, in the report's language only (images embedded, readable offline). The run writes
+``reports/<YYYY-MM-DD>/`` (the run date), a folder that can be moved or sent as is::
 
-    index.html          title, run date, data files, analysis date, language, parameters,
-                        one link per notebook (its first heading) with its duration
-    run.json            the same metadata, for scripts
+    index.html          the executive summary: headline figures, the most important findings
+                        with links to their pages, the pages, downloads, and an appendix
+                        (data files by name, analysis date, parameters by their meaning)
+    run.json            every fact of the run (paths, parameters, durations), for scripts
     01_weight.html      the analysis without code, for the client
     01_weight.ipynb     the executed notebook, for the analyst
-    05_rfm.xlsx         the Excel hand-out of the notebooks that write one
+    05_rfm.xlsx         the Excel hand-out of the notebooks that write one, linked by its page
+    rapport-portefeuille-<date>.pdf   the whole report (printed with headless Chromium;
+                                      without Chromium a one-line note, the HTML is complete)
+    rapport-portefeuille-<date>.pptx  one slide per key chart, titled by its finding
+                        (``portfolio-report-<date>.*`` in English)
 
 and points ``reports/latest`` at the newest good report (a symlink; where symlinks are not
 allowed, a ``latest/`` folder whose ``index.html`` links into the dated folder).
@@ -69,23 +76,32 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import multiprocessing
 import os
 import shutil
 import signal
+import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from queue import Empty
 from typing import Any, TextIO
 
 from portfolio_lib import i18n
 from portfolio_lib.config import NOTEBOOKS_DIR, REPORTS_DIR
+from portfolio_lib.engine.shared import SHARED_CACHE_ENV
+from portfolio_lib.report.documents import MissingTool, write_pdf, write_slides
 from portfolio_lib.report.execute import (
     DEFAULT_KERNEL,
     DEFAULT_TIMEOUT,
+    KernelSession,
     NotebookFailure,
     execute_notebook,
 )
+from portfolio_lib.report.pages import Chart
 from portfolio_lib.report.params import (
     NOTEBOOK_PATTERN,
     ReportError,
@@ -100,9 +116,10 @@ from portfolio_lib.report.params import (
 )
 from portfolio_lib.report.publish import (
     NotebookResult,
+    document_names,
     export_html,
-    html_exporter,
     keep_failed,
+    page_content,
     remove_stale_folders,
     replace_folder,
     run_metadata,
@@ -116,8 +133,181 @@ __all__ = ["build_parser", "main", "plan_run", "run_report"]
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
+DEFAULT_JOBS = 2  # notebooks at once; each kernel holds the data, so not every core
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """One notebook to execute and convert (sent to a worker process)."""
+
+    notebook: Path
+    folder: Path  # the report's staging folder: the kernel works there, pages are written there
+    parameters: dict[str, Any]  # what the notebook receives
+    values: dict[str, Any]  # every parameter as it runs (defaults completed), for the text
+    lang: str
+    kernel: str
+    timeout: int | None
+    env: dict[str, str]
+
+    @property
+    def log_path(self) -> Path:
+        return self.folder / ".logs" / f"{self.notebook.stem}.log"
+
+
+@dataclass(frozen=True)
+class PageDone:
+    result: NotebookResult
+    charts: list[Chart]
+
+
+def run_page(job: PageJob, session: KernelSession | None = None) -> PageDone:
+    """Execute one notebook in the report folder, write its page; return what the report needs.
+
+    With a ``session``, the notebook runs in that kernel (see :class:`KernelSession`).
+    """
+    executed = job.folder / job.notebook.name
+    duration = execute_notebook(
+        job.notebook,
+        executed,
+        job.parameters,
+        kernel=job.kernel,
+        timeout=job.timeout,
+        log_path=job.log_path,
+        cwd=job.folder,  # a file the notebook writes lands in the report, linked relatively
+        env=job.env,
+        sharp_figures=True,  # print and slides want more than screen pixels
+        session=session,
+    )
+    stem = job.notebook.stem
+    title = export_html(
+        executed,
+        job.folder / f"{stem}.html",
+        source_dir=job.notebook.parent,
+        lang=job.lang,
+        values=job.values,
+    )
+    records, charts = page_content(executed, job.lang, job.values)
+    excel = job.folder / f"{stem}.xlsx"
+    result = NotebookResult(
+        job.notebook.name,
+        title,
+        duration,
+        job.parameters,
+        excel=excel.name if excel.exists() else None,
+        records=records,
+    )
+    return PageDone(result, charts)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _worker(jobs: Any, results: Any, stop: Any) -> None:
+    """A worker process: run notebooks from ``jobs`` in one kernel until told to stop."""
+    signal.signal(signal.SIGTERM, _interrupt)  # terminated: still shut the kernel down
+    session = None
+    try:
+        while not stop.is_set():
+            item = jobs.get()
+            if item is None:
+                break
+            index, job = item
+            session = session or KernelSession(job.kernel)
+            try:
+                results.put((index, run_page(job, session), None))
+            except NotebookFailure as failure:
+                results.put((index, None, failure))
+            except Exception as err:  # converting, not running: still a failure of this page
+                results.put((index, None, NotebookFailure(
+                    job.notebook.name, cell=None, ename=type(err).__name__, evalue=str(err)
+                )))  # fmt: skip
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if session is not None:
+            session.close()
+
+
+def _pages(jobs: Sequence[PageJob], workers: int, out: TextIO) -> list[PageDone]:
+    """Run the jobs, ``workers`` at a time, printing one line per notebook as it ends.
+
+    Each worker is a process with its own kernel, which runs its notebooks one after the
+    other (:class:`KernelSession`). Returns the pages in the jobs' order. A failure stops the
+    notebooks not yet started, waits for the running ones and is raised (after its progress
+    line).
+    """
+    total = len(jobs)
+    done: dict[int, PageDone] = {}
+
+    def report(index: int, page: PageDone) -> None:
+        done[index] = page
+        line = f"ok ({page.result.duration:.1f} s)"
+        print(f"[{len(done)}/{total}] {jobs[index].notebook.stem} {line}", file=out, flush=True)
+
+    def failed(index: int, failure: NotebookFailure) -> NotebookFailure:
+        print(
+            f"[{len(done) + 1}/{total}] {jobs[index].notebook.stem} "
+            f"FAILED ({failure.duration:.1f} s)",
+            file=out,
+            flush=True,
+        )
+        return failure
+
+    if workers <= 1 or total <= 1:
+        with KernelSession(jobs[0].kernel) as session:
+            for index, job in enumerate(jobs):
+                try:
+                    report(index, run_page(job, session))
+                except NotebookFailure as failure:
+                    raise failed(index, failure) from None
+        return [done[index] for index in range(total)]
+    # Forked workers start with the library imported (seconds of CPU each); a process with
+    # other threads is never forked (their locks would be copied held): spawn then.
+    forkable = "fork" in multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context(
+        "fork" if forkable and threading.active_count() == 1 else "spawn"
+    )
+    queue, results, stop = context.Queue(), context.Queue(), context.Event()
+    count = min(workers, total)
+    for item in [*enumerate(jobs), *[None] * count]:
+        queue.put(item)
+    processes = [
+        context.Process(target=_worker, args=(queue, results, stop), name=f"report-worker-{n}")
+        for n in range(count)
+    ]
+    for process in processes:
+        process.start()
+    try:
+        while len(done) < total:
+            try:
+                index, page, failure = results.get(timeout=1.0)
+            except Empty:
+                if not any(process.is_alive() for process in processes):
+                    message = "the report's worker processes stopped unexpectedly"
+                    raise RuntimeError(message) from None
+                continue
+            if failure is not None:
+                raise failed(index, failure)
+            report(index, page)
+    except BaseException:
+        stop.set()  # no new notebook; the running ones end (or are interrupted)
+        if not isinstance(sys.exc_info()[1], NotebookFailure):
+            for process in processes:
+                process.terminate()
+        raise
+    finally:
+        for process in processes:
+            process.join()
+    return [done[index] for index in range(total)]
+
+
 def run_report(plan: RunPlan, *, out: TextIO | None = None) -> Path:
     """Execute, convert and publish; return the published report folder.
+
+    Notebooks run ``plan.jobs`` at a time, each in its kernel working in the report's
+    folder; they share one load of the data (:mod:`portfolio_lib.engine.shared`). Then the
+    summary (``index.html``), the PDF and the slides are written.
 
     Raises
     ------
@@ -130,51 +320,40 @@ def run_report(plan: RunPlan, *, out: TextIO | None = None) -> Path:
     remove_stale_folders(root)
     staging = root / f".tmp-{plan.date.isoformat()}-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
-    logs = staging / ".logs"
-    logs.mkdir(parents=True)
-    exporter = html_exporter()
-    results: list[NotebookResult] = []
-    total = len(plan.notebooks)
+    (staging / ".logs").mkdir(parents=True)
+    shared = staging / ".shared"
+    lang = plan.lang
+    jobs = []
+    for notebook in plan.notebooks:
+        declared = plan.declared[notebook.name]
+        parameters = report_parameters(
+            declared, plan.parameters, folder=staging, stem=notebook.stem
+        )
+        jobs.append(
+            PageJob(
+                notebook=notebook,
+                folder=staging,
+                parameters=parameters,
+                values={**declared, **parameters},
+                lang=lang,
+                kernel=plan.kernel,
+                timeout=plan.timeout,
+                env={SHARED_CACHE_ENV: str(shared)},
+            )
+        )
     try:
-        for number, notebook in enumerate(plan.notebooks, 1):
-            print(f"[{number}/{total}] {notebook.stem} ...", end=" ", file=out, flush=True)
-            parameters = report_parameters(
-                plan.declared[notebook.name], plan.parameters, folder=staging, stem=notebook.stem
-            )
-            executed = staging / notebook.name
-            log_path = logs / f"{notebook.stem}.log"
-            try:
-                duration = execute_notebook(
-                    notebook,
-                    executed,
-                    parameters,
-                    kernel=plan.kernel,
-                    timeout=plan.timeout,
-                    log_path=log_path,
-                )
-            except NotebookFailure as failure:
-                print(f"FAILED ({failure.duration:.1f} s)", file=out, flush=True)
-                failure.kept = keep_failed(failure, root, log_path, plan.date)
-                raise
-            title = export_html(
-                executed,
-                staging / f"{notebook.stem}.html",
-                source_dir=notebook.parent,
-                exporter=exporter,
-            )
-            excel = staging / f"{notebook.stem}.xlsx"
-            results.append(
-                NotebookResult(
-                    notebook.name,
-                    title,
-                    duration,
-                    parameters,
-                    excel=excel.name if excel.exists() else None,
-                )
-            )
-            print(f"ok ({duration:.1f} s)", file=out, flush=True)
-        shutil.rmtree(logs)
-        run = run_metadata(plan, results, dt.datetime.now())
+        try:
+            pages = _pages(jobs, plan.jobs, out)
+        except NotebookFailure as failure:
+            job = next(j for j in jobs if j.notebook.name == failure.notebook)
+            failure.kept = keep_failed(failure, root, job.log_path, plan.date)
+            raise
+        shutil.rmtree(staging / ".logs")
+        shutil.rmtree(shared, ignore_errors=True)  # the loaded data: not part of the report
+        results = [page.result for page in pages]
+        names = document_names(plan.date, lang)
+        run = run_metadata(plan, results, dt.datetime.now(), documents=names)
+        run["timings"] = _documents(staging, run, {p.result.html: p.charts for p in pages}, out)
         write_run_json(run, staging / "run.json")
         write_index(run, staging / "index.html")
         target = replace_folder(staging, root / plan.date.isoformat())
@@ -182,6 +361,30 @@ def run_report(plan: RunPlan, *, out: TextIO | None = None) -> Path:
         shutil.rmtree(staging, ignore_errors=True)  # gone already when published
     update_latest(root)
     return target
+
+
+def _documents(
+    folder: Path, run: dict[str, Any], charts: dict[str, list[Chart]], out: TextIO
+) -> dict[str, float]:
+    """Write the slides and the PDF named in ``run``; a document that cannot be written is
+    said in one line and dropped from ``run`` (the HTML report is complete without it)."""
+    timings = {}
+    writers = (
+        ("slides", lambda path: write_slides(run, charts, path)),
+        ("pdf", lambda path: write_pdf(folder, run, path)),
+    )
+    for kind, write in writers:
+        started = time.perf_counter()
+        try:
+            write(folder / run[kind])
+        except (MissingTool, RuntimeError, OSError, ImportError, subprocess.SubprocessError) as err:
+            run[kind] = None
+            print(str(err).splitlines()[0] if isinstance(err, MissingTool) else
+                  f"{kind.upper()} not written: {err}", file=out, flush=True)  # fmt: skip
+            continue
+        timings[f"{kind}_s"] = round(time.perf_counter() - started, 1)
+        print(f"{run[kind]} ({timings[f'{kind}_s']:.1f} s)", file=out, flush=True)
+    return timings
 
 
 def _display(path: Path) -> str:
@@ -261,6 +464,13 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"time limit per cell (default {DEFAULT_TIMEOUT}; 0 for none)",
     )
     run.add_argument(
+        "--jobs",
+        type=int,
+        default=min(DEFAULT_JOBS, os.cpu_count() or 1),
+        metavar="N",
+        help=f"notebooks run at once (default: {DEFAULT_JOBS}, or 1 on a single core)",
+    )
+    run.add_argument(
         "--dry-run",
         action="store_true",
         help="check everything and show what each notebook would receive, run nothing",
@@ -302,6 +512,8 @@ def plan_run(args: argparse.Namespace, *, cwd: Path | None = None) -> RunPlan:
         raise ReportError(f"--date: {args.date!r} is not a date; write it as YYYY-MM-DD") from None
     if args.timeout < 0:
         raise ReportError("--timeout must be 0 (no limit) or a number of seconds")
+    if args.jobs < 1:
+        raise ReportError("--jobs must be 1 or more")
     _check_kernel(args.kernel)
     output_root = Path(args.output).expanduser()
     if not output_root.is_absolute():
@@ -315,6 +527,7 @@ def plan_run(args: argparse.Namespace, *, cwd: Path | None = None) -> RunPlan:
         kernel=args.kernel,
         timeout=args.timeout or None,
         config=config,
+        jobs=args.jobs,
     )
 
 

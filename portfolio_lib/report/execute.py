@@ -19,7 +19,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-__all__ = ["DEFAULT_KERNEL", "DEFAULT_TIMEOUT", "NotebookFailure", "execute_notebook"]
+__all__ = [
+    "DEFAULT_KERNEL",
+    "DEFAULT_TIMEOUT",
+    "KernelSession",
+    "NotebookFailure",
+    "execute_notebook",
+]
 
 DEFAULT_KERNEL = "python3"
 DEFAULT_TIMEOUT = 600  # seconds per cell
@@ -27,6 +33,8 @@ _PAPERMILL_ERROR_TAG = "papermill-error-cell-tag"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _SOURCE_PREVIEW_LINES = 3
 _NBCLIENT_LOGGER = "portfolio_lib.report.nbclient"
+# ipykernel command-line option: PNG figures at twice the pixels, shown at the same size.
+_SHARP_FIGURES = ["--InlineBackend.figure_formats=retina"]
 
 
 class NotebookFailure(Exception):
@@ -55,6 +63,11 @@ class NotebookFailure(Exception):
         self.kept: Path | None = None
         super().__init__(self.headline())
 
+    def __reduce__(self):
+        # Notebooks run in worker processes: the failure crosses back pickled, with its fields.
+        fields = {name: getattr(self, name) for name in _FAILURE_FIELDS}
+        return _rebuild_failure, (self.notebook, fields, self.kept)
+
     def headline(self) -> str:
         """``FAILED: 02_movements.ipynb cell 7 (ValueError: ...)``."""
         where = f" cell {self.cell}" if self.cell is not None else ""
@@ -77,6 +90,15 @@ class NotebookFailure(Exception):
                 lines.append("         ...")
             lines.append(f"  -> {self.line:>3} | {source[self.line - 1]}")
         return "\n".join(lines)
+
+
+_FAILURE_FIELDS = ("cell", "ename", "evalue", "source", "line", "duration", "executed")
+
+
+def _rebuild_failure(notebook: str, fields: dict, kept: Path | None) -> NotebookFailure:
+    failure = NotebookFailure(notebook, **fields)
+    failure.kept = kept
+    return failure
 
 
 @functools.cache
@@ -102,6 +124,7 @@ def _engine_name() -> str:
             start_timeout=60,
             execution_timeout=None,
             kernel_log=None,
+            kernel_env=None,
             **kwargs,
         ):
             kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
@@ -115,15 +138,25 @@ def _engine_name() -> str:
                 stderr_file=stderr_file,
             )
             client = PapermillNotebookClient(nb_man, **options)
-            return client.execute(stdout=kernel_log, stderr=kernel_log, env=_kernel_environment())
+            env = _kernel_environment(kernel_env)
+            # Papermill rewrites the whole notebook (charts included) after every cell; once
+            # at the end is enough here (also when a cell fails or times out: papermill's
+            # notebook_complete saves after this returns or raises).
+            save, nb_man.save = nb_man.save, lambda *args, **kwargs: None
+            try:
+                return client.execute(stdout=kernel_log, stderr=kernel_log, env=env)
+            finally:
+                nb_man.save = save
+                if not client.owns_km and client.kc is not None:  # a session's kernel lives on
+                    client.kc.stop_channels()
 
     name = "portfolio-quiet-kernel"
     papermill_engines.register(name, QuietKernelEngine)
     return name
 
 
-def _kernel_environment() -> dict[str, str]:
-    """The launching environment without ``MPLBACKEND``.
+def _kernel_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The launching environment without ``MPLBACKEND``, plus ``extra``.
 
     Headless setups (cron, CI, test suites) often export ``MPLBACKEND=Agg``; a kernel that
     inherits it draws charts nowhere and the report has none. Without it, ipykernel picks
@@ -131,6 +164,7 @@ def _kernel_environment() -> dict[str, str]:
     """
     env = dict(os.environ)
     env.pop("MPLBACKEND", None)
+    env.update(extra or {})
     return env
 
 
@@ -154,6 +188,64 @@ def _kernel_log(path: Path) -> Iterator[TextIO]:
                 logger.propagate = previous
 
 
+# Run first in a kernel that already ran a notebook: the next one starts from an empty
+# namespace, as in a fresh kernel (modules stay imported: that is the time saved).
+_RESET_SOURCE = "%reset -f\nimport matplotlib.pyplot\nmatplotlib.pyplot.close('all')"
+_RESET_TAG = "report-kernel-reset"
+
+
+class KernelSession:
+    """One kernel that runs several notebooks in turn, each from an empty namespace.
+
+    A fresh kernel spends seconds importing pandas, matplotlib, scipy and the library before
+    the first cell does any work; a report of eight notebooks pays it once per session
+    instead. Between notebooks the session clears every variable (``%reset -f``) and closes
+    the figures, so a notebook cannot use what another one defined. Use as a context manager:
+    the kernel is shut down on exit.
+    """
+
+    def __init__(self, kernel: str = DEFAULT_KERNEL) -> None:
+        from jupyter_client.manager import AsyncKernelManager
+
+        self.kernel = kernel
+        self.manager = AsyncKernelManager(kernel_name=kernel)
+        self.notebooks = 0  # run so far
+
+    def __enter__(self) -> KernelSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        if self.manager.has_kernel:
+            with contextlib.suppress(Exception):  # already dead: nothing to stop
+                run_sync(self.manager.shutdown_kernel)(now=True)
+
+
+def _with_reset(source: Path) -> Any:
+    """The notebook with a first cell that empties the kernel (left out of every output)."""
+    import nbformat
+
+    nb = nbformat.read(str(source), as_version=4)
+    cell = nbformat.v4.new_code_cell(_RESET_SOURCE)
+    cell.metadata["tags"] = [_RESET_TAG, "remove-cell"]
+    nb.cells.insert(0, cell)
+    return nb
+
+
+def _drop_reset(output: Path) -> None:
+    import nbformat
+
+    if not output.is_file():
+        return
+    nb = nbformat.read(str(output), as_version=4)
+    nb.cells = [c for c in nb.cells if _RESET_TAG not in c.get("metadata", {}).get("tags", [])]
+    nbformat.write(nb, str(output))
+
+
 def execute_notebook(
     source: Path,
     output: Path,
@@ -162,10 +254,19 @@ def execute_notebook(
     kernel: str = DEFAULT_KERNEL,
     timeout: int | None = DEFAULT_TIMEOUT,
     log_path: Path | None = None,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    sharp_figures: bool = False,
+    session: KernelSession | None = None,
 ) -> float:
     """Run ``source`` with papermill into ``output``; return the duration in seconds.
 
-    The kernel works in the notebook's folder. ``timeout`` limits each cell (None: no limit).
+    The kernel works in ``cwd`` (default: the notebook's folder), with ``env`` added to the
+    environment. ``timeout`` limits each cell (None: no limit). ``sharp_figures`` draws the
+    charts at twice the resolution (IPython's "retina" format), for print and slides.
+    With a ``session``, the notebook runs in the session's kernel (started by its first
+    notebook, with that notebook's ``cwd``, ``env`` and figure format), from an empty
+    namespace.
 
     Raises
     ------
@@ -178,22 +279,31 @@ def execute_notebook(
     log_path = log_path or output.with_suffix(".log")
     started = time.perf_counter()
     error: BaseException | None = None
+    reused = session is not None and session.notebooks > 0
+    extra = {"km": session.manager} if session is not None else {}
     with _kernel_log(log_path) as log:
         try:
             papermill.execute_notebook(
-                str(source),
+                _with_reset(source) if reused else str(source),
                 str(output),
                 parameters=dict(parameters),
                 engine_name=_engine_name(),
                 kernel_name=kernel,
                 progress_bar=False,
-                cwd=str(source.parent),
+                cwd=str(cwd or source.parent),
                 execution_timeout=timeout,
                 kernel_log=log,
+                kernel_env=dict(env or {}),
+                extra_arguments=_SHARP_FIGURES if sharp_figures else [],
                 log=logging.getLogger(_NBCLIENT_LOGGER),
+                **extra,
             )
         except Exception as err:  # a cell raised, timed out or the kernel died: name the cell
             error = err
+    if session is not None:
+        session.notebooks += 1
+    if reused:
+        _drop_reset(output)
     duration = time.perf_counter() - started
     if error is None:
         return duration
@@ -242,7 +352,7 @@ def _failed_cell(output: Path) -> tuple[int | None, Any]:
     cells = []
     for cell in nb.cells:
         tags = cell.get("metadata", {}).get("tags", [])
-        if _PAPERMILL_ERROR_TAG in tags:
+        if _PAPERMILL_ERROR_TAG in tags or _RESET_TAG in tags:
             continue
         cells.append((cell, "injected-parameters" in tags))
     failed, last_started = None, None

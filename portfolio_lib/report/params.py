@@ -45,7 +45,9 @@ __all__ = [
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
 DATA_PARAMETERS = ("TRANSACTIONS", "CUSTOMERS", "COSTS")
 # Files a notebook writes: in a report the report names them (inside its folder, one per notebook).
-REPORT_OUTPUTS = ("EXCEL_OUTPUT",)
+# The hand-outs a report writes next to each page, by parameter: <notebook><suffix>.xlsx.
+REPORT_OUTPUT_SUFFIXES = {"EXCEL_OUTPUT": "", "PORTFOLIO_EXCEL_OUTPUT": "-portefeuilles"}
+REPORT_OUTPUTS = tuple(REPORT_OUTPUT_SUFFIXES)
 
 
 class ReportError(Exception):
@@ -65,6 +67,7 @@ class RunPlan:
     timeout: int | None = DEFAULT_TIMEOUT
     config: Path | None = None
     started: dt.datetime = field(default_factory=dt.datetime.now)
+    jobs: int = 1  # notebooks run at once
 
     @property
     def lang(self) -> str:
@@ -452,5 +455,5 @@ def report_parameters(
     for name in REPORT_OUTPUTS:
         if name in declared:
             _check_report_output(name, given.get(name), f"{name} (given)")
-            given[name] = str(folder / f"{stem}.xlsx")
+            given[name] = str(folder / f"{stem}{REPORT_OUTPUT_SUFFIXES[name]}.xlsx")
     return given

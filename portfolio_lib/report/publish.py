@@ -12,28 +12,37 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import html
 import json
 import os
 import re
 import shutil
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from portfolio_lib import i18n
-from portfolio_lib.config import DEFAULTS, RECORD_MIME
-from portfolio_lib.engine.sources import is_table_source, parse_source
+from portfolio_lib.config import RECORD_MIME
 from portfolio_lib.report.execute import NotebookFailure
+from portfolio_lib.report.pages import (
+    NOTEBOOK_ONLY_TAG,
+    PRINT_CSS,
+    Chart,
+    page_charts,
+    report_notebook,
+)
 from portfolio_lib.report.params import DATA_PARAMETERS, RunPlan
+from portfolio_lib.report.summary import summary_facts, write_index
+from portfolio_lib.ui.present import read_records
 
 __all__ = [
     "NotebookResult",
+    "document_names",
+    "page_content",
     "export_html",
     "html_exporter",
     "keep_failed",
     "notebook_title",
+    "offline_page",
     "remove_stale_folders",
     "replace_folder",
     "run_metadata",
@@ -43,48 +52,16 @@ __all__ = [
 ]
 
 # Cells dropped from the HTML: papermill's bookkeeping, plus the usual "hide me" tags.
-_HTML_REMOVED_CELL_TAGS = {"parameters", "injected-parameters", "remove-cell", "remove_cell"}
+_HTML_REMOVED_CELL_TAGS = {
+    "parameters",
+    "injected-parameters",
+    "remove-cell",
+    "remove_cell",
+    NOTEBOOK_ONLY_TAG,
+}
 _HTML_REMOVED_OUTPUT_TAGS = {"remove-output", "remove_output"}
 _DATE_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _STALE_FOLDER = re.compile(r"^\.(tmp|old)-(\d{4}-\d{2}-\d{2})-(\d+)$")
-
-i18n.register(
-    {
-        "report_title": {
-            "fr": "Analyse du portefeuille client",
-            "en": "Customer portfolio analysis",
-        },
-        "report_run_date": {"fr": "Date du rapport", "en": "Report date"},
-        "report_as_of": {"fr": "Date d'analyse", "en": "Analysis date"},
-        "report_as_of_default": {
-            "fr": "date de la dernière transaction",
-            "en": "date of the last transaction",
-        },
-        "report_language": {"fr": "Langue", "en": "Language"},
-        "report_data": {"fr": "Données", "en": "Data"},
-        "report_transactions": {"fr": "Transactions", "en": "Transactions"},
-        "report_customers": {"fr": "Fichier clients", "en": "Customer file"},
-        "report_costs": {"fr": "Coûts", "en": "Costs"},
-        "report_none": {"fr": "aucun", "en": "none"},
-        "report_default": {"fr": "valeur par défaut", "en": "default"},
-        "report_sample": {"fr": "données d'exemple", "en": "sample data"},
-        "report_parameters": {"fr": "Paramètres", "en": "Parameters"},
-        "report_parameter": {"fr": "Paramètre", "en": "Parameter"},
-        "report_value": {"fr": "Valeur", "en": "Value"},
-        "report_analyses": {"fr": "Analyses", "en": "Analyses"},
-        "report_analysis": {"fr": "Analyse", "en": "Analysis"},
-        "report_duration": {"fr": "Durée", "en": "Duration"},
-        "report_notebook": {"fr": "Notebook exécuté", "en": "Executed notebook"},
-        "report_generated": {
-            "fr": "Produit par portfolio-report {version} le {when}, en {seconds}.",
-            "en": "Made by portfolio-report {version} on {when}, in {seconds}.",
-        },
-    }
-)
-_LANGUAGE_NAMES = {
-    "fr": {"fr": "français", "en": "French"},
-    "en": {"fr": "anglais", "en": "English"},
-}
 
 
 @dataclass(frozen=True)
@@ -96,10 +73,31 @@ class NotebookResult:
     duration: float
     parameters: dict[str, Any]
     excel: str | None = None  # the Excel hand-out the notebook wrote, if any
+    records: dict[str, Any] = field(default_factory=dict)  # its present.record figures
 
     @property
     def stem(self) -> str:
         return Path(self.name).stem
+
+    @property
+    def html(self) -> str:
+        return f"{self.stem}.html"
+
+
+def document_names(day: dt.date, lang: str) -> dict[str, str]:
+    """The file names of the PDF and the slides, in the report's language."""
+    base = "rapport-portefeuille" if lang == "fr" else "portfolio-report"
+    return {"pdf": f"{base}-{day.isoformat()}.pdf", "slides": f"{base}-{day.isoformat()}.pptx"}
+
+
+def page_content(
+    executed: Path, lang: str, values: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[Chart]]:
+    """The recorded figures of an executed notebook and the charts of its page (in ``lang``)."""
+    import nbformat
+
+    nb = nbformat.read(str(executed), as_version=4)
+    return read_records(nb), page_charts(report_notebook(nb, lang, values))
 
 
 def notebook_title(nb: Any, default: str) -> str:
@@ -140,16 +138,28 @@ def html_exporter() -> Any:
 
 
 def export_html(
-    executed: Path, html_path: Path, *, source_dir: Path | None = None, exporter: Any = None
+    executed: Path,
+    html_path: Path,
+    *,
+    source_dir: Path | None = None,
+    exporter: Any = None,
+    lang: str | None = None,
+    values: Mapping[str, Any] | None = None,
 ) -> str:
     """Write the executed notebook as HTML without code or prompts; return its title.
 
-    Figures are embedded (base64), as are markdown images, looked up in ``source_dir``.
-    Cells tagged ``remove-cell`` and outputs tagged ``remove-output`` are left out.
+    With ``lang``, the page is in that language only and names no parameter (see
+    :func:`portfolio_lib.report.pages.report_notebook`; ``values`` are the notebook's
+    parameters as it ran). Figures are embedded (base64), as are markdown images, looked up
+    in ``source_dir``. Cells tagged ``remove-cell`` and outputs tagged ``remove-output`` are
+    left out. The page loads nothing from the network (it is read offline) and prints on
+    A4 without cutting charts or table rows.
     """
     import nbformat
 
     nb = nbformat.read(str(executed), as_version=4)
+    if lang is not None:
+        nb = report_notebook(nb, lang, values or {})
     title = notebook_title(nb, executed.stem)
     # Key-figure records are data for tests and scripts (kept in the .ipynb), not for readers:
     # nbconvert has no HTML for their mimetype and would warn about each one.
@@ -159,15 +169,42 @@ def export_html(
     exporter = exporter or html_exporter()
     resources = {"metadata": {"name": title, "path": str(source_dir or executed.parent)}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
-    html_path.write_text(body, encoding="utf-8")
+    html_path.write_text(offline_page(body), encoding="utf-8")
     return title
 
 
-def run_metadata(plan: RunPlan, results: Sequence[NotebookResult], finished: dt.datetime) -> dict:
-    """The facts of a finished run, as saved in ``run.json`` and shown by :func:`write_index`."""
+# The pages have no widget and no formula: the scripts nbconvert loads from CDNs (RequireJS,
+# MathJax, the widget manager) would only make an offline page wait for the network.
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>\s*", re.S)
+
+
+def offline_page(page: str) -> str:
+    """An nbconvert page without remote scripts, with the print rules added."""
+    page = _SCRIPT.sub(
+        lambda m: "" if "://" in m.group(0) or "MathJax" in m.group(0) else m.group(0), page
+    )
+    return page.replace("</head>", PRINT_CSS + "</head>", 1)
+
+
+def run_metadata(
+    plan: RunPlan,
+    results: Sequence[NotebookResult],
+    finished: dt.datetime,
+    *,
+    documents: Mapping[str, str | None] | None = None,
+) -> dict:
+    """The facts of a finished run, as saved in ``run.json`` and shown by :func:`write_index`.
+
+    ``documents`` names the PDF and the slides written beside the pages
+    (``{"pdf": "rapport.pdf", "slides": ...}``, None for one not written).
+    """
     from portfolio_lib import __version__
 
     effective = plan.effective_parameters()
+    # INTERACTIVE is the report's decision (no explorer in a static page), not a default.
+    for result in results:
+        if "INTERACTIVE" in result.parameters:
+            effective["INTERACTIVE"] = result.parameters["INTERACTIVE"]
     return {
         "status": "ok",
         "date": plan.date.isoformat(),
@@ -190,142 +227,19 @@ def run_metadata(plan: RunPlan, results: Sequence[NotebookResult], finished: dt.
             {
                 "notebook": result.name,
                 "title": result.title,
-                "html": f"{result.stem}.html",
+                "html": result.html,
                 "executed": result.name,
                 "excel": result.excel,
                 "duration_s": round(result.duration, 1),
                 "parameters": result.parameters,
+                "findings": result.records.get("findings") or [],
             }
             for result in results
         ],
+        "summary": summary_facts({result.stem: result.records for result in results}),
+        **{kind: (documents or {}).get(kind) for kind in ("pdf", "slides")},
         "version": __version__,
     }
-
-
-def _format_seconds(seconds: float, lang: str) -> str:
-    return f"{i18n.format_number(seconds, lang, decimals=1)}\u00a0s"
-
-
-def _format_day(day: str, lang: str) -> str:
-    try:
-        parsed = dt.date.fromisoformat(day)
-    except ValueError:
-        return day
-    return parsed.strftime("%d/%m/%Y") if lang == "fr" else parsed.isoformat()
-
-
-def _format_value(value: Any) -> str:
-    if isinstance(value, str):
-        return value if value else '""'
-    return json.dumps(value, ensure_ascii=False)
-
-
-def write_index(run: Mapping[str, Any], path: Path, *, link_prefix: str = "") -> Path:
-    """Write the report's ``index.html`` from its run metadata (as in ``run.json``).
-
-    The data files are named (file names, not paths: the page is for the client), with
-    "none" for a file not used and "sample data" when the run used the notebooks' defaults.
-    Every text is HTML-escaped.
-
-    ``link_prefix`` is put before every link (``"../2025-06-02/"`` for a copy elsewhere).
-    """
-    lang = run.get("lang", DEFAULTS["lang"])
-    if lang not in i18n.LANGS:
-        lang = DEFAULTS["lang"]
-
-    def t(key: str) -> str:
-        return html.escape(i18n.label(key, lang))
-
-    esc = html.escape
-    as_of = run.get("as_of") or ""
-    as_of_text = esc(_format_day(as_of, lang)) if as_of else t("report_as_of_default")
-    data_rows = []
-    for name, info in run.get("data", {}).items():
-        # The file's name only: the page goes to the client, the full path is in run.json.
-        value = info.get("path") or ""
-        # A database source shows its table (or 'SQL query'): no host, user or password.
-        shown = parse_source(value).name if is_table_source(value) else Path(value).name
-        text = esc(shown) if value else t("report_none")
-        if info.get("default") and value:  # no data given: the notebooks' own, the sample
-            text += f" <span class=muted>({t('report_sample')})</span>"
-        data_rows.append(
-            f"<tr><th>{t('report_' + name.lower())}</th><td><code>{text}</code></td></tr>"
-        )
-    shown = {*DATA_PARAMETERS, "AS_OF", "LANG"}
-    given = run.get("parameters", {})
-    parameter_rows = [
-        f"<tr><td><code>{esc(name)}</code></td><td><code>{esc(_format_value(value))}</code>"
-        + ("" if name in given else f" <span class=muted>({t('report_default')})</span>")
-        + "</td></tr>"
-        for name, value in run.get("effective_parameters", {}).items()
-        if name not in shown
-    ]
-    notebook_rows = [
-        f'<tr><td><a href="{esc(link_prefix + item["html"], quote=True)}">{esc(item["title"])}</a>'
-        f"</td><td class=num>{_format_seconds(item['duration_s'], lang)}</td><td>"
-        f'<a class=muted href="{esc(link_prefix + item["executed"], quote=True)}">'
-        f"{esc(item['executed'])}</a>"
-        + (
-            f' · <a href="{esc(link_prefix + item["excel"], quote=True)}">{esc(item["excel"])}</a>'
-            if item.get("excel")
-            else ""
-        )
-        + "</td></tr>"
-        for item in run.get("notebooks", [])
-    ]
-    footer = i18n.label("report_generated", lang).format(
-        version=run.get("version", ""),
-        when=run.get("finished", "").replace("T", " "),
-        seconds=_format_seconds(run.get("duration_s", 0.0), lang),
-    )
-    language = _LANGUAGE_NAMES.get(lang, {}).get(lang, lang)
-    parameters_section = (
-        f"<h2>{t('report_parameters')}</h2><table><tr><th>{t('report_parameter')}</th>"
-        f"<th>{t('report_value')}</th></tr>{''.join(parameter_rows)}</table>"
-        if parameter_rows
-        else ""
-    )
-    page = f"""<!DOCTYPE html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{t("report_title")} – {esc(_format_day(run.get("date", ""), lang))}</title>
-<style>
-body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1f2933;
-       max-width: 60rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.45; }}
-h1 {{ color: #1f4e79; margin-bottom: .2rem; }}
-h2 {{ color: #1f4e79; margin-top: 2rem; border-bottom: 1px solid #d9e2ec; }}
-table {{ border-collapse: collapse; width: 100%; }}
-th, td {{ text-align: left; padding: .35rem .6rem; border-bottom: 1px solid #eef2f6;
-          vertical-align: top; }}
-th {{ font-weight: 600; width: 14rem; }}
-td.num {{ text-align: right; white-space: nowrap; }}
-.muted {{ color: #7b8794; font-size: .9em; }}
-a {{ color: #1f4e79; }}
-</style>
-</head>
-<body>
-<h1>{t("report_title")}</h1>
-<table>
-<tr><th>{t("report_run_date")}</th><td>{esc(_format_day(run.get("date", ""), lang))}</td></tr>
-<tr><th>{t("report_as_of")}</th><td>{as_of_text}</td></tr>
-<tr><th>{t("report_language")}</th><td>{esc(language)}</td></tr>
-</table>
-<h2>{t("report_data")}</h2>
-<table>{"".join(data_rows)}</table>
-<h2>{t("report_analyses")}</h2>
-<table><tr><th>{t("report_analysis")}</th><th class=num>{t("report_duration")}</th>
-<th>{t("report_notebook")}</th></tr>
-{"".join(notebook_rows)}
-</table>
-{parameters_section}
-<p class=muted>{esc(footer)}</p>
-</body>
-</html>
-"""
-    path.write_text(page, encoding="utf-8")
-    return path
 
 
 def write_run_json(run: Mapping[str, Any], path: Path) -> None:

@@ -423,6 +423,49 @@ _MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "planifiées.",
         ),
     },
+    # issue 19: hostile input
+    "huge_amounts": {
+        "en": (
+            "{where}{count} value(s) of column '{column}' are not finite amounts (infinite, "
+            "'nan' or beyond 1e15): {rows} (for example {examples}).",
+            "Correct these cells (an export error or a formula result such as #DIV/0!), then "
+            "load the file again.",
+        ),
+        "fr": (
+            "{where}{count} valeur(s) de la colonne « {column} » ne sont pas des montants finis "
+            "(infini, « nan » ou au-delà de 1e15) : {rows} (par exemple {examples}).",
+            "Corrigez ces cellules (erreur d'export ou résultat de formule comme #DIV/0!), puis "
+            "rechargez le fichier.",
+        ),
+    },
+    "negative_costs": {
+        "en": (
+            "{where}{count} spend value(s) of column '{column}' are negative: {rows} (for "
+            "example {examples}); a negative spend would give a negative acquisition cost.",
+            "Enter spend as positive amounts (refunds from a supplier: subtract them from the "
+            "month's spend), then load the file again.",
+        ),
+        "fr": (
+            "{where}{count} dépense(s) de la colonne « {column} » sont négatives : {rows} (par "
+            "exemple {examples}) ; une dépense négative donnerait un coût d'acquisition négatif.",
+            "Saisissez les dépenses en montants positifs (remboursement d'un fournisseur : "
+            "déduisez-le de la dépense du mois), puis rechargez le fichier.",
+        ),
+    },
+    "no_transactions_before": {
+        "en": (
+            "{where}no transaction on or before the analysis date {as_of} (the first is dated "
+            "{first}).",
+            "Choose an analysis date (as_of, --as-of) on or after {first}, or leave it empty "
+            "to use the last transaction date.",
+        ),
+        "fr": (
+            "{where}aucune transaction à la date d'analyse {as_of} ou avant (la première est "
+            "datée du {first}).",
+            "Choisissez une date d'analyse (as_of, --as-of) à partir du {first}, ou laissez-la "
+            "vide pour prendre la date de la dernière transaction.",
+        ),
+    },
 }
 
 _WHAT_TO_DO = {"en": "What to do: ", "fr": "Que faire : "}

@@ -32,6 +32,7 @@ import pandas as pd
 
 from portfolio_lib.data.errors import DataQualityWarning, PortfolioDataError
 from portfolio_lib.data.parse import (
+    MAX_AMOUNT,
     cell_error,
     is_blank,
     parse_amounts,
@@ -178,6 +179,9 @@ def _canonical_frame(
             parsed = parse_ids(values)
         elif field.kind == "amount":
             parsed = parse_amounts(values, decimal_hint)
+            huge = parsed.notna() & ~(parsed.abs() < MAX_AMOUNT)
+            if huge.any():
+                raise cell_error(raw.name, column, huge, values, "huge_amounts")
         elif field.kind == "share":
             parsed = parse_shares(values, decimal_hint)
             outside = parsed.notna() & ((parsed < 0) | (parsed > 1))
@@ -259,6 +263,8 @@ def _columnar_frame(
         )
         if parsed is None:
             return None
+        if field.kind == "amount" and (np.abs(parsed.values) >= MAX_AMOUNT).any():
+            return None  # infinite or huge: the plain path refuses them with their rows
         uses[column] -= 1
         if not uses[column]:
             cells = cells.drop_columns([column])
@@ -497,6 +503,10 @@ def load_costs(
     """
     raw = read_raw(source, table="costs", name=name, sheet=sheet, encoding=encoding, sep=sep)
     frame = _canonical_frame(raw, "costs", mapping, date_format=date_format, dayfirst=dayfirst)
+    negative = frame["amount"] < 0
+    if negative.any():
+        column = frame.attrs["mapping"]["amount"]
+        raise cell_error(raw.name, column, negative, raw.frame[column], "negative_costs")
     return _finish(frame)
 
 

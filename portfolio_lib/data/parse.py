@@ -20,6 +20,7 @@ from portfolio_lib.data.errors import PortfolioDataError
 from portfolio_lib.data.schema import normalise_header
 
 __all__ = [
+    "MAX_AMOUNT",
     "Distinct",
     "cell_error",
     "is_blank",
@@ -31,6 +32,10 @@ __all__ = [
     "parse_months",
     "parse_shares",
 ]
+
+# No invoice line reaches a thousand trillion: beyond, a value is an export error (1e308, inf)
+# that would make every total non-finite.
+MAX_AMOUNT = 1e15
 
 _ACQUISITION_WORDS = {"acquisition", "acquisitions", "conquete", "recrutement", "prospection"}
 _RETENTION_WORDS = {"retention", "fidelisation", "fidelite", "retentionclient", "loyalty"}

@@ -1,0 +1,107 @@
+"""Hostile and awkward input (issue 19): no silent wrong number, errors that say where and why.
+
+Each case is a real file written to a tmp dir and read by the loaders, both the fast (Arrow)
+and the plain pandas path; the corpus in tests/data/hostile/ is run at the end.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from portfolio_lib import PortfolioDataError, load_costs, load_transactions
+from portfolio_lib.engine.aggregate import aggregate, customer_summary
+
+
+def write(path, text, encoding="utf-8"):
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+# ------------------------------------------------------------------ 1. non-finite amounts
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("bad", ["inf", "-inf", "1e308", "Infinity", "2e15"])
+def test_infinite_or_huge_amount_refused_with_its_row(tmp_path, bad, fast):
+    path = write(
+        tmp_path / "ventes.csv",
+        f"customer_id,date,amount\nC1,2024-01-05,10.5\nC2,2024-01-06,{bad}\nC3,2024-01-07,3\n",
+    )
+    with pytest.raises(PortfolioDataError) as err:
+        load_transactions(path, fast=fast)
+    assert err.value.code == "huge_amounts"
+    assert err.value.column == "amount" and err.value.rows == [3]
+    assert "ventes.csv" in str(err.value) and "What to do" in str(err.value)
+    assert "infini" in err.value.text("fr")
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_nan_text_amount_refused_with_its_row(tmp_path, fast):
+    path = write(tmp_path / "ventes.csv", "customer_id,date,amount\nC1,2024-01-05,nan\n")
+    with pytest.raises(PortfolioDataError) as err:
+        load_transactions(path, fast=fast)
+    assert err.value.column == "amount" and err.value.rows == [2]
+
+
+def test_infinite_amount_in_parquet_refused(tmp_path):
+    path = tmp_path / "ventes.parquet"
+    pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2"],
+            "date": ["2024-01-05", "2024-01-06"],
+            "amount": [1.0, float("inf")],
+        }
+    ).to_parquet(path)
+    with pytest.raises(PortfolioDataError) as err:
+        load_transactions(path)
+    assert err.value.code == "huge_amounts" and err.value.rows == [2]  # no header line
+
+
+# ------------------------------------------------------------------ 6. negative spend
+
+
+def test_negative_acquisition_spend_refused(tmp_path):
+    path = write(
+        tmp_path / "couts.csv",
+        "mois;type;montant\n2024-01;acquisition;1 000\n2024-02;acquisition;-250\n"
+        "2024-02;fidélisation;300\n",
+    )
+    with pytest.raises(PortfolioDataError) as err:
+        load_costs(path)
+    assert err.value.code == "negative_costs"
+    assert err.value.column == "montant" and err.value.rows == [3]
+    assert "couts.csv" in str(err.value) and "positive" in str(err.value)
+
+
+# ------------------------------------------------------------------ 7. time-zone-aware dates
+
+
+def _paris_log():
+    stamps = pd.to_datetime(["2024-01-05 23:50", "2024-01-06 00:10"]).tz_localize("Europe/Paris")
+    return pd.DataFrame({"customer_id": ["a", "a"], "date": stamps, "amount": [10.0, 20.0]})
+
+
+def test_tz_aware_timestamps_cut_into_local_days():
+    summary = customer_summary(_paris_log(), as_of="2024-02-14")
+    # Local days 5 and 6 January: one repeat day, 1 day apart, 40 days to 14 February.
+    assert summary.loc["a"].to_dict() == {
+        "frequency": 1.0,
+        "recency": 1.0,
+        "T": 40.0,
+        "monetary_value": 20.0,
+    }
+    agg = aggregate(_paris_log(), as_of="2024-02-14")
+    assert agg.customers.loc[agg.customers["customer_id"] == "a", "frequency"].tolist() == [1]
+
+
+# ------------------------------------------------------------------ 8. as_of before the data
+
+
+def test_as_of_before_every_transaction_says_what_to_do():
+    with pytest.raises(PortfolioDataError) as err:
+        aggregate(_paris_log(), as_of="2023-12-31")
+    assert err.value.code == "no_transactions_before"
+    assert "31/12/2023" in str(err.value) and "05/01/2024" in str(err.value)
+    assert "customers.csv" not in str(err.value)
+    assert "05/01/2024" in err.value.text("fr")

@@ -105,3 +105,13 @@ def test_as_of_before_every_transaction_says_what_to_do():
     assert "31/12/2023" in str(err.value) and "05/01/2024" in str(err.value)
     assert "customers.csv" not in str(err.value)
     assert "05/01/2024" in err.value.text("fr")
+
+
+def test_as_of_error_names_the_transactions_file_only(tmp_path):
+    path = write(
+        tmp_path / "ventes.csv", "client;date;montant\nC1;05/01/2024;10\nC2;06/02/2024;20\n"
+    )
+    with pytest.raises(PortfolioDataError) as err:
+        aggregate(load_transactions(path), as_of="2020-01-01")
+    assert str(err.value).startswith("ventes.csv: no transaction on or before")
+    assert "customers" not in str(err.value)

@@ -446,7 +446,10 @@ def aggregate(
             first = None
             if _is_default(engine):
                 first = con.execute(f"SELECT min(CAST(date AS DATE)) FROM {relation}").fetchone()
-            name = None if isinstance(transactions, pd.DataFrame) else Path(str(transactions)).name
+            if isinstance(transactions, pd.DataFrame):
+                name = transactions.attrs.get("source")
+            else:
+                name = Path(str(transactions)).name
             raise PortfolioDataError(
                 "no_transactions_before",
                 file=name,

@@ -6,10 +6,12 @@ and the plain pandas path; the corpus in tests/data/hostile/ is run at the end.
 
 from __future__ import annotations
 
+import warnings
+
 import pandas as pd
 import pytest
 
-from portfolio_lib import PortfolioDataError, load_costs, load_transactions
+from portfolio_lib import DataQualityWarning, PortfolioDataError, load_costs, load_transactions
 from portfolio_lib.engine.aggregate import aggregate, customer_summary
 
 
@@ -115,3 +117,59 @@ def test_as_of_error_names_the_transactions_file_only(tmp_path):
         aggregate(load_transactions(path), as_of="2020-01-01")
     assert str(err.value).startswith("ventes.csv: no transaction on or before")
     assert "customers" not in str(err.value)
+
+
+# ------------------------------------------------------------------ 2. thousands dots
+
+
+THOUSANDS = {
+    # name: (file text, amounts, ambiguous rows)
+    "french pattern decides": (
+        "client;date;montant\nA;01/01/2024;1.234,56\nB;02/01/2024;1.234\nC;03/01/2024;25.000\n",
+        [1234.56, 1234.0, 25000.0],
+        [],
+    ),
+    "decimal comma elsewhere": (
+        "client;date;montant\nA;01/01/2024;12,5\nB;02/01/2024;1.234\nC;03/01/2024;25.000\n",
+        [12.5, 1234.0, 25000.0],
+        [],
+    ),
+    "comma file, quoted french amount": (
+        'client,date,montant\nA,01/01/2024,"1.234,56"\nB,02/01/2024,1.234\nC,03/01/2024,25.000\n',
+        [1234.56, 1234.0, 25000.0],
+        [],
+    ),
+    "decimal point elsewhere": (
+        "client,date,montant\nA,01/01/2024,12.5\nB,02/01/2024,1.234\n",
+        [12.5, 1.234],
+        [],
+    ),
+    "semicolon file, nothing tells": (
+        "client;date;montant\nA;01/01/2024;1.234\nB;02/01/2024;25.000 €\nC;03/01/2024;7\n",
+        [1234.0, 25000.0, 7.0],
+        [2, 3],
+    ),
+    "comma file, nothing tells": (
+        "client,date,montant\nA,01/01/2024,1.234\nB,02/01/2024,25.000\nC,03/01/2024,12\n",
+        [1.234, 25.0, 12.0],
+        [2, 3],
+    ),
+}
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("case", list(THOUSANDS))
+def test_thousands_dot_read_from_the_column_evidence_or_warned(tmp_path, case, fast):
+    text, amounts, doubtful = THOUSANDS[case]
+    path = write(tmp_path / "ventes.csv", text)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = load_transactions(path, fast=fast)
+    assert frame["amount"].tolist() == amounts
+    found = [w.message for w in caught if isinstance(w.message, DataQualityWarning)]
+    if doubtful:
+        assert [w.code for w in found] == ["ambiguous_thousands"]
+        assert found[0].details["rows"] == doubtful and found[0].details["column"] == "montant"
+        assert "1234,00" in str(found[0]) and "1234,00" in found[0].text("fr")
+    else:
+        assert found == []

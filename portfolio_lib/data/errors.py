@@ -452,6 +452,23 @@ _MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "déduisez-le de la dépense du mois), puis rechargez le fichier.",
         ),
     },
+    "ambiguous_thousands": {
+        "en": (
+            "{where}{count} value(s) of column '{column}' can be read two ways, e.g. 1.234 as "
+            "1234 or as 1.234, and no other amount of the column tells the decimal mark: {rows} "
+            "(read as {examples}, with the decimal mark '{mark}' of this file's separator).",
+            "Check these amounts. To remove the doubt, write them with their decimals (1234,00 "
+            "or 1234.00) or without a thousands separator, then load the file again.",
+        ),
+        "fr": (
+            "{where}{count} valeur(s) de la colonne « {column} » se lisent de deux façons, par "
+            "ex. 1.234 comme 1234 ou comme 1,234, et aucun autre montant de la colonne ne donne "
+            "le séparateur décimal : {rows} (lues {examples}, avec le séparateur décimal « {mark} "
+            "» du séparateur de ce fichier).",
+            "Vérifiez ces montants. Pour lever le doute, écrivez-les avec leurs décimales "
+            "(1234,00 ou 1234.00) ou sans séparateur de milliers, puis rechargez le fichier.",
+        ),
+    },
     "no_transactions_before": {
         "en": (
             "{where}no transaction on or before the analysis date {as_of} (the first is dated "

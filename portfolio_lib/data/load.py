@@ -29,10 +29,13 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from portfolio_lib.data.errors import DataQualityWarning, PortfolioDataError
 from portfolio_lib.data.parse import (
     MAX_AMOUNT,
+    ambiguous_thousands,
     cell_error,
     is_blank,
     parse_amounts,
@@ -182,6 +185,7 @@ def _canonical_frame(
             huge = parsed.notna() & ~(parsed.abs() < MAX_AMOUNT)
             if huge.any():
                 raise cell_error(raw.name, column, huge, values, "huge_amounts")
+            _warn_ambiguous_thousands(raw.name, column, values, parsed, decimal_hint)
         elif field.kind == "share":
             parsed = parse_shares(values, decimal_hint)
             outside = parsed.notna() & ((parsed < 0) | (parsed > 1))
@@ -251,6 +255,8 @@ def _columnar_frame(
     # Text columns last: their Python strings are made once most Arrow columns are freed.
     for canonical, column in sorted(resolved.items(), key=lambda i: fields[i[0]].kind == "text"):
         field = fields[canonical]
+        if field.kind == "amount" and _maybe_thousands(cells.column(column)):
+            return None  # 1.234 or 25,000: the plain path warns when the column is ambiguous
         parsed = parse_distinct(
             cells.column(column),
             field.kind,
@@ -279,6 +285,42 @@ def _columnar_frame(
     frame.attrs["source"] = name
     frame.attrs["mapping"] = resolved
     return frame, _duplicated(frame, keys)
+
+
+# One mark followed by exactly three digits, as a whole number: 1.234, -25,000 EUR, (1.234).
+_THOUSANDS_LIKE = r"(^|[^0-9.,])[0-9]{1,3}[.,][0-9]{3}($|[^0-9.,])"
+
+
+def _maybe_thousands(column: pa.ChunkedArray) -> bool:
+    if pa.types.is_dictionary(column.type):
+        column = column.unify_dictionaries().combine_chunks().dictionary  # the distinct values
+    kind = column.type
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+        return False
+    return bool(pc.any(pc.match_substring_regex(column, _THOUSANDS_LIKE)).as_py())
+
+
+def _warn_ambiguous_thousands(
+    file: str, column: str, values: pd.Series, parsed: pd.Series, decimal_hint: str
+) -> None:
+    doubtful = ambiguous_thousands(values)
+    if not doubtful.any():
+        return
+    pairs = pd.Series(
+        values[doubtful].astype(str).str.strip() + " = " + parsed[doubtful].map("{:g}".format)
+    )
+    warnings.warn(
+        DataQualityWarning(
+            "ambiguous_thousands",
+            file=file,
+            column=column,
+            rows=values.index[doubtful.to_numpy()].tolist(),
+            count=int(doubtful.sum()),
+            examples=pairs.unique()[:3].tolist(),
+            mark=decimal_hint,
+        ),
+        stacklevel=4,
+    )
 
 
 def _duplicated(frame: pd.DataFrame, keys: list[np.ndarray]) -> pd.Series:

@@ -22,6 +22,7 @@ from portfolio_lib.data.schema import normalise_header
 __all__ = [
     "MAX_AMOUNT",
     "Distinct",
+    "ambiguous_thousands",
     "cell_error",
     "is_blank",
     "parse_amounts",
@@ -118,16 +119,37 @@ def _decimal_mark(texts: pd.Series, hint: str) -> str:
     return hint
 
 
+def _number_texts(u: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Texts of amounts without currency, spaces, brackets or trailing minus; and which of
+    them are negative by those signs."""
+    texts = u.astype(str).str.strip().str.replace(_NUMBER_CLEAN, "", regex=True)
+    texts = texts.str.replace(_MINUS_SIGNS, "-", regex=True)
+    negative = texts.str.fullmatch(r"\(.*\)") | texts.str.fullmatch(r"[\d.,]+-")
+    texts = texts.str.strip("()").str.replace(r"^([\d.,]+)-$", r"\1", regex=True)
+    return texts, negative
+
+
+def ambiguous_thousands(values: pd.Series) -> pd.Series:
+    """True for the text amounts whose reading is a guess: ``1.234`` or ``25,000`` (one mark,
+    three digits after it) in a column where no value tells the decimal mark (``1.234,56``,
+    ``12,5``). :func:`parse_amounts` reads them by the file's separator (``;``: decimal comma,
+    so 1234 and 25000; ``,``: decimal point, so 1.234 and 25)."""
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return pd.Series(False, index=values.index)
+    texts = _number_texts(values.where(~is_blank(values), ""))[0]
+    doubtful = texts.str.fullmatch(r"-?\d{1,3}[.,]\d{3}").fillna(False).astype(bool)
+    if doubtful.any() and _decimal_mark(texts[texts.ne("")], "?") != "?":
+        doubtful[:] = False
+    return doubtful
+
+
 def parse_amounts(values: pd.Series, decimal_hint: str = ".") -> pd.Series:
     if pd.api.types.is_numeric_dtype(values.dtype) and values.dtype != bool:
         return values.astype(float)
 
     def parse(u: pd.Series) -> pd.Series:
         numeric = pd.to_numeric(u.where(u.map(lambda v: isinstance(v, (int, float)))), "coerce")
-        texts = u.astype(str).str.strip().str.replace(_NUMBER_CLEAN, "", regex=True)
-        texts = texts.str.replace(_MINUS_SIGNS, "-", regex=True)
-        negative = texts.str.fullmatch(r"\(.*\)") | texts.str.fullmatch(r"[\d.,]+-")
-        texts = texts.str.strip("()").str.replace(r"^([\d.,]+)-$", r"\1", regex=True)
+        texts, negative = _number_texts(u)
         mark = _decimal_mark(texts, decimal_hint)
         thousands = "." if mark == "," else ","
         texts = texts.str.replace(thousands, "", regex=False).str.replace(mark, ".", regex=False)

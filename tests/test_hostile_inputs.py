@@ -173,3 +173,23 @@ def test_thousands_dot_read_from_the_column_evidence_or_warned(tmp_path, case, f
         assert "1234,00" in str(found[0]) and "1234,00" in found[0].text("fr")
     else:
         assert found == []
+
+
+# ------------------------------------------------------------------ 3. Excel text amounts
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_excel_text_amounts_read_with_their_decimal_comma(tmp_path, fast):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["client", "date", "montant"])
+    for row in (["A", "2024-01-05", 12.5], ["B", "2024-01-06", 7.25]):
+        sheet.append(row)
+    # Cells typed as text in Excel (a leading apostrophe): the French way, decimal comma.
+    sheet.append(["C", "2024-01-07", "1234,56"])
+    sheet.append(["D", "2024-01-08", "1 234,5"])
+    book.save(tmp_path / "ventes.xlsx")
+    frame = load_transactions(tmp_path / "ventes.xlsx", fast=fast)
+    assert frame["amount"].tolist() == [12.5, 7.25, 1234.56, 1234.5]

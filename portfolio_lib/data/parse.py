@@ -148,9 +148,11 @@ def parse_amounts(values: pd.Series, decimal_hint: str = ".") -> pd.Series:
         return values.astype(float)
 
     def parse(u: pd.Series) -> pd.Series:
-        numeric = pd.to_numeric(u.where(u.map(lambda v: isinstance(v, (int, float)))), "coerce")
+        is_number = u.map(lambda v: isinstance(v, (int, float)))
+        numeric = pd.to_numeric(u.where(is_number), "coerce")
         texts, negative = _number_texts(u)
-        mark = _decimal_mark(texts, decimal_hint)
+        # Only text cells tell the mark: a number cell's str() always has a '.' (Excel).
+        mark = _decimal_mark(texts[~is_number.astype(bool)], decimal_hint)
         thousands = "." if mark == "," else ","
         texts = texts.str.replace(thousands, "", regex=False).str.replace(mark, ".", regex=False)
         parsed = pd.to_numeric(texts, errors="coerce").astype(float)

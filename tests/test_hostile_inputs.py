@@ -111,7 +111,7 @@ def test_as_of_before_every_transaction_says_what_to_do():
 
 def test_as_of_error_names_the_transactions_file_only(tmp_path):
     path = write(
-        tmp_path / "ventes.csv", "client;date;montant\nC1;05/01/2024;10\nC2;06/02/2024;20\n"
+        tmp_path / "ventes.csv", "client;date;montant\nC1;05/01/2024;10\nC2;16/02/2024;20\n"
     )
     with pytest.raises(PortfolioDataError) as err:
         aggregate(load_transactions(path), as_of="2020-01-01")
@@ -125,32 +125,32 @@ def test_as_of_error_names_the_transactions_file_only(tmp_path):
 THOUSANDS = {
     # name: (file text, amounts, ambiguous rows)
     "french pattern decides": (
-        "client;date;montant\nA;01/01/2024;1.234,56\nB;02/01/2024;1.234\nC;03/01/2024;25.000\n",
+        "client;date;montant\nA;2024-01-15;1.234,56\nB;2024-01-16;1.234\nC;2024-01-17;25.000\n",
         [1234.56, 1234.0, 25000.0],
         [],
     ),
     "decimal comma elsewhere": (
-        "client;date;montant\nA;01/01/2024;12,5\nB;02/01/2024;1.234\nC;03/01/2024;25.000\n",
+        "client;date;montant\nA;2024-01-15;12,5\nB;2024-01-16;1.234\nC;2024-01-17;25.000\n",
         [12.5, 1234.0, 25000.0],
         [],
     ),
     "comma file, quoted french amount": (
-        'client,date,montant\nA,01/01/2024,"1.234,56"\nB,02/01/2024,1.234\nC,03/01/2024,25.000\n',
+        'client,date,montant\nA,2024-01-15,"1.234,56"\nB,2024-01-16,1.234\nC,2024-01-17,25.000\n',
         [1234.56, 1234.0, 25000.0],
         [],
     ),
     "decimal point elsewhere": (
-        "client,date,montant\nA,01/01/2024,12.5\nB,02/01/2024,1.234\n",
+        "client,date,montant\nA,2024-01-15,12.5\nB,2024-01-16,1.234\n",
         [12.5, 1.234],
         [],
     ),
     "semicolon file, nothing tells": (
-        "client;date;montant\nA;01/01/2024;1.234\nB;02/01/2024;25.000 €\nC;03/01/2024;7\n",
+        "client;date;montant\nA;2024-01-15;1.234\nB;2024-01-16;25.000 €\nC;2024-01-17;7\n",
         [1234.0, 25000.0, 7.0],
         [2, 3],
     ),
     "comma file, nothing tells": (
-        "client,date,montant\nA,01/01/2024,1.234\nB,02/01/2024,25.000\nC,03/01/2024,12\n",
+        "client,date,montant\nA,2024-01-15,1.234\nB,2024-01-16,25.000\nC,2024-01-17,12\n",
         [1.234, 25.0, 12.0],
         [2, 3],
     ),
@@ -193,3 +193,44 @@ def test_excel_text_amounts_read_with_their_decimal_comma(tmp_path, fast):
     book.save(tmp_path / "ventes.xlsx")
     frame = load_transactions(tmp_path / "ventes.xlsx", fast=fast)
     assert frame["amount"].tolist() == [12.5, 7.25, 1234.56, 1234.5]
+
+
+# ------------------------------------------------------------------ 4. day or month first
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_all_ambiguous_us_dates_read_day_first_with_a_warning(tmp_path, fast):
+    path = write(
+        tmp_path / "us.csv",
+        "customer_id,date,amount\nA,01/05/2024,1\nB,02/03/2024,2\nC,03/03/2024,3\n",
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = load_transactions(path, fast=fast)
+    assert frame["date"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2024-05-01",
+        "2024-03-02",
+        "2024-03-03",
+    ]
+    found = [w.message for w in caught if isinstance(w.message, DataQualityWarning)]
+    assert [w.code for w in found] == ["ambiguous_day_month"]
+    assert found[0].details["rows"] == [2, 3]  # 03/03 reads the same both ways
+    assert "date_format='%m/%d/%Y'" in str(found[0]) and "jour" in found[0].text("fr")
+    # The remedy the warning gives: 5 January, 3 February, 3 March, and no warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataQualityWarning)
+        again = load_transactions(path, date_format="%m/%d/%Y", fast=fast)
+    assert again["date"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2024-01-05",
+        "2024-02-03",
+        "2024-03-03",
+    ]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_one_day_above_12_settles_the_date_order_silently(tmp_path, fast):
+    path = write(tmp_path / "us.csv", "customer_id,date,amount\nA,01/05/2024,1\nB,01/13/2024,2\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataQualityWarning)
+        frame = load_transactions(path, fast=fast)
+    assert frame["date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-05", "2024-01-13"]

@@ -469,6 +469,23 @@ _MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "(1234,00 ou 1234.00) ou sans séparateur de milliers, puis rechargez le fichier.",
         ),
     },
+    "ambiguous_day_month": {
+        "en": (
+            "{where}no date of column '{column}' has a day above 12, so {count} date(s) can be "
+            "read day first or month first: {rows}. They were read day first, the French way "
+            "({examples}).",
+            "If the file writes the month first (US exports: 01/05/2024 for 5 January), give "
+            "the date format, e.g. date_format='%m/%d/%Y', and load the file again.",
+        ),
+        "fr": (
+            "{where}aucune date de la colonne « {column} » n'a un jour supérieur à 12 : {count} "
+            "date(s) se lisent jour/mois ou mois/jour : {rows}. Elles ont été lues jour "
+            "d'abord, à la française ({examples}).",
+            "Si le fichier écrit le mois d'abord (exports américains : 01/05/2024 pour le 5 "
+            "janvier), précisez le format des dates, par ex. date_format='%m/%d/%Y', puis "
+            "rechargez le fichier.",
+        ),
+    },
     "no_transactions_before": {
         "en": (
             "{where}no transaction on or before the analysis date {as_of} (the first is dated "

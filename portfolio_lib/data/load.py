@@ -35,6 +35,7 @@ import pyarrow.compute as pc
 from portfolio_lib.data.errors import DataQualityWarning, PortfolioDataError
 from portfolio_lib.data.parse import (
     MAX_AMOUNT,
+    ambiguous_day_month,
     ambiguous_thousands,
     cell_error,
     is_blank,
@@ -203,6 +204,8 @@ def _canonical_frame(
             parsed = parse_dates(
                 values, date_format=date_format, dayfirst=dayfirst, file=raw.name, column=column
             )
+            if date_format is None and dayfirst is None:
+                _warn_ambiguous_days(raw.name, column, values, parsed)
         elif field.kind == "month":
             parsed = parse_months(
                 values, date_format=date_format, dayfirst=dayfirst, file=raw.name, column=column
@@ -269,6 +272,14 @@ def _columnar_frame(
         )
         if parsed is None:
             return None
+        if (
+            field.kind == "date"
+            and date_format is None
+            and dayfirst is None
+            and len(parsed.values)
+            and pd.DatetimeIndex(parsed.values).day.max() <= 12
+        ):
+            return None  # perhaps 01/05/2024 day or month first: the plain path warns
         if field.kind == "amount" and (np.abs(parsed.values) >= MAX_AMOUNT).any():
             return None  # infinite or huge: the plain path refuses them with their rows
         uses[column] -= 1
@@ -318,6 +329,26 @@ def _warn_ambiguous_thousands(
             count=int(doubtful.sum()),
             examples=pairs.unique()[:3].tolist(),
             mark=decimal_hint,
+        ),
+        stacklevel=4,
+    )
+
+
+def _warn_ambiguous_days(file: str, column: str, values: pd.Series, parsed: pd.Series) -> None:
+    doubtful = ambiguous_day_month(values)
+    if not doubtful.any():
+        return
+    pairs = (
+        values[doubtful].astype(str).str.strip() + " = " + parsed[doubtful].dt.strftime("%d %b %Y")
+    )
+    warnings.warn(
+        DataQualityWarning(
+            "ambiguous_day_month",
+            file=file,
+            column=column,
+            rows=values.index[doubtful.to_numpy()].tolist(),
+            count=int(doubtful.sum()),
+            examples=pairs.unique()[:3].tolist(),
         ),
         stacklevel=4,
     )

@@ -22,6 +22,7 @@ from portfolio_lib.data.schema import normalise_header
 __all__ = [
     "MAX_AMOUNT",
     "Distinct",
+    "ambiguous_day_month",
     "ambiguous_thousands",
     "cell_error",
     "is_blank",
@@ -236,6 +237,20 @@ def parse_dates(
         return result.dt.normalize()
 
     return _by_unique(values, parse).astype("datetime64[ns]")
+
+
+def ambiguous_day_month(values: pd.Series) -> pd.Series:
+    """True for the dates such as ``01/05/2024`` that read day first or month first, in a
+    column where no date has a day above 12 to tell (:func:`parse_dates` reads them day first,
+    the French way); all False when one does."""
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return pd.Series(False, index=values.index)
+    parts = values.astype(str).str.strip().str.extract("^" + _DMY.pattern + "$")
+    first = pd.to_numeric(parts[0], errors="coerce")
+    second = pd.to_numeric(parts[1], errors="coerce")
+    if ((first > 12) | (second > 12)).any():
+        return pd.Series(False, index=values.index)
+    return (first.notna() & (first != second)).astype(bool)
 
 
 def parse_months(values: pd.Series, **date_options: object) -> pd.Series:

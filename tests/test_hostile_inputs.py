@@ -11,7 +11,13 @@ import warnings
 import pandas as pd
 import pytest
 
-from portfolio_lib import DataQualityWarning, PortfolioDataError, load_costs, load_transactions
+from portfolio_lib import (
+    DataQualityWarning,
+    PortfolioDataError,
+    load_costs,
+    load_transactions,
+    read_table,
+)
 from portfolio_lib.engine.aggregate import aggregate, customer_summary
 
 
@@ -234,3 +240,33 @@ def test_one_day_above_12_settles_the_date_order_silently(tmp_path, fast):
         warnings.simplefilter("error", DataQualityWarning)
         frame = load_transactions(path, fast=fast)
     assert frame["date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-05", "2024-01-13"]
+
+
+# ------------------------------------------------------------------ 5. NUL bytes, Mac Roman
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_nul_byte_in_an_id_is_dropped(tmp_path, fast):
+    path = tmp_path / "ventes.csv"
+    path.write_bytes(b"customer_id,date,amount\nC021\x00,2024-01-15,1\nC021,2024-01-16,2\n")
+    frame = load_transactions(path, fast=fast)
+    assert frame["customer_id"].tolist() == ["C021", "C021"]  # one customer, not two
+
+
+FRENCH_TEXT = (
+    "client;date;montant;désignation\nCafé Élise;15/01/2024;1,5;Électricité générale\n"
+    "Crêperie;16/01/2024;2;Chauffage à gaz, façade l’été\n"
+)
+
+
+@pytest.mark.parametrize("encoding", ["mac_roman", "cp1252", "utf-8"])
+@pytest.mark.parametrize("fast", [True, False])
+def test_mac_roman_file_read_as_mac_roman(tmp_path, encoding, fast):
+    path = tmp_path / "ventes.csv"
+    path.write_bytes(FRENCH_TEXT.encode(encoding))
+    frame = load_transactions(path, fast=fast)
+    assert frame["customer_id"].tolist() == ["Café Élise", "Crêperie"]  # not CafŽ ƒlise
+    assert read_table(path)["désignation"].tolist() == [
+        "Électricité générale",
+        "Chauffage à gaz, façade l’été",
+    ]

@@ -93,10 +93,11 @@ def parse_ids(values: pd.Series) -> pd.Series:
             def clean(v: object) -> object:
                 if isinstance(v, float) and v.is_integer():
                     return str(int(v))
-                return str(v).strip()
+                return str(v).replace("\x00", "").strip()
 
             return u.map(clean).astype(object)
-        return u.astype(str).str.strip().astype(object)
+        # NUL bytes (C string ends from some exports) would make 'C021\x00' another customer.
+        return u.astype(str).str.replace("\x00", "", regex=False).str.strip().astype(object)
 
     ids = _by_unique(values, parse)
     return ids.where(~is_blank(values)).astype(object)

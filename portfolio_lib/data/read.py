@@ -13,6 +13,7 @@ import codecs
 import csv
 import io
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,6 +103,21 @@ def _is_utf8(chunks: Iterable[bytes]) -> bool:
 _NOT_CP1252 = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
 
 
+# French letters in Mac Roman that cp1252 reads as symbols (é -> Ž, è/ê -> undefined, à -> ˆ,
+# ç -> undefined, ô -> ™, É -> ƒ, ù -> undefined...); not 0x91-0x94, cp1252's quotes.
+_MAC_FRENCH = re.compile(
+    rb"(?<=[A-Za-z])[\x82\x83\x88\x89\x8d-\x90\x95\x99\x9d-\x9f]|"
+    rb"[\x82\x83\x88\x89\x8d-\x90\x95\x99\x9d-\x9f](?=[A-Za-z])"
+)
+_LATIN_LETTER = re.compile(rb"(?<=[A-Za-z])[\xc0-\xff]|[\xc0-\xff](?=[A-Za-z])")
+
+
+def _looks_mac_roman(data: bytes) -> bool:
+    """More French letters read as Mac Roman than as cp1252 (``ƒlectricitŽ``: électricité)."""
+    mac = len(_MAC_FRENCH.findall(data))
+    return mac > 0 and mac > len(_LATIN_LETTER.findall(data))
+
+
 def _detect_encoding(data: bytes, chunks: Callable[[], Iterable[bytes]] | None = None) -> str:
     """The encoding of a file starting with ``data``; ``chunks()`` gives the whole file by
     pieces (default: ``data`` itself), every piece decoded to check UTF-8."""
@@ -116,6 +132,8 @@ def _detect_encoding(data: bytes, chunks: Callable[[], Iterable[bytes]] | None =
 
     if _is_utf8(chunks()):
         return "utf-8"
+    if _looks_mac_roman(data):
+        return "mac_roman"
     # French Windows exports; cp1252 leaves five bytes undefined, latin-1 none.
     if any(byte in piece for piece in chunks() for byte in _NOT_CP1252):
         return "latin-1"

@@ -270,3 +270,40 @@ def test_mac_roman_file_read_as_mac_roman(tmp_path, encoding, fast):
         "Électricité générale",
         "Chauffage à gaz, façade l’été",
     ]
+
+
+# ------------------------------------------------------------------ 9. errors that point right
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_is_read(tmp_path, encoding, fast):
+    path = tmp_path / "ventes.csv"
+    path.write_bytes("client;date;montant\nCafé;15/01/2024;1,5\nB;16/01/2024;2\n".encode(encoding))
+    frame = load_transactions(path, fast=fast)
+    assert frame["customer_id"].tolist() == ["Café", "B"]
+    assert frame["amount"].tolist() == [1.5, 2.0]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_blank_line_inside_the_data_keeps_the_editor_row_numbers(tmp_path, fast):
+    path = write(
+        tmp_path / "ventes.csv",
+        "Export du 31/01/2024\n\nclient;date;montant\nA;15/01/2024;1\n\n"
+        "B;16/01/2024;2\r\n\r\nC;32/01/2024;3\n",
+    )
+    with pytest.raises(PortfolioDataError) as err:
+        load_transactions(path, fast=fast)
+    assert err.value.rows == [8]  # line 8 in the editor
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_blank_line_inside_the_data_duplicate_rows_warning(tmp_path, fast):
+    path = write(
+        tmp_path / "ventes.csv",
+        "client;date;montant\nA;15/01/2024;1\n\nA;15/01/2024;1\nB;16/01/2024;2\n",
+    )
+    with pytest.warns(DataQualityWarning) as caught:
+        frame = load_transactions(path, fast=fast)
+    assert len(frame) == 3
+    assert [w.message.details["rows"] for w in caught] == [[4]]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -125,6 +126,10 @@ def _detect_encoding(data: bytes, chunks: Callable[[], Iterable[bytes]] | None =
         return "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    head = data[:4096]
+    if len(head) >= 4 and head.count(0) * 3 >= len(head):
+        # UTF-16 without its byte order mark: a NUL byte beside every ASCII character.
+        return "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
     if chunks is None:
 
         def chunks() -> Iterable[bytes]:
@@ -207,8 +212,22 @@ def _read_csv(
         raise PortfolioDataError("empty_file", file=name) from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     # Row numbers as a text editor or Excel shows them: header on line skip + 1.
-    frame.index = pd.RangeIndex(skip + 2, skip + 2 + len(frame))
+    frame.index = _line_numbers(data, skip, len(frame), encoding)
     return RawTable(frame, name, sep)
+
+
+def _line_numbers(data: bytes, skip: int, n: int, encoding: str) -> pd.Index:
+    """The line of each data row: skip + 2 onwards, past the blank lines read_csv skips."""
+    plain = pd.RangeIndex(skip + 2, skip + 2 + n)
+    if codecs.lookup(encoding).name.startswith("utf-16"):
+        return plain
+    body = data.split(b"\n", skip + 1)[-1] if skip + 1 <= data.count(b"\n") else b""
+    if not re.search(rb"\n[ \t\r]*\n", b"\n" + body.rstrip(b"\r\n \t")):
+        return plain
+    lines = np.array([bool(line.strip()) for line in body.split(b"\n")])
+    numbers = skip + 2 + np.flatnonzero(lines)
+    # A quoted cell over several lines: the lines no longer match the rows.
+    return pd.Index(numbers[:n]) if len(numbers) == n else plain
 
 
 def _read_excel(data: bytes, name: str, table: str | None, sheet: str | int | None) -> RawTable:
@@ -345,7 +364,8 @@ def _arrow_csv(
                 skip_rows=skip + 1 if single_byte else skip,
                 column_names=header if single_byte else None,
             ),
-            parse_options=pa_csv.ParseOptions(delimiter=sep),
+            # A blank line inside the data fails here: read_raw numbers the rows after it.
+            parse_options=pa_csv.ParseOptions(delimiter=sep, ignore_empty_lines=False),
             convert_options=pa_csv.ConvertOptions(
                 column_types=dict.fromkeys(header, kind),
                 null_values=[""],

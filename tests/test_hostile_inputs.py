@@ -307,3 +307,16 @@ def test_blank_line_inside_the_data_duplicate_rows_warning(tmp_path, fast):
         frame = load_transactions(path, fast=fast)
     assert len(frame) == 3
     assert [w.message.details["rows"] for w in caught] == [[4]]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_two_amount_columns_warn_and_name_the_mapping(tmp_path, fast):
+    path = write(tmp_path / "ventes.csv", "client;date;montant;amount\nA;15/01/2024;10;12\n")
+    with pytest.warns(DataQualityWarning) as caught:
+        frame = load_transactions(path, fast=fast)
+    assert frame["amount"].tolist() == [12.0]  # 'amount' ranks first among the names
+    assert [w.message.code for w in caught] == ["other_candidate_columns"]
+    assert "mapping={'amount': 'montant'}" in str(caught[0].message)
+    assert load_transactions(path, mapping={"amount": "montant"}, fast=fast)["amount"].tolist() == [
+        10.0
+    ]

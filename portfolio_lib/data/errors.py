@@ -486,6 +486,18 @@ _MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "rechargez le fichier.",
         ),
     },
+    "other_candidate_columns": {
+        "en": (
+            "{where}column '{column}' was read as the {field}; column(s) {others} could be it too.",
+            "If the {field} is in another column, say so, e.g. mapping={{'{field}': '{other}'}}.",
+        ),
+        "fr": (
+            "{where}la colonne « {column} » a été lue comme {field} ; la ou les colonnes "
+            "{others} pourraient l'être aussi.",
+            "Si {field} est dans une autre colonne, précisez-le, par ex. mapping={{'{field}': "
+            "'{other}'}}.",
+        ),
+    },
     "no_transactions_before": {
         "en": (
             "{where}no transaction on or before the analysis date {as_of} (the first is dated "

@@ -227,6 +227,7 @@ def _canonical_frame(
     result = pd.DataFrame(out, index=frame.index)
     result.attrs["source"] = raw.name
     result.attrs["mapping"] = resolved
+    result.attrs["columns"] = [str(c) for c in frame.columns]
     return result
 
 
@@ -250,6 +251,7 @@ def _columnar_frame(
     except PortfolioDataError:
         return None
     fields: dict[str, Field] = {f.name: f for f in fields_of(table)}
+    all_columns = [str(c) for c in cells.column_names]
     uses = Counter(resolved.values())  # one column may hold two fields (then one fails)
     cells = cells.select(list(uses))
     index = pd.RangeIndex(first_row, first_row + cells.num_rows)
@@ -295,6 +297,7 @@ def _columnar_frame(
         frame[canonical] = pd.Series(column_values, index=index, dtype=column_values.dtype)
     frame.attrs["source"] = name
     frame.attrs["mapping"] = resolved
+    frame.attrs["columns"] = all_columns
     return frame, _duplicated(frame, keys)
 
 
@@ -352,6 +355,36 @@ def _warn_ambiguous_days(file: str, column: str, values: pd.Series, parsed: pd.S
         ),
         stacklevel=4,
     )
+
+
+def _warn_other_candidates(
+    frame: pd.DataFrame, table: str, mapping: Mapping[str, str | None] | None
+) -> None:
+    """Warn when a field guessed from the names had another column just as plausible."""
+    explicit = set(mapping or {}) | {v for v in (mapping or {}).values() if v}
+    resolved = frame.attrs.get("mapping", {})
+    used = set(resolved.values())
+    for field in fields_of(table):
+        if field.name not in resolved or field.name in explicit:
+            continue
+        names = {normalise_header(s) for s in (field.name, *field.synonyms)}
+        others = [
+            c
+            for c in frame.attrs.get("columns", [])
+            if c not in used and c not in explicit and normalise_header(c) in names
+        ]
+        if others:
+            warnings.warn(
+                DataQualityWarning(
+                    "other_candidate_columns",
+                    file=frame.attrs.get("source"),
+                    field=field.name,
+                    column=resolved[field.name],
+                    others=", ".join(f"'{c}'" for c in others),
+                    other=others[0],
+                ),
+                stacklevel=3,
+            )
 
 
 def _duplicated(frame: pd.DataFrame, keys: list[np.ndarray]) -> pd.Series:
@@ -483,6 +516,7 @@ def load_transactions(
             _check_future(frame, "date", raw.name, reference)
         duplicated = frame.duplicated()
         file = raw.name
+    _warn_other_candidates(frame, "transactions", mapping)
     if duplicated.any():
         warnings.warn(
             DataQualityWarning(
@@ -530,6 +564,7 @@ def load_customers(
     """
     raw = read_raw(source, table="customers", name=name, sheet=sheet, encoding=encoding, sep=sep)
     frame = _canonical_frame(raw, "customers", mapping, date_format=date_format, dayfirst=dayfirst)
+    _warn_other_candidates(frame, "customers", mapping)
     repeated = frame["customer_id"].duplicated(keep=False)
     if repeated.any():
         column = frame.attrs["mapping"]["customer_id"]
@@ -576,6 +611,7 @@ def load_costs(
     """
     raw = read_raw(source, table="costs", name=name, sheet=sheet, encoding=encoding, sep=sep)
     frame = _canonical_frame(raw, "costs", mapping, date_format=date_format, dayfirst=dayfirst)
+    _warn_other_candidates(frame, "costs", mapping)
     negative = frame["amount"] < 0
     if negative.any():
         column = frame.attrs["mapping"]["amount"]

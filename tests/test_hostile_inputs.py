@@ -320,3 +320,28 @@ def test_two_amount_columns_warn_and_name_the_mapping(tmp_path, fast):
     assert load_transactions(path, mapping={"amount": "montant"}, fast=fast)["amount"].tolist() == [
         10.0
     ]
+
+
+def _workbook(path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Notes"
+    book.active.append(["Extraction du 31/01/2024"])
+    sales = book.create_sheet("Ventes")
+    sales.append(["client", "date", "montant"])
+    sales.append(["A", "2024-01-15", 1])
+    sales.append(["B", "2024-01-16", "abc"])
+    book.create_sheet("Archive").append(["client", "date", "montant"])
+    book.save(path)
+    return path
+
+
+def test_excel_with_several_sheets_names_the_sheet_read_and_how_to_choose(tmp_path):
+    path = _workbook(tmp_path / "ventes.xlsx")
+    with pytest.raises(PortfolioDataError) as err:
+        load_transactions(path)
+    # The first sheet is a note: the sheet with the table is read, and the message says so.
+    assert err.value.rows == [3] and err.value.column == "montant"
+    assert "sheet 'Ventes'" in str(err.value) and "sheet=" in str(err.value)
+    assert "'Notes', 'Archive'" in str(err.value)

@@ -232,16 +232,48 @@ def _line_numbers(data: bytes, skip: int, n: int, encoding: str) -> pd.Index:
 
 def _read_excel(data: bytes, name: str, table: str | None, sheet: str | int | None) -> RawTable:
     try:
-        top = pd.read_excel(
-            io.BytesIO(data), sheet_name=sheet or 0, header=None, nrows=_HEADER_SCAN_ROWS
-        )
+        book = pd.ExcelFile(io.BytesIO(data))
+        names = [str(n) for n in book.sheet_names]
+        chosen: str | int = sheet if sheet is not None else 0
+        top = pd.read_excel(book, chosen, header=None, nrows=_HEADER_SCAN_ROWS)
         skip = _header_row(top.values.tolist(), table)
-        frame = pd.read_excel(io.BytesIO(data), sheet_name=sheet or 0, header=skip, dtype=object)
+        if (
+            sheet is None
+            and len(names) > 1
+            and table is not None
+            and not _names_a_field(top, table)
+        ):
+            # The first sheet holds no table of ours (notes, a cover page): take the first
+            # that does, and say which one in every message.
+            for candidate in names[1:]:
+                other = pd.read_excel(book, candidate, header=None, nrows=_HEADER_SCAN_ROWS)
+                if _names_a_field(other, table):
+                    chosen, top = candidate, other
+                    skip = _header_row(top.values.tolist(), table)
+                    break
+        frame = pd.read_excel(book, chosen, header=skip, dtype=object)
     except Exception as exc:  # openpyxl raises zip, XML, key and value errors on bad files
         raise PortfolioDataError("unreadable_file", file=name, reason=str(exc).strip()) from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.index = pd.RangeIndex(skip + 2, skip + 2 + len(frame))
+    if len(names) > 1:
+        read = names[chosen] if isinstance(chosen, int) else chosen
+        others = ", ".join(repr(n) for n in names if n != read)
+        # Messages then say which sheet was read and how to read another.
+        name = f"{name} (sheet {read!r} of {len(names)}; others: {others}; choose with sheet=)"
     return RawTable(frame, name)
+
+
+def _names_a_field(top: pd.DataFrame, table: str) -> bool:
+    wanted = {
+        normalise_header(s) for f in fields_of(table) if f.required for s in (f.name, *f.synonyms)
+    }
+    return any(
+        normalise_header(c) in wanted
+        for row in top.values.tolist()
+        for c in row
+        if isinstance(c, str)
+    )
 
 
 def read_table(

@@ -6,7 +6,9 @@ and the plain pandas path; the corpus in tests/data/hostile/ is run at the end.
 
 from __future__ import annotations
 
+import csv
 import warnings
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -345,3 +347,32 @@ def test_excel_with_several_sheets_names_the_sheet_read_and_how_to_choose(tmp_pa
     assert err.value.rows == [3] and err.value.column == "montant"
     assert "sheet 'Ventes'" in str(err.value) and "sheet=" in str(err.value)
     assert "'Notes', 'Archive'" in str(err.value)
+
+
+# ------------------------------------------------------------------ the corpus
+
+
+CORPUS = Path(__file__).parent / "data" / "hostile"
+EXPECTED = list(csv.DictReader((CORPUS / "expected.csv").open(encoding="utf-8"), delimiter=";"))
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("case", EXPECTED, ids=[c["file"] for c in EXPECTED])
+def test_hostile_corpus_through_the_loader(case, fast):
+    kind, _, code = case["outcome"].partition(":")
+    rows = [int(r) for r in case["rows"].split()]
+    path = CORPUS / case["file"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if kind == "error":
+            with pytest.raises(PortfolioDataError) as err:
+                load_transactions(path, fast=fast)
+            assert err.value.code == code and err.value.rows == rows
+            assert case["file"] in str(err.value) and "What to do" in str(err.value)
+            return
+        frame = load_transactions(path, fast=fast)
+    found = [w.message for w in caught if isinstance(w.message, DataQualityWarning)]
+    assert [w.code for w in found] == ([code] if kind == "warning" else [])
+    if rows:
+        assert found[0].details["rows"] == rows
+    assert frame["amount"].tolist() == [float(a) for a in case["amounts"].split()]

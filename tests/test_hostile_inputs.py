@@ -328,13 +328,20 @@ def _workbook(path):
     import openpyxl
 
     book = openpyxl.Workbook()
+    sheets = {
+        "Notes": [["Extraction du 31/01/2024"]],
+        "Ventes": [
+            ["client", "date", "montant"],
+            ["A", "2024-01-15", 1],
+            ["B", "2024-01-16", "abc"],
+        ],
+        "Archive": [["client", "date", "montant"]],
+    }
     book.active.title = "Notes"
-    book.active.append(["Extraction du 31/01/2024"])
-    sales = book.create_sheet("Ventes")
-    sales.append(["client", "date", "montant"])
-    sales.append(["A", "2024-01-15", 1])
-    sales.append(["B", "2024-01-16", "abc"])
-    book.create_sheet("Archive").append(["client", "date", "montant"])
+    for title, rows in sheets.items():
+        sheet = book[title] if title in book.sheetnames else book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
     book.save(path)
     return path
 

@@ -186,7 +186,15 @@ def _canonical_frame(
             huge = parsed.notna() & ~(parsed.abs() < MAX_AMOUNT)
             if huge.any():
                 raise cell_error(raw.name, column, huge, values, "huge_amounts")
-            _warn_ambiguous_thousands(raw.name, column, values, parsed, decimal_hint)
+            _warn_doubtful(
+                "ambiguous_thousands",
+                raw.name,
+                column,
+                values,
+                ambiguous_thousands(values),
+                parsed.map("{:g}".format),
+                mark=decimal_hint,
+            )
         elif field.kind == "share":
             parsed = parse_shares(values, decimal_hint)
             outside = parsed.notna() & ((parsed < 0) | (parsed > 1))
@@ -205,7 +213,14 @@ def _canonical_frame(
                 values, date_format=date_format, dayfirst=dayfirst, file=raw.name, column=column
             )
             if date_format is None and dayfirst is None:
-                _warn_ambiguous_days(raw.name, column, values, parsed)
+                _warn_doubtful(
+                    "ambiguous_day_month",
+                    raw.name,
+                    column,
+                    values,
+                    ambiguous_day_month(values),
+                    parsed.dt.strftime("%d %b %Y"),
+                )
         elif field.kind == "month":
             parsed = parse_months(
                 values, date_format=date_format, dayfirst=dayfirst, file=raw.name, column=column
@@ -314,44 +329,28 @@ def _maybe_thousands(column: pa.ChunkedArray) -> bool:
     return bool(pc.any(pc.match_substring_regex(column, _THOUSANDS_LIKE)).as_py())
 
 
-def _warn_ambiguous_thousands(
-    file: str, column: str, values: pd.Series, parsed: pd.Series, decimal_hint: str
+def _warn_doubtful(
+    code: str,
+    file: str,
+    column: str,
+    values: pd.Series,
+    doubtful: pd.Series,
+    read: pd.Series,
+    **extra: object,
 ) -> None:
-    doubtful = ambiguous_thousands(values)
+    """Warn ``code`` for the cells of ``column`` read by a guess: their rows and readings."""
     if not doubtful.any():
         return
-    pairs = pd.Series(
-        values[doubtful].astype(str).str.strip() + " = " + parsed[doubtful].map("{:g}".format)
-    )
+    pairs = values[doubtful].astype(str).str.strip() + " = " + read[doubtful]
     warnings.warn(
         DataQualityWarning(
-            "ambiguous_thousands",
+            code,
             file=file,
             column=column,
             rows=values.index[doubtful.to_numpy()].tolist(),
             count=int(doubtful.sum()),
             examples=pairs.unique()[:3].tolist(),
-            mark=decimal_hint,
-        ),
-        stacklevel=4,
-    )
-
-
-def _warn_ambiguous_days(file: str, column: str, values: pd.Series, parsed: pd.Series) -> None:
-    doubtful = ambiguous_day_month(values)
-    if not doubtful.any():
-        return
-    pairs = (
-        values[doubtful].astype(str).str.strip() + " = " + parsed[doubtful].dt.strftime("%d %b %Y")
-    )
-    warnings.warn(
-        DataQualityWarning(
-            "ambiguous_day_month",
-            file=file,
-            column=column,
-            rows=values.index[doubtful.to_numpy()].tolist(),
-            count=int(doubtful.sum()),
-            examples=pairs.unique()[:3].tolist(),
+            **extra,
         ),
         stacklevel=4,
     )

@@ -383,3 +383,15 @@ def test_hostile_corpus_through_the_loader(case, fast):
     if rows:
         assert found[0].details["rows"] == rows
     assert frame["amount"].tolist() == [float(a) for a in case["amounts"].split()]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_comma_separated_file_with_decimal_commas_blames_the_amount(tmp_path, fast):
+    path = write(
+        tmp_path / "ventes.csv", "client,date,montant\nA,15/01/2024,12,5\nB,16/01/2024,3,25\n"
+    )
+    with pytest.raises(PortfolioDataError) as err:
+        load_transactions(path, fast=fast)
+    assert err.value.code == "extra_fields" and err.value.column == "montant"
+    assert err.value.rows == [2, 3] and "'date'" not in str(err.value)
+    assert "';'" in str(err.value) and "virgule décimale" in err.value.text("fr")

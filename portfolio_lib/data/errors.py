@@ -498,6 +498,22 @@ _MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "'{other}'}}.",
         ),
     },
+    "extra_fields": {
+        "en": (
+            "{where}the data rows have more fields than the header line ({rows}): with "
+            "'{sep}' as separator, a decimal comma such as 12,5 splits an amount in two, "
+            "probably in column '{column}'.",
+            "Save the file with ';' as separator, or write the amounts with a decimal point "
+            '(12.5) or in quotes ("12,5"), then load it again.',
+        ),
+        "fr": (
+            "{where}les lignes de données ont plus de champs que la ligne d'en-tête ({rows}) : "
+            "avec « {sep} » comme séparateur, une virgule décimale comme 12,5 coupe un montant "
+            "en deux, sans doute dans la colonne « {column} ».",
+            "Enregistrez le fichier avec « ; » comme séparateur, ou écrivez les montants avec "
+            'un point décimal (12.5) ou entre guillemets ("12,5"), puis rechargez-le.',
+        ),
+    },
     "no_transactions_before": {
         "en": (
             "{where}no transaction on or before the analysis date {as_of} (the first is dated "

@@ -211,9 +211,29 @@ def _read_csv(
     except pd.errors.EmptyDataError as exc:
         raise PortfolioDataError("empty_file", file=name) from exc
     frame.columns = [str(c).strip() for c in frame.columns]
+    if not isinstance(frame.index, pd.RangeIndex):
+        # Every data row has more fields than the header: pandas made the first an index.
+        raise PortfolioDataError(
+            "extra_fields",
+            file=name,
+            sep=sep,
+            column=_amount_column(list(frame.columns), table),
+            rows=list(_line_numbers(data, skip, len(frame), encoding)),
+        )
     # Row numbers as a text editor or Excel shows them: header on line skip + 1.
     frame.index = _line_numbers(data, skip, len(frame), encoding)
     return RawTable(frame, name, sep)
+
+
+def _amount_column(columns: list[str], table: str | None) -> str:
+    """The column that looks like the amount, for messages ('?' if none does)."""
+    for field in fields_of(table) if table else ():
+        if field.name == "amount":
+            names = [normalise_header(n) for n in (field.name, *field.synonyms)]
+            found = [c for c in columns if normalise_header(c) in names]
+            if found:
+                return min(found, key=lambda c: names.index(normalise_header(c)))
+    return "?"
 
 
 def _line_numbers(data: bytes, skip: int, n: int, encoding: str) -> pd.Index:

@@ -7,11 +7,15 @@ and the plain pandas path; the corpus in tests/data/hostile/ is run at the end.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import warnings
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from portfolio_lib import (
     DataQualityWarning,
@@ -19,6 +23,13 @@ from portfolio_lib import (
     load_costs,
     load_transactions,
     read_table,
+)
+from portfolio_lib.data.parse import (
+    ambiguous_day_month,
+    ambiguous_thousands,
+    parse_amounts,
+    parse_dates,
+    parse_distinct,
 )
 from portfolio_lib.engine.aggregate import aggregate, customer_summary
 
@@ -395,3 +406,51 @@ def test_comma_separated_file_with_decimal_commas_blames_the_amount(tmp_path, fa
     assert err.value.code == "extra_fields" and err.value.column == "montant"
     assert err.value.rows == [2, 3] and "'date'" not in str(err.value)
     assert "';'" in str(err.value) and "virgule décimale" in err.value.text("fr")
+
+
+# ------------------------------------------------------------------ properties of the parsers
+
+
+def _french(cents: int, decimals: bool) -> str:
+    sign, cents = ("-" if cents < 0 else ""), abs(cents)
+    whole = f"{cents // 100:,}".replace(",", "\u00a0")
+    return sign + whole + (f",{cents % 100:02d}" if decimals else "")
+
+
+def _english(cents: int, decimals: bool) -> str:
+    sign, cents = ("-" if cents < 0 else ""), abs(cents)
+    return sign + f"{cents // 100:,}" + (f".{cents % 100:02d}" if decimals else "")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    cents=st.integers(-(10**13), 10**13),
+    decimals=st.booleans(),
+    french=st.booleans(),
+)
+def test_amount_written_by_a_french_or_english_export_round_trips_or_is_flagged(
+    cents, decimals, french
+):
+    cents = cents if decimals else cents - cents % 100
+    text = (_french if french else _english)(cents, decimals)
+    hint = "," if french else "."  # the separator of the file: ';' French, ',' English
+    values = pd.Series([text], dtype=object)
+    read = parse_amounts(values, hint).iloc[0]
+    flagged = bool(ambiguous_thousands(values).iloc[0])
+    # Either the exact amount, or a reading the loader warns about: never a silent third value.
+    assert read == cents / 100 or flagged
+    column = pa.chunked_array([pa.array([text])])
+    fast = parse_distinct(column, "amount", required=True, decimal_hint=hint)
+    assert fast is None or fast.values[0] == read
+
+
+@settings(max_examples=200, deadline=None)
+@given(day=st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2060, 12, 31)))
+def test_date_written_day_first_or_iso_round_trips(day):
+    for text in (day.strftime("%d/%m/%Y"), day.isoformat(), day.strftime("%d.%m.%Y")):
+        values = pd.Series([text], dtype=object)
+        read = parse_dates(values).iloc[0]
+        assert read == pd.Timestamp(day) or bool(ambiguous_day_month(values).iloc[0])
+    us = pd.Series([day.strftime("%m/%d/%Y")], dtype=object)
+    read = parse_dates(us).iloc[0]
+    assert read == pd.Timestamp(day) or bool(ambiguous_day_month(us).iloc[0])

@@ -454,3 +454,12 @@ def test_date_written_day_first_or_iso_round_trips(day):
     us = pd.Series([day.strftime("%m/%d/%Y")], dtype=object)
     read = parse_dates(us).iloc[0]
     assert read == pd.Timestamp(day) or bool(ambiguous_day_month(us).iloc[0])
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_one_bad_date_after_many_good_rows_is_named_by_its_row(tmp_path, fast):
+    good = "".join(f"C{i};{1 + i % 28:02d}/{1 + i % 12:02d}/2024;1\n" for i in range(20_000))
+    path = write(tmp_path / "ventes.csv", "client;date;montant\n" + good + "Z;45/13/2024;2\n")
+    with pytest.raises(PortfolioDataError) as err:
+        load_transactions(path, fast=fast)
+    assert err.value.code == "bad_dates" and err.value.rows == [20_002]

@@ -214,15 +214,17 @@ def parse_dates(
             second = parts.loc[dmy, 1].astype(int)
             day_first = dayfirst
             if day_first is None:
-                if (first > 12).any() and (second > 12).any():
+                # A date with both parts above 12 (45/13/2024) is no evidence: just a bad date.
+                day_big, month_big = (first > 12) & (second <= 12), (second > 12) & (first <= 12)
+                if day_big.any() and month_big.any():
                     raise PortfolioDataError(
                         "ambiguous_dates",
                         file=file,
                         column=column,
-                        first=texts[dmy][first > 12].iloc[0],
-                        second=texts[dmy][second > 12].iloc[0],
+                        first=texts[dmy][day_big].iloc[0],
+                        second=texts[dmy][month_big].iloc[0],
                     )
-                day_first = not (second > 12).any()  # French default when nothing tells
+                day_first = not month_big.any()  # French default when nothing tells
             year = parts.loc[dmy, 2].astype(int)
             year = year.where(year >= 100, np.where(year < 70, 2000 + year, 1900 + year))
             result[dmy[dmy].index] = pd.to_datetime(

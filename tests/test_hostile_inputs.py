@@ -463,3 +463,24 @@ def test_one_bad_date_after_many_good_rows_is_named_by_its_row(tmp_path, fast):
     with pytest.raises(PortfolioDataError) as err:
         load_transactions(path, fast=fast)
     assert err.value.code == "bad_dates" and err.value.rows == [20_002]
+
+
+@pytest.mark.parametrize(
+    "file, code", [("inf_amount.csv", "huge_amounts"), ("blank_line_inside.csv", "bad_dates")]
+)
+def test_hostile_corpus_through_prepare(file, code):
+    from portfolio_lib.engine.prepare import prepare
+
+    with pytest.raises(PortfolioDataError) as err:
+        prepare(str(CORPUS / file))
+    assert err.value.code == code and file in str(err.value)
+
+
+def test_prepare_as_of_before_the_data_with_transactions_only():
+    from portfolio_lib.engine.prepare import prepare
+
+    with pytest.raises(PortfolioDataError) as err:
+        prepare(str(CORPUS / "us_dates_with_evidence.csv"), as_of="2020-01-01")
+    assert err.value.code == "no_transactions_before"
+    assert str(err.value).startswith("us_dates_with_evidence.csv:")
+    assert "customers" not in str(err.value)

@@ -131,7 +131,9 @@ def test_files_read_by_duckdb_give_the_same_tables(tx, tmp_path):
 
 
 def test_nothing_before_as_of_is_a_clear_error(tx):
-    with pytest.raises(ValueError, match="no transaction on or before 01/01/2020"):
+    with pytest.raises(
+        ValueError, match="no transaction on or before the analysis date 01/01/2020"
+    ):
         aggregate(tx, as_of="2020-01-01")
 
 

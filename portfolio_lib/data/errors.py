@@ -421,6 +421,111 @@ _MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "planifiées.",
         ),
     },
+    # issue 19: hostile input
+    "huge_amounts": {
+        "en": (
+            "{where}{count} value(s) of column '{column}' are not finite amounts (infinite, "
+            "'nan' or beyond 1e15): {rows} (for example {examples}).",
+            "Correct these cells (an export error or a formula result such as #DIV/0!), then "
+            "load the file again.",
+        ),
+        "fr": (
+            "{where}{count} valeur(s) de la colonne « {column} » ne sont pas des montants finis "
+            "(infini, « nan » ou au-delà de 1e15) : {rows} (par exemple {examples}).",
+            "Corrigez ces cellules (erreur d'export ou résultat de formule comme #DIV/0!), puis "
+            "rechargez le fichier.",
+        ),
+    },
+    "negative_costs": {
+        "en": (
+            "{where}{count} spend value(s) of column '{column}' are negative: {rows} (for "
+            "example {examples}); a negative spend would give a negative acquisition cost.",
+            "Enter spend as positive amounts (refunds from a supplier: subtract them from the "
+            "month's spend), then load the file again.",
+        ),
+        "fr": (
+            "{where}{count} dépense(s) de la colonne « {column} » sont négatives : {rows} (par "
+            "exemple {examples}) ; une dépense négative donnerait un coût d'acquisition négatif.",
+            "Saisissez les dépenses en montants positifs (remboursement d'un fournisseur : "
+            "déduisez-le de la dépense du mois), puis rechargez le fichier.",
+        ),
+    },
+    "ambiguous_thousands": {
+        "en": (
+            "{where}{count} value(s) of column '{column}' can be read two ways, e.g. 1.234 as "
+            "1234 or as 1.234, and no other amount of the column tells the decimal mark: {rows} "
+            "(read as {examples}, with the decimal mark '{mark}' of this file's separator).",
+            "Check these amounts. To remove the doubt, write them with their decimals (1234,00 "
+            "or 1234.00) or without a thousands separator, then load the file again.",
+        ),
+        "fr": (
+            "{where}{count} valeur(s) de la colonne « {column} » se lisent de deux façons, par "
+            "ex. 1.234 comme 1234 ou comme 1,234, et aucun autre montant de la colonne ne donne "
+            "le séparateur décimal : {rows} (lues {examples}, avec le séparateur décimal « {mark} "
+            "» du séparateur de ce fichier).",
+            "Vérifiez ces montants. Pour lever le doute, écrivez-les avec leurs décimales "
+            "(1234,00 ou 1234.00) ou sans séparateur de milliers, puis rechargez le fichier.",
+        ),
+    },
+    "ambiguous_day_month": {
+        "en": (
+            "{where}no date of column '{column}' has a day above 12, so {count} date(s) can be "
+            "read day first or month first: {rows}. They were read day first, the French way "
+            "({examples}).",
+            "If the file writes the month first (US exports: 01/05/2024 for 5 January), give "
+            "the date format, e.g. date_format='%m/%d/%Y', and load the file again.",
+        ),
+        "fr": (
+            "{where}aucune date de la colonne « {column} » n'a un jour supérieur à 12 : {count} "
+            "date(s) se lisent jour/mois ou mois/jour : {rows}. Elles ont été lues jour "
+            "d'abord, à la française ({examples}).",
+            "Si le fichier écrit le mois d'abord (exports américains : 01/05/2024 pour le 5 "
+            "janvier), précisez le format des dates, par ex. date_format='%m/%d/%Y', puis "
+            "rechargez le fichier.",
+        ),
+    },
+    "other_candidate_columns": {
+        "en": (
+            "{where}column '{column}' was read as the {field}; column(s) {others} could be it too.",
+            "If the {field} is in another column, say so, e.g. mapping={{'{field}': '{other}'}}.",
+        ),
+        "fr": (
+            "{where}la colonne « {column} » a été lue comme {field} ; la ou les colonnes "
+            "{others} pourraient l'être aussi.",
+            "Si {field} est dans une autre colonne, précisez-le, par ex. mapping={{'{field}': "
+            "'{other}'}}.",
+        ),
+    },
+    "extra_fields": {
+        "en": (
+            "{where}the data rows have more fields than the header line ({rows}): with "
+            "'{sep}' as separator, a decimal comma such as 12,5 splits an amount in two, "
+            "probably in column '{column}'.",
+            "Save the file with ';' as separator, or write the amounts with a decimal point "
+            '(12.5) or in quotes ("12,5"), then load it again.',
+        ),
+        "fr": (
+            "{where}les lignes de données ont plus de champs que la ligne d'en-tête ({rows}) : "
+            "avec « {sep} » comme séparateur, une virgule décimale comme 12,5 coupe un montant "
+            "en deux, sans doute dans la colonne « {column} ».",
+            "Enregistrez le fichier avec « ; » comme séparateur, ou écrivez les montants avec "
+            'un point décimal (12.5) ou entre guillemets ("12,5"), puis rechargez-le.',
+        ),
+    },
+    "no_transactions_before": {
+        "en": (
+            "{where}no transaction on or before the analysis date {as_of} (the first is dated "
+            "{first}).",
+            "Choose an analysis date (as_of, --as-of) on or after {first}, or leave it empty "
+            "to use the last transaction date.",
+        ),
+        "fr": (
+            "{where}aucune transaction à la date d'analyse {as_of} ou avant (la première est "
+            "datée du {first}).",
+            "Choisissez une date d'analyse (as_of, --as-of) à partir du {first}, ou laissez-la "
+            "vide pour prendre la date de la dernière transaction.",
+        ),
+    },
 }
 
 _WHAT_TO_DO = {"en": "What to do: ", "fr": "Que faire : "}

@@ -29,9 +29,14 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from portfolio_lib.data.errors import DataQualityWarning, PortfolioDataError
 from portfolio_lib.data.parse import (
+    MAX_AMOUNT,
+    ambiguous_day_month,
+    ambiguous_thousands,
     cell_error,
     is_blank,
     parse_amounts,
@@ -178,6 +183,18 @@ def _canonical_frame(
             parsed = parse_ids(values)
         elif field.kind == "amount":
             parsed = parse_amounts(values, decimal_hint)
+            huge = parsed.notna() & ~(parsed.abs() < MAX_AMOUNT)
+            if huge.any():
+                raise cell_error(raw.name, column, huge, values, "huge_amounts")
+            _warn_doubtful(
+                "ambiguous_thousands",
+                raw.name,
+                column,
+                values,
+                ambiguous_thousands(values),
+                parsed.map("{:g}".format),
+                mark=decimal_hint,
+            )
         elif field.kind == "share":
             parsed = parse_shares(values, decimal_hint)
             outside = parsed.notna() & ((parsed < 0) | (parsed > 1))
@@ -195,6 +212,15 @@ def _canonical_frame(
             parsed = parse_dates(
                 values, date_format=date_format, dayfirst=dayfirst, file=raw.name, column=column
             )
+            if date_format is None and dayfirst is None:
+                _warn_doubtful(
+                    "ambiguous_day_month",
+                    raw.name,
+                    column,
+                    values,
+                    ambiguous_day_month(values),
+                    parsed.dt.strftime("%d %b %Y"),
+                )
         elif field.kind == "month":
             parsed = parse_months(
                 values, date_format=date_format, dayfirst=dayfirst, file=raw.name, column=column
@@ -216,6 +242,7 @@ def _canonical_frame(
     result = pd.DataFrame(out, index=frame.index)
     result.attrs["source"] = raw.name
     result.attrs["mapping"] = resolved
+    result.attrs["columns"] = [str(c) for c in frame.columns]
     return result
 
 
@@ -239,6 +266,7 @@ def _columnar_frame(
     except PortfolioDataError:
         return None
     fields: dict[str, Field] = {f.name: f for f in fields_of(table)}
+    all_columns = [str(c) for c in cells.column_names]
     uses = Counter(resolved.values())  # one column may hold two fields (then one fails)
     cells = cells.select(list(uses))
     index = pd.RangeIndex(first_row, first_row + cells.num_rows)
@@ -247,6 +275,8 @@ def _columnar_frame(
     # Text columns last: their Python strings are made once most Arrow columns are freed.
     for canonical, column in sorted(resolved.items(), key=lambda i: fields[i[0]].kind == "text"):
         field = fields[canonical]
+        if field.kind == "amount" and _maybe_thousands(cells.column(column)):
+            return None  # 1.234 or 25,000: the plain path warns when the column is ambiguous
         parsed = parse_distinct(
             cells.column(column),
             field.kind,
@@ -259,6 +289,16 @@ def _columnar_frame(
         )
         if parsed is None:
             return None
+        if (
+            field.kind == "date"
+            and date_format is None
+            and dayfirst is None
+            and len(parsed.values)
+            and pd.DatetimeIndex(parsed.values).day.max() <= 12
+        ):
+            return None  # perhaps 01/05/2024 day or month first: the plain path warns
+        if field.kind == "amount" and (np.abs(parsed.values) >= MAX_AMOUNT).any():
+            return None  # infinite or huge: the plain path refuses them with their rows
         uses[column] -= 1
         if not uses[column]:
             cells = cells.drop_columns([column])
@@ -272,7 +312,78 @@ def _columnar_frame(
         frame[canonical] = pd.Series(column_values, index=index, dtype=column_values.dtype)
     frame.attrs["source"] = name
     frame.attrs["mapping"] = resolved
+    frame.attrs["columns"] = all_columns
     return frame, _duplicated(frame, keys)
+
+
+# One mark followed by exactly three digits, as a whole number: 1.234, -25,000 EUR, (1.234).
+_THOUSANDS_LIKE = r"(^|[^0-9.,])[0-9]{1,3}[.,][0-9]{3}($|[^0-9.,])"
+
+
+def _maybe_thousands(column: pa.ChunkedArray) -> bool:
+    if pa.types.is_dictionary(column.type):
+        column = column.unify_dictionaries().combine_chunks().dictionary  # the distinct values
+    kind = column.type
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+        return False
+    return bool(pc.any(pc.match_substring_regex(column, _THOUSANDS_LIKE)).as_py())
+
+
+def _warn_doubtful(
+    code: str,
+    file: str,
+    column: str,
+    values: pd.Series,
+    doubtful: pd.Series,
+    read: pd.Series,
+    **extra: object,
+) -> None:
+    """Warn ``code`` for the cells of ``column`` read by a guess: their rows and readings."""
+    if not doubtful.any():
+        return
+    pairs = values[doubtful].astype(str).str.strip() + " = " + read[doubtful]
+    warnings.warn(
+        DataQualityWarning(
+            code,
+            file=file,
+            column=column,
+            rows=values.index[doubtful.to_numpy()].tolist(),
+            count=int(doubtful.sum()),
+            examples=pairs.unique()[:3].tolist(),
+            **extra,
+        ),
+        stacklevel=4,
+    )
+
+
+def _warn_other_candidates(
+    frame: pd.DataFrame, table: str, mapping: Mapping[str, str | None] | None
+) -> None:
+    """Warn when a field guessed from the names had another column just as plausible."""
+    explicit = set(mapping or {}) | {v for v in (mapping or {}).values() if v}
+    resolved = frame.attrs.get("mapping", {})
+    used = set(resolved.values())
+    for field in fields_of(table):
+        if field.name not in resolved or field.name in explicit:
+            continue
+        names = {normalise_header(s) for s in (field.name, *field.synonyms)}
+        others = [
+            c
+            for c in frame.attrs.get("columns", [])
+            if c not in used and c not in explicit and normalise_header(c) in names
+        ]
+        if others:
+            warnings.warn(
+                DataQualityWarning(
+                    "other_candidate_columns",
+                    file=frame.attrs.get("source"),
+                    field=field.name,
+                    column=resolved[field.name],
+                    others=", ".join(f"'{c}'" for c in others),
+                    other=others[0],
+                ),
+                stacklevel=3,
+            )
 
 
 def _duplicated(frame: pd.DataFrame, keys: list[np.ndarray]) -> pd.Series:
@@ -404,6 +515,7 @@ def load_transactions(
             _check_future(frame, "date", raw.name, reference)
         duplicated = frame.duplicated()
         file = raw.name
+    _warn_other_candidates(frame, "transactions", mapping)
     if duplicated.any():
         warnings.warn(
             DataQualityWarning(
@@ -451,6 +563,7 @@ def load_customers(
     """
     raw = read_raw(source, table="customers", name=name, sheet=sheet, encoding=encoding, sep=sep)
     frame = _canonical_frame(raw, "customers", mapping, date_format=date_format, dayfirst=dayfirst)
+    _warn_other_candidates(frame, "customers", mapping)
     repeated = frame["customer_id"].duplicated(keep=False)
     if repeated.any():
         column = frame.attrs["mapping"]["customer_id"]
@@ -497,6 +610,11 @@ def load_costs(
     """
     raw = read_raw(source, table="costs", name=name, sheet=sheet, encoding=encoding, sep=sep)
     frame = _canonical_frame(raw, "costs", mapping, date_format=date_format, dayfirst=dayfirst)
+    _warn_other_candidates(frame, "costs", mapping)
+    negative = frame["amount"] < 0
+    if negative.any():
+        column = frame.attrs["mapping"]["amount"]
+        raise cell_error(raw.name, column, negative, raw.frame[column], "negative_costs")
     return _finish(frame)
 
 

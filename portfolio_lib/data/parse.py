@@ -20,7 +20,10 @@ from portfolio_lib.data.errors import PortfolioDataError
 from portfolio_lib.data.schema import normalise_header
 
 __all__ = [
+    "MAX_AMOUNT",
     "Distinct",
+    "ambiguous_day_month",
+    "ambiguous_thousands",
     "cell_error",
     "is_blank",
     "parse_amounts",
@@ -31,6 +34,10 @@ __all__ = [
     "parse_months",
     "parse_shares",
 ]
+
+# No invoice line reaches a thousand trillion: beyond, a value is an export error (1e308, inf)
+# that would make every total non-finite.
+MAX_AMOUNT = 1e15
 
 _ACQUISITION_WORDS = {"acquisition", "acquisitions", "conquete", "recrutement", "prospection"}
 _RETENTION_WORDS = {"retention", "fidelisation", "fidelite", "retentionclient", "loyalty"}
@@ -86,10 +93,11 @@ def parse_ids(values: pd.Series) -> pd.Series:
             def clean(v: object) -> object:
                 if isinstance(v, float) and v.is_integer():
                     return str(int(v))
-                return str(v).strip()
+                return str(v).replace("\x00", "").strip()
 
             return u.map(clean).astype(object)
-        return u.astype(str).str.strip().astype(object)
+        # NUL bytes (C string ends from some exports) would make 'C021\x00' another customer.
+        return u.astype(str).str.replace("\x00", "", regex=False).str.strip().astype(object)
 
     ids = _by_unique(values, parse)
     return ids.where(~is_blank(values)).astype(object)
@@ -113,17 +121,40 @@ def _decimal_mark(texts: pd.Series, hint: str) -> str:
     return hint
 
 
+def _number_texts(u: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Texts of amounts without currency, spaces, brackets or trailing minus; and which of
+    them are negative by those signs."""
+    texts = u.astype(str).str.strip().str.replace(_NUMBER_CLEAN, "", regex=True)
+    texts = texts.str.replace(_MINUS_SIGNS, "-", regex=True)
+    negative = texts.str.fullmatch(r"\(.*\)") | texts.str.fullmatch(r"[\d.,]+-")
+    texts = texts.str.strip("()").str.replace(r"^([\d.,]+)-$", r"\1", regex=True)
+    return texts, negative
+
+
+def ambiguous_thousands(values: pd.Series) -> pd.Series:
+    """True for the text amounts whose reading is a guess: ``1.234`` or ``25,000`` (one mark,
+    three digits after it) in a column where no value tells the decimal mark (``1.234,56``,
+    ``12,5``). :func:`parse_amounts` reads them by the file's separator (``;``: decimal comma,
+    so 1234 and 25000; ``,``: decimal point, so 1.234 and 25)."""
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return pd.Series(False, index=values.index)
+    texts = _number_texts(values.where(~is_blank(values), ""))[0]
+    doubtful = texts.str.fullmatch(r"-?\d{1,3}[.,]\d{3}").fillna(False).astype(bool)
+    if doubtful.any() and _decimal_mark(texts[texts.ne("")], "?") != "?":
+        doubtful[:] = False
+    return doubtful
+
+
 def parse_amounts(values: pd.Series, decimal_hint: str = ".") -> pd.Series:
     if pd.api.types.is_numeric_dtype(values.dtype) and values.dtype != bool:
         return values.astype(float)
 
     def parse(u: pd.Series) -> pd.Series:
-        numeric = pd.to_numeric(u.where(u.map(lambda v: isinstance(v, (int, float)))), "coerce")
-        texts = u.astype(str).str.strip().str.replace(_NUMBER_CLEAN, "", regex=True)
-        texts = texts.str.replace(_MINUS_SIGNS, "-", regex=True)
-        negative = texts.str.fullmatch(r"\(.*\)") | texts.str.fullmatch(r"[\d.,]+-")
-        texts = texts.str.strip("()").str.replace(r"^([\d.,]+)-$", r"\1", regex=True)
-        mark = _decimal_mark(texts, decimal_hint)
+        is_number = u.map(lambda v: isinstance(v, (int, float)))
+        numeric = pd.to_numeric(u.where(is_number), "coerce")
+        texts, negative = _number_texts(u)
+        # Only text cells tell the mark: a number cell's str() always has a '.' (Excel).
+        mark = _decimal_mark(texts[~is_number.astype(bool)], decimal_hint)
         thousands = "." if mark == "," else ","
         texts = texts.str.replace(thousands, "", regex=False).str.replace(mark, ".", regex=False)
         parsed = pd.to_numeric(texts, errors="coerce").astype(float)
@@ -183,15 +214,17 @@ def parse_dates(
             second = parts.loc[dmy, 1].astype(int)
             day_first = dayfirst
             if day_first is None:
-                if (first > 12).any() and (second > 12).any():
+                # A date with both parts above 12 (45/13/2024) is no evidence: just a bad date.
+                day_big, month_big = (first > 12) & (second <= 12), (second > 12) & (first <= 12)
+                if day_big.any() and month_big.any():
                     raise PortfolioDataError(
                         "ambiguous_dates",
                         file=file,
                         column=column,
-                        first=texts[dmy][first > 12].iloc[0],
-                        second=texts[dmy][second > 12].iloc[0],
+                        first=texts[dmy][day_big].iloc[0],
+                        second=texts[dmy][month_big].iloc[0],
                     )
-                day_first = not (second > 12).any()  # French default when nothing tells
+                day_first = not month_big.any()  # French default when nothing tells
             year = parts.loc[dmy, 2].astype(int)
             year = year.where(year >= 100, np.where(year < 70, 2000 + year, 1900 + year))
             result[dmy[dmy].index] = pd.to_datetime(
@@ -207,6 +240,20 @@ def parse_dates(
         return result.dt.normalize()
 
     return _by_unique(values, parse).astype("datetime64[ns]")
+
+
+def ambiguous_day_month(values: pd.Series) -> pd.Series:
+    """True for the dates such as ``01/05/2024`` that read day first or month first, in a
+    column where no date has a day above 12 to tell (:func:`parse_dates` reads them day first,
+    the French way); all False when one does."""
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return pd.Series(False, index=values.index)
+    parts = values.astype(str).str.strip().str.extract("^" + _DMY.pattern + "$")
+    first = pd.to_numeric(parts[0], errors="coerce")
+    second = pd.to_numeric(parts[1], errors="coerce")
+    if ((first > 12) | (second > 12)).any():
+        return pd.Series(False, index=values.index)
+    return (first.notna() & (first != second)).astype(bool)
 
 
 def parse_months(values: pd.Series, **date_options: object) -> pd.Series:

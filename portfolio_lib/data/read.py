@@ -13,11 +13,13 @@ import codecs
 import csv
 import io
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -102,6 +104,21 @@ def _is_utf8(chunks: Iterable[bytes]) -> bool:
 _NOT_CP1252 = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
 
 
+# French letters in Mac Roman that cp1252 reads as symbols (é -> Ž, è/ê -> undefined, à -> ˆ,
+# ç -> undefined, ô -> ™, É -> ƒ, ù -> undefined...); not 0x91-0x94, cp1252's quotes.
+_MAC_FRENCH = re.compile(
+    rb"(?<=[A-Za-z])[\x82\x83\x88\x89\x8d-\x90\x95\x99\x9d-\x9f]|"
+    rb"[\x82\x83\x88\x89\x8d-\x90\x95\x99\x9d-\x9f](?=[A-Za-z])"
+)
+_LATIN_LETTER = re.compile(rb"(?<=[A-Za-z])[\xc0-\xff]|[\xc0-\xff](?=[A-Za-z])")
+
+
+def _looks_mac_roman(data: bytes) -> bool:
+    """More French letters read as Mac Roman than as cp1252 (``ƒlectricitŽ``: électricité)."""
+    mac = len(_MAC_FRENCH.findall(data))
+    return mac > 0 and mac > len(_LATIN_LETTER.findall(data))
+
+
 def _detect_encoding(data: bytes, chunks: Callable[[], Iterable[bytes]] | None = None) -> str:
     """The encoding of a file starting with ``data``; ``chunks()`` gives the whole file by
     pieces (default: ``data`` itself), every piece decoded to check UTF-8."""
@@ -109,6 +126,10 @@ def _detect_encoding(data: bytes, chunks: Callable[[], Iterable[bytes]] | None =
         return "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    head = data[:4096]
+    if len(head) >= 4 and head.count(0) * 3 >= len(head):
+        # UTF-16 without its byte order mark: a NUL byte beside every ASCII character.
+        return "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
     if chunks is None:
 
         def chunks() -> Iterable[bytes]:
@@ -116,6 +137,8 @@ def _detect_encoding(data: bytes, chunks: Callable[[], Iterable[bytes]] | None =
 
     if _is_utf8(chunks()):
         return "utf-8"
+    if _looks_mac_roman(data):
+        return "mac_roman"
     # French Windows exports; cp1252 leaves five bytes undefined, latin-1 none.
     if any(byte in piece for piece in chunks() for byte in _NOT_CP1252):
         return "latin-1"
@@ -188,23 +211,89 @@ def _read_csv(
     except pd.errors.EmptyDataError as exc:
         raise PortfolioDataError("empty_file", file=name) from exc
     frame.columns = [str(c).strip() for c in frame.columns]
+    if not isinstance(frame.index, pd.RangeIndex):
+        # Every data row has more fields than the header: pandas made the first an index.
+        raise PortfolioDataError(
+            "extra_fields",
+            file=name,
+            sep=sep,
+            column=_amount_column(list(frame.columns), table),
+            rows=list(_line_numbers(data, skip, len(frame), encoding)),
+        )
     # Row numbers as a text editor or Excel shows them: header on line skip + 1.
-    frame.index = pd.RangeIndex(skip + 2, skip + 2 + len(frame))
+    frame.index = _line_numbers(data, skip, len(frame), encoding)
     return RawTable(frame, name, sep)
+
+
+def _amount_column(columns: list[str], table: str | None) -> str:
+    """The column that looks like the amount, for messages ('?' if none does)."""
+    for field in fields_of(table) if table else ():
+        if field.name == "amount":
+            names = [normalise_header(n) for n in (field.name, *field.synonyms)]
+            found = [c for c in columns if normalise_header(c) in names]
+            if found:
+                return min(found, key=lambda c: names.index(normalise_header(c)))
+    return "?"
+
+
+def _line_numbers(data: bytes, skip: int, n: int, encoding: str) -> pd.Index:
+    """The line of each data row: skip + 2 onwards, past the blank lines read_csv skips."""
+    plain = pd.RangeIndex(skip + 2, skip + 2 + n)
+    if codecs.lookup(encoding).name.startswith("utf-16"):
+        return plain
+    body = data.split(b"\n", skip + 1)[-1] if skip + 1 <= data.count(b"\n") else b""
+    if not re.search(rb"\n[ \t\r]*\n", b"\n" + body.rstrip(b"\r\n \t")):
+        return plain
+    lines = np.array([bool(line.strip()) for line in body.split(b"\n")])
+    numbers = skip + 2 + np.flatnonzero(lines)
+    # A quoted cell over several lines: the lines no longer match the rows.
+    return pd.Index(numbers[:n]) if len(numbers) == n else plain
 
 
 def _read_excel(data: bytes, name: str, table: str | None, sheet: str | int | None) -> RawTable:
     try:
-        top = pd.read_excel(
-            io.BytesIO(data), sheet_name=sheet or 0, header=None, nrows=_HEADER_SCAN_ROWS
-        )
+        book = pd.ExcelFile(io.BytesIO(data))
+        names = [str(n) for n in book.sheet_names]
+        chosen: str | int = sheet if sheet is not None else 0
+        top = pd.read_excel(book, chosen, header=None, nrows=_HEADER_SCAN_ROWS)
         skip = _header_row(top.values.tolist(), table)
-        frame = pd.read_excel(io.BytesIO(data), sheet_name=sheet or 0, header=skip, dtype=object)
+        if (
+            sheet is None
+            and len(names) > 1
+            and table is not None
+            and not _names_a_field(top, table)
+        ):
+            # The first sheet holds no table of ours (notes, a cover page): take the first
+            # that does, and say which one in every message.
+            for candidate in names[1:]:
+                other = pd.read_excel(book, candidate, header=None, nrows=_HEADER_SCAN_ROWS)
+                if _names_a_field(other, table):
+                    chosen, top = candidate, other
+                    skip = _header_row(top.values.tolist(), table)
+                    break
+        frame = pd.read_excel(book, chosen, header=skip, dtype=object)
     except Exception as exc:  # openpyxl raises zip, XML, key and value errors on bad files
         raise PortfolioDataError("unreadable_file", file=name, reason=str(exc).strip()) from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.index = pd.RangeIndex(skip + 2, skip + 2 + len(frame))
+    if len(names) > 1:
+        read = names[chosen] if isinstance(chosen, int) else chosen
+        others = ", ".join(repr(n) for n in names if n != read)
+        # Messages then say which sheet was read and how to read another.
+        name = f"{name} (sheet {read!r} of {len(names)}; others: {others}; choose with sheet=)"
     return RawTable(frame, name)
+
+
+def _names_a_field(top: pd.DataFrame, table: str) -> bool:
+    wanted = {
+        normalise_header(s) for f in fields_of(table) if f.required for s in (f.name, *f.synonyms)
+    }
+    return any(
+        normalise_header(c) in wanted
+        for row in top.values.tolist()
+        for c in row
+        if isinstance(c, str)
+    )
 
 
 def read_table(
@@ -327,7 +416,8 @@ def _arrow_csv(
                 skip_rows=skip + 1 if single_byte else skip,
                 column_names=header if single_byte else None,
             ),
-            parse_options=pa_csv.ParseOptions(delimiter=sep),
+            # A blank line inside the data fails here: read_raw numbers the rows after it.
+            parse_options=pa_csv.ParseOptions(delimiter=sep, ignore_empty_lines=False),
             convert_options=pa_csv.ConvertOptions(
                 column_types=dict.fromkeys(header, kind),
                 null_values=[""],

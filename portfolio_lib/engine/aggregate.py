@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from portfolio_lib.data.errors import PortfolioDataError
 from portfolio_lib.engine.tables import same_customers
 
 __all__ = ["DUCKDB_SETTINGS", "Aggregates", "aggregate", "customer_summary"]
@@ -184,6 +185,10 @@ def _sql_literal(value: object) -> str:
 def _relation_sql(source: TransactionSource, con: duckdb.DuckDBPyConnection) -> str:
     """SQL naming the transactions: a registered frame or a file DuckDB reads itself."""
     if isinstance(source, pd.DataFrame):
+        date = source["date"] if "date" in source.columns else None
+        if date is not None and isinstance(date.dtype, pd.DatetimeTZDtype):
+            # Local calendar days, as load_transactions reads them: DuckDB would cut in UTC.
+            source = source.assign(date=date.dt.tz_localize(None))
         con.register("transactions_frame", source)
         return "transactions_frame"
     path = Path(source)
@@ -439,7 +444,19 @@ def aggregate(
         if not n_buyers:
             if end is None:
                 raise ValueError("the transaction log is empty: nothing to aggregate")
-            raise ValueError(f"no transaction on or before {end:%d/%m/%Y}: nothing to aggregate")
+            first = None
+            if _is_default(engine):
+                first = con.execute(f"SELECT min(CAST(date AS DATE)) FROM {relation}").fetchone()
+            if isinstance(transactions, pd.DataFrame):
+                name = transactions.attrs.get("source")
+            else:
+                name = Path(str(transactions)).name
+            raise PortfolioDataError(
+                "no_transactions_before",
+                file=name,
+                as_of=f"{end:%d/%m/%Y}",
+                first=f"{pd.Timestamp(first[0]):%d/%m/%Y}" if first and first[0] else "-",
+            )
         if customers is not None:
             con.register("attribute_ids", _attribute_ids(customers))
             ids = """SELECT customer_id, attribute_row FROM buyers

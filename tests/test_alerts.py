@@ -318,3 +318,30 @@ def test_customer_alerts_leave_the_customer_table_unchanged(agg):
             agg.monthly, agg.customers, months=agg.months, as_of=agg.as_of, top_at_risk=k
         )
     pd.testing.assert_frame_equal(agg.customers, before, check_exact=True)
+
+
+def test_weak_relationships_of_the_alerted_customers(agg):
+    # Course text 000's third criterion as an input of the alerts: an alerted customer whose
+    # relationship quality is below relationship_alert is flagged, the alerts themselves do
+    # not change, and each rep's count of them is in alerts_by_rep.
+    plain = _alerts(agg)
+    quality = {"big": 0.9, "drop": 0.3, "huge_drop": None, "late": 0.5, "norep": 0.1}
+    customers = agg.customers.assign(
+        relationship_quality=agg.customers["customer_id"].astype(str).map(quality).astype(float)
+    )
+    alerts = customer_alerts(
+        agg.monthly, customers, months=agg.months, as_of=agg.as_of
+    ).set_index("customer_id")
+    pd.testing.assert_frame_equal(alerts[plain.columns], plain)
+    # drop 0.3 and norep 0.1 are below 0.5; late (0.5, not below), big and huge_drop
+    # (unknown) are not weak.
+    assert sorted(alerts.index[alerts["weak_relationship"]]) == ["drop", "norep"]
+    assert np.isnan(alerts.loc["huge_drop", "relationship_quality"])
+    stricter = customer_alerts(
+        agg.monthly, customers, months=agg.months, as_of=agg.as_of, relationship_alert=0.2
+    ).set_index("customer_id")
+    assert sorted(stricter.index[stricter["weak_relationship"]]) == ["norep"]
+    by_rep = alerts_by_rep(alerts.reset_index())
+    assert by_rep.loc["Léa", "weak_relationship"] == 1  # drop
+    assert by_rep.loc["unknown", "weak_relationship"] == 1  # norep
+    assert by_rep.loc["Marc", "weak_relationship"] == 0

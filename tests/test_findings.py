@@ -556,4 +556,5 @@ def test_notebook_shows_its_findings_at_the_top(executed_notebook, sample_studie
     box = body.index('<div class="portfolio-findings"><h2>Constats clés</h2>')
     assert body.index("Un client, SARL Masson Bâtiment, pèse 18,2") > box
     # before every section and chart of the page
-    assert box < body.index("<img") and box < body.index("Chargement")
+    assert box < body.index("<img") and box < body.index("Courbe de Pareto")
+    assert "Chargement" not in body  # the load section is the notebook's, not the page's

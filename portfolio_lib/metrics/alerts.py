@@ -65,6 +65,7 @@ def customer_alerts(
     gap_alert: float = DEFAULTS["gap_alert"],
     top_at_risk: int = DEFAULTS["top_at_risk"],
     window: int = DEFAULTS["lifecycle_window_months"],
+    relationship_alert: float = DEFAULTS["relationship_alert"],
 ) -> pd.DataFrame:
     """Customers with at least one risk alert, most urgent first.
 
@@ -86,7 +87,10 @@ def customer_alerts(
     - ``revenue_at_risk``: revenue_previous for a revenue drop (the yearly revenue being lost),
       revenue_recent otherwise;
     - ``priority``: 1, 2, ... ordering top accounts at risk first, then revenue at risk
-      descending, then ``customer_id``.
+      descending, then ``customer_id``;
+    - with a ``relationship_quality`` column (0-1, course text 000's third criterion):
+      ``relationship_quality`` and ``weak_relationship`` = quality < ``relationship_alert``,
+      the alerted customers whose relationship itself is fragile (the alerts stay the same).
 
     Parameters
     ----------
@@ -104,6 +108,8 @@ def customer_alerts(
     top_at_risk : int, default 20
     window : int, default 12
         Months per window.
+    relationship_alert : float, default 0.5
+        Relationship quality below which an alerted customer's relationship is weak.
 
     Returns
     -------
@@ -111,7 +117,8 @@ def customer_alerts(
         One row per alerted customer, by priority: ``priority``, ``sales_rep`` ("unknown"
         when missing), ``customer_id``, [``name``], ``revenue_recent``, ``revenue_previous``,
         ``revenue_change``, ``days_since_last``, ``usual_gap_days``, ``gap_ratio``,
-        ``revenue_drop``, ``overdue``, ``top_at_risk``, ``revenue_at_risk``.
+        ``revenue_drop``, ``overdue``, ``top_at_risk``, ``revenue_at_risk``, and with a
+        ``relationship_quality`` column: ``relationship_quality``, ``weak_relationship``.
     """
     if drop_alert < 0:
         raise ValueError(f"drop_alert must be >= 0 (e.g. 0.30 for -30 %), got {drop_alert!r}")
@@ -190,6 +197,12 @@ def customer_alerts(
         "top_at_risk": top_alert[rows],
         "revenue_at_risk": at_risk[rows],
     }
+    if "relationship_quality" in customers.columns:
+        quality = column_of(customers, "relationship_quality", analysis).to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )[rows]
+        columns["relationship_quality"] = quality
+        columns["weak_relationship"] = quality < relationship_alert  # NaN (unknown): not weak
     return pd.DataFrame(columns, copy=False)  # new arrays
 
 
@@ -229,7 +242,8 @@ def alerts_by_rep(alerts: pd.DataFrame, *, reps: Iterable[str] | None = None) ->
     [['Marc', 0, 1, 0, 1, 400.0], ['Léa', 2, 1, 1, 2, 350.0]]
     """
     grouped = alerts.groupby("sales_rep", sort=True, observed=True)
-    out = grouped[list(ALERT_KINDS)].sum().astype(np.int64)
+    kinds = [*ALERT_KINDS, *(["weak_relationship"] if "weak_relationship" in alerts else [])]
+    out = grouped[kinds].sum().astype(np.int64)
     out["customers_alerted"] = grouped.size().astype(np.int64)
     out["revenue_at_risk"] = grouped["revenue_at_risk"].sum()
     if reps is not None:

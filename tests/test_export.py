@@ -415,12 +415,15 @@ def test_figure_png_bytes_refuses_other_objects():
 
 
 def test_columns_of_label_codes_are_translated_but_names_are_not():
-    """The lifecycle's recommended actions are codes (action_onboard...): the client reads
+    """The lifecycle's recommended actions are codes (action_childhood...): the client reads
     the sentence; a column of customer names stays as written, even when one name is a key."""
     from portfolio_lib.metrics.balance import LIFECYCLE_ACTIONS
 
     table = pd.DataFrame(
-        {"action": ["action_onboard", "action_develop", None], "name": ["revenue", "Dupont", "X"]}
+        {
+            "action": ["action_childhood", "action_old_age", None],
+            "name": ["revenue", "Dupont", "X"],
+        }
     )
     book = openpyxl.load_workbook(
         io.BytesIO(export.workbook_bytes({"lifecycle": table}, lang="fr"))
@@ -428,9 +431,9 @@ def test_columns_of_label_codes_are_translated_but_names_are_not():
     sheet = book.worksheets[0]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert [row[0] for row in rows] == [
-        LIFECYCLE_ACTIONS["action_onboard"]["fr"],
-        LIFECYCLE_ACTIONS["action_develop"]["fr"],
+        LIFECYCLE_ACTIONS["action_childhood"]["fr"],
+        LIFECYCLE_ACTIONS["action_old_age"]["fr"],
         None,
     ]
-    assert rows[0][0].startswith("Intégrer : obtenir la deuxième commande")
+    assert rows[0][0].startswith("Veiller à la qualité de la relation")
     assert [row[1] for row in rows] == ["revenue", "Dupont", "X"]

@@ -232,8 +232,9 @@ def test_report_on_a_database_never_writes_the_password(pg_tables, tmp_path, mon
     out = capsys.readouterr()
     assert PG_PASSWORD not in out.out + out.err
     index = (tmp_path / "2025-01-31" / "index.html").read_text(encoding="utf-8")
-    assert "<code>ventes</code>" in index  # the table, not the server's address
-    assert "<th>Customer file</th><td><code>none</code>" in index
+    # The summary's appendix names the table, not the server's address.
+    assert "<dd>ventes</dd>" in index and "host=" not in index
+    assert "<dt>Customer file</dt><dd>none</dd>" in index
     run = (tmp_path / "2025-01-31" / "run.json").read_text(encoding="utf-8")
     assert "postgresql://portfolio@/portfolio?table=ventes&host=" in run
     page = (tmp_path / "2025-01-31" / "01_weight.html").read_text(encoding="utf-8")

@@ -329,9 +329,9 @@ def test_weak_relationships_of_the_alerted_customers(agg):
     customers = agg.customers.assign(
         relationship_quality=agg.customers["customer_id"].astype(str).map(quality).astype(float)
     )
-    alerts = customer_alerts(
-        agg.monthly, customers, months=agg.months, as_of=agg.as_of
-    ).set_index("customer_id")
+    alerts = customer_alerts(agg.monthly, customers, months=agg.months, as_of=agg.as_of).set_index(
+        "customer_id"
+    )
     pd.testing.assert_frame_equal(alerts[plain.columns], plain)
     # drop 0.3 and norep 0.1 are below 0.5; late (0.5, not below), big and huge_drop
     # (unknown) are not weak.

@@ -164,6 +164,25 @@ def test_top_findings_are_the_most_important_across_pages_with_their_page():
     # equal importance (b, r5): the pages' order, overview first
 
 
+def test_a_fact_two_pages_state_is_said_once_where_it_matters_most():
+    # The overview and the balance page both state the dependence on one customer (same key):
+    # the summary keeps the more important sentence, and the next finding takes the freed place.
+    pages = [
+        {"title": "Vue d'ensemble", "html": "00_overview.html",
+         "findings": [_finding("overview", "dependence", "Votre premier client pèse 18 %.", 0.8),
+                      _finding("overview", "growth", "Le CA progresse.", 0.5)]},
+        {"title": "Équilibre", "html": "04_balance.html",
+         "findings": [_finding("balance", "dependence", "SARL Masson pèse 18 %.", 0.9),
+                      _finding("balance", "vivier", "Vivier : 1 184 comptes.", 0.6)]},
+    ]  # fmt: skip
+    top = summary.top_findings(pages, limit=3)
+    assert [(f["key"], f["html"]) for f in top] == [
+        ("dependence", "04_balance.html"),
+        ("vivier", "04_balance.html"),
+        ("growth", "00_overview.html"),
+    ]
+
+
 def test_index_is_an_executive_summary_in_one_language(tmp_path):
     raw = summary.write_index(RUN, tmp_path / "index.html").read_text(encoding="utf-8")
     page = raw.replace("&#x27;", "'")  # apostrophes are escaped like any text

@@ -172,7 +172,9 @@ def top_findings(
 ) -> list[dict[str, Any]]:
     """The ``limit`` most important findings of every page, each with its page's ``html``.
 
-    Ties keep the pages' order (overview first), then each page's own order.
+    Ties keep the pages' order (overview first), then each page's own order. A fact two
+    pages state (the same ``key``, e.g. the dependence on one customer in the overview and
+    the balance) is said once, where it is most important.
     """
     found = [
         {**finding, "html": item["html"], "page": item["title"]}
@@ -181,7 +183,14 @@ def top_findings(
         if finding.get("text")
     ]
     found.sort(key=lambda finding: -float(finding.get("importance") or 0.0))
-    return found[:limit]
+    said: set[object] = set()
+    distinct = []
+    for finding in found:
+        key = finding.get("key")
+        if key is None or key not in said:
+            distinct.append(finding)
+            said.add(key)
+    return distinct[:limit]
 
 
 def summary_facts(records: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:

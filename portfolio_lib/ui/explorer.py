@@ -41,12 +41,16 @@ from portfolio_lib.config import DEFAULTS
 from portfolio_lib.engine.aggregate import Aggregates
 from portfolio_lib.plots.common import plain_text
 from portfolio_lib.studies import Note
+from portfolio_lib.studies.findings import findings as study_findings
 from portfolio_lib.ui.controls import labelled
 from portfolio_lib.ui.export import figure_png_bytes, workbook_bytes
 from portfolio_lib.ui.filters import FilterBar, filter_bar, filters_text
 from portfolio_lib.ui.present import show_table
 
 __all__ = [
+    "figures_row",
+    "key_findings",
+    "study_view",
     "Chart",
     "Explorer",
     "TableBlock",
@@ -711,3 +715,26 @@ def with_filters(
         rebuilt on :meth:`Aggregates.subset` at every filter change.
     """
     return FilteredExplorer(build, agg, *args, lang=lang, columns=columns, **options)
+
+
+def key_findings(study: object, lang: str) -> list[str]:
+    """The study's key findings (:func:`portfolio_lib.studies.findings.findings`), most
+    important first; none for a study that has no findings function (its TypeError)."""
+    try:
+        found = study_findings(study, lang=lang)
+    except TypeError:
+        return []
+    return [finding.text for finding in found]
+
+
+def study_view(study: object, lang: str, charts: dict, tables: dict, **options: Any) -> View:
+    """The View of a study: its charts and tables, its notes and key findings."""
+    notes = list(getattr(study, "notes", ()))
+    return View(
+        charts=charts, tables=tables, notes=notes, findings=key_findings(study, lang), **options
+    )
+
+
+def figures_row(series: pd.Series) -> pd.DataFrame:
+    """A Series of named figures as a one-row table (one column per figure, formats by name)."""
+    return series.to_frame().T.reset_index(drop=True)

@@ -18,26 +18,17 @@ from collections.abc import Mapping
 from typing import Any
 
 import ipywidgets as w
-import numpy as np
 import pandas as pd
 
 from portfolio_lib import i18n
 from portfolio_lib.config import DEFAULTS
 from portfolio_lib.engine.aggregate import Aggregates
 from portfolio_lib.metrics.alerts import alerts_by_rep
-from portfolio_lib.metrics.balance import check_abc_cuts
 from portfolio_lib.metrics.clv import clv_formulas
-from portfolio_lib.metrics.hitparade import ALLOCATIONS, RESOURCE_UNITS, tier_services
 from portfolio_lib.metrics.rfm import rfm_table
 from portfolio_lib.plots.alerts import plot_revenue_at_risk_by_rep, plot_top_at_risk
 from portfolio_lib.plots.balance import (
     plot_class_mix,
-    plot_concentration,
-    plot_hit_parade,
-    plot_lifecycle,
-    plot_pareto_curve,
-    plot_potential_matrix,
-    plot_relationship,
 )
 from portfolio_lib.plots.clv import plot_clv_comparison, plot_clv_distribution, plot_simple_clv
 from portfolio_lib.plots.costs import (
@@ -68,7 +59,6 @@ from portfolio_lib.studies import (
     ClvModels,
     Note,
     alerts_study,
-    balance_study,
     clv_study,
     costs_study,
     customer_totals,
@@ -78,12 +68,10 @@ from portfolio_lib.studies import (
     rfm_study,
     weight_study,
 )
-from portfolio_lib.studies.findings import findings as study_findings
 from portfolio_lib.studies.rfm import rfm_weighted
+from portfolio_lib.ui.balance_explorer import balance_explorer
 from portfolio_lib.ui.controls import (
-    STYLE,
     amount_box,
-    euro_range,
     float_slider,
     group_dropdown,
     int_slider,
@@ -99,8 +87,11 @@ from portfolio_lib.ui.explorer import (
     View,
     download_links,
     explorer,
+    figures_row,
     filter_bar,
     filters_text,
+    key_findings,
+    study_view,
     with_filters,
 )
 from portfolio_lib.ui.value_explorers import rep_portfolio_explorer, value_explorer
@@ -216,24 +207,6 @@ i18n.register(
 )
 
 
-def _findings(study: object, lang: str) -> list[str]:
-    """The study's key findings (:func:`portfolio_lib.studies.findings.findings`), most
-    important first; none for a study that has no findings function (its TypeError)."""
-    try:
-        found = study_findings(study, lang=lang)
-    except TypeError:
-        return []
-    return [finding.text for finding in found]
-
-
-def _view(study: object, lang: str, charts: dict, tables: dict, **options: Any) -> View:
-    """The View of a study: its charts and tables, its notes and key findings."""
-    notes = list(getattr(study, "notes", ()))
-    return View(
-        charts=charts, tables=tables, notes=notes, findings=_findings(study, lang), **options
-    )
-
-
 def _partial_month(as_of: pd.Timestamp, summary: pd.DataFrame | None, lang: str) -> Note | None:
     """A note when the data stop before the end of their last month: that month's CAC and
     CRC count only part of a month's new customers (not a full month to compare)."""
@@ -245,11 +218,6 @@ def _partial_month(as_of: pd.Timestamp, summary: pd.DataFrame | None, lang: str)
         return None
     month = i18n.month_label(as_of.to_period("M").to_timestamp(), lang)
     return Note("note_partial_month", {"month": month, "as_of": f"{as_of:%d/%m/%Y}"})
-
-
-def _row(series: pd.Series) -> pd.DataFrame:
-    """A Series of named figures as a one-row table (one column per figure, formats by name)."""
-    return series.to_frame().T.reset_index(drop=True)
 
 
 def overview_explorer(
@@ -268,8 +236,11 @@ def overview_explorer(
     def render(activity_window: int) -> View:
         study = overview_study(agg, activity_window=activity_window)
         charts = {"view_kpis": Chart(plot_headline, study.kpis, {"shares": study.concentration})}
-        tables = {"view_kpis": _row(study.kpis), "view_concentration": _row(study.concentration)}
-        return _view(study, lang, charts, tables)
+        tables = {
+            "view_kpis": figures_row(study.kpis),
+            "view_concentration": figures_row(study.concentration),
+        }
+        return study_view(study, lang, charts, tables)
 
     return explorer(
         {"activity_window": window_slider(lang)},
@@ -308,9 +279,9 @@ def weight_explorer(
         }
         if by in study.by:
             charts[f"view_weight_by_{by}"] = Chart(plot_weight_by, study.by[by])
-        tables = {"view_kpis": _row(study.kpis), "view_weight_trend": study.trend}
+        tables = {"view_kpis": figures_row(study.kpis), "view_weight_trend": study.trend}
         tables.update({f"view_weight_by_{column}": table for column, table in study.by.items()})
-        return _view(study, lang, charts, tables)
+        return study_view(study, lang, charts, tables)
 
     controls: dict[str, w.ValueWidget] = {
         "period": period_dropdown("period", DEFAULTS["period"], lang),
@@ -363,7 +334,7 @@ def movements_explorer(
                 index=lambda stamp: i18n.period_name(stamp, cohort_period, lang)
             )
             formats[f"view_cohorts_{value}"] = dict.fromkeys(matrix.columns, "percent")
-        return _view(study, lang, charts, tables, formats=formats)
+        return study_view(study, lang, charts, tables, formats=formats)
 
     controls = {
         "period": period_dropdown("period", DEFAULTS["period"], lang),
@@ -429,7 +400,7 @@ def costs_explorer(
         if study.clv is not None:
             tables["view_ltv"] = study.clv.reset_index(drop=True)
         formats = {"view_ltv": {"annual_churn": "percent"}}
-        view = _view(study, lang, charts, tables, formats=formats)
+        view = study_view(study, lang, charts, tables, formats=formats)
         partial = _partial_month(full_agg.as_of, study.summary, lang)
         if partial is not None:
             view.notes.insert(0, partial)
@@ -448,233 +419,6 @@ def costs_explorer(
     return explorer(
         controls, render, name=name or "costs", lang=lang, start=start, subtitle=subtitle
     )
-
-
-i18n.register(
-    {
-        # The balance explorer's controls and views (course texts 000 to 003)
-        "control_lifecycle_use_margin": {
-            "fr": "Cycle de vie sur la marge et le CA",
-            "en": "Lifecycle on margin and revenue",
-        },
-        "control_relationship_alert": {
-            "fr": "Relation fragile sous (qualité)",
-            "en": "Weak relationship below (quality)",
-        },
-        "control_tiers": {"fr": "Tranches du hit-parade", "en": "Hit-parade tiers"},
-        "control_resources": {"fr": "Ressources par an", "en": "Resources per year"},
-        "control_resource_unit": {"fr": "Unité des ressources", "en": "Resource unit"},
-        "control_allocation": {"fr": "Répartition des ressources", "en": "Resource allocation"},
-        "allocation_tier": {
-            "fr": "À peu près identiques par tranche (texte 003)",
-            "en": "Roughly equal per tier (text 003)",
-        },
-        "allocation_customer": {
-            "fr": "Identiques par client (même traitement pour tous)",
-            "en": "Equal per customer (same treatment for all)",
-        },
-        "control_services": {
-            "fr": "Mode de relation par tranche (séparés par ;)",
-            "en": "Service model per tier (separated by ;)",
-        },
-        "control_spend_per_employee": {
-            "fr": "Dépense par salarié (€/an, 0 = non)",
-            "en": "Spend per employee (€/year, 0 = off)",
-        },
-        "control_estimate_all_potentials": {
-            "fr": "Estimer tous les potentiels (effectif)",
-            "en": "Estimate every potential (headcount)",
-        },
-        "view_hit_parade": {"fr": "Hit-parade", "en": "Hit-parade"},
-        "view_tiers": {"fr": "Tranches du hit-parade", "en": "Hit-parade tiers"},
-        "view_resource_check": {
-            "fr": "Contrôle 80-20 des ressources",
-            "en": "80-20 resource check",
-        },
-        "view_relationship": {"fr": "Qualité de la relation", "en": "Relationship quality"},
-        "view_relationship_by_segment": {
-            "fr": "Relation par segment",
-            "en": "Relationship by segment",
-        },
-        "view_relationship_by_sales_rep": {
-            "fr": "Relation par commercial",
-            "en": "Relationship by sales rep",
-        },
-        "view_weak_relationships": {"fr": "Relations fragiles", "en": "Weak relationships"},
-    }
-)
-
-
-def balance_explorer(
-    agg: Aggregates,
-    *,
-    lang: str = DEFAULTS["lang"],
-    start: Mapping[str, Any] | None = None,
-    name: str | None = None,
-    subtitle: str = "",
-) -> Explorer:
-    """Pareto/ABC, PMG, concentration, lifecycle, potential matrix, hit-parade, relationship.
-
-    Controls: end of class A and of class B, dependence threshold, PMG thresholds in € (start
-    at the revenue quantiles), lifecycle growth g and whether the lifecycle reads the margin,
-    the weak relationship threshold, the hit-parade's tiers, yearly resources, their unit,
-    allocation and service models, and (when the customer file has a headcount) the spend
-    per employee that estimates potentials.
-    """
-    window = DEFAULTS["activity_window"]
-    totals = customer_totals(agg, window=window)  # kept between changes
-    first = balance_study(agg, activity_window=window, totals=totals)
-    medium_from, large_from = first.pmg_thresholds
-
-    def render(
-        a_cut: float,
-        b_cut: float,
-        dependence_alert: float,
-        lifecycle_growth: float,
-        lifecycle_use_margin: bool,
-        relationship_alert: float,
-        tiers: int,
-        resources: float,
-        resource_unit: str,
-        allocation: str,
-        services: str,
-        pmg_thresholds: tuple[float, float] | None = None,
-        spend_per_employee: float = 0.0,
-        estimate_all_potentials: bool = False,
-    ) -> View:
-        try:
-            check_abc_cuts(a_cut, b_cut)  # the sliders keep both within 0 and 1: their order
-        except ValueError:
-            texts = {"a_cut": i18n.format_percent(a_cut, lang, decimals=0)}
-            texts["b_cut"] = i18n.format_percent(b_cut, lang, decimals=0)
-            return View(notes=[Note("note_abc_cuts_order", texts)])
-        study = balance_study(
-            agg,
-            activity_window=window,
-            a_cut=a_cut,
-            b_cut=b_cut,
-            pmg_thresholds=pmg_thresholds,
-            dependence_alert=dependence_alert,
-            lifecycle_growth=lifecycle_growth,
-            lifecycle_use_margin=lifecycle_use_margin,
-            relationship_alert=relationship_alert,
-            spend_per_employee=spend_per_employee,
-            estimate_all_potentials=estimate_all_potentials,
-            tiers=tiers,
-            resources=resources,
-            resource_unit=resource_unit,
-            allocation=allocation,
-            services=services.split(";"),
-            totals=totals,
-        )
-        charts: dict[str, Chart] = {
-            "view_pareto": Chart(plot_pareto_curve, study.abc),
-            "view_abc_mix": Chart(plot_class_mix, study.abc_mix),
-            "view_pmg_mix": Chart(
-                plot_class_mix, study.pmg_mix, {"thresholds": study.pmg_thresholds}
-            ),
-            "view_concentration": Chart(
-                plot_concentration,
-                study.concentration,
-                {"dependent": study.dependent, "dependence_alert": dependence_alert},
-            ),
-            "view_lifecycle": Chart(plot_lifecycle, study.lifecycle),
-            # Without the service column: a new service text redraws no chart.
-            "view_hit_parade": Chart(
-                plot_hit_parade, study.tiers.drop(columns="service"), {"unit": resource_unit}
-            ),
-        }
-        tables = {
-            "view_abc_mix": study.abc_mix,
-            "view_pmg_mix": study.pmg_mix,
-            "view_concentration": _row(study.concentration),
-            "view_dependent": study.dependent,
-            "view_lifecycle": study.lifecycle.drop(columns="revenue_previous"),
-            "view_tiers": study.tiers,
-            "view_resource_check": _row(study.resources),
-            "view_hit_parade": study.hit,
-        }
-        if study.matrix_cells is not None:
-            charts["view_potential_matrix"] = Chart(plot_potential_matrix, study.matrix_cells)
-            tables["view_vivier"] = study.vivier
-        if study.relationship_bands is not None:
-            charts["view_relationship"] = Chart(plot_relationship, study.relationship_bands)
-            tables["view_relationship"] = study.relationship_bands
-            for column, table in study.relationship_by.items():
-                tables[f"view_relationship_by_{column}"] = table
-            tables["view_weak_relationships"] = study.weak_relationships
-        trends = {"trend": "percent", "margin_trend": "percent"}
-        formats = {
-            "view_lifecycle": trends,
-            "view_vivier": {"gap": "money"},
-            # Counts of customers, whatever their name says (export guesses by words).
-            "view_tiers": {"high_potential": "integer"},
-            "view_resource_check": {"small_high_potential": "integer", "resource_alert": "integer"},
-        }
-        view = _view(study, lang, charts, tables, formats=formats)
-        view.notes.extend(study.resource_notes)
-        return view
-
-    controls: dict[str, w.ValueWidget] = {
-        "a_cut": share_slider("a_cut", DEFAULTS["a_cut"], 0.5, 0.95, lang),
-        "b_cut": share_slider("b_cut", DEFAULTS["b_cut"], 0.6, 0.99, lang),
-        "dependence_alert": share_slider(
-            "dependence_alert", DEFAULTS["dependence_alert"], 0.01, 0.5, lang
-        ),
-        "lifecycle_growth": share_slider(
-            "lifecycle_growth", DEFAULTS["lifecycle_growth"], 0.0, 0.5, lang
-        ),
-        "lifecycle_use_margin": w.Checkbox(
-            value=DEFAULTS["lifecycle_use_margin"],
-            description=i18n.label("control_lifecycle_use_margin", lang),
-            style=STYLE,
-        ),
-        "relationship_alert": share_slider(
-            "relationship_alert", DEFAULTS["relationship_alert"], 0.05, 0.95, lang
-        ),
-        "tiers": int_slider("tiers", DEFAULTS["hitparade_tiers"], 2, 10, lang),
-        "resources": w.BoundedFloatText(
-            value=DEFAULTS["hitparade_resources"],
-            min=0.0,
-            max=1e9,
-            step=100.0,
-            description=i18n.label("control_resources", lang),
-            style=STYLE,
-        ),
-        "resource_unit": w.Dropdown(
-            options=[(i18n.label(unit, lang), unit) for unit in RESOURCE_UNITS],
-            value=DEFAULTS["hitparade_unit"],
-            description=i18n.label("control_resource_unit", lang),
-            style=STYLE,
-        ),
-        "allocation": w.Dropdown(
-            options=[(i18n.label(f"allocation_{key}", lang), key) for key in ALLOCATIONS],
-            value=DEFAULTS["hitparade_allocation"],
-            description=i18n.label("control_allocation", lang),
-            style=STYLE,
-        ),
-        "services": w.Text(
-            value="",
-            placeholder=" ; ".join(i18n.label(key, lang) for key in tier_services(2)),
-            description=i18n.label("control_services", lang),
-            continuous_update=False,
-            style=STYLE,
-        ),
-    }
-    if np.isfinite(large_from):  # no buyer: no € scale, the quantile rule (an empty class)
-        revenue = first.buyers["revenue"].to_numpy(dtype=float)
-        controls["pmg_thresholds"] = euro_range(
-            "pmg_thresholds", (medium_from, large_from), revenue, lang
-        )
-    if "headcount" in agg.customers.columns:
-        controls["spend_per_employee"] = amount_box("spend_per_employee", lang)
-        controls["estimate_all_potentials"] = w.Checkbox(
-            value=False,
-            description=i18n.label("control_estimate_all_potentials", lang),
-            style=STYLE,
-        )
-    return explorer(controls, render, name=name or "balance", lang=lang, start=start,
-                    subtitle=subtitle, prepared={"totals": totals})  # fmt: skip
 
 
 def rfm_explorer(
@@ -706,7 +450,7 @@ def rfm_explorer(
             charts["view_rfm_segments"] = Chart(plot_rfm_segments, study.summary)
             tables["rfm_summary"] = study.summary
         tables["rfm_customers"] = study.customer_segments
-        return _view(study, lang, charts, tables)
+        return study_view(study, lang, charts, tables)
 
     weights = DEFAULTS["rfm_weights"]
     controls = {
@@ -819,7 +563,7 @@ def clv_explorer(
             "view_top_clv": {"p_alive": "percent"},
             "view_clv_by_group": {"p_alive_mean": "percent", "clv_share": "percent"},
         }
-        return _view(study, lang, charts, tables, formats=formats, appendix=_MODEL_CHECKS)
+        return study_view(study, lang, charts, tables, formats=formats, appendix=_MODEL_CHECKS)
 
     controls: dict[str, w.ValueWidget] = {
         "discount_rate": share_slider("discount_rate", DEFAULTS["discount_rate"], 0.01, 0.30, lang),
@@ -872,7 +616,7 @@ def alerts_explorer(
             charts=charts,
             tables=tables,
             notes=notes,
-            findings=_findings(study, lang),
+            findings=key_findings(study, lang),
             formats=dict.fromkeys(tables, formats),
         )
 

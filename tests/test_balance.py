@@ -863,3 +863,26 @@ def test_matrix_summary_on_one_key_is_the_two_key_groupby(sample):
         potential_matrix_summary(matrix), _two_key_summary(matrix), check_exact=True
     )
     assert potential_matrix_summary(matrix)["customers"].to_numpy().sum() == 2
+
+
+def test_abc_and_hit_parade_share_one_ranking():
+    from portfolio_lib.metrics.hitparade import hit_parade
+
+    # Ties (b, d) are broken by customer id; e sells nothing (last, C, last tier).
+    frame = pd.DataFrame({"customer_id": list("edcba"), "revenue": [0.0, 30.0, 10.0, 30.0, 50.0]})
+    ranked = pareto_table(frame)
+    assert ranked["customer_id"].tolist() == ["a", "b", "d", "c", "e"]
+    abc = abc_classes(frame, a_cut=0.6, b_cut=0.9, ranked=ranked)
+    pd.testing.assert_frame_equal(abc, abc_classes(frame, a_cut=0.6, b_cut=0.9))
+    # Shares before each customer: 0, 50/120, 80/120, 110/120, 1 -> A A B C C.
+    assert abc["abc"].tolist() == ["A", "A", "B", "C", "C"]
+    hit = hit_parade(frame, tiers=3, resources=90.0, ranked=ranked)
+    pd.testing.assert_frame_equal(hit, hit_parade(frame, tiers=3, resources=90.0))
+    assert hit["tier"].tolist() == [1, 2, 3, 3, 3]
+    figures = concentration(frame, top_n=(1, 2), ranked=ranked)
+    pd.testing.assert_series_equal(figures, concentration(frame, top_n=(1, 2)))
+    # HHI of shares 50/120, 30/120, 30/120, 10/120 (in %); top 2 = 80/120.
+    assert figures["hhi"] == pytest.approx((50**2 + 2 * 30**2 + 10**2) / 120**2 * 10_000)
+    assert figures["top_2_share"] == pytest.approx(80 / 120)
+    with pytest.raises(ValueError, match="same 5 customers"):
+        abc_classes(frame, ranked=ranked.iloc[:3])

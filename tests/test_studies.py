@@ -872,3 +872,21 @@ def test_costs_study_raises_in_the_serial_order(
         studies.costs_study(sample_aggregates, sample_portfolio.costs.drop(columns="amount"))
     with pytest.raises(RuntimeError, match="LTV failed"):
         studies.costs_study(sample_aggregates, sample_portfolio.costs)
+
+
+def test_rfm_hand_out_list_is_the_merge_when_tables_are_in_different_orders(sample_aggregates):
+    from portfolio_lib.studies.rfm import _hand_out_list
+
+    agg = sample_aggregates
+    attributes = agg.customers.filter(items=["customer_id", "name", "sales_rep", "segment"])
+    scores = rfm_classes(rfm_scores(rfm_table(agg.customers, as_of=agg.as_of), bins=5))
+    scores["monetary"] = scores["monetary"].round(-3)  # ties, broken by the attributes' order
+    shuffled = scores.sample(frac=1.0, random_state=7).reset_index(drop=True)
+    expected = (
+        attributes.merge(shuffled, on="customer_id")
+        .sort_values("monetary", ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )
+    assert_frame_equal(_hand_out_list(attributes, shuffled), expected)
+    assert_frame_equal(_hand_out_list(attributes, scores), expected)
+    assert expected["monetary"].duplicated().sum() > 1000

@@ -71,6 +71,7 @@ __all__ = [
     "lorenz_curve",
     "pareto_share",
     "pareto_table",
+    "ranked_table",
     "pmg_classes",
     "potential_matrix",
     "potential_matrix_summary",
@@ -232,6 +233,19 @@ def pareto_table(customers: pd.DataFrame, *, value: str = "revenue") -> pd.DataF
     )
 
 
+def ranked_table(customers: pd.DataFrame, value: str, ranked: pd.DataFrame | None) -> pd.DataFrame:
+    """``ranked`` when given (checked to be a Pareto table of as many customers), else
+    :func:`pareto_table` of ``customers``: what the classifications by cumulative share read."""
+    if ranked is None:
+        return pareto_table(customers, value=value)
+    if len(ranked) != len(customers) or value not in ranked.columns:
+        raise ValueError(
+            f"ranked must be pareto_table(customers, value={value!r}) of the same "
+            f"{len(customers)} customers; got {len(ranked)} rows with columns {list(ranked.columns)}"
+        )
+    return ranked
+
+
 def lorenz_curve(customers: pd.DataFrame, *, value: str = "revenue") -> pd.DataFrame:
     """Lorenz curve: cumulative share of revenue held by the smallest customers.
 
@@ -334,6 +348,7 @@ def abc_classes(
     value: str = "revenue",
     a_cut: float = DEFAULTS["a_cut"],
     b_cut: float = DEFAULTS["b_cut"],
+    ranked: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """ABC classes by cumulative share of revenue.
 
@@ -350,6 +365,9 @@ def abc_classes(
     value : str, default 'revenue'
     a_cut, b_cut : float, default 0.80 and 0.95
         Cumulative revenue shares closing class A and class B (0 < a_cut <= b_cut <= 1).
+    ranked : pandas.DataFrame, optional
+        ``pareto_table(customers, value=value)`` when the caller has it already (the balance
+        study ranks its buyers once for the ABC classes and the hit-parade).
 
     Returns
     -------
@@ -365,7 +383,7 @@ def abc_classes(
     ['A', 'A', 'B', 'C']
     """
     check_abc_cuts(a_cut, b_cut)
-    table = pareto_table(customers, value=value)
+    table = ranked_table(customers, value, ranked)
     ranked = table[value].to_numpy()
     share = np.clip(ranked, 0, None) / ranked[ranked > 0].sum() if (ranked > 0).any() else np.nan
     before = table["cumulative_share"].to_numpy() - share  # the share of the customers before
@@ -497,6 +515,7 @@ def concentration(
     value: str = "revenue",
     top_n: Sequence[int] = DEFAULTS["top_n"],
     dependence_alert: float = DEFAULTS["dependence_alert"],
+    ranked: pd.DataFrame | None = None,
 ) -> pd.Series:
     """Concentration figures of the portfolio's revenue.
 
@@ -519,6 +538,9 @@ def concentration(
     value : str, default 'revenue'
     top_n : sequence of int, default (1, 5, 10)
     dependence_alert : float, default 0.15
+    ranked : pandas.DataFrame, optional
+        :func:`pareto_table` of ``customers`` (same ``value``) when the caller has it: its
+        values are already sorted.
 
     Returns
     -------
@@ -532,8 +554,12 @@ def concentration(
     [3650.0, 0.375, 0.5]
     """
     _check_fraction("dependence_alert", dependence_alert)
-    values = numbers(customers, value, "concentration")
-    positive = np.sort(values[values > 0])  # ascending
+    if ranked is None:
+        values = numbers(customers, value, "concentration")
+        positive = np.sort(values[values > 0])  # ascending
+    else:
+        values = ranked_table(customers, value, ranked)[value].to_numpy()
+        positive = values[values > 0][::-1]  # the ranking is descending
     n = positive.size
     shares = positive / positive.sum()
     figures: dict[str, float] = {"n_customers": n, "hhi": np.nan, "gini": np.nan}

@@ -177,8 +177,8 @@ def simple_clv(
     analysis = "simple CLV"
     rev = numbers(customers, revenue, analysis)
     active = rev > 0
-    if by is None:
-        keys = pd.Series("total", index=range(len(customers)), dtype="str")
+    if by is None:  # one group; integer keys group faster than a column of "total"
+        keys = pd.Series(np.zeros(len(customers), dtype=np.int8))
     else:
         keys = column_of(customers, by, analysis)
         if keys.isna().any():  # customers without the attribute form their own group
@@ -199,6 +199,8 @@ def simple_clv(
     )[active]
     grouped = frame.groupby(keys[active], observed=True, sort=True)
     sums, counts = grouped.sum(), grouped.size()
+    if by is None:
+        sums.index = counts.index = pd.Index(["total"] * len(sums), dtype="str")
     with np.errstate(divide="ignore", invalid="ignore"):
         basket = sums["revenue"] / sums["orders"].where(sums["orders"] > 0)
         purchases = sums["orders"] / counts

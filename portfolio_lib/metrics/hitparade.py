@@ -27,7 +27,7 @@ import pandas as pd
 
 from portfolio_lib.config import DEFAULTS
 from portfolio_lib.i18n import register
-from portfolio_lib.metrics.balance import pareto_table
+from portfolio_lib.metrics.balance import ranked_table
 from portfolio_lib.metrics.common import column_of, customer_ids
 
 __all__ = [
@@ -141,6 +141,7 @@ def hit_parade(
     resources: float | None = None,
     allocation: str = DEFAULTS["hitparade_allocation"],
     small_from: float = DEFAULTS["a_cut"],
+    ranked: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Customers ranked biggest to smallest, cut into ``tiers`` tiers of equal revenue.
 
@@ -170,6 +171,9 @@ def hit_parade(
     small_from : float, default 0.80
         The "small" customers (``small`` column) are those ranked after the customers making
         this share of revenue: the 80 % of customers making 20 % of revenue of text 003.
+    ranked : pandas.DataFrame, optional
+        :func:`~portfolio_lib.metrics.balance.pareto_table` of ``customers`` (same ``value``)
+        when the caller has it already.
 
     Returns
     -------
@@ -193,7 +197,7 @@ def hit_parade(
         raise ValueError(f"small_from must be in [0, 1], got {small_from!r}")
     if resources is not None and not resources >= 0:
         raise ValueError(f"resources must be >= 0, got {resources!r}")
-    table = pareto_table(customers, value=value)
+    table = ranked_table(customers, value, ranked)
     # Input position of each ranked customer (ids are unique: one lookup, no second sort).
     order = pd.Index(customer_ids(customers, "hit-parade")).get_indexer(table["customer_id"])
     ranked = table[value].to_numpy()

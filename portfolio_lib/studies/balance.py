@@ -224,13 +224,16 @@ def balance_study(
         raise ValueError(f"resource_unit must be one of {hitparade.RESOURCE_UNITS}")
     customers = customer_totals(agg, window=activity_window) if totals is None else totals
     buyers = customers[customers["active"].to_numpy(dtype=bool)]
-    abc = balance.abc_classes(buyers, a_cut=a_cut, b_cut=b_cut)
+    ranked = balance.pareto_table(buyers)  # ranked once: ABC, concentration, hit-parade
+    abc = balance.abc_classes(buyers, a_cut=a_cut, b_cut=b_cut, ranked=ranked)
     pmg = balance.pmg_classes(
         buyers,
         thresholds=tuple(pmg_thresholds) if pmg_thresholds else None,
         quantiles=tuple(pmg_quantiles),
     )
-    figures = balance.concentration(buyers, top_n=top_n, dependence_alert=dependence_alert)
+    figures = balance.concentration(
+        buyers, top_n=top_n, dependence_alert=dependence_alert, ranked=ranked
+    )
     dependent = balance.dependence_alerts(buyers, dependence_alert=dependence_alert)
     phases = balance.lifecycle_phases(
         agg.monthly,
@@ -261,7 +264,12 @@ def balance_study(
         details = {"estimated": int(matrix["potential_estimated"].sum()), "total": len(matrix)}
         notes.append(Note("note_potential_estimated", {**details, "spend": spend_per_employee}))
     hit = hitparade.hit_parade(
-        buyers, tiers=tiers, resources=resources, allocation=allocation, small_from=a_cut
+        buyers,
+        tiers=tiers,
+        resources=resources,
+        allocation=allocation,
+        small_from=a_cut,
+        ranked=ranked,
     )
     check = hitparade.resource_check(hit, matrix=matrix)
     checks: list[Note] = []

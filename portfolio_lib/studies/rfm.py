@@ -144,9 +144,10 @@ def _hand_out_list(attributes: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFra
         merged = attributes.merge(scored, on="customer_id")
         return merged.sort_values("monetary", ascending=False, kind="stable").reset_index(drop=True)
     position = pd.Index(ids).get_indexer(scored["customer_id"])  # customers are unique
-    position_order = np.flatnonzero(position >= 0)
+    order = np.flatnonzero(position >= 0)  # the scored customers found, in scored order
     # The merge's order (the attributes'), then a stable sort by monetary value, descending.
-    order = position_order[np.argsort(position[position_order], kind="stable")]
+    if np.any(np.diff(position[order]) < 0):
+        order = order[np.argsort(position[order], kind="stable")]
     order = order[np.argsort(-scored["monetary"].to_numpy()[order], kind="stable")]
     return pd.concat(
         [

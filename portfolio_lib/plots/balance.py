@@ -115,6 +115,11 @@ i18n.register(
 # Shared pieces
 
 
+def _customers_line(count: float, lang: str) -> str:
+    """The "N clients" line under a bar's or a cell's name."""
+    return label("n_customers_short", lang).format(n=i18n.format_number(count, lang))
+
+
 def _figure_line(key: str, value: str, lang: str) -> str:
     """ "Indice HHI : 373" / "HHI: 373" (French puts a space before the colon)."""
     return f"{label(key, lang)}{' :' if lang == 'fr' else ':'} {value}"
@@ -269,8 +274,7 @@ def plot_class_mix(
     if len(data) == 0:
         return no_data(ax, lang=lang)
     names = [
-        f"{plain_text(label(str(key), lang))}\n"
-        + label("n_customers_short", lang).format(n=i18n.format_number(count, lang))
+        f"{plain_text(label(str(key), lang))}\n" + _customers_line(count, lang)
         for key, count in zip(data.index, data["customers"], strict=True)
     ]
     if thresholds is not None and len(data) == 3 and np.all(np.isfinite(thresholds)):
@@ -409,9 +413,7 @@ def plot_lifecycle(data: pd.DataFrame, *, lang: str = "fr", ax: Axes | None = No
         return no_data(ax, lang=lang)
     names = []
     for phase, row in data.iterrows():
-        name = f"{label(str(phase), lang)}\n" + label("n_customers_short", lang).format(
-            n=i18n.format_number(row["customers"], lang)
-        )
+        name = f"{label(str(phase), lang)}\n" + _customers_line(row["customers"], lang)
         if pd.notna(row["trend"]):
             name += "\n" + label("trend_short", lang).format(
                 trend=_signed_percent(row["trend"], lang)
@@ -468,7 +470,7 @@ def plot_potential_matrix(data: pd.DataFrame, *, lang: str = "fr", ax: Axes | No
     for i in range(len(rows)):
         for j in range(len(columns)):
             lines = [
-                label("n_customers_short", lang).format(n=i18n.format_number(counts[i, j], lang)),
+                _customers_line(counts[i, j], lang),
                 label("gap_short", lang).format(
                     gap=i18n.format_currency(gap[i, j], lang, compact=True)
                 ),
@@ -558,9 +560,7 @@ def plot_hit_parade(
     names = []
     for tier, row in data.iterrows():
         name = label("tier_short", lang).format(tier=tier) + "\n"
-        name += label("n_customers_short", lang).format(
-            n=i18n.format_number(row["customers"], lang)
-        )
+        name += _customers_line(row["customers"], lang)
         if "resources_per_customer" in data.columns and pd.notna(row["resources_per_customer"]):
             value = row["resources_per_customer"]
             name += "\n" + label("per_customer_short", lang).format(
@@ -591,7 +591,7 @@ def plot_relationship(data: pd.DataFrame, *, lang: str = "fr", ax: Axes | None =
     if len(data) == 0 or data["customers"].sum() == 0:
         return no_data(ax, lang=lang)
     names = [
-        f"{band}\n" + label("n_customers_short", lang).format(n=i18n.format_number(n, lang))
+        f"{band}\n" + _customers_line(n, lang)
         for band, n in zip(data.index, data["customers"], strict=True)
     ]
     _three_bars(ax, names, data, ("potential_share", "potential"), lang)

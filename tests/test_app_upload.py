@@ -241,3 +241,18 @@ def test_a_csv_is_read_once_and_progress_is_shown_while_reading(app, monkeypatch
     assert len(seen) == 1 and counts["read_raw"] == 0  # the upload's table is analysed
     assert "3 transactions, 2 clients" in app.summary.value
     assert pd.Timestamp(app.full.as_of) == pd.Timestamp("2024-03-17")
+
+
+def test_a_language_switch_reads_no_file_again(app, monkeypatch):
+    app = fresh(app)
+    counts = _count_reads(monkeypatch)
+    upload(app, "transactions", "ventes.xlsx", _two_sheets())
+    app.options.sheets["transactions"].value = "Février"
+    app.options.date_format.value = "dayfirst"
+    assert counts["read_raw"] == 3  # upload, sheet, date format: one read each
+    app.language.value = "en"
+    assert app.options.date_format.value == "dayfirst"
+    assert app.options.date_format.options[1] == ("Day first (DD/MM/YYYY)", "dayfirst")
+    assert app.options.sheets["transactions"].value == "Février"
+    app.load_uploads()
+    assert counts["read_raw"] == 3 and "3 transactions, 2 customers" in app.summary.value

@@ -454,13 +454,15 @@ class App:
 
     def _on_options(self, kinds: tuple[str, ...]) -> None:
         """A new date format or future-date choice: the uploaded files read again with it."""
+        if self.options.quiet:
+            return
         for kind in kinds:
             if kind in self.uploads:
                 self._read_upload(kind, mapping=self._mapping(kind))
 
     def _on_sheet(self, kind: str, change: dict) -> None:
         upload = self.uploads.get(kind)
-        if upload is None or change["new"] in (None, upload.sheet):
+        if self.options.quiet or upload is None or change["new"] in (None, upload.sheet):
             return
         upload.sheet = change["new"]
         self._read_upload(kind, mapping=None)  # another sheet, other columns

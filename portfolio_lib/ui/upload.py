@@ -320,6 +320,7 @@ class UploadOptions:
         )
         self.progress_box.add_class("portfolio-progress")
         self.progress_box.layout.display = "none"
+        self.quiet = False  # True while the panel relabels itself: no choice was made
         self.row = w.HBox(
             [self.date_format, self.future],
             layout=w.Layout(align_items="center", flex_flow="row wrap"),
@@ -329,10 +330,14 @@ class UploadOptions:
     def relabel(self, lang: str) -> None:
         self.lang = lang
         current = self.date_format.value
-        self.date_format.options = [
-            (i18n.label(f"upload_date_{choice}", lang), choice) for choice in DATE_CHOICES
-        ]
-        self.date_format.value = current  # relabelling keeps the choice (and reloads nothing)
+        self.quiet = True  # new options reset the value for a moment: no file is read again
+        try:
+            self.date_format.options = [
+                (i18n.label(f"upload_date_{choice}", lang), choice) for choice in DATE_CHOICES
+            ]
+            self.date_format.value = current
+        finally:
+            self.quiet = False
         self.date_format.description = i18n.label("upload_date_format", lang)
         self.future.description = i18n.label("upload_future", lang)
         for sheet in self.sheets.values():
@@ -351,8 +356,12 @@ class UploadOptions:
         several = upload is not None and len(upload.sheets) > 1
         sheet.layout.display = "" if several else "none"
         if several:
-            sheet.options = upload.sheets
-            sheet.value = upload.sheet
+            self.quiet = True
+            try:
+                sheet.options = upload.sheets
+                sheet.value = upload.sheet
+            finally:
+                self.quiet = False
 
     def step(self, key: str, step: int, steps: int, **values: object) -> None:
         """Show step ``step`` of ``steps`` (sent to the page at once, the kernel busy)."""

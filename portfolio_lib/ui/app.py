@@ -235,7 +235,7 @@ class App:
         self._message: object = None
         self._message_kind = "error"
         self._loaded: dict[str, object] = {}
-        self.keep_unknown = w.Checkbox(value=False, indent=False)
+        self.keep_unknown = w.Checkbox(value=False, indent=False, layout=w.Layout(width="auto"))
         self.analyse = w.Button(button_style="primary", icon="play")
         self.analyse.on_click(lambda _button: self.load_uploads())
         self.messages = w.HTML()

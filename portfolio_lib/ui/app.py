@@ -3,9 +3,12 @@
 Steps on one page:
 
 1. Data: the sample, or the client's files (transactions required, customers and costs
-   optional) uploaded as CSV, Excel or Parquet, within a size limit.
+   optional) uploaded as CSV, Excel or Parquet, within a size limit. Each file is read once,
+   when it arrives, with a progress bar, and kept for "Analyser"; the panel offers the
+   remedies the messages name: date format, sheet of a workbook, future dates
+   (:mod:`portfolio_lib.ui.upload`).
 2. Mapping: for each uploaded file, one drop-down per expected column, pre-filled with the
-   columns recognised from their French or English names; a preview of the first rows.
+   columns the loader recognised from their French or English names; its first rows as read.
 3. Analyses: filters (sales rep, segment, region) and one tab per analysis with its threshold
    controls, charts, tables and download links (Excel, PNG). Tabs are built when first opened.
 

@@ -256,3 +256,22 @@ def test_a_language_switch_reads_no_file_again(app, monkeypatch):
     assert app.options.sheets["transactions"].value == "Février"
     app.load_uploads()
     assert counts["read_raw"] == 3 and "3 transactions, 2 customers" in app.summary.value
+
+
+def test_an_empty_sheet_keeps_the_workbook_to_choose_another(app):
+    app = fresh(app)
+    book = openpyxl.Workbook()
+    book.active.title = "Ventes"
+    for row in (["client", "date", "montant"], ["A", "2024-01-15", 10]):
+        book.active.append(row)
+    book.create_sheet("Vide")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    upload(app, "transactions", "ventes.xlsx", buffer.getvalue())
+    sheet = app.options.sheets["transactions"]
+    sheet.value = "Vide"
+    assert "aucune ligne de données" in message(app)
+    assert "transactions" in app.uploads and sheet.layout.display == ""
+    sheet.value = "Ventes"
+    assert app.uploads["transactions"].table["amount"].tolist() == [10.0]
+    assert message(app) == ""

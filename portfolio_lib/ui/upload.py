@@ -232,7 +232,9 @@ class UploadedFile:
             try:  # the columns, for the mapping drop-downs: a second read, of a failed file only
                 raw = read_table(self.content, table=self.kind, name=self.name, sheet=self.sheet)
             except PortfolioDataError:
-                raise self.error from None
+                if len(self.sheets) < 2:
+                    raise self.error from None
+                raw = pd.DataFrame()  # an empty sheet: kept, to choose another
             self.columns = [str(c) for c in raw.columns]
             guessed = guess_mapping(self.columns, self.kind)
             explicit = {k: v for k, v in (mapping or {}).items() if v in self.columns}

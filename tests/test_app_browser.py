@@ -477,3 +477,31 @@ def test_an_ambiguous_date_file_is_read_month_first_once_chosen_in_the_panel(pag
     )
     assert "4 transactions, 3 clients, du 05/01/2024 au 06/04/2024" in _summary(page)
     page.locator(".portfolio-tab-overview .widget-output img").first.wait_for()
+
+
+def test_the_sheet_of_a_workbook_is_chosen_in_the_panel(page, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.title = "Janvier"
+    for row in (["client", "date", "montant"], ["A", "2024-01-15", 10]):
+        book.active.append(row)
+    second = book.create_sheet("Février")
+    for row in (["client", "date", "montant"], ["C", "2024-02-01", 5], ["D", "2024-02-02", 6]):
+        second.append(row)
+    path = tmp_path / "ventes.xlsx"
+    book.save(path)
+    _open_data(page)
+    _upload(page, 0, path)
+    sheet = page.locator(".upload-sheet-transactions select")
+    sheet.wait_for()
+    assert sheet.input_value() == "Janvier"
+    sheet.select_option(label="Février")
+    page.wait_for_function(
+        "() => document.querySelector('.upload-sheet-transactions select')?.value === 'Février'"
+        " && !document.querySelector('.portfolio-progress:not([style*=\"none\"])')"
+    )
+    page.get_by_role("button", name="Analyser").click()
+    page.wait_for_function(
+        "() => document.querySelector('.portfolio-ok')?.innerText.includes('2 clients')"
+    )
+    assert "2 transactions, 2 clients, du 01/02/2024 au 02/02/2024" in _summary(page)

@@ -452,3 +452,56 @@ def test_a_closed_or_reloaded_page_frees_its_kernel(browser, server):
     while time.monotonic() < deadline and _kernel_pids() & mine:
         time.sleep(5)
     assert not _kernel_pids() & mine, "kernels of closed pages still run after 2 minutes"
+
+
+def test_an_ambiguous_date_file_is_read_month_first_once_chosen_in_the_panel(page, tmp_path):
+    us = tmp_path / "export_us.csv"  # no day above 12: read day first unless told
+    us.write_text(
+        "client;date;montant\nA;01/05/2024;100\nB;02/03/2024;50\nA;03/04/2024;20\n"
+        "C;04/06/2024;70\n",
+        encoding="utf-8",
+    )
+    _open_data(page)
+    _upload(page, 0, us)
+    warning = page.locator(".portfolio-warning").first
+    warning.wait_for()
+    text = warning.inner_text()
+    assert "se lisent jour/mois ou mois/jour" in text
+    assert "choisissez « Mois d'abord (MM/JJ/AAAA) » dans « Format des dates » ci-dessus" in text
+    assert "date_format" not in text
+    page.locator(".upload-date-format select").select_option(label="Mois d'abord (MM/JJ/AAAA)")
+    page.wait_for_function("() => !document.querySelector('.portfolio-warning')")
+    page.get_by_role("button", name="Analyser").click()
+    page.wait_for_function(
+        "() => document.querySelector('.portfolio-ok')?.innerText.includes('3 clients')"
+    )
+    assert "4 transactions, 3 clients, du 05/01/2024 au 06/04/2024" in _summary(page)
+    page.locator(".portfolio-tab-overview .widget-output img").first.wait_for()
+
+
+def test_the_sheet_of_a_workbook_is_chosen_in_the_panel(page, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.title = "Janvier"
+    for row in (["client", "date", "montant"], ["A", "2024-01-15", 10]):
+        book.active.append(row)
+    second = book.create_sheet("Février")
+    for row in (["client", "date", "montant"], ["C", "2024-02-01", 5], ["D", "2024-02-02", 6]):
+        second.append(row)
+    path = tmp_path / "ventes.xlsx"
+    book.save(path)
+    _open_data(page)
+    _upload(page, 0, path)
+    sheet = page.locator(".upload-sheet-transactions select")
+    sheet.wait_for()
+    assert sheet.input_value() == "Janvier"
+    sheet.select_option(label="Février")
+    page.wait_for_function(
+        "() => document.querySelector('.upload-sheet-transactions select')?.value === 'Février'"
+        " && !document.querySelector('.portfolio-progress:not([style*=\"none\"])')"
+    )
+    page.get_by_role("button", name="Analyser").click()
+    page.wait_for_function(
+        "() => document.querySelector('.portfolio-ok')?.innerText.includes('2 clients')"
+    )
+    assert "2 transactions, 2 clients, du 01/02/2024 au 02/02/2024" in _summary(page)

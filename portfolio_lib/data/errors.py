@@ -560,12 +560,18 @@ class _Bilingual:
         self.file = file
         self.details = details
 
-    def text(self, lang: str = "en") -> str:
-        """The message in ``lang`` ('en' or 'fr'): problem, then what to do."""
+    def text(self, lang: str = "en", *, file: str | None = None, fix: str | None = None) -> str:
+        """The message in ``lang`` ('en' or 'fr'): problem, then what to do.
+
+        ``file`` replaces the file name and ``fix`` the catalogue's "what to do" (same
+        placeholders): the app names its own controls instead of Python arguments.
+        """
         lang = "fr" if lang == "fr" else "en"
-        problem, fix = _MESSAGES[self.code][lang]
+        problem, catalogue_fix = _MESSAGES[self.code][lang]
+        fix = catalogue_fix if fix is None else fix
+        file = self.file if file is None else file
         values = dict(self.details)
-        values["where"] = f"{self.file}: " if self.file else ""
+        values["where"] = f"{file}: " if file else ""
         if "rows" in values:
             values["rows"] = _format_rows(list(values["rows"]), lang)
         if "examples" in values:

@@ -3,9 +3,12 @@
 Steps on one page:
 
 1. Data: the sample, or the client's files (transactions required, customers and costs
-   optional) uploaded as CSV, Excel or Parquet, within a size limit.
+   optional) uploaded as CSV, Excel or Parquet, within a size limit. Each file is read once,
+   when it arrives, with a progress bar, and kept for "Analyser"; the panel offers the
+   remedies the messages name: date format, sheet of a workbook, future dates
+   (:mod:`portfolio_lib.ui.upload`).
 2. Mapping: for each uploaded file, one drop-down per expected column, pre-filled with the
-   columns recognised from their French or English names; a preview of the first rows.
+   columns the loader recognised from their French or English names; its first rows as read.
 3. Analyses: filters (sales rep, segment, region) and one tab per analysis with its threshold
    controls, charts, tables and download links (Excel, PNG). Tabs are built when first opened.
 
@@ -34,15 +37,14 @@ from portfolio_lib.data.load import (
     check_cost_channels,
     check_customer_ids,
     check_size,
-    guess_mapping,
     load_costs,
     load_customers,
     load_transactions,
-    read_table,
 )
 from portfolio_lib.data.schema import fields_of
 from portfolio_lib.engine.aggregate import Aggregates, aggregate
 from portfolio_lib.ui import widgets
+from portfolio_lib.ui.upload import UploadedFile, UploadOptions, Worded
 
 __all__ = ["App", "build_app"]
 
@@ -105,16 +107,6 @@ i18n.register(
         "tab_portfolio": {"fr": "Portefeuilles commerciaux", "en": "Rep portfolios"},
     }
 )
-
-
-@dataclass
-class _Upload:
-    """One uploaded file: its name, bytes and the columns read from it."""
-
-    name: str
-    content: bytes
-    columns: list[str]
-    preview: pd.DataFrame
 
 
 def _tabs() -> dict[str, Callable[..., w.Widget]]:
@@ -199,7 +191,7 @@ class App:
     ) -> None:
         self.lang = lang
         self.upload_limit_mb = upload_limit_mb
-        self.uploads: dict[str, _Upload] = {}
+        self.uploads: dict[str, UploadedFile] = {}
         self.full: Aggregates | None = None
         self.agg: Aggregates | None = None
         self.costs: pd.DataFrame | None = None
@@ -221,6 +213,14 @@ class App:
         for kind, upload in self.files.items():
             upload.observe(lambda change, kind=kind: self._on_upload(kind), names="value")
         self.file_status = {kind: w.HTML() for kind in _TABLES}
+        # The remedies the loaders' messages name: date format, future dates, sheet.
+        self.options = UploadOptions(_TABLES, lang)
+        self.options.date_format.observe(lambda _change: self._on_options(_TABLES), names="value")
+        self.options.future.observe(
+            lambda _change: self._on_options(("transactions",)), names="value"
+        )
+        for kind, sheet in self.options.sheets.items():
+            sheet.observe(lambda change, kind=kind: self._on_sheet(kind, change), names="value")
         self.mappings: dict[str, dict[str, w.Dropdown]] = {}
         self.mapping_box = w.VBox()
         self.upload_box = w.VBox()
@@ -238,7 +238,7 @@ class App:
         self._message: object = None
         self._message_kind = "error"
         self._loaded: dict[str, object] = {}
-        self.keep_unknown = w.Checkbox(value=False, indent=False)
+        self.keep_unknown = w.Checkbox(value=False, indent=False, layout=w.Layout(width="auto"))
         self.analyse = w.Button(button_style="primary", icon="play")
         self.analyse.on_click(lambda _button: self.load_uploads())
         self.messages = w.HTML()
@@ -276,6 +276,7 @@ class App:
             upload.description = self._label("app_choose_file")
             upload.layout = w.Layout(width="auto")
         self.keep_unknown.description = self._label("app_unknown_keep")
+        self.options.relabel(self.lang)
         self.analyse.description = self._label("app_analyse")
         for kind, upload in self.uploads.items():
             self.file_status[
@@ -291,6 +292,7 @@ class App:
                     ),
                     self.files[kind],
                     self.file_status[kind],
+                    self.options.sheets[kind],
                 ],
                 layout=w.Layout(align_items="center"),
             )
@@ -302,6 +304,7 @@ class App:
         self.upload_box.children = [
             hint,
             *upload_rows,
+            self.options.row,
             self.mapping_box,
             self.keep_unknown,
             self.analyse,
@@ -333,6 +336,7 @@ class App:
             header,
             controls_row,
             self.data_panel,
+            self.options.progress_box,
             self.messages,
             self.banner,
             self.tabs,
@@ -342,13 +346,17 @@ class App:
         self._show_message(self._message, kind=self._message_kind)
         self._show_summary()
 
-    def _render_mapping(self) -> None:
+    def _render_mapping(self, *, reset: str | None = None) -> None:
+        """The drop-downs and previews; ``reset``: the kind whose drop-downs start again
+        from its last load (the others keep the presenter's choices)."""
         blocks: list[w.Widget] = []
         if self.uploads:
             blocks.append(w.HTML(f"<h3>{self._label('app_mapping')}</h3>"))
         for kind, upload in self.uploads.items():
-            previous = {f: d.value for f, d in self.mappings.get(kind, {}).items()}
-            guessed = guess_mapping(upload.columns, kind)
+            previous = {} if kind == reset else {
+                f: d.value for f, d in self.mappings.get(kind, {}).items()
+            }  # fmt: skip
+            guessed = {f: c for f, c in upload.mapping.items() if c in upload.columns}
             dropdowns = {}
             rows = []
             for field in fields_of(kind):
@@ -357,7 +365,7 @@ class App:
                     text += f" ({self._label('app_required')})"
                 dropdowns[field.name] = w.Dropdown(
                     options=[_NONE, *upload.columns],
-                    value=previous.get(field.name, guessed.get(field.name, _NONE)),
+                    value=previous.get(field.name, guessed.get(field.name) or _NONE),
                     layout=w.Layout(width="260px"),
                 )
                 dropdowns[field.name].add_class(f"mapping-{kind}-{field.name}")
@@ -405,18 +413,62 @@ class App:
         self._show_message(None)
         try:
             check_size(len(content), limit_mb=self.upload_limit_mb, name=name)
-            raw = read_table(content, name=name, table=kind)
         except PortfolioDataError as error:
-            self.uploads.pop(kind, None)
-            self.file_status[kind].value = ""
-            self._show_message([error, self._still_showing()])
-            self._render_mapping()
+            self._refuse(kind, error)
             return
-        self.uploads[kind] = _Upload(name, content, [str(c) for c in raw.columns], raw.head(5))
+        self.uploads[kind] = UploadedFile.open(kind, name, content)
+        self._read_upload(kind, mapping=None)
+
+    def _refuse(self, kind: str, error: PortfolioDataError) -> None:
+        """A file not even its columns can be read from: dropped, with the message."""
+        self.uploads.pop(kind, None)
+        self.file_status[kind].value = ""
+        self.options.show_sheets(kind, None)
+        self._show_message([Worded(error), self._still_showing()])
+        self._render_mapping()
+
+    def _read_upload(self, kind: str, *, mapping: Mapping[str, str | None] | None) -> None:
+        """Load an uploaded file with the panel's choices (at once: its message now, its
+        table kept for "Analyser")."""
+        upload = self.uploads[kind]
+        self._reading(upload, 1, 1)
+        try:
+            upload.load(_LOADERS[kind], mapping=mapping, options=self.options.loader_options(kind))
+        except PortfolioDataError as error:
+            self._refuse(kind, error)
+            return
+        finally:
+            self.options.done()
         self.file_status[
             kind
-        ].value = f"&nbsp;✔ {html.escape(name)} ({self._size_text(len(content))})"
-        self._render_mapping()
+        ].value = f"&nbsp;✔ {html.escape(upload.name)} ({self._size_text(len(upload.content))})"
+        self.options.show_sheets(kind, upload)
+        self._render_mapping(reset=kind)
+        said = [upload.error] if upload.error is not None else upload.notes
+        worded = [Worded(message, tuple(self.uploads.values())) for message in said]
+        if upload.error is not None:
+            self._show_message([*worded, self._still_showing()])
+        else:
+            self._show_message(worded or None, kind="warning")
+
+    def _reading(self, upload: UploadedFile, step: int, steps: int) -> None:
+        name, size = upload.name, self._size_text(len(upload.content))
+        self.options.step("upload_reading", step, steps, name=name, size=size)
+
+    def _on_options(self, kinds: tuple[str, ...]) -> None:
+        """A new date format or future-date choice: the uploaded files read again with it."""
+        if self.options.quiet:
+            return
+        for kind in kinds:
+            if kind in self.uploads:
+                self._read_upload(kind, mapping=self._mapping(kind))
+
+    def _on_sheet(self, kind: str, change: dict) -> None:
+        upload = self.uploads.get(kind)
+        if self.options.quiet or upload is None or change["new"] in (None, upload.sheet):
+            return
+        upload.sheet = change["new"]
+        self._read_upload(kind, mapping=None)  # another sheet, other columns
 
     def _on_tab(self, change: dict) -> None:
         self._build_tab(change["new"])
@@ -432,29 +484,40 @@ class App:
     def load_sample(self) -> None:
         """Analyse the sample data (the app's starting point)."""
         self._showing_names = {}
-        if self._load({kind: SAMPLE_FILES[kind] for kind in _TABLES}, names={}, mappings={}):
+        if self._load({kind: SAMPLE_FILES[kind] for kind in _TABLES}, names={}):
             self.showing = "sample"
 
     def load_files(self, files: Mapping[str, object]) -> None:
         """Analyse files on disk (``{kind: path}``, transactions required)."""
         names = {kind: Path(str(path)).name for kind, path in files.items()}
-        if self._load(dict(files), names=names, mappings={}):
+        if self._load(dict(files), names=names):
             self.showing = "files"
             self._showing_names = names
             self._show_summary()
 
     def load_uploads(self) -> None:
-        """Load the uploaded files with the chosen mapping, then show the analyses."""
+        """Analyse the uploaded files with the chosen mapping: the tables their upload
+        loaded, unless a choice changed since (then they are read again)."""
         if "transactions" not in self.uploads:
             self._show_message(self._label("app_need_transactions"))
             return
         names = {kind: upload.name for kind, upload in self.uploads.items()}
-        loaded = self._load(
-            {kind: upload.content for kind, upload in self.uploads.items()},
-            names=names,
-            mappings={kind: self._mapping(kind) for kind in self.uploads},
-        )
-        if loaded:
+        uploads = tuple(self.uploads.values())
+
+        def read(kind: str, step: int, steps: int) -> pd.DataFrame:
+            upload = self.uploads[kind]
+            mapping = self._mapping(kind)
+            options = self.options.loader_options(kind)
+            if not upload.loaded_with(mapping, options):
+                self._reading(upload, step, steps)
+            upload.load(_LOADERS[kind], mapping=mapping, options=options)
+            for note in upload.notes:  # said again with the analysis
+                warnings.warn(note, stacklevel=2)
+            if upload.error is not None:
+                raise upload.error
+            return upload.table
+
+        if self._analyse(read, list(self.uploads), uploads=uploads):
             self.showing = "files"
             self._showing_names = names
             self._show_summary()
@@ -492,15 +555,33 @@ class App:
             f"{html.escape(source.source(self.lang) + colon + text)}</span>"
         )
 
-    def _load(self, sources: dict, *, names: dict, mappings: dict) -> bool:
-        self.messages.value = _message_html(self._label("app_loading"), self.lang, kind="warning")
+    def _load(self, sources: dict, *, names: dict) -> bool:
+        """Analyse files on disk (or the sample), column names recognised."""
+
+        def read(kind: str, step: int, steps: int) -> pd.DataFrame:
+            path = Path(str(sources[kind]))
+            size = self._size_text(path.stat().st_size) if path.is_file() else "…"
+            self.options.step("upload_reading", step, steps, name=path.name, size=size)
+            return _LOADERS[kind](sources[kind], name=names.get(kind))
+
+        return self._analyse(read, list(sources))
+
+    def _analyse(
+        self,
+        read: Callable[[str, int, int], pd.DataFrame],
+        kinds: list[str],
+        *,
+        uploads: tuple[UploadedFile, ...] = (),
+    ) -> bool:
+        """Read the tables (``read(kind, step, steps)``), check them together, aggregate
+        and show the analyses, the progress on screen meanwhile; False on bad data."""
+        self._show_message(None)
+        steps = len(kinds) + 1
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", DataQualityWarning)
-                tables = {
-                    kind: _LOADERS[kind](source, mapping=mappings.get(kind), name=names.get(kind))
-                    for kind, source in sources.items()
-                }
+                tables = {kind: read(kind, step, steps) for step, kind in enumerate(kinds, 1)}
+                self.options.step("upload_aggregating", steps, steps)
                 customers = tables.get("customers")
                 if customers is not None:
                     customers = check_customer_ids(
@@ -512,8 +593,11 @@ class App:
                     check_cost_channels(tables["costs"], customers)
                 full = aggregate(tables["transactions"], customers)
         except PortfolioDataError as error:
+            error = Worded(error, uploads)
             self._show_message([error, self._still_showing()] if self.full is not None else error)
             return False
+        finally:
+            self.options.done()
         self._remember()
         self.full = self.agg = full
         self.costs = tables.get("costs")
@@ -525,7 +609,11 @@ class App:
             "last": full.as_of,
         }
         self._show_summary()
-        notes = [item.message for item in caught if isinstance(item.message, DataQualityWarning)]
+        notes = [
+            Worded(item.message, uploads)
+            for item in caught
+            if isinstance(item.message, DataQualityWarning)
+        ]
         self._show_message(notes or None, kind="warning")
         self._show_analyses()
         return True

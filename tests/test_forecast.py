@@ -4,8 +4,6 @@ and the forecast of histories simulated past the calibration date against what t
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -183,34 +181,37 @@ def sample_forecast():
 
 def test_forecast_study_groups_add_up(sample_forecast) -> None:
     study = sample_forecast
-    total = study.portfolio.loc["portfolio"]
-    assert total["revenue"] == pytest.approx(study.per_customer["revenue"].sum())
-    assert total["revenue_low"] < total["revenue"] < total["revenue_high"]
-    assert total["active_low"] < total["active"] < total["active_high"]
+    total = study.portfolio.loc["total"]
+    assert total["forecast_revenue"] == pytest.approx(study.per_customer["revenue"].sum())
+    for key in ("forecast_revenue", "forecast_active"):
+        assert total[f"{key}_low"] < total[key] < total[f"{key}_high"]
     for key in ("sales_rep", "segment"):
         table = study.by_group[key]
-        assert table["revenue"].sum() == pytest.approx(total["revenue"])
-        assert table["active"].sum() == pytest.approx(total["active"])
+        assert table["forecast_revenue"].sum() == pytest.approx(total["forecast_revenue"])
+        assert table["forecast_active"].sum() == pytest.approx(total["forecast_active"])
         assert table["customers"].sum() == len(study.customers)
     # The fit without the last 12 months forecast them within 15 % (revenue and customers).
     holdout = study.holdout
-    assert holdout["error"].abs().max() < 0.15
-    assert holdout.loc["active", "actual"] > 0
+    assert holdout["forecast_error"].abs().max() < 0.15
+    assert holdout.loc["forecast_active", "forecast_actual"] > 0
 
 
 def test_what_if_at_zero_is_the_forecast(sample_forecast) -> None:
     table = what_if_study(sample_forecast).table
-    revenue = sample_forecast.portfolio.loc["portfolio", "revenue"]
-    assert table.loc["revenue", "scenario"] == revenue  # exactly
-    assert table.loc["revenue", "baseline"] == revenue
-    assert (table["change"] == 0).all()
+    revenue = sample_forecast.portfolio.loc["total", "forecast_revenue"]
+    assert table.loc["what_if_revenue", "what_if_scenario"] == revenue  # exactly
+    assert table.loc["what_if_revenue", "what_if_baseline"] == revenue
+    assert (table["what_if_difference"] == 0).all()
+    shown = what_if_study(sample_forecast).shown("fr")
+    assert shown.index.tolist() == ["Sans changement", "Scénario", "Écart"]
 
 
 def test_what_if_basket_scales_revenue_and_clv_exactly(sample_forecast) -> None:
     table = what_if_study(sample_forecast, basket=0.10, new_per_month=20.0).table
     base = what_if_study(sample_forecast, new_per_month=20.0).table
-    for row in ("revenue_existing", "revenue_new", "revenue", "ltv", "ltv_to_cac"):
-        assert table.loc[row, "scenario"] == pytest.approx(1.1 * base.loc[row, "scenario"],
+    for row in ("revenue_existing", "revenue_new", "revenue", "clv_new", "ltv_to_cac"):
+        assert table.loc[f"what_if_{row}", "what_if_scenario"] == pytest.approx(
+            1.1 * base.loc[f"what_if_{row}", "what_if_scenario"],
                                                            rel=1e-12)  # fmt: skip
 
 
@@ -221,21 +222,32 @@ def test_what_if_acquisition_by_hand(sample_forecast) -> None:
     # Customers won mid-month: 11.5, 10.5, ..., 0.5 months left in the year.
     left = np.arange(11.5, 0, -1.0)
     purchases = (1 + expected_purchases(fit, left * DAYS_PER_MONTH)).sum()
-    assert table.loc["revenue_new", "scenario"] == pytest.approx(10 * purchases * gg.mean_spend)
-    assert table.loc["new_customers", "scenario"] == 120
-    assert table.loc["active", "change"] == pytest.approx(120)
-    ltv = table.loc["ltv", "scenario"]
-    assert table.loc["ltv_to_cac", "scenario"] == pytest.approx(ltv / 500.0)
+    assert table.loc["what_if_revenue_new", "what_if_scenario"] == pytest.approx(
+        10 * purchases * gg.mean_spend
+    )
+    assert table.loc["what_if_new_customers", "what_if_scenario"] == 120
+    assert table.loc["what_if_active", "what_if_difference"] == pytest.approx(120)
+    ltv = table.loc["what_if_clv_new", "what_if_scenario"]
+    assert table.loc["what_if_ltv_to_cac", "what_if_scenario"] == pytest.approx(ltv / 500.0)
 
 
 def test_what_if_retention_direction(sample_forecast) -> None:
     up = what_if_study(sample_forecast, retention_points=5.0).table
     down = what_if_study(sample_forecast, retention_points=-5.0).table
-    assert up.loc["retention", "change"] == pytest.approx(0.05)
-    assert up.loc["revenue", "change"] > 0 > down.loc["revenue", "change"]
-    assert up.loc["ltv", "change"] > 0 > down.loc["ltv", "change"]
-    # P(alive) today does not move: the retention acts on the future only.
-    fit = sample_forecast.models.bgnbd
-    moved = with_retention(fit, 5.0)
-    assert dataclasses.replace(fit, b=moved.b).b == moved.b
-    assert up.loc["active", "scenario"] <= sample_forecast.per_customer["p_alive"].sum()
+    assert up.loc["what_if_retention", "what_if_difference"] == pytest.approx(0.05)
+    assert (
+        up.loc["what_if_revenue", "what_if_difference"]
+        > 0
+        > down.loc["what_if_revenue", "what_if_difference"]
+    )
+    assert (
+        up.loc["what_if_clv_new", "what_if_difference"]
+        > 0
+        > down.loc["what_if_clv_new", "what_if_difference"]
+    )
+    # P(alive) today does not move (the retention acts on the future only): the customers
+    # buying next year stay fewer than those alive today.
+    assert (
+        up.loc["what_if_active", "what_if_scenario"]
+        <= sample_forecast.per_customer["p_alive"].sum()
+    )

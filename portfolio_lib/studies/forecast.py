@@ -41,7 +41,9 @@ from portfolio_lib.studies.base import Note, StudyNote, StudyResult, attempt
 from portfolio_lib.studies.clv import ClvModels, fit_clv_models
 
 __all__ = [
+    "HOLDOUT_FORMATS",
     "FORECAST_BY",
+    "WHAT_IF_FORMATS",
     "FORECAST_DRAWS",
     "FORECAST_LEVEL",
     "FORECAST_MONTHS",
@@ -57,8 +59,14 @@ FORECAST_MONTHS = 12
 FORECAST_DRAWS = 100
 FORECAST_LEVEL = 0.90
 FORECAST_BY: tuple[str, ...] = ("sales_rep", "segment")
-_TOTAL_COLUMNS = ("customers", "purchases", "revenue", "revenue_low", "revenue_high",
-                  "active", "active_low", "active_high")  # fmt: skip
+_TOTAL_COLUMNS = ("customers", "forecast_purchases", "forecast_revenue", "forecast_revenue_low",
+                  "forecast_revenue_high", "forecast_active", "forecast_active_low",
+                  "forecast_active_high")  # fmt: skip
+
+# Display formats of the what-if's rows (show_table formats columns: the table is shown
+# transposed, one column per measure).
+WHAT_IF_FORMATS = {"what_if_retention": "percent", "what_if_ltv_to_cac": "ratio"}
+HOLDOUT_FORMATS = {"forecast_error": "percent"}
 
 i18n.register(
     {
@@ -67,6 +75,56 @@ i18n.register(
             "avant cette période ; l'historique est trop court.",
             "en": "The check of the forecast on the last {months} months needs purchases "
             "before them; the history is too short.",
+        },
+        "forecast_purchases": {"fr": "Achats prévus", "en": "Forecast purchases"},
+        "forecast_revenue": {"fr": "CA prévu (12 mois)", "en": "Forecast revenue (12 months)"},
+        "forecast_revenue_low": {"fr": "CA prévu : bas", "en": "Forecast revenue: low"},
+        "forecast_revenue_high": {"fr": "CA prévu : haut", "en": "Forecast revenue: high"},
+        "forecast_active": {
+            "fr": "Clients actifs prévus (≥ 1 achat)",
+            "en": "Forecast active customers (>= 1 purchase)",
+        },
+        "forecast_active_low": {"fr": "Clients actifs : bas", "en": "Active customers: low"},
+        "forecast_active_high": {"fr": "Clients actifs : haut", "en": "Active customers: high"},
+        "forecast": {"fr": "Prévision", "en": "Forecast"},
+        "forecast_low": {"fr": "Intervalle : bas", "en": "Interval: low"},
+        "forecast_high": {"fr": "Intervalle : haut", "en": "Interval: high"},
+        "forecast_actual": {"fr": "Réalisé", "en": "Actual"},
+        "forecast_error": {"fr": "Écart prévision / réalisé", "en": "Forecast vs actual"},
+        "forecast_measure": {"fr": "Mesure", "en": "Measure"},
+        "p_active": {
+            "fr": "Probabilité d'acheter dans l'année",
+            "en": "Probability of buying within the year",
+        },
+        "what_if_measure": {"fr": "Simulation", "en": "What-if"},
+        "what_if_baseline": {"fr": "Sans changement", "en": "No change"},
+        "what_if_scenario": {"fr": "Scénario", "en": "Scenario"},
+        "what_if_difference": {"fr": "Écart", "en": "Difference"},
+        "what_if_retention": {
+            "fr": "Fidélisation annuelle (modèle)",
+            "en": "Yearly retention (model)",
+        },
+        "what_if_revenue_existing": {
+            "fr": "CA des clients actuels",
+            "en": "Revenue of current customers",
+        },
+        "what_if_new_customers": {"fr": "Nouveaux clients gagnés", "en": "New customers won"},
+        "what_if_revenue_new": {"fr": "CA des nouveaux clients", "en": "Revenue of new customers"},
+        "what_if_revenue": {"fr": "CA des 12 prochains mois", "en": "Revenue, next 12 months"},
+        "what_if_active": {
+            "fr": "Clients actifs dans l'année",
+            "en": "Active customers in the year",
+        },
+        "what_if_clv_new": {"fr": "CLV d'un nouveau client", "en": "CLV of a new customer"},
+        "what_if_cac": {"fr": "CAC", "en": "CAC"},
+        "what_if_ltv_to_cac": {"fr": "LTV / CAC", "en": "LTV / CAC"},
+        "forecast_title": {
+            "fr": "CA prévu des 12 prochains mois par {by} (intervalle à {level})",
+            "en": "Forecast revenue of the next 12 months by {by} ({level} interval)",
+        },
+        "what_if_title": {
+            "fr": "Simulation : CA des 12 prochains mois",
+            "en": "What-if: revenue of the next 12 months",
         },
         "note_forecast_no_models": {
             "fr": "Pas de prévision : les modèles prédictifs n'ont pas pu être ajustés.",
@@ -88,16 +146,17 @@ class ForecastStudy(StudyResult):
     per_customer : pandas.DataFrame or None
         :func:`portfolio_lib.models.forecast.forecast_customers` of ``agg.customers``.
     portfolio : pandas.DataFrame or None
-        One row (``"portfolio"``): ``customers``, ``purchases``, ``revenue`` with
-        ``revenue_low`` / ``revenue_high``, ``active`` (expected customers with at least one
-        purchase) with ``active_low`` / ``active_high``.
+        One row (``"total"``): ``customers``, ``forecast_purchases``, ``forecast_revenue``
+        with ``forecast_revenue_low`` / ``_high``, ``forecast_active`` (expected customers with
+        at least one purchase) with ``forecast_active_low`` / ``_high``.
     by_group : dict
         The same columns per sales rep and per segment (the attributes the customer table has),
         largest revenue first.
     holdout : pandas.DataFrame or None
-        Rows ``revenue`` and ``active``: ``forecast`` (of a fit on the history up to
-        ``horizon_months`` before as_of), ``low``, ``high``, ``actual`` and ``error``
-        (forecast / actual - 1); None without transactions or history.
+        Rows ``forecast_revenue`` and ``forecast_active``: ``forecast`` (of a fit on the
+        history up to ``horizon_months`` before as_of), ``forecast_low``, ``forecast_high``,
+        ``forecast_actual`` and ``forecast_error`` (forecast / actual - 1); None without
+        transactions or history.
     customers : pandas.DataFrame
         ``agg.customers``, what the what-if recomputes the forecast on.
     models : ClvModels
@@ -123,6 +182,16 @@ class ForecastStudy(StudyResult):
     new_per_month: float
     notes: tuple[StudyNote, ...] = ()
 
+    def holdout_shown(self, lang: str = DEFAULTS["lang"]) -> pd.DataFrame | None:
+        """``holdout`` for display, its rows labelled in ``lang``."""
+        return None if self.holdout is None else _labelled_rows(self.holdout, lang)
+
+
+def _labelled_rows(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    out = frame.copy()
+    out.index = pd.Index([i18n.label(k, lang) for k in out.index], name=frame.index.name)
+    return out
+
 
 def _totals(draws: dict[str, np.ndarray], index: pd.Index, level: float) -> pd.DataFrame:
     """Expected totals per group (``index`` in code order) with the draws' quantiles."""
@@ -130,7 +199,7 @@ def _totals(draws: dict[str, np.ndarray], index: pd.Index, level: float) -> pd.D
     out = pd.DataFrame(index=index)
     for key in ("revenue", "active"):
         low, high = np.quantile(draws[key], [tail, 1.0 - tail], axis=0)
-        out[f"{key}_low"], out[f"{key}_high"] = low, high
+        out[f"forecast_{key}_low"], out[f"forecast_{key}_high"] = low, high
     return out
 
 
@@ -142,7 +211,7 @@ def _grouped(
     level: float,
 ) -> pd.DataFrame:
     if by is None:
-        codes, names = np.zeros(len(per_customer), int), pd.Index(["portfolio"])
+        codes, names = np.zeros(len(per_customer), int), pd.Index(["total"])
     else:
         codes, names = _codes(customers[by])
         names = names.rename(by)
@@ -154,11 +223,13 @@ def _grouped(
     )
     out = _totals(draws, names, level)
     out.insert(0, "customers", np.bincount(codes, minlength=len(names)))
-    out.insert(1, "purchases", sums["expected_purchases"].to_numpy())
-    out.insert(2, "revenue", sums["revenue"].to_numpy())
-    out.insert(5, "active", sums["p_active"].to_numpy())
+    out.insert(1, "forecast_purchases", sums["expected_purchases"].to_numpy())
+    out.insert(2, "forecast_revenue", sums["revenue"].to_numpy())
+    out.insert(5, "forecast_active", sums["p_active"].to_numpy())
     out = out[list(_TOTAL_COLUMNS)]
-    return out if by is None else out.sort_values("revenue", ascending=False, kind="stable")
+    return (
+        out if by is None else out.sort_values("forecast_revenue", ascending=False, kind="stable")
+    )
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
@@ -267,20 +338,22 @@ def _holdout(
     )
     row = portfolio.iloc[0]
     bought = cal["frequency_holdout"].to_numpy(float)
-    actual = {
-        "revenue": float((bought * cal["monetary_value_holdout"].to_numpy(float)).sum()),
-        "active": float((bought > 0).sum()),
-    }
+    actual = [
+        float((bought * cal["monetary_value_holdout"].to_numpy(float)).sum()),
+        float((bought > 0).sum()),
+    ]
+    keys = ["forecast_revenue", "forecast_active"]
     out = pd.DataFrame(
         {
-            "forecast": [row["revenue"], row["active"]],
-            "low": [row["revenue_low"], row["active_low"]],
-            "high": [row["revenue_high"], row["active_high"]],
-            "actual": [actual["revenue"], actual["active"]],
+            "forecast": row[keys].to_numpy(float),
+            "forecast_low": row[[f"{k}_low" for k in keys]].to_numpy(float),
+            "forecast_high": row[[f"{k}_high" for k in keys]].to_numpy(float),
+            "forecast_actual": actual,
         },
-        index=pd.Index(["revenue", "active"], name="forecast_measure"),
+        index=pd.Index(keys, name="forecast_measure"),
     )
-    out["error"] = out["forecast"] / out["actual"].where(out["actual"] != 0) - 1.0
+    actual_known = out["forecast_actual"].where(out["forecast_actual"] != 0)
+    out["forecast_error"] = out["forecast"] / actual_known - 1.0
     return out
 
 
@@ -402,15 +475,21 @@ class WhatIfStudy(StudyResult):
     Attributes
     ----------
     table : pandas.DataFrame or None
-        Rows ``retention`` (the model's yearly retention), ``revenue_existing``,
-        ``new_customers``, ``revenue_new``, ``revenue``, ``active``, ``ltv`` (CLV of a new
-        customer), ``cac`` and ``ltv_to_cac``; columns ``baseline`` (no change, no new
-        customer: the forecast), ``scenario`` and ``change``. None without models.
+        Rows ``what_if_`` + ``retention`` (the model's yearly retention),
+        ``revenue_existing``, ``new_customers``, ``revenue_new``, ``revenue``, ``active``,
+        ``clv_new`` (CLV of a new customer), ``cac`` and ``ltv_to_cac``; columns
+        ``what_if_baseline`` (no change, no new customer: the forecast), ``what_if_scenario``
+        and ``what_if_difference``. None without models.
     notes : tuple
     """
 
     table: pd.DataFrame | None
     notes: tuple[StudyNote, ...] = field(default=())
+
+    def shown(self, lang: str = DEFAULTS["lang"]) -> pd.DataFrame | None:
+        """``table`` for display: one row per column (baseline, scenario, difference) with its
+        label in ``lang``, one column per measure (formats: :data:`WHAT_IF_FORMATS`)."""
+        return None if self.table is None else _labelled_rows(self.table.T, lang)
 
 
 def _scenario(
@@ -450,15 +529,15 @@ def _scenario(
         spend_factor=factor,
     )
     return {
-        "retention": model_retention(future),
-        "revenue_existing": revenue_existing,
-        "new_customers": new_per_month * study.horizon_months,
-        "revenue_new": revenue_new,
-        "revenue": revenue_existing + revenue_new,
-        "active": float(existing["p_active"].sum()) + new_per_month * study.horizon_months,
-        "ltv": ltv,
-        "cac": np.nan if cac is None else float(cac),
-        "ltv_to_cac": ltv / cac if cac else np.nan,
+        "what_if_retention": model_retention(future),
+        "what_if_revenue_existing": revenue_existing,
+        "what_if_new_customers": new_per_month * study.horizon_months,
+        "what_if_revenue_new": revenue_new,
+        "what_if_revenue": revenue_existing + revenue_new,
+        "what_if_active": float(existing["p_active"].sum()) + new_per_month * study.horizon_months,
+        "what_if_clv_new": ltv,
+        "what_if_cac": np.nan if cac is None else float(cac),
+        "what_if_ltv_to_cac": ltv / cac if cac else np.nan,
     }
 
 
@@ -512,6 +591,6 @@ def what_if_study(
         basket=basket,
         **options,
     )
-    table = pd.DataFrame({"baseline": base, "scenario": moved})
-    table["change"] = table["scenario"] - table["baseline"]
+    table = pd.DataFrame({"what_if_baseline": base, "what_if_scenario": moved})
+    table["what_if_difference"] = table["what_if_scenario"] - table["what_if_baseline"]
     return WhatIfStudy(table=table.rename_axis("what_if_measure"))

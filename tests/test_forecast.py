@@ -26,6 +26,8 @@ from portfolio_lib.models.what_if import (
     new_customer_value,
     with_retention,
 )
+from portfolio_lib.studies.findings import findings
+from portfolio_lib.studies.findings_base import integer, money, signed
 from portfolio_lib.studies.forecast import forecast_study, what_if_study
 
 TRUE_BG = {"r": 0.8, "alpha": 6.0, "a": 0.9, "b": 3.0}  # alpha in weeks
@@ -251,3 +253,18 @@ def test_what_if_retention_direction(sample_forecast) -> None:
         up.loc["what_if_active", "what_if_scenario"]
         <= sample_forecast.per_customer["p_alive"].sum()
     )
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_forecast_findings_quote_the_study(sample_forecast, lang) -> None:
+    found = {f.key: f for f in findings(sample_forecast, lang=lang)}
+    total = sample_forecast.portfolio.loc["total"]
+    assert found["forecast"].figures["revenue"] == total["forecast_revenue"]
+    assert money(total["forecast_revenue"], lang) in found["forecast"].text
+    assert integer(total["forecast_active"], lang) in found["forecast"].text
+    reps = sample_forecast.by_group["sales_rep"]
+    share = reps["forecast_revenue"].iloc[0] / total["forecast_revenue"]
+    assert found["forecast_rep"].figures["share"] == pytest.approx(share)
+    assert reps.index[0] in found["forecast_rep"].text
+    error = sample_forecast.holdout.loc["forecast_revenue", "forecast_error"]
+    assert signed(error, lang) in found["forecast_check"].text

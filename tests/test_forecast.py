@@ -268,3 +268,22 @@ def test_forecast_findings_quote_the_study(sample_forecast, lang) -> None:
     assert reps.index[0] in found["forecast_rep"].text
     error = sample_forecast.holdout.loc["forecast_revenue", "forecast_error"]
     assert signed(error, lang) in found["forecast_check"].text
+
+
+def test_forecast_explorer_sliders_redo_the_what_if(sample_forecast) -> None:
+    from portfolio_lib.ui.forecast_explorer import forecast_explorer
+
+    prepared = prepare(SAMPLE_FILES["transactions"], SAMPLE_FILES["customers"],
+                       SAMPLE_FILES["costs"])  # fmt: skip
+    built = forecast_explorer(
+        prepared.agg, prepared.costs, models=sample_forecast.models, lang="en"
+    )
+    view = built.last_view
+    assert {"view_what_if", "view_forecast", "view_forecast_by_sales_rep",
+            "view_forecast_by_segment"} <= set(view.tables)  # fmt: skip
+    revenue = sample_forecast.portfolio.loc["total", "forecast_revenue"]
+    assert view.tables["view_what_if"].loc["No change", "what_if_revenue"] == revenue
+    built.controls["basket"].value = 0.10
+    shown = built.last_view.tables["view_what_if"]
+    assert shown.loc["Scenario", "what_if_revenue"] == pytest.approx(1.1 * revenue, rel=1e-12)
+    assert any("next 12 months" in text for text in built.last_view.findings)

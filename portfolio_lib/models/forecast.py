@@ -26,6 +26,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from portfolio_lib.models.bgnbd import BGNBDFit, expected_purchases_if_alive, p_alive
 from portfolio_lib.models.common import (
@@ -219,6 +220,14 @@ def forecast_draws(
     shape_nu = gamma_gamma.q + gamma_gamma.p * np.where(usable, x, 0.0)
     rate_nu = gamma_gamma.v + np.where(usable, x * m, 0.0)
     fixed_spend = ~usable & (not gamma_gamma.finite_mean)
+    # Group sums as products with a customers x groups indicator matrix (sparse).
+    indicators = [
+        sparse.csr_matrix(
+            (np.ones(int((code >= 0).sum())), (np.flatnonzero(code >= 0), code[code >= 0])),
+            shape=(n, size),
+        )
+        for code, size in zip(codes, sizes, strict=True)
+    ]
     out = [
         {key: np.zeros((draws, size)) for key in ("revenue", "purchases", "active")}
         for size in sizes
@@ -233,15 +242,8 @@ def forecast_draws(
         nu = rng.gamma(shape_nu, 1.0 / rate_nu, (k, n))
         revenue = rng.gamma(gamma_gamma.p * bought, 1.0 / nu)
         revenue = np.where(fixed_spend, bought * gamma_gamma.mean_spend, revenue)
-        rows = np.repeat(np.arange(k), n)
-        for code, size, target in zip(codes, sizes, out, strict=True):
-            keep = np.tile(code >= 0, k)
-            index = rows[keep] * size + np.tile(code, k)[keep]
-            for key, values in (
-                ("revenue", revenue),
-                ("purchases", bought),
-                ("active", (bought > 0).astype(float)),
-            ):
-                sums = np.bincount(index, weights=values.ravel()[keep], minlength=k * size)
-                target[key][start : start + k] = sums.reshape(k, size)
+        values = {"revenue": revenue, "purchases": bought, "active": (bought > 0).astype(float)}
+        for indicator, target in zip(indicators, out, strict=True):
+            for key, drawn in values.items():
+                target[key][start : start + k] = (indicator.T @ drawn.T).T
     return out

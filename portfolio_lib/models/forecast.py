@@ -42,6 +42,18 @@ from portfolio_lib.models.gamma_gamma import GammaGammaFit, expected_spend
 __all__ = ["forecast_customers", "forecast_draws", "probability_active"]
 
 
+def _histories(
+    summary: pd.DataFrame, *names: str
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, np.ndarray]:
+    """Checked (frequency, recency, T, monetary value) and the mask of customers with a
+    history, from the columns ``names`` (frequency, recency, T, monetary value, customer)."""
+    columns = dict(zip(("frequency_col", "recency_col", "T_col"), names[:3], strict=True))
+    x, tx, T, known = purchase_history(
+        summary, **columns, customer_col=names[4], analysis="forecast"
+    )
+    return x, tx, T, column(summary, names[3], analysis="forecast").to_numpy(), known
+
+
 def probability_active(
     fit: BGNBDFit, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
 ) -> FloatArray:
@@ -116,15 +128,8 @@ def forecast_customers(
     """
     if horizon_months < 0:
         raise ValueError(f"horizon_months must be >= 0, got {horizon_months!r}")
-    x, tx, T, known = purchase_history(
-        summary,
-        frequency_col=frequency_col,
-        recency_col=recency_col,
-        T_col=T_col,
-        customer_col=customer_col,
-        analysis="forecast",
-    )
-    m = column(summary, monetary_value_col, analysis="forecast").to_numpy()
+    names = (frequency_col, recency_col, T_col, monetary_value_col, customer_col)
+    x, tx, T, m, known = _histories(summary, *names)
     future = bgnbd if future_fit is None else future_fit
     t = float(horizon_months) * DAYS_PER_MONTH
     n = len(summary)
@@ -198,15 +203,8 @@ def forecast_draws(
         Per grouping, ``{"revenue", "purchases", "active"}``, each ``(draws, groups)``.
     """
     rng = np.random.default_rng(seed)
-    x, tx, T, known = purchase_history(
-        summary,
-        frequency_col=frequency_col,
-        recency_col=recency_col,
-        T_col=T_col,
-        customer_col=customer_col,
-        analysis="forecast",
-    )
-    m = column(summary, monetary_value_col, analysis="forecast").to_numpy()
+    names = (frequency_col, recency_col, T_col, monetary_value_col, customer_col)
+    x, tx, T, m, known = _histories(summary, *names)
     x, tx, T, m = x[known], tx[known], T[known], m[known]
     codes = [np.asarray(g)[known].astype(int) for g in groupings]
     sizes = [int(g.max()) + 1 if len(g) and g.max() >= 0 else 0 for g in groupings]

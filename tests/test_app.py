@@ -223,7 +223,7 @@ def test_the_forecast_tab_reuses_the_clv_models_and_moves_with_its_sliders(app):
     app.tabs.selected_index = 6  # Valeur client: fits the models
     models = app.built["clv"].prepared["models"]
     app.tabs.selected_index = 10
-    assert app.tabs.titles[10] == "Prévision et simulation"
+    assert app.tabs.titles[10] == "Prévision"
     forecast = app.built["forecast"]
     study = forecast.prepared["study"]
     assert study.models is models  # not fitted twice

@@ -34,7 +34,7 @@ _EXPLORER_DRAWS = 50
 
 i18n.register(
     {
-        "tab_forecast": {"fr": "Prévision et simulation", "en": "Forecast and what-if"},
+        "tab_forecast": {"fr": "Prévision", "en": "Forecast"},
         "view_forecast": {"fr": "Prévision à 12 mois", "en": "12-month forecast"},
         "view_forecast_by_sales_rep": {
             "fr": "Prévision par commercial",

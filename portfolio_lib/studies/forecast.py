@@ -167,6 +167,7 @@ class ForecastStudy(StudyResult):
     new_per_month : float
         New customers per month over the last 12 months (the pace the what-if starts from).
     notes : tuple
+        The models' notes first (``models.notes``), then the forecast's own.
     """
 
     horizon_months: int

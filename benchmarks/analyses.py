@@ -204,6 +204,11 @@ def prepare_widgets(ctx: Context) -> None:
         ctx.prepared["portfolio"] = _module("studies.portfolio").rep_portfolio_study(
             agg, totals=ctx.prepared["totals"]
         )
+    # Issue 18 (forecast): the forecast and its intervals, once per tab, on the CLV's models.
+    if availability(Call("forecast", ("studies.forecast",), _widget_what_if)) is None:
+        ctx.prepared["forecast"] = _module("studies.forecast").forecast_study(
+            agg, ctx.costs, models=ctx.prepared["models"]
+        )
     ctx.shared.clear()
 
 
@@ -297,6 +302,14 @@ def _widget_value(ctx: Context, fixed_charges: float = 1e6) -> object:
     )
 
 
+def _widget_what_if(ctx: Context) -> object:
+    # The retention slider is the costly one: the next year's purchases of every customer
+    # again, under the moved dropout (basket and acquisition only rescale or add).
+    return _module("studies.forecast").what_if_study(
+        ctx.prepared["forecast"], retention_points=5.0, new_per_month=20.0, basket=0.10
+    )
+
+
 def _widget_portfolio(ctx: Context) -> object:
     return _module("studies.portfolio").rank_portfolio(
         ctx.prepared["portfolio"].table, rank_by="margin"
@@ -321,4 +334,5 @@ WIDGET_CHANGES: tuple[Call, ...] = (
     Call("rfm: weights 1/1/1 -> 1/1/5", ("studies.rfm",), _widget_rfm_weights),
     Call("value: fixed charges 0 -> 1 M€", ("studies.value",), _widget_value),
     Call("portfolio: rank by margin", ("studies.portfolio",), _widget_portfolio),
+    Call("forecast: what-if retention +5 pts", ("studies.forecast",), _widget_what_if),
 )

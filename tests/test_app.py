@@ -29,7 +29,7 @@ def app():
 def test_starts_on_the_sample(app):
     assert app.showing == "sample"
     assert f"23{NBSP}888 transactions, 2{NBSP}000 clients" in app.summary.value
-    assert app.tabs.titles[0] == "Vue d'ensemble" and len(app.tabs.children) == 10
+    assert app.tabs.titles[0] == "Vue d'ensemble" and len(app.tabs.children) == 11
     assert "overview" in app.built  # the first tab is built, the others when opened
 
 
@@ -217,3 +217,20 @@ def test_a_partial_last_month_is_flagged_on_the_costs_tab():
         "Son CAC et son CRC ne portent que sur une partie du mois : ne le comparez pas aux "
         "mois entiers."
     )
+
+
+def test_the_forecast_tab_reuses_the_clv_models_and_moves_with_its_sliders(app):
+    app.tabs.selected_index = 6  # Valeur client: fits the models
+    models = app.built["clv"].prepared["models"]
+    app.tabs.selected_index = 10
+    assert app.tabs.titles[10] == "Prévision"
+    forecast = app.built["forecast"]
+    study = forecast.prepared["study"]
+    assert study.models is models  # not fitted twice
+    what_if = forecast.last_view.tables["view_what_if"]
+    revenue = study.portfolio.loc["total", "forecast_revenue"]
+    assert what_if.loc["Scénario", "what_if_revenue"] == revenue
+    forecast.controls["basket"].value = -0.2
+    what_if = forecast.last_view.tables["view_what_if"]
+    assert what_if.loc["Scénario", "what_if_revenue"] == pytest.approx(0.8 * revenue, rel=1e-12)
+    assert "view_forecast_check" in forecast.last_view.tables  # the app has the transactions

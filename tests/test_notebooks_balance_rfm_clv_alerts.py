@@ -464,3 +464,29 @@ def test_prepare_reads_the_edge_set_like_the_notebooks():
     prepared = prepare(str(EDGE_DIR / "transactions_fr.csv"), str(EDGE_DIR / "customers.csv"))
     assert prepared.agg.as_of == pd.Timestamp("2025-12-30")
     assert sorted(prepared.agg.customers["customer_id"]) == [f"E{i}" for i in range(1, 8)]
+
+
+def test_06_clv_records_the_forecast_and_the_what_if(executed_notebook, sample_aggregates):
+    """Issue 18: next year's revenue and active customers of the current customers, by hand
+    from the models' per-customer closed forms (FHL eq. 10 x Gamma-Gamma eq. 5)."""
+    from portfolio_lib.models import conditional_expected_purchases, expected_spend
+    from portfolio_lib.models.forecast import probability_active
+
+    records = _run(executed_notebook, "06_clv")
+    customers = sample_aggregates.customers
+    bgnbd = fit_bgnbd(customers)
+    with pytest.warns(UserWarning):
+        gamma_gamma = fit_gamma_gamma(customers, on_nonpositive="exclude")
+    x, tx, T = (customers[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    known = ~np.isnan(x)
+    year = 365.25
+    purchases = conditional_expected_purchases(bgnbd, year, x[known], tx[known], T[known])
+    spend = expected_spend(gamma_gamma, x[known], customers["monetary_value"].to_numpy()[known])
+    assert records["forecast_revenue"] == pytest.approx((purchases * spend).sum(), rel=1e-4)
+    active = probability_active(bgnbd, year, x[known], tx[known], T[known]).sum()
+    assert records["forecast_active"] == pytest.approx(active, rel=1e-4)
+    # No what-if change by default: the scenario is the forecast.
+    assert records["what_if_revenue"] == records["forecast_revenue"]
+    errors_by_measure = records["forecast_holdout_error"]
+    assert set(errors_by_measure) == {"forecast_revenue", "forecast_active"}
+    assert all(abs(e) < 0.15 for e in errors_by_measure.values())

@@ -41,6 +41,8 @@ from portfolio_lib.studies.findings_customers import (
     clv_findings,
     rfm_findings,
 )
+from portfolio_lib.studies.findings_forecast import forecast_findings
+from portfolio_lib.studies.forecast import ForecastStudy
 from portfolio_lib.studies.movements import MovementsStudy
 from portfolio_lib.studies.overview import OverviewStudy
 from portfolio_lib.studies.rfm import RfmStudy
@@ -54,6 +56,7 @@ __all__ = [
     "clv_findings",
     "costs_findings",
     "findings",
+    "forecast_findings",
     "movements_findings",
     "overview_findings",
     "rfm_findings",
@@ -72,6 +75,7 @@ _BY_STUDY: dict[type, Callable[..., list[Finding]]] = {
     RfmStudy: rfm_findings,
     ClvStudy: clv_findings,
     AlertsStudy: alerts_findings,
+    ForecastStudy: forecast_findings,
 }
 
 
@@ -90,7 +94,7 @@ def findings(study: object, *, lang: str = "fr", **thresholds: object) -> list[F
     Parameters
     ----------
     study : OverviewStudy, WeightStudy, MovementsStudy, CostsStudy, BalanceStudy, RfmStudy,
-        ClvStudy or AlertsStudy
+        ClvStudy, AlertsStudy or ForecastStudy
     lang : {'fr', 'en'}
     **thresholds
         Passed to the study's function (e.g. ``dependence_alert=0.2``); those another study

@@ -44,6 +44,7 @@ from portfolio_lib.data.load import (
 from portfolio_lib.data.schema import fields_of
 from portfolio_lib.engine.aggregate import Aggregates, aggregate
 from portfolio_lib.ui import widgets
+from portfolio_lib.ui.forecast_explorer import forecast_explorer
 from portfolio_lib.ui.upload import UploadedFile, UploadOptions, Worded
 
 __all__ = ["App", "build_app"]
@@ -132,6 +133,15 @@ def _tabs() -> dict[str, Callable[..., w.Widget]]:
         # Each rep's active customers classed and ranked: the hand-out of course text 001.
         "portfolio": lambda app, **kw: widgets.rep_portfolio_explorer(
             app.agg, transactions=app.transactions, lang=app.lang, **kw
+        ),
+        # Issue 18: next year's forecast and the what-if, on the CLV tab's models once fitted.
+        "forecast": lambda app, **kw: forecast_explorer(
+            app.agg,
+            app.costs,
+            transactions=app.transactions,
+            models=app.clv_models(),
+            lang=app.lang,
+            **kw,
         ),
     }
 
@@ -257,6 +267,12 @@ class App:
 
     def _label(self, key: str) -> str:
         return i18n.label(key, self.lang)
+
+    def clv_models(self) -> object:
+        """The predictive models the CLV tab fitted on the data shown, None before it is built
+        (the forecast tab then fits its own)."""
+        built = self.built.get("clv")
+        return built.prepared.get("models") if isinstance(built, widgets.Explorer) else None
 
     def _size_text(self, size: int) -> str:
         unit = "Mo" if self.lang == "fr" else "MB"

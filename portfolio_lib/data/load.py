@@ -275,10 +275,15 @@ def _columnar_frame(
     # Text columns last: their Python strings are made once most Arrow columns are freed.
     for canonical, column in sorted(resolved.items(), key=lambda i: fields[i[0]].kind == "text"):
         field = fields[canonical]
-        if field.kind == "amount" and _maybe_thousands(cells.column(column)):
-            return None  # 1.234 or 25,000: the plain path warns when the column is ambiguous
+        cells_of = cells.column(column)
+        if field.kind == "amount":
+            if _is_plain_text(cells_of):
+                # Encoded once: the checks below and the parser read the distinct values.
+                cells_of = pa.chunked_array([pc.dictionary_encode(cells_of).combine_chunks()])
+            if _maybe_thousands(cells_of):
+                return None  # 1.234 or 25,000: the plain path warns when the column is ambiguous
         parsed = parse_distinct(
-            cells.column(column),
+            cells_of,
             field.kind,
             required=field.required,
             decimal_hint="," if sep == ";" else ".",
@@ -299,6 +304,7 @@ def _columnar_frame(
             return None  # perhaps 01/05/2024 day or month first: the plain path warns
         if field.kind == "amount" and (np.abs(parsed.values) >= MAX_AMOUNT).any():
             return None  # infinite or huge: the plain path refuses them with their rows
+        del cells_of
         uses[column] -= 1
         if not uses[column]:
             cells = cells.drop_columns([column])
@@ -320,11 +326,16 @@ def _columnar_frame(
 _THOUSANDS_LIKE = r"(^|[^0-9.,])[0-9]{1,3}[.,][0-9]{3}($|[^0-9.,])"
 
 
+def _is_plain_text(column: pa.ChunkedArray) -> bool:
+    return pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+
+
 def _maybe_thousands(column: pa.ChunkedArray) -> bool:
     if pa.types.is_dictionary(column.type):
-        column = column.unify_dictionaries().combine_chunks().dictionary  # the distinct values
-    kind = column.type
-    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+        if column.num_chunks > 1:
+            column = column.unify_dictionaries()
+        column = column.combine_chunks().dictionary  # the distinct values
+    if not _is_plain_text(column):
         return False
     return bool(pc.any(pc.match_substring_regex(column, _THOUSANDS_LIKE)).as_py())
 

@@ -271,7 +271,8 @@ def _columnar_frame(
     cells = cells.select(list(uses))
     index = pd.RangeIndex(first_row, first_row + cells.num_rows)
     values: dict[str, np.ndarray] = {}
-    keys: list[np.ndarray] = []
+    # The hash of each row's keys, folded in column by column (no key array kept).
+    mixed = np.zeros(cells.num_rows, np.uint64)
     # Text columns last: their Python strings are made once most Arrow columns are freed.
     for canonical, column in sorted(resolved.items(), key=lambda i: fields[i[0]].kind == "text"):
         field = fields[canonical]
@@ -310,7 +311,7 @@ def _columnar_frame(
             cells = cells.drop_columns([column])
         values[canonical] = parsed.values
         if parsed.keys is not None:
-            keys.append(parsed.keys)
+            _mix(mixed, parsed.keys)
     frame = pd.DataFrame(index=index)
     for canonical in resolved:
         # Column by column, dtype given: no copy into blocks, no string dtype inferred.
@@ -319,7 +320,7 @@ def _columnar_frame(
     frame.attrs["source"] = name
     frame.attrs["mapping"] = resolved
     frame.attrs["columns"] = all_columns
-    return frame, _duplicated(frame, keys)
+    return frame, _duplicated(frame, mixed)
 
 
 # One mark followed by exactly three digits, as a whole number: 1.234, -25,000 EUR, (1.234).
@@ -397,13 +398,16 @@ def _warn_other_candidates(
             )
 
 
-def _duplicated(frame: pd.DataFrame, keys: list[np.ndarray]) -> pd.Series:
-    """``frame.duplicated()``, fast: only rows whose keys' hash repeats can be copies."""
-    mixed = np.zeros(len(frame), np.uint64)
-    for key in keys:
-        np.multiply(mixed, np.uint64(0x9E3779B97F4A7C15), out=mixed)
-        np.add(mixed, key, out=mixed, casting="unsafe")
-        np.bitwise_xor(mixed, mixed >> np.uint64(29), out=mixed)
+def _mix(mixed: np.ndarray, key: np.ndarray) -> None:
+    """Fold one column's keys into the rows' hashes, in place."""
+    np.multiply(mixed, np.uint64(0x9E3779B97F4A7C15), out=mixed)
+    np.add(mixed, key, out=mixed, casting="unsafe")
+    np.bitwise_xor(mixed, mixed >> np.uint64(29), out=mixed)
+
+
+def _duplicated(frame: pd.DataFrame, mixed: np.ndarray) -> pd.Series:
+    """``frame.duplicated()``, fast: only rows whose keys' hash (``mixed``, from
+    :func:`_mix`) repeats can be copies."""
     candidates = pd.Series(mixed).duplicated(keep=False).to_numpy()
     del mixed
     duplicated = np.zeros(len(frame), bool)

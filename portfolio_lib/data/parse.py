@@ -404,7 +404,9 @@ def _texts(column: pa.ChunkedArray) -> Distinct:
             values[empty.to_numpy(zero_copy_only=False)] = np.nan
     if codes is None:
         return Distinct(np.repeat(values, np.diff(np.append(starts, len(column)))), None)
-    return Distinct(np.append(values, np.nan)[codes], None)
+    # Keys from the distinct values: equal texts after stripping share one, missing is -1.
+    keys = np.append(pd.factorize(values)[0].astype(np.int32), np.int32(-1))
+    return Distinct(np.append(values, np.nan)[codes], keys[codes])
 
 
 def parse_distinct(

@@ -39,6 +39,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+if sys.argv[1:2] == ["--worker"] and len(sys.argv) > 5:
+    sys.path.insert(0, sys.argv[5])  # a baseline's portfolio_lib, before anything imports ours
 
 from benchmarks.exports import ensure_export  # noqa: E402
 from benchmarks.generate import ensure_log, parse_size  # noqa: E402
@@ -92,8 +94,6 @@ def _run_step(step: str, path: Path, as_of: str) -> object:
 
 
 def _worker(step: str, path: Path, as_of: str, code: str | None = None) -> None:
-    if code:
-        sys.path.insert(0, code)  # the baseline's portfolio_lib
     # Imports before the clock: every step pays its reading and parsing, not Python's imports.
     import pandas  # noqa: F401
     import pyarrow.csv  # noqa: F401
@@ -128,6 +128,7 @@ def _measure(step: str, path: Path, as_of: str, repeat: int, code: str | None = 
             check=True,
         )
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    print(f"  {step}: {json.dumps(runs)}", file=sys.stderr, flush=True)
     return {
         "wall": statistics.median(r["wall"] for r in runs),
         "cpu": statistics.median(r["cpu"] for r in runs),

@@ -57,7 +57,8 @@ class RawTable:
 
 @dataclass(frozen=True)
 class ArrowTable:
-    """A table as Arrow read it: CSV cells as strings (empty cells null), Parquet as stored.
+    """A table as Arrow read it: CSV cells as strings (empty cells null; columns with few
+    distinct values dictionary-encoded, one dictionary per block read), Parquet as stored.
 
     ``first_row`` is the row number a person sees for the first data row; ``sep`` as in
     :class:`RawTable`.

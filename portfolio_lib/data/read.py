@@ -41,6 +41,7 @@ _HEADER_SCAN_ROWS = 30
 _HEAD = 64 * 1024  # bytes read to find the header and the separator
 _CHUNK = 1 << 20  # UTF-8 is checked by chunks: a whole large file decoded would be a copy
 _BLOCK = 16 << 20  # bytes of CSV Arrow parses at once (a few hundred thousand lines)
+_SAMPLE = 1 << 16  # lines whose distinct values decide if a column is dictionary-encoded
 
 
 @dataclass(frozen=True)
@@ -436,15 +437,15 @@ def _arrow_csv(
         plain: list[bool] = []
         for batch in reader:
             for i, column in enumerate(batch.columns):
-                if len(plain) > i and plain[i]:
-                    blocks[i].append(_text_block(column, encoding if single_byte else None))
-                    continue
-                encoded = _encoded_block(column, encoding if single_byte else None)
                 if len(plain) <= i:
                     # Mostly distinct cells (invoice numbers, amounts) stay plain text: a
-                    # dictionary would only add its indices. The first block decides.
-                    plain.append(2 * len(encoded.dictionary) > len(encoded))
-                blocks[i].append(encoded.dictionary.take(encoded.indices) if plain[i] else encoded)
+                    # dictionary would only add its indices. The first lines decide.
+                    sample = pc.unique(column.slice(0, _SAMPLE))
+                    plain.append(2 * len(sample) > min(len(column), _SAMPLE))
+                if plain[i]:
+                    blocks[i].append(_text_block(column, encoding if single_byte else None))
+                else:
+                    blocks[i].append(_encoded_block(column, encoding if single_byte else None))
     except (pa.ArrowException, UnicodeDecodeError, LookupError):
         return None
     if not blocks[0]:

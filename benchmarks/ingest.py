@@ -15,6 +15,10 @@ process (wall time, CPU time, peak resident memory of the process):
 - ``lifetimes``: lifetimes' path: ``pandas.read_csv`` with the right options, dates parsed
   (``format='%d/%m/%Y'``), then ``summary_data_from_transaction_data``.
 
+``--baseline DIR`` adds ``fast`` and ``fast+summary`` run with the ``portfolio_lib`` of another
+checkout (``git archive <commit> portfolio_lib | tar -x -C /tmp/before``), in the same run: before/after figures
+measured under the same machine load.
+
 Targets (issue 17): 1M lines loaded and checked < 1 s; 20M < 15 s with peak memory < 2 GiB;
 file -> first analysis within 2x of the engine's bare read. The exit status is 1 when a
 measured target fails. Usage: ``python benchmarks/ingest.py [--sizes 1m 20m] [--repeat 3]
@@ -35,6 +39,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+if sys.argv[1:2] == ["--worker"] and len(sys.argv) > 5:
+    sys.path.insert(0, sys.argv[5])  # a baseline's portfolio_lib, before anything imports ours
 
 from benchmarks.exports import ensure_export  # noqa: E402
 from benchmarks.generate import ensure_log, parse_size  # noqa: E402
@@ -87,32 +93,42 @@ def _run_step(step: str, path: Path, as_of: str) -> object:
     return frame
 
 
-def _worker(step: str, path: Path, as_of: str) -> None:
+def _worker(step: str, path: Path, as_of: str, code: str | None = None) -> None:
     # Imports before the clock: every step pays its reading and parsing, not Python's imports.
     import pandas  # noqa: F401
     import pyarrow.csv  # noqa: F401
 
     import portfolio_lib.data.load
-    import portfolio_lib.engine.aggregate  # noqa: F401
+    import portfolio_lib.engine.aggregate
 
     if step == "lifetimes":
         import lifetimes.utils  # noqa: F401
+    assert Path(portfolio_lib.data.load.__file__).is_relative_to(code or ROOT)
     wall, cpu = time.perf_counter(), time.process_time()
     result = _run_step(step, path, as_of)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     print(json.dumps({"wall": wall, "cpu": cpu, "peak_mib": _peak_mib(), "rows": len(result)}))
 
 
-def _measure(step: str, path: Path, as_of: str, repeat: int) -> dict:
+def _measure(step: str, path: Path, as_of: str, repeat: int, code: str | None = None) -> dict:
     runs = []
     for _ in range(repeat):
         out = subprocess.run(
-            [sys.executable, __file__, "--worker", step, str(path), as_of],
+            [
+                sys.executable,
+                __file__,
+                "--worker",
+                step,
+                str(path),
+                as_of,
+                *([code] if code else []),
+            ],
             capture_output=True,
             text=True,
             check=True,
         )
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    print(f"  {step}: {json.dumps(runs)}", file=sys.stderr, flush=True)
     return {
         "wall": statistics.median(r["wall"] for r in runs),
         "cpu": statistics.median(r["cpu"] for r in runs),
@@ -171,12 +187,13 @@ def _verdicts(rows: int, results: dict[str, dict]) -> list[tuple[str, bool]]:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--worker"]:
-        _worker(argv[1], Path(argv[2]), argv[3])
+        _worker(argv[1], Path(argv[2]), argv[3], *argv[4:5])
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", default=["1m"], help="rows: 1m, 20m, 250k ...")
     parser.add_argument("--repeat", type=int, default=3, help="fresh runs per step (median)")
     parser.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS))
+    parser.add_argument("--baseline", help="checkout whose portfolio_lib runs fast (baseline)")
     args = parser.parse_args(argv)
     report, verdicts, everything = [], [], {}
     for size in args.sizes:
@@ -190,6 +207,10 @@ def main(argv: list[str] | None = None) -> int:
             repeat = 1 if rows > 5_000_000 else args.repeat
             print(f"{size} {step} ...", file=sys.stderr, flush=True)
             results[step] = _measure(step, path, as_of, repeat)
+            if args.baseline and step in ("fast", "fast+summary"):
+                print(f"{size} {step} (baseline) ...", file=sys.stderr, flush=True)
+                code = str(Path(args.baseline).resolve())
+                results[f"{step} (baseline)"] = _measure(step, path, as_of, repeat, code)
         everything[size] = results
         report += [*_table(size, path, results), ""]
         verdicts += _verdicts(rows, results)

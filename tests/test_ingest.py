@@ -160,6 +160,33 @@ def test_single_byte_files_through_arrow_alone(tmp_path, monkeypatch, encoding, 
     pd.testing.assert_frame_equal(load_transactions(path), frame)
 
 
+def test_files_read_by_blocks_decode_and_number_every_block(tmp_path, monkeypatch):
+    from portfolio_lib.data import read as read_module
+
+    # Blocks of about 20 lines: the first decides which columns are dictionaries (clients,
+    # products) or plain text (invoice numbers, amounts); accents appear only in later blocks.
+    monkeypatch.setattr(read_module, "_BLOCK", 512)
+    lines = ["Extraction des ventes", "N° facture;Code client;Date facture;Montant HT;Famille"]
+    for i in range(300):
+        client = "Cédric" if i == 250 else f"C{i % 7}"
+        invoice = f"F{i}é" if i == 280 else f"F{i}"
+        product = "Électricité" if i >= 200 else "Vis"
+        lines.append(f"{invoice};{client};{1 + i % 28:02d}/01/2025;{i},{i % 100:02d};{product}")
+    lines.append(lines[-1])  # a copy of the last line, in the last block
+    path = tmp_path / "blocks.csv"
+    path.write_bytes("\r\n".join([*lines, ""]).encode("cp1252"))
+    arrow = read_module.read_arrow(path, table="transactions")
+    assert arrow.table.column("Code client").num_chunks > 10
+    assert pa.types.is_dictionary(arrow.table.column("Famille").type)
+    assert pa.types.is_string(arrow.table.column("N° facture").type)
+    frame = both(path)
+    assert frame.loc[250, "customer_id"] == "Cédric" and frame.loc[280, "order_id"] == "F280é"
+    assert (frame["product"] == "Électricité").sum() == 101
+    assert frame.loc[299, "amount"] == 299.99 and frame.loc[300, "amount"] == 299.99
+    with pytest.warns(DataQualityWarning, match="row 303"):  # title, header, then line 303
+        load_transactions(path)
+
+
 def test_cells_with_spaces_quotes_blanks_and_duplicates(tmp_path):
     text = (
         "client;date;montant;facture;famille\n"

@@ -271,14 +271,20 @@ def _columnar_frame(
     cells = cells.select(list(uses))
     index = pd.RangeIndex(first_row, first_row + cells.num_rows)
     values: dict[str, np.ndarray] = {}
-    keys: list[np.ndarray] = []
+    # The hash of each row's keys, folded in column by column (no key array kept).
+    mixed = np.zeros(cells.num_rows, np.uint64)
     # Text columns last: their Python strings are made once most Arrow columns are freed.
     for canonical, column in sorted(resolved.items(), key=lambda i: fields[i[0]].kind == "text"):
         field = fields[canonical]
-        if field.kind == "amount" and _maybe_thousands(cells.column(column)):
-            return None  # 1.234 or 25,000: the plain path warns when the column is ambiguous
+        cells_of = cells.column(column)
+        if field.kind == "amount":
+            if _is_plain_text(cells_of):
+                # Encoded once: the checks below and the parser read the distinct values.
+                cells_of = pa.chunked_array([pc.dictionary_encode(cells_of).combine_chunks()])
+            if _maybe_thousands(cells_of):
+                return None  # 1.234 or 25,000: the plain path warns when the column is ambiguous
         parsed = parse_distinct(
-            cells.column(column),
+            cells_of,
             field.kind,
             required=field.required,
             decimal_hint="," if sep == ";" else ".",
@@ -299,12 +305,13 @@ def _columnar_frame(
             return None  # perhaps 01/05/2024 day or month first: the plain path warns
         if field.kind == "amount" and (np.abs(parsed.values) >= MAX_AMOUNT).any():
             return None  # infinite or huge: the plain path refuses them with their rows
+        del cells_of
         uses[column] -= 1
         if not uses[column]:
             cells = cells.drop_columns([column])
         values[canonical] = parsed.values
         if parsed.keys is not None:
-            keys.append(parsed.keys)
+            _mix(mixed, parsed.keys)
     frame = pd.DataFrame(index=index)
     for canonical in resolved:
         # Column by column, dtype given: no copy into blocks, no string dtype inferred.
@@ -313,18 +320,23 @@ def _columnar_frame(
     frame.attrs["source"] = name
     frame.attrs["mapping"] = resolved
     frame.attrs["columns"] = all_columns
-    return frame, _duplicated(frame, keys)
+    return frame, _duplicated(frame, mixed)
 
 
 # One mark followed by exactly three digits, as a whole number: 1.234, -25,000 EUR, (1.234).
 _THOUSANDS_LIKE = r"(^|[^0-9.,])[0-9]{1,3}[.,][0-9]{3}($|[^0-9.,])"
 
 
+def _is_plain_text(column: pa.ChunkedArray) -> bool:
+    return pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+
+
 def _maybe_thousands(column: pa.ChunkedArray) -> bool:
     if pa.types.is_dictionary(column.type):
-        column = column.unify_dictionaries().combine_chunks().dictionary  # the distinct values
-    kind = column.type
-    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+        if column.num_chunks > 1:
+            column = column.unify_dictionaries()
+        column = column.combine_chunks().dictionary  # the distinct values
+    if not _is_plain_text(column):
         return False
     return bool(pc.any(pc.match_substring_regex(column, _THOUSANDS_LIKE)).as_py())
 
@@ -386,13 +398,16 @@ def _warn_other_candidates(
             )
 
 
-def _duplicated(frame: pd.DataFrame, keys: list[np.ndarray]) -> pd.Series:
-    """``frame.duplicated()``, fast: only rows whose keys' hash repeats can be copies."""
-    mixed = np.zeros(len(frame), np.uint64)
-    for key in keys:
-        np.multiply(mixed, np.uint64(0x9E3779B97F4A7C15), out=mixed)
-        np.add(mixed, key, out=mixed, casting="unsafe")
-        np.bitwise_xor(mixed, mixed >> np.uint64(29), out=mixed)
+def _mix(mixed: np.ndarray, key: np.ndarray) -> None:
+    """Fold one column's keys into the rows' hashes, in place."""
+    np.multiply(mixed, np.uint64(0x9E3779B97F4A7C15), out=mixed)
+    np.add(mixed, key, out=mixed, casting="unsafe")
+    np.bitwise_xor(mixed, mixed >> np.uint64(29), out=mixed)
+
+
+def _duplicated(frame: pd.DataFrame, mixed: np.ndarray) -> pd.Series:
+    """``frame.duplicated()``, fast: only rows whose keys' hash (``mixed``, from
+    :func:`_mix`) repeats can be copies."""
     candidates = pd.Series(mixed).duplicated(keep=False).to_numpy()
     del mixed
     duplicated = np.zeros(len(frame), bool)

@@ -370,7 +370,11 @@ def _encoded(column: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
     """The distinct values of a text column, in order of appearance, and each row's code
     (-1 for a missing cell)."""
     if pa.types.is_dictionary(column.type):
-        encoded = column.unify_dictionaries().combine_chunks()
+        # Blocks read apart have their own dictionaries: unified into one (a single chunk
+        # already has one).
+        if column.num_chunks > 1:
+            column = column.unify_dictionaries()
+        encoded = column.combine_chunks()
     else:
         encoded = pc.dictionary_encode(column).combine_chunks()
     return encoded.dictionary, pc.fill_null(encoded.indices, -1).to_numpy()
@@ -400,7 +404,9 @@ def _texts(column: pa.ChunkedArray) -> Distinct:
             values[empty.to_numpy(zero_copy_only=False)] = np.nan
     if codes is None:
         return Distinct(np.repeat(values, np.diff(np.append(starts, len(column)))), None)
-    return Distinct(np.append(values, np.nan)[codes], None)
+    # Keys from the distinct values: equal texts after stripping share one, missing is -1.
+    keys = np.append(pd.factorize(values)[0].astype(np.int32), np.int32(-1))
+    return Distinct(np.append(values, np.nan)[codes], keys[codes])
 
 
 def parse_distinct(

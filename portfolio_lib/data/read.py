@@ -40,6 +40,8 @@ _SEPARATORS = (";", ",", "\t", "|")
 _HEADER_SCAN_ROWS = 30
 _HEAD = 64 * 1024  # bytes read to find the header and the separator
 _CHUNK = 1 << 20  # UTF-8 is checked by chunks: a whole large file decoded would be a copy
+_BLOCK = 16 << 20  # bytes of CSV Arrow parses at once (a few hundred thousand lines)
+_SAMPLE = 1 << 16  # lines whose distinct values decide if a column is dictionary-encoded
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,8 @@ class RawTable:
 
 @dataclass(frozen=True)
 class ArrowTable:
-    """A table as Arrow read it: CSV cells as strings (empty cells null), Parquet as stored.
+    """A table as Arrow read it: CSV cells as strings (empty cells null; columns with few
+    distinct values dictionary-encoded, one dictionary per block read), Parquet as stored.
 
     ``first_row`` is the row number a person sees for the first data row; ``sep`` as in
     :class:`RawTable`.
@@ -403,18 +406,22 @@ def _arrow_csv(
         return None  # pandas renames blank and repeated names: read_raw decides
     codec = codecs.lookup(encoding).name
     # cp1252 and latin-1 files are read as bytes, not transcoded: ids, dates and amounts are
-    # ASCII, and only the distinct values of other columns are decoded (by _decoded).
+    # ASCII, and only the distinct values of other columns are decoded (by _encoded_block).
     single_byte = codec in ("cp1252", "iso8859-1")
     if single_byte and any('"' in line for line in lines[: skip + 1]):
         return None  # a quoted title or header: Arrow could count its lines differently
     kind = pa.binary() if single_byte else pa.string()
     try:
-        arrow = pa_csv.read_csv(
-            data,
+        # Streamed by blocks, each column dictionary-encoded as it comes: the table holds each
+        # block's distinct values and one integer per cell, not every cell's text (a 20M-line
+        # export then fits in a few hundred MB instead of several GB).
+        reader = pa_csv.open_csv(
+            pa.BufferReader(data) if isinstance(data, pa.Buffer) else data,
             read_options=pa_csv.ReadOptions(
                 encoding="utf8" if codec == "utf-8" or single_byte else encoding,
                 skip_rows=skip + 1 if single_byte else skip,
                 column_names=header if single_byte else None,
+                block_size=_BLOCK,
             ),
             # A blank line inside the data fails here: read_raw numbers the rows after it.
             parse_options=pa_csv.ParseOptions(delimiter=sep, ignore_empty_lines=False),
@@ -424,24 +431,53 @@ def _arrow_csv(
                 strings_can_be_null=True,
             ),
         )
-        if single_byte:
-            arrow = pa.table([_decoded(c, encoding) for c in arrow.columns], names=header)
+        if reader.schema.names != header:
+            return None
+        blocks: list[list[pa.Array]] = [[] for _ in header]
+        plain: list[bool] = []
+        for batch in reader:
+            for i, column in enumerate(batch.columns):
+                if len(plain) <= i:
+                    # Mostly distinct cells (invoice numbers, amounts) stay plain text: a
+                    # dictionary would only add its indices. The first lines decide.
+                    sample = pc.unique(column.slice(0, _SAMPLE))
+                    plain.append(2 * len(sample) > min(len(column), _SAMPLE))
+                if plain[i]:
+                    blocks[i].append(_text_block(column, encoding if single_byte else None))
+                else:
+                    blocks[i].append(_encoded_block(column, encoding if single_byte else None))
     except (pa.ArrowException, UnicodeDecodeError, LookupError):
         return None
-    if arrow.column_names != header or arrow.num_rows == 0:
+    if not blocks[0]:
+        return None
+    arrow = pa.table([pa.chunked_array(cells) for cells in blocks], names=header)
+    if arrow.num_rows == 0:
         return None
     return ArrowTable(arrow.rename_columns(names), name, sep, skip + 2)
 
 
-def _decoded(column: pa.ChunkedArray, encoding: str) -> pa.ChunkedArray:
-    """A column of bytes as text: ASCII as is, other columns by their distinct values."""
-    # Viewed, not cast: no copy of the bytes, and pure ASCII is valid UTF-8.
-    text = pa.chunked_array([chunk.view(pa.string()) for chunk in column.chunks], pa.string())
+def _text_block(column: pa.Array, encoding: str | None) -> pa.Array:
+    """A block of cells as strings; ``encoding`` decodes bytes (cp1252...)."""
+    if encoding is None:
+        return column
+    text = column.view(pa.string())  # viewed, not cast: no copy, and ASCII is valid UTF-8
     if pc.all(pc.string_is_ascii(text)).as_py() is not False:
         return text
-    encoded = pc.dictionary_encode(column).combine_chunks()
-    words = [None if b is None else b.decode(encoding) for b in encoded.dictionary.to_pylist()]
-    return pa.chunked_array([pa.DictionaryArray.from_arrays(encoded.indices, pa.array(words))])
+    encoded = _encoded_block(column, encoding)
+    return encoded.dictionary.take(encoded.indices)
+
+
+def _encoded_block(column: pa.Array, encoding: str | None) -> pa.DictionaryArray:
+    """A block of cells as a dictionary of strings; ``encoding`` decodes bytes (cp1252...)."""
+    encoded = pc.dictionary_encode(column)
+    words = encoded.dictionary
+    if encoding is not None:
+        text = words.view(pa.string())
+        if pc.all(pc.string_is_ascii(text)).as_py() is False:
+            # Only this block's distinct values are decoded, one by one.
+            text = pa.array([w.decode(encoding) for w in words.to_pylist()], pa.string())
+        words = text
+    return pa.DictionaryArray.from_arrays(encoded.indices, words)
 
 
 def read_arrow(

@@ -168,6 +168,26 @@ def _canonical_frame(
     date_format: str | None,
     dayfirst: bool | None,
 ) -> pd.DataFrame:
+    try:
+        return _parsed_frame(raw, table, mapping, date_format=date_format, dayfirst=dayfirst)
+    except PortfolioDataError as error:
+        cells = raw.cells(error.column or "", error.rows)
+        if not cells or "cells" in error.details:
+            raise
+        # A bad value in a workbook: its cells named the Excel way too (Feuil1!C17).
+        raise PortfolioDataError(
+            error.code, file=error.file, **error.details, cells=cells
+        ) from error
+
+
+def _parsed_frame(
+    raw: RawTable,
+    table: str,
+    mapping: Mapping[str, str | None] | None,
+    *,
+    date_format: str | None,
+    dayfirst: bool | None,
+) -> pd.DataFrame:
     frame = raw.frame
     resolved = _resolve_mapping([str(c) for c in frame.columns], table, mapping, raw.name)
     fields: dict[str, Field] = {f.name: f for f in fields_of(table)}

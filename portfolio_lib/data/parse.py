@@ -86,6 +86,11 @@ def _by_unique(values: pd.Series, parse) -> pd.Series:
     return result
 
 
+# Characters no one sees in an id: C0/C1 controls (tab and line breaks kept: strip() takes them
+# at the ends), zero-width spaces and joiners, word joiner, byte order mark.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff]")
+
+
 def parse_ids(values: pd.Series) -> pd.Series:
     def parse(u: pd.Series) -> pd.Series:
         if pd.api.types.is_float_dtype(u.dtype) or u.dtype == object:
@@ -93,11 +98,12 @@ def parse_ids(values: pd.Series) -> pd.Series:
             def clean(v: object) -> object:
                 if isinstance(v, float) and v.is_integer():
                     return str(int(v))
-                return str(v).replace("\x00", "").strip()
+                return _INVISIBLE.sub("", str(v)).strip()
 
             return u.map(clean).astype(object)
-        # NUL bytes (C string ends from some exports) would make 'C021\x00' another customer.
-        return u.astype(str).str.replace("\x00", "", regex=False).str.strip().astype(object)
+        # NUL bytes (C string ends from some exports), control characters and zero-width
+        # spaces (pasted from the web) would make 'C021\x00' or 'C021\u200b' another customer.
+        return u.astype(str).str.replace(_INVISIBLE, "", regex=True).str.strip().astype(object)
 
     ids = _by_unique(values, parse)
     return ids.where(~is_blank(values)).astype(object)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -212,7 +212,8 @@ def _parsed_frame(
                 column,
                 values,
                 ambiguous_thousands(values),
-                parsed.map("{:g}".format),
+                parsed,
+                "{:g}".format,
                 mark=decimal_hint,
             )
         elif field.kind == "share":
@@ -239,7 +240,8 @@ def _parsed_frame(
                     column,
                     values,
                     ambiguous_day_month(values),
-                    parsed.dt.strftime("%d %b %Y"),
+                    parsed,
+                    lambda day: f"{day:%d %b %Y}",
                 )
         elif field.kind == "month":
             parsed = parse_months(
@@ -355,13 +357,16 @@ def _warn_doubtful(
     column: str,
     values: pd.Series,
     doubtful: pd.Series,
-    read: pd.Series,
+    parsed: pd.Series,
+    show: Callable[[object], str],
     **extra: object,
 ) -> None:
-    """Warn ``code`` for the cells of ``column`` read by a guess: their rows and readings."""
+    """Warn ``code`` for the cells of ``column`` read by a guess: their rows and readings
+    (``show`` writes a parsed value; only the doubtful cells are written: a whole column's
+    strftime costs seconds on a large workbook)."""
     if not doubtful.any():
         return
-    pairs = values[doubtful].astype(str).str.strip() + " = " + read[doubtful]
+    pairs = values[doubtful].astype(str).str.strip() + " = " + parsed[doubtful].map(show)
     warnings.warn(
         DataQualityWarning(
             code,

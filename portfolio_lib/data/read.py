@@ -341,23 +341,24 @@ def _read_excel(data: bytes, name: str, table: str | None, sheet: str | int | No
         book = pd.ExcelFile(io.BytesIO(data), engine=EXCEL_ENGINE)
         names = [str(n) for n in book.sheet_names]
         chosen: str | int = sheet if sheet is not None else 0
-        top = pd.read_excel(book, chosen, header=None, nrows=_HEADER_SCAN_ROWS)
-        skip = _header_row(top.values.tolist(), table)
+        # The sheet is read once, header included: calamine reads a whole sheet even for
+        # its first rows.
+        whole = pd.read_excel(book, chosen, header=None, dtype=object)
         if (
             sheet is None
             and len(names) > 1
             and table is not None
-            and not _names_a_field(top, table)
+            and not _names_a_field(whole.iloc[:_HEADER_SCAN_ROWS], table)
         ):
             # The first sheet holds no table of ours (notes, a cover page): take the first
             # that does, and say which one in every message.
             for candidate in names[1:]:
-                other = pd.read_excel(book, candidate, header=None, nrows=_HEADER_SCAN_ROWS)
-                if _names_a_field(other, table):
-                    chosen, top = candidate, other
-                    skip = _header_row(top.values.tolist(), table)
+                other = pd.read_excel(book, candidate, header=None, dtype=object)
+                if _names_a_field(other.iloc[:_HEADER_SCAN_ROWS], table):
+                    chosen, whole = candidate, other
                     break
-        frame = pd.read_excel(book, chosen, header=skip, dtype=object)
+        skip = _header_row(whole.iloc[:_HEADER_SCAN_ROWS].values.tolist(), table)
+        frame = _below_header(whole, skip)
     except Exception as exc:  # the readers raise zip, XML, key and value errors on bad files
         raise PortfolioDataError("unreadable_file", file=name, reason=str(exc).strip()) from exc
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -382,6 +383,24 @@ def _read_excel(data: bytes, name: str, table: str | None, sheet: str | int | No
                 cells=[f"{excel_sheet_ref(read)}!{c}{r}" for c, r in cells],
             )
     return RawTable(frame, name, sheet=read, letters=letters)
+
+
+def _below_header(whole: pd.DataFrame, skip: int) -> pd.DataFrame:
+    """The rows below line ``skip`` named by it, as ``read_excel(header=skip)`` names them:
+    blank names 'Unnamed: <position>', repeated ones 'montant.1', 'montant.2'..."""
+    if whole.empty:
+        return whole
+    names: list[str] = []
+    for position, value in enumerate(whole.iloc[skip].tolist()):
+        name = f"Unnamed: {position}" if pd.isna(value) else str(value)
+        base, count = name, 0
+        while name in names:
+            count += 1
+            name = f"{base}.{count}"
+        names.append(name)
+    frame = whole.iloc[skip + 1 :].copy()
+    frame.columns = names
+    return frame
 
 
 def _names_a_field(top: pd.DataFrame, table: str) -> bool:

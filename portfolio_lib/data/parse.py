@@ -94,7 +94,10 @@ def cell_error(
 def _by_unique(values: pd.Series, parse) -> pd.Series:
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     parsed = parse(pd.Series(uniques, dtype=values.dtype if len(uniques) else object))
-    out = parsed.to_numpy()[codes] if len(uniques) else np.array([], dtype=parsed.dtype)
+    if not len(uniques):  # every cell missing (an optional column left empty)
+        missing = pd.NaT if parsed.dtype.kind == "M" else np.nan
+        return pd.Series(missing, index=values.index, dtype=parsed.dtype)
+    out = parsed.to_numpy()[codes]
     result = pd.Series(out, index=values.index)
     if (codes < 0).any():
         result[codes < 0] = pd.NaT if parsed.dtype.kind == "M" else np.nan

@@ -134,6 +134,10 @@ MORE: dict[str, tuple[bytes, str, str, str, str]] = {
         " N° Client ; Date facture ;  Montant HT \nA;15/01/2024;1,5\n".encode(), "ok", "", "1.5",
         "1",
     ),
+    "empty_optional_columns.csv": (
+        b"client;date;montant;marge;canal\nA;15/01/2024;1;;\nB;16/01/2024;2;;\n",
+        "ok", "", "1 2", "2",
+    ),
     # numbers
     "blank_amounts.csv": (
         (HEADER + "A;15/01/2024;1\nB;16/01/2024;\nC;17/01/2024;   \n").encode(),

@@ -16,11 +16,11 @@ import warnings
 from pathlib import Path
 
 import pytest
+import test_hostile_security
 from test_app import upload
 
 from portfolio_lib import PortfolioDataError
 from portfolio_lib.engine.prepare import prepare
-from portfolio_lib.report import cli
 from portfolio_lib.studies import alerts_study, rfm_study, weight_study
 from portfolio_lib.studies.overview import overview_study
 from portfolio_lib.ui.app import App
@@ -30,6 +30,7 @@ EXPECTED = list(csv.DictReader((CORPUS / "expected.csv").open(encoding="utf-8"),
 ERRORS = [c for c in EXPECTED if c["outcome"].startswith("error")]
 LOADED = [c for c in EXPECTED if not c["outcome"].startswith("error")]
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+run_cli = test_hostile_security.run_cli  # the fixture: portfolio-report ARGS from a folder
 
 
 def ids(cases):
@@ -100,22 +101,11 @@ def test_app_upload_of_each_corpus_file(app, case):
         assert "portfolio-warning" in app.messages.value
 
 
-@pytest.fixture
-def run_cli(monkeypatch, capsys):
-    def run(argv, cwd: Path):
-        monkeypatch.chdir(cwd)
-        status = cli.main([str(arg) for arg in argv])
-        captured = capsys.readouterr()
-        return status, captured.out, captured.err
-
-    return run
-
-
 @pytest.mark.notebooks
 @pytest.mark.parametrize(
     "name, expected",
     [
-        ("excel_formulas_without_values.xlsx", "open and save the file in Excel"),
+        ("excel_formulas_without_values.xlsx", "2 cell(s) hold a formula"),
         ("repeated_amount_header.csv", "names column 'montant' 2 times"),
     ],
 )

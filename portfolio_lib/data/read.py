@@ -298,8 +298,14 @@ _NO_VALUE = re.compile(
 
 
 def excel_sheet_ref(sheet: str) -> str:
-    """A sheet name as Excel writes it in a reference: ``Feuil1``, ``'Ventes 2024'``."""
-    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", sheet):
+    """A sheet name as Excel writes it in a reference.
+
+    Examples
+    --------
+    >>> excel_sheet_ref("Données"), excel_sheet_ref("Ventes 2024"), excel_sheet_ref("L'an")
+    ('Données', "'Ventes 2024'", "'L''an'")
+    """
+    if re.fullmatch(r"[^\W\d][\w.]*", sheet):  # letters (accents too), digits, _ and .
         return sheet
     return "'" + sheet.replace("'", "''") + "'"
 

@@ -104,9 +104,10 @@ def _by_unique(values: pd.Series, parse) -> pd.Series:
     return result
 
 
-# Characters no one sees in an id: C0/C1 controls (tab and line breaks kept: strip() takes them
-# at the ends), zero-width spaces and joiners, word joiner, byte order mark.
-_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff]")
+# Characters no one sees in an id: C0 controls and DEL (tab and line breaks kept: strip() takes
+# them at the ends), zero-width spaces and joiners, word joiner, byte order mark. Not the C1
+# range: a latin-1 file's 0x81 is a byte of the file, kept as read.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff]")
 
 
 def parse_ids(values: pd.Series) -> pd.Series:

@@ -387,6 +387,11 @@ def test_hostile_corpus_through_the_loader(case, fast):
                 load_transactions(path, fast=fast)
             assert err.value.code == code and err.value.rows == rows
             assert case["file"] in str(err.value) and "What to do" in str(err.value)
+            assert "Que faire" in err.value.text("fr")
+            assert err.value.column == (case["column"] or err.value.column)
+            cells = [c for c in case["cells"].split(",") if c]
+            assert err.value.details.get("cells", []) == cells
+            assert all(cell in str(err.value) and cell in err.value.text("fr") for cell in cells)
             return
         frame = load_transactions(path, fast=fast)
     found = [w.message for w in caught if isinstance(w.message, DataQualityWarning)]
@@ -394,6 +399,8 @@ def test_hostile_corpus_through_the_loader(case, fast):
     if rows:
         assert found[0].details["rows"] == rows
     assert frame["amount"].tolist() == [float(a) for a in case["amounts"].split()]
+    if case["customers"]:
+        assert frame["customer_id"].nunique() == int(case["customers"])
 
 
 @pytest.mark.parametrize("fast", [True, False])

@@ -512,6 +512,49 @@ _MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             'un point décimal (12.5) ou entre guillemets ("12,5"), puis rechargez-le.',
         ),
     },
+    "formulas_without_values": {
+        "en": (
+            "{where}{count} cell(s) hold a formula whose value is not stored in the file: {cells}.",
+            "Open and save the file in Excel (or LibreOffice) so the values are stored, then "
+            "load it again (programs that write workbooks often store formulas only).",
+        ),
+        "fr": (
+            "{where}{count} cellule(s) contiennent une formule dont la valeur n'est pas "
+            "enregistrée dans le fichier : {cells}.",
+            "Ouvrez et enregistrez le fichier dans Excel (ou LibreOffice) pour que les valeurs "
+            "y soient stockées, puis rechargez-le (les programmes qui écrivent des classeurs "
+            "n'y mettent souvent que les formules).",
+        ),
+    },
+    "uneven_row": {
+        "en": (
+            "{where}{rows} has {saw} fields where the header line has {expected} (separator "
+            "'{sep}').",
+            "Put in quotes a value holding the separator, or delete the cells beyond the last "
+            "column, then load the file again (saving it again from Excel does both).",
+        ),
+        "fr": (
+            "{where}la {rows} a {saw} champs alors que la ligne d'en-tête en a {expected} "
+            "(séparateur « {sep} »).",
+            "Mettez entre guillemets une valeur qui contient le séparateur, ou supprimez les "
+            "cellules au-delà de la dernière colonne, puis rechargez le fichier (l'enregistrer "
+            "à nouveau depuis Excel fait les deux).",
+        ),
+    },
+    "repeated_columns": {
+        "en": (
+            "{where}the header line names column '{column}' {count} times: which one to read "
+            "cannot be told.",
+            "Rename or delete the extra column(s) so that each name appears once, then load "
+            "the file again.",
+        ),
+        "fr": (
+            "{where}la ligne d'en-tête nomme {count} fois la colonne « {column} » : impossible "
+            "de savoir laquelle lire.",
+            "Renommez ou supprimez la ou les colonnes en trop pour que chaque nom n'apparaisse "
+            "qu'une fois, puis rechargez le fichier.",
+        ),
+    },
     "no_transactions_before": {
         "en": (
             "{where}no transaction on or before the analysis date {as_of} (the first is dated "
@@ -540,6 +583,16 @@ def _format_rows(rows: Sequence[int], lang: str) -> str:
         tail = f" et {more} autre(s)" if lang == "fr" else f" and {more} more"
         return prefix + shown + tail
     return prefix + shown
+
+
+def _format_cells(cells: Sequence[str], lang: str) -> str:
+    if not cells:
+        return ""
+    word = "cellule" if lang == "fr" else "cell"
+    shown = ", ".join(cells[:_MAX_LISTED])
+    more = len(cells) - _MAX_LISTED
+    tail = (f" et {more} autre(s)" if lang == "fr" else f" and {more} more") if more > 0 else ""
+    return f"{word}{'s' if len(cells) > 1 else ''} {shown}{tail}"
 
 
 def _format_examples(examples: Sequence[Any]) -> str:
@@ -572,8 +625,13 @@ class _Bilingual:
         file = self.file if file is None else file
         values = dict(self.details)
         values["where"] = f"{file}: " if file else ""
+        cells = _format_cells(list(values.get("cells") or []), lang)
         if "rows" in values:
-            values["rows"] = _format_rows(list(values["rows"]), lang)
+            # In a workbook, the cells too, named the Excel way: row 17 (cell Feuil1!C17).
+            rows = _format_rows(list(values["rows"]), lang)
+            values["rows"] = f"{rows} ({cells})" if cells else rows
+        if cells:
+            values["cells"] = cells
         if "examples" in values:
             values["examples"] = _format_examples(values["examples"])
         return f"{problem.format(**values)}\n{_WHAT_TO_DO[lang]}{fix.format(**values)}"

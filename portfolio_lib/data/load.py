@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -168,6 +168,26 @@ def _canonical_frame(
     date_format: str | None,
     dayfirst: bool | None,
 ) -> pd.DataFrame:
+    try:
+        return _parsed_frame(raw, table, mapping, date_format=date_format, dayfirst=dayfirst)
+    except PortfolioDataError as error:
+        cells = raw.cells(error.column or "", error.rows)
+        if not cells or "cells" in error.details:
+            raise
+        # A bad value in a workbook: its cells named the Excel way too (Feuil1!C17).
+        raise PortfolioDataError(
+            error.code, file=error.file, **error.details, cells=cells
+        ) from error
+
+
+def _parsed_frame(
+    raw: RawTable,
+    table: str,
+    mapping: Mapping[str, str | None] | None,
+    *,
+    date_format: str | None,
+    dayfirst: bool | None,
+) -> pd.DataFrame:
     frame = raw.frame
     resolved = _resolve_mapping([str(c) for c in frame.columns], table, mapping, raw.name)
     fields: dict[str, Field] = {f.name: f for f in fields_of(table)}
@@ -192,7 +212,8 @@ def _canonical_frame(
                 column,
                 values,
                 ambiguous_thousands(values),
-                parsed.map("{:g}".format),
+                parsed,
+                "{:g}".format,
                 mark=decimal_hint,
             )
         elif field.kind == "share":
@@ -219,7 +240,8 @@ def _canonical_frame(
                     column,
                     values,
                     ambiguous_day_month(values),
-                    parsed.dt.strftime("%d %b %Y"),
+                    parsed,
+                    lambda day: f"{day:%d %b %Y}",
                 )
         elif field.kind == "month":
             parsed = parse_months(
@@ -347,13 +369,16 @@ def _warn_doubtful(
     column: str,
     values: pd.Series,
     doubtful: pd.Series,
-    read: pd.Series,
+    parsed: pd.Series,
+    show: Callable[[object], str],
     **extra: object,
 ) -> None:
-    """Warn ``code`` for the cells of ``column`` read by a guess: their rows and readings."""
+    """Warn ``code`` for the cells of ``column`` read by a guess: their rows and readings
+    (``show`` writes a parsed value; only the doubtful cells are written: a whole column's
+    strftime costs seconds on a large workbook)."""
     if not doubtful.any():
         return
-    pairs = values[doubtful].astype(str).str.strip() + " = " + read[doubtful]
+    pairs = values[doubtful].astype(str).str.strip() + " = " + parsed[doubtful].map(show)
     warnings.warn(
         DataQualityWarning(
             code,

@@ -9,6 +9,7 @@ works: decimal comma, thousands with spaces, dd/mm/yyyy dates, month names.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,8 +61,22 @@ _MONTH_NAMES = {
 def is_blank(values: pd.Series) -> pd.Series:
     """True where a cell is missing or only spaces."""
     if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
-        return values.isna() | values.astype(str).str.strip().eq("")
+        return on_distinct(values, lambda u: u.astype(str).str.strip().eq(""), missing=True)
     return values.isna()
+
+
+def on_distinct(
+    values: pd.Series, test: Callable[[pd.Series], pd.Series], *, missing: bool = False
+) -> pd.Series:
+    """``test`` (True/False per value) run once per distinct value of ``values``; missing
+    cells get ``missing``. A large workbook's column of a million cells has a few thousand
+    distinct dates or amounts."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    flags = test(pd.Series(uniques, dtype=object)).to_numpy(dtype=bool)
+    out = np.full(len(values), missing, dtype=bool)
+    present = codes >= 0
+    out[present] = flags[codes[present]]
+    return pd.Series(out, index=values.index)
 
 
 def cell_error(
@@ -79,11 +94,20 @@ def cell_error(
 def _by_unique(values: pd.Series, parse) -> pd.Series:
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     parsed = parse(pd.Series(uniques, dtype=values.dtype if len(uniques) else object))
-    out = parsed.to_numpy()[codes] if len(uniques) else np.array([], dtype=parsed.dtype)
+    if not len(uniques):  # every cell missing (an optional column left empty)
+        missing = pd.NaT if parsed.dtype.kind == "M" else np.nan
+        return pd.Series(missing, index=values.index, dtype=parsed.dtype)
+    out = parsed.to_numpy()[codes]
     result = pd.Series(out, index=values.index)
     if (codes < 0).any():
         result[codes < 0] = pd.NaT if parsed.dtype.kind == "M" else np.nan
     return result
+
+
+# Characters no one sees in an id: C0 controls and DEL (tab and line breaks kept: strip() takes
+# them at the ends), zero-width spaces and joiners, word joiner, byte order mark. Not the C1
+# range: a latin-1 file's 0x81 is a byte of the file, kept as read.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff]")
 
 
 def parse_ids(values: pd.Series) -> pd.Series:
@@ -93,11 +117,12 @@ def parse_ids(values: pd.Series) -> pd.Series:
             def clean(v: object) -> object:
                 if isinstance(v, float) and v.is_integer():
                     return str(int(v))
-                return str(v).replace("\x00", "").strip()
+                return _INVISIBLE.sub("", str(v)).strip()
 
             return u.map(clean).astype(object)
-        # NUL bytes (C string ends from some exports) would make 'C021\x00' another customer.
-        return u.astype(str).str.replace("\x00", "", regex=False).str.strip().astype(object)
+        # NUL bytes (C string ends from some exports), control characters and zero-width
+        # spaces (pasted from the web) would make 'C021\x00' or 'C021\u200b' another customer.
+        return u.astype(str).str.replace(_INVISIBLE, "", regex=True).str.strip().astype(object)
 
     ids = _by_unique(values, parse)
     return ids.where(~is_blank(values)).astype(object)
@@ -138,11 +163,15 @@ def ambiguous_thousands(values: pd.Series) -> pd.Series:
     so 1234 and 25000; ``,``: decimal point, so 1.234 and 25)."""
     if pd.api.types.is_numeric_dtype(values.dtype):
         return pd.Series(False, index=values.index)
-    texts = _number_texts(values.where(~is_blank(values), ""))[0]
-    doubtful = texts.str.fullmatch(r"-?\d{1,3}[.,]\d{3}").fillna(False).astype(bool)
-    if doubtful.any() and _decimal_mark(texts[texts.ne("")], "?") != "?":
-        doubtful[:] = False
-    return doubtful
+
+    def test(distinct: pd.Series) -> pd.Series:
+        texts = _number_texts(distinct.where(~is_blank(distinct), ""))[0]
+        doubtful = texts.str.fullmatch(r"-?\d{1,3}[.,]\d{3}").fillna(False).astype(bool)
+        if doubtful.any() and _decimal_mark(texts[texts.ne("")], "?") != "?":
+            doubtful[:] = False
+        return doubtful
+
+    return on_distinct(values, test)
 
 
 def parse_amounts(values: pd.Series, decimal_hint: str = ".") -> pd.Series:
@@ -248,12 +277,15 @@ def ambiguous_day_month(values: pd.Series) -> pd.Series:
     the French way); all False when one does."""
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         return pd.Series(False, index=values.index)
-    parts = values.astype(str).str.strip().str.extract("^" + _DMY.pattern + "$")
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    texts = pd.Series(uniques, dtype=object).astype(str).str.strip()
+    parts = texts.str.extract("^" + _DMY.pattern + "$")
     first = pd.to_numeric(parts[0], errors="coerce")
     second = pd.to_numeric(parts[1], errors="coerce")
     if ((first > 12) | (second > 12)).any():
         return pd.Series(False, index=values.index)
-    return (first.notna() & (first != second)).astype(bool)
+    flags = np.append((first.notna() & (first != second)).to_numpy(dtype=bool), False)
+    return pd.Series(flags[codes], index=values.index)  # code -1 (missing): the last, False
 
 
 def parse_months(values: pd.Series, **date_options: object) -> pd.Series:

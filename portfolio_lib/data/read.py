@@ -14,10 +14,12 @@ import csv
 import io
 import os
 import re
-from collections.abc import Callable, Iterable
+import zipfile
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
@@ -29,7 +31,15 @@ import pyarrow.parquet as pq
 from portfolio_lib.data.errors import PortfolioDataError
 from portfolio_lib.data.schema import fields_of, normalise_header
 
-__all__ = ["ArrowTable", "RawTable", "Source", "read_arrow", "read_raw", "read_table"]
+__all__ = [
+    "ArrowTable",
+    "RawTable",
+    "Source",
+    "excel_sheet_ref",
+    "read_arrow",
+    "read_raw",
+    "read_table",
+]
 
 Source = str | os.PathLike | pd.DataFrame | bytes | memoryview | IO[bytes]
 
@@ -49,11 +59,21 @@ class RawTable:
     """A table as read, all cells untouched, indexed by the row numbers a person sees.
 
     ``sep`` is the CSV separator (None for other formats): a ``;`` file writes decimal commas.
+    For a workbook, ``sheet`` is the sheet read and ``letters`` each column's Excel letter, for
+    messages naming cells the Excel way (``Feuil1!C17``).
     """
 
     frame: pd.DataFrame
     name: str
     sep: str | None = None
+    sheet: str | None = None
+    letters: Mapping[str, str] | None = None
+
+    def cells(self, column: str, rows: Iterable[int]) -> list[str]:
+        """The Excel names of the cells of ``column`` at ``rows`` (empty for other formats)."""
+        if self.sheet is None or not self.letters or column not in self.letters:
+            return []
+        return [f"{excel_sheet_ref(self.sheet)}!{self.letters[column]}{row}" for row in rows]
 
 
 @dataclass(frozen=True)
@@ -164,16 +184,25 @@ def _sniff_separator(lines: list[str]) -> str:
 
 
 def _header_row(rows: list[list[object]], table: str | None) -> int:
-    """Index of the header line: the first that names a required field, else the first."""
+    """Index of the header line: the first naming the most required fields, else the first.
+
+    Most, not any: a filter criteria block above a table (``client | montant`` over
+    ``A* | >100``) names some of the fields too, and the table's header names them all.
+    """
     if table is None:
         return 0
-    wanted = {
-        normalise_header(s) for f in fields_of(table) if f.required for s in (f.name, *f.synonyms)
-    }
+    required = [
+        {normalise_header(s) for s in (f.name, *f.synonyms)} for f in fields_of(table) if f.required
+    ]
+    best, best_count = 0, 0
     for i, row in enumerate(rows[:_HEADER_SCAN_ROWS]):
-        if any(normalise_header(c) in wanted for c in row if isinstance(c, str)):
-            return i
-    return 0
+        names = {normalise_header(c) for c in row if isinstance(c, str)}
+        count = sum(1 for synonyms in required if names & synonyms)
+        if count > best_count:
+            best, best_count = i, count
+            if count == len(required):
+                break
+    return best
 
 
 def _layout(
@@ -210,6 +239,12 @@ def _read_csv(
             skip_blank_lines=True,
         )
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        uneven = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if uneven:
+            expected, line, saw = (int(n) for n in uneven.groups())
+            raise PortfolioDataError(
+                "uneven_row", file=name, rows=[line], expected=expected, saw=saw, sep=sep
+            ) from exc
         raise PortfolioDataError("unreadable_file", file=name, reason=str(exc).strip()) from exc
     except pd.errors.EmptyDataError as exc:
         raise PortfolioDataError("empty_file", file=name) from exc
@@ -253,38 +288,128 @@ def _line_numbers(data: bytes, skip: int, n: int, encoding: str) -> pd.Index:
     return pd.Index(numbers[:n]) if len(numbers) == n else plain
 
 
+# The reader of Excel files: python-calamine (Rust) reads a 1M-row workbook about 6 times
+# faster than openpyxl, cells as openpyxl gives them (benchmarks/excel_ingest.py).
+EXCEL_ENGINE = "calamine"
+
+# A cell holding a formula without its value (files written by programs such as openpyxl):
+# ``<c r="D5"><f>D4*2</f><v></v></c>``. Excel writes ``t="str"`` for a formula giving "".
+_NO_VALUE = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]+)"(?![^>]*\bt="str")[^>]*>\s*'
+    rb"<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>"
+)
+
+
+def excel_sheet_ref(sheet: str) -> str:
+    """A sheet name as Excel writes it in a reference.
+
+    Examples
+    --------
+    >>> excel_sheet_ref("Données"), excel_sheet_ref("Ventes 2024"), excel_sheet_ref("L'an")
+    ('Données', "'Ventes 2024'", "'L''an'")
+    """
+    if re.fullmatch(r"[^\W\d][\w.]*", sheet):  # letters (accents too), digits, _ and .
+        return sheet
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+def _letter(index: int) -> str:
+    """Excel's letter of the column at 0-based ``index``: 0 -> A, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _formulas_without_values(data: bytes, sheet: str) -> list[tuple[str, int]]:
+    """The cells (letters, row) of ``sheet`` holding a formula whose value is not stored."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+            ids = [
+                value
+                for node in book.findall(".//{*}sheet")
+                if node.get("name") == sheet
+                for key, value in node.attrib.items()
+                if key.endswith("}id")
+            ]
+            rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+            target = next(r.get("Target", "") for r in rels if ids and r.get("Id") == ids[0])
+            xml = archive.read(target.lstrip("/") if target.startswith("/") else "xl/" + target)
+    except (KeyError, StopIteration, zipfile.BadZipFile, ElementTree.ParseError):
+        return []  # not an .xlsx zip (.xls), or laid out otherwise: nothing to say
+    if b"<f" not in xml:
+        return []
+    return [(m[1].decode(), int(m[2])) for m in _NO_VALUE.finditer(xml)]
+
+
 def _read_excel(data: bytes, name: str, table: str | None, sheet: str | int | None) -> RawTable:
     try:
-        book = pd.ExcelFile(io.BytesIO(data))
+        book = pd.ExcelFile(io.BytesIO(data), engine=EXCEL_ENGINE)
         names = [str(n) for n in book.sheet_names]
         chosen: str | int = sheet if sheet is not None else 0
-        top = pd.read_excel(book, chosen, header=None, nrows=_HEADER_SCAN_ROWS)
-        skip = _header_row(top.values.tolist(), table)
+        # The sheet is read once, header included: calamine reads a whole sheet even for
+        # its first rows.
+        whole = pd.read_excel(book, chosen, header=None, dtype=object)
         if (
             sheet is None
             and len(names) > 1
             and table is not None
-            and not _names_a_field(top, table)
+            and not _names_a_field(whole.iloc[:_HEADER_SCAN_ROWS], table)
         ):
             # The first sheet holds no table of ours (notes, a cover page): take the first
             # that does, and say which one in every message.
             for candidate in names[1:]:
-                other = pd.read_excel(book, candidate, header=None, nrows=_HEADER_SCAN_ROWS)
-                if _names_a_field(other, table):
-                    chosen, top = candidate, other
-                    skip = _header_row(top.values.tolist(), table)
+                other = pd.read_excel(book, candidate, header=None, dtype=object)
+                if _names_a_field(other.iloc[:_HEADER_SCAN_ROWS], table):
+                    chosen, whole = candidate, other
                     break
-        frame = pd.read_excel(book, chosen, header=skip, dtype=object)
-    except Exception as exc:  # openpyxl raises zip, XML, key and value errors on bad files
+        skip = _header_row(whole.iloc[:_HEADER_SCAN_ROWS].values.tolist(), table)
+        frame = _below_header(whole, skip)
+    except Exception as exc:  # the readers raise zip, XML, key and value errors on bad files
         raise PortfolioDataError("unreadable_file", file=name, reason=str(exc).strip()) from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.index = pd.RangeIndex(skip + 2, skip + 2 + len(frame))
+    read = names[chosen] if isinstance(chosen, int) else str(chosen)
+    letters = {column: _letter(i) for i, column in enumerate(frame.columns)}
     if len(names) > 1:
-        read = names[chosen] if isinstance(chosen, int) else chosen
         others = ", ".join(repr(n) for n in names if n != read)
         # Messages then say which sheet was read and how to read another.
         name = f"{name} (sheet {read!r} of {len(names)}; others: {others}; choose with sheet=)"
-    return RawTable(frame, name)
+    if frame.isna().to_numpy().any():
+        # A formula without its stored value reads as an empty cell: say so, not "blank".
+        columns = {letter: column for column, letter in letters.items()}
+        cells = [(c, r) for c, r in _formulas_without_values(data, read) if r > skip + 1]
+        if cells:
+            raise PortfolioDataError(
+                "formulas_without_values",
+                file=name,
+                column=columns.get(cells[0][0], cells[0][0]),
+                rows=sorted({r for _, r in cells}),
+                count=len(cells),
+                cells=[f"{excel_sheet_ref(read)}!{c}{r}" for c, r in cells],
+            )
+    return RawTable(frame, name, sheet=read, letters=letters)
+
+
+def _below_header(whole: pd.DataFrame, skip: int) -> pd.DataFrame:
+    """The rows below line ``skip`` named by it, as ``read_excel(header=skip)`` names them:
+    blank names 'Unnamed: <position>', repeated ones 'montant.1', 'montant.2'..."""
+    if whole.empty:
+        return whole
+    names: list[str] = []
+    for position, value in enumerate(whole.iloc[skip].tolist()):
+        name = f"Unnamed: {position}" if pd.isna(value) else str(value)
+        base, count = name, 0
+        while name in names:
+            count += 1
+            name = f"{base}.{count}"
+        names.append(name)
+    frame = whole.iloc[skip + 1 :].copy()
+    frame.columns = names
+    return frame
 
 
 def _names_a_field(top: pd.DataFrame, table: str) -> bool:
@@ -368,13 +493,28 @@ def read_raw(
             frame.index = pd.RangeIndex(1, len(frame) + 1)
             raw = RawTable(frame, name)
     frame = raw.frame
+    if table is not None and not isinstance(source, pd.DataFrame):
+        _refuse_repeated_columns([str(c) for c in frame.columns], table, raw.name)
     frame = frame.loc[
         :, [not str(c).startswith("Unnamed:") or frame[c].notna().any() for c in frame]
     ]
     frame = frame.dropna(how="all")
     if frame.empty:
         raise PortfolioDataError("empty_file", file=name)
-    return RawTable(frame, raw.name, raw.sep)
+    return RawTable(frame, raw.name, raw.sep, raw.sheet, raw.letters)
+
+
+def _refuse_repeated_columns(columns: list[str], table: str, name: str) -> None:
+    """Refuse a header naming a column of ours twice (``montant;montant``): which one holds
+    the amounts cannot be told, and the readers would silently take the first."""
+    known = {normalise_header(s) for f in fields_of(table) for s in (f.name, *f.synonyms)}
+    present = set(columns)
+    for column in columns:
+        # pandas reads a repeated name as 'montant.1', 'montant.2'...
+        base, dot, number = column.rpartition(".")
+        if dot and number.isdigit() and base in present and normalise_header(base) in known:
+            count = 1 + sum(1 for c in columns if c.rpartition(".")[0] == base)
+            raise PortfolioDataError("repeated_columns", file=name, column=base, count=count)
 
 
 def _arrow_csv(

@@ -379,9 +379,12 @@ class App:
                 text = field.label_fr if self.lang == "fr" else field.label_en
                 if field.required:
                     text += f" ({self._label('app_required')})"
+                # A choice is kept while the file has that column (not after a new upload
+                # of other columns: an unknown value would make the upload fail).
+                kept = previous.get(field.name)
                 dropdowns[field.name] = w.Dropdown(
                     options=[_NONE, *upload.columns],
-                    value=previous.get(field.name, guessed.get(field.name) or _NONE),
+                    value=kept if kept in upload.columns else (guessed.get(field.name) or _NONE),
                     layout=w.Layout(width="260px"),
                 )
                 dropdowns[field.name].add_class(f"mapping-{kind}-{field.name}")

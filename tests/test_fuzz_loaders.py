@@ -168,7 +168,8 @@ def test_app_upload_handler_on_mutated_files_shows_a_message():
 
     def load(table: str, name: str, data: bytes) -> None:
         upload(app, table, name, data)
-        assert app.messages.value == "" or "portfolio-error" in app.messages.value
+        shown = app.messages.value  # nothing, the project's error, or its warnings
+        assert shown == "" or "portfolio-error" in shown or "portfolio-warning" in shown
 
     assert _fuzz(7, BUDGET * 0.2, load) >= MIN_CASES
 

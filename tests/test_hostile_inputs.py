@@ -491,3 +491,62 @@ def test_prepare_as_of_before_the_data_with_transactions_only():
     assert err.value.code == "no_transactions_before"
     assert str(err.value).startswith("us_dates_with_evidence.csv:")
     assert "customers" not in str(err.value)
+
+
+@pytest.mark.parametrize("text", ["2923-01-01", "05/01/2923", "1500-06-30"])
+def test_a_date_beyond_what_nanoseconds_hold_is_a_bad_date_with_its_row(tmp_path, text):
+    # Found by the fuzz run: pandas gave OutOfBoundsDatetime instead of the project's error.
+    from portfolio_lib.data.load import load_customers
+
+    path = tmp_path / "clients.csv"
+    path.write_text(f"customer_id;acquisition_date\nC1;2024-01-05\nC2;{text}\n", encoding="utf-8")
+    with pytest.raises(PortfolioDataError) as caught:
+        load_customers(path)
+    assert caught.value.code == "bad_dates"
+    assert "row 3" in caught.value.text("en") and text in caught.value.text("en")
+
+
+def test_a_parquet_text_column_with_invalid_utf8_is_an_unreadable_file(tmp_path):
+    # Found by the fuzz run: pyarrow's ArrowException surfaced when the text was first used.
+    import pyarrow.parquet as pq
+
+    from portfolio_lib.data.load import load_customers
+
+    raw = pa.array([b"C1", b"Outi\xe9lage"], pa.binary())
+    text = pa.Array.from_buffers(pa.string(), len(raw), raw.buffers())  # not valid UTF-8
+    path = tmp_path / "clients.parquet"
+    pq.write_table(pa.table({"customer_id": text}), path)
+    with pytest.raises(PortfolioDataError) as caught:
+        load_customers(path)
+    assert caught.value.code == "unreadable_file"
+    assert "clients.parquet" in caught.value.text("en") and "UTF8" in caught.value.text("en")
+
+
+@pytest.mark.parametrize("far", [b'r="B99999999"', b'r="ZZZZ2"'])
+def test_a_workbook_reaching_impossible_cells_is_refused_before_reading(tmp_path, far):
+    # Found by the fuzz run: the reader allocated the whole range (861 GB) and aborted.
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+
+    from portfolio_lib.data.load import load_customers
+
+    book = Workbook()
+    book.active.append(["customer_id", "segment"])
+    book.active.append(["C1", "PME"])
+    plain = io.BytesIO()
+    book.save(plain)
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data = data.replace(b'r="B2"', far)
+            target.writestr(item, data)
+    path = tmp_path / "clients.xlsx"
+    path.write_bytes(damaged.getvalue())
+    with pytest.raises(PortfolioDataError) as caught:
+        load_customers(path)
+    assert caught.value.code == "sheet_too_large"
+    assert "Delete" in caught.value.text("en") and "Supprimer" in caught.value.text("fr")

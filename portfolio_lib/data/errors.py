@@ -512,6 +512,20 @@ _MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             'un point décimal (12.5) ou entre guillemets ("12,5"), puis rechargez-le.',
         ),
     },
+    "sheet_too_large": {
+        "en": (
+            "{where}the sheet {sheet} holds cells far beyond any table (column XFD or row "
+            "1,000,000 and more): reading its whole range would take all the memory.",
+            "Open the file in Excel, delete the rows and columns after your table (select "
+            "them, right-click, Delete), save it and load it again.",
+        ),
+        "fr": (
+            "{where}la feuille {sheet} contient des cellules très loin de tout tableau (colonne "
+            "XFD ou ligne 1 000 000 et au-delà) : lire toute sa plage prendrait toute la mémoire.",
+            "Ouvrez le fichier dans Excel, supprimez les lignes et colonnes après votre tableau "
+            "(sélectionnez-les, clic droit, Supprimer), enregistrez-le et rechargez-le.",
+        ),
+    },
     "formulas_without_values": {
         "en": (
             "{where}{count} cell(s) hold a formula whose value is not stored in the file: {cells}.",

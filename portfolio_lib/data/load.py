@@ -375,7 +375,9 @@ def _warn_doubtful(
 ) -> None:
     """Warn ``code`` for the cells of ``column`` read by a guess: their rows and readings
     (``show`` writes a parsed value; only the doubtful cells are written: a whole column's
-    strftime costs seconds on a large workbook)."""
+    strftime costs seconds on a large workbook). Cells not read at all are left to the
+    error about them."""
+    doubtful = doubtful & parsed.notna()
     if not doubtful.any():
         return
     pairs = values[doubtful].astype(str).str.strip() + " = " + parsed[doubtful].map(show)

@@ -197,6 +197,13 @@ _DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?:[ T]\d{1,2}:\d
 _ISO = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[ T].*)?")
 
 
+def _as_ns(stamps: pd.Series) -> pd.Series:
+    """Datetimes in nanoseconds, the unit of the frames; a date nanoseconds cannot hold
+    (before 1677 or after 2262, e.g. a typo 2923) becomes NaT: a bad date, reported as such."""
+    inside = stamps.isna() | ((stamps >= pd.Timestamp.min) & (stamps <= pd.Timestamp.max))
+    return stamps.where(inside).astype("datetime64[ns]")
+
+
 def parse_dates(
     values: pd.Series,
     *,
@@ -207,7 +214,7 @@ def parse_dates(
 ) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         out = values.dt.tz_localize(None) if values.dt.tz is not None else values
-        return out.dt.normalize().astype("datetime64[ns]")
+        return _as_ns(out.dt.normalize())
 
     def parse(u: pd.Series) -> pd.Series:
         result = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
@@ -215,20 +222,20 @@ def parse_dates(
             lambda v: isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "year")
         )
         if is_stamp.any():
-            result[is_stamp] = pd.to_datetime(u[is_stamp].astype(object), errors="coerce")
+            result[is_stamp] = _as_ns(pd.to_datetime(u[is_stamp].astype(object), errors="coerce"))
         texts = u[~is_stamp].astype(str).str.strip()
         if date_format:
-            result[~is_stamp] = pd.to_datetime(texts, format=date_format, errors="coerce")
+            result[~is_stamp] = _as_ns(pd.to_datetime(texts, format=date_format, errors="coerce"))
             return result.dt.normalize()
         iso = texts.str.fullmatch(_ISO.pattern)
         if iso.any():
-            result[iso[iso].index] = pd.to_datetime(
-                texts[iso].str.slice(0, 10), format="ISO8601", errors="coerce"
+            result[iso[iso].index] = _as_ns(
+                pd.to_datetime(texts[iso].str.slice(0, 10), format="ISO8601", errors="coerce")
             )
         compact = texts.str.fullmatch(r"(19|20)\d{6}")
         if compact.any():
-            result[compact[compact].index] = pd.to_datetime(
-                texts[compact], format="%Y%m%d", errors="coerce"
+            result[compact[compact].index] = _as_ns(
+                pd.to_datetime(texts[compact], format="%Y%m%d", errors="coerce")
             )
         serial = texts.str.fullmatch(r"\d{5}(\.\d+)?")
         if serial.any():  # Excel day numbers that lost their date format
@@ -256,15 +263,17 @@ def parse_dates(
                 day_first = not month_big.any()  # French default when nothing tells
             year = parts.loc[dmy, 2].astype(int)
             year = year.where(year >= 100, np.where(year < 70, 2000 + year, 1900 + year))
-            result[dmy[dmy].index] = pd.to_datetime(
-                pd.DataFrame(
-                    {
-                        "year": year,
-                        "month": second if day_first else first,
-                        "day": first if day_first else second,
-                    }
-                ),
-                errors="coerce",
+            result[dmy[dmy].index] = _as_ns(
+                pd.to_datetime(
+                    pd.DataFrame(
+                        {
+                            "year": year,
+                            "month": second if day_first else first,
+                            "day": first if day_first else second,
+                        }
+                    ),
+                    errors="coerce",
+                )
             )
         return result.dt.normalize()
 

@@ -15,6 +15,7 @@ import io
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -345,7 +346,33 @@ def _formulas_without_values(data: bytes, sheet: str) -> list[tuple[str, int]]:
     return [(m[1].decode(), int(m[2])) for m in _NO_VALUE.finditer(xml)]
 
 
+# A cell reference Excel cannot write (a column of 4+ letters, a row of 8+ digits), or one
+# far right *and* far down (3 letters, 7 digits): the reader would allocate the whole range.
+_IMPOSSIBLE_CELL = re.compile(rb'\br="(?:[A-Z]{4,}[0-9]|[A-Z]{1,3}[0-9]{8,})')
+_FAR_RIGHT, _FAR_DOWN = re.compile(rb'\br="[A-Z]{3}[0-9]'), re.compile(rb'\br="[A-Z]{1,3}[0-9]{7}"')
+
+
+def _check_sheet_extents(data: bytes, name: str) -> None:
+    """Refuse a workbook whose sheets reach cells so far away that reading them would take
+    all the memory (a damaged file, or stray cells at the far end of a sheet)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
+            for member in members:
+                xml = archive.read(member)
+                huge = _IMPOSSIBLE_CELL.search(xml) or (
+                    _FAR_RIGHT.search(xml) and _FAR_DOWN.search(xml)
+                )
+                if huge:
+                    raise PortfolioDataError(
+                        "sheet_too_large", file=name, sheet=member.rsplit("/", 1)[-1]
+                    )
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error):
+        return  # not a readable zip: the reader says so
+
+
 def _read_excel(data: bytes, name: str, table: str | None, sheet: str | int | None) -> RawTable:
+    _check_sheet_extents(data, name)
     try:
         book = pd.ExcelFile(io.BytesIO(data), engine=EXCEL_ENGINE)
         names = [str(n) for n in book.sheet_names]
@@ -486,6 +513,9 @@ def read_raw(
         else:
             try:
                 frame = pd.read_parquet(io.BytesIO(data))
+                for column in frame.columns:  # text is checked when read, not when first used
+                    if hasattr(frame[column].array, "__arrow_array__"):
+                        pa.array(frame[column].array).validate(full=True)
             except Exception as exc:  # pyarrow raises many types for corrupt files
                 raise PortfolioDataError(
                     "unreadable_file", file=name, reason=str(exc).strip()

@@ -26,6 +26,7 @@ import pandas as pd
 from portfolio_lib import i18n
 from portfolio_lib.data.errors import DataQualityWarning, PortfolioDataError
 from portfolio_lib.data.load import guess_mapping, read_table
+from portfolio_lib.data.read import EXCEL_ENGINE
 from portfolio_lib.data.schema import fields_of
 
 __all__ = ["DATE_CHOICES", "UploadOptions", "UploadedFile", "Worded", "date_options"]
@@ -144,7 +145,10 @@ def _sheet_names(name: str, content: bytes) -> list[str]:
     if Path(name).suffix.lower() not in _EXCEL:
         return []
     try:
-        return [str(sheet) for sheet in pd.ExcelFile(io.BytesIO(content)).sheet_names]
+        return [
+            str(sheet)
+            for sheet in pd.ExcelFile(io.BytesIO(content), engine=EXCEL_ENGINE).sheet_names
+        ]
     except Exception:  # not a workbook after all: the loader says so, with the file name
         return []
 

@@ -119,3 +119,18 @@ def test_retention_chart_lines_equal_the_table_in_both_languages(agg):
     )
     assert ax.get_title().startswith("Rétention nette du CA (NRR) de chaque cohorte")
     plt.close("all")
+
+
+def test_nrr_finding_of_the_last_complete_period(agg):
+    from portfolio_lib.studies import movements_study
+    from portfolio_lib.studies.findings import findings
+
+    study = movements_study(agg, bridge_period="year", cohort_period="year")
+    texts = [f.text for f in findings(study, lang="en") if f.key == "nrr"]
+    assert texts == [
+        "In 2025, the previous period's customers bought 79% of their earlier revenue (net "
+        "revenue retention, NRR); without their expansion, 71% (gross revenue retention, GRR)."
+    ]  # 220 / 280 and 200 / 280
+    fr = [f.text for f in findings(study, lang="fr") if f.key == "nrr"][0]
+    assert fr.startswith("En 2025, les clients de la période précédente ont acheté 79\u00a0%")
+    np.testing.assert_allclose(study.cohort_nrr.to_numpy()[0], [200 / 360, 120 / 200])

@@ -17,9 +17,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from portfolio_lib.i18n import register
+from portfolio_lib.i18n import label, register
 
-__all__ = ["LOST", "NEW", "migration_matrix", "migration_table"]
+__all__ = ["LOST", "NEW", "class_name", "migration_matrix", "migration_table"]
 
 NEW, LOST = "new", "lost"
 
@@ -29,6 +29,7 @@ register(
         "class_after": {"fr": "Classe aujourd'hui", "en": "Class now"},
         "revenue_before": {"fr": "CA avant", "en": "Revenue before"},
         "revenue_after": {"fr": "CA maintenant", "en": "Revenue now"},
+        "migration_tier": {"fr": "Tranche {tier}", "en": "Tier {tier}"},
     }
 )
 
@@ -125,3 +126,11 @@ def migration_matrix(table: pd.DataFrame, *, value: str = "customers") -> pd.Dat
     if value == "customers":
         matrix = matrix.astype(np.int64)
     return matrix  # the new-to-lost corner is 0: a customer is classified at one date at least
+
+
+def class_name(value: object, lang: str) -> str:
+    """A class as the front ends write it: ABC letters as they are, tiers as "Tranche 2",
+    the other keys (small, childhood, rfm_strong, new, lost) translated; plain text."""
+    if isinstance(value, (int, np.integer)):
+        return label("migration_tier", lang).format(tier=int(value))
+    return label(str(value), lang)

@@ -35,12 +35,14 @@ from portfolio_lib.studies.findings_activity import (
     weight_findings,
 )
 from portfolio_lib.studies.findings_base import Finding
+from portfolio_lib.studies.findings_moves import migration_findings
 from portfolio_lib.studies.findings_customers import (
     alerts_findings,
     balance_findings,
     clv_findings,
     rfm_findings,
 )
+from portfolio_lib.studies.migration import MigrationStudy
 from portfolio_lib.studies.movements import MovementsStudy
 from portfolio_lib.studies.overview import OverviewStudy
 from portfolio_lib.studies.rfm import RfmStudy
@@ -54,6 +56,7 @@ __all__ = [
     "clv_findings",
     "costs_findings",
     "findings",
+    "migration_findings",
     "movements_findings",
     "overview_findings",
     "rfm_findings",
@@ -72,6 +75,7 @@ _BY_STUDY: dict[type, Callable[..., list[Finding]]] = {
     RfmStudy: rfm_findings,
     ClvStudy: clv_findings,
     AlertsStudy: alerts_findings,
+    MigrationStudy: migration_findings,
 }
 
 
@@ -90,7 +94,7 @@ def findings(study: object, *, lang: str = "fr", **thresholds: object) -> list[F
     Parameters
     ----------
     study : OverviewStudy, WeightStudy, MovementsStudy, CostsStudy, BalanceStudy, RfmStudy,
-        ClvStudy or AlertsStudy
+        ClvStudy, AlertsStudy or MigrationStudy
     lang : {'fr', 'en'}
     **thresholds
         Passed to the study's function (e.g. ``dependence_alert=0.2``); those another study

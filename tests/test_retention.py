@@ -59,9 +59,13 @@ def test_grr_is_the_capped_sum_per_customer(sample_aggregates):
     from the trailing sums, independently of the bridge's buckets."""
     agg = sample_aggregates
     got = revenue_retention(revenue_bridge(agg.monthly, months=agg.months, period="year"))
-    wide = agg.monthly.pivot_table(
-        index="customer_id", columns="month", values="revenue", aggfunc="sum", observed=True
-    ).reindex(columns=agg.months, fill_value=0.0).fillna(0.0)
+    wide = (
+        agg.monthly.pivot_table(
+            index="customer_id", columns="month", values="revenue", aggfunc="sum", observed=True
+        )
+        .reindex(columns=agg.months, fill_value=0.0)
+        .fillna(0.0)
+    )
     trailing = wide.T.rolling(12, min_periods=1).sum().T
     first = agg.customers.set_index("customer_id")["first_purchase"].reindex(wide.index)
     for _, row in got.iterrows():
@@ -79,7 +83,7 @@ def test_grr_is_the_capped_sum_per_customer(sample_aggregates):
 
 def test_cohort_revenue_retention_by_hand(agg):
     got = cohort_revenue_retention(agg.monthly, agg.customers, months=agg.months, period="year")
-    keys = list(zip(got["cohort"].dt.year, got["offset"], got["period"]))
+    keys = list(zip(got["cohort"].dt.year, got["offset"], got["period"], strict=True))
     assert keys == [(2023, 1, "2024"), (2023, 2, "2025"), (2024, 1, "2025")]
     # Cohort 2023 in 2025: start a 150 + b 50 (d is 0: lost), a -30, b churned 50.
     np.testing.assert_allclose(got["nrr"], [200 / 360, 120 / 200, 100 / 80])

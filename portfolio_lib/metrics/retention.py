@@ -66,7 +66,9 @@ def revenue_retention(bridge: pd.DataFrame) -> pd.DataFrame:
     >>> revenue_retention(bridge)[["nrr", "grr"]].to_numpy().tolist()
     [[1.05, 0.85]]
     """
-    missing = [c for c in ("revenue_start", "expansion", "contraction", "churned") if c not in bridge]
+    missing = [
+        c for c in ("revenue_start", "expansion", "contraction", "churned") if c not in bridge
+    ]
     if missing:
         raise ValueError(f"revenue_retention needs the revenue bridge; missing columns {missing}")
     start = bridge["revenue_start"].to_numpy(dtype=float)

@@ -36,7 +36,10 @@ i18n.register(
             "fr": "{kind} : CA maintenant, par mouvement",
             "en": "{kind}: revenue now, by move",
         },
-        "migration_before_axis": {"fr": "Classe à la date d'avant", "en": "Class at the earlier date"},
+        "migration_before_axis": {
+            "fr": "Classe à la date d'avant",
+            "en": "Class at the earlier date",
+        },
         "migration_after_axis": {"fr": "Classe aujourd'hui", "en": "Class now"},
     }
 )

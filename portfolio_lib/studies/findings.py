@@ -35,13 +35,13 @@ from portfolio_lib.studies.findings_activity import (
     weight_findings,
 )
 from portfolio_lib.studies.findings_base import Finding
-from portfolio_lib.studies.findings_moves import migration_findings
 from portfolio_lib.studies.findings_customers import (
     alerts_findings,
     balance_findings,
     clv_findings,
     rfm_findings,
 )
+from portfolio_lib.studies.findings_moves import migration_findings
 from portfolio_lib.studies.migration import MigrationStudy
 from portfolio_lib.studies.movements import MovementsStudy
 from portfolio_lib.studies.overview import OverviewStudy

@@ -83,7 +83,9 @@ def migration_findings(
         table = study.tables.get(kind)
         if table is None or not len(table):
             continue
-        moved = table[(table["class_before"] != NEW) & (table["class_before"] != table["class_after"])]
+        moved = table[
+            (table["class_before"] != NEW) & (table["class_before"] != table["class_after"])
+        ]
         moved = moved[moved["revenue_change"] < 0]
         if not len(moved):
             continue

@@ -140,3 +140,24 @@ def test_migration_finding_names_the_costliest_move(agg):
     assert found[0].figures["revenue_change"] == pytest.approx(-900.0)
     found = findings(study, lang="fr", kinds=("tier",))
     assert found[0].text.startswith("1 clients « Tranche 1 » il y a 12 mois sont « Tranche 4 »")
+
+
+def test_migration_explorer_switches_tables_without_recomputing(agg, monkeypatch):
+    from portfolio_lib.ui import mix_explorers
+
+    box = mix_explorers.migration_explorer(agg, lang="en")
+    assert box.last_view.tables["view_migration"].loc["A", "Lost"] == 0
+    assert box.last_view.tables["view_migration"].loc["B", "Lost"] == 1
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the study is computed once, when the explorer is built")
+
+    monkeypatch.setattr(mix_explorers, "migration_study", fail)
+    box.controls["kind"].value = "tier"
+    box.controls["value"].value = "revenue_change"
+    table = box.last_view.tables["view_migration"]
+    assert table.loc["Tier 1", "Tier 4"] == pytest.approx(-900.0)
+    assert table.index.name == "Class last year" and table.columns.name == "Class now"
+    assert [label for label, _ in box.controls["kind"].options] == [
+        "ABC class", "Size class", "RFM class", "Lifecycle phase", "Hit parade",
+    ]  # fmt: skip

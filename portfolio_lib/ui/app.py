@@ -42,7 +42,7 @@ from portfolio_lib.data.load import (
 )
 from portfolio_lib.data.schema import fields_of
 from portfolio_lib.engine.aggregate import Aggregates, aggregate
-from portfolio_lib.ui import widgets
+from portfolio_lib.ui import mix_explorers, widgets
 
 __all__ = ["App", "build_app"]
 
@@ -103,6 +103,7 @@ i18n.register(
         "tab_alerts": {"fr": "Alertes", "en": "Alerts"},
         "tab_value": {"fr": "Valeur du portefeuille", "en": "Portfolio value"},
         "tab_portfolio": {"fr": "Portefeuilles commerciaux", "en": "Rep portfolios"},
+        "tab_migration": {"fr": "Migrations", "en": "Migrations"},
     }
 )
 
@@ -140,6 +141,10 @@ def _tabs() -> dict[str, Callable[..., w.Widget]]:
         # Each rep's active customers classed and ranked: the hand-out of course text 001.
         "portfolio": lambda app, **kw: widgets.rep_portfolio_explorer(
             app.agg, transactions=app.transactions, lang=app.lang, **kw
+        ),
+        # Issue 18: how customers moved between the classes of a year ago and now.
+        "migration": lambda app, **kw: mix_explorers.migration_explorer(
+            app.agg, lang=app.lang, **kw
         ),
     }
 

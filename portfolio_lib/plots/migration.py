@@ -46,8 +46,12 @@ i18n.register(
 
 
 def _compact(value: float, divisor: float, unit: str, lang: str) -> str:
-    number = i18n.format_number(value / divisor, lang, decimals=1 if divisor > 1 else 0)
-    return f"{number}\u00a0{unit}" if lang == "fr" else f"{number}{unit.replace('€', '')}"
+    """-1,3 M€ (fr), -€1.3M (en): every cell in the matrix's unit."""
+    number = i18n.format_number(abs(value) / divisor, lang, decimals=1 if divisor > 1 else 0)
+    sign = "-" if value < 0 else ""
+    if lang == "fr":
+        return f"{sign}{number}\u00a0{unit}"
+    return f"{sign}€{number}{unit.replace('€', '')}"
 
 
 def plot_migration(

@@ -71,6 +71,8 @@ def customer_classes(
     rfm_weights: Sequence[float] = DEFAULTS["rfm_weights"],
     lifecycle_growth: float = DEFAULTS["lifecycle_growth"],
     lifecycle_window_months: int = DEFAULTS["lifecycle_window_months"],
+    lifecycle_childhood_months: int = DEFAULTS["lifecycle_childhood_months"],
+    lifecycle_use_margin: bool = DEFAULTS["lifecycle_use_margin"],
 ) -> pd.DataFrame:
     """Every classification of every customer at ``agg.as_of``.
 
@@ -97,7 +99,8 @@ def customer_classes(
     out["tier"] = by_id(hit_parade(buyers, tiers=tiers, small_from=a_cut), "tier").astype("Int64")
     phases = lifecycle_phases(
         agg.monthly, agg.customers, months=agg.months, growth=lifecycle_growth,
-        window_months=lifecycle_window_months,
+        childhood_months=lifecycle_childhood_months, window_months=lifecycle_window_months,
+        use_margin=lifecycle_use_margin,
     )  # fmt: skip
     out["phase"] = by_id(phases, "phase")
     values = rfm_table(agg.customers, as_of=agg.as_of)
@@ -125,7 +128,7 @@ def migration_study(
     **parameters
         Passed to :func:`customer_classes` (``a_cut``, ``b_cut``, ``pmg_thresholds``,
         ``pmg_quantiles``, ``tiers``, ``rfm_weights``, ``lifecycle_growth``,
-        ``lifecycle_window_months``).
+        ``lifecycle_window_months``, ``lifecycle_childhood_months``, ``lifecycle_use_margin``).
 
     Returns
     -------

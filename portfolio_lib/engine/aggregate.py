@@ -593,7 +593,9 @@ def product_totals(
         relation = _relation_sql(transactions, con)
         columns = _columns(con, relation)
         if "product" not in columns:
-            raise PortfolioDataError("missing_product", file="transactions", found=", ".join(columns))
+            raise PortfolioDataError(
+                "missing_product", file="transactions", found=", ".join(columns)
+            )
         # The clean lines of every aggregate, with the product beside them.
         clean = _clean_sql(relation, columns, end).replace(
             " AS order_id\n", " AS order_id,\n               product\n", 1

@@ -30,7 +30,10 @@ register(
         "top_share": {"fr": "Part de la 1re famille", "en": "Top family share"},
         "bought": {"fr": "Achète", "en": "Buys"},
         "missing": {"fr": "N'achète pas encore", "en": "Does not buy yet"},
-        "cross_sell_potential": {"fr": "Potentiel (médiane des pairs)", "en": "Potential (peer median)"},
+        "cross_sell_potential": {
+            "fr": "Potentiel (médiane des pairs)",
+            "en": "Potential (peer median)",
+        },
     }
 )
 
@@ -95,9 +98,7 @@ def wallet_shares(products: pd.DataFrame) -> pd.DataFrame:
     return shares
 
 
-def cross_sell(
-    products: pd.DataFrame, groups: pd.Series, *, top_families: int = 3
-) -> pd.DataFrame:
+def cross_sell(products: pd.DataFrame, groups: pd.Series, *, top_families: int = 3) -> pd.DataFrame:
     """Customers buying some, not all, of the families their group's peers buy most.
 
     Parameters
@@ -137,7 +138,11 @@ def cross_sell(
             miss = [f for f in families if f not in bought[customer]]
             if have and miss:
                 potential = float(sum(median[(group, f)] for f in miss))
-                rows.append((customer, group, ", ".join(have), ", ".join(miss), len(have), potential))
+                rows.append(
+                    (customer, group, ", ".join(have), ", ".join(miss), len(have), potential)
+                )
     columns = ["customer_id", "group", "bought", "missing", "families", "potential"]
     out = pd.DataFrame(rows, columns=columns)
-    return out.sort_values(["potential", "customer_id"], ascending=[False, True]).reset_index(drop=True)
+    return out.sort_values(["potential", "customer_id"], ascending=[False, True]).reset_index(
+        drop=True
+    )

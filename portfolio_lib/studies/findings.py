@@ -41,10 +41,11 @@ from portfolio_lib.studies.findings_customers import (
     clv_findings,
     rfm_findings,
 )
-from portfolio_lib.studies.findings_moves import migration_findings
+from portfolio_lib.studies.findings_moves import migration_findings, product_findings
 from portfolio_lib.studies.migration import MigrationStudy
 from portfolio_lib.studies.movements import MovementsStudy
 from portfolio_lib.studies.overview import OverviewStudy
+from portfolio_lib.studies.products import ProductStudy
 from portfolio_lib.studies.rfm import RfmStudy
 from portfolio_lib.studies.weight import WeightStudy
 
@@ -59,6 +60,7 @@ __all__ = [
     "migration_findings",
     "movements_findings",
     "overview_findings",
+    "product_findings",
     "rfm_findings",
     "weight_findings",
 ]
@@ -76,6 +78,7 @@ _BY_STUDY: dict[type, Callable[..., list[Finding]]] = {
     ClvStudy: clv_findings,
     AlertsStudy: alerts_findings,
     MigrationStudy: migration_findings,
+    ProductStudy: product_findings,
 }
 
 
@@ -94,7 +97,7 @@ def findings(study: object, *, lang: str = "fr", **thresholds: object) -> list[F
     Parameters
     ----------
     study : OverviewStudy, WeightStudy, MovementsStudy, CostsStudy, BalanceStudy, RfmStudy,
-        ClvStudy, AlertsStudy or MigrationStudy
+        ClvStudy, AlertsStudy, MigrationStudy or ProductStudy
     lang : {'fr', 'en'}
     **thresholds
         Passed to the study's function (e.g. ``dependence_alert=0.2``); those another study

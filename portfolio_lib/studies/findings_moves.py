@@ -18,8 +18,9 @@ from portfolio_lib.studies.findings_base import (
 )
 from portfolio_lib.studies.migration import MigrationStudy
 from portfolio_lib.studies.movements import MovementsStudy
+from portfolio_lib.studies.products import ProductStudy
 
-__all__ = ["migration_findings", "retention_findings"]
+__all__ = ["migration_findings", "product_findings", "retention_findings"]
 
 i18n.register(
     {
@@ -30,6 +31,14 @@ i18n.register(
             "en": "{when}, the previous period's customers bought {nrr} of their earlier "
             "revenue (net revenue retention, NRR); without their expansion, {grr} (gross "
             "revenue retention, GRR).",
+        },
+        "finding_products_cross_sell": {
+            "fr": "{customers} clients actifs n'achètent qu'une partie des {families} familles "
+            "que leurs pairs du même segment achètent le plus : potentiel de ventes croisées "
+            "{potential} (achat médian des pairs), dont {top_customers} en {top_group}.",
+            "en": "{customers} active customers buy only some of the {families} families their "
+            "peers of the same segment buy most: a cross-selling potential of {potential} (the "
+            "peers' median purchase), {top_customers} of them in {top_group}.",
         },
         "finding_migration_moved": {
             "fr": "{customers} clients « {before} » il y a {months} mois sont « {after} » "
@@ -114,3 +123,23 @@ def _plain(value: object) -> object:
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
         return int(value)
     return value
+
+
+def product_findings(study: ProductStudy, *, lang: str = "fr") -> list[Finding]:
+    """The cross-selling opportunities: how many, their potential, the group with the most."""
+    table = study.cross_sell
+    if not len(table):
+        return []
+    potential = float(table["potential"].sum())
+    per_group = table.groupby("group", sort=True)["potential"].agg(["size", "sum"])
+    top = per_group["sum"].idxmax()
+    return [
+        say(
+            "products", "cross_sell", 0.6, lang,
+            {"customers": len(table), "potential": potential, "top_group": str(top),
+             "top_customers": int(per_group.loc[top, "size"])},
+            customers=integer(len(table), lang), families=integer(study.top_families, lang),
+            potential=money(potential, lang), top_group=str(top),
+            top_customers=integer(per_group.loc[top, "size"], lang),
+        )
+    ]  # fmt: skip

@@ -104,6 +104,7 @@ i18n.register(
         "tab_value": {"fr": "Valeur du portefeuille", "en": "Portfolio value"},
         "tab_portfolio": {"fr": "Portefeuilles commerciaux", "en": "Rep portfolios"},
         "tab_migration": {"fr": "Migrations", "en": "Migrations"},
+        "tab_products": {"fr": "Produits", "en": "Products"},
     }
 )
 
@@ -145,6 +146,10 @@ def _tabs() -> dict[str, Callable[..., w.Widget]]:
         # Issue 18: how customers moved between the classes of a year ago and now.
         "migration": lambda app, **kw: mix_explorers.migration_explorer(
             app.agg, lang=app.lang, **kw
+        ),
+        # Issue 18: revenue by product family, share of wallet, cross-selling.
+        "products": lambda app, **kw: mix_explorers.product_explorer(
+            app.agg, app.transactions, lang=app.lang, **kw
         ),
     }
 

@@ -14,7 +14,14 @@ from matplotlib.patches import Rectangle
 from portfolio_lib import i18n
 from portfolio_lib.i18n import label
 from portfolio_lib.metrics.migration import class_name
-from portfolio_lib.plots.common import COLORS, get_ax, no_data, plain_text
+from portfolio_lib.plots.common import (
+    COLORS,
+    get_ax,
+    money_in_unit,
+    money_unit,
+    no_data,
+    plain_text,
+)
 
 __all__ = ["plot_migration"]
 
@@ -43,15 +50,6 @@ i18n.register(
         "migration_after_axis": {"fr": "Classe aujourd'hui", "en": "Class now"},
     }
 )
-
-
-def _compact(value: float, divisor: float, unit: str, lang: str) -> str:
-    """-1,3 M€ (fr), -€1.3M (en): every cell in the matrix's unit."""
-    number = i18n.format_number(abs(value) / divisor, lang, decimals=1 if divisor > 1 else 0)
-    sign = "-" if value < 0 else ""
-    if lang == "fr":
-        return f"{sign}{number}\u00a0{unit}"
-    return f"{sign}€{number}{unit.replace('€', '')}"
 
 
 def plot_migration(
@@ -99,15 +97,14 @@ def plot_migration(
         colors = ["#ffffff", COLORS["active"]]
     cmap = LinearSegmentedColormap.from_list(value, colors)
     ax.imshow(matrix, cmap=cmap, norm=norm, aspect="auto", interpolation="nearest")
-    largest = float(np.abs(matrix).max())
-    divisor, unit = (1e6, "M€") if largest >= 1e6 else (1e3, "k€") if largest >= 1e4 else (1, "€")
+    unit = money_unit(float(np.abs(matrix).max()))  # every cell in one unit
     for (r, c), cell in np.ndenumerate(matrix):
         if cell == 0:
             continue
         shade = float(np.clip(norm(cell), 0, 1))
         dark = abs(shade - 0.5) > 0.35 if value == "revenue_change" else shade > 0.6
         text = (i18n.format_number(cell, lang) if value == "customers"
-                else _compact(cell, divisor, unit, lang))  # fmt: skip
+                else money_in_unit(cell, unit, lang, sign=False))  # fmt: skip
         ax.text(c, r, text, ha="center", va="center", fontsize=9,
                 color="white" if dark else COLORS["ink"])  # fmt: skip
     for r, name in enumerate(data.index):

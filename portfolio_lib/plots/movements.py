@@ -26,6 +26,8 @@ from portfolio_lib.plots.common import (
     check_one_row_per_period,
     currency_axis,
     get_ax,
+    money_in_unit,
+    money_unit,
     no_data,
     number_axis,
     per_period,
@@ -103,31 +105,6 @@ i18n.register(
         },
     }
 )
-
-
-# --------------------------------------------------------------------------------------------
-# Bridge labels: every bar in one unit
-
-
-def _money_unit(largest: float) -> tuple[float, str, str]:
-    """(divisor, French suffix, English suffix) making ``largest`` a short number."""
-    for divisor, fr_unit, en_unit in ((1e9, "Md€", "bn"), (1e6, "M€", "M"), (1e3, "k€", "k")):
-        if abs(largest) >= divisor:
-            return divisor, fr_unit, en_unit
-    return 1.0, "€", ""
-
-
-def _money_in_unit(
-    value: float, unit: tuple[float, str, str], lang: str, *, sign: bool, decimals: int = 1
-) -> str:
-    """A sum in a shared unit (53,4 M€ / €53.4M), so bars compare at a glance."""
-    divisor, fr_unit, en_unit = unit
-    number = i18n.format_number(abs(value) / divisor, lang, decimals=decimals if divisor > 1 else 0)
-    negative = value < 0 and number.strip("0,.") != ""
-    prefix = "-" if negative else ("+" if sign else "")
-    if lang == "fr":
-        return f"{prefix}{number}\u00a0{fr_unit}"
-    return f"{prefix}€{number}{en_unit}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -345,13 +322,13 @@ def plot_revenue_bridge(
                 linestyle=":")  # fmt: skip
     span = max(abs(start), abs(end), max(b + h for b, h in zip(bottoms, heights, strict=True)))
     span = span or 1.0  # an all-zero bridge still gets a scale
-    unit = _money_unit(span)
+    unit = money_unit(span)
     # One decimal, two when a step is below one unit (0,58 M€ would read 0,6 M€).
     steps = np.abs(heights[1:-1])
     decimals = 2 if np.any((steps > 0) & (steps < unit[0])) else 1
     for i, (patch, height) in enumerate(zip(bars.patches, heights, strict=True)):
         total = i in (0, len(names) - 1)
-        text = _money_in_unit(height, unit, lang, sign=not total, decimals=decimals)
+        text = money_in_unit(height, unit, lang, sign=not total, decimals=decimals)
         top = max(patch.get_y(), patch.get_y() + patch.get_height())
         ax.text(patch.get_x() + patch.get_width() / 2, top + span * 0.015, text, ha="center",
                 va="bottom", fontsize=9, fontweight="bold" if total else "normal",

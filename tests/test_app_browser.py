@@ -434,6 +434,19 @@ def test_value_and_rep_portfolio_tabs_show_the_course_frameworks(page):
         assert word in text, word
 
 
+def test_migration_and_products_tabs_show_their_matrix_and_mix(page):
+    # Issue 18: the migration matrix (classification selector) and the product mix tabs.
+    migration = _open_tab(page, "Migrations", "migration")
+    migration.locator(".widget-output img").first.wait_for()
+    _wait_text(page, ".portfolio-tab-migration", "Nouveaux")
+    text = migration.inner_text()
+    assert "Classe ABC" in text and "Perdus" in text
+    products = _open_tab(page, "Produits", "products")
+    products.locator(".widget-output img").first.wait_for()
+    _wait_text(page, ".portfolio-tab-products", "Ventes croisées")
+    assert "Plomberie" in products.inner_text()
+
+
 def test_a_closed_or_reloaded_page_frees_its_kernel(browser, server):
     before = _kernel_pids()
     context = browser.new_context(viewport={"width": 1280, "height": 720})

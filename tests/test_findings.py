@@ -552,11 +552,16 @@ def test_hostile_names_are_escaped(sample_studies, monkeypatch):
 
 
 @pytest.mark.notebooks
-def test_notebook_shows_its_findings_at_the_top(executed_notebook, sample_studies, tmp_path):
+def test_notebook_shows_its_findings_at_the_top(
+    executed_notebook, sample_studies, sample_aggregates, tmp_path
+):
     from portfolio_lib.report.publish import export_html
+    from portfolio_lib.studies.migration import migration_study
 
     nb = executed_notebook("04_balance", "sample")
+    # The balance's findings, then the migrations' (issue 18).
     expected = findings(sample_studies["balance"], lang="fr")
+    expected += findings(migration_study(sample_aggregates), lang="fr")
     assert read_records(nb)["findings"] == [f.as_record() for f in expected]
     # the first output of the notebook, under the title, is the findings box, filled
     first = next(c for c in nb.cells if c.get("outputs"))

@@ -156,8 +156,12 @@ def test_04_balance_follows_its_parameters_and_the_sales_rep_filter(
         SALES_REP="Julie Petit",
     )
     agg = sample_aggregates.subset(sales_rep=["Julie Petit"])
+    migration = {k: records.pop(k) for k in list(records) if k.startswith("migration_")}
     expected = _balance_expected(agg, a_cut=0.7, b_cut=0.9)
     assert records == expected
+    # The migration follows the cuts and the filter: today's column totals are today's classes.
+    counts = pd.DataFrame(migration["migration_abc"])
+    assert counts[["A", "B", "C"]].sum().to_dict() == records["abc_customers"]
     assert records["active_customers"] < 1480  # the rep's customers only
     assert set(records["dependent_customers"]) <= set(agg.customers["customer_id"])
     default = _balance_expected(agg)

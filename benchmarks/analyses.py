@@ -209,6 +209,10 @@ def prepare_widgets(ctx: Context) -> None:
         ctx.prepared["forecast"] = _module("studies.forecast").forecast_study(
             agg, ctx.costs, models=ctx.prepared["models"]
         )
+
+    # Issue 18: the migration explorer's study (computed once when it is built).
+    if availability(Call("migration", ("studies.migration",), _widget_migration)) is None:
+        ctx.prepared["migration"] = _module("studies.migration").migration_study(agg)
     ctx.shared.clear()
 
 
@@ -316,6 +320,14 @@ def _widget_portfolio(ctx: Context) -> object:
     )
 
 
+def _widget_migration(ctx: Context) -> object:
+    # The explorer's render on a change of classification: pivot and nothing else.
+    study = ctx.prepared["migration"]
+    return _module("metrics.migration").migration_matrix(
+        study.tables["pmg"], value="revenue_change"
+    )
+
+
 WIDGET_CHANGES: tuple[Call, ...] = (
     Call("overview: activity window (a new one each time)", ("studies",), _widget_overview),
     Call("weight: period month -> quarter", ("studies",), _widget_weight),
@@ -335,4 +347,5 @@ WIDGET_CHANGES: tuple[Call, ...] = (
     Call("value: fixed charges 0 -> 1 M€", ("studies.value",), _widget_value),
     Call("portfolio: rank by margin", ("studies.portfolio",), _widget_portfolio),
     Call("forecast: what-if retention +5 pts", ("studies.forecast",), _widget_what_if),
+    Call("migration: ABC -> PMG, revenue change", ("studies.migration",), _widget_migration),
 )

@@ -29,7 +29,7 @@ def app():
 def test_starts_on_the_sample(app):
     assert app.showing == "sample"
     assert f"23{NBSP}888 transactions, 2{NBSP}000 clients" in app.summary.value
-    assert app.tabs.titles[0] == "Vue d'ensemble" and len(app.tabs.children) == 11
+    assert app.tabs.titles[0] == "Vue d'ensemble" and len(app.tabs.children) == 13
     assert "overview" in app.built  # the first tab is built, the others when opened
 
 

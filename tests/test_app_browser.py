@@ -150,7 +150,7 @@ def test_app_loads_on_the_sample_without_showing_code(page):
     overview.locator(".widget-output img").first.wait_for()
     content = page.content()
     assert "build_app(" not in content and "import portfolio_lib" not in content
-    assert page.get_by_role("tab").count() == 10
+    assert page.get_by_role("tab").count() == 12
 
 
 def test_language_switch(page):
@@ -432,6 +432,19 @@ def test_value_and_rep_portfolio_tabs_show_the_course_frameworks(page):
     text = portfolio.inner_text()
     for word in ("Tranche", "Phase", "ABC"):
         assert word in text, word
+
+
+def test_migration_and_products_tabs_show_their_matrix_and_mix(page):
+    # Issue 18: the migration matrix (classification selector) and the product mix tabs.
+    migration = _open_tab(page, "Migrations", "migration")
+    migration.locator(".widget-output img").first.wait_for()
+    _wait_text(page, ".portfolio-tab-migration", "Nouveaux")
+    text = migration.inner_text()
+    assert "Classe ABC" in text and "Perdus" in text
+    products = _open_tab(page, "Produits", "products")
+    products.locator(".widget-output img").first.wait_for()
+    _wait_text(page, ".portfolio-tab-products", "Ventes croisées")
+    assert "Plomberie" in products.inner_text()
 
 
 def test_a_closed_or_reloaded_page_frees_its_kernel(browser, server):

@@ -13,6 +13,7 @@ import json
 import re
 
 import nbformat
+import numpy as np
 import pandas as pd
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
@@ -191,6 +192,11 @@ EXPECTED = {
             "bridge",
             "En 2025, le chiffre d'affaires passe de 53,4 M€ à 70,7 M€ (+32,4 %) : premier moteur, les nouveaux clients (+16,2 M€) ; premier frein, la baisse des achats des clients conservés (-7,8 M€).",
             "In 2025, revenue went from €53.4M to €70.7M (+32.4%): first driver, new customers (+€16.2M); first brake, retained customers buying less (-€7.8M).",
+        ),
+        (
+            "nrr",
+            "En 2025, les clients de la période précédente ont acheté 101 % de leur CA d'avant (rétention nette du CA, NRR) ; sans leurs hausses, 71 % (rétention brute, GRR).",
+            "In 2025, the previous period's customers bought 101% of their earlier revenue (net revenue retention, NRR); without their expansion, 71% (gross revenue retention, GRR).",
         ),
     ],
     "costs": [
@@ -380,6 +386,10 @@ def test_movements(sample_studies, raw):
     assert figures["bridge"]["driver_value"] == pytest.approx(r25[raw["first_year"] == 2025].sum())
     assert figures["bridge"]["brake"] == "contraction"
     assert figures["bridge"]["brake_value"] == pytest.approx(-(r24 - r25)[both & (r25 < r24)].sum())
+    # NRR: 2025 revenue of all but the new and reactivated customers, over 2024's revenue.
+    came = (r25 > 0) & ((raw["first_year"] == 2025) | (r24 <= 0))
+    assert figures["nrr"]["nrr"] == pytest.approx(r25[~came].sum() / r24.sum())
+    assert figures["nrr"]["grr"] == pytest.approx(np.minimum(r25, r24)[~came].sum() / r24.sum())
     assert figures["churned_revenue"]["churned"] == pytest.approx(r24[(r24 > 0) & (r25 <= 0)].sum())
     assert figures["churned_revenue"]["churned_before"] == pytest.approx(
         r23[(r23 > 0) & (r24 <= 0)].sum()
@@ -470,8 +480,13 @@ def test_thresholds_switch_findings_on_and_off(sample_studies, raw):
     # year-on-year changes: +160 % churned revenue, +61 % churn, -14 % new customers
     moves = sample_studies["movements"]
     assert {"churned_revenue", "churn_trend", "new_customers"} <= set(keys(findings(moves)))
-    assert keys(findings(moves, change_alert=0.15)) == ["churn_trend", "churned_revenue", "bridge"]
-    assert keys(findings(moves, change_alert=2.0)) == ["bridge"]
+    assert keys(findings(moves, change_alert=0.15)) == [
+        "churn_trend",
+        "churned_revenue",
+        "bridge",
+        "nrr",
+    ]
+    assert keys(findings(moves, change_alert=2.0)) == ["bridge", "nrr"]
     # LTV/CAC of 25.3: a warning only when the target is above it
     costs = sample_studies["costs"]
     low = {f.key: f for f in findings(costs, lang="en", ltv_cac_min=30)}["ltv_cac"]
@@ -537,11 +552,16 @@ def test_hostile_names_are_escaped(sample_studies, monkeypatch):
 
 
 @pytest.mark.notebooks
-def test_notebook_shows_its_findings_at_the_top(executed_notebook, sample_studies, tmp_path):
+def test_notebook_shows_its_findings_at_the_top(
+    executed_notebook, sample_studies, sample_aggregates, tmp_path
+):
     from portfolio_lib.report.publish import export_html
+    from portfolio_lib.studies.migration import migration_study
 
     nb = executed_notebook("04_balance", "sample")
+    # The balance's findings, then the migrations' (issue 18).
     expected = findings(sample_studies["balance"], lang="fr")
+    expected += findings(migration_study(sample_aggregates), lang="fr")
     assert read_records(nb)["findings"] == [f.as_record() for f in expected]
     # the first output of the notebook, under the title, is the findings box, filled
     first = next(c for c in nb.cells if c.get("outputs"))

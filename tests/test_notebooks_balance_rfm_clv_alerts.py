@@ -122,8 +122,18 @@ def _balance_expected(agg, *, a_cut=0.8, b_cut=0.95):
 
 def test_04_balance_records_the_library_figures(executed_notebook, sample_aggregates):
     records = _run(executed_notebook, "04_balance")
+    # Issue 18: the migration matrix of the ABC classes, 12 months ago -> now.
+    migration = {k: records.pop(k) for k in list(records) if k.startswith("migration_")}
     expected = _balance_expected(sample_aggregates)
     assert records == expected
+    assert migration["migration_as_of_before"] == "2024-12-31T00:00:00"
+    counts = pd.DataFrame(migration["migration_abc"])
+    # Today's column totals are today's ABC classes; nobody is both new and lost.
+    assert counts[["A", "B", "C"]].sum().to_dict() == records["abc_customers"]
+    assert counts.loc["new", "lost"] == 0
+    # Every cell of the revenue change is a number; nobody is both new and lost.
+    change = pd.DataFrame(migration["migration_abc_revenue_change"])
+    assert np.isfinite(change.to_numpy()).all() and change.loc["new", "lost"] == 0
     # Identities the figures must satisfy whatever the code path.
     assert sum(records["abc_customers"].values()) == records["active_customers"]
     assert sum(records["pmg_customers"].values()) == records["active_customers"]
@@ -146,8 +156,12 @@ def test_04_balance_follows_its_parameters_and_the_sales_rep_filter(
         SALES_REP="Julie Petit",
     )
     agg = sample_aggregates.subset(sales_rep=["Julie Petit"])
+    migration = {k: records.pop(k) for k in list(records) if k.startswith("migration_")}
     expected = _balance_expected(agg, a_cut=0.7, b_cut=0.9)
     assert records == expected
+    # The migration follows the cuts and the filter: today's column totals are today's classes.
+    counts = pd.DataFrame(migration["migration_abc"])
+    assert counts[["A", "B", "C"]].sum().to_dict() == records["abc_customers"]
     assert records["active_customers"] < 1480  # the rep's customers only
     assert set(records["dependent_customers"]) <= set(agg.customers["customer_id"])
     default = _balance_expected(agg)

@@ -87,6 +87,16 @@ def test_weight_notebook_records_the_library_figures(executed_notebook, sample_a
     _close(records["sales_rep_revenue"], reps["revenue"])
     regions = weight_by(agg.monthly, months=agg.months, customers=agg.customers, by="region")
     _close(records["region_revenue_share"], regions["revenue_share"])
+    # Product mix (issue 18): the tiers' family revenues are the positive customer x family
+    # sums of 2025's lines of the active customers, read here with pandas from the CSV.
+    by_tier = pd.DataFrame(records["product_revenue_by_tier"])
+    lines = pd.read_csv(SAMPLE_DIR / "transactions.csv", parse_dates=["date"])
+    lines = lines[lines["date"].dt.year == 2025]
+    active = lines.groupby("customer_id")["amount"].sum().loc[lambda r: r > 0].index
+    cells = lines[lines["customer_id"].isin(active)].groupby(["customer_id", "product"])["amount"]
+    _close(by_tier["revenue"].sum(), cells.sum().loc[lambda r: r > 0].sum())
+    assert records["cross_sell_customers"] == 814
+    _close(records["cross_sell_potential"], 5_699_539.555)
 
 
 def test_weight_notebook_by_quarter_for_one_sales_rep(executed_notebook):
@@ -154,6 +164,13 @@ def _check_movements(records: dict, agg, *, period, window, bridge_period, cohor
     last_bridge = bridge.iloc[-1].drop(["period_start", "period_end", "period", "complete_history"])
     for name, value in last_bridge.items():
         _close(records["bridge"][name], value)
+    # NRR and GRR (issue 18) from the bridge's columns, as the subscription tools define them.
+    start = bridge["revenue_start"]
+    _close(
+        records["nrr"],
+        (start + bridge["expansion"] - bridge["contraction"] - bridge["churned"]) / start,
+    )
+    _close(records["grr"], (start - bridge["contraction"] - bridge["churned"]) / start)
     cohorts = cohort_table(agg.monthly, months=agg.months, period=cohort_period)
     active = cohort_matrix(cohorts, value="active_share")
     assert records["cohorts"] == len(active)

@@ -337,9 +337,17 @@ def test_movements_controls(box, sample_aggregates):
         "view_movements",
         "view_churn",
         "view_bridge",
+        "view_nrr",
         "view_cohorts_active",
         "view_cohorts_revenue",
+        "view_cohorts_nrr",
     ]
+    # NRR of the last bridge: retained revenue over revenue at the start (issue 18).
+    bridge = box.last_view.tables["view_nrr"].iloc[-1]
+    assert bridge["nrr"] == pytest.approx(
+        (bridge["revenue_start"] + bridge["expansion"] - bridge["contraction"] - bridge["churned"])
+        / bridge["revenue_start"]
+    )
     box.controls["activity_window"].value = 6
     box.controls["period"].value = "quarter"
     expected = movements(

@@ -232,6 +232,21 @@ _MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "retention_budget=8000 de costs.cost_summary (ou costs.costs_from_budgets).",
         ),
     },
+    "missing_product": {
+        "en": (
+            "{where}the product mix needs a 'product' column in the transactions, which this "
+            "log does not have (columns: {found}).",
+            "Add the product or product family of each line to the transaction file, or map "
+            "the column that holds it (e.g. 'Famille', 'Article').",
+        ),
+        "fr": (
+            "{where}le mix produits a besoin d'une colonne « product » dans les transactions, "
+            "absente de ce fichier (colonnes : {found}).",
+            "Ajoutez le produit ou la famille de produits de chaque ligne au fichier des "
+            "transactions, ou indiquez la colonne qui la contient (par ex. « Famille », "
+            "« Article »).",
+        ),
+    },
     "missing_attribute": {
         "en": (
             "{where}{analysis} needs the column '{column}', which the customer table does not "

@@ -29,7 +29,7 @@ import pyarrow as pa
 from portfolio_lib.data.errors import PortfolioDataError
 from portfolio_lib.engine.tables import same_customers
 
-__all__ = ["DUCKDB_SETTINGS", "Aggregates", "aggregate", "customer_summary"]
+__all__ = ["DUCKDB_SETTINGS", "Aggregates", "aggregate", "customer_summary", "product_totals"]
 
 TransactionSource = pd.DataFrame | str | os.PathLike
 
@@ -535,3 +535,72 @@ def _assemble(
         freq="MS",
     ).as_unit("ns")
     return Aggregates(customers=out, monthly=long, months=months, as_of=end, has_margin=has_margin)
+
+
+# Customer x product totals over a window of whole months: orders are counted as in the monthly
+# table (one group per order, per day without an order id), within each product.
+_PRODUCTS_SQL = """
+    WITH orders AS (
+        SELECT customer_id, coalesce(CAST(product AS VARCHAR), '') AS product,
+               sum(amount) AS revenue, sum(margin) AS margin, bool_or(amount > 0) AS bought
+        FROM ({clean}) AS lines
+        WHERE day >= DATE '{start:%Y-%m-%d}'
+        GROUP BY customer_id, product, order_id, CASE WHEN order_id IS NULL THEN day END
+    )
+    SELECT customer_id, product, sum(revenue) AS revenue, sum(margin) AS margin,
+           count(*) FILTER (WHERE bought) AS orders
+    FROM orders GROUP BY customer_id, product
+    ORDER BY customer_id, product
+"""
+
+
+def product_totals(
+    transactions: TransactionSource,
+    *,
+    as_of: object,
+    window: int = 12,
+) -> pd.DataFrame:
+    """Revenue, margin and orders of every customer and product over a window, in DuckDB.
+
+    The ``product`` column of the log (a product or product family) is grouped as it is
+    written; lines without one are grouped under ``""`` (shown "unknown"). Only DuckDB (a
+    frame or a file): the other engines aggregate no product table.
+
+    Parameters
+    ----------
+    transactions : DataFrame, or path of a CSV or Parquet file
+        The canonical transaction columns (``Portfolio.transactions``), with ``product``.
+    as_of : date-like
+        Analysis date (``Aggregates.as_of``): the window is the ``window`` whole months
+        ending with its month, lines after it left out.
+    window : int, default 12
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id`` (text), ``product`` (text, "unknown" when missing), ``revenue``,
+        ``margin`` (NaN without margin in the log), ``orders``: one row per customer and
+        product with a line in the window, sorted by customer then product.
+
+    Raises
+    ------
+    PortfolioDataError
+        ``missing_product`` when the log has no ``product`` column.
+    """
+    end = pd.Timestamp(as_of)
+    start = (end.to_period("M") - (int(window) - 1)).to_timestamp()
+    with _connect() as con:
+        relation = _relation_sql(transactions, con)
+        columns = _columns(con, relation)
+        if "product" not in columns:
+            raise PortfolioDataError(
+                "missing_product", file="transactions", found=", ".join(columns)
+            )
+        # The clean lines of every aggregate, with the product beside them.
+        clean = _clean_sql(relation, columns, end).replace(
+            " AS order_id\n", " AS order_id,\n               product\n", 1
+        )
+        out = con.execute(_PRODUCTS_SQL.format(clean=clean, start=start)).df()
+    out["product"] = out["product"].replace("", "unknown")
+    out["orders"] = out["orders"].astype(np.int64)
+    return out

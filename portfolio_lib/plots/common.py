@@ -39,6 +39,8 @@ __all__ = [
     "currency_axis",
     "get_ax",
     "kpi_tiles",
+    "money_in_unit",
+    "money_unit",
     "no_data",
     "number_axis",
     "partial_periods",
@@ -505,3 +507,28 @@ def kpi_tiles(
             ax.text(x + 0.5, y + 0.2, text, ha="center", va="center", fontsize=9,
                     color=COLORS["good"] if good else COLORS["alert"])  # fmt: skip
     return ax
+
+
+# --------------------------------------------------------------------------------------------
+# Sums in one shared unit (bridge bars, migration cells)
+
+
+def money_unit(largest: float) -> tuple[float, str, str]:
+    """(divisor, French suffix, English suffix) making ``largest`` a short number."""
+    for divisor, fr_unit, en_unit in ((1e9, "Md€", "bn"), (1e6, "M€", "M"), (1e3, "k€", "k")):
+        if abs(largest) >= divisor:
+            return divisor, fr_unit, en_unit
+    return 1.0, "€", ""
+
+
+def money_in_unit(
+    value: float, unit: tuple[float, str, str], lang: str, *, sign: bool, decimals: int = 1
+) -> str:
+    """A sum in a shared unit (53,4 M€ / €53.4M), so bars compare at a glance."""
+    divisor, fr_unit, en_unit = unit
+    number = i18n.format_number(abs(value) / divisor, lang, decimals=decimals if divisor > 1 else 0)
+    negative = value < 0 and number.strip("0,.") != ""
+    prefix = "-" if negative else ("+" if sign else "")
+    if lang == "fr":
+        return f"{prefix}{number}\u00a0{fr_unit}"
+    return f"{prefix}€{number}{en_unit}"

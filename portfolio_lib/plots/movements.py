@@ -26,6 +26,8 @@ from portfolio_lib.plots.common import (
     check_one_row_per_period,
     currency_axis,
     get_ax,
+    money_in_unit,
+    money_unit,
     no_data,
     number_axis,
     per_period,
@@ -36,7 +38,13 @@ from portfolio_lib.plots.common import (
     shade_periods,
 )
 
-__all__ = ["plot_churn", "plot_cohorts", "plot_movements", "plot_revenue_bridge"]
+__all__ = [
+    "plot_churn",
+    "plot_cohorts",
+    "plot_movements",
+    "plot_revenue_bridge",
+    "plot_revenue_retention",
+]
 
 _INK, _MUTED = COLORS["ink"], COLORS["muted"]
 # Above this many cells the cohort grid is too dense to read a number in each.
@@ -75,6 +83,14 @@ i18n.register(
             "fr": "CA par rapport à la période d'acquisition, par cohorte",
             "en": "Revenue relative to the acquisition period, by cohort",
         },
+        "cohort_title_nrr": {
+            "fr": "Rétention nette du CA (NRR) de chaque cohorte, période par période",
+            "en": "Net revenue retention (NRR) of each cohort, period by period",
+        },
+        "revenue_retention_title": {
+            "fr": "Rétention nette et brute du CA {per}",
+            "en": "Net and gross revenue retention {per}",
+        },
         "cohort_offset_month": {
             "fr": "Mois depuis l'acquisition",
             "en": "Months since acquisition",
@@ -89,31 +105,6 @@ i18n.register(
         },
     }
 )
-
-
-# --------------------------------------------------------------------------------------------
-# Bridge labels: every bar in one unit
-
-
-def _money_unit(largest: float) -> tuple[float, str, str]:
-    """(divisor, French suffix, English suffix) making ``largest`` a short number."""
-    for divisor, fr_unit, en_unit in ((1e9, "Md€", "bn"), (1e6, "M€", "M"), (1e3, "k€", "k")):
-        if abs(largest) >= divisor:
-            return divisor, fr_unit, en_unit
-    return 1.0, "€", ""
-
-
-def _money_in_unit(
-    value: float, unit: tuple[float, str, str], lang: str, *, sign: bool, decimals: int = 1
-) -> str:
-    """A sum in a shared unit (53,4 M€ / €53.4M), so bars compare at a glance."""
-    divisor, fr_unit, en_unit = unit
-    number = i18n.format_number(abs(value) / divisor, lang, decimals=decimals if divisor > 1 else 0)
-    negative = value < 0 and number.strip("0,.") != ""
-    prefix = "-" if negative else ("+" if sign else "")
-    if lang == "fr":
-        return f"{prefix}{number}\u00a0{fr_unit}"
-    return f"{prefix}€{number}{en_unit}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -331,13 +322,13 @@ def plot_revenue_bridge(
                 linestyle=":")  # fmt: skip
     span = max(abs(start), abs(end), max(b + h for b, h in zip(bottoms, heights, strict=True)))
     span = span or 1.0  # an all-zero bridge still gets a scale
-    unit = _money_unit(span)
+    unit = money_unit(span)
     # One decimal, two when a step is below one unit (0,58 M€ would read 0,6 M€).
     steps = np.abs(heights[1:-1])
     decimals = 2 if np.any((steps > 0) & (steps < unit[0])) else 1
     for i, (patch, height) in enumerate(zip(bars.patches, heights, strict=True)):
         total = i in (0, len(names) - 1)
-        text = _money_in_unit(height, unit, lang, sign=not total, decimals=decimals)
+        text = money_in_unit(height, unit, lang, sign=not total, decimals=decimals)
         top = max(patch.get_y(), patch.get_y() + patch.get_height())
         ax.text(patch.get_x() + patch.get_width() / 2, top + span * 0.015, text, ha="center",
                 va="bottom", fontsize=9, fontweight="bold" if total else "normal",
@@ -391,14 +382,15 @@ def plot_cohorts(
     """Cohort triangle as a heatmap: one row per acquisition cohort, one column per period since.
 
     ``active_share`` runs from white (0 %) to dark blue (100 %); ``revenue_share`` (revenue
-    of the period / revenue of the acquisition period) is red below 100 % and green above,
-    white at 100 %. Cells not yet observable are blank.
+    of the period / revenue of the acquisition period) and ``nrr`` (net revenue retention of
+    the cohort in each period, :func:`portfolio_lib.metrics.retention.retention_matrix`) are
+    red below 100 % and green above, white at 100 %. Cells not yet observable are blank.
 
     Parameters
     ----------
     data : pandas.DataFrame
         :func:`portfolio_lib.metrics.movements.cohort_matrix` (index ``cohort``, columns ``offset``).
-    value : {'active_share', 'revenue_share'}
+    value : {'active_share', 'revenue_share', 'nrr'}
         The value the matrix holds (the ``value`` passed to ``cohort_matrix``).
     period : {'month', 'quarter', 'year'}, optional
         Period of the cohorts (the ``period`` of ``cohort_table``); guessed from the gaps
@@ -414,8 +406,8 @@ def plot_cohorts(
         The image is ``ax.images[0]`` (its array is the matrix, NaN cells masked); a
         colour bar is added next to ``ax`` on the same figure.
     """
-    if value not in ("active_share", "revenue_share"):
-        raise ValueError(f"value must be 'active_share' or 'revenue_share', got {value!r}")
+    if value not in ("active_share", "revenue_share", "nrr"):
+        raise ValueError(f"value must be 'active_share', 'revenue_share' or 'nrr', got {value!r}")
     ax = get_ax(ax)
     if data.size == 0:
         return no_data(ax, lang=lang)
@@ -458,4 +450,62 @@ def plot_cohorts(
     bar.formatter = FuncFormatter(lambda v, _pos: i18n.format_percent(v, lang, decimals=0))
     bar.update_ticks()
     bar.outline.set_visible(False)
+    return ax
+
+
+# --------------------------------------------------------------------------------------------
+# Net and gross revenue retention
+
+
+def plot_revenue_retention(
+    data: pd.DataFrame,
+    *,
+    lang: str = "fr",
+    ax: Axes | None = None,
+) -> Axes:
+    """Net (NRR) and gross (GRR) revenue retention per period, against the 100 % line.
+
+    Above 100 % the customers of the period before buy more, in total, than they did (NRR);
+    GRR, without their expansion, is at most 100 %. Periods whose windows reach before the
+    data are on a grey background.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        :func:`portfolio_lib.metrics.retention.revenue_retention` of a bridge without ``by``.
+    lang : {'fr', 'en'}
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One line per rate (NRR first), y in shares of 1.
+    """
+    ax = get_ax(ax)
+    if len(data) == 0:
+        return no_data(ax, lang=lang)
+    check_one_row_per_period(data, "plot_revenue_retention")
+    kind = period_kind(data["period"].tolist())
+    x = np.arange(len(data))
+    ax.axhline(1.0, color=_MUTED, linewidth=1, linestyle=":")
+    for rate, color in (("nrr", COLORS["active"]), ("grr", COLORS["lost"])):
+        values = data[rate].to_numpy(dtype=float)
+        ax.plot(x, values, color=color, linewidth=2, marker="o", markersize=4,
+                label=label(rate, lang))  # fmt: skip
+        last = np.flatnonzero(np.isfinite(values))
+        if last.size:
+            i = last[-1]
+            ax.annotate(i18n.format_percent(values[i], lang, decimals=0), (x[i], values[i]),
+                        xytext=(6, 0), textcoords="offset points", ha="left", va="center",
+                        fontsize=9, fontweight="bold", color=color)  # fmt: skip
+    shade = shade_periods(ax, ~data["complete_history"].to_numpy(dtype=bool))
+    period_axis(ax, data["period_end"], kind, lang=lang)
+    ax.set_xlim(-0.6, len(data) - 0.4 + max(1.0, len(data) * 0.07))
+    percent_axis(ax, lang=lang, decimals=0)
+    ax.set_title(label("revenue_retention_title", lang).format(per=per_period(kind, lang)))
+    handles, texts = ax.get_legend_handles_labels()
+    if shade is not None:
+        handles.append(shade)
+        texts.append(label("incomplete_history", lang))
+    ax.legend(handles, texts, loc="lower left", frameon=False, fontsize=9)
     return ax

@@ -42,9 +42,12 @@ from portfolio_lib.studies.findings_customers import (
     rfm_findings,
 )
 from portfolio_lib.studies.findings_forecast import forecast_findings
+from portfolio_lib.studies.findings_moves import migration_findings, product_findings
 from portfolio_lib.studies.forecast import ForecastStudy
+from portfolio_lib.studies.migration import MigrationStudy
 from portfolio_lib.studies.movements import MovementsStudy
 from portfolio_lib.studies.overview import OverviewStudy
+from portfolio_lib.studies.products import ProductStudy
 from portfolio_lib.studies.rfm import RfmStudy
 from portfolio_lib.studies.weight import WeightStudy
 
@@ -57,8 +60,10 @@ __all__ = [
     "costs_findings",
     "findings",
     "forecast_findings",
+    "migration_findings",
     "movements_findings",
     "overview_findings",
+    "product_findings",
     "rfm_findings",
     "weight_findings",
 ]
@@ -76,6 +81,8 @@ _BY_STUDY: dict[type, Callable[..., list[Finding]]] = {
     ClvStudy: clv_findings,
     AlertsStudy: alerts_findings,
     ForecastStudy: forecast_findings,
+    MigrationStudy: migration_findings,
+    ProductStudy: product_findings,
 }
 
 
@@ -94,7 +101,7 @@ def findings(study: object, *, lang: str = "fr", **thresholds: object) -> list[F
     Parameters
     ----------
     study : OverviewStudy, WeightStudy, MovementsStudy, CostsStudy, BalanceStudy, RfmStudy,
-        ClvStudy, AlertsStudy or ForecastStudy
+        ClvStudy, AlertsStudy, ForecastStudy, MigrationStudy or ProductStudy
     lang : {'fr', 'en'}
     **thresholds
         Passed to the study's function (e.g. ``dependence_alert=0.2``); those another study

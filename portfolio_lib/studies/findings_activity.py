@@ -21,6 +21,7 @@ from portfolio_lib.studies.findings_base import (
     signed,
     threshold_text,
 )
+from portfolio_lib.studies.findings_moves import retention_findings
 from portfolio_lib.studies.findings_texts import BRIDGE_PARTS
 from portfolio_lib.studies.movements import MovementsStudy
 from portfolio_lib.studies.overview import OverviewStudy
@@ -287,6 +288,7 @@ def movements_findings(
                     previous=integer(new_before, lang), change=signed(change, lang),
                 )
             )  # fmt: skip
+    found.extend(retention_findings(study, lang=lang))
     return ranked(found)
 
 

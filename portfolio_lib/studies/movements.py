@@ -1,4 +1,5 @@
-"""02 movements: new, reactivated, retained and lost customers, revenue bridge, cohorts."""
+"""02 movements: new, reactivated, retained and lost customers, revenue bridge, net and gross
+revenue retention, cohorts."""
 
 from __future__ import annotations
 
@@ -11,6 +12,11 @@ from portfolio_lib.engine.aggregate import Aggregates
 from portfolio_lib.engine.tables import Period
 from portfolio_lib.metrics.cohorts import cohort_matrix, cohort_table
 from portfolio_lib.metrics.movements import movements, revenue_bridge
+from portfolio_lib.metrics.retention import (
+    cohort_revenue_retention,
+    retention_matrix,
+    revenue_retention,
+)
 from portfolio_lib.studies.base import StudyNote, StudyResult, attempt
 
 __all__ = ["MovementsStudy", "movements_study"]
@@ -35,6 +41,14 @@ class MovementsStudy(StudyResult):
     cohort_active, cohort_revenue : pandas.DataFrame
         Its triangles of active share and revenue share (:func:`cohort_matrix`).
     notes : tuple
+    retention : pandas.DataFrame or None
+        :func:`portfolio_lib.metrics.retention.revenue_retention` of ``bridge`` (NRR, GRR per
+        period); None without a bridge.
+    cohort_retention : pandas.DataFrame or None
+        :func:`portfolio_lib.metrics.retention.cohort_revenue_retention` by ``bridge_period``
+        (NRR, GRR per acquisition cohort and period); None without a bridge.
+    cohort_nrr : pandas.DataFrame or None
+        Its matrix of NRR, cohorts x periods since (:func:`retention_matrix`).
     """
 
     movements: pd.DataFrame
@@ -43,6 +57,9 @@ class MovementsStudy(StudyResult):
     cohort_active: pd.DataFrame
     cohort_revenue: pd.DataFrame
     notes: tuple[StudyNote, ...] = ()
+    retention: pd.DataFrame | None = None
+    cohort_retention: pd.DataFrame | None = None
+    cohort_nrr: pd.DataFrame | None = None
 
 
 def movements_study(
@@ -83,6 +100,13 @@ def movements_study(
         ),
     )
     cohorts = cohort_table(agg.monthly, months=agg.months, period=cohort_period)
+    retention = by_cohort = None
+    if bridge is not None:
+        retention = revenue_retention(bridge)
+        by_cohort = cohort_revenue_retention(
+            agg.monthly, agg.customers, months=agg.months, period=bridge_period,
+            window=activity_window,
+        )  # fmt: skip
     return MovementsStudy(
         movements=moves,
         bridge=bridge,
@@ -90,4 +114,7 @@ def movements_study(
         cohort_active=cohort_matrix(cohorts, value="active_share"),
         cohort_revenue=cohort_matrix(cohorts, value="revenue_share"),
         notes=tuple(notes),
+        retention=retention,
+        cohort_retention=by_cohort,
+        cohort_nrr=None if by_cohort is None else retention_matrix(by_cohort, value="nrr"),
     )

@@ -43,7 +43,7 @@ from portfolio_lib.data.load import (
 )
 from portfolio_lib.data.schema import fields_of
 from portfolio_lib.engine.aggregate import Aggregates, aggregate
-from portfolio_lib.ui import widgets
+from portfolio_lib.ui import mix_explorers, widgets
 from portfolio_lib.ui.forecast_explorer import forecast_explorer
 from portfolio_lib.ui.upload import UploadedFile, UploadOptions, Worded
 
@@ -106,6 +106,8 @@ i18n.register(
         "tab_alerts": {"fr": "Alertes", "en": "Alerts"},
         "tab_value": {"fr": "Valeur du portefeuille", "en": "Portfolio value"},
         "tab_portfolio": {"fr": "Portefeuilles commerciaux", "en": "Rep portfolios"},
+        "tab_migration": {"fr": "Migrations", "en": "Migrations"},
+        "tab_products": {"fr": "Produits", "en": "Products"},
     }
 )
 
@@ -142,6 +144,14 @@ def _tabs() -> dict[str, Callable[..., w.Widget]]:
             models=app.clv_models(),
             lang=app.lang,
             **kw,
+        ),
+        # Issue 18: how customers moved between the classes of a year ago and now.
+        "migration": lambda app, **kw: mix_explorers.migration_explorer(
+            app.agg, lang=app.lang, **kw
+        ),
+        # Issue 18: revenue by product family, share of wallet, cross-selling.
+        "products": lambda app, **kw: mix_explorers.product_explorer(
+            app.agg, app.transactions, lang=app.lang, **kw
         ),
     }
 

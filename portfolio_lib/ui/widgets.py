@@ -42,6 +42,7 @@ from portfolio_lib.plots.movements import (
     plot_cohorts,
     plot_movements,
     plot_revenue_bridge,
+    plot_revenue_retention,
 )
 from portfolio_lib.plots.overview import plot_headline
 from portfolio_lib.plots.predictive import (
@@ -166,6 +167,8 @@ i18n.register(
         "view_bridge": {"fr": "Pont du CA", "en": "Revenue bridge"},
         "view_cohorts_active": {"fr": "Cohortes (clients actifs)", "en": "Cohorts (active)"},
         "view_cohorts_revenue": {"fr": "Cohortes (CA)", "en": "Cohorts (revenue)"},
+        "view_nrr": {"fr": "Rétention du CA (NRR, GRR)", "en": "Revenue retention (NRR, GRR)"},
+        "view_cohorts_nrr": {"fr": "Cohortes (NRR)", "en": "Cohorts (NRR)"},
         "view_acquisition": {"fr": "Acquisition et CAC", "en": "Acquisition and CAC"},
         "view_retention": {"fr": "Fidélisation et CRC", "en": "Retention and CRC"},
         "view_cac_by_channel": {"fr": "CAC par canal", "en": "CAC by channel"},
@@ -302,7 +305,7 @@ def movements_explorer(
     name: str | None = None,
     subtitle: str = "",
 ) -> Explorer:
-    """Movements, churn, revenue bridge and cohorts.
+    """Movements, churn, revenue bridge, net and gross revenue retention and cohorts.
 
     Controls: period, activity window, bridge period, cohort period.
     """
@@ -326,6 +329,11 @@ def movements_explorer(
             tables["view_bridge"] = study.bridge
             # In the bridge, new and reactivated are euros (in the movements, customers).
             formats["view_bridge"] = {"new": "money", "reactivated": "money"}
+        if study.retention is not None:
+            charts["view_nrr"] = Chart(plot_revenue_retention, study.retention)
+            tables["view_nrr"] = study.retention
+            formats["view_nrr"] = {"new": "money", "reactivated": "money", "nrr": "percent",
+                                   "grr": "percent"}  # fmt: skip
         for value, matrix in (("active", study.cohort_active), ("revenue", study.cohort_revenue)):
             options = {"value": f"{value}_share", "period": cohort_period}
             charts[f"view_cohorts_{value}"] = Chart(plot_cohorts, matrix, options)
@@ -334,6 +342,13 @@ def movements_explorer(
                 index=lambda stamp: i18n.period_name(stamp, cohort_period, lang)
             )
             formats[f"view_cohorts_{value}"] = dict.fromkeys(matrix.columns, "percent")
+        if study.cohort_nrr is not None and study.cohort_nrr.size:
+            options = {"value": "nrr", "period": bridge_period}
+            charts["view_cohorts_nrr"] = Chart(plot_cohorts, study.cohort_nrr, options)
+            tables["view_cohorts_nrr"] = study.cohort_nrr.rename(
+                index=lambda stamp: i18n.period_name(stamp, bridge_period, lang)
+            )
+            formats["view_cohorts_nrr"] = dict.fromkeys(study.cohort_nrr.columns, "percent")
         return study_view(study, lang, charts, tables, formats=formats)
 
     controls = {

@@ -41,6 +41,7 @@ from portfolio_lib.models.common import (
     as_float,
     check_choice,
     check_repeat_customers,
+    covariance,
     dot,
     failed,
     maximise,
@@ -94,6 +95,9 @@ class BGNBDFit:
         information, delta method from the log scale); NaN when the information is singular.
     message : str
         The optimiser's last word (why it stopped).
+    log_covariance : numpy.ndarray or None
+        Asymptotic covariance of ``ln r, ln alpha, ln a, ln b`` (inverse observed
+        information), what :mod:`portfolio_lib.models.uncertainty` draws parameters from.
     """
 
     r: float
@@ -107,6 +111,30 @@ class BGNBDFit:
     time_unit_days: float = 7.0
     standard_errors: dict[str, float] = field(default_factory=dict, compare=False)
     message: str = field(default="", compare=False)
+    log_covariance: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+    model = "bgnbd"
+
+    # The interface every purchase model shares (BG/NBD, Pareto/NBD, MBG/NBD).
+    def p_alive(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> FloatArray:
+        """:func:`p_alive` of this fit."""
+        return p_alive(self, frequency, recency, T)
+
+    def expected_purchases(
+        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> FloatArray:
+        """:func:`conditional_expected_purchases` of this fit (days)."""
+        return conditional_expected_purchases(self, t, frequency, recency, T)
+
+    def expected_purchases_if_alive(
+        self, t: ArrayLike, frequency: ArrayLike, T: ArrayLike
+    ) -> FloatArray:
+        """:func:`expected_purchases_if_alive` of this fit (days)."""
+        return expected_purchases_if_alive(self, t, frequency, T)
+
+    def expected_new_customer_purchases(self, t: ArrayLike) -> FloatArray:
+        """:func:`expected_purchases` of a new customer over ``t`` days."""
+        return expected_purchases(self, t)
 
     @property
     def params(self) -> dict[str, float]:
@@ -296,6 +324,7 @@ def fit_bgnbd(
     if not optimum.converged:
         failed("BG/NBD", optimum.reason, on_nonconvergence)
     r, alpha, a, b = (float(v) for v in np.exp(optimum.log_params))
+    information = covariance(objective, optimum.log_params, data.total_weight)
     return BGNBDFit(
         r=r,
         alpha=alpha,
@@ -306,8 +335,11 @@ def fit_bgnbd(
         n_repeat_customers=repeat,
         converged=optimum.converged,
         time_unit_days=float(time_unit_days),
-        standard_errors=standard_errors(objective, optimum.log_params, data.total_weight, names),
+        standard_errors=standard_errors(
+            objective, optimum.log_params, data.total_weight, names, log_covariance=information
+        ),
         message=optimum.reason or optimum.message,
+        log_covariance=information,
     )
 
 

@@ -38,10 +38,12 @@ __all__ = [
     "check_choice",
     "check_repeat_customers",
     "column",
+    "covariance",
     "customer_ids",
     "dot",
     "failed",
     "maximise",
+    "numerical_gradient",
     "purchase_history",
     "standard_errors",
 ]
@@ -275,15 +277,21 @@ def maximise(
     return Optimum(best.x, -value, True, "", str(best.message))
 
 
-def standard_errors(
+def covariance(
     objective: Callable[[FloatArray], tuple[float, FloatArray]],
     log_params: FloatArray,
     total_weight: float,
-    names: Sequence[str],
-) -> dict[str, float]:
-    """Standard errors from the observed information (finite differences of the gradient)."""
+    *,
+    step: float = 1e-6,
+) -> FloatArray | None:
+    """Covariance of the log parameters: the inverse observed information.
+
+    The Hessian of the log-likelihood is taken by forward differences of ``objective``'s
+    gradient (of the mean negative log-likelihood) in steps of ``step``, symmetrised and
+    scaled by ``total_weight`` (customers). None when it is not finite, singular or not
+    positive definite (no asymptotic normal to draw from).
+    """
     k = len(log_params)
-    step = 1e-6
     hessian = np.empty((k, k))
     with np.errstate(all="ignore"):
         base = objective(log_params)[1]
@@ -292,21 +300,59 @@ def standard_errors(
             moved[j] += step
             hessian[:, j] = (objective(moved)[1] - base) / step
     hessian = (hessian + hessian.T) / 2 * total_weight
-    nan = dict.fromkeys(names, float("nan"))
     if not np.all(np.isfinite(hessian)):
-        return nan
+        return None
     try:
-        covariance = np.linalg.inv(hessian)
+        inverse = np.linalg.inv(hessian)
+        np.linalg.cholesky(inverse)
     except np.linalg.LinAlgError:
-        return nan
-    variances = np.diag(covariance)
-    if np.any(variances <= 0):
-        return nan
+        return None
+    return (inverse + inverse.T) / 2
+
+
+def standard_errors(
+    objective: Callable[[FloatArray], tuple[float, FloatArray]],
+    log_params: FloatArray,
+    total_weight: float,
+    names: Sequence[str],
+    *,
+    log_covariance: FloatArray | None = None,
+) -> dict[str, float]:
+    """Standard errors from the observed information (finite differences of the gradient).
+
+    ``log_covariance``: :func:`covariance` computed beforehand (else computed here).
+    """
+    if log_covariance is None:
+        log_covariance = covariance(objective, log_params, total_weight)
+    if log_covariance is None:
+        return dict.fromkeys(names, float("nan"))
     # delta method: sd(theta) = theta * sd(log theta)
     return {
         name: float(math.exp(u) * math.sqrt(variance))
-        for name, u, variance in zip(names, log_params, variances, strict=True)
+        for name, u, variance in zip(names, log_params, np.diag(log_covariance), strict=True)
     }
+
+
+def numerical_gradient(
+    mean_negative_ll: Callable[[FloatArray], float], *, step: float = 1e-5
+) -> Callable[[FloatArray], tuple[float, FloatArray]]:
+    """An objective for :func:`maximise` from a function without analytic gradient.
+
+    Central differences in the log parameters (error ~ step^2, ~1e-10, far below the
+    optimiser's gradient tolerance of 1e-5).
+    """
+
+    def objective(u: FloatArray) -> tuple[float, FloatArray]:
+        value = mean_negative_ll(u)
+        grad = np.empty(len(u))
+        for j in range(len(u)):
+            up, down = u.copy(), u.copy()
+            up[j] += step
+            down[j] -= step
+            grad[j] = (mean_negative_ll(up) - mean_negative_ll(down)) / (2 * step)
+        return value, grad
+
+    return objective
 
 
 def check_choice(name: str, value: str, choices: Sequence[str]) -> None:

@@ -1,0 +1,272 @@
+"""MBG/NBD: the BG/NBD where a customer may also drop out right after the first purchase.
+
+Batislam, Denizel & Filiztekin (2007), "Empirical validation and comparison of models for
+customer base analysis", International Journal of Research in Marketing 24(3). Purchases
+while alive as in the BG/NBD (``lambda ~ Gamma(r, alpha)``); the dropout coin
+``p ~ Beta(a, b)`` is tossed after *every* purchase, the first included, so a customer
+without repeat purchase may be gone (in the BG/NBD such a customer is alive for sure).
+
+Per history (lifetimes' ``ModifiedBetaGeoFitter``, the paper's eq. 4):
+``L = Gamma(r+x) alpha^r / Gamma(r) B(a, b+x+1) / B(a, b) (alpha+T)^-(r+x)
+[1 + a/(b+x) ((alpha+T)/(alpha+t_x))^(r+x)]``; P(alive) is ``1 / (1 + a/(b+x)
+((alpha+T)/(alpha+t_x))^(r+x))``. An alive customer has survived ``x + 1`` tosses, so its
+``p`` is ``Beta(a, b+x+1)``: its future purchases are those of a BG/NBD customer with ``b + 1``
+(:func:`alive_equivalent`), computed by :mod:`portfolio_lib.models.bgnbd`'s stable forms.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy.special import betaln, expit, gammaln
+
+from portfolio_lib.models import bgnbd
+from portfolio_lib.models.common import (
+    MIN_REPEAT_CUSTOMERS,
+    ArrayLike,
+    FloatArray,
+    as_float,
+    check_choice,
+    check_repeat_customers,
+    covariance,
+    dot,
+    failed,
+    maximise,
+    numerical_gradient,
+    purchase_history,
+    standard_errors,
+)
+
+__all__ = [
+    "MBGNBDFit",
+    "alive_equivalent",
+    "conditional_expected_purchases",
+    "expected_purchases",
+    "expected_purchases_if_alive",
+    "fit_mbgnbd",
+    "p_alive",
+]
+
+
+@dataclass(frozen=True)
+class MBGNBDFit:
+    """A fitted MBG/NBD model: the attributes of :class:`~portfolio_lib.models.BGNBDFit`."""
+
+    r: float
+    alpha: float
+    a: float
+    b: float
+    log_likelihood: float
+    n_customers: int
+    n_repeat_customers: int
+    converged: bool
+    time_unit_days: float = 7.0
+    standard_errors: dict[str, float] = field(default_factory=dict, compare=False)
+    message: str = field(default="", compare=False)
+    log_covariance: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+    model = "mbgnbd"
+
+    @property
+    def params(self) -> dict[str, float]:
+        """``{"r", "alpha", "a", "b"}`` (``alpha`` in the fit's time unit)."""
+        return {"r": self.r, "alpha": self.alpha, "a": self.a, "b": self.b}
+
+    @property
+    def params_tuple(self) -> tuple[float, float, float, float]:
+        """``(r, alpha, a, b)``."""
+        return self.r, self.alpha, self.a, self.b
+
+    def p_alive(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> FloatArray:
+        """:func:`p_alive` of this fit."""
+        return p_alive(self, frequency, recency, T)
+
+    def expected_purchases(
+        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> FloatArray:
+        """:func:`conditional_expected_purchases` of this fit (days)."""
+        return conditional_expected_purchases(self, t, frequency, recency, T)
+
+    def expected_purchases_if_alive(
+        self, t: ArrayLike, frequency: ArrayLike, T: ArrayLike
+    ) -> FloatArray:
+        """:func:`expected_purchases_if_alive` of this fit (days)."""
+        return expected_purchases_if_alive(self, t, frequency, T)
+
+    def expected_new_customer_purchases(self, t: ArrayLike) -> FloatArray:
+        """:func:`expected_purchases` of a new customer over ``t`` days."""
+        return expected_purchases(self, t)
+
+
+def _log_odds_dead(
+    params: tuple[float, float, float, float], x: FloatArray, tx: FloatArray, T: FloatArray
+) -> FloatArray:
+    r, alpha, a, b = params
+    return math.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
+
+
+def _mbg_log_likelihood(
+    params: tuple[float, float, float, float], x: FloatArray, tx: FloatArray, T: FloatArray
+) -> FloatArray:
+    r, alpha, a, b = params
+    return (
+        gammaln(r + x)
+        - gammaln(r)
+        + r * math.log(alpha)
+        + betaln(a, b + x + 1.0)
+        - betaln(a, b)
+        - (r + x) * np.log(alpha + T)
+        + np.logaddexp(0.0, _log_odds_dead(params, x, tx, T))
+    )
+
+
+def fit_mbgnbd(
+    summary: pd.DataFrame,
+    *,
+    time_unit_days: float = 7.0,
+    min_repeat_customers: int = MIN_REPEAT_CUSTOMERS,
+    initial_params: Mapping[str, float] | None = None,
+    on_nonconvergence: Literal["error", "warn"] = "error",
+    frequency_col: str = "frequency",
+    recency_col: str = "recency",
+    T_col: str = "T",
+    customer_col: str = "customer_id",
+) -> MBGNBDFit:
+    """Fit the MBG/NBD model by maximum likelihood (gradient by central differences).
+
+    Parameters are those of :func:`portfolio_lib.models.bgnbd.fit_bgnbd`.
+
+    Returns
+    -------
+    MBGNBDFit
+
+    Raises
+    ------
+    PortfolioDataError
+        ``out_of_range``, ``too_few_repeat_customers``, ``not_converged``.
+    """
+    check_choice("on_nonconvergence", on_nonconvergence, ("error", "warn"))
+    if not time_unit_days > 0:
+        raise ValueError(f"time_unit_days must be positive, got {time_unit_days!r}")
+    x, tx, T, known = purchase_history(
+        summary,
+        frequency_col=frequency_col,
+        recency_col=recency_col,
+        T_col=T_col,
+        customer_col=customer_col,
+        analysis="MBG/NBD",
+    )
+    x, tx, T = x[known], np.where(x[known] > 0, tx[known], 0.0), T[known]
+    repeat = int((x > 0).sum())
+    check_repeat_customers(repeat, min_repeat_customers, "MBG/NBD")
+    histories, counts = np.unique(
+        np.column_stack([x, tx / time_unit_days, T / time_unit_days]), axis=0, return_counts=True
+    )
+    gx, gtx, gT = histories.T
+    weights = counts.astype(float)
+    total = float(weights.sum())
+
+    def mean_negative_ll(u: FloatArray) -> float:
+        params = tuple(float(v) for v in np.exp(u))
+        with np.errstate(all="ignore"):
+            return -dot(weights, _mbg_log_likelihood(params, gx, gtx, gT)) / total
+
+    names = ("r", "alpha", "a", "b")
+    if initial_params is not None:
+        start = np.log([float(initial_params[n]) for n in names])
+    else:
+        rate = dot(weights, gx) / max(dot(weights, gT), 1e-9)
+        start = np.log([1.0, 1.0 / max(rate, 1e-6), 1.0, 3.0])
+    objective = numerical_gradient(mean_negative_ll)
+    optimum = maximise(objective, start, names)
+    if not optimum.converged:
+        failed("MBG/NBD", optimum.reason, on_nonconvergence)
+    r, alpha, a, b = (float(v) for v in np.exp(optimum.log_params))
+    information = covariance(objective, optimum.log_params, total, step=1e-4)
+    return MBGNBDFit(
+        r=r,
+        alpha=alpha,
+        a=a,
+        b=b,
+        log_likelihood=optimum.mean_log_likelihood * total,
+        n_customers=len(x),
+        n_repeat_customers=repeat,
+        converged=optimum.converged,
+        time_unit_days=float(time_unit_days),
+        standard_errors=standard_errors(
+            objective, optimum.log_params, total, names, log_covariance=information
+        ),
+        message=optimum.reason or optimum.message,
+        log_covariance=information,
+    )
+
+
+def p_alive(fit: MBGNBDFit, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> FloatArray:
+    """Probability that a customer is still alive: ``1 / (1 + a/(b+x) ((alpha+T)/(alpha+t_x))^(r+x))``.
+
+    Below 1 even without repeat purchase (``x = 0``, ``t_x = 0``: ``1 / (1 + a / b
+    ((alpha + T) / alpha)^r)``).
+    """
+    x, tx, T = np.broadcast_arrays(as_float(frequency), as_float(recency), as_float(T))
+    unit = fit.time_unit_days
+    tx = np.where(x > 0, tx, 0.0)
+    with np.errstate(all="ignore"):
+        return expit(-_log_odds_dead(fit.params_tuple, x, tx / unit, T / unit))
+
+
+def alive_equivalent(fit: MBGNBDFit) -> bgnbd.BGNBDFit:
+    """The BG/NBD whose alive customers buy like this MBG/NBD's: same ``r, alpha, a``, ``b + 1``.
+
+    An alive MBG/NBD customer with ``x`` repeat purchases has ``p ~ Beta(a, b + x + 1)``
+    and drops out after each future purchase like a BG/NBD customer with ``p ~ Beta(a, b' +
+    x)``, ``b' = b + 1``. Only its expected purchases *if alive* are meant to be used.
+    """
+    return bgnbd.BGNBDFit(
+        r=fit.r,
+        alpha=fit.alpha,
+        a=fit.a,
+        b=fit.b + 1.0,
+        log_likelihood=float("nan"),
+        n_customers=fit.n_customers,
+        n_repeat_customers=fit.n_repeat_customers,
+        converged=fit.converged,
+        time_unit_days=fit.time_unit_days,
+    )
+
+
+def expected_purchases_if_alive(
+    fit: MBGNBDFit, t: ArrayLike, frequency: ArrayLike, T: ArrayLike
+) -> FloatArray:
+    """Expected purchases in the next ``t`` days of customers alive now (days).
+
+    ``(a+b+x)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x+1; a+b+x; t/(alpha+T+t))]``,
+    the BG/NBD's with ``b + 1`` (:func:`alive_equivalent`).
+    """
+    return bgnbd.expected_purchases_if_alive(alive_equivalent(fit), t, frequency, T)
+
+
+def conditional_expected_purchases(
+    fit: MBGNBDFit, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+) -> FloatArray:
+    """Expected purchases in the next ``t`` days of known customers: P(alive) x the above."""
+    t, x, tx, T = np.broadcast_arrays(
+        as_float(t), as_float(frequency), as_float(recency), as_float(T)
+    )
+    return p_alive(fit, x, tx, T) * expected_purchases_if_alive(fit, t, x, T)
+
+
+def expected_purchases(fit: MBGNBDFit, t: ArrayLike) -> FloatArray:
+    """Expected repeat purchases in the first ``t`` days of a new customer.
+
+    The new customer is alive after the first purchase with probability ``b / (a + b)``, and
+    then buys like an alive customer with ``x = 0``, ``T = 0``:
+    ``b / (a+b) (a+b)/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b+1; a+b; t/(alpha+t))]``.
+    """
+    t = as_float(t)
+    alive = fit.b / (fit.a + fit.b)
+    return alive * bgnbd.expected_purchases(alive_equivalent(fit), t)

@@ -426,6 +426,7 @@ def clv_study(
     totals: pd.DataFrame | None = None,
     memo: dict[object, object] | None = None,
     interval_draws: int = 0,
+    purchase_model: str = DEFAULTS["purchase_model"],
 ) -> ClvStudy:
     """Simple, retention and predictive CLV, by group, and LTV / CAC per acquisition channel.
 
@@ -464,6 +465,8 @@ def clv_study(
     interval_draws : int, default 0
         Draws of the parametric bootstrap of the predictive CLV's intervals
         (:func:`clv_uncertainty`); 0: no intervals (an explorer's redraw).
+    purchase_model : {'auto', 'bgnbd', 'pareto_nbd', 'mbgnbd'}, default 'auto'
+        See :func:`fit_clv_models`.
 
     Returns
     -------
@@ -475,6 +478,7 @@ def clv_study(
             transactions=transactions,
             min_repeat_customers=min_repeat_customers,
             holdout_months=holdout_months,
+            purchase_model=purchase_model,
         )
     memo = {} if memo is None else memo
     notes: list[StudyNote] = []

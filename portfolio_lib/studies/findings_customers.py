@@ -229,10 +229,11 @@ def clv_findings(
     change_alert: float = DEFAULTS["change_alert"],
     ltv_cac_min: float = DEFAULTS["ltv_cac_min"],
     p_alive_alert: float = DEFAULTS["p_alive_alert"],
+    holdout_months: int = DEFAULTS["holdout_months"],
 ) -> list[Finding]:
     """Simple CLV and its formula, the most and least valuable groups, the group that churns
-    most, the predictive CLV and its largest customer, customers probably gone, LTV/CAC per
-    acquisition channel.
+    most, the predictive CLV, its interval and its largest customer, customers probably gone,
+    the purchase model chosen on the holdout, LTV/CAC per acquisition channel.
 
     Parameters
     ----------
@@ -246,6 +247,8 @@ def clv_findings(
         Channels below this LTV/CAC are named.
     p_alive_alert : float, default 0.5
         Customers whose probability of being alive is below it are counted.
+    holdout_months : int, default 6
+        Months the purchase models were checked on (quoted).
     """
     found = []
     total = study.simple_total
@@ -306,6 +309,18 @@ def clv_findings(
                 name=customer_name(first), share=percent(share, lang),
             )
         )  # fmt: skip
+        intervals = study.intervals
+        if intervals is not None:
+            low, high = intervals.totals.loc["clv_total", ["interval_low", "interval_high"]]
+            found.append(
+                say(
+                    "clv", "interval", 0.45, lang,
+                    {"clv_total": value, "low": float(low), "high": float(high),
+                     "level": intervals.level},
+                    low=money(low, lang), high=money(high, lang), total=money(value, lang),
+                    level=percent(intervals.level, lang),
+                )
+            )  # fmt: skip
         gone = int((predicted["p_alive"] < p_alive_alert).sum())
         if gone:
             found.append(
@@ -316,6 +331,22 @@ def clv_findings(
                     threshold=threshold_text(p_alive_alert, lang),
                 )
             )  # fmt: skip
+    comparison = study.models.comparison
+    if comparison is not None and len(comparison.table) >= 2:
+        errors = comparison.table["holdout_error"]
+        chosen = comparison.chosen
+        other = errors.drop(chosen).idxmin()
+        found.append(
+            say(
+                "clv", "model_choice", 0.35, lang,
+                {"chosen": chosen, "holdout_error": float(errors[chosen]), "other": str(other),
+                 "other_error": float(errors[other]), "holdout_months": holdout_months},
+                chosen=i18n.label(chosen, lang), other=i18n.label(other, lang),
+                error=decimal(errors[chosen], lang, 2),
+                other_error=decimal(errors[other], lang, 2),
+                months=integer(holdout_months, lang),
+            )
+        )  # fmt: skip
     ratios = None if study.ltv_cac is None else study.ltv_cac["ltv_to_cac"].dropna()
     if ratios is not None and len(ratios) >= 2:
         best, worst = ratios.idxmax(), ratios.idxmin()

@@ -130,22 +130,23 @@ def test_mbg_p_alive_hand_value_without_repeat_purchase():
 
 
 def _simulated_log(seed: int = 3, n: int = 600) -> pd.DataFrame:
-    """A daily transaction log from BG/NBD customers (first purchases over 26 weeks, 78 weeks)."""
+    """A daily transaction log from Pareto/NBD customers (first purchases over 26 weeks, 78
+    weeks in all): Poisson purchases until an exponential lifetime ends."""
     rng = np.random.default_rng(seed)
     rows = []
     start = pd.Timestamp("2024-01-01")
     end = start + pd.Timedelta(days=7 * 78 - 1)
     for i in range(n):
         first = start + pd.Timedelta(days=int(rng.integers(0, 182)))
-        rate, p = rng.gamma(0.8, 1 / 6.0) / 7, rng.beta(1.0, 3.0)
+        rate = rng.gamma(0.8, 1 / 6.0) / 7  # per day
+        lifetime = min(float(rng.exponential(7 / rng.gamma(0.7, 1 / 30.0))), 1e4)  # days
+        death = first + pd.Timedelta(days=lifetime)
         day, days = first, [first]
         while True:
             day = day + pd.Timedelta(days=max(1, round(rng.exponential(1 / rate))))
-            if day > end:
+            if day > min(end, death):
                 break
             days.append(day)
-            if rng.random() < p:
-                break
         rows += [(f"c{i}", d, float(rng.gamma(4.0, 25.0))) for d in days]
     return pd.DataFrame(rows, columns=["customer_id", "date", "amount"])
 
@@ -164,6 +165,8 @@ def test_comparison_ranks_by_holdout_error_and_tracks_the_weeks():
         assert fit.n_customers == n
     # The chosen model has the smallest holdout error, which is the weighted mean gap.
     assert comparison.chosen == table["holdout_error"].idxmin()
+    # Customers who may leave at any moment: the Pareto/NBD, their true story, forecasts best.
+    assert comparison.chosen == "pareto_nbd"
     assert table["chosen"].sum() == 1 and table.loc[comparison.chosen, "chosen"]
     by = comparison.by_frequency
     for name in comparison.fits:

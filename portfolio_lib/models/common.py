@@ -231,10 +231,17 @@ def maximise(
     objective: Callable[[FloatArray], tuple[float, FloatArray]],
     start: FloatArray,
     names: Sequence[str],
+    *,
+    max_iterations: int = 3000,
+    restart: bool = True,
 ) -> Optimum:
-    """Maximise a mean log-likelihood over log parameters; ``objective`` gives (-ll, -grad)."""
+    """Maximise a mean log-likelihood over log parameters; ``objective`` gives (-ll, -grad).
+
+    ``max_iterations`` caps the L-BFGS-B iterations; ``restart=False`` skips the
+    Nelder-Mead restart (for objectives whose gradient is itself ~9 evaluations).
+    """
     bounds = [(-_LOG_BOUND, _LOG_BOUND)] * len(start)
-    options = {"maxiter": 3000, "ftol": 1e-13, "gtol": 1e-9, "maxcor": 10}
+    options = {"maxiter": int(max_iterations), "ftol": 1e-13, "gtol": 1e-9, "maxcor": 10}
 
     def safe(u: FloatArray) -> tuple[float, FloatArray]:
         with np.errstate(all="ignore"):
@@ -246,7 +253,7 @@ def maximise(
     best = minimize(safe, start, jac=True, method="L-BFGS-B", bounds=bounds, options=options)
     grad = safe(best.x)[1]
     at_bound = np.abs(best.x) >= _LOG_BOUND - 1e-3
-    if np.max(np.abs(grad)) > _GRADIENT_TOLERANCE and not at_bound.any():
+    if restart and np.max(np.abs(grad)) > _GRADIENT_TOLERANCE and not at_bound.any():
         # L-BFGS-B can stall on a flat ridge; a derivative-free restart walks off it. (A
         # parameter at the edge of the range is a likelihood without maximum: no restart.)
         simplex = minimize(

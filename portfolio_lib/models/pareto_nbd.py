@@ -44,6 +44,9 @@ from portfolio_lib.models.common import (
     standard_errors,
 )
 
+# L-BFGS-B iterations of a fit (CDNOW converges in ~40).
+_MAX_ITERATIONS = 150
+
 __all__ = [
     "ParetoNBDFit",
     "conditional_expected_purchases",
@@ -239,7 +242,10 @@ def fit_pareto_nbd(
         rate = dot(weights, gx) / max(dot(weights, gT), 1e-9)
         start = np.log([1.0, 1.0 / max(rate, 1e-6), 1.0, float(np.clip(np.median(gT), 1e-3, 1e5))])
     objective = numerical_gradient(mean_negative_ll)
-    optimum = maximise(objective, start, names)
+    # Numerical gradients: a bounded search. A likelihood still rising along a ridge after
+    # it (e.g. the Pareto/NBD's s, beta -> infinity: no heterogeneity in dropout) is reported
+    # as not converged rather than followed for minutes.
+    optimum = maximise(objective, start, names, max_iterations=_MAX_ITERATIONS, restart=False)
     if not optimum.converged:
         failed("Pareto/NBD", optimum.reason, on_nonconvergence)
     r, alpha, s, beta = (float(v) for v in np.exp(optimum.log_params))

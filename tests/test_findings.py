@@ -267,8 +267,9 @@ EXPECTED = {
     "clv": [
         (
             "predictive",
-            "Le modèle prédictif estime à 27,2 M€ la marge actualisée des 36 prochains mois ; SARL Masson Bâtiment en porte à lui seul 12,6 %.",
-            "The predictive model puts the discounted margin of the next 36 months at €27.2M; SARL Masson Bâtiment alone carries 12.6% of it.",
+            # The MBG/NBD forecast the 6 months kept aside best (issue 18): it drives the CLV.
+            "Le modèle prédictif (MBG/NBD, le plus juste des trois sur les 6 derniers mois mis de côté) estime à 28,7 M€ la marge actualisée des 36 prochains mois ; SARL Masson Bâtiment en porte à lui seul 14,7 %.",
+            "The predictive model (MBG/NBD, the most accurate of three on the last 6 months kept aside) puts the discounted margin of the next 36 months at €28.7M; SARL Masson Bâtiment alone carries 14.7% of it.",
         ),
         (
             "simple",

@@ -39,13 +39,12 @@ from portfolio_lib.models.common import (
     ArrayLike,
     FloatArray,
     as_float,
-    check_choice,
-    check_repeat_customers,
+    attach_interface,
+    checked_histories,
     covariance,
     dot,
     failed,
     maximise,
-    purchase_history,
     standard_errors,
 )
 
@@ -114,27 +113,6 @@ class BGNBDFit:
     log_covariance: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     model = "bgnbd"
-
-    # The interface every purchase model shares (BG/NBD, Pareto/NBD, MBG/NBD).
-    def p_alive(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> FloatArray:
-        """:func:`p_alive` of this fit."""
-        return p_alive(self, frequency, recency, T)
-
-    def expected_purchases(
-        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
-    ) -> FloatArray:
-        """:func:`conditional_expected_purchases` of this fit (days)."""
-        return conditional_expected_purchases(self, t, frequency, recency, T)
-
-    def expected_purchases_if_alive(
-        self, t: ArrayLike, frequency: ArrayLike, T: ArrayLike
-    ) -> FloatArray:
-        """:func:`expected_purchases_if_alive` of this fit (days)."""
-        return expected_purchases_if_alive(self, t, frequency, T)
-
-    def expected_new_customer_purchases(self, t: ArrayLike) -> FloatArray:
-        """:func:`expected_purchases` of a new customer over ``t`` days."""
-        return expected_purchases(self, t)
 
     @property
     def params(self) -> dict[str, float]:
@@ -295,20 +273,17 @@ def fit_bgnbd(
         ``out_of_range`` (negative or inconsistent values), ``too_few_repeat_customers``,
         ``not_converged``.
     """
-    check_choice("on_nonconvergence", on_nonconvergence, ("error", "warn"))
-    if not time_unit_days > 0:
-        raise ValueError(f"time_unit_days must be positive, got {time_unit_days!r}")
-    x, tx, T, known = purchase_history(
+    x, tx, T, repeat = checked_histories(
         summary,
+        model="BG/NBD",
+        time_unit_days=time_unit_days,
+        min_repeat_customers=min_repeat_customers,
+        on_nonconvergence=on_nonconvergence,
         frequency_col=frequency_col,
         recency_col=recency_col,
         T_col=T_col,
         customer_col=customer_col,
-        analysis="BG/NBD",
     )
-    x, tx, T = x[known], tx[known], T[known]
-    repeat = int((x > 0).sum())
-    check_repeat_customers(repeat, min_repeat_customers, "BG/NBD")
     data = _group_histories(x, tx / time_unit_days, T / time_unit_days)
     names = ("r", "alpha", "a", "b")
     start = (
@@ -632,3 +607,12 @@ def probability_of_purchases(fit: BGNBDFit, t: ArrayLike, n: ArrayLike) -> Float
             np.maximum(n, 1.0), r, share
         )
     return np.exp(log_first) + np.where(n > 0, tail, 0.0)
+
+
+attach_interface(
+    BGNBDFit,
+    p_alive,
+    conditional_expected_purchases,
+    expected_purchases_if_alive,
+    expected_purchases,
+)

@@ -35,13 +35,16 @@ __all__ = [
     "FloatArray",
     "Optimum",
     "as_float",
+    "attach_interface",
     "check_choice",
+    "checked_histories",
     "check_repeat_customers",
     "column",
     "covariance",
     "customer_ids",
     "dot",
     "failed",
+    "fit_numerically",
     "maximise",
     "numerical_gradient",
     "purchase_history",
@@ -387,3 +390,110 @@ def dot(left: FloatArray, right: FloatArray) -> float:
 def as_float(values: ArrayLike) -> FloatArray:
     """``values`` as a float array."""
     return np.asarray(values, dtype=float)
+
+
+# --------------------------------------------------------------------------------------------
+# What the purchase models (BG/NBD, Pareto/NBD, MBG/NBD) share
+
+
+def checked_histories(
+    summary: pd.DataFrame,
+    *,
+    model: str,
+    time_unit_days: float,
+    min_repeat_customers: int,
+    on_nonconvergence: str,
+    frequency_col: str,
+    recency_col: str,
+    T_col: str,
+    customer_col: str,
+) -> tuple[FloatArray, FloatArray, FloatArray, int]:
+    """The checked histories (frequency, recency, T in days) of the customers with a purchase,
+    and how many have a repeat purchase; ``too_few_repeat_customers`` below the minimum."""
+    check_choice("on_nonconvergence", on_nonconvergence, ("error", "warn"))
+    if not time_unit_days > 0:
+        raise ValueError(f"time_unit_days must be positive, got {time_unit_days!r}")
+    x, tx, T, known = purchase_history(
+        summary,
+        frequency_col=frequency_col,
+        recency_col=recency_col,
+        T_col=T_col,
+        customer_col=customer_col,
+        analysis=model,
+    )
+    x, tx, T = x[known], tx[known], T[known]
+    repeat = int((x > 0).sum())
+    check_repeat_customers(repeat, min_repeat_customers, model)
+    return x, tx, T, repeat
+
+
+def fit_numerically(
+    log_likelihood: Callable[..., FloatArray],
+    histories: tuple[FloatArray, FloatArray, FloatArray],
+    *,
+    time_unit_days: float,
+    names: Sequence[str],
+    start: FloatArray,
+    model: str,
+    on_nonconvergence: str,
+    max_iterations: int = 150,
+) -> dict[str, object]:
+    """Maximum likelihood of a purchase model whose per-history ``log_likelihood(params, x,
+    t_x, T)`` (fit's time unit) has no analytic gradient (central differences).
+
+    Histories are grouped on identical (x, t_x, T). The search is bounded (``max_iterations``,
+    no restart): a likelihood still rising along a ridge is reported as not converged rather
+    than followed for minutes. Returns the keyword arguments of the fit's dataclass except
+    ``n_customers``, ``n_repeat_customers`` and ``time_unit_days``.
+    """
+    x, tx, T = histories
+    tx = np.where(x > 0, tx, 0.0)
+    grouped, counts = np.unique(
+        np.column_stack([x, tx / time_unit_days, T / time_unit_days]), axis=0, return_counts=True
+    )
+    gx, gtx, gT = grouped.T
+    weights = counts.astype(float)
+    total = float(weights.sum())
+
+    def mean_negative_ll(u: FloatArray) -> float:
+        params = tuple(float(v) for v in np.exp(u))
+        with np.errstate(all="ignore"):
+            return -dot(weights, log_likelihood(params, gx, gtx, gT)) / total
+
+    objective = numerical_gradient(mean_negative_ll)
+    optimum = maximise(objective, start, names, max_iterations=max_iterations, restart=False)
+    if not optimum.converged:
+        failed(model, optimum.reason, on_nonconvergence)
+    # Differences of a central-difference gradient: a step well above its rounding.
+    information = covariance(objective, optimum.log_params, total, step=1e-4)
+    params = {n: float(v) for n, v in zip(names, np.exp(optimum.log_params), strict=True)}
+    return {
+        **params,
+        "log_likelihood": optimum.mean_log_likelihood * total,
+        "converged": optimum.converged,
+        "standard_errors": standard_errors(
+            objective, optimum.log_params, total, names, log_covariance=information
+        ),
+        "message": optimum.reason or optimum.message,
+        "log_covariance": information,
+    }
+
+
+def attach_interface(
+    fit_class: type,
+    p_alive: Callable[..., FloatArray],
+    conditional_expected_purchases: Callable[..., FloatArray],
+    expected_purchases_if_alive: Callable[..., FloatArray],
+    expected_purchases: Callable[..., FloatArray],
+) -> None:
+    """Give a purchase model's fit class the methods every purchase model has.
+
+    ``fit.p_alive(frequency, recency, T)``, ``fit.expected_purchases(t, frequency, recency,
+    T)`` (conditional on the history), ``fit.expected_purchases_if_alive(t, frequency, T)``
+    and ``fit.expected_new_customer_purchases(t)``: the module's functions of the same
+    meaning, with the fit as first argument (times in days).
+    """
+    fit_class.p_alive = p_alive
+    fit_class.expected_purchases = conditional_expected_purchases
+    fit_class.expected_purchases_if_alive = expected_purchases_if_alive
+    fit_class.expected_new_customer_purchases = expected_purchases

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -31,19 +31,10 @@ from portfolio_lib.models.common import (
     ArrayLike,
     FloatArray,
     as_float,
-    check_choice,
-    check_repeat_customers,
-    covariance,
-    dot,
-    failed,
-    maximise,
-    numerical_gradient,
-    purchase_history,
-    standard_errors,
+    attach_interface,
+    checked_histories,
+    fit_numerically,
 )
-
-# L-BFGS-B iterations of a fit (CDNOW converges in ~40).
-_MAX_ITERATIONS = 150
 
 __all__ = [
     "MBGNBDFit",
@@ -57,53 +48,14 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class MBGNBDFit:
-    """A fitted MBG/NBD model: the attributes of :class:`~portfolio_lib.models.BGNBDFit`."""
+class MBGNBDFit(bgnbd.BGNBDFit):
+    """A fitted MBG/NBD model: the attributes of :class:`~portfolio_lib.models.BGNBDFit`.
 
-    r: float
-    alpha: float
-    a: float
-    b: float
-    log_likelihood: float
-    n_customers: int
-    n_repeat_customers: int
-    converged: bool
-    time_unit_days: float = 7.0
-    standard_errors: dict[str, float] = field(default_factory=dict, compare=False)
-    message: str = field(default="", compare=False)
-    log_covariance: np.ndarray | None = field(default=None, compare=False, repr=False)
+    A subclass for its fields only: its methods (``p_alive``, ``expected_purchases``, ...)
+    are this module's functions, not the BG/NBD's.
+    """
 
     model = "mbgnbd"
-
-    @property
-    def params(self) -> dict[str, float]:
-        """``{"r", "alpha", "a", "b"}`` (``alpha`` in the fit's time unit)."""
-        return {"r": self.r, "alpha": self.alpha, "a": self.a, "b": self.b}
-
-    @property
-    def params_tuple(self) -> tuple[float, float, float, float]:
-        """``(r, alpha, a, b)``."""
-        return self.r, self.alpha, self.a, self.b
-
-    def p_alive(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> FloatArray:
-        """:func:`p_alive` of this fit."""
-        return p_alive(self, frequency, recency, T)
-
-    def expected_purchases(
-        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
-    ) -> FloatArray:
-        """:func:`conditional_expected_purchases` of this fit (days)."""
-        return conditional_expected_purchases(self, t, frequency, recency, T)
-
-    def expected_purchases_if_alive(
-        self, t: ArrayLike, frequency: ArrayLike, T: ArrayLike
-    ) -> FloatArray:
-        """:func:`expected_purchases_if_alive` of this fit (days)."""
-        return expected_purchases_if_alive(self, t, frequency, T)
-
-    def expected_new_customer_purchases(self, t: ArrayLike) -> FloatArray:
-        """:func:`expected_purchases` of a new customer over ``t`` days."""
-        return expected_purchases(self, t)
 
 
 def _log_odds_dead(
@@ -153,62 +105,34 @@ def fit_mbgnbd(
     PortfolioDataError
         ``out_of_range``, ``too_few_repeat_customers``, ``not_converged``.
     """
-    check_choice("on_nonconvergence", on_nonconvergence, ("error", "warn"))
-    if not time_unit_days > 0:
-        raise ValueError(f"time_unit_days must be positive, got {time_unit_days!r}")
-    x, tx, T, known = purchase_history(
+    x, tx, T, repeat = checked_histories(
         summary,
+        model="MBG/NBD",
+        time_unit_days=time_unit_days,
+        min_repeat_customers=min_repeat_customers,
+        on_nonconvergence=on_nonconvergence,
         frequency_col=frequency_col,
         recency_col=recency_col,
         T_col=T_col,
         customer_col=customer_col,
-        analysis="MBG/NBD",
     )
-    x, tx, T = x[known], np.where(x[known] > 0, tx[known], 0.0), T[known]
-    repeat = int((x > 0).sum())
-    check_repeat_customers(repeat, min_repeat_customers, "MBG/NBD")
-    histories, counts = np.unique(
-        np.column_stack([x, tx / time_unit_days, T / time_unit_days]), axis=0, return_counts=True
-    )
-    gx, gtx, gT = histories.T
-    weights = counts.astype(float)
-    total = float(weights.sum())
-
-    def mean_negative_ll(u: FloatArray) -> float:
-        params = tuple(float(v) for v in np.exp(u))
-        with np.errstate(all="ignore"):
-            return -dot(weights, _mbg_log_likelihood(params, gx, gtx, gT)) / total
-
     names = ("r", "alpha", "a", "b")
     if initial_params is not None:
         start = np.log([float(initial_params[n]) for n in names])
     else:
-        rate = dot(weights, gx) / max(dot(weights, gT), 1e-9)
+        rate = x.sum() / max(T.sum() / time_unit_days, 1e-9)
         start = np.log([1.0, 1.0 / max(rate, 1e-6), 1.0, 3.0])
-    objective = numerical_gradient(mean_negative_ll)
-    # Numerical gradients: a bounded search. A likelihood still rising along a ridge after
-    # it (e.g. the Pareto/NBD's s, beta -> infinity: no heterogeneity in dropout) is reported
-    # as not converged rather than followed for minutes.
-    optimum = maximise(objective, start, names, max_iterations=_MAX_ITERATIONS, restart=False)
-    if not optimum.converged:
-        failed("MBG/NBD", optimum.reason, on_nonconvergence)
-    r, alpha, a, b = (float(v) for v in np.exp(optimum.log_params))
-    information = covariance(objective, optimum.log_params, total, step=1e-4)
+    found = fit_numerically(
+        _mbg_log_likelihood,
+        (x, tx, T),
+        time_unit_days=time_unit_days,
+        names=names,
+        start=start,
+        model="MBG/NBD",
+        on_nonconvergence=on_nonconvergence,
+    )
     return MBGNBDFit(
-        r=r,
-        alpha=alpha,
-        a=a,
-        b=b,
-        log_likelihood=optimum.mean_log_likelihood * total,
-        n_customers=len(x),
-        n_repeat_customers=repeat,
-        converged=optimum.converged,
-        time_unit_days=float(time_unit_days),
-        standard_errors=standard_errors(
-            objective, optimum.log_params, total, names, log_covariance=information
-        ),
-        message=optimum.reason or optimum.message,
-        log_covariance=information,
+        **found, n_customers=len(x), n_repeat_customers=repeat, time_unit_days=float(time_unit_days)
     )
 
 
@@ -276,3 +200,9 @@ def expected_purchases(fit: MBGNBDFit, t: ArrayLike) -> FloatArray:
     t = as_float(t)
     alive = fit.b / (fit.a + fit.b)
     return alive * bgnbd.expected_purchases(alive_equivalent(fit), t)
+
+
+attach_interface(
+    MBGNBDFit, p_alive, conditional_expected_purchases, expected_purchases_if_alive,
+    expected_purchases,
+)  # fmt: skip

@@ -8,7 +8,7 @@ exponential with rate ``mu ~ Gamma(s, beta)`` (the BG/NBD lets customers drop ou
 after a purchase). Implemented here with numpy/scipy:
 
 - the log-likelihood (note eq. 19-22) and its maximum (:func:`fit_pareto_nbd`, gradient by
-  central differences), on histories grouped by identical (frequency, recency, T);
+  central differences, :func:`portfolio_lib.models.common.fit_numerically`);
 - P(alive) (:func:`p_alive`, note eq. 18/23) and the expected purchases of a known customer
   (:func:`conditional_expected_purchases`, note eq. 27) and of a new one
   (:func:`expected_purchases`, eq. 15).
@@ -33,19 +33,10 @@ from portfolio_lib.models.common import (
     ArrayLike,
     FloatArray,
     as_float,
-    check_choice,
-    check_repeat_customers,
-    covariance,
-    dot,
-    failed,
-    maximise,
-    numerical_gradient,
-    purchase_history,
-    standard_errors,
+    attach_interface,
+    checked_histories,
+    fit_numerically,
 )
-
-# L-BFGS-B iterations of a fit (CDNOW converges in ~40).
-_MAX_ITERATIONS = 150
 
 __all__ = [
     "ParetoNBDFit",
@@ -78,6 +69,10 @@ class ParetoNBDFit:
     message : str
     log_covariance : numpy.ndarray or None
         Asymptotic covariance of the log parameters.
+
+    Methods ``p_alive``, ``expected_purchases`` (conditional), ``expected_purchases_if_alive``
+    and ``expected_new_customer_purchases``: the module's functions (every purchase model has
+    them, :func:`~portfolio_lib.models.common.attach_interface`).
     """
 
     r: float
@@ -104,26 +99,6 @@ class ParetoNBDFit:
     def params_tuple(self) -> tuple[float, float, float, float]:
         """``(r, alpha, s, beta)``."""
         return self.r, self.alpha, self.s, self.beta
-
-    def p_alive(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> FloatArray:
-        """:func:`p_alive` of this fit."""
-        return p_alive(self, frequency, recency, T)
-
-    def expected_purchases(
-        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
-    ) -> FloatArray:
-        """:func:`conditional_expected_purchases` of this fit (days)."""
-        return conditional_expected_purchases(self, t, frequency, recency, T)
-
-    def expected_purchases_if_alive(
-        self, t: ArrayLike, frequency: ArrayLike, T: ArrayLike
-    ) -> FloatArray:
-        """:func:`expected_purchases_if_alive` of this fit (days)."""
-        return expected_purchases_if_alive(self, t, frequency, T)
-
-    def expected_new_customer_purchases(self, t: ArrayLike) -> FloatArray:
-        """:func:`expected_purchases` of a new customer over ``t`` days."""
-        return expected_purchases(self, t)
 
 
 def _log_a0(
@@ -208,64 +183,36 @@ def fit_pareto_nbd(
     PortfolioDataError
         ``out_of_range``, ``too_few_repeat_customers``, ``not_converged``.
     """
-    check_choice("on_nonconvergence", on_nonconvergence, ("error", "warn"))
-    if not time_unit_days > 0:
-        raise ValueError(f"time_unit_days must be positive, got {time_unit_days!r}")
-    x, tx, T, known = purchase_history(
+    x, tx, T, repeat = checked_histories(
         summary,
+        model="Pareto/NBD",
+        time_unit_days=time_unit_days,
+        min_repeat_customers=min_repeat_customers,
+        on_nonconvergence=on_nonconvergence,
         frequency_col=frequency_col,
         recency_col=recency_col,
         T_col=T_col,
         customer_col=customer_col,
-        analysis="Pareto/NBD",
     )
-    x, tx, T = x[known], np.where(x[known] > 0, tx[known], 0.0), T[known]
-    repeat = int((x > 0).sum())
-    check_repeat_customers(repeat, min_repeat_customers, "Pareto/NBD")
-    histories, counts = np.unique(
-        np.column_stack([x, tx / time_unit_days, T / time_unit_days]), axis=0, return_counts=True
-    )
-    gx, gtx, gT = histories.T
-    weights = counts.astype(float)
-    total = float(weights.sum())
-
-    def mean_negative_ll(u: FloatArray) -> float:
-        params = tuple(float(v) for v in np.exp(u))
-        with np.errstate(all="ignore"):
-            return -dot(weights, _pareto_log_likelihood(params, gx, gtx, gT)) / total
-
     names = ("r", "alpha", "s", "beta")
     if initial_params is not None:
         start = np.log([float(initial_params[n]) for n in names])
     else:
         # Mean purchase rate ~ repeat purchases per unit of observed time; lifetimes of ~T.
-        rate = dot(weights, gx) / max(dot(weights, gT), 1e-9)
-        start = np.log([1.0, 1.0 / max(rate, 1e-6), 1.0, float(np.clip(np.median(gT), 1e-3, 1e5))])
-    objective = numerical_gradient(mean_negative_ll)
-    # Numerical gradients: a bounded search. A likelihood still rising along a ridge after
-    # it (e.g. the Pareto/NBD's s, beta -> infinity: no heterogeneity in dropout) is reported
-    # as not converged rather than followed for minutes.
-    optimum = maximise(objective, start, names, max_iterations=_MAX_ITERATIONS, restart=False)
-    if not optimum.converged:
-        failed("Pareto/NBD", optimum.reason, on_nonconvergence)
-    r, alpha, s, beta = (float(v) for v in np.exp(optimum.log_params))
-    # Differences of a central-difference gradient: a step well above its rounding.
-    information = covariance(objective, optimum.log_params, total, step=1e-4)
+        rate = x.sum() / max(T.sum() / time_unit_days, 1e-9)
+        age = float(np.clip(np.median(T) / time_unit_days, 1e-3, 1e5))
+        start = np.log([1.0, 1.0 / max(rate, 1e-6), 1.0, age])
+    found = fit_numerically(
+        _pareto_log_likelihood,
+        (x, tx, T),
+        time_unit_days=time_unit_days,
+        names=names,
+        start=start,
+        model="Pareto/NBD",
+        on_nonconvergence=on_nonconvergence,
+    )
     return ParetoNBDFit(
-        r=r,
-        alpha=alpha,
-        s=s,
-        beta=beta,
-        log_likelihood=optimum.mean_log_likelihood * total,
-        n_customers=len(x),
-        n_repeat_customers=repeat,
-        converged=optimum.converged,
-        time_unit_days=float(time_unit_days),
-        standard_errors=standard_errors(
-            objective, optimum.log_params, total, names, log_covariance=information
-        ),
-        message=optimum.reason or optimum.message,
-        log_covariance=information,
+        **found, n_customers=len(x), n_repeat_customers=repeat, time_unit_days=float(time_unit_days)
     )
 
 
@@ -355,3 +302,9 @@ def expected_purchases(fit: ParetoNBDFit, t: ArrayLike) -> FloatArray:
     t = as_float(t)
     zeros = np.zeros_like(t)
     return _alive_purchases(fit.params_tuple, zeros, zeros, t / fit.time_unit_days)
+
+
+attach_interface(
+    ParetoNBDFit, p_alive, conditional_expected_purchases, expected_purchases_if_alive,
+    expected_purchases,
+)  # fmt: skip

@@ -13,6 +13,7 @@ from matplotlib.axes import Axes
 from portfolio_lib import i18n
 from portfolio_lib.i18n import label
 from portfolio_lib.plots.common import COLORS, currency_axis, get_ax, plain_text, shorten
+from portfolio_lib.plots.predictive import plot_calibration_vs_holdout
 
 __all__ = ["plot_clv_intervals", "plot_model_comparison", "plot_tracking"]
 
@@ -47,10 +48,27 @@ def _model_color(position: int) -> str:
     return COLORS.get(_MODEL_COLORS[position % len(_MODEL_COLORS)], COLORS["revenue"])
 
 
+def _model_lines(ax: Axes, x: object, data: pd.DataFrame, models: list[str], lang: str) -> dict:
+    """One line per model of ``data``, each in its style; the lines by model name."""
+    return {
+        name: ax.plot(
+            x,
+            data[name],
+            linestyle=_MODEL_STYLES.get(name, "--"),
+            color=_model_color(position),
+            label=label(name, lang),
+        )[0]
+        for position, name in enumerate(models)
+    }
+
+
 def plot_model_comparison(
     data: pd.DataFrame, *, chosen: str, ax: Axes | None = None, lang: str = "fr"
 ) -> Axes:
     """Mean holdout purchases by calibration frequency: observed, and each model's forecast.
+
+    :func:`~portfolio_lib.plots.predictive.plot_calibration_vs_holdout` of the observed
+    purchases, with one line per model instead of one forecast (the chosen one thicker).
 
     Parameters
     ----------
@@ -65,27 +83,13 @@ def plot_model_comparison(
     -------
     matplotlib.axes.Axes
     """
-    ax = get_ax(ax)
-    x = np.arange(len(data))
-    ax.plot(x, data["observed"], marker="o", color=COLORS["neutral"], label=label("observed", lang))
+    ax = plot_calibration_vs_holdout(data.assign(expected=np.nan), ax=ax, lang=lang)
+    ax.get_lines()[1].remove()  # the single forecast, replaced by the models' lines
     models = [c for c in data.columns if c not in ("customers", "observed")]
-    for position, name in enumerate(models):
-        ax.plot(
-            x,
-            data[name],
-            linestyle=_MODEL_STYLES.get(name, "--"),
-            linewidth=3 if name == chosen else 1.5,
-            color=_model_color(position),
-            label=label(name, lang),
-        )
-    ticks = [str(int(v)) for v in data.index]
-    if ticks:
-        ticks[-1] += "+"
-    ax.set_xticks(x, ticks)
-    ax.set_xlabel(label("frequency_cal", lang))
-    ax.set_ylabel(label("mean_holdout_purchases", lang))
+    lines = _model_lines(ax, np.arange(len(data)), data, models, lang)
+    if chosen in lines:
+        lines[chosen].set_linewidth(3)
     ax.set_title(label("model_comparison_title", lang).format(chosen=label(chosen, lang)))
-    ax.set_ylim(bottom=0)
     ax.legend()
     return ax
 
@@ -109,14 +113,7 @@ def plot_tracking(data: pd.DataFrame, *, ax: Axes | None = None, lang: str = "fr
     weeks = data.index
     ax.plot(weeks, data["observed"], color=COLORS["neutral"], label=label("observed", lang))
     models = [c for c in data.columns if c not in ("observed", "holdout")]
-    for position, name in enumerate(models):
-        ax.plot(
-            weeks,
-            data[name],
-            linestyle=_MODEL_STYLES.get(name, "--"),
-            color=_model_color(position),
-            label=label(name, lang),
-        )
+    _model_lines(ax, weeks, data, models, lang)
     if data["holdout"].any():
         ax.axvline(
             weeks[np.argmax(data["holdout"].to_numpy())],

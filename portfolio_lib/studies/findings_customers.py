@@ -221,6 +221,36 @@ def rfm_findings(study: RfmStudy, *, lang: str = "fr") -> list[Finding]:
 # 06 CLV
 
 
+def _model_name(study: ClvStudy, lang: str) -> str:
+    purchases = study.models.purchases
+    return "" if purchases is None else i18n.label(purchases.model, lang)
+
+
+def _model_figures(study: ClvStudy) -> dict[str, object]:
+    """The chosen purchase model, its holdout error and the CLV interval, when known."""
+    figures: dict[str, object] = {}
+    comparison = study.models.comparison
+    if comparison is not None:
+        figures["purchase_model"] = comparison.chosen
+        figures["holdout_errors"] = {
+            str(k): float(v) for k, v in comparison.table["holdout_error"].items()
+        }
+    if study.intervals is not None:
+        low, high = study.intervals.totals.loc["clv_total", ["interval_low", "interval_high"]]
+        figures.update(clv_low=float(low), clv_high=float(high), level=study.intervals.level)
+    return figures
+
+
+def _interval_clause(study: ClvStudy, lang: str) -> str:
+    """' (between low and high at 90 %, ...)' when the intervals were computed, else ''."""
+    if study.intervals is None:
+        return ""
+    low, high = study.intervals.totals.loc["clv_total", ["interval_low", "interval_high"]]
+    return i18n.label("finding_clv_interval_clause", lang).format(
+        low=money(low, lang), high=money(high, lang), level=percent(study.intervals.level, lang)
+    )
+
+
 def clv_findings(
     study: ClvStudy,
     *,
@@ -232,8 +262,9 @@ def clv_findings(
     holdout_months: int = DEFAULTS["holdout_months"],
 ) -> list[Finding]:
     """Simple CLV and its formula, the most and least valuable groups, the group that churns
-    most, the predictive CLV, its interval and its largest customer, customers probably gone,
-    the purchase model chosen on the holdout, LTV/CAC per acquisition channel.
+    most, the predictive CLV (with the purchase model chosen on the holdout and the CLV's
+    interval when computed) and its largest customer, customers probably gone, LTV/CAC per
+    acquisition channel.
 
     Parameters
     ----------
@@ -299,28 +330,20 @@ def clv_findings(
         value = float(predicted["clv"].sum())
         first = top.iloc[0]
         share = first["clv"] / value
+        figures = {"clv_total": value, "horizon_months": horizon_months,
+                   "customer_id": first["customer_id"], "name": customer_name(first),
+                   "clv": first["clv"], "share": share}  # fmt: skip
         found.append(
             say(
                 "clv", "predictive", 0.5 + 0.4 * min(share / 0.2, 1), lang,
-                {"clv_total": value, "horizon_months": horizon_months,
-                 "customer_id": first["customer_id"], "name": customer_name(first),
-                 "clv": first["clv"], "share": share},
+                {**figures, **_model_figures(study)},
+                variant="predictive_model" if study.models.comparison is not None else None,
                 total=money(value, lang), months=integer(horizon_months, lang),
                 name=customer_name(first), share=percent(share, lang),
+                interval=_interval_clause(study, lang), holdout=integer(holdout_months, lang),
+                model=_model_name(study, lang),
             )
         )  # fmt: skip
-        intervals = study.intervals
-        if intervals is not None:
-            low, high = intervals.totals.loc["clv_total", ["interval_low", "interval_high"]]
-            found.append(
-                say(
-                    "clv", "interval", 0.45, lang,
-                    {"clv_total": value, "low": float(low), "high": float(high),
-                     "level": intervals.level},
-                    low=money(low, lang), high=money(high, lang), total=money(value, lang),
-                    level=percent(intervals.level, lang),
-                )
-            )  # fmt: skip
         gone = int((predicted["p_alive"] < p_alive_alert).sum())
         if gone:
             found.append(
@@ -331,22 +354,6 @@ def clv_findings(
                     threshold=threshold_text(p_alive_alert, lang),
                 )
             )  # fmt: skip
-    comparison = study.models.comparison
-    if comparison is not None and len(comparison.table) >= 2:
-        errors = comparison.table["holdout_error"]
-        chosen = comparison.chosen
-        other = errors.drop(chosen).idxmin()
-        found.append(
-            say(
-                "clv", "model_choice", 0.35, lang,
-                {"chosen": chosen, "holdout_error": float(errors[chosen]), "other": str(other),
-                 "other_error": float(errors[other]), "holdout_months": holdout_months},
-                chosen=i18n.label(chosen, lang), other=i18n.label(other, lang),
-                error=decimal(errors[chosen], lang, 2),
-                other_error=decimal(errors[other], lang, 2),
-                months=integer(holdout_months, lang),
-            )
-        )  # fmt: skip
     ratios = None if study.ltv_cac is None else study.ltv_cac["ltv_to_cac"].dropna()
     if ratios is not None and len(ratios) >= 2:
         best, worst = ratios.idxmax(), ratios.idxmin()

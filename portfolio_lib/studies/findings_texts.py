@@ -291,23 +291,21 @@ TEXTS = {
     },
     "finding_clv_predictive": {
         "fr": "Le modèle prédictif estime à {total} la marge actualisée des {months} prochains "
-        "mois ; {name} en porte à lui seul {share}.",
+        "mois{interval} ; {name} en porte à lui seul {share}.",
         "en": "The predictive model puts the discounted margin of the next {months} months at "
-        "{total}; {name} alone carries {share} of it.",
+        "{total}{interval}; {name} alone carries {share} of it.",
     },
-    "finding_clv_model_choice": {
-        "fr": "Sur les {months} derniers mois mis de côté, le modèle {chosen} a le mieux prévu les "
-        "achats (écart de {error} achat par client, contre {other_error} pour le {other}) : "
-        "c'est lui qui calcule la CLV prédictive.",
-        "en": "Over the last {months} months kept aside, the {chosen} model forecast purchases "
-        "best (off by {error} purchases per customer, against {other_error} for the {other}): "
-        "it computes the predictive CLV.",
+    "finding_clv_predictive_model": {
+        "fr": "Le modèle prédictif ({model}, le plus juste des trois sur les {holdout} derniers "
+        "mois mis de côté) estime à {total} la marge actualisée des {months} prochains mois"
+        "{interval} ; {name} en porte à lui seul {share}.",
+        "en": "The predictive model ({model}, the most accurate of three on the last {holdout} "
+        "months kept aside) puts the discounted margin of the next {months} months at "
+        "{total}{interval}; {name} alone carries {share} of it.",
     },
-    "finding_clv_interval": {
-        "fr": "Compte tenu de l'incertitude des paramètres, la CLV prédictive totale se situe "
-        "entre {low} et {high} (intervalle à {level}, estimation {total}).",
-        "en": "Given the parameters' uncertainty, the total predictive CLV lies between {low} "
-        "and {high} ({level} interval, estimate {total}).",
+    "finding_clv_interval_clause": {
+        "fr": " (entre {low} et {high} à {level}, selon l'incertitude des paramètres)",
+        "en": " ({low} to {high} at {level}, from the parameters' uncertainty)",
     },
     "finding_clv_p_alive": {
         "fr": "{customers} clients sur {total} ont moins de {threshold} de chances d'être encore "

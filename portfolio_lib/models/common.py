@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -428,25 +428,43 @@ def checked_histories(
 
 
 def fit_numerically(
+    fit_class: type,
     log_likelihood: Callable[..., FloatArray],
-    histories: tuple[FloatArray, FloatArray, FloatArray],
+    summary: pd.DataFrame,
     *,
-    time_unit_days: float,
-    names: Sequence[str],
-    start: FloatArray,
     model: str,
-    on_nonconvergence: str,
+    names: Sequence[str],
+    default_start: Callable[[FloatArray, FloatArray], FloatArray],
+    time_unit_days: float = 7.0,
+    min_repeat_customers: int = MIN_REPEAT_CUSTOMERS,
+    initial_params: Mapping[str, float] | None = None,
+    on_nonconvergence: str = "error",
+    frequency_col: str = "frequency",
+    recency_col: str = "recency",
+    T_col: str = "T",
+    customer_col: str = "customer_id",
     max_iterations: int = 150,
-) -> dict[str, object]:
-    """Maximum likelihood of a purchase model whose per-history ``log_likelihood(params, x,
-    t_x, T)`` (fit's time unit) has no analytic gradient (central differences).
+) -> object:
+    """Fit a purchase model whose per-history ``log_likelihood(params, x, t_x, T)`` (in the
+    fit's time unit) has no analytic gradient: maximum likelihood, central differences.
 
-    Histories are grouped on identical (x, t_x, T). The search is bounded (``max_iterations``,
-    no restart): a likelihood still rising along a ridge is reported as not converged rather
-    than followed for minutes. Returns the keyword arguments of the fit's dataclass except
-    ``n_customers``, ``n_repeat_customers`` and ``time_unit_days``.
+    The options after ``default_start`` (the log starting point from the repeat purchases
+    and ages in the fit's unit) are those of :func:`portfolio_lib.models.bgnbd.fit_bgnbd`.
+    Histories are grouped on identical (x, t_x, T). The search is bounded
+    (``max_iterations``, no restart): a likelihood still rising along a ridge is reported as
+    not converged rather than followed for minutes. Returns a ``fit_class``.
     """
-    x, tx, T = histories
+    x, tx, T, repeat = checked_histories(
+        summary,
+        model=model,
+        time_unit_days=time_unit_days,
+        min_repeat_customers=min_repeat_customers,
+        on_nonconvergence=on_nonconvergence,
+        frequency_col=frequency_col,
+        recency_col=recency_col,
+        T_col=T_col,
+        customer_col=customer_col,
+    )
     tx = np.where(x > 0, tx, 0.0)
     grouped, counts = np.unique(
         np.column_stack([x, tx / time_unit_days, T / time_unit_days]), axis=0, return_counts=True
@@ -460,6 +478,10 @@ def fit_numerically(
         with np.errstate(all="ignore"):
             return -dot(weights, log_likelihood(params, gx, gtx, gT)) / total
 
+    if initial_params is not None:
+        start = np.log([float(initial_params[n]) for n in names])
+    else:
+        start = default_start(x, T / time_unit_days)
     objective = numerical_gradient(mean_negative_ll)
     optimum = maximise(objective, start, names, max_iterations=max_iterations, restart=False)
     if not optimum.converged:
@@ -467,16 +489,19 @@ def fit_numerically(
     # Differences of a central-difference gradient: a step well above its rounding.
     information = covariance(objective, optimum.log_params, total, step=1e-4)
     params = {n: float(v) for n, v in zip(names, np.exp(optimum.log_params), strict=True)}
-    return {
+    return fit_class(
         **params,
-        "log_likelihood": optimum.mean_log_likelihood * total,
-        "converged": optimum.converged,
-        "standard_errors": standard_errors(
+        log_likelihood=optimum.mean_log_likelihood * total,
+        n_customers=len(x),
+        n_repeat_customers=repeat,
+        converged=optimum.converged,
+        time_unit_days=float(time_unit_days),
+        standard_errors=standard_errors(
             objective, optimum.log_params, total, names, log_covariance=information
         ),
-        "message": optimum.reason or optimum.message,
-        "log_covariance": information,
-    }
+        message=optimum.reason or optimum.message,
+        log_covariance=information,
+    )
 
 
 def attach_interface(

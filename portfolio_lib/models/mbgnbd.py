@@ -17,9 +17,7 @@ Per history (lifetimes' ``ModifiedBetaGeoFitter``, the paper's eq. 4):
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -27,12 +25,10 @@ from scipy.special import betaln, expit, gammaln
 
 from portfolio_lib.models import bgnbd
 from portfolio_lib.models.common import (
-    MIN_REPEAT_CUSTOMERS,
     ArrayLike,
     FloatArray,
     as_float,
     attach_interface,
-    checked_histories,
     fit_numerically,
 )
 
@@ -80,21 +76,19 @@ def _mbg_log_likelihood(
     )
 
 
-def fit_mbgnbd(
-    summary: pd.DataFrame,
-    *,
-    time_unit_days: float = 7.0,
-    min_repeat_customers: int = MIN_REPEAT_CUSTOMERS,
-    initial_params: Mapping[str, float] | None = None,
-    on_nonconvergence: Literal["error", "warn"] = "error",
-    frequency_col: str = "frequency",
-    recency_col: str = "recency",
-    T_col: str = "T",
-    customer_col: str = "customer_id",
-) -> MBGNBDFit:
+def _start(x: FloatArray, T: FloatArray) -> FloatArray:
+    """Mean purchase rate ~ repeat purchases per unit of observed time, r = 1."""
+    rate = x.sum() / max(T.sum(), 1e-9)
+    return np.log([1.0, 1.0 / max(rate, 1e-6), 1.0, 3.0])
+
+
+def fit_mbgnbd(summary: pd.DataFrame, **options: object) -> MBGNBDFit:
     """Fit the MBG/NBD model by maximum likelihood (gradient by central differences).
 
-    Parameters are those of :func:`portfolio_lib.models.bgnbd.fit_bgnbd`.
+    Options (``time_unit_days``, ``min_repeat_customers``, ``initial_params`` with
+    ``r``, ``alpha``, ``a``, ``b``, ``on_nonconvergence``, column names) are those of
+    :func:`portfolio_lib.models.bgnbd.fit_bgnbd`
+    (:func:`portfolio_lib.models.common.fit_numerically`).
 
     Returns
     -------
@@ -105,34 +99,14 @@ def fit_mbgnbd(
     PortfolioDataError
         ``out_of_range``, ``too_few_repeat_customers``, ``not_converged``.
     """
-    x, tx, T, repeat = checked_histories(
+    return fit_numerically(
+        MBGNBDFit,
+        _mbg_log_likelihood,
         summary,
         model="MBG/NBD",
-        time_unit_days=time_unit_days,
-        min_repeat_customers=min_repeat_customers,
-        on_nonconvergence=on_nonconvergence,
-        frequency_col=frequency_col,
-        recency_col=recency_col,
-        T_col=T_col,
-        customer_col=customer_col,
-    )
-    names = ("r", "alpha", "a", "b")
-    if initial_params is not None:
-        start = np.log([float(initial_params[n]) for n in names])
-    else:
-        rate = x.sum() / max(T.sum() / time_unit_days, 1e-9)
-        start = np.log([1.0, 1.0 / max(rate, 1e-6), 1.0, 3.0])
-    found = fit_numerically(
-        _mbg_log_likelihood,
-        (x, tx, T),
-        time_unit_days=time_unit_days,
-        names=names,
-        start=start,
-        model="MBG/NBD",
-        on_nonconvergence=on_nonconvergence,
-    )
-    return MBGNBDFit(
-        **found, n_customers=len(x), n_repeat_customers=repeat, time_unit_days=float(time_unit_days)
+        names=("r", "alpha", "a", "b"),
+        default_start=_start,
+        **options,
     )
 
 

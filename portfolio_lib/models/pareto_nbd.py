@@ -20,21 +20,17 @@ Times in days; the fit works in ``time_unit_days`` (7: weeks, as the papers), wh
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 from scipy.special import expit, gammaln, hyp2f1
 
 from portfolio_lib.models.common import (
-    MIN_REPEAT_CUSTOMERS,
     ArrayLike,
     FloatArray,
     as_float,
     attach_interface,
-    checked_histories,
     fit_numerically,
 )
 
@@ -157,22 +153,19 @@ def _pareto_log_likelihood(
     )
 
 
-def fit_pareto_nbd(
-    summary: pd.DataFrame,
-    *,
-    time_unit_days: float = 7.0,
-    min_repeat_customers: int = MIN_REPEAT_CUSTOMERS,
-    initial_params: Mapping[str, float] | None = None,
-    on_nonconvergence: Literal["error", "warn"] = "error",
-    frequency_col: str = "frequency",
-    recency_col: str = "recency",
-    T_col: str = "T",
-    customer_col: str = "customer_id",
-) -> ParetoNBDFit:
-    """Fit the Pareto/NBD model by maximum likelihood.
+def _start(x: FloatArray, T: FloatArray) -> FloatArray:
+    """Mean purchase rate ~ repeat purchases per unit of observed time; lifetimes of ~T."""
+    rate = x.sum() / max(T.sum(), 1e-9)
+    return np.log([1.0, 1.0 / max(rate, 1e-6), 1.0, float(np.clip(np.median(T), 1e-3, 1e5))])
 
-    Parameters are those of :func:`portfolio_lib.models.bgnbd.fit_bgnbd` (``initial_params``
-    with ``r``, ``alpha``, ``s``, ``beta``).
+
+def fit_pareto_nbd(summary: pd.DataFrame, **options: object) -> ParetoNBDFit:
+    """Fit the Pareto/NBD model by maximum likelihood (gradient by central differences).
+
+    Options (``time_unit_days``, ``min_repeat_customers``, ``initial_params`` with
+    ``r``, ``alpha``, ``s``, ``beta``, ``on_nonconvergence``, column names) are those of
+    :func:`portfolio_lib.models.bgnbd.fit_bgnbd`
+    (:func:`portfolio_lib.models.common.fit_numerically`).
 
     Returns
     -------
@@ -183,36 +176,14 @@ def fit_pareto_nbd(
     PortfolioDataError
         ``out_of_range``, ``too_few_repeat_customers``, ``not_converged``.
     """
-    x, tx, T, repeat = checked_histories(
+    return fit_numerically(
+        ParetoNBDFit,
+        _pareto_log_likelihood,
         summary,
         model="Pareto/NBD",
-        time_unit_days=time_unit_days,
-        min_repeat_customers=min_repeat_customers,
-        on_nonconvergence=on_nonconvergence,
-        frequency_col=frequency_col,
-        recency_col=recency_col,
-        T_col=T_col,
-        customer_col=customer_col,
-    )
-    names = ("r", "alpha", "s", "beta")
-    if initial_params is not None:
-        start = np.log([float(initial_params[n]) for n in names])
-    else:
-        # Mean purchase rate ~ repeat purchases per unit of observed time; lifetimes of ~T.
-        rate = x.sum() / max(T.sum() / time_unit_days, 1e-9)
-        age = float(np.clip(np.median(T) / time_unit_days, 1e-3, 1e5))
-        start = np.log([1.0, 1.0 / max(rate, 1e-6), 1.0, age])
-    found = fit_numerically(
-        _pareto_log_likelihood,
-        (x, tx, T),
-        time_unit_days=time_unit_days,
-        names=names,
-        start=start,
-        model="Pareto/NBD",
-        on_nonconvergence=on_nonconvergence,
-    )
-    return ParetoNBDFit(
-        **found, n_customers=len(x), n_repeat_customers=repeat, time_unit_days=float(time_unit_days)
+        names=("r", "alpha", "s", "beta"),
+        default_start=_start,
+        **options,
     )
 
 

@@ -247,7 +247,9 @@ def _interval_clause(study: ClvStudy, lang: str) -> str:
         return ""
     low, high = study.intervals.totals.loc["clv_total", ["interval_low", "interval_high"]]
     return i18n.label("finding_clv_interval_clause", lang).format(
-        low=money(low, lang), high=money(high, lang), level=percent(study.intervals.level, lang)
+        low=money(low, lang),
+        high=money(high, lang),
+        level=percent(study.intervals.level, lang, 0),
     )
 
 

@@ -45,8 +45,8 @@ from portfolio_lib.metrics.rfm import (
 from portfolio_lib.models import (
     clv_by_segment,
     fit_bgnbd,
-    fit_purchase_model,
     fit_gamma_gamma,
+    fit_purchase_model,
     ltv_to_cac,
     predictive_clv,
 )

@@ -298,8 +298,8 @@ def test_06_clv_records_the_library_figures(executed_notebook, sample_aggregates
     # The purchase model chosen on the last 6 months (smallest holdout error) makes the CLV.
     table = pd.DataFrame.from_dict(records["purchase_models"], orient="index")
     assert records["purchase_model"] == table["holdout_error"].idxmin()
-    purchases = fit_purchase_model(records["purchase_model"], agg.customers)
-    predicted = predictive_clv(agg.customers, purchases, gamma_gamma)
+    purchase_fit = fit_purchase_model(records["purchase_model"], agg.customers)
+    predicted = predictive_clv(agg.customers, purchase_fit, gamma_gamma)
     # The 90 % bootstrap interval of the total brackets the estimate.
     interval = records["clv_intervals"]["clv_total"]
     assert interval["interval_low"] < records["predictive_clv_total"] < interval["interval_high"]

@@ -69,6 +69,11 @@ DEFAULTS = {
     "holdout_months": 6,  # last months kept aside to check the purchase model
     "clv_max_lifetime_years": 10,  # simple CLV: lifetime when annual churn is 0 (1 / churn capped)
     "min_repeat_customers": 30,  # fewest repeat customers for the BG/NBD and Gamma-Gamma fits
+    # purchase model of the predictive CLV: "auto" (smallest holdout error of BG/NBD,
+    # Pareto/NBD, MBG/NBD), or one of "bgnbd", "pareto_nbd", "mbgnbd"
+    "purchase_model": "auto",
+    "clv_interval_draws": 100,  # parametric-bootstrap draws of the CLV intervals
+    "clv_interval_level": 0.90,  # level of the CLV intervals
     # Alerts
     "drop_alert": 0.30,  # trailing revenue down more than 30 % on the window before
     "gap_alert": 2.0,  # days since last purchase above 2x the customer's usual gap

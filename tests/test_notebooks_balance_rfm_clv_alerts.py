@@ -46,6 +46,7 @@ from portfolio_lib.models import (
     clv_by_segment,
     fit_bgnbd,
     fit_gamma_gamma,
+    fit_purchase_model,
     ltv_to_cac,
     predictive_clv,
 )
@@ -308,7 +309,14 @@ def test_06_clv_records_the_library_figures(executed_notebook, sample_aggregates
         gamma_gamma = fit_gamma_gamma(agg.customers, on_nonpositive="exclude")
     assert records["bgnbd"] == _approx_dict(bgnbd.params, rel=FIT_RTOL)
     assert records["gamma_gamma"] == _approx_dict(gamma_gamma.params, rel=FIT_RTOL)
-    predicted = predictive_clv(agg.customers, bgnbd, gamma_gamma)
+    # The purchase model chosen on the last 6 months (smallest holdout error) makes the CLV.
+    table = pd.DataFrame.from_dict(records["purchase_models"], orient="index")
+    assert records["purchase_model"] == table["holdout_error"].idxmin()
+    purchase_fit = fit_purchase_model(records["purchase_model"], agg.customers)
+    predicted = predictive_clv(agg.customers, purchase_fit, gamma_gamma)
+    # The 90 % bootstrap interval of the total brackets the estimate.
+    interval = records["clv_intervals"]["clv_total"]
+    assert interval["interval_low"] < records["predictive_clv_total"] < interval["interval_high"]
     assert records["predictive_clv_total"] == pytest.approx(predicted["clv"].sum(), rel=FIT_RTOL)
     assert records["predictive_clv_median"] == pytest.approx(
         predicted["clv"].median(), rel=FIT_RTOL

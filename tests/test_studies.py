@@ -54,8 +54,10 @@ from portfolio_lib.models import (
     calibration_and_holdout,
     calibration_vs_holdout,
     clv_by_segment,
+    compare_purchase_models,
     fit_bgnbd,
     fit_gamma_gamma,
+    fit_purchase_model,
     frequency_recency_matrix,
     p_alive_matrix,
     period_transactions,
@@ -430,32 +432,37 @@ def test_fit_clv_models_are_the_notebooks_fits(sample_aggregates, sample_portfol
     assert models.bgnbd.params == pytest.approx(bgnbd.params, rel=FIT_RTOL)
     assert models.gamma_gamma.params == pytest.approx(gamma_gamma.params, rel=FIT_RTOL)
     assert_frame_equal(models.fit_check, period_transactions(bgnbd, agg.customers), rtol=1e-7)
-    grid = p_alive_matrix(
-        bgnbd,
-        max_frequency=max(int(agg.customers["frequency"].quantile(0.95)), 1),
-        max_recency=float(agg.customers["T"].max()),
-    )
-    assert_frame_equal(models.alive_grid, grid, rtol=1e-7)
-    purchases = frequency_recency_matrix(
-        bgnbd,
-        t=365.25,
-        max_frequency=max(int(agg.customers["frequency"].quantile(0.95)), 1),
-        max_recency=float(agg.customers["T"].max()),
-    )
-    assert_frame_equal(models.purchases_grid, purchases, rtol=1e-7)
-    # A customer who bought again recently is expected to buy more than one silent since.
-    assert (models.purchases_grid.loc[2].diff().dropna() > 0).all()
+    # The three purchase models compared on the last 6 months; the one with the smallest
+    # holdout error, refitted on the whole history, makes the grids and the CLV.
     transactions = sample_portfolio.transactions
     calibration = calibration_and_holdout(
         transactions,
         calibration_end=(agg.as_of.to_period("M") - 6).end_time,
         observation_end=agg.as_of,
     )
-    calibration_fit = fit_bgnbd(
-        calibration, frequency_col="frequency_cal", recency_col="recency_cal", T_col="T_cal"
+    comparison = compare_purchase_models(calibration)
+    assert_frame_equal(models.comparison.table, comparison.table, rtol=1e-5)
+    chosen = comparison.table["holdout_error"].idxmin()
+    assert models.comparison.chosen == chosen == models.purchases.model
+    chosen_fit = fit_purchase_model(chosen, agg.customers)
+    assert models.purchases.params == pytest.approx(chosen_fit.params, rel=FIT_RTOL)
+    grid = p_alive_matrix(
+        chosen_fit,
+        max_frequency=max(int(agg.customers["frequency"].quantile(0.95)), 1),
+        max_recency=float(agg.customers["T"].max()),
     )
-    expected = calibration_vs_holdout(calibration_fit, calibration)
-    assert_frame_equal(models.holdout_check, expected, rtol=1e-7)
+    assert_frame_equal(models.alive_grid, grid, rtol=1e-5)
+    purchases = frequency_recency_matrix(
+        chosen_fit,
+        t=365.25,
+        max_frequency=max(int(agg.customers["frequency"].quantile(0.95)), 1),
+        max_recency=float(agg.customers["T"].max()),
+    )
+    assert_frame_equal(models.purchases_grid, purchases, rtol=1e-5)
+    # A customer who bought again recently is expected to buy more than one silent since.
+    assert (models.purchases_grid.loc[2].diff().dropna() > 0).all()
+    expected = calibration_vs_holdout(comparison.fits[chosen], calibration)
+    assert_frame_equal(models.holdout_check, expected, rtol=1e-5)
     # The spend model's warning is a note, not a warning on the console.
     assert _codes(models.notes) == ["negative_spend"]
     assert models.notes[0].details["count"] == 9
@@ -498,7 +505,7 @@ def test_clv_study_is_the_notebook(sample_aggregates, sample_portfolio, models):
     assert_series_equal(study.retention, expected_retention)
 
     predicted = predictive_clv(
-        agg.customers, models.bgnbd, models.gamma_gamma, horizon_months=24, discount_rate=0.08
+        agg.customers, models.purchases, models.gamma_gamma, horizon_months=24, discount_rate=0.08
     )
     assert_frame_equal(study.predicted, predicted)
     assert_frame_equal(study.predictive_by_group, clv_by_segment(predicted, agg.customers))

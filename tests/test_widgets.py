@@ -404,7 +404,9 @@ def test_clv_sliders_redo_only_the_discounting(box, sample_aggregates, monkeypat
 
     monkeypatch.setattr("portfolio_lib.studies.clv.fit_bgnbd", refit)
     monkeypatch.setattr("portfolio_lib.studies.clv.fit_gamma_gamma", refit)
-    assert len(box.last_view.charts) == 8
+    # 8 charts, and the purchase models compared on the holdout and their weekly tracking.
+    assert len(box.last_view.charts) == 10
+    assert {"view_model_comparison", "view_tracking"} <= set(box.last_view.charts)
     before = box.last_view.tables["view_top_clv"]["clv"].iloc[0]
     box.controls["discount_rate"].value = 0.2
     after = box.last_view.tables["view_top_clv"]["clv"].iloc[0]

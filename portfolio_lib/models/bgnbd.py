@@ -39,12 +39,12 @@ from portfolio_lib.models.common import (
     ArrayLike,
     FloatArray,
     as_float,
-    check_choice,
-    check_repeat_customers,
+    attach_interface,
+    checked_histories,
+    covariance,
     dot,
     failed,
     maximise,
-    purchase_history,
     standard_errors,
 )
 
@@ -94,6 +94,9 @@ class BGNBDFit:
         information, delta method from the log scale); NaN when the information is singular.
     message : str
         The optimiser's last word (why it stopped).
+    log_covariance : numpy.ndarray or None
+        Asymptotic covariance of ``ln r, ln alpha, ln a, ln b`` (inverse observed
+        information), what :mod:`portfolio_lib.models.uncertainty` draws parameters from.
     """
 
     r: float
@@ -107,6 +110,9 @@ class BGNBDFit:
     time_unit_days: float = 7.0
     standard_errors: dict[str, float] = field(default_factory=dict, compare=False)
     message: str = field(default="", compare=False)
+    log_covariance: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+    model = "bgnbd"
 
     @property
     def params(self) -> dict[str, float]:
@@ -267,20 +273,17 @@ def fit_bgnbd(
         ``out_of_range`` (negative or inconsistent values), ``too_few_repeat_customers``,
         ``not_converged``.
     """
-    check_choice("on_nonconvergence", on_nonconvergence, ("error", "warn"))
-    if not time_unit_days > 0:
-        raise ValueError(f"time_unit_days must be positive, got {time_unit_days!r}")
-    x, tx, T, known = purchase_history(
+    x, tx, T, repeat = checked_histories(
         summary,
+        model="BG/NBD",
+        time_unit_days=time_unit_days,
+        min_repeat_customers=min_repeat_customers,
+        on_nonconvergence=on_nonconvergence,
         frequency_col=frequency_col,
         recency_col=recency_col,
         T_col=T_col,
         customer_col=customer_col,
-        analysis="BG/NBD",
     )
-    x, tx, T = x[known], tx[known], T[known]
-    repeat = int((x > 0).sum())
-    check_repeat_customers(repeat, min_repeat_customers, "BG/NBD")
     data = _group_histories(x, tx / time_unit_days, T / time_unit_days)
     names = ("r", "alpha", "a", "b")
     start = (
@@ -296,6 +299,7 @@ def fit_bgnbd(
     if not optimum.converged:
         failed("BG/NBD", optimum.reason, on_nonconvergence)
     r, alpha, a, b = (float(v) for v in np.exp(optimum.log_params))
+    information = covariance(objective, optimum.log_params, data.total_weight)
     return BGNBDFit(
         r=r,
         alpha=alpha,
@@ -306,8 +310,11 @@ def fit_bgnbd(
         n_repeat_customers=repeat,
         converged=optimum.converged,
         time_unit_days=float(time_unit_days),
-        standard_errors=standard_errors(objective, optimum.log_params, data.total_weight, names),
+        standard_errors=standard_errors(
+            objective, optimum.log_params, data.total_weight, names, log_covariance=information
+        ),
         message=optimum.reason or optimum.message,
+        log_covariance=information,
     )
 
 
@@ -600,3 +607,12 @@ def probability_of_purchases(fit: BGNBDFit, t: ArrayLike, n: ArrayLike) -> Float
             np.maximum(n, 1.0), r, share
         )
     return np.exp(log_first) + np.where(n > 0, tail, 0.0)
+
+
+attach_interface(
+    BGNBDFit,
+    p_alive,
+    conditional_expected_purchases,
+    expected_purchases_if_alive,
+    expected_purchases,
+)

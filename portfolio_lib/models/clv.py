@@ -17,10 +17,12 @@ import pandas as pd
 
 from portfolio_lib.config import DEFAULTS
 from portfolio_lib.data.errors import PortfolioDataError
-from portfolio_lib.models.bgnbd import BGNBDFit, expected_purchases_if_alive, p_alive
+from portfolio_lib.models.bgnbd import BGNBDFit
 from portfolio_lib.models.chebyshev import interpolated_monthly_purchases
 from portfolio_lib.models.common import DAYS_PER_MONTH, FloatArray, column, purchase_history
+from portfolio_lib.models.diagnostics import PurchaseFit
 from portfolio_lib.models.gamma_gamma import GammaGammaFit, expected_spend
+from portfolio_lib.models.mbgnbd import MBGNBDFit, alive_equivalent
 
 __all__ = ["clv_by_segment", "ltv_to_cac", "monthly_purchases_if_alive", "predictive_clv"]
 
@@ -48,13 +50,13 @@ def _margin_rates(
 
 
 def monthly_purchases_if_alive(
-    bgnbd: BGNBDFit, frequency: FloatArray, T: FloatArray, horizon_months: int
+    bgnbd: PurchaseFit, frequency: FloatArray, T: FloatArray, horizon_months: int
 ) -> FloatArray:
     """Expected purchases of alive customers in each of the next months.
 
     Parameters
     ----------
-    bgnbd : BGNBDFit
+    bgnbd : BGNBDFit, ParetoNBDFit or MBGNBDFit
     frequency, T : numpy.ndarray
         Repeat purchases and ages in days of the customers.
     horizon_months : int
@@ -67,15 +69,22 @@ def monthly_purchases_if_alive(
         months of ``365.25 / 12`` days.
     """
     months = np.arange(1.0, horizon_months + 1) * DAYS_PER_MONTH
-    cumulative = expected_purchases_if_alive(bgnbd, months, frequency[:, None], T[:, None])
+    cumulative = bgnbd.expected_purchases_if_alive(months, frequency[:, None], T[:, None])
     return np.diff(cumulative, axis=1, prepend=0.0)
 
 
 def _monthly_purchases(
-    bgnbd: BGNBDFit, frequency: FloatArray, T: FloatArray, horizon_months: int
+    bgnbd: PurchaseFit, frequency: FloatArray, T: FloatArray, horizon_months: int
 ) -> FloatArray:
-    """:func:`monthly_purchases_if_alive`, interpolated per frequency for many histories."""
-    if len(frequency) * horizon_months < _INTERPOLATED_FROM:
+    """:func:`monthly_purchases_if_alive`, interpolated per frequency for many histories.
+
+    The interpolation is the BG/NBD's; an MBG/NBD's alive customers buy like those of a
+    BG/NBD (:func:`~portfolio_lib.models.mbgnbd.alive_equivalent`); the Pareto/NBD's closed
+    form is cheap enough as it is.
+    """
+    if isinstance(bgnbd, MBGNBDFit):
+        bgnbd = alive_equivalent(bgnbd)
+    if not isinstance(bgnbd, BGNBDFit) or len(frequency) * horizon_months < _INTERPOLATED_FROM:
         return monthly_purchases_if_alive(bgnbd, frequency, T, horizon_months)
     increments, done = interpolated_monthly_purchases(bgnbd, frequency, T, horizon_months)
     if not done.all():
@@ -88,7 +97,7 @@ def _monthly_purchases(
 
 def predictive_clv(
     summary: pd.DataFrame,
-    bgnbd: BGNBDFit,
+    bgnbd: PurchaseFit,
     gamma_gamma: GammaGammaFit,
     *,
     horizon_months: int = DEFAULTS["clv_horizon_months"],
@@ -113,7 +122,9 @@ def predictive_clv(
     summary : pandas.DataFrame
         Purchase histories in days (``frequency``, ``recency``, ``T``, ``monetary_value``);
         ``Aggregates.customers`` or :func:`portfolio_lib.engine.aggregate.customer_summary`.
-    bgnbd, gamma_gamma : BGNBDFit, GammaGammaFit
+    bgnbd : BGNBDFit, ParetoNBDFit or MBGNBDFit
+        The purchase model (any of the three: their P(alive) and expected purchases).
+    gamma_gamma : GammaGammaFit
     horizon_months : int, default 36
         Whole months ahead; 0 gives zero CLV.
     discount_rate : float, default 0.10
@@ -148,7 +159,7 @@ def predictive_clv(
     m = column(summary, monetary_value_col, analysis="predictive CLV").to_numpy()
     n = len(summary)
     purchases, discounted = np.full(n, np.nan), np.full(n, np.nan)
-    alive = np.where(known, p_alive(bgnbd, x, tx, T), np.nan)
+    alive = np.where(known, bgnbd.p_alive(x, tx, T), np.nan)
     if known.any():
         # The monthly purchases depend on the history through (x, T) alone: once per pair.
         pairs = pd.DataFrame({"x": x[known], "T": T[known]}).groupby(["x", "T"], sort=False)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,13 +35,18 @@ __all__ = [
     "FloatArray",
     "Optimum",
     "as_float",
+    "attach_interface",
     "check_choice",
+    "checked_histories",
     "check_repeat_customers",
     "column",
+    "covariance",
     "customer_ids",
     "dot",
     "failed",
+    "fit_numerically",
     "maximise",
+    "numerical_gradient",
     "purchase_history",
     "standard_errors",
 ]
@@ -229,10 +234,17 @@ def maximise(
     objective: Callable[[FloatArray], tuple[float, FloatArray]],
     start: FloatArray,
     names: Sequence[str],
+    *,
+    max_iterations: int = 3000,
+    restart: bool = True,
 ) -> Optimum:
-    """Maximise a mean log-likelihood over log parameters; ``objective`` gives (-ll, -grad)."""
+    """Maximise a mean log-likelihood over log parameters; ``objective`` gives (-ll, -grad).
+
+    ``max_iterations`` caps the L-BFGS-B iterations; ``restart=False`` skips the
+    Nelder-Mead restart (for objectives whose gradient is itself ~9 evaluations).
+    """
     bounds = [(-_LOG_BOUND, _LOG_BOUND)] * len(start)
-    options = {"maxiter": 3000, "ftol": 1e-13, "gtol": 1e-9, "maxcor": 10}
+    options = {"maxiter": int(max_iterations), "ftol": 1e-13, "gtol": 1e-9, "maxcor": 10}
 
     def safe(u: FloatArray) -> tuple[float, FloatArray]:
         with np.errstate(all="ignore"):
@@ -244,7 +256,7 @@ def maximise(
     best = minimize(safe, start, jac=True, method="L-BFGS-B", bounds=bounds, options=options)
     grad = safe(best.x)[1]
     at_bound = np.abs(best.x) >= _LOG_BOUND - 1e-3
-    if np.max(np.abs(grad)) > _GRADIENT_TOLERANCE and not at_bound.any():
+    if restart and np.max(np.abs(grad)) > _GRADIENT_TOLERANCE and not at_bound.any():
         # L-BFGS-B can stall on a flat ridge; a derivative-free restart walks off it. (A
         # parameter at the edge of the range is a likelihood without maximum: no restart.)
         simplex = minimize(
@@ -275,15 +287,21 @@ def maximise(
     return Optimum(best.x, -value, True, "", str(best.message))
 
 
-def standard_errors(
+def covariance(
     objective: Callable[[FloatArray], tuple[float, FloatArray]],
     log_params: FloatArray,
     total_weight: float,
-    names: Sequence[str],
-) -> dict[str, float]:
-    """Standard errors from the observed information (finite differences of the gradient)."""
+    *,
+    step: float = 1e-6,
+) -> FloatArray | None:
+    """Covariance of the log parameters: the inverse observed information.
+
+    The Hessian of the log-likelihood is taken by forward differences of ``objective``'s
+    gradient (of the mean negative log-likelihood) in steps of ``step``, symmetrised and
+    scaled by ``total_weight`` (customers). None when it is not finite, singular or not
+    positive definite (no asymptotic normal to draw from).
+    """
     k = len(log_params)
-    step = 1e-6
     hessian = np.empty((k, k))
     with np.errstate(all="ignore"):
         base = objective(log_params)[1]
@@ -292,21 +310,59 @@ def standard_errors(
             moved[j] += step
             hessian[:, j] = (objective(moved)[1] - base) / step
     hessian = (hessian + hessian.T) / 2 * total_weight
-    nan = dict.fromkeys(names, float("nan"))
     if not np.all(np.isfinite(hessian)):
-        return nan
+        return None
     try:
-        covariance = np.linalg.inv(hessian)
+        inverse = np.linalg.inv(hessian)
+        np.linalg.cholesky(inverse)
     except np.linalg.LinAlgError:
-        return nan
-    variances = np.diag(covariance)
-    if np.any(variances <= 0):
-        return nan
+        return None
+    return (inverse + inverse.T) / 2
+
+
+def standard_errors(
+    objective: Callable[[FloatArray], tuple[float, FloatArray]],
+    log_params: FloatArray,
+    total_weight: float,
+    names: Sequence[str],
+    *,
+    log_covariance: FloatArray | None = None,
+) -> dict[str, float]:
+    """Standard errors from the observed information (finite differences of the gradient).
+
+    ``log_covariance``: :func:`covariance` computed beforehand (else computed here).
+    """
+    if log_covariance is None:
+        log_covariance = covariance(objective, log_params, total_weight)
+    if log_covariance is None:
+        return dict.fromkeys(names, float("nan"))
     # delta method: sd(theta) = theta * sd(log theta)
     return {
         name: float(math.exp(u) * math.sqrt(variance))
-        for name, u, variance in zip(names, log_params, variances, strict=True)
+        for name, u, variance in zip(names, log_params, np.diag(log_covariance), strict=True)
     }
+
+
+def numerical_gradient(
+    mean_negative_ll: Callable[[FloatArray], float], *, step: float = 1e-5
+) -> Callable[[FloatArray], tuple[float, FloatArray]]:
+    """An objective for :func:`maximise` from a function without analytic gradient.
+
+    Central differences in the log parameters (error ~ step^2, ~1e-10, far below the
+    optimiser's gradient tolerance of 1e-5).
+    """
+
+    def objective(u: FloatArray) -> tuple[float, FloatArray]:
+        value = mean_negative_ll(u)
+        grad = np.empty(len(u))
+        for j in range(len(u)):
+            up, down = u.copy(), u.copy()
+            up[j] += step
+            down[j] -= step
+            grad[j] = (mean_negative_ll(up) - mean_negative_ll(down)) / (2 * step)
+        return value, grad
+
+    return objective
 
 
 def check_choice(name: str, value: str, choices: Sequence[str]) -> None:
@@ -334,3 +390,135 @@ def dot(left: FloatArray, right: FloatArray) -> float:
 def as_float(values: ArrayLike) -> FloatArray:
     """``values`` as a float array."""
     return np.asarray(values, dtype=float)
+
+
+# --------------------------------------------------------------------------------------------
+# What the purchase models (BG/NBD, Pareto/NBD, MBG/NBD) share
+
+
+def checked_histories(
+    summary: pd.DataFrame,
+    *,
+    model: str,
+    time_unit_days: float,
+    min_repeat_customers: int,
+    on_nonconvergence: str,
+    frequency_col: str,
+    recency_col: str,
+    T_col: str,
+    customer_col: str,
+) -> tuple[FloatArray, FloatArray, FloatArray, int]:
+    """The checked histories (frequency, recency, T in days) of the customers with a purchase,
+    and how many have a repeat purchase; ``too_few_repeat_customers`` below the minimum."""
+    check_choice("on_nonconvergence", on_nonconvergence, ("error", "warn"))
+    if not time_unit_days > 0:
+        raise ValueError(f"time_unit_days must be positive, got {time_unit_days!r}")
+    x, tx, T, known = purchase_history(
+        summary,
+        frequency_col=frequency_col,
+        recency_col=recency_col,
+        T_col=T_col,
+        customer_col=customer_col,
+        analysis=model,
+    )
+    x, tx, T = x[known], tx[known], T[known]
+    repeat = int((x > 0).sum())
+    check_repeat_customers(repeat, min_repeat_customers, model)
+    return x, tx, T, repeat
+
+
+def fit_numerically(
+    fit_class: type,
+    log_likelihood: Callable[..., FloatArray],
+    summary: pd.DataFrame,
+    *,
+    model: str,
+    names: Sequence[str],
+    default_start: Callable[[FloatArray, FloatArray], FloatArray],
+    time_unit_days: float = 7.0,
+    min_repeat_customers: int = MIN_REPEAT_CUSTOMERS,
+    initial_params: Mapping[str, float] | None = None,
+    on_nonconvergence: str = "error",
+    frequency_col: str = "frequency",
+    recency_col: str = "recency",
+    T_col: str = "T",
+    customer_col: str = "customer_id",
+    max_iterations: int = 150,
+) -> object:
+    """Fit a purchase model whose per-history ``log_likelihood(params, x, t_x, T)`` (in the
+    fit's time unit) has no analytic gradient: maximum likelihood, central differences.
+
+    The options after ``default_start`` (the log starting point from the repeat purchases
+    and ages in the fit's unit) are those of :func:`portfolio_lib.models.bgnbd.fit_bgnbd`.
+    Histories are grouped on identical (x, t_x, T). The search is bounded
+    (``max_iterations``, no restart): a likelihood still rising along a ridge is reported as
+    not converged rather than followed for minutes. Returns a ``fit_class``.
+    """
+    x, tx, T, repeat = checked_histories(
+        summary,
+        model=model,
+        time_unit_days=time_unit_days,
+        min_repeat_customers=min_repeat_customers,
+        on_nonconvergence=on_nonconvergence,
+        frequency_col=frequency_col,
+        recency_col=recency_col,
+        T_col=T_col,
+        customer_col=customer_col,
+    )
+    tx = np.where(x > 0, tx, 0.0)
+    grouped, counts = np.unique(
+        np.column_stack([x, tx / time_unit_days, T / time_unit_days]), axis=0, return_counts=True
+    )
+    gx, gtx, gT = grouped.T
+    weights = counts.astype(float)
+    total = float(weights.sum())
+
+    def mean_negative_ll(u: FloatArray) -> float:
+        params = tuple(float(v) for v in np.exp(u))
+        with np.errstate(all="ignore"):
+            return -dot(weights, log_likelihood(params, gx, gtx, gT)) / total
+
+    if initial_params is not None:
+        start = np.log([float(initial_params[n]) for n in names])
+    else:
+        start = default_start(x, T / time_unit_days)
+    objective = numerical_gradient(mean_negative_ll)
+    optimum = maximise(objective, start, names, max_iterations=max_iterations, restart=False)
+    if not optimum.converged:
+        failed(model, optimum.reason, on_nonconvergence)
+    # Differences of a central-difference gradient: a step well above its rounding.
+    information = covariance(objective, optimum.log_params, total, step=1e-4)
+    params = {n: float(v) for n, v in zip(names, np.exp(optimum.log_params), strict=True)}
+    return fit_class(
+        **params,
+        log_likelihood=optimum.mean_log_likelihood * total,
+        n_customers=len(x),
+        n_repeat_customers=repeat,
+        converged=optimum.converged,
+        time_unit_days=float(time_unit_days),
+        standard_errors=standard_errors(
+            objective, optimum.log_params, total, names, log_covariance=information
+        ),
+        message=optimum.reason or optimum.message,
+        log_covariance=information,
+    )
+
+
+def attach_interface(
+    fit_class: type,
+    p_alive: Callable[..., FloatArray],
+    conditional_expected_purchases: Callable[..., FloatArray],
+    expected_purchases_if_alive: Callable[..., FloatArray],
+    expected_purchases: Callable[..., FloatArray],
+) -> None:
+    """Give a purchase model's fit class the methods every purchase model has.
+
+    ``fit.p_alive(frequency, recency, T)``, ``fit.expected_purchases(t, frequency, recency,
+    T)`` (conditional on the history), ``fit.expected_purchases_if_alive(t, frequency, T)``
+    and ``fit.expected_new_customer_purchases(t)``: the module's functions of the same
+    meaning, with the fit as first argument (times in days).
+    """
+    fit_class.p_alive = p_alive
+    fit_class.expected_purchases = conditional_expected_purchases
+    fit_class.expected_purchases_if_alive = expected_purchases_if_alive
+    fit_class.expected_new_customer_purchases = expected_purchases

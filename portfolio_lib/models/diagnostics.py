@@ -14,15 +14,17 @@ import numpy as np
 import pandas as pd
 
 from portfolio_lib.engine.aggregate import customer_summary
-from portfolio_lib.models.bgnbd import (
-    BGNBDFit,
-    conditional_expected_purchases,
-    p_alive,
-    probability_of_purchases,
-)
+from portfolio_lib.models.bgnbd import BGNBDFit, probability_of_purchases
 from portfolio_lib.models.common import DAYS_PER_MONTH, FloatArray, column
+from portfolio_lib.models.mbgnbd import MBGNBDFit
+from portfolio_lib.models.pareto_nbd import ParetoNBDFit
+
+# Any fitted purchase model: each has p_alive, expected_purchases (t, frequency, recency, T),
+# expected_purchases_if_alive and expected_new_customer_purchases, times in days.
+PurchaseFit = BGNBDFit | ParetoNBDFit | MBGNBDFit
 
 __all__ = [
+    "PurchaseFit",
     "calibration_and_holdout",
     "calibration_vs_holdout",
     "frequency_recency_matrix",
@@ -43,7 +45,9 @@ def calibration_and_holdout(
     is :func:`portfolio_lib.engine.aggregate.customer_summary` at ``calibration_end`` (customers whose
     first purchase is after it are left out); ``frequency_holdout`` counts the days with a
     transaction in (``calibration_end``, ``observation_end``], ``monetary_value_holdout`` is the
-    mean daily amount over those days (0 without any), ``duration_holdout`` the holdout length.
+    mean daily amount over those days (0 without any): spend per purchase *day*, the unit the
+    calibration's ``monetary_value`` and the Gamma-Gamma use (lifetimes averages the holdout's
+    transaction lines instead, which splits a day's order into its lines), ``duration_holdout`` the holdout length.
 
     Parameters
     ----------
@@ -141,13 +145,13 @@ def period_transactions(
 
 
 def calibration_vs_holdout(
-    fit: BGNBDFit, cal_hold: pd.DataFrame, *, max_frequency: int = 7
+    fit: PurchaseFit, cal_hold: pd.DataFrame, *, max_frequency: int = 7
 ) -> pd.DataFrame:
     """Mean purchases in the holdout period by calibration frequency: observed vs model.
 
     Parameters
     ----------
-    fit : BGNBDFit
+    fit : BGNBDFit, ParetoNBDFit or MBGNBDFit
         Fitted on the calibration columns, e.g. ``fit_bgnbd(cal_hold,
         frequency_col="frequency_cal", recency_col="recency_cal", T_col="T_cal")``.
     cal_hold : pandas.DataFrame
@@ -162,8 +166,7 @@ def calibration_vs_holdout(
         ``customers``, ``observed`` (mean ``frequency_holdout``) and ``expected`` (mean
         :func:`conditional_expected_purchases` over ``duration_holdout``).
     """
-    expected = conditional_expected_purchases(
-        fit,
+    expected = fit.expected_purchases(
         cal_hold["duration_holdout"].to_numpy(float),
         cal_hold["frequency_cal"].to_numpy(float),
         cal_hold["recency_cal"].to_numpy(float),
@@ -185,7 +188,7 @@ def calibration_vs_holdout(
 
 
 def _matrix_grid(
-    fit: BGNBDFit,
+    fit: PurchaseFit,
     max_frequency: int,
     max_recency: float,
     T: float | None,
@@ -203,7 +206,7 @@ def _matrix_grid(
 
 
 def frequency_recency_matrix(
-    fit: BGNBDFit,
+    fit: PurchaseFit,
     *,
     max_frequency: int,
     max_recency: float,
@@ -215,7 +218,7 @@ def frequency_recency_matrix(
 
     Parameters
     ----------
-    fit : BGNBDFit
+    fit : BGNBDFit, ParetoNBDFit or MBGNBDFit
     max_frequency : int
         Rows 0..max_frequency repeat purchases.
     max_recency : float
@@ -233,7 +236,7 @@ def frequency_recency_matrix(
         Index ``frequency``, columns ``recency`` (days).
     """
     frequency, recency, age = _matrix_grid(fit, max_frequency, max_recency, T, recency_step)
-    values = conditional_expected_purchases(fit, t, frequency[:, None], recency[None, :], age)
+    values = fit.expected_purchases(t, frequency[:, None], recency[None, :], age)
     return pd.DataFrame(
         values,
         index=pd.Index(frequency.astype(int), name="frequency"),
@@ -242,7 +245,7 @@ def frequency_recency_matrix(
 
 
 def p_alive_matrix(
-    fit: BGNBDFit,
+    fit: PurchaseFit,
     *,
     max_frequency: int,
     max_recency: float,
@@ -260,7 +263,7 @@ def p_alive_matrix(
         Index ``frequency``, columns ``recency`` (days).
     """
     frequency, recency, age = _matrix_grid(fit, max_frequency, max_recency, T, recency_step)
-    values = p_alive(fit, frequency[:, None], recency[None, :], age)
+    values = fit.p_alive(frequency[:, None], recency[None, :], age)
     return pd.DataFrame(
         values,
         index=pd.Index(frequency.astype(int), name="frequency"),

@@ -28,6 +28,7 @@ from portfolio_lib.models.common import (
     check_choice,
     check_repeat_customers,
     column,
+    covariance,
     customer_ids,
     dot,
     failed,
@@ -67,6 +68,8 @@ class GammaGammaFit:
         Asymptotic standard errors of ``p``, ``q``, ``v``.
     message : str
         The optimiser's last word.
+    log_covariance : numpy.ndarray or None
+        Asymptotic covariance of ``ln p, ln q, ln v`` (inverse observed information).
     """
 
     p: float
@@ -80,6 +83,7 @@ class GammaGammaFit:
     frequency_spend_correlation: float = float("nan")
     standard_errors: dict[str, float] = field(default_factory=dict, compare=False)
     message: str = field(default="", compare=False)
+    log_covariance: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def params(self) -> dict[str, float]:
@@ -241,7 +245,11 @@ def fit_gamma_gamma(
     p, q, v_scaled = (float(val) for val in np.exp(optimum.log_params))
     if not optimum.converged:
         failed("Gamma-Gamma", optimum.reason, on_nonconvergence)
-    errors = standard_errors(objective, optimum.log_params, float(len(x)), names)
+    # ln v and ln(v / scale) differ by a constant: the same covariance.
+    information = covariance(objective, optimum.log_params, float(len(x)))
+    errors = standard_errors(
+        objective, optimum.log_params, float(len(x)), names, log_covariance=information
+    )
     errors["v"] *= data.scale
     with np.errstate(all="ignore"):
         correlation = float(np.corrcoef(x, m)[0, 1]) if len(x) > 1 else float("nan")
@@ -258,6 +266,7 @@ def fit_gamma_gamma(
         frequency_spend_correlation=correlation,
         standard_errors=errors,
         message=optimum.reason or optimum.message,
+        log_covariance=information,
     )
 
 

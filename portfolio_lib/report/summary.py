@@ -152,6 +152,11 @@ i18n.register(
             "en": "Fewest repeat customers for the model",
         },
         "param_HOLDOUT_MONTHS": {"fr": "Mois de contrôle", "en": "Holdout months"},
+        "param_PURCHASE_MODEL": {"fr": "Modèle d'achats", "en": "Purchase model"},
+        "param_CLV_INTERVAL_DRAWS": {
+            "fr": "Tirages des intervalles de la CLV",
+            "en": "Draws of the CLV intervals",
+        },
         "param_DROP_ALERT": {"fr": "Seuil de baisse du CA", "en": "Revenue drop threshold"},
         "param_GAP_ALERT": {
             "fr": "Retard de commande (intervalles habituels)",

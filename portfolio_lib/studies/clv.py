@@ -24,18 +24,25 @@ from portfolio_lib.metrics.clv import retention_clv, simple_clv
 from portfolio_lib.metrics.costs import acquisition_costs
 from portfolio_lib.metrics.movements import annual_churn
 from portfolio_lib.models import (
+    PURCHASE_MODELS,
     BGNBDFit,
+    ClvIntervals,
     GammaGammaFit,
+    ModelComparison,
+    PurchaseFit,
     calibration_and_holdout,
-    calibration_vs_holdout,
     clv_by_segment,
+    clv_intervals,
+    compare_purchase_models,
     fit_bgnbd,
     fit_gamma_gamma,
+    fit_purchase_model,
     frequency_recency_matrix,
     ltv_to_cac,
     p_alive_matrix,
     period_transactions,
     predictive_clv,
+    weekly_tracking,
 )
 from portfolio_lib.studies.base import (
     Note,
@@ -46,7 +53,14 @@ from portfolio_lib.studies.base import (
     customer_totals,
 )
 
-__all__ = ["PURCHASES_GRID_DAYS", "ClvModels", "ClvStudy", "clv_study", "fit_clv_models"]
+__all__ = [
+    "PURCHASES_GRID_DAYS",
+    "ClvModels",
+    "ClvStudy",
+    "clv_study",
+    "clv_uncertainty",
+    "fit_clv_models",
+]
 
 _T = TypeVar("_T")
 
@@ -85,13 +99,22 @@ class ClvModels(StudyResult):
         :func:`portfolio_lib.models.p_alive_matrix` up to the 95th percentile of the
         frequency and the oldest customer.
     holdout_check : pandas.DataFrame or None
-        :func:`portfolio_lib.models.calibration_vs_holdout` of a BG/NBD fitted up to
-        ``holdout_months`` before as_of (only when the transactions are given).
+        :func:`portfolio_lib.models.calibration_vs_holdout` of the purchase model fitted up
+        to ``holdout_months`` before as_of (only when the transactions are given).
     purchases_grid : pandas.DataFrame or None
         :func:`portfolio_lib.models.frequency_recency_matrix`: expected purchases in the
         next 12 months on the grid of ``alive_grid``.
     notes : tuple
         Why a part is missing, and the data warnings of the fits.
+    purchases : BGNBDFit, ParetoNBDFit, MBGNBDFit or None
+        The purchase model of the predictive CLV, P(alive) and the grids, fitted on
+        ``agg.customers``: the one the comparison chose (``purchase_model="auto"``), else
+        the one asked for; the BG/NBD (``bgnbd``) without a holdout.
+    comparison : ModelComparison or None
+        :func:`portfolio_lib.models.compare_purchase_models` on the calibration / holdout
+        split (only when the transactions are given).
+    tracking : pandas.DataFrame or None
+        :func:`portfolio_lib.models.weekly_tracking` of the compared models.
     """
 
     bgnbd: BGNBDFit | None
@@ -101,6 +124,9 @@ class ClvModels(StudyResult):
     holdout_check: pd.DataFrame | None
     purchases_grid: pd.DataFrame | None = None
     notes: tuple[StudyNote, ...] = ()
+    purchases: PurchaseFit | None = None
+    comparison: ModelComparison | None = None
+    tracking: pd.DataFrame | None = None
 
 
 def _recording_data_warnings(notes: list[StudyNote], compute: Callable[[], _T]) -> _T:
@@ -126,15 +152,15 @@ def _fit_pair(customers: pd.DataFrame, min_repeat_customers: int) -> tuple[BGNBD
     return bgnbd, gamma_gamma
 
 
-def _holdout_check(
+def _holdout_comparison(
     agg: Aggregates,
     transactions: pd.DataFrame,
     *,
     holdout_months: int,
     min_repeat_customers: int,
     notes: list[StudyNote],
-) -> pd.DataFrame | None:
-    """Fit on the history up to ``holdout_months`` before as_of, compare with the last months."""
+) -> tuple[ModelComparison, pd.DataFrame] | None:
+    """Fit the purchase models up to ``holdout_months`` before as_of, check them on the rest."""
     mine = transactions[transactions["customer_id"].isin(agg.customers["customer_id"])]
     calibration_end = (agg.as_of.to_period("M") - holdout_months).end_time
     dates = pd.to_datetime(mine["date"])
@@ -144,17 +170,18 @@ def _holdout_check(
     calibration = calibration_and_holdout(
         mine, calibration_end=calibration_end, observation_end=agg.as_of
     )
-    fit = attempt(
+    comparison = attempt(
         notes,
-        lambda: fit_bgnbd(
-            calibration,
-            frequency_col="frequency_cal",
-            recency_col="recency_cal",
-            T_col="T_cal",
-            min_repeat_customers=min_repeat_customers,
+        lambda: compare_purchase_models(
+            calibration, min_repeat_customers=min_repeat_customers, on_error=notes.append
         ),
     )
-    return None if fit is None else calibration_vs_holdout(fit, calibration)
+    if comparison is None:
+        return None
+    tracking = weekly_tracking(
+        mine, comparison.fits, calibration_end=calibration_end, observation_end=agg.as_of
+    )
+    return comparison, tracking
 
 
 def fit_clv_models(
@@ -163,8 +190,14 @@ def fit_clv_models(
     transactions: pd.DataFrame | None = None,
     min_repeat_customers: int = DEFAULTS["min_repeat_customers"],
     holdout_months: int = _HOLDOUT_MONTHS,
+    purchase_model: str = DEFAULTS["purchase_model"],
 ) -> ClvModels:
-    """Fit BG/NBD and Gamma-Gamma by maximum likelihood, with their checks: the slow step.
+    """Fit the purchase and spend models by maximum likelihood, with their checks: the slow step.
+
+    BG/NBD, Pareto/NBD and MBG/NBD are compared on the last ``holdout_months`` (fitted on
+    the months before); with ``purchase_model="auto"`` the one with the smallest holdout
+    error (:func:`portfolio_lib.models.holdout_error`) is refitted on the whole history and
+    drives the predictive CLV. Without transactions (no holdout) the BG/NBD does.
 
     Parameters
     ----------
@@ -176,11 +209,17 @@ def fit_clv_models(
         Fewest repeat customers to fit the models.
     holdout_months : int, default 6
         Last months kept aside for the check.
+    purchase_model : {'auto', 'bgnbd', 'pareto_nbd', 'mbgnbd'}, default 'auto'
 
     Returns
     -------
     ClvModels
     """
+    if purchase_model != "auto" and purchase_model not in PURCHASE_MODELS:
+        raise ValueError(
+            f"purchase_model must be 'auto' or one of {list(PURCHASE_MODELS)}, "
+            f"got {purchase_model!r}"
+        )
     if int(holdout_months) != holdout_months or holdout_months < 1:
         raise ValueError(f"holdout_months must be a whole number >= 1, got {holdout_months!r}")
     notes: list[StudyNote] = []
@@ -193,29 +232,52 @@ def fit_clv_models(
     if pair is None:
         return ClvModels(None, None, None, None, None, notes=tuple(notes))
     bgnbd, gamma_gamma = pair
-    grid = {
-        "max_frequency": max(int(agg.customers["frequency"].quantile(0.95)), 1),
-        "max_recency": float(agg.customers["T"].max()),
-    }
-    alive_grid = p_alive_matrix(bgnbd, **grid)
-    purchases_grid = frequency_recency_matrix(bgnbd, t=PURCHASES_GRID_DAYS, **grid)
-    holdout = None
+    checked = None
     if transactions is not None:
-        holdout = _holdout_check(
+        checked = _holdout_comparison(
             agg,
             transactions,
             holdout_months=int(holdout_months),
             min_repeat_customers=min_repeat_customers,
             notes=notes,
         )
+    comparison, tracking = (None, None) if checked is None else checked
+    chosen = purchase_model
+    if chosen == "auto":
+        chosen = "bgnbd" if comparison is None else comparison.chosen
+    purchases: PurchaseFit | None = bgnbd
+    if chosen != "bgnbd":
+        purchases = attempt(
+            notes,
+            lambda: _recording_data_warnings(
+                notes,
+                lambda: fit_purchase_model(
+                    chosen, agg.customers, min_repeat_customers=min_repeat_customers
+                ),
+            ),
+        )
+        purchases = bgnbd if purchases is None else purchases
+    holdout = None
+    if comparison is not None and purchases.model in comparison.fits:
+        by_frequency = comparison.by_frequency
+        holdout = by_frequency[["customers", "observed"]].assign(
+            expected=by_frequency[purchases.model]
+        )
+    grid = {
+        "max_frequency": max(int(agg.customers["frequency"].quantile(0.95)), 1),
+        "max_recency": float(agg.customers["T"].max()),
+    }
     return ClvModels(
         bgnbd=bgnbd,
         gamma_gamma=gamma_gamma,
         fit_check=period_transactions(bgnbd, agg.customers),
-        alive_grid=alive_grid,
+        alive_grid=p_alive_matrix(purchases, **grid),
         holdout_check=holdout,
-        purchases_grid=purchases_grid,
+        purchases_grid=frequency_recency_matrix(purchases, t=PURCHASES_GRID_DAYS, **grid),
         notes=tuple(notes),
+        purchases=purchases,
+        comparison=comparison,
+        tracking=tracking,
     )
 
 
@@ -252,6 +314,9 @@ class ClvStudy(StudyResult):
         the channels' simple CLV and acquisition costs); None without a cost table.
     notes : tuple
         Why a part is missing (the models' notes included).
+    intervals : ClvIntervals or None
+        :func:`clv_uncertainty`: intervals of P(alive), expected purchases and CLV per
+        customer and in total (only with ``interval_draws > 0``).
     """
 
     annual_churn: float | None
@@ -266,6 +331,43 @@ class ClvStudy(StudyResult):
     top_customers: pd.DataFrame | None
     ltv_cac: pd.DataFrame | None
     notes: tuple[StudyNote, ...] = ()
+    intervals: ClvIntervals | None = None
+
+
+def clv_uncertainty(
+    agg: Aggregates,
+    models: ClvModels,
+    *,
+    horizon_months: int = DEFAULTS["clv_horizon_months"],
+    discount_rate: float = DEFAULTS["discount_rate"],
+    n_draws: int = DEFAULTS["clv_interval_draws"],
+    level: float = DEFAULTS["clv_interval_level"],
+    seed: int = 0,
+) -> ClvIntervals:
+    """Intervals of the predictive CLV from the parameters' uncertainty (parametric bootstrap).
+
+    :func:`portfolio_lib.models.clv_intervals` of ``agg.customers`` with the purchase model
+    the CLV uses (``models.purchases``) and the Gamma-Gamma; about ``n_draws`` times the cost
+    of the CLV itself: the report runs it, the app behind a button.
+
+    Raises
+    ------
+    PortfolioDataError
+        ``not_converged`` when the models are missing or their information is singular.
+    """
+    purchases = models.purchases if models.purchases is not None else models.bgnbd
+    if purchases is None or models.gamma_gamma is None:
+        raise PortfolioDataError("not_converged", model="CLV", reason="no fitted model")
+    return clv_intervals(
+        agg.customers,
+        purchases,
+        models.gamma_gamma,
+        n_draws=n_draws,
+        level=level,
+        seed=seed,
+        horizon_months=horizon_months,
+        discount_rate=discount_rate,
+    )
 
 
 def _group_clv(
@@ -323,6 +425,8 @@ def clv_study(
     transactions: pd.DataFrame | None = None,
     totals: pd.DataFrame | None = None,
     memo: dict[object, object] | None = None,
+    interval_draws: int = 0,
+    purchase_model: str = DEFAULTS["purchase_model"],
 ) -> ClvStudy:
     """Simple, retention and predictive CLV, by group, and LTV / CAC per acquisition channel.
 
@@ -358,6 +462,11 @@ def clv_study(
         A dict the caller keeps between calls on the same ``agg``, ``costs`` and ``totals``
         (an explorer): the parts that depend neither on the discount rate nor on the horizon
         (churn, simple CLV, LTV / CAC) are stored there and reused.
+    interval_draws : int, default 0
+        Draws of the parametric bootstrap of the predictive CLV's intervals
+        (:func:`clv_uncertainty`); 0: no intervals (an explorer's redraw).
+    purchase_model : {'auto', 'bgnbd', 'pareto_nbd', 'mbgnbd'}, default 'auto'
+        See :func:`fit_clv_models`.
 
     Returns
     -------
@@ -369,6 +478,7 @@ def clv_study(
             transactions=transactions,
             min_repeat_customers=min_repeat_customers,
             holdout_months=holdout_months,
+            purchase_model=purchase_model,
         )
     memo = {} if memo is None else memo
     notes: list[StudyNote] = []
@@ -415,17 +525,29 @@ def clv_study(
             )
 
     notes += models.notes
-    predicted = by_group = top = None
-    if models.bgnbd is not None and models.gamma_gamma is not None:
+    predicted = by_group = top = intervals = None
+    purchases = models.purchases if models.purchases is not None else models.bgnbd
+    if purchases is not None and models.gamma_gamma is not None:
         predicted = predictive_clv(
             agg.customers,
-            models.bgnbd,
+            purchases,
             models.gamma_gamma,
             horizon_months=horizon_months,
             discount_rate=discount_rate,
         )
         by_group = attempt(notes, lambda: _predictive_by_group(predicted, agg.customers, by))
         top = _top_customers(predicted, agg.customers)
+        if interval_draws > 0:
+            intervals = attempt(
+                notes,
+                lambda: clv_uncertainty(
+                    agg,
+                    models,
+                    horizon_months=horizon_months,
+                    discount_rate=discount_rate,
+                    n_draws=interval_draws,
+                ),
+            )
 
     # LTV / CAC by acquisition channel: the simple CLV of the channel's customers over what the
     # channel cost per new customer (spend of the cost table, not filtered).
@@ -458,4 +580,5 @@ def clv_study(
         top_customers=top,
         ltv_cac=ltv_cac,
         notes=tuple(notes),
+        intervals=intervals,
     )

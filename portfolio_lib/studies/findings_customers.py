@@ -221,6 +221,38 @@ def rfm_findings(study: RfmStudy, *, lang: str = "fr") -> list[Finding]:
 # 06 CLV
 
 
+def _model_name(study: ClvStudy, lang: str) -> str:
+    purchases = study.models.purchases
+    return "" if purchases is None else i18n.label(purchases.model, lang)
+
+
+def _model_figures(study: ClvStudy) -> dict[str, object]:
+    """The chosen purchase model, its holdout error and the CLV interval, when known."""
+    figures: dict[str, object] = {}
+    comparison = study.models.comparison
+    if comparison is not None:
+        figures["purchase_model"] = comparison.chosen
+        figures["holdout_errors"] = {
+            str(k): float(v) for k, v in comparison.table["holdout_error"].items()
+        }
+    if study.intervals is not None:
+        low, high = study.intervals.totals.loc["clv_total", ["interval_low", "interval_high"]]
+        figures.update(clv_low=float(low), clv_high=float(high), level=study.intervals.level)
+    return figures
+
+
+def _interval_clause(study: ClvStudy, lang: str) -> str:
+    """' (between low and high at 90 %, ...)' when the intervals were computed, else ''."""
+    if study.intervals is None:
+        return ""
+    low, high = study.intervals.totals.loc["clv_total", ["interval_low", "interval_high"]]
+    return i18n.label("finding_clv_interval_clause", lang).format(
+        low=money(low, lang),
+        high=money(high, lang),
+        level=percent(study.intervals.level, lang, 0),
+    )
+
+
 def clv_findings(
     study: ClvStudy,
     *,
@@ -229,9 +261,11 @@ def clv_findings(
     change_alert: float = DEFAULTS["change_alert"],
     ltv_cac_min: float = DEFAULTS["ltv_cac_min"],
     p_alive_alert: float = DEFAULTS["p_alive_alert"],
+    holdout_months: int = DEFAULTS["holdout_months"],
 ) -> list[Finding]:
     """Simple CLV and its formula, the most and least valuable groups, the group that churns
-    most, the predictive CLV and its largest customer, customers probably gone, LTV/CAC per
+    most, the predictive CLV (with the purchase model chosen on the holdout and the CLV's
+    interval when computed) and its largest customer, customers probably gone, LTV/CAC per
     acquisition channel.
 
     Parameters
@@ -246,6 +280,8 @@ def clv_findings(
         Channels below this LTV/CAC are named.
     p_alive_alert : float, default 0.5
         Customers whose probability of being alive is below it are counted.
+    holdout_months : int, default 6
+        Months the purchase models were checked on (quoted).
     """
     found = []
     total = study.simple_total
@@ -296,14 +332,18 @@ def clv_findings(
         value = float(predicted["clv"].sum())
         first = top.iloc[0]
         share = first["clv"] / value
+        figures = {"clv_total": value, "horizon_months": horizon_months,
+                   "customer_id": first["customer_id"], "name": customer_name(first),
+                   "clv": first["clv"], "share": share}  # fmt: skip
         found.append(
             say(
                 "clv", "predictive", 0.5 + 0.4 * min(share / 0.2, 1), lang,
-                {"clv_total": value, "horizon_months": horizon_months,
-                 "customer_id": first["customer_id"], "name": customer_name(first),
-                 "clv": first["clv"], "share": share},
+                {**figures, **_model_figures(study)},
+                variant="predictive_model" if study.models.comparison is not None else None,
                 total=money(value, lang), months=integer(horizon_months, lang),
                 name=customer_name(first), share=percent(share, lang),
+                interval=_interval_clause(study, lang), holdout=integer(holdout_months, lang),
+                model=_model_name(study, lang),
             )
         )  # fmt: skip
         gone = int((predicted["p_alive"] < p_alive_alert).sum())

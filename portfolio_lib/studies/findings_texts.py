@@ -291,9 +291,21 @@ TEXTS = {
     },
     "finding_clv_predictive": {
         "fr": "Le modèle prédictif estime à {total} la marge actualisée des {months} prochains "
-        "mois ; {name} en porte à lui seul {share}.",
+        "mois{interval} ; {name} en porte à lui seul {share}.",
         "en": "The predictive model puts the discounted margin of the next {months} months at "
-        "{total}; {name} alone carries {share} of it.",
+        "{total}{interval}; {name} alone carries {share} of it.",
+    },
+    "finding_clv_predictive_model": {
+        "fr": "Le modèle prédictif ({model}, le plus juste des trois sur les {holdout} derniers "
+        "mois mis de côté) estime à {total} la marge actualisée des {months} prochains mois"
+        "{interval} ; {name} en porte à lui seul {share}.",
+        "en": "The predictive model ({model}, the most accurate of three on the last {holdout} "
+        "months kept aside) puts the discounted margin of the next {months} months at "
+        "{total}{interval}; {name} alone carries {share} of it.",
+    },
+    "finding_clv_interval_clause": {
+        "fr": " (entre {low} et {high} à {level}, selon l'incertitude des paramètres)",
+        "en": " ({low} to {high} at {level}, from the parameters' uncertainty)",
     },
     "finding_clv_p_alive": {
         "fr": "{customers} clients sur {total} ont moins de {threshold} de chances d'être encore "

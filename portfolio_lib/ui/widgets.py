@@ -14,6 +14,7 @@ parameters, so the explorer opens on what the page above shows). The machinery
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +27,7 @@ from portfolio_lib.engine.aggregate import Aggregates
 from portfolio_lib.metrics.alerts import alerts_by_rep
 from portfolio_lib.metrics.clv import clv_formulas
 from portfolio_lib.metrics.rfm import rfm_table
+from portfolio_lib.models import parameter_table
 from portfolio_lib.plots.alerts import plot_revenue_at_risk_by_rep, plot_top_at_risk
 from portfolio_lib.plots.balance import (
     plot_class_mix,
@@ -52,6 +54,11 @@ from portfolio_lib.plots.predictive import (
     plot_p_alive_matrix,
     plot_period_transactions,
 )
+from portfolio_lib.plots.purchase_models import (
+    plot_clv_intervals,
+    plot_model_comparison,
+    plot_tracking,
+)
 from portfolio_lib.plots.rfm import plot_rfm_grid, plot_rfm_segments
 from portfolio_lib.plots.weight import plot_weight_by, plot_weight_trend
 from portfolio_lib.studies import (
@@ -69,6 +76,7 @@ from portfolio_lib.studies import (
     rfm_study,
     weight_study,
 )
+from portfolio_lib.studies.clv import clv_uncertainty
 from portfolio_lib.studies.rfm import rfm_weighted
 from portfolio_lib.ui.balance_explorer import balance_explorer
 from portfolio_lib.ui.controls import (
@@ -126,6 +134,9 @@ _SHOW_TOP = 15
 # Model diagnostics, in the collapsed "Annexe technique" of the CLV tab (a client reads the
 # values, an analyst checks the fit).
 _MODEL_CHECKS = (
+    "view_model_comparison",
+    "view_tracking",
+    "view_parameters",
     "view_fit_check",
     "view_holdout_check",
     "view_p_alive",
@@ -189,6 +200,20 @@ i18n.register(
         "view_simple_clv": {"fr": "CLV simple", "en": "Simple CLV"},
         "view_simple_clv_total": {"fr": "CLV simple (total)", "en": "Simple CLV (total)"},
         "view_fit_check": {"fr": "Contrôle du modèle", "en": "Model check"},
+        "view_model_comparison": {
+            "fr": "Modèles d'achats comparés",
+            "en": "Purchase models compared",
+        },
+        "view_tracking": {"fr": "Achats par semaine", "en": "Purchases per week"},
+        "view_parameters": {
+            "fr": "Paramètres du modèle d'achats",
+            "en": "Purchase model parameters",
+        },
+        "view_clv_intervals": {"fr": "Incertitude de la CLV", "en": "CLV uncertainty"},
+        "control_intervals": {
+            "fr": "Calculer les intervalles (bootstrap)",
+            "en": "Compute the intervals (bootstrap)",
+        },
         "view_holdout_check": {"fr": "Contrôle hors échantillon", "en": "Holdout check"},
         "view_p_alive": {"fr": "Probabilité d'être actif", "en": "P(alive)"},
         "view_purchases_grid": {
@@ -515,7 +540,9 @@ def clv_explorer(
     if groups and default_by not in groups:
         default_by = groups[0]
 
-    def render(discount_rate: float, horizon_months: int, by: str = default_by) -> View:
+    def render(
+        discount_rate: float, horizon_months: int, by: str = default_by, intervals: bool = False
+    ) -> View:
         study = clv_study(
             agg,
             costs,
@@ -558,6 +585,31 @@ def clv_explorer(
                 plot_clv_by_segment, study.predictive_by_group, {"value": "clv_mean"}
             )
             tables["view_clv_by_group"] = study.predictive_by_group
+        if models.comparison is not None:
+            comparison = models.comparison
+            charts["view_model_comparison"] = Chart(
+                plot_model_comparison, comparison.by_frequency, {"chosen": comparison.chosen}
+            )
+            tables["view_model_comparison"] = comparison.table
+        if models.tracking is not None:
+            charts["view_tracking"] = Chart(plot_tracking, models.tracking)
+        if models.purchases is not None:
+            tables["view_parameters"] = parameter_table(models.purchases)
+        if intervals and study.predicted is not None:
+            # The bootstrap costs ~100 CLVs: once per discount rate and horizon (the button).
+            key = ("intervals", discount_rate, horizon_months)
+            if key not in memo:
+                memo[key] = clv_uncertainty(
+                    agg, models, horizon_months=horizon_months, discount_rate=discount_rate
+                )
+            found = memo[key]
+            study = dataclasses.replace(study, intervals=found)
+            charts["view_clv_intervals"] = Chart(
+                plot_clv_intervals,
+                study.predicted,
+                {"intervals": found.per_customer, "level": found.level},
+            )
+            tables["view_clv_intervals"] = found.totals
         if study.simple is not None:
             charts["view_clv_comparison"] = Chart(
                 plot_clv_comparison,
@@ -588,6 +640,9 @@ def clv_explorer(
     }
     if len(groups) > 1:
         controls["by"] = group_dropdown(groups, default_by, lang)
+    controls["intervals"] = w.ToggleButton(
+        value=False, description=i18n.label("control_intervals", lang), icon="bar-chart"
+    )
     prepared = {"models": models, "totals": totals, "memo": memo}
     return explorer(controls, render, name=name or "clv", lang=lang, start=start,
                     subtitle=subtitle, prepared=prepared)  # fmt: skip

@@ -137,6 +137,9 @@ def _engine_name() -> str:
                 stdout_file=stdout_file,
                 stderr_file=stderr_file,
             )
+            # The user's --timeout is for the notebook's cells; the report's setup cell (pyplot
+            # imported in a fresh kernel: seconds on a busy machine) is not theirs to time.
+            options["timeout_func"] = functools.partial(_cell_timeout, limit=execution_timeout)
             client = PapermillNotebookClient(nb_man, **options)
             env = _kernel_environment(kernel_env)
             # Papermill rewrites the whole notebook (charts included) after every cell; once
@@ -153,6 +156,11 @@ def _engine_name() -> str:
     name = "portfolio-quiet-kernel"
     papermill_engines.register(name, QuietKernelEngine)
     return name
+
+
+def _cell_timeout(cell: Any, *, limit: int | None) -> int | None:
+    """``limit`` for a notebook's cell, none for the report's setup cell."""
+    return None if _SETUP_TAG in cell.get("metadata", {}).get("tags", []) else limit
 
 
 def _kernel_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -248,6 +248,15 @@ def _column_values(series: pd.Series, lang: str) -> list[Any]:
     if pd.api.types.is_timedelta64_dtype(dtype):
         days = series.dt.total_seconds() / 86_400
         return [None if pd.isna(v) else float(v) for v in days]
+    if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
+        # Plain numbers and flags, a whole column at once (hand-outs of millions of cells):
+        # the same Python values as value by value, missing and infinite left empty.
+        values = series.to_numpy()
+        out = values.tolist()
+        if dtype.kind == "f":
+            for position in np.flatnonzero(~np.isfinite(values)).tolist():
+                out[position] = None
+        return out
     if isinstance(dtype, pd.CategoricalDtype):
         registered = i18n.labels(lang)
         return [

@@ -285,7 +285,9 @@ def execute_notebook(
     charts at twice the resolution (IPython's "retina" format), for print and slides.
     With a ``session``, the notebook runs in the session's kernel (started by its first
     notebook, with that notebook's ``cwd``, ``env`` and figure format), from an empty
-    namespace.
+    namespace. A hidden first cell (not timed by ``timeout``, left out of ``output``) turns
+    off pyplot's redrawing of every new figure after its cell: each chart is drawn once,
+    for its PNG.
 
     Raises
     ------

@@ -652,3 +652,52 @@ def test_html_leaves_out_the_key_figure_records_without_warnings(tmp_path):
     assert "123456.5" not in page and "total_revenue" not in page
     # The executed notebook keeps them for scripts and tests.
     assert read_records(nbformat.read(executed, as_version=4)) == {"total_revenue": 123456.5}
+
+
+@pytest.mark.notebooks
+def test_report_kernels_draw_each_chart_once_less_than_a_plain_kernel(tmp_path):
+    """pyplot's REPL hook draws every new figure after its cell, then the inline backend
+    draws it again for the PNG; a report kernel skips the first, thrown-away drawing."""
+    import papermill
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "import matplotlib.pyplot as plt\n"
+            "draws = []\n"
+            "fig, ax = plt.subplots()\n"
+            "ax.plot([1, 3, 2])\n"
+            "fig.canvas.mpl_connect('draw_event', lambda event: draws.append(1))"
+        ),
+        nbformat.v4.new_code_cell("print(len(draws))"),
+    ]
+    source = tmp_path / "draws.ipynb"
+    nbformat.write(nb, source)
+
+    def draws(path: Path) -> int:
+        cells = nbformat.read(str(path), as_version=4).cells
+        return int(cells[-1].outputs[0]["text"])
+
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    with contextlib.ExitStack() as stack:
+        stack.callback(os.environ.update, dict(os.environ))
+        os.environ.clear()
+        os.environ.update(env)  # a plain kernel with the inline backend, as in JupyterLab
+        papermill.execute_notebook(str(source), str(tmp_path / "plain.ipynb"), progress_bar=False)
+    execute.execute_notebook(source, tmp_path / "report.ipynb", {}, cwd=tmp_path)
+    plain, report = draws(tmp_path / "plain.ipynb"), draws(tmp_path / "report.ipynb")
+    assert report == plain - 1 and report >= 1  # the PNG is still drawn
+    images = [
+        output
+        for cell in nbformat.read(str(tmp_path / "report.ipynb"), as_version=4).cells
+        for output in cell.get("outputs", [])
+        if "image/png" in output.get("data", {})
+    ]
+    assert len(images) == 1  # the chart is in the notebook
+    cells = nbformat.read(str(tmp_path / "report.ipynb"), as_version=4).cells
+    assert len(cells) == 2  # and the setup cell is not

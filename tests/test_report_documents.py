@@ -379,6 +379,12 @@ def test_prepare_loads_once_per_content_and_date_when_a_report_shares_it(tmp_pat
     prepare(copy, SAMPLE / "customers.csv", "", as_of="2025-06-30")  # another date: new load
     assert len(calls) == 3
     assert len(list((tmp_path / "shared").glob("*.pickle"))) == 2
+    # the log is kept apart, read back whole only by a page that asks for it
+    assert first.data.transactions is None and second.data.transactions is None
+    assert len(list((tmp_path / "shared").glob("*.frame"))) == 2
+    pd.testing.assert_frame_equal(second.transactions, alone.data.transactions)
+    assert second.transactions.attrs == alone.data.transactions.attrs
+    assert alone.transactions is alone.data.transactions  # outside a report: the loaded log
 
 
 def test_shared_load_raises_the_load_warnings_again_for_every_reader(tmp_path, monkeypatch):

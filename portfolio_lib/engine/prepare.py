@@ -12,7 +12,8 @@ they live and never loaded (``Prepared.data.transactions`` is then None).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -28,7 +29,7 @@ from portfolio_lib.data.load import (
 )
 from portfolio_lib.engine.aggregate import Aggregates, aggregate
 from portfolio_lib.engine.backends import engine_kind
-from portfolio_lib.engine.shared import load_once
+from portfolio_lib.engine.shared import SharedFrame, load_once, shared_folder
 from portfolio_lib.engine.sources import is_table_source, parse_source
 
 __all__ = ["Prepared", "as_list", "prepare"]
@@ -42,7 +43,8 @@ class Prepared:
     ----------
     data : Portfolio
         The loaded tables (transactions, customers or None, costs or None); transactions are
-        None when another engine aggregated them where they live.
+        None when another engine aggregated them where they live, and in a report's notebooks
+        (read them with :attr:`transactions`).
     full : Aggregates
         The whole portfolio aggregated once.
     agg : Aggregates
@@ -55,10 +57,19 @@ class Prepared:
     full: Aggregates
     agg: Aggregates
     filters: dict[str, list[str]]
+    shared_transactions: SharedFrame | None = field(default=None, repr=False)
 
     @property
     def costs(self) -> pd.DataFrame | None:
         return self.data.costs
+
+    @functools.cached_property
+    def transactions(self) -> pd.DataFrame | None:
+        """The transaction log; in a report, read from the run's shared copy on first use
+        (most pages only need the aggregates: they neither read nor hold the log)."""
+        if self.data.transactions is None and self.shared_transactions is not None:
+            return self.shared_transactions.read()
+        return self.data.transactions
 
 
 def as_list(value: object) -> list[str]:
@@ -151,9 +162,19 @@ def prepare(
     if files_only and engine_kind(engine or None) == "duckdb":
         # A report's notebooks share one load (see engine.shared); else load() itself.
         files = [data_path(table) for table in tables]  # type: ignore[arg-type]
-        data, full = load_once(files, (str(as_of or ""), unknown_customers), load)
+        folder = shared_folder()
+
+        def load_shared() -> tuple[Portfolio, Aggregates, SharedFrame | None]:
+            data, full = load()
+            if folder is None:
+                return data, full, None
+            # The log apart: only the pages that use it read it (see Prepared.transactions).
+            log = SharedFrame(data.transactions, folder)
+            return Portfolio(None, data.customers, data.costs), full, log  # type: ignore[arg-type]
+
+        data, full, shared = load_once(files, (str(as_of or ""), unknown_customers), load_shared)
     else:
-        data, full = load()
+        (data, full), shared = load(), None
     filters = {
         column: as_list(value)
         for column, value in (("sales_rep", sales_rep), ("segment", segment), ("region", region))
@@ -161,7 +182,7 @@ def prepare(
     }
     _check_filters(full.customers, filters)
     agg = full.subset(**filters) if filters else full
-    return Prepared(data=data, full=full, agg=agg, filters=filters)
+    return Prepared(data=data, full=full, agg=agg, filters=filters, shared_transactions=shared)
 
 
 def _check_filters(customers: pd.DataFrame, filters: dict[str, list[str]]) -> None:

@@ -9,6 +9,10 @@ notebook computes and saves them, the others read them (a lock makes a notebook 
 meanwhile wait instead of computing the same thing). The data-quality warnings of the load
 are saved with them and raised again for each reader, so every page shows its notes.
 
+A large table only some notebooks read (the transaction log: millions of rows of text) is
+kept apart as a :class:`SharedFrame`: saved once in its own file, read only by the notebooks
+that ask for it, so the others neither spend the time nor hold the memory.
+
 Without the variable, nothing is cached: JupyterLab and the app load as before.
 """
 
@@ -23,7 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-__all__ = ["SHARED_CACHE_ENV", "content_key", "load_once"]
+__all__ = ["SHARED_CACHE_ENV", "SharedFrame", "content_key", "load_once", "shared_folder"]
 
 SHARED_CACHE_ENV = "PORTFOLIO_SHARED_CACHE"
 _CHUNK = 1 << 22  # 4 MiB reads while hashing
@@ -61,6 +65,32 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def shared_folder() -> Path | None:
+    """The report's shared cache folder (:data:`SHARED_CACHE_ENV`), or None outside a report."""
+    folder = os.environ.get(SHARED_CACHE_ENV, "")
+    return Path(folder) if folder else None
+
+
+class SharedFrame:
+    """A table saved once in the shared cache, read again only where it is needed.
+
+    Pickling the handle pickles its path, not the table: a cached result holding it stays
+    small, and :meth:`read` gives the table back exactly (dtypes, missing values, ``attrs``).
+    """
+
+    def __init__(self, frame: Any, folder: Path) -> None:
+        import tempfile
+
+        handle, name = tempfile.mkstemp(prefix="table-", suffix=".frame", dir=folder)
+        self.path = Path(name)
+        with os.fdopen(handle, "wb") as stream:
+            pickle.dump(frame, stream, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def read(self) -> Any:
+        with self.path.open("rb") as stream:
+            return pickle.load(stream)
+
+
 def load_once(
     files: Sequence[Path | None], parameters: Sequence[object], compute: Callable[[], _T]
 ) -> _T:
@@ -90,8 +120,23 @@ def load_once(
         with partial.open("wb") as stream:
             pickle.dump((result, caught), stream, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(partial, saved)
+    _release_memory()
     _warn_again(caught)
     return result
+
+
+def _release_memory() -> None:
+    """Give the memory of what the computation dropped (the raw log, the parser's buffers)
+    back to the system: the kernel lives on for the next notebooks, and glibc keeps freed
+    memory for the process unless asked."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL(name).malloc_trim(0)
 
 
 def _frozen(message: Warning | str) -> tuple[type, tuple, dict[str, Any]]:

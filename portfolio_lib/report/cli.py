@@ -134,6 +134,9 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 DEFAULT_JOBS = 2  # notebooks at once; each kernel holds the data, so not every core
+# The notebooks that take longest (the predictive models; the Excel hand-outs of every
+# customer on big files) start first, so no worker is left alone with a long one at the end.
+LONGEST_FIRST = ("06_clv", "07_alerts", "05_rfm")
 
 
 @dataclass(frozen=True)
@@ -270,7 +273,7 @@ def _pages(jobs: Sequence[PageJob], workers: int, out: TextIO) -> list[PageDone]
     )
     queue, results, stop = context.Queue(), context.Queue(), context.Event()
     count = min(workers, total)
-    for item in [*enumerate(jobs), *[None] * count]:
+    for item in [*sorted(enumerate(jobs), key=_start_order), *[None] * count]:
         queue.put(item)
     processes = [
         context.Process(target=_worker, args=(queue, results, stop), name=f"report-worker-{n}")
@@ -300,6 +303,13 @@ def _pages(jobs: Sequence[PageJob], workers: int, out: TextIO) -> list[PageDone]
         for process in processes:
             process.join()
     return [done[index] for index in range(total)]
+
+
+def _start_order(item: tuple[int, PageJob]) -> tuple[int, int]:
+    """Longest notebooks first (:data:`LONGEST_FIRST`), then the others in name order."""
+    index, job = item
+    stem = job.notebook.stem
+    return (LONGEST_FIRST.index(stem) if stem in LONGEST_FIRST else len(LONGEST_FIRST), index)
 
 
 def run_report(plan: RunPlan, *, out: TextIO | None = None) -> Path:

@@ -25,11 +25,8 @@ from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
+import xlsxwriter
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from portfolio_lib import i18n
 
@@ -237,12 +234,8 @@ def _clean_text(text: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", text)[:_EXCEL_MAX_TEXT]
 
 
-def _needs_text_guard(text: str) -> bool:
-    return text.startswith(_FORMULA_TRIGGERS) or text in ERROR_CODES
-
-
 def _column_values(series: pd.Series, lang: str) -> list[Any]:
-    """Python values openpyxl can write: None for missing or infinite, datetimes naive."""
+    """Python values to write: None for missing or infinite, datetimes naive."""
     dtype = series.dtype
     if isinstance(dtype, pd.PeriodDtype):
         series = series.dt.to_timestamp()
@@ -255,6 +248,15 @@ def _column_values(series: pd.Series, lang: str) -> list[Any]:
     if pd.api.types.is_timedelta64_dtype(dtype):
         days = series.dt.total_seconds() / 86_400
         return [None if pd.isna(v) else float(v) for v in days]
+    if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
+        # Plain numbers and flags, a whole column at once (hand-outs of millions of cells):
+        # the same Python values as value by value, missing and infinite left empty.
+        values = series.to_numpy()
+        out = values.tolist()
+        if dtype.kind == "f":
+            for position in np.flatnonzero(~np.isfinite(values)).tolist():
+                out[position] = None
+        return out
     if isinstance(dtype, pd.CategoricalDtype):
         registered = i18n.labels(lang)
         return [
@@ -297,19 +299,6 @@ def _scalar(value: Any) -> Any:
     if isinstance(value, pd.Period):
         return value.to_timestamp().to_pydatetime()
     return str(value)
-
-
-def _text_cell(ws: Any, text: str, *, bold: bool = False) -> Any:
-    """A cell that holds ``text`` as a string whatever its first character."""
-    cell = WriteOnlyCell(ws, value=None)
-    cell.value = text
-    cell.data_type = "s"  # openpyxl turns "=..." into a formula and "#N/A" into an error
-    if text.startswith(_FORMULA_TRIGGERS):
-        cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
-    if bold:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    return cell
 
 
 # --------------------------------------------------------------------------------------------
@@ -362,8 +351,37 @@ def _as_frame(table: Any, key: str) -> pd.DataFrame:
     return table
 
 
+class _Styles:
+    """The workbook's cell formats, one per number format code (xlsxwriter wants each once)."""
+
+    # Excel's own formats for dates and times without a chosen one (openpyxl's defaults).
+    _DATE_DEFAULTS = ((dt.datetime, "yyyy-mm-dd h:mm:ss"), (dt.date, "yyyy-mm-dd"),
+                      (dt.time, "h:mm:ss"))  # fmt: skip
+
+    def __init__(self, book: Any) -> None:
+        self.book = book
+        self.codes: dict[str, Any] = {}
+        self.quoted = book.add_format({"quote_prefix": True})
+        header = {"bold": True, "text_wrap": True, "valign": "top"}
+        self.header = book.add_format(header)
+        self.header_quoted = book.add_format({**header, "quote_prefix": True})
+
+    def number(self, code: str | None) -> Any:
+        if code is None:
+            return None
+        if code not in self.codes:
+            self.codes[code] = self.book.add_format({"num_format": code})
+        return self.codes[code]
+
+    def moment(self, value: Any, code: str | None) -> Any:
+        if code is None:
+            code = next(c for kind, c in self._DATE_DEFAULTS if isinstance(value, kind))
+        return self.number(code)
+
+
 def _write_sheet(
-    wb: Workbook,
+    book: Any,
+    styles: _Styles,
     title: str,
     key: str,
     frame: pd.DataFrame,
@@ -371,53 +389,57 @@ def _write_sheet(
     lang: str,
     formats: Mapping[str, Any] | None,
 ) -> None:
-    ws = wb.create_sheet(title)
+    ws = book.add_worksheet(title)
     columns = list(frame.columns)
     headers = [_clean_text(_header_text(column, lang)) for column in columns]
-    values_by_column, codes = [], []
+    values_by_column, cell_formats, codes = [], [], []
     for position, column in enumerate(columns):
         series = frame.iloc[:, position]
         kind = _override(formats, key, column) or infer_format(series, column)
         values = _column_values(series, lang)
         values_by_column.append(values)
         codes.append(_format_code(kind, lang))
-        letter = get_column_letter(position + 1)
-        ws.column_dimensions[letter].width = _column_width(headers[position], values, kind)
-    # Settings written before the rows (write-only sheets stream their XML).
-    ws.freeze_panes = "A2"
+        cell_formats.append(styles.number(codes[-1]))
+        ws.set_column(position, position, _column_width(headers[position], values, kind))
+    ws.freeze_panes(1, 0)
     if columns:
-        last = get_column_letter(len(columns))
-        ws.auto_filter.ref = f"A1:{last}{len(frame) + 1}"
-    ws.append([_text_cell(ws, header, bold=True) for header in headers])
-    for row in zip(*values_by_column, strict=True):
-        ws.append([_cell(ws, value, code) for value, code in zip(row, codes, strict=True)])
+        ws.autofilter(0, 0, len(frame), len(columns) - 1)
+    for position, header in enumerate(headers):
+        quoted = header.startswith(_FORMULA_TRIGGERS)
+        ws.write_string(0, position, header, styles.header_quoted if quoted else styles.header)
+    # Rows are written in order and each is flushed to disk once complete (constant memory):
+    # a hand-out of a million rows does not hold its cells in memory.
+    write_string, write_number, write_boolean = ws.write_string, ws.write_number, ws.write_boolean
+    quoted, triggers = styles.quoted, _FORMULA_TRIGGERS
+    for row, values in enumerate(zip(*values_by_column, strict=True), 1):
+        for position, value in enumerate(values):
+            if value is None:
+                continue
+            if isinstance(value, str):
+                # Always a string cell, never a formula or an error; the quote prefix keeps
+                # it text when someone edits it in Excel.
+                text = _clean_text(value)
+                write_string(row, position, text, quoted if text.startswith(triggers) else None)
+            elif isinstance(value, bool):
+                write_boolean(row, position, value)
+            elif isinstance(value, (int, float)):
+                write_number(row, position, value, cell_formats[position])
+            else:  # dates and times
+                ws.write_datetime(row, position, value, styles.moment(value, codes[position]))
 
 
-def _cell(ws: Any, value: Any, code: str | None) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = _clean_text(value)
-        return _text_cell(ws, value) if _needs_text_guard(value) else value
-    if code is None or isinstance(value, bool):
-        return value
-    cell = WriteOnlyCell(ws, value=value)
-    cell.number_format = code
-    return cell
-
-
-def _build_workbook(
-    tables: Mapping[str, Any], *, lang: str, formats: Mapping[str, Any] | None
-) -> Workbook:
+def _check_tables(tables: Mapping[str, Any], lang: str) -> list[tuple[str, str, pd.DataFrame]]:
+    """(key, sheet name, frame) of each table, every table checked before anything is written."""
     if lang not in i18n.LANGS:
         raise ValueError(f"lang must be one of {i18n.LANGS}, got {lang!r}")
     if not tables:
         raise ValueError("no table to export: give at least one {name: DataFrame}")
     keys = [str(key) for key in tables]
-    wb = Workbook(write_only=True)
-    for key, title, table in zip(keys, sheet_names(keys, lang=lang), tables.values(), strict=True):
-        _write_sheet(wb, title, key, _as_frame(table, key), lang=lang, formats=formats)
-    return wb
+    titles = sheet_names(keys, lang=lang)
+    return [
+        (key, title, _as_frame(table, key))
+        for key, title, table in zip(keys, titles, tables.values(), strict=True)
+    ]
 
 
 def write_workbook(
@@ -464,8 +486,16 @@ def write_workbook(
     >>> [[(cell.value, cell.data_type) for cell in row] for row in sheet.iter_rows()]
     [[('Client', 's'), ("Chiffre d'affaires", 's')], [('=1+1', 's'), (1250, 'n')]]
     """
-    wb = _build_workbook(tables, lang=lang, formats=formats)
-    wb.save(path_or_buffer)
+    checked = _check_tables(tables, lang)
+    target = path_or_buffer if hasattr(path_or_buffer, "write") else os.fspath(path_or_buffer)
+    # xlsxwriter writes the file at close(), streaming each sheet's rows through a temporary
+    # file; strings are never turned into formulas or links (every cell is written typed).
+    book = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_formulas": False,
+                                        "strings_to_urls": False})  # fmt: skip
+    styles = _Styles(book)
+    for key, title, frame in checked:
+        _write_sheet(book, styles, title, key, frame, lang=lang, formats=formats)
+    book.close()
 
 
 def workbook_bytes(

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import ipywidgets as w
 import pandas as pd
+import pyarrow as pa
 
 from portfolio_lib import i18n
 from portfolio_lib.config import SAMPLE_FILES
@@ -643,5 +644,9 @@ def build_app(
     """The whole app as one widget (display it, or let Voilà render the notebook).
 
     ``start_files`` (``{kind: path}``) opens the app on files on disk instead of the sample.
+    Arrow allocates through the system allocator from then on: its default one (mimalloc)
+    keeps about 50 MB of freed pages after the first load, in every participant's kernel
+    (same speed on 1.6m rows; benchmarks/README.md, "Workshop app under load").
     """
+    pa.set_memory_pool(pa.system_memory_pool())
     return App(lang=lang, upload_limit_mb=upload_limit_mb, start_files=start_files).root

@@ -44,6 +44,7 @@ from portfolio_lib.data.load import (
 from portfolio_lib.data.schema import fields_of
 from portfolio_lib.engine.aggregate import Aggregates, aggregate
 from portfolio_lib.ui import widgets
+from portfolio_lib.ui.annex import AppAnnex
 
 __all__ = ["App", "build_app"]
 
@@ -248,6 +249,7 @@ class App:
         self.filters = w.Box(layout=w.Layout(flex="1 1 auto"))
         self.tabs = w.Tab(children=[w.VBox() for _ in _tabs()])
         self.tabs.observe(self._on_tab, names="selected_index")
+        self.annex = AppAnnex(lang, upload_limit_mb=upload_limit_mb)  # serving, memory, limits
         self._render()
         if start_files:
             self.load_files(start_files)
@@ -337,7 +339,9 @@ class App:
             self.messages,
             self.banner,
             self.tabs,
+            self.annex,
         ]
+        self.annex.show(self.lang)
         self.root.add_class("portfolio-app")
         self.tabs.titles = tuple(self._label(f"tab_{key}") for key in _tabs())
         self._show_message(self._message, kind=self._message_kind)

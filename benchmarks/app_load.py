@@ -4,8 +4,7 @@ For each data set (the sample; a generated log of 1.6m rows, about 100k customer
 ``notebooks/app.ipynb`` with Voilà as ``make app`` does, then with Debian's Chromium:
 
 1. one page alone: time to its first chart, its kernel's memory;
-2. once that page's kernel is culled, ``--pages`` pages opened at the same moment: time to
-   the first chart of each;
+2. ``--pages`` pages opened at the same moment: time to the first chart of each;
 3. with every page open, each opens the Équilibre tab, then all move the first slider at the
    same moment: time until each page shows the redrawn chart (slider latency under load);
 4. the kernels' memory with every page open: resident (RSS, counting the shared libraries'
@@ -74,14 +73,14 @@ def _notebook(folder: Path, files: dict[str, str] | None) -> Path:
     return path
 
 
-def _serve(notebook: Path) -> tuple[subprocess.Popen, str]:
+def _serve(notebook: Path, cull_idle: int = 60) -> tuple[subprocess.Popen, str]:
     """Voilà with the flags of `make app`, the project first on the kernels' path."""
     port = _free_port()
     voila = Path(sys.executable).with_name("voila")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [str(voila), str(notebook), "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}",
-         "--MappingKernelManager.cull_idle_timeout=60", "--MappingKernelManager.cull_interval=15",
+         f"--MappingKernelManager.cull_idle_timeout={cull_idle}", "--MappingKernelManager.cull_interval=15",
          "--MappingKernelManager.cull_connected=False", "--MappingKernelManager.cull_busy=True"],
         cwd=notebook.parent, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -98,16 +97,16 @@ def _serve(notebook: Path) -> tuple[subprocess.Popen, str]:
     return process, url
 
 
-def _kernels(process: subprocess.Popen) -> list[dict]:
+def _kernels(process: subprocess.Popen, exclude: frozenset[int] = frozenset()) -> list[dict]:
     """Each kernel of the server: resident memory (RSS: with the shared libraries' pages every
     kernel maps), unique memory (USS: what this kernel alone holds, freed when it stops), in
     MB, and CPU seconds used so far."""
     kernels = []
     for child in psutil.Process(process.pid).children(recursive=True):
         try:
-            if "ipykernel" in " ".join(child.cmdline()):
+            if "ipykernel" in " ".join(child.cmdline()) and child.pid not in exclude:
                 memory, cpu = child.memory_full_info(), child.cpu_times()
-                kernels.append({"rss": memory.rss / 1e6, "uss": memory.uss / 1e6,
+                kernels.append({"pid": child.pid, "rss": memory.rss / 1e6, "uss": memory.uss / 1e6,
                                 "cpu": cpu.user + cpu.system})  # fmt: skip
         except psutil.Error:
             continue
@@ -168,16 +167,12 @@ async def measure(url: str, process: subprocess.Popen, pages: int) -> dict:
         single_slider = await _slider(page)
         _progress("1 page: slider", single_slider)
         await context.close()
-        # The single page's kernel is culled once idle: wait for it, so the kernels counted
-        # below are the N pages' only.
-        for _ in range(60):
-            if not _kernels(process):
-                break
-            await asyncio.sleep(5)
+        # The single page's kernel stays until culled: the N pages' kernels are the others.
+        single_pids = frozenset(kernel["pid"] for kernel in _kernels(process))
         load = _load()
         opened = await asyncio.gather(*(_open(browser, url) for _ in range(pages)))
         firsts = sorted(seconds for _, _, seconds in opened)
-        memory = _kernels(process)
+        memory = _kernels(process, single_pids)
         _progress(f"{pages} pages: first charts", firsts, memory)
         shown = [page for _, page, seconds in opened if math.isfinite(seconds)]
         await asyncio.gather(*(_open_balance(page) for page in shown))
@@ -218,6 +213,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", default=["sample", "1.6m"])
     parser.add_argument("--pages", type=int, default=10)
+    parser.add_argument(
+        "--cull-idle", type=int, default=60,
+        help="seconds before an idle kernel with no page connected is shut down (make app: 60)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     lines = [
         f"### App load: {args.pages} pages at once (1280x720, Chromium headless, {os.cpu_count()} cores)",
@@ -237,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
                      "costs": str(log.costs)}  # fmt: skip
             customers = f"{log.n_customers:,}"
         with tempfile.TemporaryDirectory() as folder:
-            process, url = _serve(_notebook(Path(folder), files))
+            process, url = _serve(_notebook(Path(folder), files), args.cull_idle)
             try:
                 result = asyncio.run(measure(url, process, args.pages))
             finally:

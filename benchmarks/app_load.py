@@ -7,7 +7,9 @@ For each data set (the sample; a generated log of 1.6m rows, about 100k customer
 2. ``--pages`` pages opened at the same moment: time to the first chart of each;
 3. with every page open, each opens the Équilibre tab, then all move the first slider at the
    same moment: time until each page shows the redrawn chart (slider latency under load);
-4. the kernels' memory (resident set of each kernel process) with every page open.
+4. the kernels' memory with every page open: resident (RSS, counting the shared libraries'
+   pages every kernel maps) and unique (USS, what one more participant costs), and the CPU
+   seconds each kernel used (steadier than wall time on a shared machine).
 
 Targets (issue 16): first chart < 3 s for a single page and < 10 s for the tenth; a slider
 move redraws < 300 ms at 100k customers. The figures go to stdout and to
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import socket
 import statistics
@@ -36,6 +39,7 @@ import urllib.request
 from pathlib import Path
 
 import psutil
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
@@ -45,6 +49,9 @@ from generate import ensure_log  # noqa: E402  (benchmarks/ is not a package on 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu"]
 TIMEOUT_MS = 600_000
+# A page with no chart after 5 minutes is counted as failed (its kernel may have been culled
+# before the page connected to it: the cull does not wait for a page still loading).
+FIRST_CHART_MS = 300_000
 FIRST_CHART = ".portfolio-tab-overview .portfolio-chart img"
 BALANCE_CHART = ".portfolio-tab-balance .portfolio-chart img"
 
@@ -66,14 +73,14 @@ def _notebook(folder: Path, files: dict[str, str] | None) -> Path:
     return path
 
 
-def _serve(notebook: Path) -> tuple[subprocess.Popen, str]:
+def _serve(notebook: Path, cull_idle: int = 60) -> tuple[subprocess.Popen, str]:
     """Voilà with the flags of `make app`, the project first on the kernels' path."""
     port = _free_port()
     voila = Path(sys.executable).with_name("voila")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [str(voila), str(notebook), "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}",
-         "--MappingKernelManager.cull_idle_timeout=60", "--MappingKernelManager.cull_interval=15",
+         f"--MappingKernelManager.cull_idle_timeout={cull_idle}", "--MappingKernelManager.cull_interval=15",
          "--MappingKernelManager.cull_connected=False", "--MappingKernelManager.cull_busy=True"],
         cwd=notebook.parent, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -90,16 +97,24 @@ def _serve(notebook: Path) -> tuple[subprocess.Popen, str]:
     return process, url
 
 
-def _kernels_mb(process: subprocess.Popen) -> list[float]:
-    """Resident memory of each kernel of the server, in MB."""
-    sizes = []
+def _kernels(process: subprocess.Popen, exclude: frozenset[int] = frozenset()) -> list[dict]:
+    """Each kernel of the server: resident memory (RSS: with the shared libraries' pages every
+    kernel maps), unique memory (USS: what this kernel alone holds, freed when it stops), in
+    MB, and CPU seconds used so far."""
+    kernels = []
     for child in psutil.Process(process.pid).children(recursive=True):
         try:
-            if "ipykernel" in " ".join(child.cmdline()):
-                sizes.append(child.memory_info().rss / 1e6)
+            if "ipykernel" in " ".join(child.cmdline()) and child.pid not in exclude:
+                memory, cpu = child.memory_full_info(), child.cpu_times()
+                kernels.append({"pid": child.pid, "rss": memory.rss / 1e6, "uss": memory.uss / 1e6,
+                                "cpu": cpu.user + cpu.system})  # fmt: skip
         except psutil.Error:
             continue
-    return sorted(sizes)
+    return sorted(kernels, key=lambda kernel: kernel["rss"])
+
+
+def _load() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 async def _open(browser, url: str) -> tuple[object, object, float]:
@@ -107,8 +122,11 @@ async def _open(browser, url: str) -> tuple[object, object, float]:
     page = await context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     started = time.perf_counter()
-    await page.goto(url, timeout=TIMEOUT_MS)
-    await page.locator(FIRST_CHART).first.wait_for()
+    try:
+        await page.goto(url, timeout=FIRST_CHART_MS)
+        await page.locator(FIRST_CHART).first.wait_for(timeout=FIRST_CHART_MS)
+    except PlaywrightTimeout:  # counted as a page that never showed its chart
+        return context, page, math.inf
     return context, page, time.perf_counter() - started
 
 
@@ -143,19 +161,23 @@ async def measure(url: str, process: subprocess.Popen, pages: int) -> dict:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context, page, single = await _open(browser, url)
-        _progress("1 page: first chart", single)
+        first = _kernels(process)  # right after the first chart: the first screen's cost
+        _progress("1 page: first chart", single, first)
         await _open_balance(page)
         single_slider = await _slider(page)
-        single_mb = _kernels_mb(process)
-        _progress("1 page: slider", single_slider, single_mb)
+        _progress("1 page: slider", single_slider)
         await context.close()
+        # The single page's kernel stays until culled: the N pages' kernels are the others.
+        single_pids = frozenset(kernel["pid"] for kernel in _kernels(process))
+        load = _load()
         opened = await asyncio.gather(*(_open(browser, url) for _ in range(pages)))
         firsts = sorted(seconds for _, _, seconds in opened)
-        memory = _kernels_mb(process)
+        memory = _kernels(process, single_pids)
         _progress(f"{pages} pages: first charts", firsts, memory)
-        await asyncio.gather(*(_open_balance(page) for _, page, _ in opened))
+        shown = [page for _, page, seconds in opened if math.isfinite(seconds)]
+        await asyncio.gather(*(_open_balance(page) for page in shown))
         _progress(f"{pages} pages: Équilibre open")
-        sliders = sorted(await asyncio.gather(*(_slider(page) for _, page, _ in opened)))
+        sliders = sorted(await asyncio.gather(*(_slider(page) for page in shown)))
         _progress(f"{pages} pages: sliders", sliders)
         for context, _, _ in opened:
             await context.close()
@@ -163,21 +185,27 @@ async def measure(url: str, process: subprocess.Popen, pages: int) -> dict:
     return {
         "single_first_chart_s": single,
         "single_slider_s": single_slider,
-        "single_kernel_mb": max(single_mb) if single_mb else float("nan"),
+        "single_kernel": first[-1] if first else {},
         "first_chart_s": firsts,
-        "kernel_mb": memory,
+        "kernels": memory,
         "slider_s": sliders,
+        "load_average": load,
     }
 
 
 def _row(name: str, customers: str, result: dict) -> str:
-    firsts, sliders, memory = result["first_chart_s"], result["slider_s"], result["kernel_mb"]
+    firsts, sliders, kernels = result["first_chart_s"], result["slider_s"], result["kernels"]
+    failed = sum(not math.isfinite(seconds) for seconds in firsts)
+    one, rss = result["single_kernel"], [kernel["rss"] for kernel in kernels]
+    uss = [kernel["uss"] for kernel in kernels]
     return (
-        f"| {name} | {customers} | {result['single_first_chart_s']:.1f} | {firsts[0]:.1f} / "
-        f"{statistics.median(firsts):.1f} / {firsts[-1]:.1f} | {result['single_slider_s']:.2f} | "
-        f"{statistics.median(sliders):.2f} / {sliders[-1]:.2f} | {result['single_kernel_mb']:.0f} | "
-        f"{statistics.median(memory):.0f} / {max(memory):.0f} ({len(memory)} kernels, "
-        f"{sum(memory) / 1000:.1f} GB) |"
+        f"| {name} | {customers} | {result['single_first_chart_s']:.1f} | "
+        f"{one.get('cpu', float('nan')):.1f} | {firsts[0]:.1f} / {statistics.median(firsts):.1f} / "
+        f"{firsts[-1]:.1f}{f' ({failed} never shown)' if failed else ''} | {statistics.median(kernel['cpu'] for kernel in kernels):.1f} | "
+        f"{result['single_slider_s']:.2f} | {statistics.median(sliders):.2f} / {sliders[-1]:.2f} | "
+        f"{one.get('rss', float('nan')):.0f} / {one.get('uss', float('nan')):.0f} | "
+        f"{statistics.median(rss):.0f} / {statistics.median(uss):.0f} ({len(kernels)} kernels: "
+        f"{sum(uss) / 1000:.1f} GB unique) | {result['load_average']} |"
     )
 
 
@@ -185,14 +213,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", default=["sample", "1.6m"])
     parser.add_argument("--pages", type=int, default=10)
+    parser.add_argument(
+        "--cull-idle", type=int, default=60,
+        help="seconds before an idle kernel with no page connected is shut down (make app: 60)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     lines = [
         f"### App load: {args.pages} pages at once (1280x720, Chromium headless, {os.cpu_count()} cores)",
         "",
-        "| data | customers | 1 page: first chart (s) | N pages: first chart min / median / "
-        "last (s) | 1 page: slider (s) | N pages: slider median / max (s) | 1 kernel (MB) | "
-        "N kernels: median / max MB |",
-        "|---|---|---|---|---|---|---|---|",
+        "| data | customers | 1 page: first chart (s) | its kernel's CPU (s) | N pages: first "
+        "chart min / median / last (s) | their kernels' CPU, median (s) | 1 page: slider (s) | "
+        "N pages: slider median / max (s) | 1 kernel after its first chart: RSS / USS (MB) | "
+        "N kernels: median RSS / USS (MB) | load average before the N pages |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for size in args.sizes:
         if size == "sample":
@@ -203,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
                      "costs": str(log.costs)}  # fmt: skip
             customers = f"{log.n_customers:,}"
         with tempfile.TemporaryDirectory() as folder:
-            process, url = _serve(_notebook(Path(folder), files))
+            process, url = _serve(_notebook(Path(folder), files), args.cull_idle)
             try:
                 result = asyncio.run(measure(url, process, args.pages))
             finally:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -169,3 +173,29 @@ def test_period_helpers_and_empty_chart():
     ax = no_data(get_ax(None), lang="en")
     assert [t.get_text() for t in ax.texts] == ["No data to show"] and ax.get_xticks().size == 0
     assert shorten("Établissements Dupont et fils", 12) == "Établisseme…"
+
+
+def test_theme_is_seaborns_whitegrid_without_importing_seaborn():
+    # THEME writes out what seaborn's theme changes (so the app's kernels need not import
+    # seaborn and scipy.stats): compare with seaborn's own, in a fresh process.
+    code = """
+import json, sys
+import matplotlib as mpl
+from matplotlib.colors import to_hex
+from portfolio_lib.plots.common import set_theme
+def rc():  # colours compared as hex: seaborn's cycle holds RGB tuples
+    out = {k: str(v) for k, v in mpl.rcParams.items()}
+    out["axes.prop_cycle"] = [to_hex(c) for c in mpl.rcParams["axes.prop_cycle"].by_key()["color"]]
+    return out
+set_theme()
+assert "seaborn" not in sys.modules and "scipy" not in sys.modules
+ours = rc()
+mpl.rcdefaults()
+import seaborn as sns
+sns.set_theme(style="whitegrid", context="notebook", rc={"figure.dpi": 100})
+mpl.rcParams.update({"axes.titleweight": "bold", "axes.titlesize": 13})
+theirs = rc()
+print(json.dumps(sorted(k for k in ours if ours[k] != theirs[k])))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == ["image.cmap"]  # seaborn's "rocket": every chart names its own

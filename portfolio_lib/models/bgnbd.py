@@ -31,8 +31,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy.integrate import IntegrationWarning, quad
-from scipy.special import betainc, betaln, digamma, expit, gammaln, hyp2f1, xlogy
 
 from portfolio_lib.models.common import (
     MIN_REPEAT_CUSTOMERS,
@@ -45,7 +43,13 @@ from portfolio_lib.models.common import (
     dot,
     failed,
     maximise,
+    scipy_functions,
     standard_errors,
+)
+
+# Imported on first call: importing the models must not import scipy (see scipy_functions).
+betainc, betaln, digamma, expit, gammaln, hyp2f1, xlogy = scipy_functions(
+    "scipy.special", "betainc", "betaln", "digamma", "expit", "gammaln", "hyp2f1", "xlogy"
 )
 
 __all__ = [
@@ -378,6 +382,8 @@ def _alive_expectation_quadrature(
     (no endpoint singularity), split at its mode ln(a / (b + x)) and at the integrand's bend
     u = -ln k. Used only where the hypergeometric form fails.
     """
+    from scipy.integrate import IntegrationWarning, quad  # only here (see scipy_functions)
+
     r, alpha, a, b = params
     out = np.empty(x.shape)
     for i, (xi, Ti, ti) in enumerate(zip(x, T, t, strict=True)):

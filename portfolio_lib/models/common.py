@@ -15,6 +15,7 @@ Every time given to or returned by the models is in **days**, like the summary o
 
 from __future__ import annotations
 
+import importlib
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -22,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
 
 from portfolio_lib import i18n
 from portfolio_lib.config import DEFAULTS
@@ -48,6 +48,7 @@ __all__ = [
     "maximise",
     "numerical_gradient",
     "purchase_history",
+    "scipy_functions",
     "standard_errors",
 ]
 
@@ -230,6 +231,32 @@ class Optimum:
     message: str
 
 
+class _ScipyFunction:
+    """A scipy function imported on its first call (see :func:`scipy_functions`)."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module, self.name = module, name
+        self.function: Callable | None = None
+
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        if self.function is None:
+            self.function = getattr(importlib.import_module(self.module), self.name)
+        return self.function(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"{self.module}.{self.name} (imported on first call)"
+
+
+def scipy_functions(module: str, *names: str) -> tuple[Callable, ...]:
+    """The functions ``names`` of the scipy ``module``, each imported on its first call.
+
+    Importing the package registers its labels but must not import scipy: scipy costs every
+    app kernel about 60 MB and half a second, and the app's first screens use no model.
+    ``gammaln, betaln = scipy_functions("scipy.special", "gammaln", "betaln")``.
+    """
+    return tuple(_ScipyFunction(module, name) for name in names)
+
+
 def maximise(
     objective: Callable[[FloatArray], tuple[float, FloatArray]],
     start: FloatArray,
@@ -243,6 +270,8 @@ def maximise(
     ``max_iterations`` caps the L-BFGS-B iterations; ``restart=False`` skips the
     Nelder-Mead restart (for objectives whose gradient is itself ~9 evaluations).
     """
+    from scipy.optimize import minimize  # imported when a model is fitted (see scipy_functions)
+
     bounds = [(-_LOG_BOUND, _LOG_BOUND)] * len(start)
     options = {"maxiter": int(max_iterations), "ftol": 1e-13, "gtol": 1e-9, "maxcor": 10}
 

@@ -26,7 +26,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from portfolio_lib.models.bgnbd import BGNBDFit, expected_purchases_if_alive, p_alive
 from portfolio_lib.models.common import (
@@ -218,6 +217,8 @@ def forecast_draws(
     shape_nu = gamma_gamma.q + gamma_gamma.p * np.where(usable, x, 0.0)
     rate_nu = gamma_gamma.v + np.where(usable, x * m, 0.0)
     fixed_spend = ~usable & (not gamma_gamma.finite_mean)
+    from scipy import sparse  # imported when drawn: importing the models must not import scipy
+
     # Group sums as products with a customers x groups indicator matrix (sparse).
     indicators = [
         sparse.csr_matrix(

@@ -17,7 +17,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy.special import digamma, gammaln
 
 from portfolio_lib.data.errors import DataQualityWarning, PortfolioDataError
 from portfolio_lib.models.common import (
@@ -33,8 +32,12 @@ from portfolio_lib.models.common import (
     dot,
     failed,
     maximise,
+    scipy_functions,
     standard_errors,
 )
+
+# Imported on first call: importing the models must not import scipy (see scipy_functions).
+digamma, gammaln = scipy_functions("scipy.special", "digamma", "gammaln")
 
 __all__ = ["GammaGammaFit", "expected_spend", "fit_gamma_gamma"]
 

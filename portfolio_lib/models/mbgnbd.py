@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import betaln, expit, gammaln
 
 from portfolio_lib.models import bgnbd
 from portfolio_lib.models.common import (
@@ -30,7 +29,11 @@ from portfolio_lib.models.common import (
     as_float,
     attach_interface,
     fit_numerically,
+    scipy_functions,
 )
+
+# Imported on first call: importing the models must not import scipy (see scipy_functions).
+betaln, expit, gammaln = scipy_functions("scipy.special", "betaln", "expit", "gammaln")
 
 __all__ = [
     "MBGNBDFit",

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit, gammaln, hyp2f1
 
 from portfolio_lib.models.common import (
     ArrayLike,
@@ -32,7 +31,11 @@ from portfolio_lib.models.common import (
     as_float,
     attach_interface,
     fit_numerically,
+    scipy_functions,
 )
+
+# Imported on first call: importing the models must not import scipy (see scipy_functions).
+expit, gammaln, hyp2f1 = scipy_functions("scipy.special", "expit", "gammaln", "hyp2f1")
 
 __all__ = [
     "ParetoNBDFit",

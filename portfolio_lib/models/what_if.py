@@ -18,12 +18,14 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from scipy.optimize import brentq
-from scipy.special import hyp2f1
 
 from portfolio_lib.models.bgnbd import BGNBDFit, expected_purchases
-from portfolio_lib.models.common import DAYS_PER_MONTH
+from portfolio_lib.models.common import DAYS_PER_MONTH, scipy_functions
 from portfolio_lib.models.gamma_gamma import GammaGammaFit
+
+# Imported on first call: importing the models must not import scipy (see scipy_functions).
+(brentq,) = scipy_functions("scipy.optimize", "brentq")
+(hyp2f1,) = scipy_functions("scipy.special", "hyp2f1")
 
 __all__ = ["model_retention", "new_customer_purchases", "new_customer_value", "with_retention"]
 

@@ -5,9 +5,9 @@ Takes :func:`portfolio_lib.metrics.products.product_mix` unchanged; labels follo
 
 from __future__ import annotations
 
+import matplotlib
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.axes import Axes
 
 from portfolio_lib import i18n
@@ -60,7 +60,8 @@ def plot_product_mix(
         return no_data(ax, lang=lang)
     wide = data.pivot(index="group", columns="product", values="revenue_share").fillna(0.0)
     wide = wide[wide.sum().sort_values(ascending=False).index]  # largest family first
-    colors = sns.color_palette("tab10", n_colors=max(len(wide.columns), 1))
+    tab10 = matplotlib.colormaps["tab10"].colors  # seaborn's "tab10" palette, cycled
+    colors = [tab10[i % len(tab10)] for i in range(max(len(wide.columns), 1))]
     y = np.arange(len(wide))
     left = np.zeros(len(wide))
     for color, family in zip(colors, wide.columns, strict=False):

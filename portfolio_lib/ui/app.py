@@ -29,6 +29,7 @@ from pathlib import Path
 
 import ipywidgets as w
 import pandas as pd
+import pyarrow as pa
 
 from portfolio_lib import i18n
 from portfolio_lib.config import SAMPLE_FILES
@@ -44,6 +45,7 @@ from portfolio_lib.data.load import (
 from portfolio_lib.data.schema import fields_of
 from portfolio_lib.engine.aggregate import Aggregates, aggregate
 from portfolio_lib.ui import mix_explorers, widgets
+from portfolio_lib.ui.annex import AppAnnex
 from portfolio_lib.ui.forecast_explorer import forecast_explorer
 from portfolio_lib.ui.upload import UploadedFile, UploadOptions, Worded
 
@@ -267,6 +269,7 @@ class App:
         self.filters = w.Box(layout=w.Layout(flex="1 1 auto"))
         self.tabs = w.Tab(children=[w.VBox() for _ in _tabs()])
         self.tabs.observe(self._on_tab, names="selected_index")
+        self.annex = AppAnnex(lang, upload_limit_mb=upload_limit_mb)  # serving, memory, limits
         self._render()
         if start_files:
             self.load_files(start_files)
@@ -366,7 +369,9 @@ class App:
             self.messages,
             self.banner,
             self.tabs,
+            self.annex,
         ]
+        self.annex.show(self.lang)
         self.root.add_class("portfolio-app")
         self.tabs.titles = tuple(self._label(f"tab_{key}") for key in _tabs())
         self._show_message(self._message, kind=self._message_kind)
@@ -760,5 +765,9 @@ def build_app(
     """The whole app as one widget (display it, or let Voilà render the notebook).
 
     ``start_files`` (``{kind: path}``) opens the app on files on disk instead of the sample.
+    Arrow allocates through the system allocator from then on: its default one (mimalloc)
+    keeps about 50 MB of freed pages after the first load, in every participant's kernel
+    (same speed on 1.6m rows; benchmarks/README.md, "Workshop app under load").
     """
+    pa.set_memory_pool(pa.system_memory_pool())
     return App(lang=lang, upload_limit_mb=upload_limit_mb, start_files=start_files).root

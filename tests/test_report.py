@@ -589,8 +589,26 @@ def test_failure_description_without_traceback_line():
         "03_x.ipynb", cell=2, ename="KeyError", evalue="'revenue'\nmore", source="\na\nb\nc\nd"
     )
     assert failure.describe() == (
-        "FAILED: 03_x.ipynb cell 2 (KeyError: 'revenue')\n       2 | a\n       3 | b\n       4 | c"
+        "FAILED: 03_x.ipynb cell 2 (KeyError: 'revenue')\n  more\n"
+        "       2 | a\n       3 | b\n       4 | c"
     )
+
+
+def test_failure_description_keeps_what_to_do_of_a_data_error():
+    # Issue 19: the one-line headline cut the data error's remedy off the report's output.
+    message = (
+        "ventes.csv: 1 value(s) of column 'date' are not dates: row 7 (for example '31/02/2024')."
+        "\nWhat to do: Write dates like 31/12/2025 or 2025-12-31."
+    )
+    failure = execute.NotebookFailure(
+        "00_overview.ipynb", cell=3, ename="PortfolioDataError", evalue=message, source="load()"
+    )
+    described = failure.describe().splitlines()
+    assert described[0] == (
+        "FAILED: 00_overview.ipynb cell 3 (PortfolioDataError: ventes.csv: 1 value(s) of column "
+        "'date' are not dates: row 7 (for example '31/02/2024').)"
+    )
+    assert described[1] == "  What to do: Write dates like 31/12/2025 or 2025-12-31."
 
 
 def test_report_parameters_turn_widgets_off_and_put_excel_next_to_the_page(tmp_path):

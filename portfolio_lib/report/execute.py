@@ -76,8 +76,10 @@ class NotebookFailure(Exception):
         return f"FAILED: {self.notebook}{where} ({error})"
 
     def describe(self) -> str:
-        """The headline, then the first lines of the failing cell and the line that raised."""
+        """The headline, the rest of the error's message (a data error's "what to do"), then
+        the first lines of the failing cell and the line that raised."""
         lines = [self.headline()]
+        lines += [f"  {text}" for text in self.evalue.strip().splitlines()[1:] if text.strip()]
         source = self.source.splitlines()
         shown = [(n, text) for n, text in enumerate(source, 1) if text.strip()]
         shown = shown[:_SOURCE_PREVIEW_LINES]

@@ -719,3 +719,29 @@ def test_report_kernels_draw_each_chart_once_less_than_a_plain_kernel(tmp_path):
     assert len(images) == 1  # the chart is in the notebook
     cells = nbformat.read(str(tmp_path / "report.ipynb"), as_version=4).cells
     assert len(cells) == 2  # and the setup cell is not
+
+
+@pytest.mark.notebooks
+def test_a_chart_failing_when_drawn_names_its_own_cell(tmp_path):
+    """Issue 19: the chart of cell 3 raised when drawn after its cell; papermill named the last
+    cell (the failed drawing is retried after every later cell)."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Title"),
+        nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nx = 1"),
+        nbformat.v4.new_code_cell("fig, ax = plt.subplots()\nax.set_title(r'$\\frac{$')"),
+        nbformat.v4.new_code_cell("y = 2"),
+        nbformat.v4.new_code_cell("z = 3"),
+    ]
+    source = tmp_path / "chart.ipynb"
+    nbformat.write(nb, source)
+    with pytest.raises(execute.NotebookFailure) as caught:
+        execute.execute_notebook(source, tmp_path / "out.ipynb", {}, cwd=tmp_path)
+    assert caught.value.cell == 3  # the markdown cell counts, as in JupyterLab
+    assert caught.value.headline() == "FAILED: chart.ipynb cell 3 (ValueError: \\frac{)"
+    assert "ax.set_title" in caught.value.describe()

@@ -347,6 +347,10 @@ def _failure(
     cell_number, cell = _failed_cell(output)
     source = cell.get("source", "") if cell is not None else ""
     traceback = getattr(error, "traceback", None) or []
+    first = [o for o in (cell or {}).get("outputs", []) if o.get("output_type") == "error"]
+    if first and isinstance(error, PapermillExecutionError):  # that cell's own error
+        ename, evalue = first[0].get("ename", ename), _ANSI.sub("", first[0].get("evalue", ""))
+        traceback = first[0].get("traceback", traceback)
     return NotebookFailure(
         notebook,
         cell=cell_number,
@@ -382,7 +386,10 @@ def _failed_cell(output: Path) -> tuple[int | None, Any]:
     for cell, injected in cells:
         number += 0 if injected else 1  # papermill's injected cell is not the user's
         state = cell.get("metadata", {}).get("papermill", {})
-        if state.get("exception"):
+        # The first cell with an error: papermill marks the last one, and a chart that fails
+        # when drawn after its cell leaves its error in that cell and every later one.
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if state.get("exception") or errors:
             failed = (number, cell)
             break
         if state.get("start_time"):

@@ -150,7 +150,7 @@ def test_app_loads_on_the_sample_without_showing_code(page):
     overview.locator(".widget-output img").first.wait_for()
     content = page.content()
     assert "build_app(" not in content and "import portfolio_lib" not in content
-    assert page.get_by_role("tab").count() == 12
+    assert page.get_by_role("tab").count() == 13
 
 
 def test_language_switch(page):

@@ -14,9 +14,10 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from portfolio_lib import i18n
 from portfolio_lib.metrics.alerts import alerts_by_rep
 from portfolio_lib.ui import export
 
@@ -341,6 +342,9 @@ def test_carriage_return_prefix_is_text():
     )
 )
 def test_any_text_comes_back_identical_as_text(text):
+    # A column made only of label keys is a column of codes, translated on purpose (tested
+    # apart): any other text is the user's, written as it is.
+    assume(text not in i18n.labels("fr"))
     cell = _load(export.workbook_bytes({"t": pd.DataFrame({"name": [text]})}))["T"]["A2"]
     assert (cell.value, cell.data_type) == (text, "s")
 

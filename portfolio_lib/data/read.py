@@ -15,7 +15,6 @@ import io
 import os
 import re
 import zipfile
-import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -367,8 +366,10 @@ def _check_sheet_extents(data: bytes, name: str) -> None:
                     raise PortfolioDataError(
                         "sheet_too_large", file=name, sheet=member.rsplit("/", 1)[-1]
                     )
-    except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error):
-        return  # not a readable zip: the reader says so
+    except PortfolioDataError:
+        raise
+    except Exception:  # zipfile raises many types for a damaged zip: the reader says so
+        return
 
 
 def _read_excel(data: bytes, name: str, table: str | None, sheet: str | int | None) -> RawTable:

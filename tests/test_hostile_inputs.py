@@ -550,3 +550,16 @@ def test_a_workbook_reaching_impossible_cells_is_refused_before_reading(tmp_path
         load_customers(path)
     assert caught.value.code == "sheet_too_large"
     assert "Delete" in caught.value.text("en") and "Supprimer" in caught.value.text("fr")
+
+
+def test_a_cost_month_beyond_what_nanoseconds_hold_is_a_bad_month_with_its_row(tmp_path):
+    # Found by the fuzz run: pandas gave OutOfBoundsDatetime instead of the project's error.
+    from portfolio_lib.data.load import load_costs
+
+    path = tmp_path / "couts.csv"
+    path.write_text(
+        "month;channel;kind;amount\n2024-01;web;acquisition;5\n2707-11;web;acquisition;10\n"
+    )
+    with pytest.raises(PortfolioDataError) as caught:
+        load_costs(path)
+    assert "row 3" in caught.value.text("en") and "2707-11" in caught.value.text("en")

@@ -308,19 +308,23 @@ def parse_months(values: pd.Series, **date_options: object) -> pd.Series:
         for year, month in ((ym[0], ym[1]), (my[1], my[0])):
             ok = year.notna()
             if ok.any():
-                result[ok] = pd.to_datetime(
-                    pd.DataFrame(
-                        {"year": year[ok].astype(int), "month": month[ok].astype(int), "day": 1}
-                    ),
-                    errors="coerce",
+                result[ok] = _as_ns(
+                    pd.to_datetime(
+                        pd.DataFrame(
+                            {"year": year[ok].astype(int), "month": month[ok].astype(int), "day": 1}
+                        ),
+                        errors="coerce",
+                    )
                 )
         ok = named[0].notna() & named[0].isin(list(_MONTH_NAMES))
         if ok.any():
             year = named.loc[ok, 1].astype(int)
             year = year.where(year >= 100, 2000 + year)
             month = named.loc[ok, 0].map(_MONTH_NAMES)
-            result[ok] = pd.to_datetime(
-                pd.DataFrame({"year": year, "month": month, "day": 1}), errors="coerce"
+            result[ok] = _as_ns(
+                pd.to_datetime(
+                    pd.DataFrame({"year": year, "month": month, "day": 1}), errors="coerce"
+                )
             )
         rest = result.isna()
         if rest.any():
@@ -328,7 +332,7 @@ def parse_months(values: pd.Series, **date_options: object) -> pd.Series:
         return result.dt.to_period("M").dt.to_timestamp()
 
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        return values.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
+        return _as_ns(values.dt.to_period("M").dt.to_timestamp())
     return _by_unique(values, parse).astype("datetime64[ns]")
 
 

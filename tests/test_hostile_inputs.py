@@ -563,3 +563,19 @@ def test_a_cost_month_beyond_what_nanoseconds_hold_is_a_bad_month_with_its_row(t
     with pytest.raises(PortfolioDataError) as caught:
         load_costs(path)
     assert "row 3" in caught.value.text("en") and "2707-11" in caught.value.text("en")
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_mixed_date_formats_name_the_rows_of_the_rarer_one(tmp_path, fast):
+    # Issue 19: 2,000 good day-first rows and one month-first date at the end gave no row.
+    from portfolio_lib.data.load import load_transactions
+
+    lines = ["customer_id;date;amount", *[f"C{i % 50};25/01/2024;10" for i in range(2000)]]
+    path = tmp_path / "ventes.csv"
+    path.write_text("\n".join([*lines, "C1;01/13/2024;5"]) + "\n", encoding="utf-8")
+    with pytest.raises(PortfolioDataError) as caught:
+        load_transactions(path, fast=fast)
+    assert caught.value.code == "ambiguous_dates"
+    assert caught.value.rows == [2002]  # header on line 1, the 2,000 good rows on 2-2001
+    assert "the rarer format is on row 2002" in caught.value.text("en")
+    assert "le format le plus rare se trouve ligne 2002" in caught.value.text("fr")

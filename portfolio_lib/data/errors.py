@@ -103,12 +103,12 @@ _MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
     "ambiguous_dates": {
         "en": (
             "{where}column '{column}' mixes day-first and month-first dates ({first} and "
-            "{second}).",
+            "{second}); the rarer format is on {rows}.",
             "Use one date format for the whole column, or give it, e.g. date_format='%d/%m/%Y'.",
         ),
         "fr": (
             "{where}la colonne « {column} » mélange des dates jour/mois et mois/jour ({first} et "
-            "{second}).",
+            "{second}) ; le format le plus rare se trouve {rows}.",
             "Utilisez un seul format de date pour toute la colonne, ou précisez-le, par ex. "
             "date_format='%d/%m/%Y'.",
         ),

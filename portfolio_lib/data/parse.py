@@ -253,13 +253,7 @@ def parse_dates(
                 # A date with both parts above 12 (45/13/2024) is no evidence: just a bad date.
                 day_big, month_big = (first > 12) & (second <= 12), (second > 12) & (first <= 12)
                 if day_big.any() and month_big.any():
-                    raise PortfolioDataError(
-                        "ambiguous_dates",
-                        file=file,
-                        column=column,
-                        first=texts[dmy][day_big].iloc[0],
-                        second=texts[dmy][month_big].iloc[0],
-                    )
+                    raise _MixedFormats(texts[dmy][day_big].iloc[0], texts[dmy][month_big].iloc[0])
                 day_first = not month_big.any()  # French default when nothing tells
             year = parts.loc[dmy, 2].astype(int)
             year = year.where(year >= 100, np.where(year < 70, 2000 + year, 1900 + year))
@@ -277,7 +271,35 @@ def parse_dates(
             )
         return result.dt.normalize()
 
-    return _by_unique(values, parse).astype("datetime64[ns]")
+    try:
+        return _by_unique(values, parse).astype("datetime64[ns]")
+    except _MixedFormats as mixed:  # the distinct values tell; the rows are the column's
+        raise PortfolioDataError(
+            "ambiguous_dates",
+            file=file,
+            column=column,
+            first=mixed.first,
+            second=mixed.second,
+            rows=_rarer_format_rows(values),
+        ) from None
+
+
+class _MixedFormats(Exception):
+    """Day-first (25/01) and month-first (01/25) dates in one column."""
+
+    def __init__(self, first: str, second: str) -> None:
+        super().__init__(first, second)
+        self.first, self.second = first, second
+
+
+def _rarer_format_rows(values: pd.Series) -> list[object]:
+    """The rows of the rarer of the two formats of a mixed column: the ones to look at."""
+    parts = values.astype(str).str.strip().str.extract("^" + _DMY.pattern + "$")
+    first = pd.to_numeric(parts[0], errors="coerce")
+    second = pd.to_numeric(parts[1], errors="coerce")
+    day_big, month_big = (first > 12) & (second <= 12), (second > 12) & (first <= 12)
+    rarer = month_big if month_big.sum() <= day_big.sum() else day_big
+    return values.index[rarer.to_numpy(dtype=bool)].tolist()
 
 
 def ambiguous_day_month(values: pd.Series) -> pd.Series:

@@ -161,7 +161,7 @@ MORE: dict[str, tuple[bytes, str, str, str, str]] = {
     "dotted_dates.csv": ((HEADER + "A;15.01.2024;1\nB;16.01.2024;2\n").encode(), "ok", "",
                          "1 2", "2"),
     "day_month_mixed.csv": ((HEADER + "A;13/01/2024;1\nB;01/13/2024;2\n").encode(),
-                            "error:ambiguous_dates", "", "", "date"),
+                            "error:ambiguous_dates", "3", "", "date"),
     "future_date.csv": ((HEADER + "A;15/01/2024;1\nB;16/01/2099;2\n").encode(),
                         "error:future_dates", "3", "", "date"),
     # names: text, never markup nor another customer

@@ -347,8 +347,20 @@ def _formulas_without_values(data: bytes, sheet: str) -> list[tuple[str, int]]:
 
 # A cell reference Excel cannot write (a column of 4+ letters, a row of 8+ digits), or one
 # far right *and* far down (3 letters, 7 digits): the reader would allocate the whole range.
-_IMPOSSIBLE_CELL = re.compile(rb'\br="(?:[A-Z]{4,}[0-9]|[A-Z]{1,3}[0-9]{8,})')
-_FAR_RIGHT, _FAR_DOWN = re.compile(rb'\br="[A-Z]{3}[0-9]'), re.compile(rb'\br="[A-Z]{1,3}[0-9]{7}"')
+# The patterns start with the literal r=" (a fast scan of a large sheet); the attribute's
+# start, what a leading \b would check, is checked by _has_reference.
+_IMPOSSIBLE_CELL = re.compile(rb'r="(?:[A-Z]{4,}[0-9]|[A-Z]{1,3}[0-9]{8,})')
+_FAR_RIGHT, _FAR_DOWN = re.compile(rb'r="[A-Z]{3}[0-9]'), re.compile(rb'r="[A-Z]{1,3}[0-9]{7}"')
+_WORD = re.compile(rb"\w")
+
+
+def _has_reference(pattern: re.Pattern[bytes], xml: bytes) -> bool:
+    """Whether ``pattern`` matches an ``r`` attribute of ``xml`` (not the end of a longer
+    attribute name such as ``spr=``)."""
+    return any(
+        match.start() == 0 or not _WORD.fullmatch(xml, match.start() - 1, match.start())
+        for match in pattern.finditer(xml)
+    )
 
 
 def _check_sheet_extents(data: bytes, name: str) -> None:
@@ -359,8 +371,8 @@ def _check_sheet_extents(data: bytes, name: str) -> None:
             members = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
             for member in members:
                 xml = archive.read(member)
-                huge = _IMPOSSIBLE_CELL.search(xml) or (
-                    _FAR_RIGHT.search(xml) and _FAR_DOWN.search(xml)
+                huge = _has_reference(_IMPOSSIBLE_CELL, xml) or (
+                    _has_reference(_FAR_RIGHT, xml) and _has_reference(_FAR_DOWN, xml)
                 )
                 if huge:
                     raise PortfolioDataError(

@@ -7,7 +7,7 @@ optionally restricted to a sales rep, segment or region (a cheap filter on the a
 Each table may be a file or a database table/query (``postgresql://user@host/db?table=ventes``,
 see :mod:`portfolio_lib.engine.sources`). With the default engine a table is read and checked
 like a file; with ``engine="postgres"`` or ``"spark"`` the transactions are aggregated where
-they live and never loaded (``Prepared.data.transactions`` is then None).
+they live and never loaded (``Prepared.transactions`` is then None).
 """
 
 from __future__ import annotations

@@ -203,7 +203,7 @@ def fit_clv_models(
     ----------
     agg : Aggregates
     transactions : pandas.DataFrame, optional
-        The canonical log (``Prepared.data.transactions``), for the check on unseen months;
+        The canonical log (``Prepared.transactions``), for the check on unseen months;
         without it ``holdout_check`` is None.
     min_repeat_customers : int, default 30
         Fewest repeat customers to fit the models.

@@ -121,7 +121,7 @@ def product_explorer(
 ) -> Explorer:
     """Product mix by segment or hit-parade tier, wallet shares and cross-selling.
 
-    ``transactions``: the loaded log (``Prepared.data.transactions``); None (another engine
+    ``transactions``: the loaded log (``Prepared.transactions``); None (another engine
     aggregated it) shows a note. Control: the groups of the mix (segment or tier).
     """
     study = None

@@ -294,12 +294,24 @@ class _MixedFormats(Exception):
 
 def _rarer_format_rows(values: pd.Series) -> list[object]:
     """The rows of the rarer of the two formats of a mixed column: the ones to look at."""
-    parts = values.astype(str).str.strip().str.extract("^" + _DMY.pattern + "$")
+    codes, first, second = _day_month_numbers(values)
+    day_big, month_big = (first > 12) & (second <= 12), (second > 12) & (first <= 12)
+    # Per row (code -1, a missing cell: the appended False).
+    day_rows = np.append(day_big.to_numpy(dtype=bool), False)[codes]
+    month_rows = np.append(month_big.to_numpy(dtype=bool), False)[codes]
+    rarer = month_rows if month_rows.sum() <= day_rows.sum() else day_rows
+    return values.index[rarer].tolist()
+
+
+def _day_month_numbers(values: pd.Series) -> tuple[np.ndarray, pd.Series, pd.Series]:
+    """The factorize codes of ``values`` and, per distinct value, the first and second
+    numbers of a ``dd/mm/yyyy``-like date (NaN for other texts)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    texts = pd.Series(uniques, dtype=object).astype(str).str.strip()
+    parts = texts.str.extract("^" + _DMY.pattern + "$")
     first = pd.to_numeric(parts[0], errors="coerce")
     second = pd.to_numeric(parts[1], errors="coerce")
-    day_big, month_big = (first > 12) & (second <= 12), (second > 12) & (first <= 12)
-    rarer = month_big if month_big.sum() <= day_big.sum() else day_big
-    return values.index[rarer.to_numpy(dtype=bool)].tolist()
+    return codes, first, second
 
 
 def ambiguous_day_month(values: pd.Series) -> pd.Series:
@@ -308,11 +320,7 @@ def ambiguous_day_month(values: pd.Series) -> pd.Series:
     the French way); all False when one does."""
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         return pd.Series(False, index=values.index)
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    texts = pd.Series(uniques, dtype=object).astype(str).str.strip()
-    parts = texts.str.extract("^" + _DMY.pattern + "$")
-    first = pd.to_numeric(parts[0], errors="coerce")
-    second = pd.to_numeric(parts[1], errors="coerce")
+    codes, first, second = _day_month_numbers(values)
     if ((first > 12) | (second > 12)).any():
         return pd.Series(False, index=values.index)
     flags = np.append((first.notna() & (first != second)).to_numpy(dtype=bool), False)

@@ -347,7 +347,7 @@ def _failure(
     cell_number, cell = _failed_cell(output)
     source = cell.get("source", "") if cell is not None else ""
     traceback = getattr(error, "traceback", None) or []
-    first = [o for o in (cell or {}).get("outputs", []) if o.get("output_type") == "error"]
+    first = _error_outputs(cell) if cell is not None else []
     if first and isinstance(error, PapermillExecutionError):  # that cell's own error
         ename, evalue = first[0].get("ename", ename), _ANSI.sub("", first[0].get("evalue", ""))
         traceback = first[0].get("traceback", traceback)
@@ -366,8 +366,9 @@ def _failure(
 def _failed_cell(output: Path) -> tuple[int | None, Any]:
     """The failing cell of a partly executed notebook, numbered as in the source notebook.
 
-    Papermill marks the cell that raised (``metadata.papermill.exception``); on a timeout or a
-    dead kernel it is the last cell that started.
+    The first cell with an error output, or that papermill marks as raising
+    (``metadata.papermill.exception``); on a timeout or a dead kernel, the last cell that
+    started.
     """
     import nbformat
 
@@ -388,14 +389,18 @@ def _failed_cell(output: Path) -> tuple[int | None, Any]:
         state = cell.get("metadata", {}).get("papermill", {})
         # The first cell with an error: papermill marks the last one, and a chart that fails
         # when drawn after its cell leaves its error in that cell and every later one.
-        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-        if state.get("exception") or errors:
+        if state.get("exception") or _error_outputs(cell):
             failed = (number, cell)
             break
         if state.get("start_time"):
             last_started = (number, cell)
     found = failed or last_started
     return found if found is not None else (None, None)
+
+
+def _error_outputs(cell: Any) -> list[Any]:
+    """The error outputs of an executed cell, in order."""
+    return [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
 
 
 def _failing_line(traceback: Sequence[str]) -> int | None:
